@@ -1,0 +1,46 @@
+"""The engine's one error type: a message for a person, and where in the text it points."""
+
+from __future__ import annotations
+
+
+class EngineError(Exception):
+    """Anything wrong with an answer's text or shapes.
+
+    ``start``/``end`` index into the text the student typed, so that a caret can be
+    drawn under the spot; ``kind`` says which family of problem it is ("parse",
+    "shape", "limit", "name") so callers can react without parsing messages.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        start: int | None = None,
+        end: int | None = None,
+        kind: str = "parse",
+        suggestion: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.start = start
+        self.end = end if end is not None else (start + 1 if start is not None else None)
+        self.kind = kind
+        self.suggestion = suggestion
+
+    def caret(self, text: str) -> str:
+        """The text's line with carets under the offending span (empty without a position)."""
+        if self.start is None:
+            return ""
+        line = text.replace("\n", " ").replace("\t", " ")
+        start = min(self.start, len(line))
+        end = max(start + 1, min(self.end or start + 1, len(line) + 1))
+        return f"{line}\n{' ' * start}{'^' * (end - start)}"
+
+    def describe(self, text: str) -> str:
+        """The full message for a person: what is wrong, where, and what might fix it."""
+        parts = [self.message]
+        pointer = self.caret(text)
+        if pointer:
+            parts.append(pointer)
+        if self.suggestion:
+            parts.append(self.suggestion)
+        return "\n".join(parts)

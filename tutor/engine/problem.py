@@ -1,0 +1,167 @@
+"""A problem: named input quantities with shapes, and forward definitions in order.
+
+It answers three questions the checker and the lesson validator ask: what shape
+has each name, what value does each name take for given inputs (numerically, or as
+explicit sympy components), and what is the true derivative of one name with
+respect to another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from tutor.engine.errors import EngineError
+from tutor.engine.functions import Shape, shape_text
+from tutor.engine.nodes import Node, names_in
+from tutor.engine.numeric import evaluate
+from tutor.engine.parser import BUILTIN_FUNCTIONS, parse
+from tutor.engine.shapes import infer_shape
+
+if TYPE_CHECKING:
+    import sympy
+
+Values = dict[str, np.ndarray]
+Sampler = Callable[[np.random.Generator], Values]
+SAMPLE_SEED = 20261124
+
+
+@dataclass
+class Problem:
+    inputs: dict[str, Shape]
+    definitions: list[tuple[str, Node]]
+    sampler: Sampler | None = None
+    sample_count: int = 4
+    shapes: dict[str, Shape] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.shapes = dict(self.inputs)
+        for name, node in self.definitions:
+            if name in self.shapes:
+                raise EngineError(f"{name} is defined twice.", kind="name")
+            self.shapes[name] = infer_shape(node, self.shapes)
+
+    @classmethod
+    def from_text(
+        cls,
+        inputs: Mapping[str, Shape],
+        definitions: Mapping[str, str] | list[tuple[str, str]],
+        sampler: Sampler | None = None,
+    ) -> Problem:
+        """Parse definitions in order; a definition may use the inputs and earlier names."""
+        known = list(inputs)
+        parsed: list[tuple[str, Node]] = []
+        items = definitions.items() if isinstance(definitions, Mapping) else definitions
+        for name, text in items:
+            try:
+                parsed.append((name, parse(text, known)))
+            except EngineError as problem:
+                problem.message = f"definition of {name}: {problem.message}"
+                raise
+            known.append(name)
+        return cls(dict(inputs), parsed, sampler)
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.shapes)
+
+    def forward(self, inputs: Mapping[str, np.ndarray], overrides: Mapping | None = None) -> Values:
+        """All values (inputs and intermediates); ``overrides`` pins a name's value."""
+        values: Values = {name: np.asarray(inputs[name], dtype=float) for name in self.inputs}
+        for name, node in self.definitions:
+            if overrides and name in overrides:
+                values[name] = np.asarray(overrides[name], dtype=float)
+            else:
+                values[name] = evaluate(node, values)
+        return values
+
+    def draw(self, rng: np.random.Generator) -> Values:
+        if self.sampler is not None:
+            return self.sampler(rng)
+        return {name: rng.normal(size=shape) for name, shape in self.inputs.items()}
+
+    @cached_property
+    def samples(self) -> list[Values]:
+        """Random draws of every free quantity, the same on every run, with their forward pass."""
+        rng = np.random.default_rng(SAMPLE_SEED)
+        return [self.forward(self.draw(rng)) for _ in range(self.sample_count)]
+
+    # -- symbolic ------------------------------------------------------------------
+    @cached_property
+    def symbols(self) -> dict[str, sympy.Matrix]:
+        """Each input as a matrix of component symbols, each definition expanded over them."""
+        from tutor.engine.symbolic import component_symbols, to_sympy
+
+        env = {name: component_symbols(name, *shape) for name, shape in self.inputs.items()}
+        for name, node in self.definitions:
+            env[name] = to_sympy(node, env)
+        return env
+
+    # -- true derivatives ------------------------------------------------------------
+    def derivative_shape(self, of: str, wrt: str) -> Shape:
+        """Numerator layout; a scalar's gradient with respect to a matrix has its shape."""
+        of_shape, wrt_shape = self.shapes[of], self.shapes[wrt]
+        if of_shape == (1, 1):
+            return wrt_shape if min(wrt_shape) > 1 else (1, wrt_shape[0] * wrt_shape[1])
+        if min(of_shape) == 1 and min(wrt_shape) == 1:
+            return (of_shape[0] * of_shape[1], wrt_shape[0] * wrt_shape[1])
+        raise EngineError(
+            f"∂{of}/∂{wrt} would be a tensor ({shape_text(of_shape)} by "
+            f"{shape_text(wrt_shape)}); steps ask for vectors or a scalar's gradient.",
+            kind="shape",
+        )
+
+    def depends_on(self, of: str, wrt: str) -> bool:
+        reached = {wrt}
+        for name, node in self.definitions:
+            if names_in(node) & reached:
+                reached.add(name)
+        return of in reached
+
+    def numeric_derivative(self, of: str, wrt: str, values: Values, h: float = 1e-6) -> np.ndarray:
+        """Central finite differences of ``of`` in ``wrt``, everything upstream held fixed."""
+        shape = self.derivative_shape(of, wrt)
+        base = values[wrt]
+        columns = []
+        for index in np.ndindex(base.shape):
+            plus, minus = base.copy(), base.copy()
+            plus[index] += h
+            minus[index] -= h
+            up = self._value_with(of, wrt, plus, values)
+            down = self._value_with(of, wrt, minus, values)
+            columns.append(((up - down) / (2 * h)).reshape(-1))
+        jacobian = np.stack(columns, axis=1)  # rows: entries of `of`, cols: entries of `wrt`
+        return jacobian.reshape(shape)
+
+    def _value_with(self, of: str, wrt: str, pinned: np.ndarray, values: Values) -> np.ndarray:
+        if wrt in self.inputs:
+            inputs = {name: values[name] for name in self.inputs}
+            inputs[wrt] = pinned
+            return self.forward(inputs)[of]
+        inputs = {name: values[name] for name in self.inputs}
+        return self.forward(inputs, overrides={wrt: pinned})[of]
+
+    def symbolic_derivative(self, of: str, wrt: str) -> sympy.Matrix:
+        """∂of/∂wrt by sympy differentiation of explicit components, expressed in the inputs."""
+        import sympy
+
+        from tutor.engine.symbolic import component_symbols, to_sympy
+
+        shape = self.derivative_shape(of, wrt)
+        stand_in = component_symbols(f"_{wrt}", *self.shapes[wrt])
+        env = {name: component_symbols(name, *s) for name, s in self.inputs.items()}
+        if wrt in self.inputs:
+            env[wrt] = stand_in
+        for name, node in self.definitions:
+            env[name] = stand_in if name == wrt else to_sympy(node, env)
+        target = env[of]
+        jacobian = sympy.Matrix(
+            [[sympy.diff(entry, variable) for variable in stand_in] for entry in target]
+        )
+        actual = self.symbols[wrt]
+        jacobian = jacobian.xreplace(dict(zip(stand_in, actual)))
+        return jacobian.reshape(*shape)

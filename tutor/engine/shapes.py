@@ -1,0 +1,189 @@
+"""Strict shape inference: every operation's shapes must agree, with no broadcasting.
+
+numpy would quietly broadcast a 1×2 row against a 2×1 column into a 2×2 matrix; a
+student who did that by hand has made the very mistake this tutor exists to catch,
+so here it is an error that names both shapes and the sub-expression.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from tutor.engine.errors import EngineError
+from tutor.engine.functions import FUNCTIONS, Shape, ShapeRuleError, shape_text
+from tutor.engine.nodes import BinOp, Call, Matrix, Name, Neg, Node, Num, Transpose, to_text
+
+MAX_EXPONENT = 64.0
+OPERATION = {"+": "sum", "-": "difference", "*": "elementwise product", "/": "elementwise quotient"}
+
+
+def infer_shape(node: Node, shapes: Mapping[str, Shape]) -> Shape:
+    """The shape of ``node``; raises ``EngineError(kind="shape")`` naming the culprit."""
+    if isinstance(node, Num):
+        return (1, 1)
+    if isinstance(node, Name):
+        return shapes[node.name]
+    if isinstance(node, Neg):
+        return infer_shape(node.operand, shapes)
+    if isinstance(node, Transpose):
+        rows, cols = infer_shape(node.operand, shapes)
+        return (cols, rows)
+    if isinstance(node, Matrix):
+        for row in node.rows:
+            for cell in row:
+                cell_shape = infer_shape(cell, shapes)
+                if cell_shape != (1, 1):
+                    raise EngineError(
+                        f"Each entry of a matrix literal must be a number or a 1×1 "
+                        f"expression, but {to_text(cell)} is {shape_text(cell_shape)}.",
+                        cell.start,
+                        cell.end,
+                        kind="shape",
+                    )
+        return (len(node.rows), len(node.rows[0]))
+    if isinstance(node, Call):
+        return _call_shape(node, shapes)
+    if isinstance(node, BinOp):
+        return _binop_shape(node, shapes)
+    raise TypeError(f"not an expression node: {node!r}")
+
+
+def _binop_shape(node: BinOp, shapes: Mapping[str, Shape]) -> Shape:
+    left = infer_shape(node.left, shapes)
+    if node.op == "^":
+        exponent = constant_value(node.right)
+        if exponent is None:
+            raise EngineError(
+                "An exponent must be a number, as in h2^2; for e to a power use exp(...).",
+                node.right.start,
+                node.right.end,
+                kind="shape",
+            )
+        if abs(exponent) > MAX_EXPONENT:
+            raise EngineError(
+                f"The exponent {exponent:g} is too large; exponents here stay within "
+                f"±{MAX_EXPONENT:g}.",
+                node.right.start,
+                node.right.end,
+                kind="limit",
+            )
+        return left
+    right = infer_shape(node.right, shapes)
+    if node.op == "@":
+        if left[1] != right[0]:
+            raise EngineError(
+                f"Matrix product {to_text(node)}: the left side is {shape_text(left)} and the "
+                f"right side is {shape_text(right)}, so the inner sizes {left[1]} and "
+                f"{right[0]} do not match.",
+                node.start,
+                node.end,
+                kind="shape",
+                suggestion=_matmul_suggestion(left, right),
+            )
+        return (left[0], right[1])
+    if left == right or right == (1, 1):
+        return left
+    if left == (1, 1):
+        return right
+    raise EngineError(
+        f"The {OPERATION[node.op]} {to_text(node)} needs equal shapes (or a 1×1 scalar), "
+        f"but the left side is {shape_text(left)} and the right side is {shape_text(right)}. "
+        "There is no broadcasting here.",
+        node.start,
+        node.end,
+        kind="shape",
+        suggestion=_elementwise_suggestion(node, left, right),
+    )
+
+
+def _matmul_suggestion(left: Shape, right: Shape) -> str | None:
+    if left[1] == right[1]:
+        return "Transposing the right side (.T) would make the sizes fit."
+    if left[0] == right[0]:
+        return "Transposing the left side (.T) would make the sizes fit."
+    if left == (1, 1) or right == (1, 1):
+        return "To scale by a 1×1 quantity, use * instead of @."
+    return None
+
+
+def _elementwise_suggestion(node: BinOp, left: Shape, right: Shape) -> str | None:
+    if left == (right[1], right[0]):
+        return "One side is the other's transpose shape: add .T to one side, or use @ if you " \
+            "meant a matrix product."
+    if node.op == "*" and left[1] == right[0]:
+        return f"Did you mean a matrix product? {to_text(node.left)} @ {to_text(node.right)} " \
+            f"is {left[0]}×{right[1]}."
+    return None
+
+
+def _call_shape(node: Call, shapes: Mapping[str, Shape]) -> Shape:
+    function = FUNCTIONS.get(node.func)
+    if function is None:
+        raise EngineError(f"Unknown function {node.func!r}.", node.start, node.end, kind="name")
+    if len(node.args) != function.arity:
+        plural = "s" if function.arity != 1 else ""
+        raise EngineError(
+            f"{node.func} takes {function.arity} argument{plural} ({function.signature}), "
+            f"but got {len(node.args)}.",
+            node.start,
+            node.end,
+            kind="shape",
+        )
+    if function.constant_args:
+        sizes = [_whole(constant_value(arg)) for arg in node.args]
+        arg_shapes: list[Shape] = []
+    else:
+        sizes = []
+        arg_shapes = [infer_shape(arg, shapes) for arg in node.args]
+    try:
+        return function.shape(arg_shapes, sizes)
+    except ShapeRuleError as problem:
+        raise EngineError(str(problem), node.start, node.end, kind="shape") from None
+
+
+def _whole(value: float | None) -> int | None:
+    if value is None or value != int(value):
+        return None
+    return int(value)
+
+
+def constant_value(node: Node) -> float | None:
+    """The value of an expression made only of numbers (None if it mentions a name)."""
+    if isinstance(node, Num):
+        return node.value
+    if isinstance(node, Neg):
+        inner = constant_value(node.operand)
+        return None if inner is None else -inner
+    if isinstance(node, BinOp) and node.op in "+-*/^":
+        left, right = constant_value(node.left), constant_value(node.right)
+        if left is None or right is None:
+            return None
+        try:
+            return _fold(node, left, right)
+        except (OverflowError, ZeroDivisionError, ValueError):
+            raise EngineError(
+                f"{to_text(node)} has no finite value.", node.start, node.end, kind="limit"
+            ) from None
+    return None
+
+
+def _fold(node: BinOp, left: float, right: float) -> float:
+    if node.op == "+":
+        return left + right
+    if node.op == "-":
+        return left - right
+    if node.op == "*":
+        return left * right
+    if node.op == "/":
+        return left / right
+    if abs(right) > MAX_EXPONENT:
+        raise EngineError(
+            f"The exponent {right:g} is too large; exponents here stay within ±{MAX_EXPONENT:g}.",
+            node.right.start,
+            node.right.end,
+            kind="limit",
+        )
+    result = left**right
+    if isinstance(result, complex):
+        raise ValueError("complex power")
+    return float(result)

@@ -1,0 +1,208 @@
+"""Symbolic evaluation and proof of equality with sympy, on explicit component matrices.
+
+Every quantity becomes a matrix of scalar symbols (W1 → [[W1_11, W1_12], …]) and
+every operation is carried out entry by entry, so the algebra is plain scalar
+algebra. sympy's MatrixSymbol calculus is avoided on purpose: it raises or returns
+wrong results on exactly the elementwise-and-diag expressions this tutor needs.
+
+This module imports sympy, which is slow to import; nothing on the path to the
+first screen imports it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from fractions import Fraction
+
+import sympy
+
+from tutor.engine.nodes import BinOp, Call, Matrix, Name, Neg, Node, Num, Transpose
+from tutor.engine.shapes import constant_value
+
+Proof = bool | str | None  # True (proved), None (undecided), "timeout"
+MAX_OPS = 4000
+
+
+class sigma(sympy.Function):  # noqa: N801 - printed as σ-free "sigma" in sympy output
+    """The logistic sigmoid; its derivative is σ(1 − σ), which is what the chain rule uses."""
+
+    @classmethod
+    def eval(cls, arg):
+        if arg.is_zero:
+            return sympy.Rational(1, 2)
+        return None
+
+    def fdiff(self, argindex=1):
+        value = sigma(self.args[0])
+        return value * (1 - value)
+
+    def _eval_rewrite_as_exp(self, arg, **kwargs):
+        return 1 / (1 + sympy.exp(-arg))
+
+    def _eval_is_real(self):
+        return self.args[0].is_real
+
+
+class step(sympy.Function):  # noqa: N801
+    """Heaviside step 1[t > 0]; its derivative is taken as 0 (we never differentiate it)."""
+
+    def fdiff(self, argindex=1):
+        return sympy.S.Zero
+
+
+class relu(sympy.Function):  # noqa: N801
+    """max(t, 0) kept as an opaque function so its derivative is step(t), not a Piecewise."""
+
+    def fdiff(self, argindex=1):
+        return step(self.args[0])
+
+
+def component_symbols(name: str, rows: int, cols: int) -> sympy.Matrix:
+    """W1 (2×2) → [[W1_11, W1_12], [W1_21, W1_22]]; x (2×1) → [[x_1], [x_2]]."""
+    def symbol(i: int, j: int) -> sympy.Symbol:
+        if rows == 1 and cols == 1:
+            index = ""
+        elif cols == 1:
+            index = f"_{i + 1}"
+        elif rows == 1:
+            index = f"_{j + 1}"
+        else:
+            index = f"_{i + 1}{j + 1}" if rows < 10 and cols < 10 else f"_{i + 1}_{j + 1}"
+        return sympy.Symbol(f"{name}{index}", real=True)
+
+    return sympy.Matrix(rows, cols, lambda i, j: symbol(i, j))
+
+
+def to_sympy(node: Node, env: Mapping[str, sympy.Matrix]) -> sympy.Matrix:
+    """The expression as an explicit sympy Matrix (shapes must already be checked)."""
+    if isinstance(node, Num):
+        return sympy.Matrix([[_exact(node.text)]])
+    if isinstance(node, Name):
+        return env[node.name]
+    if isinstance(node, Neg):
+        return -to_sympy(node.operand, env)
+    if isinstance(node, Transpose):
+        return to_sympy(node.operand, env).T
+    if isinstance(node, Matrix):
+        return sympy.Matrix([[to_sympy(cell, env)[0, 0] for cell in row] for row in node.rows])
+    if isinstance(node, Call):
+        return _call(node, env)
+    if isinstance(node, BinOp):
+        left = to_sympy(node.left, env)
+        if node.op == "^":
+            power = sympy.nsimplify(constant_value(node.right), rational=True)
+            return left.applyfunc(lambda entry: entry**power)
+        right = to_sympy(node.right, env)
+        return _binop(node.op, left, right)
+    raise TypeError(f"not an expression node: {node!r}")
+
+
+def _exact(text: str) -> sympy.Rational:
+    fraction = Fraction(text)
+    return sympy.Rational(fraction.numerator, fraction.denominator)
+
+
+ELEMENTWISE = {
+    "sigma": sigma,
+    "exp": sympy.exp,
+    "log": sympy.log,
+    "tanh": sympy.tanh,
+    "relu": relu,
+    "step": step,
+    "sqrt": sympy.sqrt,
+}
+
+
+def _call(node: Call, env: Mapping[str, sympy.Matrix]) -> sympy.Matrix:
+    if node.func == "ones":
+        rows, cols = (int(constant_value(arg)) for arg in node.args)
+        return sympy.ones(rows, cols)
+    if node.func == "eye":
+        return sympy.eye(int(constant_value(node.args[0])))
+    argument = to_sympy(node.args[0], env)
+    if node.func in ELEMENTWISE:
+        return argument.applyfunc(ELEMENTWISE[node.func])
+    if node.func == "diag":
+        return sympy.diag(*list(argument))
+    if node.func == "sum":
+        return sympy.Matrix([[sum(argument)]])
+    if node.func == "softmax":
+        exps = argument.applyfunc(sympy.exp)
+        total = sum(exps)
+        return exps.applyfunc(lambda entry: entry / total)
+    raise ValueError(f"no symbolic form for {node.func}")
+
+
+def _binop(op: str, left: sympy.Matrix, right: sympy.Matrix) -> sympy.Matrix:
+    if op == "@":
+        return left * right
+    if left.shape == (1, 1) and right.shape != (1, 1):
+        left = sympy.ones(*right.shape) * left[0, 0]
+    elif right.shape == (1, 1) and left.shape != (1, 1):
+        right = sympy.ones(*left.shape) * right[0, 0]
+    if op == "+":
+        return left + right
+    if op == "-":
+        return left - right
+    if op == "*":
+        return left.multiply_elementwise(right)
+    return sympy.Matrix(left.rows, left.cols, lambda i, j: left[i, j] / right[i, j])
+
+
+def _canonical(entry: sympy.Expr) -> sympy.Expr:
+    """Expand inside every function's argument, then the whole: σ atoms become comparable."""
+    expanded = entry.replace(
+        lambda e: isinstance(e, sympy.Function) and e.args,
+        lambda e: e.func(*(sympy.expand(arg) for arg in e.args)),
+    )
+    return sympy.expand(expanded)
+
+
+def _fast_zero(entry: sympy.Expr) -> bool:
+    return _canonical(entry) == 0
+
+
+def _thorough_zero(entry: sympy.Expr) -> bool:
+    rewritten = entry.rewrite(sigma, sympy.exp).rewrite(sympy.tanh, sympy.exp)
+    rewritten = sympy.powsimp(sympy.expand(rewritten))
+    if sympy.cancel(sympy.together(rewritten)) == 0:
+        return True
+    return sympy.simplify(rewritten) == 0
+
+
+def prove_equal(
+    answer: sympy.Matrix, expected: sympy.Matrix, budget: float = 1.0
+) -> Proof:
+    """True if the two matrices are provably equal; None if undecided; "timeout" past budget.
+
+    The fast canonical route decides almost every chain-rule factor in milliseconds.
+    Only what it leaves open goes to the general simplifier, in a daemon thread that
+    the caller stops waiting for once the budget is spent.
+    """
+    if answer.shape != expected.shape:
+        return False
+    open_entries = []
+    for a, e in zip(answer, expected):
+        difference = a - e
+        if difference == 0:
+            continue
+        if sympy.count_ops(difference) > MAX_OPS:
+            return "timeout"
+        if not _fast_zero(difference):
+            open_entries.append(difference)
+    if not open_entries:
+        return True
+    if budget <= 0:
+        return "timeout"
+    outcome: dict[str, bool] = {}
+
+    def work() -> None:
+        outcome["zero"] = all(_thorough_zero(entry) for entry in open_entries)
+
+    worker = threading.Thread(target=work, name="chain-tutor-proof", daemon=True)
+    worker.start()
+    worker.join(budget)
+    if worker.is_alive():
+        return "timeout"
+    return True if outcome.get("zero") else None
