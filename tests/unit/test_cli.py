@@ -1,0 +1,114 @@
+"""The `chain-tutor` command's contract: exit codes, JSON fields, argument forms."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tutor.cli import main
+
+LESSON = "two-layer-sigmoid"
+SCRIPT = Path(sys.executable).parent / "chain-tutor"
+
+
+def run_json(capsys, *argv: str) -> tuple[int, dict]:
+    code = main(list(argv))
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_correct_answer_exits_0_with_symbolic_proof(capsys):
+    code, result = run_json(capsys, "check", "--json", LESSON, "dh2_dz2", "diag(h2*(1-h2))")
+    assert code == 0
+    assert result["verdict"] == "correct"
+    assert result["checks"] == {"numeric": True, "symbolic": True}
+    assert result["diagnosis"] == []
+
+
+def test_wrong_answer_exits_1_with_diagnosis(capsys):
+    code, result = run_json(capsys, "check", "--json", LESSON, "dz2_dh1", "W2.T")
+    assert code == 1
+    assert result["verdict"] == "incorrect"
+    assert result["diagnosis"] == ["transpose"]
+    assert result["checks"]["numeric"] is False
+    assert "transpose" in result["feedback"]
+
+
+def test_shape_clash_inside_the_answer_exits_2(capsys):
+    code, result = run_json(capsys, "check", "--json", LESSON, "df_dh2", "W3 * h2")
+    assert code == 2
+    assert result["verdict"] == "invalid"
+    assert "1×2" in result["feedback"] and "2×1" in result["feedback"]
+
+
+def test_answer_starting_with_minus_goes_after_double_dash(capsys):
+    code, result = run_json(capsys, "check", "--json", LESSON, "df_dh2", "--", "-W3")
+    assert code == 1
+    assert result["diagnosis"] == ["sign"]
+
+
+def test_options_may_follow_the_positionals(capsys):
+    code, result = run_json(capsys, "check", LESSON, "df_dh2", "W3", "--seed", "5", "--json")
+    assert code == 0
+    assert result["seed"] == 5
+
+
+def test_unquoted_answer_words_are_joined(capsys):
+    code, result = run_json(capsys, "check", "--json", LESSON, "df_dz1",
+                            "W3", "@", "diag(h2*(1-h2))", "@", "W2", "@", "diag(h1*(1-h1))")
+    assert code == 0, result
+
+
+@pytest.mark.parametrize("lesson, step", [("no-such-lesson", "df_dh2"), (LESSON, "no_step")])
+def test_unknown_lesson_or_step_is_invalid(capsys, lesson, step):
+    code, result = run_json(capsys, "check", "--json", lesson, step, "W3")
+    assert code == 2
+    assert result["verdict"] == "invalid"
+
+
+def test_numbers_only_answer_is_checked_at_the_variant(capsys):
+    main(["show", LESSON, "--seed", "3", "--json"])
+    values = json.loads(capsys.readouterr().out)["values"]
+    row = " ".join(f"{v:.3f}" for v in values["W3"][0])
+    code, result = run_json(capsys, "check", "--json", "--seed", "3", LESSON, "df_dh2", f"[{row}]")
+    assert code == 0, result
+    code, _ = run_json(capsys, "check", "--json", "--seed", "4", LESSON, "df_dh2", f"[{row}]")
+    assert code == 1
+
+
+def test_show_json_holds_every_value_as_rows(capsys):
+    code = main(["show", LESSON, "--seed", "7", "--json"])
+    shown = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert set(shown["values"]) == {"x", "W1", "W2", "W3", "z1", "h1", "z2", "h2", "f"}
+    assert len(shown["values"]["x"]) == 2 and len(shown["values"]["x"][0]) == 1
+    assert len(shown["values"]["W3"]) == 1 and len(shown["values"]["W3"][0]) == 2
+
+
+def test_lessons_json_lists_steps_with_shapes(capsys):
+    main(["lessons", "--json"])
+    listing = json.loads(capsys.readouterr().out)
+    flagship = next(lesson for lesson in listing["lessons"] if lesson["id"] == LESSON)
+    assert [s["id"] for s in flagship["steps"]] == [
+        "df_dh2", "dh2_dz2", "dz2_dh1", "dh1_dz1", "df_dz1", "df_dW1"]
+    assert flagship["steps"][0]["shape"] == [1, 2]
+
+
+@pytest.mark.skipif(not SCRIPT.exists(), reason="the chain-tutor script is not installed here")
+def test_real_console_script_reports_exit_codes(tmp_path):
+    env = dict(os.environ, CHAIN_TUTOR_DATA=str(tmp_path))
+
+    def run(*argv: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(SCRIPT), *argv], capture_output=True, text=True, env=env,
+                              stdin=subprocess.DEVNULL, timeout=120)
+
+    assert run("check", LESSON, "df_dh2", "W3").returncode == 0
+    wrong = run("check", LESSON, "df_dh2", "--", "-W3")
+    assert wrong.returncode == 1 and "sign" in wrong.stdout
+    invalid = run("check", LESSON, "df_dh2", "W3 +")
+    assert invalid.returncode == 2 and "^" in invalid.stdout
+    assert "Traceback" not in invalid.stdout + invalid.stderr
