@@ -171,9 +171,10 @@ def _prove(node, factor, problem, shape, canonical, budget, points) -> Verdict:
         how = f"verified numerically at {points} points; the symbolic proof timed out"
     else:
         how = f"verified numerically at {points} points; sympy could not decide it symbolically"
+    shown = canonical if len(canonical) <= 60 else "your answer"
     return Verdict(
         "correct",
-        f"✓ Correct: {canonical} is {factor.label} ({how}).",
+        f"✓ Correct: {shown} is {factor.label} ({how}).",
         (),
         numeric=True,
         symbolic=proof if proof is not None else None,

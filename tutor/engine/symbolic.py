@@ -11,6 +11,7 @@ first screen imports it.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Mapping
 from fractions import Fraction
@@ -22,6 +23,8 @@ from tutor.engine.shapes import constant_value
 
 Proof = bool | str | None  # True (proved), None (undecided), "timeout"
 MAX_OPS = 4000
+MAX_SIMPLIFY_OPS = 300
+MAX_TERMS = 20000  # past this many terms after expansion, the proof is not attempted
 
 
 class sigma(sympy.Function):  # noqa: N801 - printed as σ-free "sigma" in sympy output
@@ -159,6 +162,38 @@ def _canonical(entry: sympy.Expr) -> sympy.Expr:
     return sympy.expand(expanded)
 
 
+def expansion_terms(expr: sympy.Expr, cap: int = MAX_TERMS) -> int:
+    """An upper bound on the terms ``expand`` would produce, stopping early past ``cap``.
+
+    Expanding (a + b + … )^40 can take hours and gigabytes; counting first keeps a
+    hostile or unlucky answer from ever starting that.
+    """
+    if expr.is_Add:
+        total = 0
+        for arg in expr.args:
+            total += expansion_terms(arg, cap)
+            if total > cap:
+                return cap + 1
+        return total
+    if expr.is_Mul:
+        product = 1
+        for arg in expr.args:
+            product *= expansion_terms(arg, cap)
+            if product > cap:
+                return cap + 1
+        return product
+    if expr.is_Pow and expr.exp.is_Integer and expr.exp > 1:
+        base = expansion_terms(expr.base, cap)
+        if base > cap:
+            return cap + 1
+        return min(math.comb(int(expr.exp) + base - 1, base - 1), cap + 1)
+    if isinstance(expr, sympy.Function) or expr.is_Pow:
+        # Arguments are expanded on their own; their size must stay bounded too.
+        if any(expansion_terms(arg, cap) > cap for arg in expr.args):
+            return cap + 1
+    return 1
+
+
 def _fast_zero(entry: sympy.Expr) -> bool:
     return _canonical(entry) == 0
 
@@ -168,6 +203,8 @@ def _thorough_zero(entry: sympy.Expr) -> bool:
     rewritten = sympy.powsimp(sympy.expand(rewritten))
     if sympy.cancel(sympy.together(rewritten)) == 0:
         return True
+    if sympy.count_ops(rewritten) > MAX_SIMPLIFY_OPS:
+        return False  # general simplification of large expressions has no useful bound
     return sympy.simplify(rewritten) == 0
 
 
@@ -182,15 +219,14 @@ def prove_equal(
     """
     if answer.shape != expected.shape:
         return False
-    open_entries = []
-    for a, e in zip(answer, expected):
-        difference = a - e
-        if difference == 0:
-            continue
-        if sympy.count_ops(difference) > MAX_OPS:
+    differences = [a - e for a, e in zip(answer, expected)]
+    differences = [d for d in differences if d != 0]
+    if not differences:
+        return True
+    for difference in differences:
+        if sympy.count_ops(difference) > MAX_OPS or expansion_terms(difference) > MAX_TERMS:
             return "timeout"
-        if not _fast_zero(difference):
-            open_entries.append(difference)
+    open_entries = [d for d in differences if not _fast_zero(d)]
     if not open_entries:
         return True
     if budget <= 0:
