@@ -471,13 +471,12 @@ def _parse_expression(text, problem: Problem, path, line, step_id, what, shape) 
         node = parse(text, problem.names)
     except EngineError as error:
         raise LessonError(f"{what} {text!r}: {error.message}", path, line, step_id) from None
-    if shape is None:
-        return  # a mistake may be ill-shaped on purpose (it is matched the way numpy would)
     try:
-        actual = infer_shape(node, problem.shapes)
+        # A mistake may be ill-shaped on purpose: it is matched the way numpy would.
+        actual = infer_shape(node, problem.shapes, broadcast=shape is None)
     except EngineError as error:
         raise LessonError(f"{what} {text!r}: {error.message}", path, line, step_id) from None
-    if actual != shape:
+    if shape is not None and actual != shape:
         raise LessonError(
             f"{what} {text!r} is {shape_text(actual)}, but ∂{step_id} must be "
             f"{shape_text(shape)} (numerator layout)", path, line, step_id)

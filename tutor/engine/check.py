@@ -111,7 +111,9 @@ def check_answer(
     try:
         shape = infer_shape(node, problem.shapes)
     except EngineError as shape_error:
-        mistake = _ill_shaped_mistake(node, factor, problem, displayed)
+        mistake = None
+        if shape_error.kind == "shape":
+            mistake = _ill_shaped_mistake(node, factor, problem, displayed)
         if mistake is not None:
             return Verdict(
                 "incorrect",
@@ -307,24 +309,23 @@ def _common_scale(answers, expected) -> float | None:
 def _matching_mistake(factor: Factor, answers, points, exact) -> Mistake | None:
     for mistake in factor.mistakes:
         values = [_broadcast_value(mistake.expression, p) for p in points]
-        if any(v is None for v in values):
-            continue
         if _all(lambda a, m: _close(a, m, exact, factor), answers, values):
             return mistake
     return None
 
 
 def _broadcast_value(node: Node, values: Mapping[str, np.ndarray]) -> np.ndarray | None:
-    try:
-        return evaluate(node, values, broadcast=True)
-    except (ValueError, KeyError, IndexError):
-        return None
+    return evaluate(node, values, broadcast=True)
 
 
 def _ill_shaped_mistake(node, factor, problem, displayed) -> Mistake | None:
     """An answer whose shapes clash may still be a declared mistake, compared as numpy would."""
+    if not factor.mistakes:
+        return None
+    try:
+        infer_shape(node, problem.shapes, broadcast=True)
+    except EngineError:
+        return None
     points = [displayed, *problem.samples]
     answers = [_broadcast_value(node, p) for p in points]
-    if any(a is None for a in answers):
-        return None
     return _matching_mistake(factor, answers, points, exact=True)

@@ -26,14 +26,28 @@ class EngineError(Exception):
         self.kind = kind
         self.suggestion = suggestion
 
-    def caret(self, text: str) -> str:
-        """The text's line with carets under the offending span (empty without a position)."""
+    def caret(self, text: str, width: int = 72) -> str:
+        """The text's line with carets under the offending span (empty without a position).
+
+        A long answer is shown as a window of ``width`` characters around the spot.
+        """
         if self.start is None:
             return ""
-        line = text.replace("\n", " ").replace("\t", " ")
+        # One printable character per input character keeps the caret aligned and keeps
+        # escape sequences a student pasted from ever reaching the terminal raw.
+        line = "".join(c if c.isprintable() else ("·" if c in "\t\n\r" else "�") for c in text)
         start = min(self.start, len(line))
         end = max(start + 1, min(self.end or start + 1, len(line) + 1))
-        return f"{line}\n{' ' * start}{'^' * (end - start)}"
+        left = 0
+        if len(line) > width:
+            left = max(0, min(start - width // 3, len(line) - width))
+            line = line[left : left + width]
+            if left > 0:
+                line = "…" + line[1:]
+            if left + width < len(text):
+                line = line[:-1] + "…"
+        start, end = start - left, min(end - left, len(line) + 1)
+        return f"{line}\n{' ' * start}{'^' * max(1, end - start)}"
 
     def describe(self, text: str) -> str:
         """The full message for a person: what is wrong, where, and what might fix it."""

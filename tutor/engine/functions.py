@@ -27,6 +27,10 @@ def is_vector(shape: Shape) -> bool:
 class ShapeRuleError(Exception):
     """Raised by a shape rule; the caller adds the span and wraps it as an EngineError."""
 
+    def __init__(self, message: str, kind: str = "shape") -> None:
+        super().__init__(message)
+        self.kind = kind
+
 
 @dataclass(frozen=True)
 class Function:
@@ -69,7 +73,8 @@ def _scalar(_shapes: list[Shape], _sizes: list[int | None]) -> Shape:
 def _size(value: int | None) -> int:
     if value is None or value < 1 or value > MAX_GENERATED_SIDE:
         raise ShapeRuleError(
-            f"sizes must be whole numbers from 1 to {MAX_GENERATED_SIDE}, like ones(2, 1)."
+            f"sizes must be whole numbers from 1 to {MAX_GENERATED_SIDE}, like ones(2, 1).",
+            kind="limit",
         )
     return value
 

@@ -17,21 +17,25 @@ MAX_EXPONENT = 64.0
 OPERATION = {"+": "sum", "-": "difference", "*": "elementwise product", "/": "elementwise quotient"}
 
 
-def infer_shape(node: Node, shapes: Mapping[str, Shape]) -> Shape:
-    """The shape of ``node``; raises ``EngineError(kind="shape")`` naming the culprit."""
+def infer_shape(node: Node, shapes: Mapping[str, Shape], broadcast: bool = False) -> Shape:
+    """The shape of ``node``; raises ``EngineError(kind="shape")`` naming the culprit.
+
+    ``broadcast=True`` accepts what numpy would broadcast; it exists only to evaluate a
+    lesson's deliberately ill-shaped mistakes, never to accept an answer.
+    """
     if isinstance(node, Num):
         return (1, 1)
     if isinstance(node, Name):
         return shapes[node.name]
     if isinstance(node, Neg):
-        return infer_shape(node.operand, shapes)
+        return infer_shape(node.operand, shapes, broadcast)
     if isinstance(node, Transpose):
-        rows, cols = infer_shape(node.operand, shapes)
+        rows, cols = infer_shape(node.operand, shapes, broadcast)
         return (cols, rows)
     if isinstance(node, Matrix):
         for row in node.rows:
             for cell in row:
-                cell_shape = infer_shape(cell, shapes)
+                cell_shape = infer_shape(cell, shapes, broadcast)
                 if cell_shape != (1, 1):
                     raise EngineError(
                         f"Each entry of a matrix literal must be a number or a 1×1 "
@@ -42,14 +46,14 @@ def infer_shape(node: Node, shapes: Mapping[str, Shape]) -> Shape:
                     )
         return (len(node.rows), len(node.rows[0]))
     if isinstance(node, Call):
-        return _call_shape(node, shapes)
+        return _call_shape(node, shapes, broadcast)
     if isinstance(node, BinOp):
-        return _binop_shape(node, shapes)
+        return _binop_shape(node, shapes, broadcast)
     raise TypeError(f"not an expression node: {node!r}")
 
 
-def _binop_shape(node: BinOp, shapes: Mapping[str, Shape]) -> Shape:
-    left = infer_shape(node.left, shapes)
+def _binop_shape(node: BinOp, shapes: Mapping[str, Shape], broadcast: bool) -> Shape:
+    left = infer_shape(node.left, shapes, broadcast)
     if node.op == "^":
         exponent = constant_value(node.right)
         if exponent is None:
@@ -68,7 +72,9 @@ def _binop_shape(node: BinOp, shapes: Mapping[str, Shape]) -> Shape:
                 kind="limit",
             )
         return left
-    right = infer_shape(node.right, shapes)
+    right = infer_shape(node.right, shapes, broadcast)
+    if broadcast:
+        return _numpy_shape(node, left, right)
     if node.op == "@":
         if left[1] != right[0]:
             raise EngineError(
@@ -96,6 +102,19 @@ def _binop_shape(node: BinOp, shapes: Mapping[str, Shape]) -> Shape:
     )
 
 
+def _numpy_shape(node: BinOp, left: Shape, right: Shape) -> Shape:
+    if node.op == "@" and (1, 1) not in (left, right):
+        if left[1] != right[0]:
+            raise EngineError(f"{to_text(node)}: sizes do not match", node.start, node.end,
+                              kind="shape")
+        return (left[0], right[1])
+    rows, cols = (max(a, b) for a, b in zip(left, right))
+    if any(side not in (1, full) for side, full in zip(left + right, (rows, cols) * 2)):
+        raise EngineError(f"{to_text(node)}: shapes do not broadcast", node.start, node.end,
+                          kind="shape")
+    return (rows, cols)
+
+
 def _matmul_suggestion(left: Shape, right: Shape) -> str | None:
     if left[1] == right[1]:
         return "Transposing the right side (.T) would make the sizes fit."
@@ -116,7 +135,7 @@ def _elementwise_suggestion(node: BinOp, left: Shape, right: Shape) -> str | Non
     return None
 
 
-def _call_shape(node: Call, shapes: Mapping[str, Shape]) -> Shape:
+def _call_shape(node: Call, shapes: Mapping[str, Shape], broadcast: bool) -> Shape:
     function = FUNCTIONS.get(node.func)
     if function is None:
         raise EngineError(f"Unknown function {node.func!r}.", node.start, node.end, kind="name")
@@ -134,11 +153,11 @@ def _call_shape(node: Call, shapes: Mapping[str, Shape]) -> Shape:
         arg_shapes: list[Shape] = []
     else:
         sizes = []
-        arg_shapes = [infer_shape(arg, shapes) for arg in node.args]
+        arg_shapes = [infer_shape(arg, shapes, broadcast) for arg in node.args]
     try:
         return function.shape(arg_shapes, sizes)
     except ShapeRuleError as problem:
-        raise EngineError(str(problem), node.start, node.end, kind="shape") from None
+        raise EngineError(str(problem), node.start, node.end, kind=problem.kind) from None
 
 
 def _whole(value: float | None) -> int | None:
