@@ -164,7 +164,9 @@ class Lesson:
 
     def __post_init__(self) -> None:
         inputs = {name: q.shape for name, q in self.quantities.items()}
-        self.problem = Problem.from_text(inputs, self.definitions, sampler=self._sample)
+        one_hot = frozenset(n for n, q in self.quantities.items() if q.draw == "onehot")
+        self.problem = Problem.from_text(inputs, self.definitions, sampler=self._sample,
+                                         simplex=one_hot)
 
     def _sample(self, rng: np.random.Generator) -> Values:
         return {name: q.sample_value(rng) for name, q in self.quantities.items()}
@@ -361,8 +363,11 @@ def _build(data: dict, text: str, path: Path | None) -> Lesson:
         problem = Problem.from_text(inputs, definitions)
     except EngineError as error:
         name = error.message.split(":")[0].replace("definition of ", "")
-        raise LessonError(error.message, path, _line_of(text, rf"^\s*{re.escape(name)}\s*=")
-                          ) from None
+        # Search from the [definitions] header: an intro often shows the same "z1 = ..." lines.
+        header = re.search(r"^\[definitions\]", text, re.MULTILINE)
+        after = header.end() if header else 0
+        raise LessonError(error.message, path,
+                          _line_of(text, rf"^\s*{re.escape(name)}\s*=", after)) from None
     steps = [_step(raw, problem, text, path) for raw in steps_data]
     ids = [s.id for s in steps]
     for step_id in ids:
@@ -478,7 +483,7 @@ def _parse_expression(text, problem: Problem, path, line, step_id, what, shape) 
         raise LessonError(f"{what} {text!r}: {error.message}", path, line, step_id) from None
     if shape is not None and actual != shape:
         raise LessonError(
-            f"{what} {text!r} is {shape_text(actual)}, but ∂{step_id} must be "
+            f"{what} {text!r} is {shape_text(actual)}, but the factor of step {step_id} is "
             f"{shape_text(shape)} (numerator layout)", path, line, step_id)
 
 

@@ -76,7 +76,9 @@ def _text(node: Node, outer: int) -> str:
     if isinstance(node, Name):
         return node.name
     if isinstance(node, Transpose):
-        return f"{_text(node.operand, 5)}.T"
+        inner = _text(node.operand, 5)
+        # "2.T" would read as the number "2." followed by the name T.
+        return f"({inner}).T" if isinstance(node.operand, Num) else f"{inner}.T"
     if isinstance(node, Call):
         return f"{node.func}({', '.join(_text(a, 0) for a in node.args)})"
     if isinstance(node, Matrix):

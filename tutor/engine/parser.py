@@ -18,7 +18,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from tutor.engine.errors import EngineError
-from tutor.engine.nodes import BinOp, Call, Matrix, Name, Neg, Node, Num, Transpose
+from tutor.engine.nodes import BinOp, Call, Matrix, Name, Neg, Node, Num, Transpose, children
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 60
@@ -27,6 +27,8 @@ MAX_NUMBER_DIGITS = 30
 MAX_NUMBER = 1e12
 MAX_LITERAL_SIDE = 50
 MAX_LITERAL_ENTRIES = 400
+MAX_POWER_OF_TEN = 300  # Fraction("1e-99999999") would build 10**99999999 exactly
+MAX_TREE_DEPTH = 150  # a chain like 1+1+1+… nests without parentheses; checks recurse on it
 
 # Unicode spellings that mean exactly one thing in this language.
 SYNONYMS = {"⊙": "*", "∘": "*", "−": "-", "σ": "sigma", "ᵀ": "'"}
@@ -48,7 +50,7 @@ BUILTIN_FUNCTIONS = (
     "softmax",
 )
 
-_NUMBER = re.compile(r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+_NUMBER = re.compile(r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _OPERATORS = ("**", "+", "-", "*", "/", "@", "^", "(", ")", "[", "]", ",", ";", "'")
 
@@ -92,7 +94,7 @@ def _read_token(text: str, position: int, space: bool) -> Token:
         meaning = SYNONYMS[char]
         kind = "name" if meaning.isalpha() else "op"
         return Token(kind, meaning, position, position + 1, space)
-    if char.isdigit() or (char == "." and text[position + 1 : position + 2].isdigit()):
+    if _is_digit(char) or (char == "." and _is_digit(text[position + 1 : position + 2])):
         return _read_number(text, position, space)
     if char == ".":
         if text[position + 1 : position + 2] == "T" and not _NAME.match(text, position + 2):
@@ -121,6 +123,11 @@ def _read_token(text: str, position: int, space: bool) -> Token:
     raise _unknown_character(text, position)
 
 
+def _is_digit(char: str) -> bool:
+    """ASCII digits only: '²'.isdigit() is true, but it is no number of this language."""
+    return len(char) == 1 and "0" <= char <= "9"
+
+
 def _read_number(text: str, position: int, space: bool) -> Token:
     match = _NUMBER.match(text, position)
     assert match is not None  # the caller saw a digit
@@ -137,6 +144,14 @@ def _read_number(text: str, position: int, space: bool) -> Token:
     if not value < MAX_NUMBER:
         raise EngineError(
             f"The number {literal} is too large; numbers here stay below {MAX_NUMBER:.0e}.",
+            position,
+            match.end(),
+            kind="limit",
+        )
+    if match.group(2) and abs(int(match.group(2)[1:])) > MAX_POWER_OF_TEN:
+        raise EngineError(
+            f"The power of ten in {literal} is out of range; write numbers with at most "
+            f"e±{MAX_POWER_OF_TEN}.",
             position,
             match.end(),
             kind="limit",
@@ -237,6 +252,7 @@ class Parser:
         node = self.expression(0)
         if self.current.kind != "end":
             self._complain_about_leftover(node)
+        _check_tree_depth(node)
         return node
 
     def _complain_about_leftover(self, node: Node) -> None:
@@ -415,7 +431,7 @@ class Parser:
                 row_starts.append(self.current.start)
                 continue
             if self.is_op(","):
-                if not rows[-1]:
+                if not rows[-1] or self.tokens[self.index - 1].text == ",":
                     raise EngineError("A comma needs an entry before it.", self.current.start)
                 self.advance()
                 continue
@@ -435,13 +451,31 @@ class Parser:
         return Matrix(opened.start, closing.end, tuple(tuple(row) for row in rows))
 
 
+def _check_tree_depth(node: Node) -> None:
+    """Long operator chains nest without parentheses; shape and value checks recurse on them."""
+    stack = [(node, 1)]
+    while stack:
+        current, depth = stack.pop()
+        if depth > MAX_TREE_DEPTH:
+            raise EngineError(
+                f"The answer chains more than {MAX_TREE_DEPTH} operations one inside another; "
+                "write it more briefly.",
+                current.start,
+                current.end,
+                kind="limit",
+            )
+        stack.extend((child, depth + 1) for child in children(current))
+
+
 def _is_single_row(node: Node) -> bool:
     return isinstance(node, Matrix) and len(node.rows) == 1
 
 
-def _check_literal(rows: list[list[Node]], starts: list[int], opened: Token, closing: Token) -> None:
+def _check_literal(
+    rows: list[list[Node]], starts: list[int], opened: Token, closing: Token
+) -> None:
     width = len(rows[0])
-    for number, (row, start) in enumerate(zip(rows, starts), start=1):
+    for number, (row, start) in enumerate(zip(rows, starts, strict=True), start=1):
         if not row:
             raise EngineError(f"Row {number} of the matrix is empty.", start, kind="parse")
         if len(row) != width:

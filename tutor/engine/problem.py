@@ -17,9 +17,9 @@ import numpy as np
 
 from tutor.engine.errors import EngineError
 from tutor.engine.functions import Shape, shape_text
-from tutor.engine.nodes import Node, names_in
+from tutor.engine.nodes import BinOp, Call, Matrix, Name, Node, children, names_in
 from tutor.engine.numeric import evaluate
-from tutor.engine.parser import BUILTIN_FUNCTIONS, parse
+from tutor.engine.parser import parse
 from tutor.engine.shapes import infer_shape
 
 if TYPE_CHECKING:
@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 Values = dict[str, np.ndarray]
 Sampler = Callable[[np.random.Generator], Values]
 SAMPLE_SEED = 20261124
+# Past this estimated size (operations per entry), sympy's tree walks alone take longer
+# than a student should wait, so the check stops at the numeric verdict.
+MAX_SYMBOLIC_SIZE = 20000
 
 
 @dataclass
@@ -36,14 +39,42 @@ class Problem:
     definitions: list[tuple[str, Node]]
     sampler: Sampler | None = None
     sample_count: int = 4
+    simplex: frozenset[str] = frozenset()  # inputs whose entries sum to 1 (one-hot labels)
     shapes: dict[str, Shape] = field(init=False)
+    sizes: dict[str, int] = field(init=False)
 
     def __post_init__(self) -> None:
         self.shapes = dict(self.inputs)
         for name, node in self.definitions:
             if name in self.shapes:
                 raise EngineError(f"{name} is defined twice.", kind="name")
-            self.shapes[name] = infer_shape(node, self.shapes)
+            try:
+                self.shapes[name] = infer_shape(node, self.shapes)
+            except EngineError as problem:
+                problem.message = f"definition of {name}: {problem.message}"
+                raise
+        self.sizes = dict.fromkeys(self.inputs, 1)
+        for name, node in self.definitions:
+            self.sizes[name] = self.symbolic_size(node)
+
+    def symbolic_size(self, node: Node) -> int:
+        """An estimate of the operations in each entry of ``node`` once expanded to inputs.
+
+        Computed on the tree, without sympy, so that an expression too large to prove is
+        recognised before sympy starts walking it (deep networks grow exponentially).
+        """
+        if isinstance(node, Name):
+            return self.sizes[node.name]
+        parts = [self.symbolic_size(child) for child in children(node)]
+        if isinstance(node, BinOp) and node.op == "@":
+            inner = infer_shape(node.left, self.shapes)[1]
+            return inner * (parts[0] + parts[1] + 1)
+        if isinstance(node, Call) and node.func in ("sum", "softmax", "diag"):
+            rows, cols = infer_shape(node.args[0], self.shapes)
+            return rows * cols * parts[0] + 1
+        if isinstance(node, Matrix):
+            return max(parts) + 1
+        return sum(parts) + 1
 
     @classmethod
     def from_text(
@@ -51,6 +82,7 @@ class Problem:
         inputs: Mapping[str, Shape],
         definitions: Mapping[str, str] | list[tuple[str, str]],
         sampler: Sampler | None = None,
+        simplex: frozenset[str] = frozenset(),
     ) -> Problem:
         """Parse definitions in order; a definition may use the inputs and earlier names."""
         known = list(inputs)
@@ -63,7 +95,7 @@ class Problem:
                 problem.message = f"definition of {name}: {problem.message}"
                 raise
             known.append(name)
-        return cls(dict(inputs), parsed, sampler)
+        return cls(dict(inputs), parsed, sampler, simplex=frozenset(simplex))
 
     @property
     def names(self) -> list[str]:
@@ -91,12 +123,28 @@ class Problem:
         return [self.forward(self.draw(rng)) for _ in range(self.sample_count)]
 
     # -- symbolic ------------------------------------------------------------------
+    def input_symbols(self) -> dict[str, sympy.Matrix]:
+        """Each input as a matrix of component symbols.
+
+        A one-hot label's entries sum to 1; writing its last entry as 1 − (the others) lets
+        sympy prove identities such as ∂L/∂z = p − y that hold only under that constraint.
+        """
+        from tutor.engine.symbolic import component_symbols
+
+        env = {name: component_symbols(name, *shape) for name, shape in self.inputs.items()}
+        for name in self.simplex:
+            entries = list(env[name])
+            entries[-1] = 1 - sum(entries[:-1])
+            env[name] = env[name].reshape(1, len(entries)).__class__(
+                [entries]).reshape(*self.inputs[name])
+        return env
+
     @cached_property
     def symbols(self) -> dict[str, sympy.Matrix]:
         """Each input as a matrix of component symbols, each definition expanded over them."""
-        from tutor.engine.symbolic import component_symbols, to_sympy
+        from tutor.engine.symbolic import to_sympy
 
-        env = {name: component_symbols(name, *shape) for name, shape in self.inputs.items()}
+        env = self.input_symbols()
         for name, node in self.definitions:
             env[name] = to_sympy(node, env)
         return env
@@ -153,7 +201,7 @@ class Problem:
 
         shape = self.derivative_shape(of, wrt)
         stand_in = component_symbols(f"_{wrt}", *self.shapes[wrt])
-        env = {name: component_symbols(name, *s) for name, s in self.inputs.items()}
+        env = self.input_symbols()
         if wrt in self.inputs:
             env[wrt] = stand_in
         for name, node in self.definitions:
@@ -163,5 +211,5 @@ class Problem:
             [[sympy.diff(entry, variable) for variable in stand_in] for entry in target]
         )
         actual = self.symbols[wrt]
-        jacobian = jacobian.xreplace(dict(zip(stand_in, actual)))
+        jacobian = jacobian.xreplace(dict(zip(stand_in, actual, strict=True)))
         return jacobian.reshape(*shape)

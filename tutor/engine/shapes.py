@@ -7,6 +7,7 @@ so here it is an error that names both shapes and the sub-expression.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 from tutor.engine.errors import EngineError
@@ -108,8 +109,9 @@ def _numpy_shape(node: BinOp, left: Shape, right: Shape) -> Shape:
             raise EngineError(f"{to_text(node)}: sizes do not match", node.start, node.end,
                               kind="shape")
         return (left[0], right[1])
-    rows, cols = (max(a, b) for a, b in zip(left, right))
-    if any(side not in (1, full) for side, full in zip(left + right, (rows, cols) * 2)):
+    rows, cols = (max(a, b) for a, b in zip(left, right, strict=True))
+    pairs = zip(left + right, (rows, cols) * 2, strict=True)
+    if any(side not in (1, full) for side, full in pairs):
         raise EngineError(f"{to_text(node)}: shapes do not broadcast", node.start, node.end,
                           kind="shape")
     return (rows, cols)
@@ -178,7 +180,10 @@ def constant_value(node: Node) -> float | None:
         if left is None or right is None:
             return None
         try:
-            return _fold(node, left, right)
+            value = _fold(node, left, right)
+            if not math.isfinite(value):  # 1e11*1e11*… overflows to inf without raising
+                raise OverflowError(value)
+            return value
         except (OverflowError, ZeroDivisionError, ValueError):
             raise EngineError(
                 f"{to_text(node)} has no finite value.", node.start, node.end, kind="limit"

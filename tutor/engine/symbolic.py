@@ -25,6 +25,7 @@ Proof = bool | str | None  # True (proved), None (undecided), "timeout"
 MAX_OPS = 4000
 MAX_SIMPLIFY_OPS = 300
 MAX_TERMS = 20000  # past this many terms after expansion, the proof is not attempted
+MAX_TREE_NODES = 20000  # past this many nodes, walked as a tree, the proof is not attempted
 
 
 class sigma(sympy.Function):  # noqa: N801 - printed as σ-free "sigma" in sympy output
@@ -194,6 +195,29 @@ def expansion_terms(expr: sympy.Expr, cap: int = MAX_TERMS) -> int:
     return 1
 
 
+def tree_size(expr: sympy.Basic, cap: int = MAX_TREE_NODES) -> int:
+    """Nodes of ``expr`` counted as a tree (capped at ``cap + 1``), in time linear in memory.
+
+    Each product of a chain W1 @ W1 @ … reuses the previous entries, so the expression is
+    small in memory but doubles as a tree at every step; count_ops, expansion_terms and
+    expand all walk the tree and would run for hours on 25 factors.
+    """
+    sizes: dict[int, int] = {}
+    stack = [expr]
+    while stack:
+        node = stack[-1]
+        if id(node) in sizes:
+            stack.pop()
+            continue
+        pending = [arg for arg in node.args if id(arg) not in sizes]
+        if pending:
+            stack.extend(pending)
+            continue
+        stack.pop()
+        sizes[id(node)] = min(cap + 1, 1 + sum(sizes[id(arg)] for arg in node.args))
+    return sizes[id(expr)]
+
+
 def _fast_zero(entry: sympy.Expr) -> bool:
     return _canonical(entry) == 0
 
@@ -219,12 +243,16 @@ def prove_equal(
     """
     if answer.shape != expected.shape:
         return False
-    differences = [a - e for a, e in zip(answer, expected)]
+    differences = [a - e for a, e in zip(answer, expected, strict=True)]
     differences = [d for d in differences if d != 0]
     if not differences:
         return True
     for difference in differences:
-        if sympy.count_ops(difference) > MAX_OPS or expansion_terms(difference) > MAX_TERMS:
+        if (
+            tree_size(difference) > MAX_TREE_NODES
+            or sympy.count_ops(difference) > MAX_OPS
+            or expansion_terms(difference) > MAX_TERMS
+        ):
             return "timeout"
     open_entries = [d for d in differences if not _fast_zero(d)]
     if not open_entries:

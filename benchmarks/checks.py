@@ -1,0 +1,143 @@
+"""Answer-check latency: every step of every shipped lesson, four kinds of answer each.
+
+Run as a module by benchmarks/run.py (in a fresh process, so the first check is cold).
+Prints one JSON object on stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+
+import numpy as np
+
+from tutor.engine import Factor, Problem, check_answer, parse
+from tutor.lessons import load_catalog
+
+
+def literal(value: np.ndarray) -> str:
+    return "[" + "; ".join(" ".join(f"{v:.6g}" for v in row) for row in value) + "]"
+
+
+def answers_for(lesson, step) -> dict[str, str]:
+    key = step.answer
+    value = lesson.variant(1).values
+    from tutor.engine import evaluate
+
+    numbers = evaluate(lesson.factors[step.id].expected, value)
+    return {
+        "key": key,
+        "rewrite": f"(({key}).T).T + 0.5*({key}) - 0.5*({key})",
+        "wrong": f"({key}) + 0.1",
+        "numbers": literal(numbers),
+    }
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+def summarise(times: list[float]) -> dict:
+    return {
+        "n": len(times),
+        "p50_ms": statistics.median(times),
+        "p95_ms": percentile(times, 95),
+        "max_ms": max(times),
+    }
+
+
+def lesson_latency() -> dict:
+    start = time.perf_counter()
+    catalog = load_catalog()
+    load_ms = (time.perf_counter() - start) * 1000
+    # Cold: the first check in the process that needs sympy (imports it, fills caches).
+    first = catalog.get("two-layer-sigmoid")
+    start = time.perf_counter()
+    first.check(first.steps[0].id, first.steps[0].answer)
+    cold_ms = (time.perf_counter() - start) * 1000
+    warm: list[float] = []
+    by_kind: dict[str, list[float]] = {}
+    slowest = ("", 0.0)
+    for _ in range(2):  # the first pass fills sympy's caches for every lesson
+        warm.clear()
+        by_kind.clear()
+        slowest = ("", 0.0)
+        for lesson in catalog.lessons:
+            for step in lesson.steps:
+                for kind, text in answers_for(lesson, step).items():
+                    start = time.perf_counter()
+                    lesson.check(step.id, text)
+                    elapsed = (time.perf_counter() - start) * 1000
+                    warm.append(elapsed)
+                    by_kind.setdefault(kind, []).append(elapsed)
+                    if elapsed > slowest[1]:
+                        slowest = (f"{lesson.id}/{step.id}/{kind}", elapsed)
+    return {
+        "lessons": len(catalog.lessons),
+        "catalog_load_ms": load_ms,
+        "cold_first_check_ms": cold_ms,
+        "warm": summarise(warm),
+        "warm_by_kind": {kind: summarise(times) for kind, times in by_kind.items()},
+        "slowest": {"case": slowest[0], "ms": slowest[1]},
+    }
+
+
+def network(depth: int, width: int) -> tuple[Problem, str, str]:
+    """A sigmoid network of ``depth`` layers of ``width`` units, and ∂f/∂W1's key + a rewrite."""
+    inputs = {"x": (width, 1), "v": (width, 1)}
+    definitions: dict[str, str] = {}
+    previous = "x"
+    for layer in range(1, depth + 1):
+        inputs[f"W{layer}"] = (width, width)
+        definitions[f"z{layer}"] = f"W{layer} @ {previous}"
+        definitions[f"h{layer}"] = f"sigma(z{layer})"
+        previous = f"h{layer}"
+    definitions["f"] = f"v.T @ h{depth}"
+    row = "v.T"
+    for layer in range(depth, 0, -1):
+        row += f" @ diag(h{layer}*(1-h{layer}))"
+        if layer > 1:
+            row += f" @ W{layer}"
+    key = f"({row}).T @ x.T"
+    column = " @ ".join(
+        part
+        for layer in range(1, depth + 1)
+        for part in ([f"diag(h{layer}*(1-h{layer}))"] + ([f"W{layer + 1}.T"] if layer < depth
+                                                          else []))
+    )
+    rewrite = f"{column} @ v @ x.T"
+    return Problem.from_text(inputs, definitions), key, rewrite
+
+
+def growth() -> list[dict]:
+    rows = []
+    for depth in (2, 4, 8):
+        for width in (2, 4, 8):
+            problem, key, rewrite = network(depth, width)
+            displayed = problem.samples[0]
+            node = parse(key, problem.names)
+            factor = Factor(node, (width, width), "∂f/∂W1")
+            row = {"depth": depth, "width": width}
+            for kind, text in (("key", key), ("rewrite", rewrite)):
+                times, verdict = [], None
+                for _ in range(3):
+                    start = time.perf_counter()
+                    verdict = check_answer(text, factor, problem, displayed)
+                    times.append((time.perf_counter() - start) * 1000)
+                row[f"{kind}_ms"] = statistics.median(times)
+                row[f"{kind}_symbolic"] = verdict.symbolic
+                assert verdict.correct, (depth, width, kind, verdict.feedback)
+            rows.append(row)
+    return rows
+
+
+def main() -> None:
+    which = sys.argv[1] if len(sys.argv) > 1 else "latency"
+    result = lesson_latency() if which == "latency" else growth()
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
