@@ -216,8 +216,10 @@ def _wrong(factor, shape, canonical, answers, expected, node, points, exact) -> 
     codes, sentences = _diagnose(factor, shape, answers, expected, exact)
     mistake = _matching_mistake(factor, answers, points, exact)
     if mistake is not None:
+        # The author's explanation is the most specific one; the generic ones would only
+        # repeat it less well, so only their codes are kept.
         codes.insert(0, "known-mistake")
-        sentences.insert(0, mistake.feedback)
+        sentences = [mistake.feedback]
     if not sentences:
         sentences.append(
             f"Not {factor.label}: the shape ({shape_text(shape)}) is right, but the values "
@@ -255,8 +257,9 @@ def _diagnose(factor, shape, answers, expected, exact) -> tuple[list[str], list[
             codes.append("vector-vs-diag")
             sentences.append(
                 f"You gave a vector ({shape_text(shape)}) where {factor.label} is the "
-                f"{shape_text(want)} diagonal matrix with those entries: an elementwise "
-                "function's Jacobian is diag(σ'(z)). Wrap your vector in diag(...)."
+                f"{shape_text(want)} diagonal matrix with those entries on its diagonal. When "
+                "each output depends only on the matching input (an elementwise function, "
+                "such as σ'(z) for σ), the Jacobian is diagonal: wrap your vector in diag(...)."
             )
         elif min(want) == 1 and shape[0] == shape[1] and _all(
             lambda a, e: close(a, np.diag(e.reshape(-1))), answers, expected
@@ -264,8 +267,8 @@ def _diagnose(factor, shape, answers, expected, exact) -> tuple[list[str], list[
             codes.append("vector-vs-diag")
             sentences.append(
                 f"You gave a diagonal matrix ({shape_text(shape)}) where {factor.label} is a "
-                f"{shape_text(want)} vector: here the entries are combined elementwise, "
-                "so give the vector itself."
+                f"{shape_text(want)} {'row' if want[0] == 1 else 'column'}: give the "
+                f"{'row' if want[0] == 1 else 'column'} of those diagonal entries instead."
             )
         elif shape == (want[1], want[0]):
             if _all(lambda a, e: close(a.T, e), answers, expected):

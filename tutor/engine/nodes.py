@@ -92,10 +92,22 @@ def _text(node: Node, outer: int) -> str:
             left, right = _text(node.left, mine + 1), _text(node.right, mine)
             text = f"{left}^{right}"
         else:
-            left, right = _text(node.left, mine), _text(node.right, mine + 1)
+            left = _text(node.left, mine)
+            if _mixes_products(node, node.left):
+                left = f"({left})"  # (a * b) @ c: correct without, but misread without
+            right = _text(node.right, mine + 1)
             text = f"{left} {node.op} {right}"
         return f"({text})" if outer > mine else text
     raise TypeError(f"not an expression node: {node!r}")
+
+
+def _mixes_products(parent: BinOp, child: Node) -> bool:
+    return (
+        isinstance(child, BinOp)
+        and PRECEDENCE[child.op] == PRECEDENCE[parent.op] == PRECEDENCE["@"]
+        and "@" in (child.op, parent.op)
+        and child.op != parent.op
+    )
 
 
 def names_in(node: Node) -> set[str]:

@@ -118,6 +118,9 @@ def _numpy_shape(node: BinOp, left: Shape, right: Shape) -> Shape:
 
 
 def _matmul_suggestion(left: Shape, right: Shape) -> str | None:
+    if right[1] == left[0]:
+        return "The sizes fit the other way round: matrix products do not commute, so " \
+            "check the order of the factors."
     if left[1] == right[1]:
         return "Transposing the right side (.T) would make the sizes fit."
     if left[0] == right[0]:
