@@ -1,0 +1,218 @@
+"""chain-tutor's benchmark suite: `python benchmarks/run.py` prints a table and writes
+benchmarks/results.json.
+
+Every timing is the median of several runs and is also given as a ratio over a
+baseline measured in the same run by the same harness: a bare Textual app with a
+Header, a Static and a Footer (benchmarks/bare_app.py).
+
+1. first paint: process start → first screen drawn, the real command in a real
+   terminal (tmux), for the picker, the flagship lesson and the bare app;
+2. answer-check latency over every step of every lesson × four kinds of answer;
+3. responsiveness: the longest stall of a 10 ms timer while checks run;
+4. memory: peak RSS of a session that completes the flagship lesson;
+5. growth: check latency on generated deeper and wider networks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+BIN = Path(sys.executable).parent
+TARGETS = {
+    "first_paint_ratio": 1.3,
+    "warm_p95_ms": 30.0,
+    "warm_max_ms": 250.0,
+    "cold_first_check_ms": 500.0,
+    "max_gap_ms": 50.0,
+    "peak_rss_mb": 120.0,
+    "growth_max_ms": 250.0,
+}
+
+
+def python_json(*argv: str) -> dict | list:
+    result = subprocess.run([sys.executable, *argv], capture_output=True, text=True,
+                            cwd=ROOT, check=True, env=_env())
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+def first_paint(command: list[str], marker: str, runs: int, size=(80, 24)) -> list[float]:
+    """Seconds from spawning the command in tmux until ``marker`` is on the screen."""
+    times = []
+    for run in range(runs):
+        session = f"bench-{os.getpid()}-{run}"
+        with tempfile.TemporaryDirectory() as data:
+            env = _env() | {"CHAIN_TUTOR_DATA": data, "TERM": "xterm-256color"}
+            start = time.perf_counter()
+            subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", str(size[0]),
+                            "-y", str(size[1]), *command], env=env, check=True)
+            try:
+                deadline = start + 30
+                while time.perf_counter() < deadline:
+                    screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", session],
+                                            capture_output=True, text=True).stdout
+                    if marker in screen:
+                        times.append(time.perf_counter() - start)
+                        break
+                    time.sleep(0.003)
+                else:
+                    raise RuntimeError(f"{command} never showed {marker!r}")
+            finally:
+                subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    return times
+
+
+def measure_first_paint(runs: int) -> dict:
+    if shutil.which("tmux") is None:
+        return {"skipped": "tmux is not installed"}
+    tutor = str(BIN / "chain-tutor")
+    cases = {
+        "bare": ([sys.executable, str(HERE / "bare_app.py")], "bare app ready"),
+        "picker": ([tutor], "scalar-chain-rule"),
+        "lesson": ([tutor, "two-layer-sigmoid"], "Two sigmoid layers"),
+    }
+    result = {}
+    # Interleave the cases so that drift in machine load hits all of them alike.
+    samples: dict[str, list[float]] = {name: [] for name in cases}
+    for _ in range(runs):
+        for name, (command, marker) in cases.items():
+            samples[name] += first_paint(command, marker, 1)
+    bare = statistics.median(samples["bare"])
+    for name, times in samples.items():
+        median = statistics.median(times)
+        result[name] = {"median_ms": median * 1000, "runs": len(times),
+                        "ratio": median / bare}
+    return result
+
+
+def measure_sessions(runs: int) -> dict:
+    apps = [python_json(str(HERE / "session.py"), "app") for _ in range(runs)]
+    bares = [python_json(str(HERE / "session.py"), "bare") for _ in range(runs)]
+    rss = statistics.median(a["peak_rss_mb"] for a in apps)
+    bare_rss = statistics.median(b["peak_rss_mb"] for b in bares)
+    return {
+        "max_gap_ms": statistics.median(a["max_gap_ms"] for a in apps),
+        "max_gap_worst_run_ms": max(a["max_gap_ms"] for a in apps),
+        "checks_per_run": apps[0]["checks"],
+        "peak_rss_mb": rss,
+        "bare_peak_rss_mb": bare_rss,
+        "rss_ratio": rss / bare_rss,
+        "sessions_per_gb": 1024 / rss,
+        "sessions_on_24gb": int(24 * 1024 / rss),
+    }
+
+
+def measure_checks(runs: int) -> dict:
+    samples = [python_json(str(HERE / "checks.py"), "latency") for _ in range(runs)]
+    pick = samples[len(samples) // 2]
+    pick["cold_first_check_ms"] = statistics.median(s["cold_first_check_ms"] for s in samples)
+    pick["warm"]["p95_ms"] = statistics.median(s["warm"]["p95_ms"] for s in samples)
+    pick["warm"]["max_ms"] = statistics.median(s["warm"]["max_ms"] for s in samples)
+    return pick
+
+
+def verdicts(results: dict) -> dict[str, bool]:
+    paint = results["first_paint"]
+    checks = results["checks"]
+    sessions = results["sessions"]
+    growth_cases = [r for r in results["growth"] if r["depth"] <= 8 and r["width"] <= 4]
+    met = {
+        "warm_p95_ms": checks["warm"]["p95_ms"] <= TARGETS["warm_p95_ms"],
+        "warm_max_ms": checks["warm"]["max_ms"] <= TARGETS["warm_max_ms"],
+        "cold_first_check_ms": checks["cold_first_check_ms"] <= TARGETS["cold_first_check_ms"],
+        "max_gap_ms": sessions["max_gap_ms"] <= TARGETS["max_gap_ms"],
+        "peak_rss_mb": sessions["peak_rss_mb"] <= TARGETS["peak_rss_mb"],
+        "growth_max_ms": all(max(r["key_ms"], r["rewrite_ms"]) <= TARGETS["growth_max_ms"]
+                             for r in growth_cases),
+    }
+    if "skipped" not in paint:
+        met["first_paint_ratio"] = all(paint[name]["ratio"] <= TARGETS["first_paint_ratio"]
+                                       for name in ("picker", "lesson"))
+    return met
+
+
+def table(results: dict) -> str:
+    lines = ["chain-tutor benchmarks", f"machine: {results['machine']}", ""]
+    paint = results["first_paint"]
+    if "skipped" in paint:
+        lines.append(f"first paint: skipped ({paint['skipped']})")
+    else:
+        lines.append("first paint (median, real command in tmux)")
+        for name in ("bare", "picker", "lesson"):
+            lines.append(f"  {name:<8} {paint[name]['median_ms']:8.1f} ms   "
+                         f"{paint[name]['ratio']:.2f}× bare")
+    checks = results["checks"]
+    warm = checks["warm"]
+    lines += [
+        "",
+        f"answer checks ({warm['n']} per pass over {checks['lessons']} lessons)",
+        f"  warm p50 {warm['p50_ms']:.2f} ms, p95 {warm['p95_ms']:.2f} ms, "
+        f"max {warm['max_ms']:.2f} ms ({checks['slowest']['case']})",
+        f"  cold first check (imports sympy) {checks['cold_first_check_ms']:.0f} ms",
+    ]
+    for kind, stats in checks["warm_by_kind"].items():
+        lines.append(f"    {kind:<8} p50 {stats['p50_ms']:.2f} ms  p95 {stats['p95_ms']:.2f} ms")
+    sessions = results["sessions"]
+    lines += [
+        "",
+        f"responsiveness: longest event-loop stall {sessions['max_gap_ms']:.1f} ms "
+        f"(worst run {sessions['max_gap_worst_run_ms']:.1f} ms) over "
+        f"{sessions['checks_per_run']} checks",
+        f"memory: peak RSS {sessions['peak_rss_mb']:.1f} MB "
+        f"({sessions['rss_ratio']:.2f}× bare {sessions['bare_peak_rss_mb']:.1f} MB); "
+        f"{sessions['sessions_per_gb']:.1f} sessions per GB, "
+        f"{sessions['sessions_on_24gb']} on 24 GB",
+        "",
+        "growth: ∂f/∂W1 check on generated sigmoid networks (key / rewrite, ms, symbolic)",
+    ]
+    for row in results["growth"]:
+        lines.append(f"  depth {row['depth']} width {row['width']}: {row['key_ms']:7.2f} "
+                     f"({row['key_symbolic']}) / {row['rewrite_ms']:7.2f} "
+                     f"({row['rewrite_symbolic']})")
+    lines += ["", "targets:"]
+    for name, ok in results["targets_met"].items():
+        lines.append(f"  {'✓' if ok else '✗'} {name} (target {TARGETS[name]})")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5, help="runs per timing (default 5)")
+    parser.add_argument("--output", type=Path, default=HERE / "results.json")
+    args = parser.parse_args()
+    results = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
+                   f"{platform.python_version()}, {platform.platform()}",
+        "runs": args.runs,
+        "first_paint": measure_first_paint(args.runs),
+        "checks": measure_checks(args.runs),
+        "sessions": measure_sessions(args.runs),
+        "growth": python_json(str(HERE / "checks.py"), "growth"),
+    }
+    results["targets"] = TARGETS
+    results["targets_met"] = verdicts(results)
+    args.output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    print(table(results))
+    print(f"\nwrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
