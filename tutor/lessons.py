@@ -9,11 +9,10 @@ until a key is validated.
 from __future__ import annotations
 
 import difflib
-import os
 import random
 import re
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -35,8 +34,13 @@ from tutor.engine import (
     shape_text,
 )
 from tutor.engine.check import HAND_ATOL, HAND_RTOL
+from tutor.lesson_index import (  # noqa: F401 - re-exported: where lessons live
+    ENV_LESSONS,
+    lesson_dirs,
+    lesson_files,
+    shipped_lessons_dir,
+)
 
-ENV_LESSONS = "CHAIN_TUTOR_LESSONS"
 DEFAULT_SEED = 1
 DRAWS = ("int", "decimal", "normal", "positive", "onehot", "fixed")
 
@@ -238,39 +242,13 @@ class Catalog:
         for broken in self.broken:
             if broken.id == lesson_id or lesson_id in broken.path.stem:
                 raise LessonError(f"lesson {lesson_id!r} is broken: {broken.error}")
-        near = difflib.get_close_matches(lesson_id, [l.id for l in self.lessons], n=1)
+        near = difflib.get_close_matches(lesson_id, [lesson.id for lesson in self.lessons], n=1)
         hint = f" Did you mean {near[0]}?" if near else ""
         raise LessonError(f"no lesson {lesson_id!r}.{hint} Run `chain-tutor lessons` to list "
                           "them.")
 
 
 # -- finding and loading -------------------------------------------------------------
-def shipped_lessons_dir() -> Path:
-    """The curriculum: inside the installed package, or the repository's lessons/ folder."""
-    packaged = Path(__file__).parent / "lessons"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).parent.parent / "lessons"
-
-
-def lesson_dirs(extra: Sequence[Path | str] = ()) -> list[Path]:
-    dirs = [shipped_lessons_dir()]
-    dirs.extend(Path(p) for p in extra)
-    from_env = os.environ.get(ENV_LESSONS, "")
-    dirs.extend(Path(p) for p in from_env.split(os.pathsep) if p)
-    return dirs
-
-
-def lesson_files(dirs: Iterable[Path]) -> list[Path]:
-    files: list[Path] = []
-    for folder in dirs:
-        if folder.is_file():
-            files.append(folder)
-        elif folder.is_dir():
-            files.extend(sorted(folder.glob("*.toml")))
-    return files
-
-
 def load_catalog(extra: Sequence[Path | str] = ()) -> Catalog:
     """Every lesson that loads, in curriculum order; broken files are kept aside, never fatal."""
     lessons: list[Lesson] = []
