@@ -198,15 +198,26 @@ def _requested_journal(journal: str) -> str:
 
 
 def _set_journal(conn: sqlite3.Connection, mode: str) -> str:
-    """Switch to `mode`; if WAL cannot be had, use the rollback journal. Returns the mode in use."""
+    """Switch to `mode`; if WAL cannot be had, use the rollback journal. Returns the mode in use.
+
+    Two logins opening a new file at the same moment both ask for WAL; the one that
+    finds the file locked must wait and ask again, not fall back to DELETE, which
+    would switch the file away from under the other login.
+    """
     if mode == "wal":
-        try:
-            if conn.execute("PRAGMA journal_mode=WAL").fetchone()[0] == "wal":
+        for attempt in range(50):
+            try:
+                granted = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+            except sqlite3.OperationalError:
+                time.sleep(0.01 * (attempt + 1))  # locked by the other login: ask again
+                continue
+            if granted == "wal":
                 # NORMAL is corruption-safe in WAL and avoids an fsync per attempt.
                 conn.execute("PRAGMA synchronous=NORMAL")
                 return "wal"
-        except sqlite3.OperationalError:
-            pass
+            break  # the file system cannot do WAL: fall back below
+        else:
+            return str(conn.execute("PRAGMA journal_mode").fetchone()[0])
     try:
         return str(conn.execute("PRAGMA journal_mode=DELETE").fetchone()[0])
     except sqlite3.OperationalError:
