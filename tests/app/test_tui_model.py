@@ -1,0 +1,102 @@
+"""What the lesson screen draws, computed without a screen: notation, chain, graph, resume."""
+
+from __future__ import annotations
+
+import numpy as np
+from tui_helpers import FLAGSHIP
+
+from tutor.app.model import (
+    assembled,
+    chain_pieces,
+    factor_states,
+    forward_graph,
+    path_between,
+    resume_index,
+)
+from tutor.app.notation import duration, matrix_rows, pretty
+from tutor.app.widgets.preview import preview_content
+from tutor.engine import parse
+from tutor.progress import Attempt, LessonState, StepState
+
+NAMES = ["x", "W1", "W2", "W3", "z1", "h1", "z2", "h2", "f"]
+
+
+def state(**steps: StepState) -> LessonState:
+    return LessonState(FLAGSHIP, 1, dict(steps), None, None)
+
+
+def test_pretty_shows_which_product_and_where_the_parentheses_fall():
+    assert pretty(parse("W3 @ diag(h2 * (1 - h2))", NAMES)) == "W3 · diag(h2 ⊙ (1 − h2))"
+    assert pretty(parse("(W3 @ W2).T @ x'", NAMES)) == "(W3 · W2)ᵀ · xᵀ"
+    assert pretty(parse("sigma(-z1)^2", NAMES)) == "σ(−z1)^2"
+    # The parser reads a * b @ c as (a * b) @ c; the reader is shown the parentheses.
+    assert pretty(parse("h1 * z1 @ W3", NAMES)) == "(h1 ⊙ z1) · W3"
+
+
+def test_numbers_line_up_in_columns():
+    assert matrix_rows(np.array([[1.0, -0.5], [0.25, -0.0]])) == [
+        "[    1  -0.5 ]",
+        "[ 0.25     0 ]",
+    ]
+    assert duration(59.6) == "1 min 00 s" and duration(7) == "7 s"
+    assert duration(3725) == "1 h 02 min"
+
+
+def test_chain_expands_the_goal_into_its_leaf_factors(catalog):
+    lesson = catalog.get(FLAGSHIP)
+    pieces = chain_pieces(lesson, factor_states(lesson, state(), []))
+    assert "".join(p.top for p in pieces) == "(∂f/∂h2 · ∂h2/∂z2 · ∂z2/∂h1 · ∂h1/∂z1)ᵀ · xᵀ"
+    assert assembled(pieces) == "(? · ? · ? · ?)ᵀ · xᵀ"
+    slot = next(p for p in pieces if p.step_id == "dz2_dh1")
+    assert {"dz2_dh1", "df_dz1", "df_dW1"} <= slot.owners  # it lights up with its products
+
+
+def test_solved_factors_keep_the_students_notation_and_revealed_ones_the_key(catalog):
+    lesson = catalog.get(FLAGSHIP)
+    progress = state(
+        df_dh2=StepState("solved", 2, 0, "W3 + 0"), dh2_dz2=StepState("revealed", 0, 3, None)
+    )
+    attempts = [
+        Attempt(FLAGSHIP, "df_dh2", 1, "W3", "correct", (), 3.0, 0.0),
+        Attempt(FLAGSHIP, "df_dh2", 1, "W3 + 0", "correct", (), 3.0, 0.0),
+        Attempt(FLAGSHIP, "df_dh2", 1, "W3.T", "incorrect", ("shape",), 3.0, 0.0),
+    ]
+    factors = factor_states(lesson, progress, attempts)
+    assert factors["df_dh2"].answer == "W3 + 0"  # the latest right one, not the wrong retry
+    assert factors["dh2_dz2"].answer == "diag(h2 * (1 - h2))"
+    assert factors["dh2_dz2"].canonical == "diag(h2 ⊙ (1 − h2))"
+    assert assembled(chain_pieces(lesson, factors)).startswith("(W3 + 0 · diag(h2 * (1 - h2))")
+
+
+def test_resume_at_the_first_open_step(catalog):
+    lesson = catalog.get(FLAGSHIP)
+    assert resume_index(lesson, state()) == 0
+    done = StepState("solved", 1, 0, "x")
+    assert resume_index(lesson, state(df_dh2=done, dh2_dz2=done)) == 2
+    everything = {step.id: done for step in lesson.steps}
+    assert resume_index(lesson, state(**everything)) == len(lesson.steps) - 1
+
+
+def test_forward_graph_is_the_networks_spine_with_weights_on_the_links(catalog):
+    graph = forward_graph(catalog.get(FLAGSHIP))
+    assert graph.spine == ["x", "z1", "h1", "z2", "h2", "f"]
+    assert [link.label for link in graph.links] == ["W1", "σ", "W2", "σ", "W3"]
+    assert path_between(graph, "W1", "f") == {"W1", "z1", "h1", "z2", "h2", "f"}
+    assert path_between(graph, "h1", "z2") == {"h1", "z2"}
+
+
+def test_every_shipped_lesson_draws_a_chain_and_a_graph(catalog):
+    for lesson in catalog.lessons:
+        pieces = chain_pieces(lesson, factor_states(lesson, state(), []))
+        assert any(piece.step_id for piece in pieces), lesson.id
+        assert forward_graph(lesson).spine, lesson.id
+
+
+def test_preview_reads_the_answer_or_points_at_the_error(catalog):
+    lesson = catalog.get(FLAGSHIP)
+    good = str(preview_content("W2.T", lesson.problem, (2, 2)))
+    assert "W2ᵀ" in good and "2×2" in good
+    wrong_shape = str(preview_content("h2", lesson.problem, (2, 2)))
+    assert "2×1, but the factor is 2×2" in wrong_shape
+    broken = str(preview_content("W3 +", lesson.problem, (1, 2))).splitlines()
+    assert broken[-1].strip() == "^" and broken[-2].strip() == "W3 +"

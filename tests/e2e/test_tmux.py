@@ -1,0 +1,154 @@
+"""The real `chain-tutor` in a real terminal (tmux, 80×24): what a student sees and types.
+
+Every wait polls the screen until the expected text shows (or a timeout), so the
+test is as fast as the machine allows and does not depend on fixed sleeps.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tutor.progress import ProgressStore
+
+TMUX = shutil.which("tmux")
+pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
+SCRIPT = Path(sys.executable).with_name("chain-tutor")
+TIMEOUT = 30.0
+
+
+class Terminal:
+    """One tmux session running one command."""
+
+    def __init__(self, session: str) -> None:
+        self.session = session
+
+    def screen(self) -> str:
+        result = subprocess.run(
+            [TMUX, "capture-pane", "-p", "-t", self.session],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        return result.stdout
+
+    def wait_for(self, text: str, timeout: float = TIMEOUT) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = self.screen()
+            if text in screen:
+                return screen
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} did not appear; the screen shows:\n{screen}")
+            time.sleep(0.1)
+
+    def keys(self, *keys: str) -> None:
+        subprocess.run([TMUX, "send-keys", "-t", self.session, *keys], check=True)
+
+    def type(self, text: str) -> None:
+        subprocess.run([TMUX, "send-keys", "-t", self.session, "-l", text], check=True)
+
+
+@pytest.fixture
+def terminal(tmp_path: Path) -> Iterator[Terminal]:
+    if not SCRIPT.exists():
+        pytest.skip(f"the chain-tutor script is not installed beside {sys.executable}")
+    session = f"chain-tutor-e2e-{uuid.uuid4().hex[:8]}"
+    env = {"CHAIN_TUTOR_DATA": str(tmp_path / "data"), "TERM": "xterm-256color"}
+    exports = " ".join(f"{name}={value}" for name, value in env.items())
+    # `; sleep` keeps the pane (and a crash's traceback) on screen after the tutor exits.
+    command = f"env {exports} {SCRIPT} two-layer-sigmoid --seed 1; sleep 30"
+    subprocess.run(
+        [TMUX, "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command],
+        check=True,
+        env={**os.environ, "TMUX": ""},
+    )
+    try:
+        yield Terminal(session)
+    finally:
+        subprocess.run([TMUX, "kill-session", "-t", session], check=False, capture_output=True)
+
+
+EMPTY_BOX = "Type the factor; Enter checks it"  # the preview while the box is empty
+
+
+def answer(terminal: Terminal, text: str, expect: str) -> str:
+    # Textual runs a key binding's action (Ctrl+U: clear) after characters that arrive
+    # in the same burst, so clear only a box that holds text, and wait until it is empty.
+    if EMPTY_BOX not in terminal.screen():
+        terminal.keys("C-u")
+        terminal.wait_for(EMPTY_BOX)
+    terminal.type(text)
+    terminal.wait_for(text)
+    terminal.keys("Enter")
+    return terminal.wait_for(expect)
+
+
+def test_student_works_through_the_flagship_lesson_in_a_terminal(terminal, tmp_path):
+    screen = terminal.wait_for("Start the steps", timeout=60)  # the intro, first
+    assert "Two sigmoid layers" in screen
+    terminal.keys("Enter")
+    screen = terminal.wait_for("∂f/∂h2  is 1×2")
+    assert "∂f/∂W1 = (∂f/∂h2 · ∂h2/∂z2 · ∂z2/∂h1 · ∂h1/∂z1)ᵀ · xᵀ" in screen
+    assert "F2 Hint" in screen and "Esc Lessons" in screen  # the keys, in the footer
+
+    # Typing shows what the parser reads, or where it fails.
+    terminal.type("W3 *")
+    screen = terminal.wait_for("ends too early")
+    assert any(line.strip() == "^" for line in screen.splitlines())  # the caret line
+    screen = answer(terminal, "W3 * h2", "no attempt counted")
+    assert "1×2" in screen and "2×1" in screen
+
+    screen = answer(terminal, "W3", "✓ Correct")
+    assert "= (W3 " in screen  # the chain fills in
+    terminal.keys("PageDown")
+    terminal.wait_for("∂h2/∂z2  is 2×2")
+
+    terminal.keys("F2")
+    terminal.wait_for("Hint 1/3")
+    answer(terminal, "diag(h2*(1-h2))", "✓ Correct")
+    terminal.keys("PageDown")
+    terminal.wait_for("∂z2/∂h1  is 2×2")
+
+    screen = answer(terminal, "W2.T", "✗ Not yet")
+    assert "transpose" in screen
+    answer(terminal, "W2", "✓ Correct")
+    terminal.keys("PageDown")
+    terminal.wait_for("∂h1/∂z1  is 2×2")
+
+    terminal.keys("F3")
+    screen = terminal.wait_for("Solution:")
+    assert "revealed" in screen
+    terminal.keys("PageDown")
+    terminal.wait_for("∂f/∂z1  is 1×2")
+    answer(terminal, "W3 @ diag(h2*(1-h2)) @ W2 @ diag(h1*(1-h1))", "✓ Correct")
+    terminal.keys("PageDown")
+    terminal.wait_for("∂f/∂W1  is 2×2")
+    answer(terminal, "(W3 @ diag(h2*(1-h2)) @ W2 @ diag(h1*(1-h1))).T @ x.T", "✓ Correct")
+    terminal.keys("PageDown")
+
+    screen = terminal.wait_for("Lesson complete")
+    assert "The whole derivative, from your factors" in screen
+    assert "New variant" in screen
+    terminal.keys("C-q")
+
+    # Once the tutor has quit, what the terminal showed is what was saved.
+    deadline = time.monotonic() + TIMEOUT
+    while "Lesson complete" in terminal.screen() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    store = ProgressStore.open(tmp_path / "data")
+    try:
+        state = store.lesson("two-layer-sigmoid")
+        assert state.seed == 1 and state.finished is not None
+        assert state.status_of("dh1_dz1") == "revealed"
+        assert [state.status_of(s) for s in ("df_dh2", "dh2_dz2", "dz2_dh1")] == ["solved"] * 3
+    finally:
+        store.close()

@@ -1,0 +1,293 @@
+"""What the screens show, computed from a lesson and the student's progress.
+
+No Textual here: the chain of factors, the forward graph's spine and where a
+student resumes are plain data, so they are tested without a screen and the
+widgets only lay them out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from tutor.app.notation import (
+    FUNCTION_GLYPHS,
+    PRECEDENCE,
+    SUPERSCRIPT_T,
+    mixes_products,
+    pretty,
+)
+from tutor.engine import EngineError, Node, parse
+from tutor.engine.nodes import BinOp, Call, Matrix, Name, Neg, Num, Transpose, children
+from tutor.lessons import Lesson, Step
+from tutor.progress import Attempt, LessonState
+
+
+# -- factors ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class FactorState:
+    """One step as the student has left it."""
+
+    step: Step
+    status: str | None  # "solved" | "revealed" | None
+    answer: str | None  # what fills its slot: the solving answer, or the key once revealed
+    canonical: str | None = None  # the answer in math notation, as the parser read it
+    attempts: int = 0
+    hints: int = 0
+    last_answer: str | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.status is not None
+
+
+def pretty_or_none(text: str | None, names: Sequence[str]) -> str | None:
+    if not text:
+        return None
+    try:
+        return pretty(parse(text, names))
+    except EngineError:
+        return None
+
+
+def factor_states(
+    lesson: Lesson, state: LessonState, attempts: Iterable[Attempt]
+) -> dict[str, FactorState]:
+    solving = _solving_answers(attempts)
+    factors = {}
+    for step in lesson.steps:
+        saved = state.steps.get(step.id)
+        status = saved.status if saved else None
+        if status == "solved":
+            answer = solving.get(step.id, saved.last_answer if saved else None) or step.answer
+        elif status == "revealed":
+            answer = step.answer
+        else:
+            answer = None
+        factors[step.id] = FactorState(
+            step,
+            status,
+            answer,
+            pretty_or_none(answer, lesson.names),
+            attempts=saved.attempts if saved else 0,
+            hints=saved.hints if saved else 0,
+            last_answer=saved.last_answer if saved else None,
+        )
+    return factors
+
+
+def _solving_answers(attempts: Iterable[Attempt]) -> dict[str, str]:
+    """Each step's latest correct answer: a solved step keeps it even if later retyped wrong."""
+    answers: dict[str, str] = {}
+    for attempt in attempts:
+        if attempt.verdict == "correct":
+            answers[attempt.step_id] = attempt.answer
+    return answers
+
+
+def resume_index(lesson: Lesson, state: LessonState) -> int:
+    """The first step not solved or revealed; the last step when all are done."""
+    step_ids = [step.id for step in lesson.steps]
+    first = state.first_open(step_ids)
+    return step_ids.index(first) if first is not None else len(step_ids) - 1
+
+
+def goal_step(lesson: Lesson) -> Step:
+    return lesson.step(lesson.goal) if lesson.goal else lesson.steps[-1]
+
+
+# -- the chain of factors ----------------------------------------------------------------
+@dataclass(frozen=True)
+class Piece:
+    """One column of the chain: its label above, its value below.
+
+    ``step_id`` is set for a factor's slot; ``owners`` holds every step whose
+    product this piece is part of, so the current step's whole group lights up.
+    """
+
+    top: str
+    bottom: str
+    step_id: str | None = None
+    owners: frozenset[str] = field(default_factory=frozenset)
+
+
+def chain_pieces(lesson: Lesson, factors: dict[str, FactorState]) -> list[Piece]:
+    """The goal's derivative as a product of the leaf factors, expanded from `composes`."""
+    goal = goal_step(lesson)
+    steps = {step.id: step for step in lesson.steps}
+    expression = goal.composes or goal.id
+    try:
+        node = parse(expression, list(lesson.names) + list(steps))
+    except EngineError:  # validation reports it to the author; the student still gets a slot
+        return [_slot(goal, factors, frozenset({goal.id}))]
+    names = list(lesson.names) + list(steps)
+    return _pieces(node, _Context(names, steps, factors), frozenset({goal.id}), 0, {goal.id})
+
+
+@dataclass(frozen=True)
+class _Context:
+    names: list[str]  # what a `composes` may mention: quantities and step ids
+    steps: dict[str, Step]
+    factors: dict[str, FactorState]
+
+
+def _slot(step: Step, factors: dict[str, FactorState], owners: frozenset[str]) -> Piece:
+    factor = factors.get(step.id)
+    value = factor.answer if factor and factor.answer else "?"
+    return Piece(step.label, value, step.id, owners | {step.id})
+
+
+def _pieces(
+    node: Node, context: _Context, owners: frozenset[str], outer: int, expanding: set[str]
+) -> list[Piece]:
+    def text(value: str) -> Piece:
+        return Piece(value, value, None, owners)
+
+    def inner(child: Node, outer_: int) -> list[Piece]:
+        return _pieces(child, context, owners, outer_, expanding)
+
+    if isinstance(node, Name) and node.name in context.steps:
+        return _step_pieces(context.steps[node.name], context, owners, outer, expanding)
+    if isinstance(node, (Name, Num, Matrix)):
+        return [text(pretty(node))]
+    if isinstance(node, Transpose):
+        return [*inner(node.operand, 5), text(SUPERSCRIPT_T)]
+    if isinstance(node, Neg):
+        body = [text("−"), *inner(node.operand, 3)]
+        return _parenthesised(body, owners) if outer > 3 else body
+    if isinstance(node, Call):
+        name = FUNCTION_GLYPHS.get(node.func, node.func)
+        call: list[Piece] = [text(f"{name}(")]
+        for index, arg in enumerate(node.args):
+            if index:
+                call.append(text(", "))
+            call.extend(inner(arg, 0))
+        return [*call, text(")")]
+    if isinstance(node, BinOp):
+        mine = PRECEDENCE[node.op]
+        glyph = {"@": " · ", "*": " ⊙ ", "-": " − "}.get(node.op, f" {node.op} ")
+        left = inner(node.left, mine)
+        if mixes_products(node.op, _expanded(node.left, context)):
+            left = _parenthesised(left, owners)
+        body = [*left, text(glyph), *inner(node.right, mine + 1)]
+        return _parenthesised(body, owners) if outer > mine else body
+    return [text(pretty(node))]
+
+
+def _step_pieces(
+    step: Step, context: _Context, owners: frozenset[str], outer: int, expanding: set[str]
+) -> list[Piece]:
+    """A leaf factor is one slot; a product of factors opens into its own factors."""
+    if not step.composes or step.id in expanding:
+        return [_slot(step, context.factors, owners)]
+    try:
+        node = parse(step.composes, context.names)
+    except EngineError:
+        return [_slot(step, context.factors, owners)]
+    grouped = owners | {step.id}
+    body = _pieces(node, context, grouped, PRECEDENCE["@"], expanding | {step.id})
+    return _parenthesised(body, grouped) if outer > PRECEDENCE["@"] else body
+
+
+def _expanded(node: Node, context: _Context) -> Node:
+    """A product of factors stands for its `composes` expression; anything else for itself."""
+    if isinstance(node, Name) and node.name in context.steps:
+        composes = context.steps[node.name].composes
+        if composes:
+            try:
+                return parse(composes, context.names)
+            except EngineError:
+                return node
+    return node
+
+
+def _parenthesised(body: list[Piece], owners: frozenset[str]) -> list[Piece]:
+    return [Piece("(", "(", None, owners), *body, Piece(")", ")", None, owners)]
+
+
+def assembled(pieces: Sequence[Piece]) -> str:
+    """The bottom row without padding: the derivative written with the student's factors."""
+    return "".join(piece.bottom for piece in pieces)
+
+
+# -- the forward graph ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class Link:
+    """One arrow of the forward pass: `source` → `target`, labelled by what acts on it."""
+
+    source: str
+    target: str
+    label: str  # the other inputs (W1) or the function (σ)
+
+
+@dataclass(frozen=True)
+class Graph:
+    spine: list[str]  # x, z1, h1, z2, h2, f
+    links: list[Link]  # between consecutive spine nodes
+    side: dict[str, str]  # side input (W1) → the spine node it feeds (z1)
+
+
+def forward_graph(lesson: Lesson) -> Graph:
+    """The main path of the forward computation, walked back from the last definition."""
+    problem = lesson.problem
+    definitions = dict(problem.definitions)
+    if not definitions:
+        return Graph(list(problem.inputs), [], {})
+    end = goal_step(lesson).of if goal_step(lesson).of in definitions else list(definitions)[-1]
+    spine = [end]
+    links: list[Link] = []
+    side: dict[str, str] = {}
+    while spine[0] in definitions:
+        target = spine[0]
+        node = definitions[target]
+        parents = _names_in_order(node)
+        source = _main_parent(parents, definitions, problem.shapes)
+        if source is None or source in spine:
+            break
+        others = [p for p in parents if p != source]
+        for other in others:
+            side.setdefault(other, target)
+        links.insert(0, Link(source, target, _link_label(node, others)))
+        spine.insert(0, source)
+    return Graph(spine, links, side)
+
+
+def _names_in_order(node: Node) -> list[str]:
+    found: list[str] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, Name) and current.name not in found:
+            found.append(current.name)
+        stack.extend(reversed(children(current)))
+    return found
+
+
+def _main_parent(parents: list[str], definitions: dict, shapes: dict) -> str | None:
+    """The parent on the main path: a computed value if any, else the input vector."""
+    computed = [p for p in parents if p in definitions]
+    if computed:
+        return computed[-1]
+    vectors = [p for p in parents if shapes[p][1] == 1]
+    if vectors:
+        return vectors[0]  # W @ x + b: the input comes before the bias
+    return parents[-1] if parents else None
+
+
+def _link_label(node: Node, others: list[str]) -> str:
+    if others:
+        return ", ".join(others)
+    if isinstance(node, Call):
+        return FUNCTION_GLYPHS.get(node.func, node.func)
+    return ""
+
+
+def path_between(graph: Graph, wrt: str, of: str) -> set[str]:
+    """Spine nodes from where `wrt` enters to `of`: the stretch a factor differentiates."""
+    start = graph.side.get(wrt, wrt)
+    if start not in graph.spine or of not in graph.spine:
+        return {wrt, of}
+    first, last = graph.spine.index(start), graph.spine.index(of)
+    if first > last:
+        first, last = last, first
+    return set(graph.spine[first : last + 1]) | {wrt}

@@ -1,0 +1,1 @@
+"""The app's screens: picker, lesson (with its intro), summary, help, confirmation, too small."""

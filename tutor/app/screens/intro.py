@@ -1,0 +1,37 @@
+"""A lesson's introduction (Markdown), shown before its first step and again on F4."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Markdown, Static
+
+from tutor.app.screens.too_small import TooSmallNote
+from tutor.lessons import Lesson
+
+
+class IntroScreen(Screen[None]):
+    BINDINGS = [
+        Binding("enter,escape,f4", "close", "Start the steps", id="intro-close"),
+    ]
+
+    def __init__(self, lesson: Lesson) -> None:
+        super().__init__()
+        self.lesson = lesson
+
+    def compose(self) -> ComposeResult:
+        yield TooSmallNote()
+        yield Static(self.lesson.title, classes="screen-title")
+        with VerticalScroll(id="intro-scroll"):
+            yield Markdown(self.lesson.intro, id="intro-text")
+            yield Static("Press Enter to start the first factor.", id="intro-start")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        # The scroll has the focus so arrows and page keys read a long intro.
+        self.query_one("#intro-scroll").focus()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,443 @@
+"""One lesson, one factor at a time: prompt, answer box with live preview, checks, hints.
+
+The progress store is the truth: after every change the screen re-reads the
+lesson's state and redraws from it, so what is shown is what was saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static
+from textual.worker import Worker, WorkerState
+
+from tutor.app.model import (
+    FactorState,
+    chain_pieces,
+    factor_states,
+    forward_graph,
+    goal_step,
+    resume_index,
+)
+from tutor.app.notation import shape_label
+from tutor.app.screens.confirm import ConfirmScreen
+from tutor.app.screens.intro import IntroScreen
+from tutor.app.screens.too_small import TooSmallNote
+from tutor.app.widgets.chain import ChainView
+from tutor.app.widgets.feedback import (
+    Feedback,
+    correct_content,
+    hints_content,
+    revealed_content,
+    verdict_content,
+)
+from tutor.app.widgets.graph import GraphView
+from tutor.app.widgets.preview import Preview
+from tutor.app.widgets.values import ValuesPanel
+from tutor.engine import Verdict
+from tutor.lessons import Lesson, Step
+from tutor.progress import LessonState, ProgressStore
+
+STATUS_GLYPHS = {"solved": "✓", "revealed": "◇", None: "·"}
+STEP_KEYS = Binding.Group("Step")
+
+# What the command palette offers on this screen: action, title, help.
+PALETTE = (
+    ("hint", "Hint", "Show the next hint for this factor"),
+    ("reveal", "Reveal the solution", "Show the answer (the step counts as revealed)"),
+    ("next_step", "Next factor", "Go to the next step"),
+    ("previous_step", "Previous factor", "Go back one step"),
+    ("reset_step", "Reset this step", "Clear its status, hints and attempts"),
+    ("reset_lesson", "Reset the lesson", "Start every step again (same numbers)"),
+    ("intro", "Show the introduction", "Read the lesson's intro again"),
+    ("toggle_values", "Toggle the values panel", "Show or hide the numbers and the graph"),
+    ("back", "Back to the lessons", "Return to the lesson picker"),
+)
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    token: int
+    step_id: str
+    text: str
+    elapsed: float
+    verdict: Verdict
+    crashed: bool = False
+
+
+class LessonScreen(Screen[None]):
+    BINDINGS = [
+        Binding("f2", "hint", "Hint", id="hint"),
+        Binding("f3", "reveal", "Reveal", id="reveal"),
+        # Priority: the focused Input would otherwise take the page keys for scrolling.
+        Binding("pageup", "previous_step", "Prev", id="previous", priority=True, group=STEP_KEYS),
+        Binding("pagedown,ctrl+n", "next_step", "Next", id="next", priority=True, group=STEP_KEYS),
+        Binding("f5", "reset_step", "Reset", id="reset-step"),
+        Binding("ctrl+r", "reset_lesson", "Reset lesson", id="reset-lesson", show=False),
+        Binding("f4", "intro", "Intro", id="intro", show=False),
+        Binding("f6", "toggle_values", "Values", id="values"),
+        Binding("escape", "back", "Lessons", id="back"),
+    ]
+
+    def __init__(
+        self,
+        lesson: Lesson,
+        seed: int,
+        store: ProgressStore,
+        *,
+        clock: Callable[[], float],
+        symbolic_budget: float = 1.0,
+        cursor_blink: bool = True,
+    ) -> None:
+        super().__init__()
+        self.lesson = lesson
+        self.seed = seed
+        self.store = store
+        self.clock = clock
+        self.symbolic_budget = symbolic_budget
+        self.cursor_blink = cursor_blink
+        self.variant = lesson.variant(seed)
+        self.graph = forward_graph(lesson)
+        self.state = LessonState(lesson.id, seed, {}, None, None)
+        self.factors: dict[str, FactorState] = {}
+        self.index = 0
+        self.step_started = clock()
+        # Every edit, submission or step change takes a new token; a check whose token
+        # is no longer current is stale, and its result is dropped unseen and unsaved.
+        self.token = 0
+        self.checking: str | None = None
+        # Enter again on the answer just checked repeats nothing: it is not a new attempt.
+        self.last_checked: tuple[str, str] | None = None
+
+    # -- layout ----------------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield TooSmallNote()
+        shapes = self.lesson.problem.shapes
+        yield Static(id="lesson-title", classes="screen-title")
+        with Horizontal(id="body"):
+            with Vertical(id="main"):
+                yield ChainView(id="chain")
+                yield GraphView(self.graph, shapes, self.lesson.definitions, id="graph")
+                yield Static(id="prompt")
+                # The example uses no lesson's names, so it gives nothing away.
+                yield Input(
+                    placeholder="the factor, e.g. 2 * A.T @ diag(v)  (F1: what you can type)",
+                    id="answer",
+                )
+                yield Preview(id="preview")
+                with VerticalScroll(id="feedback-box"):
+                    yield Feedback(id="feedback")
+                    yield Static(id="hints")
+                # Narrow terminals: F6 swaps the feedback for the factors and the numbers,
+                # keeping the prompt and the answer box in view.
+                with VerticalScroll(id="values-box"):
+                    yield from self.factors_and_values(values_first=True)
+            with VerticalScroll(id="side"):
+                yield Static("Forward pass", classes="side-title")
+                yield GraphView(
+                    self.graph, shapes, self.lesson.definitions, detailed=True, id="side-graph"
+                )
+                yield from self.factors_and_values()
+        yield Footer(compact=True, show_command_palette=False)
+
+    def factors_and_values(self, values_first: bool = False) -> ComposeResult:
+        factors = [Static("Factors", classes="side-title"), Static(classes="factor-list")]
+        values = [Static("Values", classes="side-title"), ValuesPanel(self.lesson, self.variant)]
+        yield from (values + factors) if values_first else (factors + values)
+
+    def on_mount(self) -> None:
+        self.query_one(Input).cursor_blink = self.cursor_blink
+        self.reload()
+        self.index = resume_index(self.lesson, self.state)
+        self.show_step()
+
+    # -- reading state ---------------------------------------------------------------
+    @property
+    def step(self) -> Step:
+        return self.lesson.steps[self.index]
+
+    @property
+    def factor(self) -> FactorState:
+        return self.factors[self.step.id]
+
+    @property
+    def is_last(self) -> bool:
+        return self.index == len(self.lesson.steps) - 1
+
+    def all_done(self) -> bool:
+        return all(factor.done for factor in self.factors.values())
+
+    def reload(self) -> None:
+        self.state = self.store.lesson(self.lesson.id)
+        attempts = [a for a in self.store.attempts(self.lesson.id) if a.seed == self.seed]
+        self.factors = factor_states(self.lesson, self.state, attempts)
+
+    # -- drawing ---------------------------------------------------------------------
+    def show_step(self) -> None:
+        """Draw everything for the current step, starting its clock afresh."""
+        self.step_started = self.clock()
+        self.token += 1
+        self.checking = None
+        self.last_checked = None
+        answer = self.query_one(Input)
+        # An open step gets the last try back to edit; a done step shows its answer above.
+        answer.value = "" if self.factor.done else (self.factor.last_answer or "")
+        answer.focus()
+        self.query_one(Preview).show(answer.value, self.lesson.problem, self.step.shape)
+        self.redraw()
+        self.query_one(Feedback).say(self.standing_feedback())
+
+    def redraw(self) -> None:
+        """Everything that depends on the saved state (not on the feedback shown)."""
+        step = self.step
+        self.query_one("#lesson-title", Static).update(self.title_content())
+        goal = goal_step(self.lesson)
+        self.query_one(ChainView).show(
+            goal.label, chain_pieces(self.lesson, self.factors), self.factors, step.id
+        )
+        for graph in self.query(GraphView):
+            graph.focus_on(step.of, step.wrt)
+        for values in self.query(ValuesPanel):
+            values.mark({step.of, step.wrt})
+        self.query_one("#prompt", Static).update(self.prompt_content())
+        hints = self.query_one("#hints", Static)
+        hints.update(hints_content(step.hints, self.factor.hints))
+        hints.display = self.factor.hints > 0
+        for factor_list in self.query(".factor-list").results(Static):
+            factor_list.update(self.factor_list())
+        self.refresh_bindings()
+
+    def title_content(self) -> Content:
+        return Content.assemble(
+            (self.lesson.title, "bold"),
+            (
+                f"  ·  step {self.index + 1}/{len(self.lesson.steps)} · seed {self.seed}",
+                "$text-muted",
+            ),
+        )
+
+    def prompt_content(self) -> Content:
+        step, factor = self.step, self.factor
+        status = {
+            "solved": ("  ✓ solved", "bold $text-success"),
+            "revealed": ("  ◇ revealed", "italic $text-warning"),
+        }.get(factor.status, ("", ""))
+        return Content.assemble(
+            (f"{step.label}", "bold reverse"),
+            (f"  is {shape_label(step.shape)}", "bold"),
+            status,
+            (
+                f"  ·  attempts {factor.attempts}  ·  hints {factor.hints}/{len(step.hints)}",
+                "$text-muted",
+            ),
+            "\n",
+            step.prompt,
+        )
+
+    def standing_feedback(self) -> Content:
+        """What the feedback area says when no check has just happened."""
+        factor = self.factor
+        if factor.status == "solved":
+            verdict = Verdict("correct", f"✓ Solved: {factor.answer}")
+            return correct_content(verdict, self.step, self.is_last)
+        if factor.status == "revealed":
+            return revealed_content(self.step, self.is_last)
+        return Content("")
+
+    def factor_list(self) -> Content:
+        rows = []
+        for index, step in enumerate(self.lesson.steps):
+            factor = self.factors[step.id]
+            marker = "▶" if index == self.index else STATUS_GLYPHS[factor.status]
+            head = Content.assemble(
+                (f"{marker} ", "bold"),
+                (step.label, "bold reverse" if index == self.index else "bold"),
+                (f" {shape_label(step.shape)}", "$text-muted"),
+            )
+            rows.append(head)
+            if factor.answer:
+                rows.append(Content.assemble("   ", (factor.answer, _status_style(factor))))
+                if factor.canonical and _differs(factor.canonical, factor.answer):
+                    rows.append(Content.styled(f"   = {factor.canonical}", "$text-muted"))
+        return Content("\n").join(rows)
+
+    # -- typing and checking ---------------------------------------------------------
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self.query_one(Preview).show(event.value, self.lesson.problem, self.step.shape)
+        if self.checking is not None and event.value.strip() != self.checking:
+            self.token += 1  # the student typed on: the running check is stale
+            self.checking = None
+            self.query_one(Feedback).say("")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if not text or text == self.checking or (self.step.id, text) == self.last_checked:
+            return
+        self.token += 1
+        self.checking = text
+        self.query_one(Feedback).say(Content.styled("checking…", "italic $text-muted"))
+        elapsed = self.clock() - self.step_started
+        token, step_id, seed = self.token, self.step.id, self.seed
+
+        def check() -> CheckOutcome:
+            try:
+                verdict = self.lesson.check(step_id, text, seed, self.symbolic_budget)
+            except Exception as error:  # noqa: BLE001 - a checker bug must not close the app
+                message = f"The checker failed on this answer ({error!r}). Please report it."
+                return CheckOutcome(
+                    token, step_id, text, elapsed, Verdict("invalid", message), crashed=True
+                )
+            return CheckOutcome(token, step_id, text, elapsed, verdict)
+
+        self.run_worker(
+            check,
+            thread=True,
+            exclusive=True,
+            group="check",
+            name=f"check {step_id}",
+            exit_on_error=False,
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group != "check" or event.state != WorkerState.SUCCESS:
+            return
+        outcome = event.worker.result
+        if isinstance(outcome, CheckOutcome) and outcome.token == self.token:
+            self.apply_check(outcome)
+
+    def apply_check(self, outcome: CheckOutcome) -> None:
+        self.remove_class("-side-open")  # what is said next must be seen
+        verdict = outcome.verdict
+        self.checking = None
+        self.last_checked = (outcome.step_id, outcome.text)
+        if not outcome.crashed:
+            self.store.record_attempt(
+                self.lesson.id,
+                outcome.step_id,
+                self.seed,
+                outcome.text,
+                verdict.verdict,
+                verdict.diagnosis,
+                outcome.elapsed,
+            )
+            # A revealed step stays revealed: typing in the shown answer is not solving it.
+            if verdict.correct and self.factors[outcome.step_id].status != "revealed":
+                self.store.mark(self.lesson.id, outcome.step_id, "solved")
+        self.step_started = self.clock()
+        self.reload()
+        self.redraw()
+        self.query_one(Feedback).say(verdict_content(verdict, self.step, self.is_last))
+        self.query_one("#feedback-box").scroll_home(animate=False)
+
+    # -- actions ---------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.factors:
+            return True
+        factor = self.factor
+        enabled = {
+            "hint": not factor.done and factor.hints < len(self.step.hints),
+            "reveal": not factor.done,
+            "next_step": factor.done,
+            "previous_step": self.index > 0,
+            "reset_step": factor.done or factor.attempts > 0 or factor.hints > 0,
+            "reset_lesson": bool(self.state.steps),
+        }.get(action)
+        if enabled is None:
+            return True
+        return True if enabled else None  # None: shown greyed out in the footer
+
+    def action_hint(self) -> None:
+        self.remove_class("-side-open")  # what is said next must be seen
+        self.store.record_hint(self.lesson.id, self.step.id)
+        self.reload()
+        self.redraw()
+        self.query_one("#feedback-box").scroll_end(animate=False)
+
+    def action_reveal(self) -> None:
+        self.remove_class("-side-open")  # what is said next must be seen
+        self.store.mark(self.lesson.id, self.step.id, "revealed")
+        self.token += 1  # a check still running is for a step that is now revealed
+        self.checking = None
+        self.reload()
+        self.redraw()
+        self.query_one(Feedback).say(revealed_content(self.step, self.is_last))
+
+    def action_next_step(self) -> None:
+        if not self.is_last:
+            self.index += 1
+        elif self.all_done():
+            self.app.show_summary(self)  # type: ignore[attr-defined]
+            return
+        else:  # the last step is done but an earlier one was reset: go back to it
+            self.index = resume_index(self.lesson, self.state)
+        self.show_step()
+
+    def action_previous_step(self) -> None:
+        if self.index > 0:
+            self.index -= 1
+            self.show_step()
+
+    def action_reset_step(self) -> None:
+        def reset(yes: bool | None) -> None:
+            if yes:
+                self.store.reset_step(self.lesson.id, self.step.id)
+                self.reload()
+                self.show_step()
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Reset {self.step.label}?",
+                "Its status, hints and attempt count are cleared; your history is kept.",
+            ),
+            reset,
+        )
+
+    def action_reset_lesson(self) -> None:
+        def reset(yes: bool | None) -> None:
+            if yes:
+                self.store.reset_lesson(self.lesson.id)
+                self.reload()
+                self.index = 0
+                self.show_step()
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Reset the whole lesson?",
+                "Every step starts again with the same numbers; your history is kept.",
+            ),
+            reset,
+        )
+
+    def action_intro(self) -> None:
+        self.app.push_screen(IntroScreen(self.lesson))
+
+    def action_toggle_values(self) -> None:
+        if self.has_class("-wide"):
+            self.toggle_class("-side-closed")
+        else:
+            self.toggle_class("-side-open")
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def on_screen_resume(self) -> None:
+        # Back from the intro, a confirmation or the summary: the store may have moved on.
+        if self.factors:
+            self.reload()
+            self.redraw()
+            self.query_one(Input).focus()
+
+
+def _status_style(factor: FactorState) -> str:
+    return "bold $text-success" if factor.status == "solved" else "italic"
+
+
+def _differs(canonical: str, answer: str) -> bool:
+    squeeze = str.maketrans("", "", " ")
+    return canonical.translate(squeeze) != answer.translate(squeeze)

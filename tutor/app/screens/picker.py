@@ -1,0 +1,131 @@
+"""The curriculum: every lesson with the student's progress; broken files listed, not openable."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tutor.app.screens.too_small import TooSmallNote
+from tutor.lessons import BrokenLesson, Catalog, Lesson
+from tutor.progress import LessonState, ProgressStore
+
+STATUS_GLYPHS = {"solved": "✓", "revealed": "◇", None: "·"}
+
+
+def progress_text(lesson: Lesson, state: LessonState) -> str:
+    """not started / n of m factors / done ✓"""
+    total = len(lesson.steps)
+    done = sum(1 for step in lesson.steps if state.status_of(step.id) is not None)
+    if done == total:
+        return "done ✓"
+    if state.started is None and not state.steps:
+        return "not started"
+    return f"{done} of {total} factors"
+
+
+def lesson_option(number: int, lesson: Lesson, state: LessonState) -> Option:
+    progress = progress_text(lesson, state)
+    style = "$text-success" if progress.startswith("done") else "$text-muted"
+    prompt = Content.assemble(
+        (f"{number:2}. ", "$text-muted"),
+        (lesson.title, "bold"),
+        "\n    ",
+        (lesson.id, "$text-muted"),
+        ("  ·  ", "$text-muted"),
+        (progress, style),
+    )
+    return Option(prompt, id=lesson.id)
+
+
+def broken_option(broken: BrokenLesson) -> Option:
+    prompt = Content.assemble(
+        ("  ✗ ", "bold $text-error"),
+        (broken.path.name, "bold"),
+        ("  broken", "$text-error"),
+        "\n    ",
+        (broken.error.message, "$text-muted"),
+    )
+    return Option(prompt, id=f"broken:{broken.path}", disabled=True)
+
+
+def steps_line(lesson: Lesson, state: LessonState) -> Content:
+    parts: list[tuple[str, str] | str] = [("Factors: ", "bold")]
+    for index, step in enumerate(lesson.steps):
+        status = state.status_of(step.id)
+        if index:
+            parts.append("  ")
+        parts.append(
+            (f"{STATUS_GLYPHS[status]} {step.label}", "$text-success" if status == "solved" else "")
+        )
+    return Content.assemble(*parts)
+
+
+class PickerScreen(Screen[None]):
+    BINDINGS = [
+        # Priority so the footer shows it; the list itself would take Enter unannounced.
+        Binding("enter", "open", "Open lesson", id="open", priority=True),
+    ]
+
+    def __init__(self, catalog: Catalog, store: ProgressStore) -> None:
+        super().__init__()
+        self.catalog = catalog
+        self.store = store
+
+    def compose(self) -> ComposeResult:
+        yield TooSmallNote()
+        yield Static(
+            "chain-tutor · the chain rule for matrix derivatives, one factor at a time",
+            classes="screen-title",
+        )
+        yield Static("Choose a lesson (↑↓, Enter):", id="picker-heading")
+        yield OptionList(id="lesson-list")
+        yield Static(id="picker-detail")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.fill()
+        self.query_one(OptionList).focus()
+
+    def on_screen_resume(self) -> None:
+        self.fill()  # a lesson was just worked on: its progress changed
+
+    def fill(self) -> None:
+        options = self.query_one(OptionList)
+        keep = options.highlighted
+        options.clear_options()
+        for number, lesson in enumerate(self.catalog.lessons, start=1):
+            options.add_option(lesson_option(number, lesson, self.store.lesson(lesson.id)))
+        for broken in self.catalog.broken:
+            options.add_option(broken_option(broken))
+        if self.catalog.lessons:
+            options.highlighted = keep if keep is not None else 0
+        else:
+            self.query_one("#picker-detail", Static).update(
+                "No lesson could be loaded. Check the files listed above "
+                "(chain-tutor validate shows every error)."
+            )
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        lesson = self._lesson(event.option.id)
+        detail = self.query_one("#picker-detail", Static)
+        if lesson is None:
+            detail.update("")
+            return
+        detail.update(steps_line(lesson, self.store.lesson(lesson.id)))
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if self._lesson(event.option.id) is not None:
+            self.app.open_lesson(event.option.id)  # type: ignore[attr-defined]
+
+    def action_open(self) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is not None:
+            options.action_select()
+
+    def _lesson(self, option_id: str | None) -> Lesson | None:
+        return next((lesson for lesson in self.catalog.lessons if lesson.id == option_id), None)

@@ -1,0 +1,117 @@
+"""The end of a lesson: the whole derivative from the student's factors, and what it took."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Button, Footer, Static
+
+from tutor.app.model import FactorState, assembled, chain_pieces, factor_states, goal_step
+from tutor.app.notation import duration, matrix_rows
+from tutor.app.screens.too_small import TooSmallNote
+from tutor.engine import evaluate
+from tutor.lessons import Lesson
+from tutor.progress import ProgressStore
+
+STATUS_WORDS = {"solved": "✓ solved", "revealed": "◇ revealed", None: "· open"}
+
+
+class SummaryScreen(Screen[str]):
+    """Dismissed with "new" (a new variant), "review" (back to the steps) or "lessons"."""
+
+    BINDINGS = [
+        Binding("n", "choose('new')", "New variant", id="new-variant"),
+        Binding("r", "choose('review')", "Review steps", id="review"),
+        Binding("escape", "choose('lessons')", "Lessons", id="lessons"),
+    ]
+
+    def __init__(self, lesson: Lesson, seed: int, store: ProgressStore) -> None:
+        super().__init__()
+        self.lesson = lesson
+        self.seed = seed
+        self.store = store
+
+    def compose(self) -> ComposeResult:
+        yield TooSmallNote()
+        factors, times = self._progress()
+        yield Static(
+            Content.assemble(
+                ("Lesson complete: ", "bold $text-success"), (self.lesson.title, "bold")
+            ),
+            classes="screen-title",
+        )
+        with VerticalScroll(id="summary-scroll"):
+            yield Static(self.derivative(factors), id="summary-derivative")
+            yield Static(self.table(factors, times), id="summary-table")
+            with Horizontal(id="summary-buttons"):
+                yield Button("New variant (n)", id="new", variant="primary")
+                yield Button("Review steps (r)", id="review")
+                yield Button("Lessons (Esc)", id="lessons-button")
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#new", Button).focus()
+
+    def _progress(self) -> tuple[dict[str, FactorState], dict[str, float]]:
+        state = self.store.lesson(self.lesson.id)
+        attempts = [a for a in self.store.attempts(self.lesson.id) if a.seed == self.seed]
+        times: dict[str, float] = defaultdict(float)
+        for attempt in attempts:
+            times[attempt.step_id] += attempt.elapsed
+        return factor_states(self.lesson, state, attempts), times
+
+    def derivative(self, factors: dict[str, FactorState]) -> Content:
+        goal = goal_step(self.lesson)
+        formula = assembled(chain_pieces(self.lesson, factors))
+        value = evaluate(self.lesson.factors[goal.id].expected, self.variant_values())
+        rows = [
+            Content.styled("The whole derivative, from your factors:", "bold"),
+            Content.assemble((f"  {goal.label} = ", "bold"), (formula, "bold $text-success")),
+            Content.styled(f"  With seed {self.seed}'s numbers:", "$text-muted"),
+            *(Content(f"    {row}") for row in matrix_rows(value)),
+        ]
+        return Content("\n").join(rows)
+
+    def variant_values(self):
+        return self.lesson.variant(self.seed).values
+
+    def table(self, factors: dict[str, FactorState], times: dict[str, float]) -> Content:
+        width = max(len(step.label) for step in self.lesson.steps) + 2
+        header = f"{'factor':<{width}}{'status':<13}{'attempts':>9}{'hints':>7}{'time':>12}"
+        rows = [Content.styled(header, "bold underline")]
+        for step in self.lesson.steps:
+            factor = factors[step.id]
+            status = STATUS_WORDS[factor.status]
+            style = "$text-success" if factor.status == "solved" else "$text-warning"
+            rows.append(
+                Content.assemble(
+                    f"{step.label:<{width}}",
+                    (f"{status:<13}", style),
+                    f"{factor.attempts:>9}{factor.hints:>7}{duration(times[step.id]):>12}",
+                )
+            )
+        attempts = sum(f.attempts for f in factors.values())
+        hints = sum(f.hints for f in factors.values())
+        total = duration(sum(times.values()))
+        solved = sum(1 for f in factors.values() if f.status == "solved")
+        revealed = sum(1 for f in factors.values() if f.status == "revealed")
+        rows.append(
+            Content.styled(
+                f"{'total':<{width}}{f'{solved} ✓ {revealed} ◇':<13}{attempts:>9}{hints:>7}"
+                f"{total:>12}",
+                "bold",
+            )
+        )
+        return Content("\n").join(rows)
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss({"new": "new", "review": "review"}.get(str(event.button.id), "lessons"))
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice)

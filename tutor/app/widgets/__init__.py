@@ -1,0 +1,1 @@
+"""Lesson-screen widgets: the chain of factors, the forward graph, the values, the preview."""

@@ -1,0 +1,82 @@
+"""The verdict on a checked answer, worded for the student, and the hints taken so far."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual.content import Content
+from textual.widgets import Static
+
+from tutor.engine import Verdict
+from tutor.lessons import Step
+
+DIAGNOSIS_NAMES = {
+    "transpose": "transposed",
+    "shape": "wrong shape",
+    "sign": "sign",
+    "scale": "constant factor",
+    "vector-vs-diag": "vector vs diagonal matrix",
+    "known-mistake": "a known mistake",
+    "specific-values": "numbers instead of names",
+}
+
+
+def verdict_content(verdict: Verdict, step: Step, is_last: bool) -> Content:
+    if verdict.verdict == "correct":
+        return correct_content(verdict, step, is_last)
+    if verdict.verdict == "invalid":
+        # The preview under the box already says what is wrong and points at it.
+        return Content.assemble(
+            ("⚠ Not an answer yet — no attempt counted. ", "bold $text-warning"),
+            ("What is wrong is shown under the answer box.", "$text-muted"),
+        )
+    names = ", ".join(DIAGNOSIS_NAMES.get(code, code) for code in verdict.diagnosis)
+    head = Content.assemble(
+        ("✗ Not yet", "bold $text-error"), (f"  ({names})" if names else "", "$text-muted")
+    )
+    return Content("\n").join([head, Content(verdict.feedback)])
+
+
+def correct_content(verdict: Verdict, step: Step, is_last: bool) -> Content:
+    rows = [Content.styled(verdict.feedback, "bold $text-success")]
+    if step.note:
+        rows.append(Content.styled(step.note, "italic"))
+    rows.append(Content.styled(next_hint(is_last), "$text-muted"))
+    return Content("\n").join(rows)
+
+
+def next_hint(is_last: bool) -> str:
+    return "PgDn: the summary." if is_last else "PgDn: the next factor."
+
+
+def revealed_content(step: Step, is_last: bool) -> Content:
+    rows = [
+        Content.assemble(("Solution: ", "bold"), (step.answer, "bold $text-accent")),
+        Content.styled(
+            "Marked as revealed, not solved. Type it in to see it checked.", "$text-muted"
+        ),
+    ]
+    if step.note:
+        rows.append(Content.styled(step.note, "italic"))
+    rows.append(Content.styled(next_hint(is_last), "$text-muted"))
+    return Content("\n").join(rows)
+
+
+def hints_content(hints: Sequence[str], used: int) -> Content:
+    rows = [
+        Content.assemble((f"Hint {number}/{len(hints)}: ", "bold $text-accent"), text)
+        for number, text in enumerate(hints[:used], start=1)
+    ]
+    return Content("\n").join(rows)
+
+
+class Feedback(Static):
+    """The verdict area; it takes no room while it has nothing to say."""
+
+    DEFAULT_CSS = """
+    Feedback { height: auto; }
+    """
+
+    def say(self, content: Content | str) -> None:
+        self.update(content)
+        self.display = bool(str(content))

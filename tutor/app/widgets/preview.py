@@ -1,0 +1,52 @@
+"""The live preview under the answer box: what the parser read and its shape, or where it broke.
+
+Only the parser and the shape rules run here (no numbers, no sympy), so it keeps up
+with typing.
+"""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+from tutor.app.notation import pretty, shape_label
+from tutor.engine import EngineError, Problem, Shape, read_answer
+
+EMPTY_HINT = "Type the factor; Enter checks it. F1 lists what you can type."
+
+
+def preview_content(text: str, problem: Problem, expected: Shape) -> Content:
+    if not text.strip():
+        return Content.styled(EMPTY_HINT, "$text-muted")
+    try:
+        parsed = read_answer(text, problem)
+    except EngineError as error:
+        return error_content(error, text)
+    got = shape_label(parsed.shape)
+    if parsed.shape == expected:
+        verdict = (f"  {got}, the factor's shape", "$text-success")
+    else:
+        verdict = (f"  {got}, but the factor is {shape_label(expected)}", "bold $text-warning")
+    return Content.assemble(("reads as ", "$text-muted"), (pretty(parsed.node), "bold"), verdict)
+
+
+def error_content(error: EngineError, text: str) -> Content:
+    """The message, the typed line with carets under the culprit, and a way out."""
+    rows = [Content.styled(f"⚠ {error.message}", "$text-warning")]
+    caret = error.caret(text)
+    if caret:
+        line, marks = caret.split("\n", 1)
+        rows.append(Content.assemble(("  ", ""), (line, "")))
+        rows.append(Content.assemble(("  ", ""), (marks, "bold $text-error")))
+    if error.suggestion:
+        rows.append(Content.styled(error.suggestion, "$text-muted"))
+    return Content("\n").join(rows)
+
+
+class Preview(Static):
+    DEFAULT_CSS = """
+    Preview { height: auto; }
+    """
+
+    def show(self, text: str, problem: Problem, expected: Shape) -> None:
+        self.update(preview_content(text, problem, expected))
