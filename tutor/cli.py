@@ -13,16 +13,28 @@ from collections.abc import Sequence
 from pathlib import Path
 
 EXIT_CORRECT, EXIT_INCORRECT, EXIT_INVALID = 0, 1, 2
-SUBCOMMANDS = ("check", "validate", "lessons", "show", "progress")
+SUBCOMMANDS = ("check", "validate", "lessons", "show", "progress", "report", "seed")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--lessons", action="append", default=[], metavar="DIR", type=Path,
-                        help="an extra folder of lesson files (repeatable); also "
-                             "CHAIN_TUTOR_LESSONS")
+    _lessons_option(parser)
     parser.add_argument("--data-dir", type=Path, default=None, metavar="DIR",
                         help="where progress is kept (default: the user data folder; also "
                              "CHAIN_TUTOR_DATA)")
+
+
+def _lessons_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lessons", action="append", default=[], metavar="DIR", type=Path,
+                        help="an extra folder of lesson files (repeatable); also "
+                             "CHAIN_TUTOR_LESSONS")
+
+
+def _seed_options(parser: argparse.ArgumentParser, seed_help: str | None = None) -> None:
+    choice = parser.add_mutually_exclusive_group()
+    choice.add_argument("--seed", type=int, default=None, help=seed_help)
+    choice.add_argument("--seed-from-user", action="store_true",
+                        help="the seed that belongs to your login name (see `chain-tutor "
+                             "seed`), so each student of a class gets their own numbers")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("step")
     check.add_argument("answer", nargs="+", help="the answer (put it after -- if it starts "
                                                  "with -)")
-    check.add_argument("--seed", type=int, default=None)
+    _seed_options(check)
     check.add_argument("--json", action="store_true")
     check.add_argument("--budget", type=float, default=1.0, help="seconds for the symbolic "
                                                                  "proof (default 1)")
@@ -54,13 +66,43 @@ def build_parser() -> argparse.ArgumentParser:
 
     show = sub.add_parser("show", help="print a lesson and one variant's numbers")
     show.add_argument("lesson")
-    show.add_argument("--seed", type=int, default=None)
+    _seed_options(show)
     show.add_argument("--json", action="store_true")
     _common(show)
 
-    progress = sub.add_parser("progress", help="print your progress")
-    progress.add_argument("--json", action="store_true")
+    progress = sub.add_parser("progress", help="print, export or import your progress")
+    action = progress.add_mutually_exclusive_group()
+    action.add_argument("--json", action="store_true")
+    action.add_argument("--export", metavar="FILE",
+                        help="write all your progress to one JSON file (- for stdout)")
+    action.add_argument("--import", dest="import_file", metavar="FILE",
+                        help="merge an exported file into your progress (- for stdin); "
+                             "importing it again adds nothing")
     _common(progress)
+
+    report = sub.add_parser(
+        "report", help="a class's results per step, from progress databases and exports",
+        description="Read progress databases (read-only) and exported progress files, and "
+                    "print per lesson and step how many students solved, revealed or gave "
+                    "up, median attempts and time, and the most common wrong answers.",
+    )
+    report.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                        help="a progress.db, an exported .json file, or a folder searched for "
+                             "both")
+    form = report.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true")
+    form.add_argument("--csv", action="store_true", help="one row per lesson and step")
+    report.add_argument("--by-student", action="store_true",
+                        help="name an export's student by its \"student\" field (files "
+                             "with the same one count as one student), not by its path")
+    report.add_argument("--top", type=int, default=3, metavar="N",
+                        help="how many common wrong answers per step (default 3)")
+    _lessons_option(report)
+
+    seed = sub.add_parser("seed", help="the seed --seed-from-user gives a login name",
+                          description="Print the variant seed of each login name (yours "
+                                      "without one), as --seed-from-user derives it.")
+    seed.add_argument("users", nargs="*", metavar="USER")
     return parser
 
 
@@ -71,7 +113,7 @@ def build_app_parser() -> argparse.ArgumentParser:
                     f"Subcommands: {', '.join(SUBCOMMANDS)} (chain-tutor COMMAND --help).",
     )
     parser.add_argument("lesson", nargs="?", help="open this lesson directly")
-    parser.add_argument("--seed", type=int, default=None, help="the variant's numbers")
+    _seed_options(parser, seed_help="the variant's numbers")
     _common(parser)
     return parser
 
@@ -81,13 +123,33 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args_list and args_list[0] in SUBCOMMANDS:
             args = build_parser().parse_args(args_list)
+            if not _seed_from_user(args):
+                if args.command == "check" and args.json:
+                    return _invalid_json(args, "cannot tell your login name")
+                return EXIT_INVALID
             return COMMANDS[args.command](args)
         args = build_app_parser().parse_args(args_list)
+        if not _seed_from_user(args):
+            return EXIT_INVALID
         return run_app(args)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 0
+
+
+def _seed_from_user(args) -> bool:
+    """Turn --seed-from-user into args.seed; False (after saying why) without a login."""
+    if not getattr(args, "seed_from_user", False):
+        return True
+    from tutor.seeds import LoginError, current_login, seed_for
+
+    try:
+        args.seed = seed_for(current_login())
+    except LoginError as error:
+        print(f"chain-tutor: {error}", file=sys.stderr)
+        return False
+    return True
 
 
 def _catalog(args):
@@ -215,6 +277,10 @@ def cmd_show(args) -> int:
 def cmd_progress(args) -> int:
     from tutor.progress import ProgressStore
 
+    if args.export is not None:
+        return _export(args)
+    if args.import_file is not None:
+        return _import(args)
     store = ProgressStore.open(args.data_dir)
     if store.notice:
         print(f"chain-tutor: {store.notice}", file=sys.stderr)
@@ -233,6 +299,120 @@ def cmd_progress(args) -> int:
     return 0
 
 
+def _open_store(args):
+    """The progress store, or None after saying why it cannot be used."""
+    from tutor.progress import ProgressStore
+
+    store = ProgressStore.open(args.data_dir)
+    if store.notice:
+        print(f"chain-tutor: {store.notice}", file=sys.stderr)
+    return store if store.enabled else None
+
+
+def _export(args) -> int:
+    import time
+
+    from tutor.progress import ProgressError, export_json, write_export
+    from tutor.seeds import LoginError, current_login
+
+    store = _open_store(args)
+    if store is None:
+        return 1
+    try:
+        student: str | None = current_login()
+    except LoginError:
+        student = None
+    try:
+        with store:
+            snapshot = store.snapshot(student)
+        content = export_json(snapshot, time.time())
+        if args.export == "-":
+            print(json.dumps(content, ensure_ascii=False, indent=2))
+        else:
+            write_export(args.export, content)
+    except (ProgressError, OSError) as error:
+        print(f"chain-tutor: cannot export to {args.export}: {error}", file=sys.stderr)
+        return 1
+    if args.export != "-":
+        print(f"Exported {len(snapshot.lessons)} lesson(s) and {len(snapshot.attempts)} "
+              f"attempt(s) to {args.export}.")
+    return 0
+
+
+def _import(args) -> int:
+    from tutor.progress import ExportError, ProgressError, loads_export, read_export
+    from tutor.seeds import LoginError, current_login
+
+    name = "stdin" if args.import_file == "-" else args.import_file
+    try:
+        if args.import_file == "-":
+            snapshot = loads_export(sys.stdin.buffer.read())
+        else:
+            snapshot = read_export(args.import_file)
+    except ExportError as error:
+        print(f"chain-tutor: cannot import {name}: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        you = current_login()
+    except LoginError:
+        you = None
+    if snapshot.student and you and snapshot.student != you:
+        print(f"chain-tutor: note: {name} was exported by {snapshot.student}, not {you}",
+              file=sys.stderr)
+    store = _open_store(args)
+    if store is None:
+        return 1
+    try:
+        with store:
+            result = store.merge(snapshot)
+    except ProgressError as error:
+        print(f"chain-tutor: nothing imported: {error}", file=sys.stderr)
+        return 1
+    print(f"Imported {result.added} attempt(s) from {name} ({result.present} already "
+          f"present); {result.raised} step status(es) raised.")
+    return 0
+
+
+def cmd_report(args) -> int:
+    from tutor.lesson_index import read_index
+    from tutor.report import build_report, format_csv, format_text, load_sources, report_json
+
+    if args.top < 0:
+        print("chain-tutor: --top must be 0 or more", file=sys.stderr)
+        return EXIT_INVALID
+    sources, skipped = load_sources(args.paths, by_student=args.by_student)
+    for item in skipped:
+        print(f"chain-tutor: skipped {item.path}: {item.reason}", file=sys.stderr)
+    if not sources:
+        print("chain-tutor: no progress database or export could be read", file=sys.stderr)
+        return 1
+    report = build_report(sources, read_index(args.lessons), skipped, top=args.top)
+    if args.json:
+        print(json.dumps(report_json(report), ensure_ascii=False, indent=2))
+    elif args.csv:
+        sys.stdout.write(format_csv(report))
+    else:
+        print(format_text(report))
+    return 0
+
+
+def cmd_seed(args) -> int:
+    from tutor.seeds import LoginError, current_login, seed_for
+
+    try:
+        users = args.users or [current_login()]
+        seeds = [(user, seed_for(user)) for user in users]
+    except LoginError as error:
+        print(f"chain-tutor: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    if len(seeds) == 1:
+        print(seeds[0][1])
+    else:
+        for user, seed in seeds:
+            print(f"{user}\t{seed}")
+    return 0
+
+
 def run_app(args) -> int:
     from tutor.app.app import run
 
@@ -245,4 +425,6 @@ COMMANDS = {
     "lessons": cmd_lessons,
     "show": cmd_show,
     "progress": cmd_progress,
+    "report": cmd_report,
+    "seed": cmd_seed,
 }

@@ -20,13 +20,17 @@ Robustness rules, because this runs on students' machines and shared servers:
 from __future__ import annotations
 
 import json
+import math
 import os
 import sqlite3
+import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -522,6 +526,38 @@ class ProgressStore:
 
         self._write("finish", work)
 
+    # -- the whole record at once (export, import) ------------------------------
+    # Unlike the methods above these raise ProgressError: they run as one explicit
+    # command, whose user must learn that it failed.
+
+    def snapshot(self, student: str | None = None) -> Snapshot:
+        """Everything recorded, as plain values (for an export), in one consistent read."""
+        return self._strict("read", lambda conn: _snapshot(conn, student), write=False)
+
+    def merge(self, snapshot: Snapshot) -> MergeResult:
+        """Add another record of this student's (an import) to this database, idempotently.
+
+        All in one transaction: either everything is merged or nothing is. Attempts
+        already present, compared on (lesson, step, seed, answer, verdict, time), are
+        not added again, so merging the same record twice adds nothing. Statuses only
+        go up (solved > revealed > none) and hints take the larger count. A lesson's
+        seed and finished time come from the import only where this database has none,
+        so the variant in progress here is kept; its start is the earlier of the two.
+        """
+        return self._strict("saved", lambda conn: _merge(conn, snapshot, self._clock()),
+                            write=True)
+
+    def _strict(self, what: str, work: Callable[[sqlite3.Connection], Any], *,
+                write: bool) -> Any:
+        with self._lock:
+            if self._conn is None:
+                raise ProgressError(self.notice or "progress is off")
+            try:
+                with _transaction(self._conn, write=write) as conn:
+                    return work(conn)
+            except sqlite3.Error as exc:
+                raise ProgressError(f"progress could not be {what}: {exc}") from exc
+
 
 # ---------------------------------------------------------------------------
 # Queries, kept outside the class so each runs inside the caller's transaction.
@@ -625,3 +661,401 @@ def _summary(conn: sqlite3.Connection) -> list[dict]:
         })
     rows.sort(key=lambda row: (row["started"] is None, row["started"] or 0.0, row["lesson_id"]))
     return rows
+
+
+# ---------------------------------------------------------------------------
+# Snapshots: one student's whole record as plain values. They cross three borders:
+# an export file (for work done offline, or handed in), an import (merged into a
+# database), and the instructor's report (read from many databases and exports).
+
+EXPORT_FORMAT = "chain-tutor-progress"
+EXPORT_VERSION = 1
+EXPORT_MAX_BYTES = 64 * 1024 * 1024  # years of attempts are a few MB; more is not ours
+STATUS_RANK: dict[str | None, int] = {None: 0, "revealed": 1, "solved": 2}
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_INT64 = 2**63
+
+
+class ExportError(ProgressError):
+    """A file that is not a usable progress export; the message says what is wrong."""
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    step_id: str
+    status: str | None  # "solved" | "revealed" | None
+    hints: int
+
+
+@dataclass(frozen=True)
+class LessonRecord:
+    lesson_id: str
+    seed: int | None
+    started: float | None
+    finished: float | None
+    steps: tuple[StepRecord, ...] = ()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A student's lessons with their current step statuses, and every attempt ever made."""
+
+    lessons: tuple[LessonRecord, ...]
+    attempts: tuple[Attempt, ...]
+    student: str | None = None
+
+    def statuses(self) -> dict[tuple[str, str], str]:
+        """(lesson_id, step_id) → "solved" / "revealed", for the steps that have one."""
+        return {
+            (lesson.lesson_id, step.step_id): step.status
+            for lesson in self.lessons
+            for step in lesson.steps
+            if step.status is not None
+        }
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    added: int  # attempts inserted
+    present: int  # attempts that were already there
+    raised: int  # steps whose status went up
+
+
+def _snapshot(conn: sqlite3.Connection, student: str | None) -> Snapshot:
+    steps: dict[str, list[StepRecord]] = {}
+    for lesson_id, step_id, status, hints in conn.execute(
+        "SELECT lesson_id, step_id, status, hints FROM steps"
+        " WHERE status IS NOT NULL OR hints > 0 ORDER BY lesson_id, step_id"
+    ):
+        steps.setdefault(lesson_id, []).append(StepRecord(step_id, status, int(hints)))
+    lessons = tuple(
+        LessonRecord(lesson_id, seed, started, finished, tuple(steps.get(lesson_id, ())))
+        for lesson_id, seed, started, finished in conn.execute(
+            "SELECT lesson_id, seed, started, finished FROM lessons"
+            " ORDER BY started IS NULL, started, lesson_id"
+        )
+    )
+    return Snapshot(lessons, tuple(_attempts(conn, None)), student)
+
+
+def _attempt_key(attempt: Attempt) -> tuple:
+    return (attempt.lesson_id, attempt.step_id, attempt.seed, attempt.answer, attempt.verdict,
+            attempt.at)
+
+
+def _merge(conn: sqlite3.Connection, snapshot: Snapshot, now: float) -> MergeResult:
+    raised = 0
+    for lesson in snapshot.lessons:
+        row = conn.execute("SELECT seed, started, finished FROM lessons WHERE lesson_id = ?",
+                           (lesson.lesson_id,)).fetchone()
+        if row is None:
+            conn.execute(
+                "INSERT INTO lessons (lesson_id, seed, started, finished) VALUES (?, ?, ?, ?)",
+                (lesson.lesson_id, lesson.seed, lesson.started, lesson.finished),
+            )
+        else:
+            seed, started, finished = row
+            starts = [t for t in (started, lesson.started) if t is not None]
+            conn.execute(
+                "UPDATE lessons SET seed = ?, started = ?, finished = ? WHERE lesson_id = ?",
+                (seed if seed is not None else lesson.seed, min(starts) if starts else None,
+                 finished if finished is not None else lesson.finished, lesson.lesson_id),
+            )
+        for step in lesson.steps:
+            _ensure_step(conn, lesson.lesson_id, step.step_id, now)
+            status, hints = conn.execute(
+                "SELECT status, hints FROM steps WHERE lesson_id = ? AND step_id = ?",
+                (lesson.lesson_id, step.step_id),
+            ).fetchone()
+            if STATUS_RANK[step.status] > STATUS_RANK.get(status, 0):
+                status = step.status
+                raised += 1
+            conn.execute(
+                "UPDATE steps SET status = ?, hints = ? WHERE lesson_id = ? AND step_id = ?",
+                (status, max(hints, step.hints), lesson.lesson_id, step.step_id),
+            )
+    # A multiset: an attempt made twice (same answer, same second) stays twice, and a
+    # second import of the same file finds every one of its attempts already counted.
+    present = Counter(_attempt_key(a) for a in _attempts(conn, None))
+    added = already = 0
+    for attempt in sorted(snapshot.attempts, key=lambda a: a.at):
+        key = _attempt_key(attempt)
+        if present[key] > 0:
+            present[key] -= 1
+            already += 1
+            continue
+        _ensure_lesson(conn, attempt.lesson_id, attempt.at, attempt.seed)
+        conn.execute(
+            "INSERT INTO attempts (lesson_id, step_id, seed, answer, verdict, diagnosis,"
+            " elapsed, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (attempt.lesson_id, attempt.step_id, attempt.seed, attempt.answer, attempt.verdict,
+             json.dumps(list(attempt.diagnosis)), attempt.elapsed, attempt.at),
+        )
+        added += 1
+    return MergeResult(added, already, raised)
+
+
+# -- reading another user's database, read-only ----------------------------------
+
+
+def _read_only_uri(path: Path) -> str:
+    """A URI that opens `path` without writing anything, not even beside it.
+
+    ``mode=ro`` alone still creates the -wal and -shm files next to a WAL database
+    that was closed cleanly (and leaves them there): files in a student's folder, and
+    a failure where the reader may not create files. Such a database has no -wal, so
+    its main file holds everything, and ``immutable=1`` reads it with no locks and no
+    side files. While a -wal exists (the student's tutor is open, or crashed), the
+    recent attempts are in it, so plain ``mode=ro`` reads through the existing files.
+    """
+    uri = path.as_uri() + "?mode=ro"
+    try:
+        with open(path, "rb") as file:
+            header = file.read(20)
+    except OSError:
+        return uri  # let SQLite say what is wrong
+    in_wal = header.startswith(_SQLITE_MAGIC) and header[18:20] == b"\x02\x02"
+    if in_wal and not path.with_name(path.name + "-wal").exists():
+        uri += "&immutable=1"
+    return uri
+
+
+def read_database(path: Path | str) -> Snapshot:
+    """The record in a progress database, opened read-only; ProgressError if unusable."""
+    path = Path(path).resolve()
+    if not path.is_file():
+        raise ProgressError("no such file" if not path.exists() else "not a file")
+    try:
+        conn = sqlite3.connect(_read_only_uri(path), uri=True, timeout=BUSY_TIMEOUT,
+                               isolation_level=None)
+    except sqlite3.Error as exc:
+        raise ProgressError(f"cannot be opened: {exc}") from exc
+    try:
+        _refuse_newer(_user_version(conn))
+        tables = {row[0] for row in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not {"lessons", "steps", "attempts"} <= tables:
+            raise ProgressError("not a chain-tutor progress database")
+        with _transaction(conn, write=False):
+            return _snapshot(conn, None)
+    except sqlite3.Error as exc:
+        raise ProgressError(f"cannot be read: {exc}") from exc
+    except (ValueError, TypeError) as exc:  # a diagnosis column that is not JSON
+        raise ProgressError(f"holds damaged records: {exc}") from exc
+    finally:
+        conn.close()
+
+
+# -- the export file --------------------------------------------------------------
+# JSON rather than a copy of the SQLite file (which the backup API could make): a
+# person can read it before handing it in, it diffs and mails well, it has no
+# journal mode or page size to go wrong on another file system, and it states only
+# what it means, not this version's tables, so a later schema still reads version 1.
+
+
+def export_json(snapshot: Snapshot, exported_at: float) -> dict:
+    """The export file's content (format "chain-tutor-progress", version 1)."""
+    return {
+        "format": EXPORT_FORMAT,
+        "version": EXPORT_VERSION,
+        "student": snapshot.student,
+        "exported_at": datetime.fromtimestamp(exported_at, UTC).isoformat(timespec="seconds"),
+        "lessons": [
+            {
+                "lesson_id": lesson.lesson_id,
+                "seed": lesson.seed,
+                "started": lesson.started,
+                "finished": lesson.finished,
+                "steps": [{"step_id": s.step_id, "status": s.status, "hints": s.hints}
+                          for s in lesson.steps],
+            }
+            for lesson in snapshot.lessons
+        ],
+        "attempts": [
+            {
+                "lesson_id": a.lesson_id,
+                "step_id": a.step_id,
+                "seed": a.seed,
+                "answer": a.answer,
+                "verdict": a.verdict,
+                "diagnosis": list(a.diagnosis),
+                "elapsed": a.elapsed,
+                "at": a.at,
+            }
+            for a in snapshot.attempts
+        ],
+    }
+
+
+def write_export(path: Path | str, content: dict) -> None:
+    """Write an export file whole or not at all (a temporary file, then a rename)."""
+    path = Path(path)
+    text = json.dumps(content, ensure_ascii=False, indent=2) + "\n"
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        # mkstemp makes the file private; an export is often written straight into a
+        # hand-in folder, so it gets the permissions any new file of this user would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def read_export(path: Path | str) -> Snapshot:
+    """An export file, validated in full; ExportError (with the reason) if unusable."""
+    try:
+        with open(path, "rb") as file:
+            raw = file.read(EXPORT_MAX_BYTES + 1)
+    except OSError as exc:
+        raise ExportError(f"cannot read the file: {exc.strerror or exc}") from exc
+    return loads_export(raw)
+
+
+def loads_export(raw: bytes) -> Snapshot:
+    if len(raw) > EXPORT_MAX_BYTES:
+        raise ExportError(f"larger than {EXPORT_MAX_BYTES // 2**20} MiB, so not an export")
+    if raw.startswith(_SQLITE_MAGIC):
+        raise ExportError("a progress database, not an export; make one with "
+                          "`chain-tutor progress --export FILE`")
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise ExportError(f"not a JSON file ({str(exc)[:80]})") from exc
+    return snapshot_from_json(data)
+
+
+def snapshot_from_json(data: object) -> Snapshot:
+    """Validate an export's content, all of it, before anything uses it."""
+    if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
+        raise ExportError(f"not a chain-tutor progress export (no \"format\": "
+                          f"\"{EXPORT_FORMAT}\")")
+    version = _value(data, "version", "", int)
+    if version > EXPORT_VERSION:
+        raise ExportError(f"written by a newer chain-tutor (export version {version}; "
+                          f"this version reads {EXPORT_VERSION})")
+    if version < 1:
+        raise ExportError(f"unknown export version {version}")
+    student = _value(data, "student", "", str, optional=True)
+    if student is not None:
+        _encodable(student, "student")
+    lessons = tuple(_lesson_record(item, f"lessons[{i}]")
+                    for i, item in enumerate(_value(data, "lessons", "", list)))
+    ids = Counter(lesson.lesson_id for lesson in lessons)
+    twice = sorted(lesson_id for lesson_id, count in ids.items() if count > 1)
+    if twice:
+        raise ExportError(f"lesson {twice[0]!r} is listed twice")
+    attempts = tuple(_attempt_record(item, f"attempts[{i}]")
+                     for i, item in enumerate(_value(data, "attempts", "", list)))
+    return Snapshot(lessons, attempts, student)
+
+
+def _lesson_record(item: object, where: str) -> LessonRecord:
+    record = _object(item, where)
+    lesson_id = _text(record, "lesson_id", where)
+    steps = tuple(
+        _step_record(step, f"{where}.steps[{i}]")
+        for i, step in enumerate(_value(record, "steps", where, list, optional=True) or ())
+    )
+    if len({step.step_id for step in steps}) != len(steps):
+        raise ExportError(f"{where} lists a step twice")
+    return LessonRecord(
+        lesson_id,
+        _integer(record, "seed", where, optional=True),
+        _number(record, "started", where, optional=True),
+        _number(record, "finished", where, optional=True),
+        steps,
+    )
+
+
+def _step_record(item: object, where: str) -> StepRecord:
+    record = _object(item, where)
+    status = _value(record, "status", where, str, optional=True)
+    if status not in STATUS_RANK:
+        raise ExportError(f"{where}.status must be one of {STATUSES} or null, not {status!r}")
+    hints = _integer(record, "hints", where, optional=True) or 0
+    if hints < 0:
+        raise ExportError(f"{where}.hints must not be negative")
+    return StepRecord(_text(record, "step_id", where), status, hints)
+
+
+def _attempt_record(item: object, where: str) -> Attempt:
+    record = _object(item, where)
+    verdict = _text(record, "verdict", where)
+    if verdict not in VERDICTS:
+        raise ExportError(f"{where}.verdict must be one of {VERDICTS}, not {verdict!r}")
+    diagnosis = _value(record, "diagnosis", where, list, optional=True) or []
+    if not all(isinstance(code, str) for code in diagnosis):
+        raise ExportError(f"{where}.diagnosis must be a list of codes (strings)")
+    return Attempt(
+        _text(record, "lesson_id", where),
+        _text(record, "step_id", where),
+        _integer(record, "seed", where),
+        _text(record, "answer", where, empty=True),
+        verdict,
+        tuple(_encodable(code, where) for code in diagnosis),
+        _number(record, "elapsed", where),
+        _number(record, "at", where),
+    )
+
+
+_KINDS = {str: "a string", int: "an integer", float: "a number", list: "a list", dict: "an object"}
+
+
+def _object(item: object, where: str) -> dict:
+    if not isinstance(item, dict):
+        raise ExportError(f"{where} must be an object")
+    return item
+
+
+def _value(record: dict, key: str, where: str, kind: type, *, optional: bool = False) -> Any:
+    value = record.get(key)
+    if value is None:
+        if optional:
+            return None
+        raise ExportError(f"{where or 'the file'} has no {key!r}")
+    kinds = (int, float) if kind is float else kind
+    if isinstance(value, bool) or not isinstance(value, kinds):  # JSON true is no number
+        raise ExportError(f"{where + '.' if where else ''}{key} must be {_KINDS[kind]}")
+    return value
+
+
+def _encodable(text: str, where: str) -> str:
+    try:
+        text.encode("utf-8")  # a lone surrogate ("\ud800") parses but cannot be stored
+    except UnicodeEncodeError as exc:
+        raise ExportError(f"{where} holds text that is not valid Unicode") from exc
+    return text
+
+
+def _text(record: dict, key: str, where: str, *, empty: bool = False) -> str:
+    value = _value(record, key, where, str)
+    if not value and not empty:
+        raise ExportError(f"{where}.{key} must not be empty")
+    return _encodable(value, f"{where}.{key}")
+
+
+def _integer(record: dict, key: str, where: str, *, optional: bool = False) -> Any:
+    value = _value(record, key, where, int, optional=optional)
+    if value is not None and not -_INT64 <= value < _INT64:
+        raise ExportError(f"{where}.{key} is out of range")
+    return value
+
+
+def _number(record: dict, key: str, where: str, *, optional: bool = False) -> Any:
+    value = _value(record, key, where, float, optional=optional)
+    if value is None:
+        return None
+    try:
+        number = float(value)  # an integer too large for a float raises
+    except OverflowError:
+        number = math.inf
+    if not math.isfinite(number):
+        raise ExportError(f"{where}.{key} must be a finite number")
+    return number
