@@ -1,0 +1,31 @@
+"""The answer box: an Input that never sends a control character to the terminal.
+
+Textual's Input draws its value as it is, and a terminal obeys the control
+characters in it: a pasted ESC [2J clears the screen, ESC ] sets the window title,
+and a NUL or a C1 code can garble the line. Here every control character becomes a
+visible stand-in the moment it enters the box (typed, pasted, or put back from the
+progress file): ␛ for ESC, ␀ for NUL and so on, � for the C1 codes. Each stands for one
+character, so the cursor stays where it was, the student sees what to delete, and the
+checker reports it like any other character outside the language. A tab is a space.
+"""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+_PICTURES = {code: 0x2400 + code for code in range(0x20)}  # ␀ … ␟
+_PICTURES[0x7F] = 0x2421  # ␡
+_PICTURES[ord("\t")] = ord(" ")
+_PICTURES.update({code: 0xFFFD for code in range(0x80, 0xA0)})  # C1: no pictures exist
+
+
+def visible(text: str) -> str:
+    """`text` with each control character replaced by one printable stand-in."""
+    if text.isprintable():
+        return text  # the usual case, and quick for a long paste
+    return text.translate(_PICTURES)
+
+
+class AnswerInput(Input):
+    def validate_value(self, value: str) -> str:
+        return visible(value)
