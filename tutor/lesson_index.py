@@ -7,6 +7,7 @@ the first screen is drawn. Nothing here imports the engine.
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from collections.abc import Iterable, Sequence
@@ -14,6 +15,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ENV_LESSONS = "CHAIN_TUTOR_LESSONS"
+DEFAULT_SEED = 1  # everyone's first variant
+
+
+class LessonError(Exception):
+    """A lesson file that cannot be used, located by file, line and step for its author."""
+
+    def __init__(self, message: str, path: Path | None = None, line: int | None = None,
+                 step: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.line = line
+        self.step = step
+
+    def __str__(self) -> str:
+        where = str(self.path) if self.path else "<lesson>"
+        if self.line:
+            where += f":{self.line}"
+        if self.step:
+            where += f" [step {self.step}]"
+        return f"{where}: {self.message}"
 
 
 def shipped_lessons_dir() -> Path:
@@ -68,7 +90,32 @@ class LessonInfo:
 
 
 def read_index(extra: Sequence[Path | str] = ()) -> list[LessonInfo]:
-    return [read_info(path) for path in lesson_files(lesson_dirs(extra))]
+    """Every lesson file in curriculum order; a later file reusing an id is marked broken."""
+    index: list[LessonInfo] = []
+    seen: dict[str, Path] = {}
+    for path in lesson_files(lesson_dirs(extra)):
+        info = read_info(path)
+        if info.error is None and info.id in seen:
+            info = LessonInfo(path.stem, info.title, info.intro, path,
+                              error=f"lesson id {info.id!r} is already used by {seen[info.id]}")
+        elif info.error is None:
+            seen[info.id] = path
+        index.append(info)
+    return index
+
+
+def find_lesson(index: Sequence[LessonInfo], lesson_id: str) -> LessonInfo:
+    """The readable lesson with this id; LessonError (worded as by Catalog.get) otherwise."""
+    for info in index:
+        if info.error is None and info.id == lesson_id:
+            return info
+    for info in index:
+        if info.error is not None and (info.id == lesson_id or lesson_id in info.path.stem):
+            raise LessonError(f"lesson {lesson_id!r} is broken: {info.path}: {info.error}")
+    usable = [info.id for info in index if info.error is None]
+    near = difflib.get_close_matches(lesson_id, usable, n=1)
+    hint = f" Did you mean {near[0]}?" if near else ""
+    raise LessonError(f"no lesson {lesson_id!r}.{hint} Run `chain-tutor lessons` to list them.")
 
 
 def read_info(path: Path) -> LessonInfo:

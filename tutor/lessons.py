@@ -34,14 +34,15 @@ from tutor.engine import (
     shape_text,
 )
 from tutor.engine.check import HAND_ATOL, HAND_RTOL
-from tutor.lesson_index import (  # noqa: F401 - re-exported: where lessons live
+from tutor.lesson_index import (  # noqa: F401 - re-exported: the first seed, the error, where lessons live
+    DEFAULT_SEED,
     ENV_LESSONS,
+    LessonError,
     lesson_dirs,
     lesson_files,
     shipped_lessons_dir,
 )
 
-DEFAULT_SEED = 1
 DRAWS = ("int", "decimal", "normal", "positive", "onehot", "fixed")
 
 LESSON_FIELDS = {"id", "title", "intro", "goal", "quantities", "definitions", "steps"}
@@ -52,26 +53,6 @@ STEP_FIELDS = {
 MISTAKE_FIELDS = {"answer", "feedback"}
 REQUIRED_LESSON = ("id", "title", "intro", "quantities", "steps")
 REQUIRED_STEP = ("id", "of", "wrt", "prompt", "answer")
-
-
-class LessonError(Exception):
-    """A lesson file that cannot be used, located by file, line and step for its author."""
-
-    def __init__(self, message: str, path: Path | None = None, line: int | None = None,
-                 step: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.path = path
-        self.line = line
-        self.step = step
-
-    def __str__(self) -> str:
-        where = str(self.path) if self.path else "<lesson>"
-        if self.line:
-            where += f":{self.line}"
-        if self.step:
-            where += f" [step {self.step}]"
-        return f"{where}: {self.message}"
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """The Textual app: the picker first, lessons on top of it, and the `run` the CLI calls.
 
-The first screen must paint fast, so sympy (and the symbolic checker built on it)
-is imported in a background thread once the picker is on screen; a check that
-comes first simply imports it itself, in its own worker thread.
+The first screen must paint fast, so it is drawn from the lesson index alone (see
+tutor/lesson_index.py). Right after the first paint a worker thread loads the
+lessons in full (the engine, numpy), then another imports sympy for the checker.
+A lesson opened in the moment before its lesson is loaded waits on a loading screen.
 """
 
 from __future__ import annotations
@@ -10,29 +11,38 @@ from __future__ import annotations
 import random
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual import events
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
+from tutor.app.background import freeze_heap, load_lessons, warm_up_checker
+from tutor.app.confine import ConfinedApp
 from tutor.app.screens.help import HelpScreen
 from tutor.app.screens.intro import IntroScreen
-from tutor.app.screens.lesson import PALETTE, LessonScreen
+from tutor.app.screens.loading import LoadingScreen
 from tutor.app.screens.picker import PickerScreen
-from tutor.app.screens.summary import SummaryScreen
 from tutor.app.screens.too_small import MIN_SIZE
-from tutor.lessons import DEFAULT_SEED, Catalog, LessonError
+from tutor.app.shelf import Shelf
+from tutor.app.signals import SessionGuard
+from tutor.lesson_index import DEFAULT_SEED, LessonError, LessonInfo, find_lesson, read_index
 from tutor.progress import ProgressStore
+
+if TYPE_CHECKING:
+    from tutor.app.screens.lesson import LessonScreen
+    from tutor.lessons import Catalog
 
 SEED_RANGE = (2, 9999)  # seed 1 is everyone's first variant; new ones come from here
 KEY_NAMES = {"escape": "Esc", "pagedown": "PgDn", "pageup": "PgUp", "enter": "Enter"}
 
 
-class ChainTutorApp(App[int]):
+class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
     CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute: subclasses live elsewhere
     TITLE = "chain-tutor"
     # Screens get -narrow/-wide classes: the side panel (values, graph) shows at -wide.
@@ -44,19 +54,32 @@ class ChainTutorApp(App[int]):
 
     def __init__(
         self,
-        catalog: Catalog,
+        catalog: Catalog | None,
         store: ProgressStore,
         lesson_id: str | None = None,
         seed: int | None = None,
         *,
+        index: Sequence[LessonInfo] | None = None,
+        extra_lessons: Sequence[Path | str] = (),
         clock: Callable[[], float] = time.monotonic,
         new_seed: Callable[[], int] | None = None,
         symbolic_budget: float = 1.0,
         cursor_blink: bool = True,
         warm_up: bool = True,
+        freeze_gc: bool = False,
     ) -> None:
+        """A loaded ``catalog`` is used as it is; without one, the app starts from ``index``
+        (read here if not given) and loads the lessons from the same folders, the shipped
+        ones and ``extra_lessons``, in the background.
+
+        ``freeze_gc`` exempts what is loaded by the end of the warm-up from garbage
+        collection (see background.freeze_heap): right for the one app of a process.
+        """
         super().__init__()
-        self.catalog = catalog
+        if catalog is None and index is None:
+            index = read_index(extra_lessons)
+        self.shelf = Shelf(index or (), catalog)
+        self.extra_lessons = tuple(extra_lessons)
         self.store = store
         self.start_lesson = lesson_id
         self.start_seed = seed
@@ -65,21 +88,67 @@ class ChainTutorApp(App[int]):
         self.symbolic_budget = symbolic_budget
         self.cursor_blink = cursor_blink
         self.warm_up = warm_up
+        self.freeze_gc = freeze_gc
+        self.waiting: tuple[str, int] | None = None  # a lesson to open once loaded
+        self.load_failure: str | None = None
+        self.warmed_up = False  # sympy imported, one proof taken (and the heap frozen)
 
     def get_default_screen(self) -> Screen:
-        return PickerScreen(self.catalog, self.store)
+        return PickerScreen(self.shelf, self.store)
 
     def on_mount(self) -> None:
         if self.store.notice:
             self.notify(self.store.notice, title="Progress", severity="warning", timeout=10)
         if self.start_lesson:
             self.open_lesson(self.start_lesson, self.start_seed)
-        if self.warm_up:
-            # After the first paint, never before it: that is the point.
-            self.call_after_refresh(
-                self.run_worker, _import_checker, thread=True, group="warm-up", exit_on_error=False
-            )
         self.fit_to(self.size.width, self.size.height)
+
+    # -- loading after the first paint ------------------------------------------------------
+    def on_ready(self) -> None:
+        # Ready comes once the first frame is drawn: after the first paint, never before it.
+        # (call_after_refresh would hang the callback on the top screen, and a student who
+        # presses Enter at once dismisses the intro before it runs: it would never run.)
+        self.load_in_background()
+
+    def load_in_background(self) -> None:
+        if not self.shelf.loaded:
+            work = partial(load_lessons, self.extra_lessons)
+            self.run_worker(work, thread=True, group="lessons", exit_on_error=False)
+        elif self.warm_up:
+            self.warm_up_checker()
+
+    def warm_up_checker(self) -> None:
+        def work() -> None:
+            warm_up_checker()
+            if self.freeze_gc:
+                freeze_heap()
+
+        self.run_worker(work, thread=True, group="warm-up", exit_on_error=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        group, state = event.worker.group, event.state
+        if group == "lessons" and state == WorkerState.SUCCESS:
+            self.lessons_loaded(event.worker.result)
+        elif group == "lessons" and state == WorkerState.ERROR:
+            self.lessons_failed(f"The lessons could not be loaded: {event.worker.error!r}")
+        elif group == "warm-up" and state in (WorkerState.SUCCESS, WorkerState.ERROR):
+            self.warmed_up = True  # an error only means the first check imports sympy itself
+
+    def lessons_loaded(self, catalog: Catalog) -> None:
+        self.shelf.catalog = catalog
+        for screen in self.screen_stack:
+            if isinstance(screen, PickerScreen):
+                screen.fill()  # lessons that failed to load in full are now listed as broken
+        if self.waiting is not None:
+            self.start_lesson_screen(*self.waiting)
+        if self.warm_up:
+            self.warm_up_checker()
+
+    def lessons_failed(self, message: str) -> None:
+        self.load_failure = message
+        self.notify(message, title="Cannot open lessons", severity="error", timeout=15)
+        if self.waiting is not None and isinstance(self.screen, LoadingScreen):
+            self.screen.dismiss(None)
 
     # -- size ----------------------------------------------------------------------------
     def on_resize(self, event: events.Resize) -> None:
@@ -90,15 +159,26 @@ class ChainTutorApp(App[int]):
         small = width < MIN_SIZE[0] or height < MIN_SIZE[1]
         if small == self.has_class("-too-small"):
             return
+        if small:  # hiding every widget drops the focus: remember it, to give it back
+            self.focus_kept = {screen: screen.focused for screen in self.screen_stack}
         self.set_class(small, "-too-small")
         # Textual restyles only the visible screens; the ones beneath follow the class too.
         for screen in self.screen_stack:
             screen.update_node_styles(animate=False)
+        if not small:
+            self.call_after_refresh(self.give_focus_back)
+
+    def give_focus_back(self) -> None:
+        for screen, widget in getattr(self, "focus_kept", {}).items():
+            if widget is not None and widget.is_attached:
+                screen.set_focus(widget)
+        self.focus_kept = {}
 
     # -- lessons ---------------------------------------------------------------------------
     def open_lesson(self, lesson_id: str, seed: int | None = None, intro: bool = True) -> None:
+        """Its intro first if it is new to the student, then its steps (once loaded)."""
         try:
-            lesson = self.catalog.get(lesson_id)
+            lesson = self.shelf.find(lesson_id)
         except LessonError as error:
             self.notify(error.message, title="Cannot open", severity="error")
             return
@@ -114,21 +194,54 @@ class ChainTutorApp(App[int]):
                 title=lesson.title,
             )
         self.store.set_seed(lesson_id, chosen)
-        self.push_screen(
-            LessonScreen(
-                lesson,
-                chosen,
-                self.store,
-                clock=self.clock,
-                symbolic_budget=self.symbolic_budget,
-                cursor_blink=self.cursor_blink,
-            )
-        )
         fresh = not any(s.status or s.attempts or s.hints for s in state.steps.values())
         if intro and fresh:
-            self.push_screen(IntroScreen(lesson))
+            self.push_screen(
+                IntroScreen(lesson), lambda _: self.start_lesson_screen(lesson_id, chosen)
+            )
+        else:
+            self.start_lesson_screen(lesson_id, chosen)
+
+    def start_lesson_screen(self, lesson_id: str, seed: int) -> None:
+        """The lesson's steps; a loading screen instead while the lessons are still loading."""
+        waiting = isinstance(self.screen, LoadingScreen)
+        if not self.shelf.loaded:
+            if self.load_failure:
+                self.notify(self.load_failure, title="Cannot open", severity="error")
+            elif not waiting:
+                self.waiting = (lesson_id, seed)
+                title = self.shelf.find(lesson_id).title
+                self.push_screen(LoadingScreen(lesson_id, title), self.stop_waiting)
+            return
+        self.waiting = None
+        try:
+            lesson = self.shelf.lesson(lesson_id)
+        except LessonError as error:  # its file turned out broken when loaded in full
+            if waiting:
+                self.screen.dismiss(None)
+            self.notify(error.message, title="Cannot open", severity="error")
+            return
+        from tutor.app.screens.lesson import LessonScreen  # the engine is loaded by now
+
+        screen = LessonScreen(
+            lesson,
+            seed,
+            self.store,
+            clock=self.clock,
+            symbolic_budget=self.symbolic_budget,
+            cursor_blink=self.cursor_blink,
+        )
+        if waiting:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    def stop_waiting(self, _result: None = None) -> None:
+        self.waiting = None
 
     def show_summary(self, lesson_screen: LessonScreen) -> None:
+        from tutor.app.screens.summary import SummaryScreen
+
         lesson, seed = lesson_screen.lesson, lesson_screen.seed
         if self.store.lesson(lesson.id).finished is None:
             self.store.finish(lesson.id)
@@ -160,37 +273,36 @@ class ChainTutorApp(App[int]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield SystemCommand("Help", "The keys and the answer language (F1)", self.action_help)
-        if isinstance(screen, LessonScreen):
-            for action, title, help_text in PALETTE:
-                if screen.check_action(action, ()):
-                    yield SystemCommand(title, help_text, partial(screen.run_action, action))
+        # The lesson screen offers its own (duck-typed: its module loads with the engine).
+        palette = getattr(screen, "palette_commands", None)
+        if palette is not None:
+            yield from palette()
         if isinstance(screen, PickerScreen):
-            for lesson in self.catalog.lessons:
+            for lesson in self.shelf.entries():
                 yield SystemCommand(
                     f"Open {lesson.title}", lesson.id, partial(self.open_lesson, lesson.id)
                 )
         yield from super().get_system_commands(screen)
 
 
-def _import_checker() -> None:
-    import tutor.engine.symbolic  # noqa: F401 - imports sympy, the slow part
-
-
 def run(args) -> int:
     """Entry point for `chain-tutor [LESSON] [--seed N]`; returns the exit code."""
-    from tutor.lessons import load_catalog
-
-    catalog = load_catalog(args.lessons)
+    index = read_index(args.lessons)  # the lessons load in full after the first paint
     if args.lesson:
         try:
-            catalog.get(args.lesson)
+            find_lesson(index, args.lesson)
         except LessonError as error:
             print(f"chain-tutor: {error.message}", file=sys.stderr)
             return 2
     store = ProgressStore.open(args.data_dir)
     try:
-        app = ChainTutorApp(catalog, store, lesson_id=args.lesson, seed=args.seed)
-        app.run()
+        app = ChainTutorApp(
+            None, store, lesson_id=args.lesson, seed=args.seed, index=index,
+            extra_lessons=args.lessons, freeze_gc=True,
+        )
+        # SIGHUP, SIGTERM, SIGINT or a vanished terminal stop the app (see signals.py).
+        with SessionGuard(app) as session:
+            app.run()
     finally:
         store.close()
-    return app.return_code or 0
+    return session.exit_code(app.return_code or 0)

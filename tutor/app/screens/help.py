@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Markdown, Static
+from textual.widgets import Footer, Static
 
 from tutor.app.screens.too_small import TooSmallNote
 
@@ -28,10 +28,12 @@ class HelpScreen(Screen[None]):
     ]
 
     def compose(self) -> ComposeResult:
+        from tutor.app.widgets.markdown import TutorMarkdown  # imports markdown-it
+
         yield TooSmallNote()
         yield Static("chain-tutor · help", classes="screen-title")
         with VerticalScroll(id="help-scroll"):
-            yield Markdown(help_text(), id="help-text")
+            yield TutorMarkdown(help_text(), id="help-text")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:

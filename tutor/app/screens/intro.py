@@ -6,10 +6,23 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Markdown, Static
+from textual.widget import Widget
+from textual.widgets import Footer, Static
 
 from tutor.app.screens.too_small import TooSmallNote
-from tutor.lessons import Lesson
+from tutor.app.shelf import LessonEntry
+
+
+def intro_text(markdown: str) -> Widget:
+    """One Static when the intro's Markdown allows (see widgets/prose.py), else Markdown."""
+    from tutor.app.widgets.prose import prose_content  # imports markdown-it
+
+    content = prose_content(markdown)
+    if content is not None:
+        return Static(content, id="intro-text", classes="prose")
+    from tutor.app.widgets.markdown import TutorMarkdown
+
+    return TutorMarkdown(markdown, id="intro-text")
 
 
 class IntroScreen(Screen[None]):
@@ -17,7 +30,7 @@ class IntroScreen(Screen[None]):
         Binding("enter,escape,f4", "close", "Start the steps", id="intro-close"),
     ]
 
-    def __init__(self, lesson: Lesson) -> None:
+    def __init__(self, lesson: LessonEntry) -> None:
         super().__init__()
         self.lesson = lesson
 
@@ -25,7 +38,7 @@ class IntroScreen(Screen[None]):
         yield TooSmallNote()
         yield Static(self.lesson.title, classes="screen-title")
         with VerticalScroll(id="intro-scroll"):
-            yield Markdown(self.lesson.intro, id="intro-text")
+            yield intro_text(self.lesson.intro)
             yield Static("Press Enter to start the first factor.", id="intro-start")
         yield Footer(compact=True, show_command_palette=False)
 

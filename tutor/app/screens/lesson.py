@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
-from textual.app import ComposeResult
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
 from tutor.app.model import (
@@ -29,6 +30,7 @@ from tutor.app.notation import shape_label
 from tutor.app.screens.confirm import ConfirmScreen
 from tutor.app.screens.intro import IntroScreen
 from tutor.app.screens.too_small import TooSmallNote
+from tutor.app.widgets.answer import AnswerInput
 from tutor.app.widgets.chain import ChainView
 from tutor.app.widgets.feedback import (
     Feedback,
@@ -37,8 +39,10 @@ from tutor.app.widgets.feedback import (
     revealed_content,
     verdict_content,
 )
+from tutor.app.widgets.footer import SteadyFooter
 from tutor.app.widgets.graph import GraphView
 from tutor.app.widgets.preview import Preview
+from tutor.app.widgets.steady import set_display, show
 from tutor.app.widgets.values import ValuesPanel
 from tutor.engine import Verdict
 from tutor.lessons import Lesson, Step
@@ -46,6 +50,8 @@ from tutor.progress import LessonState, ProgressStore
 
 STATUS_GLYPHS = {"solved": "✓", "revealed": "◇", None: "·"}
 STEP_KEYS = Binding.Group("Step")
+# The actions whose keys grey out and back in as the student works (see check_action).
+STATEFUL_ACTIONS = ("hint", "reveal", "next_step", "previous_step", "reset_step", "reset_lesson")
 
 # What the command palette offers on this screen: action, title, help.
 PALETTE = (
@@ -73,11 +79,13 @@ class CheckOutcome:
 
 class LessonScreen(Screen[None]):
     BINDINGS = [
-        Binding("f2", "hint", "Hint", id="hint"),
-        Binding("f3", "reveal", "Reveal", id="reveal"),
         # Priority: the focused Input would otherwise take the page keys for scrolling.
+        # First, because Textual lists priority keys first once the Input has the focus:
+        # so the footer drawn with the screen, before that, shows them in the same order.
         Binding("pageup", "previous_step", "Prev", id="previous", priority=True, group=STEP_KEYS),
         Binding("pagedown,ctrl+n", "next_step", "Next", id="next", priority=True, group=STEP_KEYS),
+        Binding("f2", "hint", "Hint", id="hint"),
+        Binding("f3", "reveal", "Reveal", id="reveal"),
         Binding("f5", "reset_step", "Reset", id="reset-step"),
         Binding("ctrl+r", "reset_lesson", "Reset lesson", id="reset-lesson", show=False),
         Binding("f4", "intro", "Intro", id="intro", show=False),
@@ -114,6 +122,10 @@ class LessonScreen(Screen[None]):
         self.checking: str | None = None
         # Enter again on the answer just checked repeats nothing: it is not a new attempt.
         self.last_checked: tuple[str, str] | None = None
+        self.keys_shown: tuple[bool | None, ...] = ()  # what the footer was last told
+        # Read now, not on mount: the footer, composed with the screen, asks check_action.
+        self.reload()
+        self.index = resume_index(lesson, self.state)
 
     # -- layout ----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -126,7 +138,7 @@ class LessonScreen(Screen[None]):
                 yield GraphView(self.graph, shapes, self.lesson.definitions, id="graph")
                 yield Static(id="prompt")
                 # The example uses no lesson's names, so it gives nothing away.
-                yield Input(
+                yield AnswerInput(  # shows control characters, never sends them
                     placeholder="the factor, e.g. 2 * A.T @ diag(v)  (F1: what you can type)",
                     id="answer",
                 )
@@ -144,7 +156,7 @@ class LessonScreen(Screen[None]):
                     self.graph, shapes, self.lesson.definitions, detailed=True, id="side-graph"
                 )
                 yield from self.factors_and_values()
-        yield Footer(compact=True, show_command_palette=False)
+        yield SteadyFooter(compact=True, show_command_palette=False)
 
     def factors_and_values(self, values_first: bool = False) -> ComposeResult:
         factors = [Static("Factors", classes="side-title"), Static(classes="factor-list")]
@@ -153,8 +165,6 @@ class LessonScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one(Input).cursor_blink = self.cursor_blink
-        self.reload()
-        self.index = resume_index(self.lesson, self.state)
         self.show_step()
 
     # -- reading state ---------------------------------------------------------------
@@ -194,9 +204,13 @@ class LessonScreen(Screen[None]):
         self.query_one(Feedback).say(self.standing_feedback())
 
     def redraw(self) -> None:
-        """Everything that depends on the saved state (not on the feedback shown)."""
+        """Everything that depends on the saved state (not on the feedback shown).
+
+        Only widgets whose content changed are updated (see widgets/steady.py), and the
+        footer only when a key greys in or out: a check must not stall the screen.
+        """
         step = self.step
-        self.query_one("#lesson-title", Static).update(self.title_content())
+        show(self.query_one("#lesson-title", Static), self.title_content())
         goal = goal_step(self.lesson)
         self.query_one(ChainView).show(
             goal.label, chain_pieces(self.lesson, self.factors), self.factors, step.id
@@ -205,13 +219,17 @@ class LessonScreen(Screen[None]):
             graph.focus_on(step.of, step.wrt)
         for values in self.query(ValuesPanel):
             values.mark({step.of, step.wrt})
-        self.query_one("#prompt", Static).update(self.prompt_content())
+        show(self.query_one("#prompt", Static), self.prompt_content())
         hints = self.query_one("#hints", Static)
-        hints.update(hints_content(step.hints, self.factor.hints))
-        hints.display = self.factor.hints > 0
-        for factor_list in self.query(".factor-list").results(Static):
-            factor_list.update(self.factor_list())
-        self.refresh_bindings()
+        show(hints, hints_content(step.hints, self.factor.hints))
+        set_display(hints, self.factor.hints > 0)
+        factor_list = self.factor_list()
+        for widget in self.query(".factor-list").results(Static):
+            show(widget, factor_list)
+        keys = tuple(self.check_action(action, ()) for action in STATEFUL_ACTIONS)
+        if keys != self.keys_shown:
+            self.keys_shown = keys
+            self.refresh_bindings()
 
     def title_content(self) -> Content:
         return Content.assemble(
@@ -336,6 +354,14 @@ class LessonScreen(Screen[None]):
         self.query_one("#feedback-box").scroll_home(animate=False)
 
     # -- actions ---------------------------------------------------------------------
+    def palette_commands(self) -> list[SystemCommand]:
+        """What the command palette offers on this screen: the actions that apply now."""
+        return [
+            SystemCommand(title, help_text, partial(self.run_action, action))
+            for action, title, help_text in PALETTE
+            if self.check_action(action, ())
+        ]
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.factors:
             return True

@@ -1,4 +1,8 @@
-"""The curriculum: every lesson with the student's progress; broken files listed, not openable."""
+"""The curriculum: every lesson with the student's progress; broken files listed, not openable.
+
+Drawn first from the lesson index, then again (only if anything differs) once the
+lessons are loaded in full and some may have turned out broken.
+"""
 
 from __future__ import annotations
 
@@ -10,13 +14,13 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tutor.app.screens.too_small import TooSmallNote
-from tutor.lessons import BrokenLesson, Catalog, Lesson
+from tutor.app.shelf import BrokenEntry, LessonEntry, Shelf
 from tutor.progress import LessonState, ProgressStore
 
 STATUS_GLYPHS = {"solved": "✓", "revealed": "◇", None: "·"}
 
 
-def progress_text(lesson: Lesson, state: LessonState) -> str:
+def progress_text(lesson: LessonEntry, state: LessonState) -> str:
     """not started / n of m factors / done ✓"""
     total = len(lesson.steps)
     done = sum(1 for step in lesson.steps if state.status_of(step.id) is not None)
@@ -27,7 +31,7 @@ def progress_text(lesson: Lesson, state: LessonState) -> str:
     return f"{done} of {total} factors"
 
 
-def lesson_option(number: int, lesson: Lesson, state: LessonState) -> Option:
+def lesson_option(number: int, lesson: LessonEntry, state: LessonState) -> Option:
     progress = progress_text(lesson, state)
     style = "$text-success" if progress.startswith("done") else "$text-muted"
     prompt = Content.assemble(
@@ -41,18 +45,18 @@ def lesson_option(number: int, lesson: Lesson, state: LessonState) -> Option:
     return Option(prompt, id=lesson.id)
 
 
-def broken_option(broken: BrokenLesson) -> Option:
+def broken_option(broken: BrokenEntry) -> Option:
     prompt = Content.assemble(
         ("  ✗ ", "bold $text-error"),
         (broken.path.name, "bold"),
         ("  broken", "$text-error"),
         "\n    ",
-        (broken.error.message, "$text-muted"),
+        (broken.message, "$text-muted"),
     )
     return Option(prompt, id=f"broken:{broken.path}", disabled=True)
 
 
-def steps_line(lesson: Lesson, state: LessonState) -> Content:
+def steps_line(lesson: LessonEntry, state: LessonState) -> Content:
     parts: list[tuple[str, str] | str] = [("Factors: ", "bold")]
     for index, step in enumerate(lesson.steps):
         status = state.status_of(step.id)
@@ -70,10 +74,11 @@ class PickerScreen(Screen[None]):
         Binding("enter", "open", "Open lesson", id="open", priority=True),
     ]
 
-    def __init__(self, catalog: Catalog, store: ProgressStore) -> None:
+    def __init__(self, shelf: Shelf, store: ProgressStore) -> None:
         super().__init__()
-        self.catalog = catalog
+        self.shelf = shelf
         self.store = store
+        self.shown: tuple = ()  # what the list was last filled from
 
     def compose(self) -> ComposeResult:
         yield TooSmallNote()
@@ -94,15 +99,29 @@ class PickerScreen(Screen[None]):
         self.fill()  # a lesson was just worked on: its progress changed
 
     def fill(self) -> None:
+        """List the lessons; nothing is redrawn when nothing listed has changed."""
+        lessons, broken = self.shelf.entries(), self.shelf.broken()
+        states = [self.store.lesson(lesson.id) for lesson in lessons]
+        shown = (
+            tuple((lesson.id, lesson.title, progress_text(lesson, state))
+                  for lesson, state in zip(lessons, states, strict=True)),
+            tuple(broken),
+        )
+        if shown == self.shown:
+            return
+        self.shown = shown
         options = self.query_one(OptionList)
-        keep = options.highlighted
+        highlighted = options.highlighted_option
+        keep = highlighted.id if highlighted is not None else None
         options.clear_options()
-        for number, lesson in enumerate(self.catalog.lessons, start=1):
-            options.add_option(lesson_option(number, lesson, self.store.lesson(lesson.id)))
-        for broken in self.catalog.broken:
-            options.add_option(broken_option(broken))
-        if self.catalog.lessons:
-            options.highlighted = keep if keep is not None else 0
+        options.add_options(
+            [lesson_option(n, lesson, state)
+             for n, (lesson, state) in enumerate(zip(lessons, states, strict=True), start=1)]
+            + [broken_option(entry) for entry in broken]
+        )
+        if lessons:
+            ids = [lesson.id for lesson in lessons]
+            options.highlighted = ids.index(keep) if keep in ids else 0
         else:
             self.query_one("#picker-detail", Static).update(
                 "No lesson could be loaded. Check the files listed above "
@@ -127,5 +146,5 @@ class PickerScreen(Screen[None]):
         if options.highlighted is not None:
             options.action_select()
 
-    def _lesson(self, option_id: str | None) -> Lesson | None:
-        return next((lesson for lesson in self.catalog.lessons if lesson.id == option_id), None)
+    def _lesson(self, option_id: str | None) -> LessonEntry | None:
+        return next((lesson for lesson in self.shelf.entries() if lesson.id == option_id), None)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from textual.content import Content
 from textual.widgets import Static
 
+from tutor.app.widgets.steady import set_display, show
 from tutor.engine import Verdict
 from tutor.lessons import Step
 
@@ -78,5 +79,5 @@ class Feedback(Static):
     """
 
     def say(self, content: Content | str) -> None:
-        self.update(content)
-        self.display = bool(str(content))
+        show(self, content)
+        set_display(self, bool(str(content)))

@@ -6,6 +6,8 @@ from textual import events
 from textual.content import Content
 from textual.widgets import Static
 
+from tutor.app.widgets.steady import show
+
 
 class FitStatic(Static):
     """Rebuilds its content whenever its width changes; subclasses implement `build`."""
@@ -15,7 +17,7 @@ class FitStatic(Static):
 
     def rebuild(self) -> None:
         width = self.content_region.width or self.app.size.width
-        self.update(self.build(max(width, 20)))
+        show(self, self.build(max(width, 20)))
 
     def on_resize(self, event: events.Resize) -> None:
         self.rebuild()

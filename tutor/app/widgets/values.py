@@ -25,8 +25,9 @@ class ValuesPanel(Static):
 
     def mark(self, names: set[str]) -> None:
         """Light up the quantities the current factor is about."""
-        self.marked = names
-        self.update(self.build())
+        if names != self.marked:
+            self.marked = names
+            self.update(self.build())
 
     def build(self) -> Content:
         inputs = list(self.lesson.quantities)

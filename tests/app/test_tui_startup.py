@@ -1,0 +1,177 @@
+"""The first screen comes from the lesson index; the lessons load in full after it.
+
+Until they have loaded, a lesson can be listed and introduced but not worked on: it
+waits on a loading screen, and opens when they are ready.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import textwrap
+import threading
+from argparse import Namespace
+from pathlib import Path
+
+import pytest
+from textual.widgets import OptionList
+from textual.widgets._footer import FooterKey
+from tui_helpers import FLAGSHIP, SNAPSHOT_LESSONS, settle, submit
+
+import tutor.app.app as app_module
+from tutor.app.screens.intro import IntroScreen
+from tutor.app.screens.lesson import LessonScreen
+from tutor.app.screens.loading import LoadingScreen
+from tutor.app.screens.picker import PickerScreen
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def slow_load(monkeypatch):
+    """Loading the lessons waits until the test releases it."""
+    release = threading.Event()
+    load = app_module.load_lessons
+
+    def held(extra):
+        release.wait(10)
+        return load(extra)
+
+    monkeypatch.setattr(app_module, "load_lessons", held)
+    yield release
+    release.set()
+
+
+def option_ids(app) -> list[str | None]:
+    options = app.screen.query_one(OptionList)
+    return [options.get_option_at_index(i).id for i in range(options.option_count)]
+
+
+@pytest.mark.parametrize(("lesson", "first"), [(None, "PickerScreen"), (FLAGSHIP, "IntroScreen")])
+def test_the_first_screen_needs_neither_the_engine_nor_markdown_it(tmp_path, lesson, first):
+    """Picker and intro are drawn before numpy, the engine or markdown-it are imported."""
+    probe = textwrap.dedent(f"""
+        import asyncio, sys
+        from tutor.app.app import ChainTutorApp
+        from tutor.progress import ProgressStore
+
+        HEAVY = ("numpy", "tutor.engine", "tutor.lessons", "sympy", "markdown_it")
+        seen = []
+
+        class Probe(ChainTutorApp):
+            def on_ready(self):
+                seen.append(type(self.screen).__name__)
+                seen.append(sorted(m for m in HEAVY if m in sys.modules))
+                super().on_ready()
+
+        async def main():
+            store = ProgressStore.open({str(tmp_path)!r})
+            app = Probe(None, store, lesson_id={lesson!r}, warm_up=False)
+            async with app.run_test() as pilot:
+                while not app.shelf.loaded:
+                    await pilot.pause(0.02)
+                seen.append("numpy" in sys.modules)
+            store.close()
+
+        asyncio.run(main())
+        print(seen)
+    """)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str([first, [], True])
+
+
+async def test_a_lesson_opened_while_loading_waits_then_opens(make_app, slow_load):
+    app = make_app(catalog=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert isinstance(app.screen, PickerScreen) and not app.shelf.loaded
+        assert option_ids(app)[0] == "scalar-chain-rule"  # listed from the index
+        await pilot.press("enter")
+        assert isinstance(app.screen, IntroScreen)  # the intro needs only the index
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LoadingScreen)
+        slow_load.set()
+        await settle(pilot)
+        assert isinstance(app.screen, LessonScreen)
+        assert app.screen.lesson.id == "scalar-chain-rule"
+        assert [type(s) for s in app.screen_stack] == [PickerScreen, LessonScreen]
+
+
+async def test_a_lesson_given_on_the_command_line_is_introduced_at_once(make_app, slow_load):
+    """Enter at once, before the first frame's callbacks: loading must still start."""
+    app = make_app(catalog=None, lesson_id=FLAGSHIP)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert isinstance(app.screen, IntroScreen)
+        await pilot.press("enter")
+        slow_load.set()
+        await settle(pilot)
+        await settle(pilot)
+        assert isinstance(app.screen, LessonScreen)
+        assert "✓ Correct" in await submit(pilot, "W3")
+
+
+async def test_escape_while_loading_goes_back_and_opens_nothing(make_app, store, slow_load):
+    store.record_hint("scalar-chain-rule", "du_dx")  # started: no intro, straight to loading
+    app = make_app(catalog=None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, LoadingScreen)
+        await pilot.press("escape")
+        slow_load.set()
+        await settle(pilot)
+        assert isinstance(app.screen, PickerScreen)
+        assert app.shelf.loaded
+
+
+async def test_lessons_broken_in_full_are_marked_broken_once_loaded(make_app, tmp_path, slow_load):
+    """The index reads half-written.toml (valid TOML); the full load finds it broken."""
+    extra = tmp_path / "more-lessons"
+    extra.mkdir()
+    shutil.copy(SNAPSHOT_LESSONS / "half-written.toml", extra)
+    (extra / "zz-unreadable.toml").write_text("id = [", encoding="utf-8")
+    app = make_app(catalog=None, extra_lessons=[extra])
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        ids = option_ids(app)
+        assert "half-written" in ids  # openable, as far as the index knows
+        assert f"broken:{extra / 'zz-unreadable.toml'}" in ids  # not even TOML
+        app.screen.query_one(OptionList).highlighted = ids.index("half-written")
+        await pilot.press("enter", "enter")  # its intro, then the loading screen
+        await pilot.pause()
+        assert isinstance(app.screen, LoadingScreen)
+        slow_load.set()
+        await settle(pilot)
+        assert isinstance(app.screen, PickerScreen)
+        assert any("missing the field 'answer'" in n.message for n in app._notifications)
+        ids = option_ids(app)
+        assert "half-written" not in ids
+        assert f"broken:{extra / 'half-written.toml'}" in ids
+
+
+async def test_solving_a_step_greys_keys_in_and_out_without_rebuilding_the_footer(make_app):
+    app = make_app(lesson_id=FLAGSHIP, seed=1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await settle(pilot)
+        keys = {key.action: key for key in app.screen.query(FooterKey)}
+        assert keys["next_step"].has_class("-disabled")
+        assert not keys["hint"].has_class("-disabled")
+        await submit(pilot, "W3")
+        await settle(pilot)
+        after = {key.action: key for key in app.screen.query(FooterKey)}
+        assert all(after[action] is keys[action] for action in keys)  # the same widgets
+        assert not keys["next_step"].has_class("-disabled")
+        assert keys["hint"].has_class("-disabled")
+
+
+def test_run_refuses_a_lesson_the_index_cannot_read(tmp_path, capsys):
+    folder = tmp_path / "lessons"
+    folder.mkdir()
+    (folder / "garbled.toml").write_text("id = [", encoding="utf-8")
+    args = Namespace(lesson="garbled", seed=None, lessons=[folder], data_dir=tmp_path / "data")
+    assert app_module.run(args) == 2
+    assert "broken" in capsys.readouterr().err

@@ -1,0 +1,50 @@
+"""What loads after the first paint, in worker threads: the lessons in full, then the checker.
+
+Nothing here runs before the first screen is drawn, and nothing here imports the
+engine, numpy or sympy until it is called.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tutor.lessons import Catalog
+
+
+def load_lessons(extra: Sequence[Path | str]) -> Catalog:
+    """Every lesson built with the engine (numpy); broken files kept aside, as in the CLI."""
+    from tutor.lessons import load_catalog
+
+    return load_catalog(extra)
+
+
+def warm_up_checker() -> None:
+    """Import sympy and take one proof down the slow path.
+
+    The general simplifier imports more of sympy the first time it runs (combinatorics,
+    tensor); doing it here keeps those imports, which hold the interpreter lock for
+    long stretches, out of a student's first check.
+    """
+    import sympy
+
+    from tutor.engine.symbolic import prove_equal, sigma
+
+    x = sympy.Symbol("x", real=True)
+    logistic = sympy.Matrix([[sigma(x) * (1 - sigma(x))]])
+    rewritten = sympy.Matrix([[sympy.exp(-x) / (1 + sympy.exp(-x)) ** 2]])
+    prove_equal(logistic, rewritten, budget=5.0)
+
+
+def freeze_heap() -> None:
+    """Exempt everything loaded so far from the cyclic garbage collector.
+
+    With sympy loaded, a full collection walks a few hundred thousand objects and
+    holds the interpreter lock for 50–90 ms, long enough to stall the screen; the
+    modules and lessons loaded by now live as long as the process anyway.
+    """
+    gc.collect()
+    gc.freeze()

@@ -1,0 +1,82 @@
+"""The lessons as the app knows them: the quick index first, the full catalog once loaded.
+
+The first screen is drawn from the index (tomllib alone, no engine); loading the
+catalog builds every lesson's problem with the engine and numpy, in a background
+thread after the first paint. Until then a lesson can be listed and introduced,
+but not worked on. No Textual here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from tutor.lesson_index import LessonError, LessonInfo, find_lesson
+
+if TYPE_CHECKING:
+    from tutor.lessons import Catalog, Lesson
+
+
+class StepEntry(Protocol):
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def label(self) -> str: ...
+
+
+class LessonEntry(Protocol):
+    """What the picker and the intro need, which a LessonInfo and a Lesson both have."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def intro(self) -> str: ...
+
+    @property
+    def steps(self) -> Sequence[StepEntry]: ...
+
+
+@dataclass(frozen=True)
+class BrokenEntry:
+    path: Path
+    message: str
+
+
+class Shelf:
+    def __init__(self, index: Sequence[LessonInfo] = (), catalog: Catalog | None = None) -> None:
+        self.index = list(index)
+        self.catalog = catalog
+
+    @property
+    def loaded(self) -> bool:
+        return self.catalog is not None
+
+    def entries(self) -> list[LessonEntry]:
+        """The lessons that can be opened (or will be, once loaded), in curriculum order."""
+        if self.catalog is not None:
+            return list(self.catalog.lessons)
+        return [info for info in self.index if info.error is None]
+
+    def broken(self) -> list[BrokenEntry]:
+        if self.catalog is not None:
+            return [BrokenEntry(b.path, b.error.message) for b in self.catalog.broken]
+        return [BrokenEntry(i.path, i.error) for i in self.index if i.error is not None]
+
+    def find(self, lesson_id: str) -> LessonEntry:
+        """The lesson's entry; LessonError if there is none or it is broken."""
+        if self.catalog is not None:
+            return self.catalog.get(lesson_id)
+        return find_lesson(self.index, lesson_id)
+
+    def lesson(self, lesson_id: str) -> Lesson:
+        """The full lesson, to work on; only once the catalog is loaded."""
+        if self.catalog is None:
+            raise LessonError("the lessons are still loading")
+        return self.catalog.get(lesson_id)
