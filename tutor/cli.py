@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 EXIT_CORRECT, EXIT_INCORRECT, EXIT_INVALID = 0, 1, 2
-SUBCOMMANDS = ("check", "validate", "lessons", "show", "progress", "report", "seed")
+SUBCOMMANDS = ("check", "validate", "lessons", "show", "progress", "report", "seed", "serve")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -92,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     form = report.add_mutually_exclusive_group()
     form.add_argument("--json", action="store_true")
     form.add_argument("--csv", action="store_true", help="one row per lesson and step")
+    form.add_argument("--tui", action="store_true",
+                      help="a screen with a heat map of lessons × steps; pick a step for "
+                           "its details")
     report.add_argument("--by-student", action="store_true",
                         help="name an export's student by its \"student\" field (files "
                              "with the same one count as one student), not by its path")
@@ -103,6 +106,23 @@ def build_parser() -> argparse.ArgumentParser:
                           description="Print the variant seed of each login name (yours "
                                       "without one), as --seed-from-user derives it.")
     seed.add_argument("users", nargs="*", metavar="USER")
+
+    serve = sub.add_parser(
+        "serve", help="the tutor in a web browser (no authentication: loopback by default)",
+        description="Serve the tutor as a web page: each browser tab runs its own tutor, as "
+                    "this account. There is no login: keep the default loopback address and "
+                    "reach it through an SSH tunnel (ssh -L 8000:127.0.0.1:8000 SERVER), or "
+                    "put a reverse proxy that asks for one in front. Ctrl+C stops it.",
+    )
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="the address to listen on (default 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=int, default=8000, help="default 8000")
+    serve.add_argument("--public-url", default=None, metavar="URL",
+                       help="the address browsers use to reach this server, for a proxy "
+                            "with HTTPS (default: the address each browser asked for)")
+    serve.add_argument("--seed-from-user", action="store_true",
+                       help="each tutor's seed from this account's login name")
+    _common(serve)
     return parser
 
 
@@ -387,6 +407,10 @@ def cmd_report(args) -> int:
         print("chain-tutor: no progress database or export could be read", file=sys.stderr)
         return 1
     report = build_report(sources, read_index(args.lessons), skipped, top=args.top)
+    if args.tui:
+        from tutor.app.report_app import run_report
+
+        return run_report(report)
     if args.json:
         print(json.dumps(report_json(report), ensure_ascii=False, indent=2))
     elif args.csv:
@@ -413,6 +437,20 @@ def cmd_seed(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from tutor.serve import ServeError, exposure_warning, is_loopback, serve, tutor_command
+
+    if not is_loopback(args.host):
+        print(exposure_warning(args.host, args.port), file=sys.stderr)
+    command = tutor_command(args.lessons, args.data_dir, seed_from_user=args.seed_from_user)
+    try:
+        serve(command, args.host, args.port, public_url=args.public_url)
+    except ServeError as error:
+        print(f"chain-tutor: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def run_app(args) -> int:
     from tutor.app.app import run
 
@@ -427,4 +465,5 @@ COMMANDS = {
     "progress": cmd_progress,
     "report": cmd_report,
     "seed": cmd_seed,
+    "serve": cmd_serve,
 }

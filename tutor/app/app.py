@@ -90,6 +90,7 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
         self.warm_up = warm_up
         self.freeze_gc = freeze_gc
         self.waiting: tuple[str, int] | None = None  # a lesson to open once loaded
+        self.loading_started = False
         self.load_failure: str | None = None
         self.warmed_up = False  # sympy imported, one proof taken (and the heap frozen)
 
@@ -105,12 +106,17 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
 
     # -- loading after the first paint ------------------------------------------------------
     def on_ready(self) -> None:
-        # Ready comes once the first frame is drawn: after the first paint, never before it.
-        # (call_after_refresh would hang the callback on the top screen, and a student who
-        # presses Enter at once dismisses the intro before it runs: it would never run.)
-        self.load_in_background()
+        # Ready follows the first layout, which may be the picker's under a lesson's intro:
+        # start once the top screen is painted, or the loading thread (imports that hold
+        # the interpreter lock for long stretches) delays that paint by a quarter second.
+        # If the student dismisses that screen first, the callback is dropped with it; then
+        # opening a lesson starts the loading (start_lesson_screen).
+        self.call_after_refresh(self.load_in_background)
 
     def load_in_background(self) -> None:
+        if self.loading_started:
+            return
+        self.loading_started = True
         if not self.shelf.loaded:
             work = partial(load_lessons, self.extra_lessons)
             self.run_worker(work, thread=True, group="lessons", exit_on_error=False)
@@ -183,6 +189,10 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
             self.notify(error.message, title="Cannot open", severity="error")
             return
         state = self.store.lesson(lesson_id)
+        # --seed / --seed-from-user apply to every lesson opened in this session, from
+        # the picker too: in a lab each student must get their own numbers.
+        if seed is None:
+            seed = self.start_seed
         # Resuming keeps the variant the student started; a seed only picks a new lesson's.
         chosen = (
             state.seed if state.seed is not None else (seed if seed is not None else DEFAULT_SEED)
@@ -206,6 +216,7 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
         """The lesson's steps; a loading screen instead while the lessons are still loading."""
         waiting = isinstance(self.screen, LoadingScreen)
         if not self.shelf.loaded:
+            self.load_in_background()  # if the first screen went before it could start it
             if self.load_failure:
                 self.notify(self.load_failure, title="Cannot open", severity="error")
             elif not waiting:

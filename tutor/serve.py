@@ -1,0 +1,154 @@
+"""`chain-tutor serve`: the tutor in a web browser, for a lab whose machines have no SSH client.
+
+textual-serve runs a small web server; every browser tab that opens its page starts
+one tutor process (`python -m tutor ...`) on the server, as the account that runs
+`serve`, and relays the screen and the keys over a websocket. So all tabs share that
+account's progress database and login name: one `serve` per student, or a
+`--data-dir` per instance.
+
+The tutor has no authentication: whoever reaches the port gets a tutor. So the server
+listens on loopback unless told otherwise, and says so loudly when it is told;
+students reach it through an SSH tunnel, or a reverse proxy that does the logging in.
+
+This module, unlike the rest of tutor/, makes another program run (textual-serve
+starts the tutor through the shell). `serve` is a subcommand for whoever has a shell
+already; a login whose only program is the tutor cannot reach it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import shlex
+import socket
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+TITLE = "chain-tutor"
+
+
+class ServeError(Exception):
+    """The server cannot start, said for a person."""
+
+
+def tutor_command(lessons: Sequence[Path] = (), data_dir: Path | None = None,
+                  seed_from_user: bool = False) -> str:
+    """The shell command each browser session runs: this Python's tutor, with the options.
+
+    textual-serve hands it to the shell, so every word is quoted; paths are made
+    absolute, since a session's working folder is the server's.
+    """
+    words = [sys.executable, "-m", "tutor"]
+    for folder in lessons:
+        words += ["--lessons", str(Path(folder).absolute())]
+    if data_dir is not None:
+        words += ["--data-dir", str(Path(data_dir).absolute())]
+    if seed_from_user:
+        words.append("--seed-from-user")
+    return shlex.join(words)
+
+
+def is_loopback(host: str) -> bool:
+    """True when every address `host` names is a loopback one (127.0.0.0/8, ::1).
+
+    A name is resolved; one that does not resolve is taken as not loopback.
+    """
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None)
+    except (OSError, UnicodeError):
+        return False
+    addresses = {info[4][0] for info in infos}
+    return bool(addresses) and all(
+        ipaddress.ip_address(address.split("%")[0]).is_loopback for address in addresses
+    )
+
+
+def exposure_warning(host: str, port: int) -> str:
+    return (
+        f"chain-tutor: WARNING: serving on {host}, not a loopback address: anyone who can "
+        f"reach port {port} of this machine gets a tutor, with no password, running as "
+        "this account and writing to its progress.\n"
+        "chain-tutor: keep the default --host 127.0.0.1 and reach it through an SSH "
+        f"tunnel (ssh -L {port}:127.0.0.1:{port} THIS-SERVER, then open "
+        f"http://127.0.0.1:{port}/), or put a reverse proxy that asks for a login in "
+        "front of it."
+    )
+
+
+def check_port_free(host: str, port: int) -> None:
+    """ServeError with the reason if nothing can listen on host:port."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as error:
+        raise ServeError(f"cannot listen on {host!r}: {error}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as error:
+            raise ServeError(f"cannot listen on {host} port {port}: "
+                             f"{error.strerror or error}") from None
+
+
+def serve(command: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+          public_url: str | None = None) -> None:
+    """Serve `command` until Ctrl+C (SIGINT) or SIGTERM; ServeError if it cannot start."""
+    if not 0 < port < 65536:
+        raise ServeError(f"port {port} is not between 1 and 65535")
+    check_port_free(host, port)
+    server = _server_class()(command, host=host, port=port, title=TITLE,
+                             public_url=public_url)
+    # textual-serve turns SIGINT and SIGTERM into aiohttp's graceful exit, which returns.
+    server.serve()
+
+
+def _server_class() -> type:
+    from textual_serve.server import Server  # aiohttp: imported for this subcommand only
+
+    class TutorServer(Server):
+        """textual-serve's server, whose pages name the address they were asked for, and
+        whose shutdown ends the open sessions at once.
+
+        aiohttp's graceful exit waits up to a minute for open connections, and a
+        browser tab's websocket stays open; ending each session's handler makes
+        textual-serve tell its tutor to quit (every answer is saved already).
+        """
+
+        def __init__(self, *args: Any, public_url: str | None = None, **kwargs: Any) -> None:
+            super().__init__(*args, public_url=public_url, **kwargs)
+            self.fixed_url = public_url is not None
+            self.sessions: set[asyncio.Task] = set()
+
+        async def handle_index(self, request: Any) -> Any:
+            # The page tells the browser where to open the websocket. Without --public-url,
+            # point it back where the browser found the page: through a tunnel to another
+            # local port, or at the machine's name when listening on 0.0.0.0. (The page is
+            # built without an await in between, so requests cannot mix their addresses.)
+            if not self.fixed_url:
+                self.public_url = f"{request.scheme}://{request.host}"
+            return await super().handle_index(request)
+
+        async def handle_websocket(self, request: Any) -> Any:
+            task = asyncio.current_task()
+            if task is not None:
+                self.sessions.add(task)
+            try:
+                return await super().handle_websocket(request)
+            finally:
+                self.sessions.discard(task)
+
+        async def on_shutdown(self, app: Any) -> None:
+            for task in list(self.sessions):
+                task.cancel()
+            await asyncio.gather(*self.sessions, return_exceptions=True)
+
+    return TutorServer
