@@ -55,7 +55,8 @@ def lesson_latency() -> dict:
     # Cold: the first check in the process that needs sympy (imports it, fills caches).
     first = catalog.get("two-layer-sigmoid")
     start = time.perf_counter()
-    first.check(first.steps[0].id, first.steps[0].answer)
+    # A rewrite, not the key itself: the key is recognised as the same tree without sympy.
+    first.check(first.steps[0].id, f"(({first.steps[0].answer}).T).T")
     cold_ms = (time.perf_counter() - start) * 1000
     warm: list[float] = []
     by_kind: dict[str, list[float]] = {}

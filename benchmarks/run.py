@@ -89,6 +89,8 @@ def first_paint(command: list[str], marker: str, runs: int, size=(80, 24)) -> li
                     raise RuntimeError(f"{command} never showed {marker!r}")
             finally:
                 subprocess.run([*tmux, "kill-server"], capture_output=True)
+                socket_dir = Path(os.environ.get("TMUX_TMPDIR", "/tmp")) / f"tmux-{os.getuid()}"
+                (socket_dir / session).unlink(missing_ok=True)  # kill-server leaves it
     return times
 
 

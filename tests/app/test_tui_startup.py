@@ -20,6 +20,7 @@ from textual.widgets._footer import FooterKey
 from tui_helpers import FLAGSHIP, SNAPSHOT_LESSONS, settle, submit
 
 import tutor.app.app as app_module
+from tutor.app.screens.base import BaseScreen
 from tutor.app.screens.intro import IntroScreen
 from tutor.app.screens.lesson import LessonScreen
 from tutor.app.screens.loading import LoadingScreen
@@ -126,6 +127,23 @@ async def test_escape_while_loading_goes_back_and_opens_nothing(make_app, store,
         await settle(pilot)
         assert isinstance(app.screen, PickerScreen)
         assert app.shelf.loaded
+
+
+async def test_a_lesson_from_the_command_line_has_the_picker_built_on_the_way_back(
+    make_app, store, slow_load
+):
+    """No picker is composed under it (that would delay its first screen); Esc builds one."""
+    store.record_hint(FLAGSHIP, "df_dh2")  # started: no intro, so the loading screen first
+    app = make_app(catalog=None, lesson_id=FLAGSHIP)
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert [type(s) for s in app.screen_stack] == [BaseScreen, LoadingScreen]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert [type(s) for s in app.screen_stack] == [BaseScreen, PickerScreen]
+        slow_load.set()
+        await settle(pilot)
+        assert isinstance(app.screen, PickerScreen)  # the lesson it left is not opened
+        assert FLAGSHIP in option_ids(app)
 
 
 async def test_lessons_broken_in_full_are_marked_broken_once_loaded(make_app, tmp_path, slow_load):

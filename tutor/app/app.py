@@ -24,6 +24,7 @@ from textual.worker import Worker, WorkerState
 
 from tutor.app.background import freeze_heap, load_lessons, warm_up_checker
 from tutor.app.confine import ConfinedApp
+from tutor.app.screens.base import BaseScreen
 from tutor.app.screens.help import HelpScreen
 from tutor.app.screens.intro import IntroScreen
 from tutor.app.screens.loading import LoadingScreen
@@ -45,8 +46,6 @@ KEY_NAMES = {"escape": "Esc", "pagedown": "PgDn", "pageup": "PgUp", "enter": "En
 class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
     CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute: subclasses live elsewhere
     TITLE = "chain-tutor"
-    # Screens get -narrow/-wide classes: the side panel (values, graph) shows at -wide.
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
         Binding("f1", "help", "Help", id="help"),
@@ -95,13 +94,15 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
         self.warmed_up = False  # sympy imported, one proof taken (and the heap frozen)
 
     def get_default_screen(self) -> Screen:
+        if self.start_lesson:
+            return BaseScreen()  # the lesson's screens go on it; the picker comes later
         return PickerScreen(self.shelf, self.store)
 
     def on_mount(self) -> None:
         if self.store.notice:
             self.notify(self.store.notice, title="Progress", severity="warning", timeout=10)
-        if self.start_lesson:
-            self.open_lesson(self.start_lesson, self.start_seed)
+        if self.start_lesson and not self.open_lesson(self.start_lesson, self.start_seed):
+            self.push_screen(PickerScreen(self.shelf, self.store))
         self.fit_to(self.size.width, self.size.height)
 
     # -- loading after the first paint ------------------------------------------------------
@@ -154,7 +155,7 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
         self.load_failure = message
         self.notify(message, title="Cannot open lessons", severity="error", timeout=15)
         if self.waiting is not None and isinstance(self.screen, LoadingScreen):
-            self.screen.dismiss(None)
+            self.back_to_lessons(self.screen)
 
     # -- size ----------------------------------------------------------------------------
     def on_resize(self, event: events.Resize) -> None:
@@ -181,13 +182,16 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
         self.focus_kept = {}
 
     # -- lessons ---------------------------------------------------------------------------
-    def open_lesson(self, lesson_id: str, seed: int | None = None, intro: bool = True) -> None:
-        """Its intro first if it is new to the student, then its steps (once loaded)."""
+    def open_lesson(self, lesson_id: str, seed: int | None = None, intro: bool = True) -> bool:
+        """Its intro first if it is new to the student, then its steps (once loaded).
+
+        False, with a notification, if it cannot be opened.
+        """
         try:
             lesson = self.shelf.find(lesson_id)
         except LessonError as error:
             self.notify(error.message, title="Cannot open", severity="error")
-            return
+            return False
         state = self.store.lesson(lesson_id)
         # --seed / --seed-from-user apply to every lesson opened in this session, from
         # the picker too: in a lab each student must get their own numbers.
@@ -206,30 +210,38 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
         self.store.set_seed(lesson_id, chosen)
         fresh = not any(s.status or s.attempts or s.hints for s in state.steps.values())
         if intro and fresh:
-            self.push_screen(
-                IntroScreen(lesson), lambda _: self.start_lesson_screen(lesson_id, chosen)
-            )
+            start = partial(self.start_lesson_screen, lesson_id, chosen, replace=True)
+            self.push_screen(IntroScreen(lesson, start=start))
         else:
             self.start_lesson_screen(lesson_id, chosen)
+        return True
 
-    def start_lesson_screen(self, lesson_id: str, seed: int) -> None:
-        """The lesson's steps; a loading screen instead while the lessons are still loading."""
-        waiting = isinstance(self.screen, LoadingScreen)
+    def start_lesson_screen(self, lesson_id: str, seed: int, *, replace: bool = False) -> None:
+        """The lesson's steps; a loading screen instead while the lessons are still loading.
+
+        ``replace``: in place of the screen on top (the lesson's intro), not on it.
+        """
+        replace = replace or isinstance(self.screen, LoadingScreen)
         if not self.shelf.loaded:
             self.load_in_background()  # if the first screen went before it could start it
             if self.load_failure:
                 self.notify(self.load_failure, title="Cannot open", severity="error")
-            elif not waiting:
+                if replace:
+                    self.back_to_lessons(self.screen)
+            elif not isinstance(self.screen, LoadingScreen):
                 self.waiting = (lesson_id, seed)
-                title = self.shelf.find(lesson_id).title
-                self.push_screen(LoadingScreen(lesson_id, title), self.stop_waiting)
+                loading = LoadingScreen(lesson_id, self.shelf.find(lesson_id).title)
+                if replace:
+                    self.switch_screen(loading)
+                else:
+                    self.push_screen(loading)
             return
         self.waiting = None
         try:
             lesson = self.shelf.lesson(lesson_id)
         except LessonError as error:  # its file turned out broken when loaded in full
-            if waiting:
-                self.screen.dismiss(None)
+            if replace:
+                self.back_to_lessons(self.screen)
             self.notify(error.message, title="Cannot open", severity="error")
             return
         from tutor.app.screens.lesson import LessonScreen  # the engine is loaded by now
@@ -242,13 +254,21 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
             symbolic_budget=self.symbolic_budget,
             cursor_blink=self.cursor_blink,
         )
-        if waiting:
+        if replace:
             self.switch_screen(screen)
         else:
             self.push_screen(screen)
 
-    def stop_waiting(self, _result: None = None) -> None:
-        self.waiting = None
+    def back_to_lessons(self, screen: Screen) -> None:
+        """Close ``screen`` (the top one) for the picker: the one beneath it, or a new one
+        in its place when the session began with a lesson (on a BaseScreen)."""
+        if isinstance(screen, LoadingScreen):
+            self.waiting = None
+        stack = self.screen_stack
+        if len(stack) > 1 and isinstance(stack[-2], PickerScreen):
+            screen.dismiss(None)
+        else:
+            self.switch_screen(PickerScreen(self.shelf, self.store))
 
     def show_summary(self, lesson_screen: LessonScreen) -> None:
         from tutor.app.screens.summary import SummaryScreen
@@ -260,7 +280,7 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
         def chosen(choice: str | None) -> None:
             if choice == "review":
                 return
-            lesson_screen.dismiss(None)
+            self.back_to_lessons(lesson_screen)
             if choice == "new":
                 self.store.set_seed(lesson.id, self.new_seed())
                 self.open_lesson(lesson.id, intro=False)

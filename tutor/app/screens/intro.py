@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -30,9 +32,12 @@ class IntroScreen(Screen[None]):
         Binding("enter,escape,f4", "close", "Start the steps", id="intro-close"),
     ]
 
-    def __init__(self, lesson: LessonEntry) -> None:
+    def __init__(self, lesson: LessonEntry, start: Callable[[], None] | None = None) -> None:
+        """``start`` puts the lesson's steps in this screen's place; without it (F4 from
+        the steps) closing goes back to them."""
         super().__init__()
         self.lesson = lesson
+        self.start = start
 
     def compose(self) -> ComposeResult:
         yield TooSmallNote()
@@ -47,4 +52,7 @@ class IntroScreen(Screen[None]):
         self.query_one("#intro-scroll").focus()
 
     def action_close(self) -> None:
-        self.dismiss(None)
+        if self.start is not None:
+            self.start()
+        else:
+            self.dismiss(None)

@@ -78,6 +78,9 @@ class CheckOutcome:
 
 
 class LessonScreen(Screen[None]):
+    # -narrow/-wide classes: the side panel (values, graph) shows at -wide. Set here, not on
+    # the app: every screen with breakpoints is restyled as a whole when it is first sized.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
         # Priority: the focused Input would otherwise take the page keys for scrolling.
         # First, because Textual lists priority keys first once the Input has the focus:
@@ -450,7 +453,7 @@ class LessonScreen(Screen[None]):
             self.toggle_class("-side-open")
 
     def action_back(self) -> None:
-        self.dismiss(None)
+        self.app.back_to_lessons(self)  # type: ignore[attr-defined]
 
     def on_screen_resume(self) -> None:
         # Back from the intro, a confirmation or the summary: the store may have moved on.

@@ -29,4 +29,4 @@ class LoadingScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def action_back(self) -> None:
-        self.dismiss(None)
+        self.app.back_to_lessons(self)  # type: ignore[attr-defined]
