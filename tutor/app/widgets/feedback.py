@@ -35,7 +35,13 @@ def verdict_content(verdict: Verdict, step: Step, is_last: bool) -> Content:
     head = Content.assemble(
         ("✗ Not yet", "bold $text-error"), (f"  ({names})" if names else "", "$text-muted")
     )
-    return Content("\n").join([head, Content(verdict.feedback)])
+    feedback = verdict.feedback
+    if verdict.shape is None and {"known-mistake", "shape"} <= set(verdict.diagnosis):
+        # An ill-shaped known mistake: the engine appends the shape clash, which the
+        # preview under the box already shows with its caret; at 80×24 repeating it
+        # would push the author's explanation out of sight.
+        feedback = feedback.split("\n\n", 1)[0]
+    return Content("\n").join([head, Content(feedback)])
 
 
 def correct_content(verdict: Verdict, step: Step, is_last: bool) -> Content:
