@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tmux_terminal import Terminal
 
 from tutor.progress import ProgressStore
 from tutor.seeds import seed_for
@@ -148,34 +149,6 @@ def sshd(tmp_path: Path) -> Iterator[tuple[Server, Path, str]]:
         server.stop()
 
 
-class Terminal:
-    """One tmux session running one command (as in test_tmux.py)."""
-
-    def __init__(self, session: str) -> None:
-        self.session = session
-
-    def screen(self) -> str:
-        result = subprocess.run([TOOLS["tmux"], "capture-pane", "-p", "-t", self.session],
-                                capture_output=True, text=True, check=False)
-        return result.stdout
-
-    def wait_for(self, text: str, timeout: float = TIMEOUT) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            screen = self.screen()
-            if text in screen:
-                return screen
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{text!r} did not appear; the screen shows:\n{screen}")
-            time.sleep(0.1)
-
-    def keys(self, *keys: str) -> None:
-        subprocess.run([TOOLS["tmux"], "send-keys", "-t", self.session, *keys], check=True)
-
-    def type(self, text: str) -> None:
-        subprocess.run([TOOLS["tmux"], "send-keys", "-t", self.session, "-l", text], check=True)
-
-
 @pytest.fixture
 def login(sshd) -> Iterator[tuple[Terminal, Server, Path, str]]:
     server, data, user = sshd
@@ -191,7 +164,7 @@ def login(sshd) -> Iterator[tuple[Terminal, Server, Path, str]]:
                     "env", "TERM=xterm-256color", "bash", "-c", command],
                    check=True, env={**os.environ, "TMUX": ""})
     try:
-        yield Terminal(session), server, data, user
+        yield Terminal(session, TIMEOUT), server, data, user
     finally:
         subprocess.run([TOOLS["tmux"], "kill-session", "-t", session], check=False,
                        capture_output=True)

@@ -7,7 +7,6 @@ test is as fast as the machine allows and does not depend on fixed sleeps.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -16,45 +15,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tmux_terminal import TMUX, Terminal
 
 from tutor.progress import ProgressStore
 
-TMUX = shutil.which("tmux")
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
 SCRIPT = Path(sys.executable).with_name("chain-tutor")
 TIMEOUT = 30.0
-
-
-class Terminal:
-    """One tmux session running one command."""
-
-    def __init__(self, session: str) -> None:
-        self.session = session
-
-    def screen(self) -> str:
-        result = subprocess.run(
-            [TMUX, "capture-pane", "-p", "-t", self.session],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        return result.stdout
-
-    def wait_for(self, text: str, timeout: float = TIMEOUT) -> str:
-        deadline = time.monotonic() + timeout
-        while True:
-            screen = self.screen()
-            if text in screen:
-                return screen
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{text!r} did not appear; the screen shows:\n{screen}")
-            time.sleep(0.1)
-
-    def keys(self, *keys: str) -> None:
-        subprocess.run([TMUX, "send-keys", "-t", self.session, *keys], check=True)
-
-    def type(self, text: str) -> None:
-        subprocess.run([TMUX, "send-keys", "-t", self.session, "-l", text], check=True)
 
 
 @pytest.fixture
