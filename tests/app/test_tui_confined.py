@@ -16,6 +16,7 @@ from textual.app import App
 from textual.command import CommandList
 from textual.pilot import Pilot
 from tui_helpers import FLAGSHIP, submit
+from tui_helpers import FLAGSHIP_ANSWERS as SOLVED
 
 from tutor.app.confine import NO_LINKS, SAFE_SYSTEM_COMMANDS
 from tutor.app.screens.confirm import ConfirmScreen
@@ -28,15 +29,6 @@ from tutor.app.screens.summary import SummaryScreen
 # In a command's title or a binding's action, any of these is a way out of the window.
 WAYS_OUT = ("screenshot", "suspend", "shell", "browser", "url", "download", "deliver",
             "export", "save", "file", "exec", "system", "editor")
-SOLVED = {
-    "df_dh2": "W3",
-    "dh2_dz2": "diag(h2*(1-h2))",
-    "dz2_dh1": "W2",
-    "dh1_dz1": "diag(h1*(1-h1))",
-    "df_dz1": "W3 @ diag(h2*(1-h2)) @ W2 @ diag(h1*(1-h1))",
-    "df_dW1": "(W3 @ diag(h2*(1-h2)) @ W2 @ diag(h1*(1-h1))).T @ x.T",
-}
-
 
 def ways_out(words: list[str]) -> list[str]:
     return [word for word in words if any(bad in word.lower() for bad in WAYS_OUT)]

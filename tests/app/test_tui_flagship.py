@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 from tui_helpers import FLAGSHIP, settle, submit, text_of, type_text
+from tui_helpers import FLAGSHIP_ANSWERS as ANSWERS
 
 from tutor.app.screens.intro import IntroScreen
 from tutor.app.screens.lesson import LessonScreen
 from tutor.app.screens.summary import SummaryScreen
-
-ANSWERS = {
-    "df_dh2": "W3",
-    "dh2_dz2": "diag(h2*(1-h2))",
-    "dz2_dh1": "W2",
-    "dh1_dz1": "diag(h1*(1-h1))",
-    "df_dz1": "W3 @ diag(h2*(1-h2)) @ W2 @ diag(h1*(1-h1))",
-    "df_dW1": "(W3 @ diag(h2*(1-h2)) @ W2 @ diag(h1*(1-h1))).T @ x.T",
-}
 
 
 def current_step(pilot) -> str:

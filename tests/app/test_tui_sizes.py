@@ -11,6 +11,7 @@ import re
 
 from textual.pilot import Pilot
 from tui_helpers import FLAGSHIP, submit, text_of
+from tui_helpers import FLAGSHIP_ANSWERS as SOLVED
 
 from tutor.app.screens.confirm import ConfirmScreen
 from tutor.app.screens.help import HelpScreen
@@ -21,15 +22,6 @@ from tutor.app.screens.summary import SummaryScreen
 TOO_SMALL = "Terminal too small"
 # Down to the smallest asked for, across the minimum (60×18) both ways, then large.
 SIZES = [(40, 12), (59, 18), (60, 17), (60, 18), (40, 12), (200, 60), (40, 12), (120, 40)]
-SOLVED = {
-    "df_dh2": "W3",
-    "dh2_dz2": "diag(h2*(1-h2))",
-    "dz2_dh1": "W2",
-    "dh1_dz1": "diag(h1*(1-h1))",
-    "df_dz1": "W3 @ diag(h2*(1-h2)) @ W2 @ diag(h1*(1-h1))",
-    "df_dW1": "(W3 @ diag(h2*(1-h2)) @ W2 @ diag(h1*(1-h1))).T @ x.T",
-}
-
 
 def screen_text(pilot: Pilot) -> str:
     """Everything the terminal shows now, as plain text (from Textual's own screenshot)."""

@@ -44,6 +44,17 @@ def snapshot_catalog() -> Catalog:
     return Catalog(lessons, broken)
 
 
+# A right answer for every step of the flagship lesson, in order.
+FLAGSHIP_ANSWERS = {
+    "df_dh2": "W3",
+    "dh2_dz2": "diag(h2*(1-h2))",
+    "dz2_dh1": "W2",
+    "dh1_dz1": "diag(h1*(1-h1))",
+    "df_dz1": "W3 @ diag(h2*(1-h2)) @ W2 @ diag(h1*(1-h1))",
+    "df_dW1": "(W3 @ diag(h2*(1-h2)) @ W2 @ diag(h1*(1-h1))).T @ x.T",
+}
+
+
 def text_of(pilot: Pilot, selector: str) -> str:
     """The plain text a Static on the current screen shows."""
     return str(pilot.app.screen.query_one(selector, Static).content)
