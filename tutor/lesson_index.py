@@ -3,19 +3,26 @@
 The picker's first paint needs only titles and step names. Loading lessons in full
 builds their problems with the engine, which imports numpy; that waits until after
 the first screen is drawn. Nothing here imports the engine.
+
+Reading every lesson file with tomllib still takes ~10 ms, a twentieth of the time
+to the first screen, so the app keeps the index in a small JSON cache (see
+`read_index`), each file's entry valid while the file's stat is unchanged.
 """
 
 from __future__ import annotations
 
 import difflib
+import json
 import os
-import tomllib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 ENV_LESSONS = "CHAIN_TUTOR_LESSONS"
 DEFAULT_SEED = 1  # everyone's first variant
+CACHE_NAME = "lesson-index.json"
+CACHE_VERSION = 1
+CACHE_MAX_FILES = 1000  # entries kept for files in other folders (other --lessons runs)
 
 
 class LessonError(Exception):
@@ -89,12 +96,36 @@ class LessonInfo:
     error: str | None = None
 
 
-def read_index(extra: Sequence[Path | str] = ()) -> list[LessonInfo]:
-    """Every lesson file in curriculum order; a later file reusing an id is marked broken."""
+def read_index(extra: Sequence[Path | str] = (), cache: Path | None = None) -> list[LessonInfo]:
+    """Every lesson file in curriculum order; a later file reusing an id is marked broken.
+
+    With ``cache`` (a JSON file), a file whose stat matches its entry there is not read
+    again, and the entries of files read are written back. The cache is only ever a
+    shortcut: a missing, unreadable, damaged or unwritable one means reading the files.
+    """
+    files = lesson_files(lesson_dirs(extra))
+    cached = _load_cache(cache) if cache is not None else {}
+    fresh: dict[str, dict] = {}
+    infos = []
+    for path in files:
+        stamp = _stamp(path)  # before reading: a file changed meanwhile misses next time
+        entry = cached.get(str(path))
+        info = _from_entry(path, entry, stamp) if entry is not None else None
+        if info is None:
+            info = read_info(path)
+            if stamp is not None and info.error is None:  # errors are read again each time
+                fresh[str(path)] = _to_entry(info, stamp)
+        infos.append(info)
+    if cache is not None and fresh:
+        _save_cache(cache, cached, fresh)
+    return _mark_duplicates(infos)
+
+
+def _mark_duplicates(infos: Iterable[LessonInfo]) -> list[LessonInfo]:
     index: list[LessonInfo] = []
     seen: dict[str, Path] = {}
-    for path in lesson_files(lesson_dirs(extra)):
-        info = read_info(path)
+    for info in infos:
+        path = info.path
         if info.error is None and info.id in seen:
             info = LessonInfo(path.stem, info.title, info.intro, path,
                               error=f"lesson id {info.id!r} is already used by {seen[info.id]}")
@@ -119,6 +150,8 @@ def find_lesson(index: Sequence[LessonInfo], lesson_id: str) -> LessonInfo:
 
 
 def read_info(path: Path) -> LessonInfo:
+    import tomllib  # ~3 ms, which a run with the index cached never spends
+
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
@@ -138,3 +171,69 @@ def read_info(path: Path) -> LessonInfo:
         path=path,
         steps=infos,
     )
+
+
+# -- the cache -------------------------------------------------------------------------------
+def _stamp(path: Path) -> list[int] | None:
+    """What changes when the file does: an edit, a replacement, a copy over it."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return [st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino]
+
+
+def _to_entry(info: LessonInfo, stamp: list[int]) -> dict:
+    return {
+        "stamp": stamp,
+        "id": info.id,
+        "title": info.title,
+        "intro": info.intro,
+        "steps": [[step.id, step.of, step.wrt] for step in info.steps],
+    }
+
+
+def _from_entry(path: Path, entry: object, stamp: list[int] | None) -> LessonInfo | None:
+    """The cached info, or None if the entry is stale or not in the shape written."""
+    if stamp is None or not isinstance(entry, dict) or entry.get("stamp") != stamp:
+        return None
+    texts = [entry.get(key) for key in ("id", "title", "intro")]
+    steps = entry.get("steps")
+    if not all(isinstance(text, str) for text in texts) or not isinstance(steps, list):
+        return None
+    if not all(isinstance(step, list) and len(step) == 3
+               and all(isinstance(part, str) for part in step) for step in steps):
+        return None
+    lesson_id, title, intro = texts
+    return LessonInfo(lesson_id, title, intro, path, tuple(StepInfo(*step) for step in steps))
+
+
+def _load_cache(cache: Path) -> dict:
+    try:
+        data = json.loads(cache.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return {}
+    if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
+        return {}
+    files = data.get("files")
+    return files if isinstance(files, dict) else {}
+
+
+def _save_cache(cache: Path, cached: dict, fresh: dict[str, dict]) -> None:
+    """Write atomically (another login may be reading it); a failure only costs speed."""
+    kept = [(path, entry) for path, entry in cached.items()
+            if path not in fresh and os.path.exists(path)]
+    room = max(0, CACHE_MAX_FILES - len(fresh))
+    files = dict(kept[max(0, len(kept) - room):])
+    files.update(fresh)
+    text = json.dumps({"version": CACHE_VERSION, "files": files}, ensure_ascii=False)
+    partial = cache.with_name(f".{cache.name}.{os.getpid()}")
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, cache)
+    except OSError:
+        try:
+            partial.unlink(missing_ok=True)
+        except OSError:  # its folder could not be made: nothing was written
+            pass

@@ -39,6 +39,7 @@ import platformdirs
 DB_NAME = "progress.db"
 APP_NAME = "chain-tutor"
 DATA_ENV = "CHAIN_TUTOR_DATA"
+CACHE_ENV = "CHAIN_TUTOR_CACHE"
 JOURNAL_ENV = "CHAIN_TUTOR_JOURNAL"
 JOURNAL_MODES = ("wal", "delete")
 BUSY_TIMEOUT = 10.0  # seconds; another login's write transaction is far shorter
@@ -60,6 +61,18 @@ def default_data_dir() -> Path:
     if override:
         return Path(override).expanduser()
     return platformdirs.user_data_path(APP_NAME)
+
+
+def default_cache_dir(data_dir: Path | None = None) -> Path:
+    """Where caches live: $CHAIN_TUTOR_CACHE; else in the data folder if one was chosen
+    (``data_dir``, $CHAIN_TUTOR_DATA), which then holds all the tutor writes; else the
+    platform's user cache folder."""
+    override = os.environ.get(CACHE_ENV)
+    if override:
+        return Path(override).expanduser()
+    if data_dir is not None or os.environ.get(DATA_ENV):
+        return (data_dir or default_data_dir()) / "cache"
+    return platformdirs.user_cache_path(APP_NAME)
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,15 @@ from tutor.app.screens.picker import PickerScreen
 from tutor.app.screens.too_small import MIN_SIZE
 from tutor.app.shelf import Shelf
 from tutor.app.signals import SessionGuard
-from tutor.lesson_index import DEFAULT_SEED, LessonError, LessonInfo, find_lesson, read_index
-from tutor.progress import ProgressStore
+from tutor.lesson_index import (
+    CACHE_NAME,
+    DEFAULT_SEED,
+    LessonError,
+    LessonInfo,
+    find_lesson,
+    read_index,
+)
+from tutor.progress import ProgressStore, default_cache_dir
 
 if TYPE_CHECKING:
     from tutor.app.screens.lesson import LessonScreen
@@ -318,7 +325,8 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
 
 def run(args) -> int:
     """Entry point for `chain-tutor [LESSON] [--seed N]`; returns the exit code."""
-    index = read_index(args.lessons)  # the lessons load in full after the first paint
+    # The lessons load in full after the first paint.
+    index = read_index(args.lessons, cache=default_cache_dir(args.data_dir) / CACHE_NAME)
     if args.lesson:
         try:
             find_lesson(index, args.lesson)
