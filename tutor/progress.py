@@ -342,6 +342,9 @@ class ProgressStore:
     enabled: bool
     notice: str | None
     path: Path | None
+    # Called with each new notice after opening (a write or read failed mid-session),
+    # for a UI to show at once; set by the app. Must not raise.
+    listener: Callable[[str], None] | None = None
     journal: str | None  # journal mode actually in use ("wal", "delete", ...)
 
     def __init__(self, path: Path, journal: str = "wal", *,
@@ -411,7 +414,12 @@ class ProgressStore:
                 with _transaction(self._conn, write=True) as conn:
                     work(conn, self._clock())
             except sqlite3.Error as exc:
-                self.notice = f"progress could not be saved ({what}): {exc}"
+                self._trouble(f"progress could not be saved ({what}): {exc}")
+
+    def _trouble(self, message: str) -> None:
+        self.notice = message
+        if self.listener is not None:
+            self.listener(message)
 
     def _read(self, what: str, work: Callable[[sqlite3.Connection], Any], empty: Any) -> Any:
         with self._lock:
@@ -422,7 +430,7 @@ class ProgressStore:
                 with _transaction(self._conn, write=False) as conn:
                     return work(conn)
             except sqlite3.Error as exc:
-                self.notice = f"progress could not be read ({what}): {exc}"
+                self._trouble(f"progress could not be read ({what}): {exc}")
                 return empty
 
     # -- reading ---------------------------------------------------------------

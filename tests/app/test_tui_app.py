@@ -147,6 +147,44 @@ async def test_a_store_notice_is_shown_at_start(make_app):
         assert any("the disk is read-only" in message for message in messages)
 
 
+async def test_a_notice_with_brackets_is_shown_as_written(make_app):
+    from tutor.progress import ProgressStore
+
+    store = ProgressStore.disabled("cannot create /home/[bold]ana[/bold]/data")
+    app = make_app(store=store)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.pause()
+        (notification,) = app._notifications
+        assert "/home/[bold]ana[/bold]/data" in notification.message
+        assert not notification.markup
+
+
+async def test_a_save_failing_mid_session_is_said_at_once_and_the_lesson_goes_on(
+        make_app, store):
+    import sqlite3
+
+    from tui_helpers import FLAGSHIP_ANSWERS, settle, submit
+
+    app = make_app(lesson_id=FLAGSHIP)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Correct" in await submit(pilot, FLAGSHIP_ANSWERS["df_dh2"])
+        assert not app._notifications
+        # Another program breaks the file under the running tutor.
+        with sqlite3.connect(store.path) as other:
+            other.execute("DROP TABLE attempts")
+        await pilot.press("pagedown")
+        await settle(pilot)
+        feedback = await submit(pilot, FLAGSHIP_ANSWERS["dh2_dz2"])
+        assert "Correct" in feedback  # the verdict is still given
+        messages = [n.message for n in app._notifications]
+        assert len(messages) == 1, messages  # one notice for the several writes of a check
+        assert "progress could not be saved" in messages[0]
+        assert "no such table: attempts" in messages[0]
+        assert isinstance(app.screen, LessonScreen)
+
+
 def test_run_refuses_an_unknown_lesson_before_opening_a_screen(tmp_path, capsys):
     from argparse import Namespace
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
     from tutor.lessons import Catalog
 
 SEED_RANGE = (2, 9999)  # seed 1 is everyone's first variant; new ones come from here
+TROUBLE_TIMEOUT = 20.0  # seconds a notice that progress is not being saved stays
 KEY_NAMES = {"escape": "Esc", "pagedown": "PgDn", "pageup": "PgUp", "enter": "Enter"}
 
 
@@ -99,6 +101,7 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
         self.loading_started = False
         self.load_failure: str | None = None
         self.warmed_up = False  # sympy imported, one proof taken (and the heap frozen)
+        self.trouble_said: float | None = None  # when progress trouble was last shown
 
     def get_default_screen(self) -> Screen:
         if self.start_lesson:
@@ -107,10 +110,28 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
 
     def on_mount(self) -> None:
         if self.store.notice:
-            self.notify(self.store.notice, title="Progress", severity="warning", timeout=10)
+            self.notify(self.store.notice, title="Progress", severity="warning", timeout=10,
+                        markup=False)
+        self.store.listener = self.progress_trouble
         if self.start_lesson and not self.open_lesson(self.start_lesson, self.start_seed):
             self.push_screen(PickerScreen(self.shelf, self.store))
         self.fit_to(self.size.width, self.size.height)
+
+    def progress_trouble(self, message: str) -> None:
+        """A save or read that failed mid-session, said at once: the student must know
+        that what they do now may not be kept. While it goes on failing (one answer is
+        a few writes), said again once the last notice has gone."""
+        now = self.clock()
+        if self.trouble_said is not None and now - self.trouble_said < TROUBLE_TIMEOUT:
+            return
+        self.trouble_said = now
+        text = f"{message}\nYou can go on; what you do may not be kept."
+        if threading.get_ident() == self._thread_id:
+            self.notify(text, title="Progress", severity="error", timeout=TROUBLE_TIMEOUT,
+                        markup=False)
+        else:
+            self.call_from_thread(self.notify, text, title="Progress", severity="error",
+                                  timeout=TROUBLE_TIMEOUT, markup=False)
 
     # -- loading after the first paint ------------------------------------------------------
     def on_ready(self) -> None:
@@ -160,7 +181,8 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
 
     def lessons_failed(self, message: str) -> None:
         self.load_failure = message
-        self.notify(message, title="Cannot open lessons", severity="error", timeout=15)
+        self.notify(message, title="Cannot open lessons", severity="error", timeout=15,
+                    markup=False)
         if self.waiting is not None and isinstance(self.screen, LoadingScreen):
             self.back_to_lessons(self.screen)
 
@@ -197,7 +219,7 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
         try:
             lesson = self.shelf.find(lesson_id)
         except LessonError as error:
-            self.notify(error.message, title="Cannot open", severity="error")
+            self.notify(error.message, title="Cannot open", severity="error", markup=False)
             return False
         state = self.store.lesson(lesson_id)
         # --seed / --seed-from-user apply to every lesson opened in this session, from
@@ -232,7 +254,8 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
         if not self.shelf.loaded:
             self.load_in_background()  # if the first screen went before it could start it
             if self.load_failure:
-                self.notify(self.load_failure, title="Cannot open", severity="error")
+                self.notify(self.load_failure, title="Cannot open", severity="error",
+                            markup=False)
                 if replace:
                     self.back_to_lessons(self.screen)
             elif not isinstance(self.screen, LoadingScreen):
@@ -249,7 +272,7 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
         except LessonError as error:  # its file turned out broken when loaded in full
             if replace:
                 self.back_to_lessons(self.screen)
-            self.notify(error.message, title="Cannot open", severity="error")
+            self.notify(error.message, title="Cannot open", severity="error", markup=False)
             return
         from tutor.app.screens.lesson import LessonScreen  # the engine is loaded by now
 
