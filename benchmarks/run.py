@@ -5,8 +5,9 @@ Every timing is the median of several runs and is also given as a ratio over a
 baseline measured in the same run by the same harness: a bare Textual app with a
 Header, a Static and a Footer (benchmarks/bare_app.py).
 
-1. first paint: process start → first screen drawn, the real command in a real
-   terminal (tmux), for the picker, the flagship lesson and the bare app;
+1. first paint: process start → first screen written to a real terminal (tmux), the
+   real command, for the picker and the flagship lesson on a later and on a first
+   launch, and for the bare app;
 2. answer-check latency over every step of every lesson × four kinds of answer;
 3. responsiveness: the longest stall of a 10 ms timer while checks run;
 4. memory: peak RSS of a session that completes the flagship lesson;
