@@ -179,3 +179,28 @@ async def test_new_variant_from_the_summary_uses_a_new_seed(make_app, store):
         assert current_step(pilot) == "df_dh2"
     assert store.lesson(FLAGSHIP).seed == 42
     assert store.lesson(FLAGSHIP).done_count() == 0
+
+
+POSTED = "W3 * sigma(W2@h1)*(1-sigma(W2@h1)) * sigma(W1@x)*(1-sigma(W1@x))"
+
+
+async def test_the_posted_closed_form_is_explained_in_full_at_80x24(make_app, store):
+    store.set_seed(FLAGSHIP, 1)
+    for step_id in ("df_dh2", "dh2_dz2", "dz2_dh1", "dh1_dz1", "df_dz1"):
+        store.mark(FLAGSHIP, step_id, "solved")
+    app = make_app(lesson_id=FLAGSHIP)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert current_step(pilot) == "df_dW1"
+        await type_text(pilot, POSTED)
+        full = text_of(pilot, "#preview")
+        assert "^" in full and "add .T" in full  # while typing: where and what to do
+        feedback = await submit(pilot, POSTED)
+        assert "known mistake" in feedback and "three ways" in feedback
+        preview = text_of(pilot, "#preview")
+        assert "needs equal shapes" in preview and "^" not in preview
+        box = app.screen.query_one("#feedback-box")
+        assert box.max_scroll_y == 0  # the whole explanation is on screen
+        await pilot.press("space")  # typing on brings the caret lines back
+        await pilot.pause()
+        assert "^" in text_of(pilot, "#preview")

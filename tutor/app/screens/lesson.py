@@ -355,6 +355,12 @@ class LessonScreen(Screen[None]):
         self.redraw()
         self.query_one(Feedback).say(verdict_content(verdict, self.step, self.is_last))
         self.query_one("#feedback-box").scroll_home(animate=False)
+        answer = self.query_one("#answer", Input).value
+        if verdict.verdict != "invalid" and answer.strip() == outcome.text:
+            # The verdict now explains the answer; the preview's caret lines and advice
+            # would push that explanation out of sight. Typing brings them back.
+            self.query_one(Preview).show(answer, self.lesson.problem, self.step.shape,
+                                         compact=True)
 
     # -- actions ---------------------------------------------------------------------
     def palette_commands(self) -> list[SystemCommand]:

@@ -15,13 +15,16 @@ from tutor.engine import EngineError, Problem, Shape, read_answer
 EMPTY_HINT = "Type the factor; Enter checks it. F1 lists what you can type."
 
 
-def preview_content(text: str, problem: Problem, expected: Shape) -> Content:
+def preview_content(text: str, problem: Problem, expected: Shape, *,
+                    compact: bool = False) -> Content:
+    """``compact``: an error's message alone, without the caret lines and the way out —
+    for when a verdict below says the rest and needs the room (80×24)."""
     if not text.strip():
         return Content.styled(EMPTY_HINT, "$text-muted")
     try:
         parsed = read_answer(text, problem)
     except EngineError as error:
-        return error_content(error, text)
+        return error_content(error, text, compact=compact)
     got = shape_label(parsed.shape)
     if parsed.shape == expected:
         verdict = (f"  {got}, the factor's shape", "$text-success")
@@ -30,9 +33,11 @@ def preview_content(text: str, problem: Problem, expected: Shape) -> Content:
     return Content.assemble(("reads as ", "$text-muted"), (pretty(parsed.node), "bold"), verdict)
 
 
-def error_content(error: EngineError, text: str) -> Content:
+def error_content(error: EngineError, text: str, *, compact: bool = False) -> Content:
     """The message, the typed line with carets under the culprit, and a way out."""
     rows = [Content.styled(f"⚠ {error.message}", "$text-warning")]
+    if compact:
+        return rows[0]
     caret = error.caret(text)
     if caret:
         line, marks = caret.split("\n", 1)
@@ -48,5 +53,6 @@ class Preview(Static):
     Preview { height: auto; }
     """
 
-    def show(self, text: str, problem: Problem, expected: Shape) -> None:
-        self.update(preview_content(text, problem, expected))
+    def show(self, text: str, problem: Problem, expected: Shape, *,
+             compact: bool = False) -> None:
+        self.update(preview_content(text, problem, expected, compact=compact))
