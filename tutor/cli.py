@@ -301,13 +301,13 @@ def cmd_progress(args) -> int:
         return _export(args)
     if args.import_file is not None:
         return _import(args)
-    store = ProgressStore.open(args.data_dir)
-    if store.notice:
-        print(f"chain-tutor: {store.notice}", file=sys.stderr)
-    summary = store.summary()
+    with ProgressStore.open(args.data_dir) as store:
+        if store.notice:
+            print(f"chain-tutor: {store.notice}", file=sys.stderr)
+        summary = store.summary()
+        database = str(store.path) if store.path else None
     if args.json:
-        print(json.dumps({"database": str(store.path) if store.path else None,
-                          "lessons": summary}, indent=2))
+        print(json.dumps({"database": database, "lessons": summary}, indent=2))
         return 0
     if not summary:
         print("No progress yet. Run chain-tutor to start a lesson.")
