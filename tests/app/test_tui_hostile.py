@@ -121,7 +121,7 @@ async def test_a_pasted_escape_sequence_is_shown_not_obeyed(make_app):
         await pilot.press("enter")
         await settle(pilot)
         assert "no attempt counted" in text_of(pilot, "#feedback")
-        assert "not part of the language" in text_of(pilot, "#preview")
+        assert "stands for a control character (U+001B)" in text_of(pilot, "#preview")
 
 
 def test_stand_ins_keep_one_character_per_character():

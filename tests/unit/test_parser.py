@@ -291,6 +291,15 @@ def test_control_characters(char):
     assert f"U+{ord(char):04X}" in problem.message
 
 
+@pytest.mark.parametrize(("char", "code"), [("␛", "U+001B"), ("␀", "U+0000"),
+                                           ("␡", "U+007F")])
+def test_a_control_picture_is_named_for_what_it_stands_for(char, code):
+    # The TUI's answer box shows a pasted control character as its picture.
+    problem = error(f"W3{char}")
+    assert problem.start == 2
+    assert "control character" in problem.message and code in problem.message
+
+
 def test_escape_sequence_never_reaches_the_description():
     text = "W3 @ \x1b[31mh2\x1b[0m"
     described = error(text).describe(text)

@@ -183,6 +183,14 @@ def _unknown_character(text: str, position: int) -> EngineError:
             position,
             kind="parse",
         )
+    if 0x2400 <= ord(char) <= 0x2421:  # Unicode's control pictures: ␀ … ␟, ␡
+        pictured = 0x7F if ord(char) == 0x2421 else ord(char) - 0x2400
+        return EngineError(
+            f"{char} stands for a control character (U+{pictured:04X}), which a paste "
+            "brought into the answer; delete it and retype.",
+            position,
+            kind="parse",
+        )
     folded = unicodedata.normalize("NFKC", char)
     if folded != char and folded.isascii() and folded.isprintable():
         return EngineError(

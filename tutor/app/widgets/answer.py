@@ -6,7 +6,7 @@ and a NUL or a C1 code can garble the line. Here every control character becomes
 visible stand-in the moment it enters the box (typed, pasted, or put back from the
 progress file): ␛ for ESC, ␀ for NUL and so on, � for the C1 codes. Each stands for one
 character, so the cursor stays where it was, the student sees what to delete, and the
-checker reports it like any other character outside the language. A tab is a space.
+checker names the control character it stands for. A tab is a space.
 """
 
 from __future__ import annotations
