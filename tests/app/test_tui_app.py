@@ -209,3 +209,32 @@ async def test_the_mouse_opens_a_lesson_and_presses_footer_keys(make_app):
         await pilot.click(hint_key)
         await pilot.pause()
         assert "Hint 1/" in str(app.screen.query_one("#hints").content)
+
+
+async def test_under_no_color_a_key_not_available_now_is_struck_through(
+        make_app, monkeypatch):
+    from textual.widgets._footer import FooterKey
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(lesson_id=FLAGSHIP)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        keys = {key.key: key for key in app.screen.query(FooterKey)}
+        assert keys["pagedown"].has_class("-disabled")  # nothing solved yet
+        assert keys["pagedown"].styles.text_style.strike
+        assert not keys["f2"].has_class("-disabled")
+        assert not keys["f2"].styles.text_style.strike
+
+
+async def test_in_colour_a_key_not_available_now_is_greyed_not_struck(make_app, monkeypatch):
+    from textual.widgets._footer import FooterKey
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    app = make_app(lesson_id=FLAGSHIP)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        keys = {key.key: key for key in app.screen.query(FooterKey)}
+        assert keys["pagedown"].has_class("-disabled")
+        assert not keys["pagedown"].styles.text_style.strike
