@@ -413,13 +413,10 @@ class ProgressStore:
             try:
                 with _transaction(self._conn, write=True) as conn:
                     work(conn, self._clock())
+                return
             except sqlite3.Error as exc:
-                self._trouble(f"progress could not be saved ({what}): {exc}")
-
-    def _trouble(self, message: str) -> None:
-        self.notice = message
-        if self.listener is not None:
-            self.listener(message)
+                message = self.notice = f"progress could not be saved ({what}): {exc}"
+        self._tell(message)
 
     def _read(self, what: str, work: Callable[[sqlite3.Connection], Any], empty: Any) -> Any:
         with self._lock:
@@ -430,8 +427,14 @@ class ProgressStore:
                 with _transaction(self._conn, write=False) as conn:
                     return work(conn)
             except sqlite3.Error as exc:
-                self._trouble(f"progress could not be read ({what}): {exc}")
-                return empty
+                message = self.notice = f"progress could not be read ({what}): {exc}"
+        self._tell(message)
+        return empty
+
+    def _tell(self, message: str) -> None:
+        """Outside the lock: a listener that waits on another thread cannot deadlock."""
+        if self.listener is not None:
+            self.listener(message)
 
     # -- reading ---------------------------------------------------------------
 
