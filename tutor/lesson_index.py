@@ -73,15 +73,22 @@ def lesson_files(dirs: Iterable[Path]) -> list[Path]:
     return files
 
 
-@dataclass(frozen=True)
-class StepInfo:
-    id: str
+class StepLabel:
+    """A step is one factor of the chain, ∂of/∂wrt (for StepInfo and lessons.Step)."""
+
     of: str
     wrt: str
 
     @property
     def label(self) -> str:
         return f"∂{self.of}/∂{self.wrt}"
+
+
+@dataclass(frozen=True)
+class StepInfo(StepLabel):
+    id: str
+    of: str
+    wrt: str
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from tutor.lesson_index import (  # noqa: F401 - re-exported: the first seed, th
     DEFAULT_SEED,
     ENV_LESSONS,
     LessonError,
+    StepLabel,
     lesson_dirs,
     lesson_files,
     shipped_lessons_dir,
@@ -109,7 +110,7 @@ class StepMistake:
 
 
 @dataclass(frozen=True)
-class Step:
+class Step(StepLabel):
     id: str
     of: str
     wrt: str
@@ -122,10 +123,6 @@ class Step:
     note: str = ""
     composes: str | None = None
     line: int | None = None
-
-    @property
-    def label(self) -> str:
-        return f"∂{self.of}/∂{self.wrt}"
 
 
 @dataclass(frozen=True)
