@@ -37,12 +37,17 @@ class LessonError(Exception):
         self.step = step
 
     def __str__(self) -> str:
-        where = str(self.path) if self.path else "<lesson>"
-        if self.line:
-            where += f":{self.line}"
-        if self.step:
-            where += f" [step {self.step}]"
-        return f"{where}: {self.message}"
+        return f"{located(self.path, self.line, self.step)}: {self.message}"
+
+
+def located(path: Path | None, line: int | None, step: str | None) -> str:
+    """Where in a lesson, for its author: `file:line [step id]`."""
+    where = str(path) if path else "<lesson>"
+    if line:
+        where += f":{line}"
+    if step:
+        where += f" [step {step}]"
+    return where
 
 
 def shipped_lessons_dir() -> Path:

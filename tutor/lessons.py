@@ -41,6 +41,7 @@ from tutor.lesson_index import (  # noqa: F401 - re-exported: the first seed, th
     StepLabel,
     lesson_dirs,
     lesson_files,
+    located,
     shipped_lessons_dir,
 )
 
@@ -460,13 +461,8 @@ class Finding:
     error: bool = True
 
     def __str__(self) -> str:
-        where = str(self.path) if self.path else "<lesson>"
-        if self.line:
-            where += f":{self.line}"
-        if self.step:
-            where += f" [step {self.step}]"
         kind = "error" if self.error else "note"
-        return f"{where}: {kind}: {self.message}"
+        return f"{located(self.path, self.line, self.step)}: {kind}: {self.message}"
 
 
 def validate_lesson(lesson: Lesson, symbolic_budget: float = 10.0) -> list[Finding]:
