@@ -18,6 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from tutor.files import write_whole
+
 ENV_LESSONS = "CHAIN_TUTOR_LESSONS"
 DEFAULT_SEED = 1  # everyone's first variant
 CACHE_NAME = "lesson-index.json"
@@ -239,13 +241,8 @@ def _save_cache(cache: Path, cached: dict, fresh: dict[str, dict]) -> None:
     files = dict(kept[max(0, len(kept) - room):])
     files.update(fresh)
     text = json.dumps({"version": CACHE_VERSION, "files": files}, ensure_ascii=False)
-    partial = cache.with_name(f".{cache.name}.{os.getpid()}")
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_text(text, encoding="utf-8")
-        os.replace(partial, cache)
+        write_whole(cache, text, durable=False)
     except OSError:
-        try:
-            partial.unlink(missing_ok=True)
-        except OSError:  # its folder could not be made: nothing was written
-            pass
+        pass

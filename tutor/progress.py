@@ -23,7 +23,6 @@ import json
 import math
 import os
 import sqlite3
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -35,6 +34,8 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
+
+from tutor.files import write_whole
 
 DB_NAME = "progress.db"
 APP_NAME = "chain-tutor"
@@ -913,23 +914,7 @@ def export_json(snapshot: Snapshot, exported_at: float) -> dict:
 
 def write_export(path: Path | str, content: dict) -> None:
     """Write an export file whole or not at all (a temporary file, then a rename)."""
-    path = Path(path)
-    text = json.dumps(content, ensure_ascii=False, indent=2) + "\n"
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            file.write(text)
-            file.flush()
-            os.fsync(file.fileno())
-        # mkstemp makes the file private; an export is often written straight into a
-        # hand-in folder, so it gets the permissions any new file of this user would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_whole(Path(path), json.dumps(content, ensure_ascii=False, indent=2) + "\n")
 
 
 def read_export(path: Path | str) -> Snapshot:
