@@ -300,6 +300,12 @@ def test_a_control_picture_is_named_for_what_it_stands_for(char, code):
     assert "control character" in problem.message and code in problem.message
 
 
+def test_the_picture_of_a_space_is_not_called_a_control_character():
+    problem = error("W3␠")
+    assert problem.start == 2
+    assert "control character" not in problem.message
+
+
 def test_escape_sequence_never_reaches_the_description():
     text = "W3 @ \x1b[31mh2\x1b[0m"
     described = error(text).describe(text)

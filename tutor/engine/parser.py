@@ -45,6 +45,12 @@ CONFUSABLES = {
     "”": "nothing: strings are not allowed",
 }
 
+# Unicode's pictures of the C0 controls and DEL (␀ … ␟, ␡; not ␠, which is a space).
+# The TUI's answer box shows a pasted control character as its picture
+# (tutor/app/widgets/answer.py), and the parser names the character it stands for.
+CONTROL_PICTURES = {code: 0x2400 + code for code in range(0x20)} | {0x7F: 0x2421}
+_PICTURED = {picture: code for code, picture in CONTROL_PICTURES.items()}
+
 BUILTIN_FUNCTIONS = (
     "sigma", "exp", "log", "tanh", "relu", "step", "sqrt", "diag", "ones", "eye", "sum",
     "softmax",
@@ -183,10 +189,9 @@ def _unknown_character(text: str, position: int) -> EngineError:
             position,
             kind="parse",
         )
-    if 0x2400 <= ord(char) <= 0x2421:  # Unicode's control pictures: ␀ … ␟, ␡
-        pictured = 0x7F if ord(char) == 0x2421 else ord(char) - 0x2400
+    if ord(char) in _PICTURED:
         return EngineError(
-            f"{char} stands for a control character (U+{pictured:04X}), which a paste "
+            f"{char} stands for a control character (U+{_PICTURED[ord(char)]:04X}), which a paste "
             "brought into the answer; delete it and retype.",
             position,
             kind="parse",

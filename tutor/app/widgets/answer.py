@@ -13,8 +13,9 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
-_PICTURES = {code: 0x2400 + code for code in range(0x20)}  # ␀ … ␟
-_PICTURES[0x7F] = 0x2421  # ␡
+from tutor.engine.parser import CONTROL_PICTURES
+
+_PICTURES = dict(CONTROL_PICTURES)  # ␀ … ␟, ␡
 _PICTURES[ord("\t")] = ord(" ")
 _PICTURES.update({code: 0xFFFD for code in range(0x80, 0xA0)})  # C1: no pictures exist
 
