@@ -33,7 +33,7 @@ from tutor.engine import (
     parse,
     shape_text,
 )
-from tutor.engine.check import HAND_ATOL, HAND_RTOL
+from tutor.engine.numbers import Tolerance
 from tutor.lesson_index import (  # noqa: F401 - re-exported: the first seed, the error, where lessons live
     DEFAULT_SEED,
     ENV_LESSONS,
@@ -180,14 +180,12 @@ class Lesson:
         mistakes = tuple(
             Mistake(parse(m.answer, names), m.feedback, m.answer) for m in step.mistakes
         )
-        tolerance = step.tolerance if step.tolerance is not None else HAND_RTOL
         return Factor(
             parse(step.answer, names),
             step.shape,
             step.label,
             mistakes,
-            rtol=tolerance,
-            atol=HAND_ATOL * tolerance / HAND_RTOL,
+            tolerance=Tolerance.for_step(step.tolerance),
         )
 
     def check(self, step_id: str, text: str, seed: int = DEFAULT_SEED,

@@ -10,23 +10,20 @@ vector where a diagonal matrix belongs).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from tutor.engine.errors import EngineError
-from tutor.engine.functions import Shape, shape_text
+from tutor.engine import numbers
+from tutor.engine.diagnose import diagnose, ill_shaped_mistake
+from tutor.engine.errors import EngineError, Suggestion
+from tutor.engine.functions import Shape
 from tutor.engine.nodes import Node, names_in, to_text
+from tutor.engine.numbers import EXACT, HAND, Tolerance
 from tutor.engine.numeric import evaluate
 from tutor.engine.parser import parse
 from tutor.engine.problem import Problem, Values
 from tutor.engine.shapes import infer_shape
-
-EXACT_RTOL = 1e-7
-EXACT_ATOL = 1e-9
-HAND_RTOL = 5e-3  # three significant figures
-HAND_ATOL = 5e-4
 
 
 @dataclass(frozen=True)
@@ -46,8 +43,7 @@ class Factor:
     shape: Shape
     label: str = "the factor"  # e.g. "∂f/∂h2", used in feedback
     mistakes: tuple[Mistake, ...] = ()
-    rtol: float = HAND_RTOL
-    atol: float = HAND_ATOL
+    tolerance: Tolerance = HAND  # for answers made only of numbers
 
 
 @dataclass(frozen=True)
@@ -60,6 +56,9 @@ class Verdict:
     shape: Shape | None = None
     canonical: str = ""
     error: EngineError | None = field(default=None, compare=False)
+    entries: tuple[tuple[int, int], ...] = ()  # wrong entries at this variant's values, 1-based
+    value: np.ndarray | None = field(default=None, compare=False, repr=False)  # at those values
+    suggestions: tuple[Suggestion, ...] = ()
 
     @property
     def correct(self) -> bool:
@@ -78,6 +77,8 @@ class Verdict:
             "checks": {"numeric": self.numeric, "symbolic": self.symbolic},
             "shape": list(self.shape) if self.shape else None,
             "canonical": self.canonical,
+            "entries": [list(entry) for entry in self.entries],
+            "suggestions": [suggestion.to_json() for suggestion in self.suggestions],
         }
 
 
@@ -113,7 +114,7 @@ def check_answer(
     except EngineError as shape_error:
         mistake = None
         if shape_error.kind == "shape":
-            mistake = _ill_shaped_mistake(node, factor, problem, displayed)
+            mistake = ill_shaped_mistake(node, factor, problem, displayed)
         if mistake is not None:
             return Verdict(
                 "incorrect",
@@ -121,21 +122,22 @@ def check_answer(
                 ("known-mistake", "shape"),
                 numeric=False,
                 canonical=to_text(node),
+                suggestions=shape_error.suggestions,
             )
         return _invalid(shape_error, text)
     canonical = to_text(node)
     if not names_in(node):
-        return _check_numbers(node, shape, factor, problem, displayed, canonical)
+        return _check_numbers(node, shape, factor, displayed, canonical)
     points = [displayed, *problem.samples]
     answers = [evaluate(node, values) for values in points]
     expected = [evaluate(factor.expected, values) for values in points]
     if shape != factor.shape:
-        return _wrong(factor, shape, canonical, answers, expected, node, points, exact=True)
+        return _wrong(factor, shape, canonical, answers, expected, points, EXACT)
     usable = [i for i, e in enumerate(expected) if np.all(np.isfinite(e))]
     # all() of nothing is True: with no finite expected value, nothing was verified.
-    if usable and all(_close(answers[i], expected[i], exact=True) for i in usable):
+    if usable and all(numbers.close(answers[i], expected[i], EXACT) for i in usable):
         return _prove(node, factor, problem, shape, canonical, symbolic_budget, len(usable))
-    if _close(answers[0], expected[0], exact=True):
+    if numbers.close(answers[0], expected[0], EXACT):
         return Verdict(
             "incorrect",
             "Your answer matches this variant's numbers but not other values of the inputs, "
@@ -146,21 +148,12 @@ def check_answer(
             shape=shape,
             canonical=canonical,
         )
-    return _wrong(factor, shape, canonical, answers, expected, node, points, exact=True)
+    return _wrong(factor, shape, canonical, answers, expected, points, EXACT)
 
 
 def _invalid(error: EngineError, text: str) -> Verdict:
-    return Verdict("invalid", error.describe(text), (), canonical="", error=error)
-
-
-def _close(answer: np.ndarray, expected: np.ndarray, exact: bool, factor: Factor | None = None):
-    if answer.shape != expected.shape or not np.all(np.isfinite(answer)):
-        return False
-    if exact:
-        scale = max(1.0, float(np.max(np.abs(expected)))) if expected.size else 1.0
-        return bool(np.allclose(answer, expected, rtol=EXACT_RTOL, atol=EXACT_ATOL * scale))
-    assert factor is not None
-    return bool(np.allclose(answer, expected, rtol=factor.rtol, atol=factor.atol))
+    return Verdict("invalid", error.describe(text), (), canonical="", error=error,
+                   suggestions=error.suggestions)
 
 
 def _prove(node, factor, problem, shape, canonical, budget, points) -> Verdict:
@@ -195,150 +188,34 @@ def _prove(node, factor, problem, shape, canonical, budget, points) -> Verdict:
     )
 
 
-def _check_numbers(node, shape, factor, problem, displayed, canonical) -> Verdict:
+def _check_numbers(node, shape, factor, displayed, canonical) -> Verdict:
     answer = evaluate(node, displayed)
     expected = evaluate(factor.expected, displayed)
-    if shape == factor.shape and _close(answer, expected, exact=False, factor=factor):
+    if shape == factor.shape and numbers.close(answer, expected, factor.tolerance):
         return Verdict(
             "correct",
             f"✓ Correct: these numbers are {factor.label} at this variant's values "
-            f"(to about three significant figures).",
+            f"(each entry to {numbers.figures_text(factor.tolerance.figures)}).",
             (),
             numeric=True,
             symbolic=None,
             shape=shape,
             canonical=canonical,
         )
-    return _wrong(factor, shape, canonical, [answer], [expected], node, [displayed], exact=False)
+    return _wrong(factor, shape, canonical, [answer], [expected], [displayed], factor.tolerance)
 
 
-def _wrong(factor, shape, canonical, answers, expected, node, points, exact) -> Verdict:
-    codes, sentences = _diagnose(factor, shape, answers, expected, exact)
-    mistake = _matching_mistake(factor, answers, points, exact)
-    if mistake is not None:
-        # The author's explanation is the most specific one; the generic ones would only
-        # repeat it less well, so only their codes are kept.
-        codes.insert(0, "known-mistake")
-        sentences = [mistake.feedback]
-    if not sentences:
-        sentences.append(
-            f"Not {factor.label}: the shape ({shape_text(shape)}) is right, but the values "
-            "are not. Check each factor of the chain, and which products are matrix "
-            "products (@) and which are elementwise (*)."
-        )
+def _wrong(factor, shape, canonical, answers, expected, points, tolerance) -> Verdict:
+    """``tolerance`` is the hand rule for number-only answers, EXACT for expressions."""
+    found = diagnose(factor, shape, answers, expected, points, tolerance)
     return Verdict(
         "incorrect",
-        "\n".join(sentences),
-        tuple(dict.fromkeys(codes)),
+        "\n".join(found.sentences),
+        found.codes,
         numeric=False,
         symbolic=None,
         shape=shape,
         canonical=canonical,
+        entries=found.entries,
+        value=answers[0] if found.entries else None,
     )
-
-
-def _all(test, answers, expected) -> bool:
-    pairs = [(a, e) for a, e in zip(answers, expected, strict=True) if np.all(np.isfinite(e))]
-    return bool(pairs) and all(test(a, e) for a, e in pairs)
-
-
-def _diagnose(factor, shape, answers, expected, exact) -> tuple[list[str], list[str]]:
-    def close(a, e):
-        return _close(a, e, exact, factor)
-
-    want = factor.shape
-    codes: list[str] = []
-    sentences: list[str] = []
-    if shape != want:
-        codes.append("shape")
-        if _all(lambda a, e: close(np.diag(a.reshape(-1)), e), answers, expected) and (
-            min(shape) == 1 and want[0] == want[1] and want[0] > 1
-        ):
-            codes.append("vector-vs-diag")
-            sentences.append(
-                f"You gave a vector ({shape_text(shape)}) where {factor.label} is the "
-                f"{shape_text(want)} diagonal matrix with those entries on its diagonal. When "
-                "each output depends only on the matching input (an elementwise function, "
-                "such as σ'(z) for σ), the Jacobian is diagonal: wrap your vector in diag(...)."
-            )
-        elif min(want) == 1 and shape[0] == shape[1] and _all(
-            lambda a, e: close(a, np.diag(e.reshape(-1))), answers, expected
-        ):
-            codes.append("vector-vs-diag")
-            sentences.append(
-                f"You gave a diagonal matrix ({shape_text(shape)}) where {factor.label} is a "
-                f"{shape_text(want)} {'row' if want[0] == 1 else 'column'}: give the "
-                f"{'row' if want[0] == 1 else 'column'} of those diagonal entries instead."
-            )
-        elif shape == (want[1], want[0]):
-            if _all(lambda a, e: close(a.T, e), answers, expected):
-                codes.append("transpose")
-                sentences.append(
-                    f"Your answer is the transpose of {factor.label}: it should be "
-                    f"{shape_text(want)}, you gave {shape_text(shape)}. In numerator layout "
-                    "∂y/∂x has dim(y) rows and dim(x) columns."
-                )
-            else:
-                sentences.append(
-                    f"Expected a {shape_text(want)} matrix, got {shape_text(shape)}: the "
-                    "transposed shape. In numerator layout ∂y/∂x has dim(y) rows and dim(x) "
-                    "columns."
-                )
-        else:
-            sentences.append(f"Expected a {shape_text(want)} matrix, got {shape_text(shape)}.")
-        return codes, sentences
-    if want[0] == want[1] and want[0] > 1 and _all(lambda a, e: close(a.T, e), answers, expected):
-        codes.append("transpose")
-        sentences.append(
-            f"Your answer is the transpose of {factor.label}. Square matrices pass every "
-            "shape check, so this slip hides easily: in numerator layout row i belongs to "
-            "output i and column j to input j."
-        )
-    elif _all(lambda a, e: close(a, -e), answers, expected):
-        codes.append("sign")
-        sentences.append(f"Your answer has the wrong sign: it is −1 times {factor.label}.")
-    else:
-        factor_ = _common_scale(answers, expected)
-        if factor_ is not None and _all(lambda a, e: close(a, factor_ * e), answers, expected):
-            codes.append("scale")
-            sentences.append(
-                f"Your answer is {factor_:.4g} times {factor.label}: a constant factor is off "
-                "(a stray 2, ½ or a missing term of the chain that is a constant here)."
-            )
-    return codes, sentences
-
-
-def _common_scale(answers, expected) -> float | None:
-    a, e = answers[0].reshape(-1), expected[0].reshape(-1)
-    norm = float(e @ e)
-    if norm == 0 or not np.all(np.isfinite(a)):
-        return None
-    scale = float(a @ e) / norm
-    if abs(scale) < 1e-9 or np.isclose(abs(scale), 1.0):
-        return None
-    return scale
-
-
-def _matching_mistake(factor: Factor, answers, points, exact) -> Mistake | None:
-    for mistake in factor.mistakes:
-        values = [_broadcast_value(mistake.expression, p) for p in points]
-        if _all(lambda a, m: _close(a, m, exact, factor), answers, values):
-            return mistake
-    return None
-
-
-def _broadcast_value(node: Node, values: Mapping[str, np.ndarray]) -> np.ndarray | None:
-    return evaluate(node, values, broadcast=True)
-
-
-def _ill_shaped_mistake(node, factor, problem, displayed) -> Mistake | None:
-    """An answer whose shapes clash may still be a declared mistake, compared as numpy would."""
-    if not factor.mistakes:
-        return None
-    try:
-        infer_shape(node, problem.shapes, broadcast=True)
-    except EngineError:
-        return None
-    points = [displayed, *problem.samples]
-    answers = [_broadcast_value(node, p) for p in points]
-    return _matching_mistake(factor, answers, points, exact=True)

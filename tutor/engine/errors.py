@@ -2,6 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tutor.engine.nodes import Node
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """An expression the tutor proposes, printed so that it parses back to ``node``."""
+
+    text: str
+    shape: tuple[int, int]
+    node: Node | None = field(default=None, compare=False, repr=False)
+
+    def to_json(self) -> dict:
+        return {"text": self.text, "shape": list(self.shape)}
+
 
 class EngineError(Exception):
     """Anything wrong with an answer's text or shapes.
@@ -18,6 +36,7 @@ class EngineError(Exception):
         end: int | None = None,
         kind: str = "parse",
         suggestion: str | None = None,
+        suggestions: tuple[Suggestion, ...] = (),
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -25,6 +44,7 @@ class EngineError(Exception):
         self.end = end if end is not None else (start + 1 if start is not None else None)
         self.kind = kind
         self.suggestion = suggestion
+        self.suggestions = suggestions
 
     def caret(self, text: str, width: int = 72) -> str:
         """The text's line with carets under the offending span (empty without a position).

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from tutor.engine.errors import EngineError
+from tutor.engine.errors import EngineError, Suggestion
 from tutor.engine.functions import FUNCTIONS, Shape, ShapeRuleError, shape_text
 from tutor.engine.nodes import BinOp, Call, Matrix, Name, Neg, Node, Num, Transpose, to_text
 
@@ -78,6 +78,7 @@ def _binop_shape(node: BinOp, shapes: Mapping[str, Shape], broadcast: bool) -> S
         return _numpy_shape(node, left, right)
     if node.op == "@":
         if left[1] != right[0]:
+            advice, offers = _matmul_suggestion(node, left, right)
             raise EngineError(
                 f"Matrix product {to_text(node)}: the left side is {shape_text(left)} and the "
                 f"right side is {shape_text(right)}, so the inner sizes {left[1]} and "
@@ -85,13 +86,15 @@ def _binop_shape(node: BinOp, shapes: Mapping[str, Shape], broadcast: bool) -> S
                 node.start,
                 node.end,
                 kind="shape",
-                suggestion=_matmul_suggestion(left, right),
+                suggestion=advice,
+                suggestions=offers,
             )
         return (left[0], right[1])
     if left == right or right == (1, 1):
         return left
     if left == (1, 1):
         return right
+    advice, offers = _elementwise_suggestion(node, left, right)
     raise EngineError(
         f"The {OPERATION[node.op]} {to_text(node)} needs equal shapes (or a 1×1 scalar), "
         f"but the left side is {shape_text(left)} and the right side is {shape_text(right)}. "
@@ -99,7 +102,8 @@ def _binop_shape(node: BinOp, shapes: Mapping[str, Shape], broadcast: bool) -> S
         node.start,
         node.end,
         kind="shape",
-        suggestion=_elementwise_suggestion(node, left, right),
+        suggestion=advice,
+        suggestions=offers,
     )
 
 
@@ -117,27 +121,56 @@ def _numpy_shape(node: BinOp, left: Shape, right: Shape) -> Shape:
     return (rows, cols)
 
 
-def _matmul_suggestion(left: Shape, right: Shape) -> str | None:
+def _transposed(node: Node) -> Node:
+    if isinstance(node, Transpose):
+        return node.operand
+    return Transpose(node.start, node.end, node)
+
+
+def _offer(node: Node, shape: Shape) -> Suggestion:
+    return Suggestion(to_text(node), shape, node)
+
+
+def _matmul_suggestion(node: BinOp, left: Shape, right: Shape
+                       ) -> tuple[str | None, tuple[Suggestion, ...]]:
+    a, b = node.left, node.right
     if right[1] == left[0]:
-        return "The sizes fit the other way round: matrix products do not commute, so " \
-            "check the order of the factors."
+        swapped = _offer(BinOp(node.start, node.end, "@", b, a), (right[0], left[1]))
+        return (f"The sizes fit the other way round, as {swapped.text} "
+                f"({shape_text(swapped.shape)}): matrix products do not commute, so check the "
+                "order of the factors."), (swapped,)
     if left[1] == right[1]:
-        return "Transposing the right side (.T) would make the sizes fit."
+        fixed = _offer(BinOp(node.start, node.end, "@", a, _transposed(b)),
+                       (left[0], right[0]))
+        return (f"Transposing the right side would make the sizes fit: {fixed.text} is "
+                f"{shape_text(fixed.shape)}."), (fixed,)
     if left[0] == right[0]:
-        return "Transposing the left side (.T) would make the sizes fit."
+        fixed = _offer(BinOp(node.start, node.end, "@", _transposed(a), b),
+                       (left[1], right[1]))
+        return (f"Transposing the left side would make the sizes fit: {fixed.text} is "
+                f"{shape_text(fixed.shape)}."), (fixed,)
     if left == (1, 1) or right == (1, 1):
-        return "To scale by a 1×1 quantity, use * instead of @."
-    return None
+        scaled = _offer(BinOp(node.start, node.end, "*", a, b), right if left == (1, 1) else left)
+        return (f"To scale by a 1×1 quantity, use * instead of @: {scaled.text} is "
+                f"{shape_text(scaled.shape)}."), (scaled,)
+    return None, ()
 
 
-def _elementwise_suggestion(node: BinOp, left: Shape, right: Shape) -> str | None:
+def _elementwise_suggestion(node: BinOp, left: Shape, right: Shape
+                            ) -> tuple[str | None, tuple[Suggestion, ...]]:
+    a, b = node.left, node.right
     if left == (right[1], right[0]):
-        return "One side is the other's transpose shape: add .T to one side, or use @ if you " \
-            "meant a matrix product."
+        transposed = _offer(BinOp(node.start, node.end, node.op, a, _transposed(b)),
+                            left)
+        product = _offer(BinOp(node.start, node.end, "@", a, b), (left[0], right[1]))
+        return (f"The shapes are each other's transpose: add .T to one side "
+                f"({transposed.text} is {shape_text(transposed.shape)}), or use @ for a matrix "
+                f"product ({product.text} is {shape_text(product.shape)})."), (transposed, product)
     if node.op == "*" and left[1] == right[0]:
-        return f"Did you mean a matrix product? {to_text(node.left)} @ {to_text(node.right)} " \
-            f"is {left[0]}×{right[1]}."
-    return None
+        product = _offer(BinOp(node.start, node.end, "@", a, b), (left[0], right[1]))
+        return (f"Did you mean a matrix product? {product.text} is "
+                f"{shape_text(product.shape)}."), (product,)
+    return None, ()
 
 
 def _call_shape(node: Call, shapes: Mapping[str, Shape], broadcast: bool) -> Shape:
