@@ -31,7 +31,8 @@ MAX_POWER_OF_TEN = 300  # Fraction("1e-99999999") would build 10**99999999 exact
 MAX_TREE_DEPTH = 150  # a chain like 1+1+1+… nests without parentheses; checks recurse on it
 
 # Unicode spellings that mean exactly one thing in this language.
-SYNONYMS = {"⊙": "*", "∘": "*", "−": "-", "σ": "sigma", "ᵀ": "'"}
+# The screen prints the matrix product as ·, so · typed back means @.
+SYNONYMS = {"⊙": "*", "∘": "*", "−": "-", "σ": "sigma", "ᵀ": "'", "·": "@", "⋅": "@"}
 
 # Look-alikes a pasted answer often carries: we name the letter they resemble.
 CONFUSABLES = {
@@ -40,7 +41,7 @@ CONFUSABLES = {
     "С": "C", "Т": "T", "Х": "X", "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H",
     "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Χ": "X",
     "Υ": "Y", "ο": "o", "ν": "v", "ι": "i", "ϲ": "c", "ⅹ": "x",
-    "×": "* (elementwise) or @ (matrix product)", "·": "* (elementwise) or @ (matrix product)",
+    "×": "* (elementwise) or @ (matrix product)",
     "‘": "' (transpose)", "’": "' (transpose)", "“": "nothing: strings are not allowed",
     "”": "nothing: strings are not allowed",
 }
@@ -105,12 +106,7 @@ def _read_token(text: str, position: int, space: bool) -> Token:
     if char == ".":
         if text[position + 1 : position + 2] == "T" and not _NAME.match(text, position + 2):
             return Token("op", "'", position, position + 2, space)
-        raise EngineError(
-            "A dot may only be followed by T (as in W2.T, the transpose) "
-            "or by digits (as in .5).",
-            position,
-            kind="parse",
-        )
+        raise _dot_error(text, position)
     name = _NAME.match(text, position)
     if name:
         word = name.group()
@@ -127,6 +123,47 @@ def _read_token(text: str, position: int, space: bool) -> Token:
         if text.startswith(op, position):
             return Token("op", "^" if op == "**" else op, position, position + len(op), space)
     raise _unknown_character(text, position)
+
+
+# What a student who knows numpy, PyTorch or MATLAB types, and what it is here.
+MATLAB_OPERATORS = {".*": "*", "./": "/", ".^": "^"}
+MODULES = ("np", "numpy", "torch", "math", "jnp", "tf", "sp", "sympy")
+MODULE_FUNCTIONS = {"dot": "A @ B", "matmul": "A @ B", "multiply": "A * B",
+                    "transpose": "A.T", "power": "A ^ 2", "divide": "A / B"}
+_TRAILING_NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)$")
+
+
+def _dot_error(text: str, position: int) -> EngineError:
+    pair = text[position : position + 2]
+    if pair in MATLAB_OPERATORS:
+        plain = MATLAB_OPERATORS[pair]
+        return EngineError(
+            f"{pair} is MATLAB's elementwise operator; here {plain} is already elementwise "
+            f"(and @ is the matrix product): write {plain}.",
+            position, position + 2, kind="parse",
+        )
+    before = _TRAILING_NAME.search(text[:position])
+    after = _NAME.match(text, position + 1)
+    if before and after:
+        owner, member = before.group(1), after.group()
+        start, end = before.start(), after.end()
+        if member in MODULE_FUNCTIONS:
+            return EngineError(
+                f"{owner}.{member}(...) is Python; in this language write "
+                f"{MODULE_FUNCTIONS[member]}.",
+                start, end, kind="parse",
+            )
+        if owner in MODULES:
+            known = member in BUILTIN_FUNCTIONS
+            way = (f"write {member}(...), without the {owner}. in front." if known else
+                   f"functions are written without a module: {', '.join(BUILTIN_FUNCTIONS)}.")
+            return EngineError(f"{owner}.{member} is Python, not part of the answer language; "
+                               f"{way}", start, end, kind="parse")
+    return EngineError(
+        "A dot may only be followed by T (as in W2.T, the transpose) or by digits (as in .5).",
+        position,
+        kind="parse",
+    )
 
 
 def _is_digit(char: str) -> bool:
