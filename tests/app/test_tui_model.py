@@ -65,7 +65,8 @@ def test_solved_factors_keep_the_students_notation_and_revealed_ones_the_key(cat
     assert factors["df_dh2"].answer == "W3 + 0"  # the latest right one, not the wrong retry
     assert factors["dh2_dz2"].answer == "diag(h2 * (1 - h2))"
     assert factors["dh2_dz2"].canonical == "diag(h2 ⊙ (1 − h2))"
-    assert assembled(chain_pieces(lesson, factors)).startswith("(W3 + 0 · diag(h2 * (1 - h2))")
+    # the sum keeps its parentheses inside the product, as the student meant it
+    assert assembled(chain_pieces(lesson, factors)).startswith("((W3 + 0) · diag(h2 * (1 - h2))")
 
 
 def test_resume_at_the_first_open_step(catalog):
@@ -100,3 +101,33 @@ def test_preview_reads_the_answer_or_points_at_the_error(catalog):
     assert "2×1, but the factor is 2×2" in wrong_shape
     broken = str(preview_content("W3 +", lesson.problem, (1, 2))).splitlines()
     assert broken[-1].strip() == "^" and broken[-2].strip() == "W3 +"
+
+
+def test_a_chain_filled_with_the_students_answers_means_what_they_wrote(catalog):
+    """Every shipped chain, its leaf factors filled with answers that need parentheses
+    in a product (`diag(p) - p @ p.T`, a sum, a negation), read back as one expression
+    (the screen's · ⊙ − ᵀ are part of the input language) equals the goal factor."""
+    from tutor.engine import evaluate
+
+    for lesson in catalog.lessons:
+        leaves = {step.id: step for step in lesson.steps if not step.composes}
+        progress = state(**{
+            step_id: StepState("solved", 1, 0, f"{step.answer} + 0 - 0")
+            for step_id, step in leaves.items()
+        })
+        factors = factor_states(lesson, progress, [])
+        text = assembled(chain_pieces(lesson, factors))
+        assert "?" not in text, (lesson.id, text)
+        goal = lesson.steps[-1] if not lesson.goal else lesson.step(lesson.goal)
+        values = lesson.variant(1).values
+        expected = evaluate(lesson.factors[goal.id].expected, values)
+        read_back = evaluate(parse(text.replace("σ", "sigma"), lesson.names), values)
+        assert np.allclose(read_back, expected), (lesson.id, text)
+
+
+def test_a_negated_factor_on_the_right_of_a_product_is_parenthesised(catalog):
+    lesson = catalog.get("softmax-cross-entropy")
+    progress = state(dL_dp=StepState("solved", 1, 0, "[0, 0, -5.37]"),
+                     dp_dz=StepState("solved", 1, 0, "diag(p) - p @ p.T"))
+    text = assembled(chain_pieces(lesson, factor_states(lesson, progress, [])))
+    assert "[0, 0, -5.37] · (diag(p) - p @ p.T)" in text

@@ -131,10 +131,31 @@ class _Context:
     factors: dict[str, FactorState]
 
 
-def _slot(step: Step, factors: dict[str, FactorState], owners: frozenset[str]) -> Piece:
+def _slot(step: Step, factors: dict[str, FactorState], owners: frozenset[str],
+          outer: int = 0, names: Sequence[str] = ()) -> Piece:
+    """A factor's slot holds the student's answer, in parentheses when the chain needs them.
+
+    ``outer`` is the precedence the slot's place demands: `p - y` in a product must
+    read `(p - y)`, or the chain would say something the student did not write.
+    """
     factor = factors.get(step.id)
     value = factor.answer if factor and factor.answer else "?"
+    if value != "?" and _needs_parentheses(value, outer, names):
+        value = f"({value})"
     return Piece(step.label, value, step.id, owners | {step.id})
+
+
+def _needs_parentheses(text: str, outer: int, names: Sequence[str]) -> bool:
+    try:
+        node = parse(text, names)
+    except EngineError:
+        return outer > 0  # unreadable: keep it apart from its neighbours
+    if isinstance(node, BinOp):
+        mine = PRECEDENCE[node.op]
+        return outer > mine or (outer == mine and node.op != "^")
+    if isinstance(node, Neg):
+        return outer >= PRECEDENCE["neg"]
+    return False
 
 
 def _pieces(
@@ -179,11 +200,11 @@ def _step_pieces(
 ) -> list[Piece]:
     """A leaf factor is one slot; a product of factors opens into its own factors."""
     if not step.composes or step.id in expanding:
-        return [_slot(step, context.factors, owners)]
+        return [_slot(step, context.factors, owners, outer, context.names)]
     try:
         node = parse(step.composes, context.names)
     except EngineError:
-        return [_slot(step, context.factors, owners)]
+        return [_slot(step, context.factors, owners, outer, context.names)]
     grouped = owners | {step.id}
     body = _pieces(node, context, grouped, PRECEDENCE["@"], expanding | {step.id})
     return _parenthesised(body, grouped) if outer > PRECEDENCE["@"] else body
