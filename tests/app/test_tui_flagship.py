@@ -204,3 +204,21 @@ async def test_the_posted_closed_form_is_explained_in_full_at_80x24(make_app, st
         await pilot.press("space")  # typing on brings the caret lines back
         await pilot.pause()
         assert "^" in text_of(pilot, "#preview")
+
+
+async def test_the_entries_that_are_off_are_marked_in_a_grid_of_the_students_values(
+    make_app, store
+):
+    store.set_seed(FLAGSHIP, 1)
+    store.mark(FLAGSHIP, "df_dh2", "solved")
+    app = make_app(lesson_id=FLAGSHIP)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert current_step(pilot) == "dh2_dz2"
+        feedback = await submit(pilot, "[0.2431 0.1; 0 0.2485]")
+        assert "entry (1,2) is off, the others are right" in feedback
+        rows = [line for line in feedback.splitlines() if line.strip().startswith("[")]
+        assert len(rows) == 2
+        assert "0.1✗" in rows[0] and "✗" not in rows[1]  # only (1,2) is marked
+        feedback = await submit(pilot, "[0.24 0; 0 0.25]")
+        assert "Close to ∂h2/∂z2" in feedback and "three significant figures" in feedback

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from textual.content import Content
 from textual.widgets import Static
 
+from tutor.app.notation import number
 from tutor.app.widgets.steady import set_display, show
 from tutor.engine import Verdict
 from tutor.lessons import Step
@@ -41,7 +42,34 @@ def verdict_content(verdict: Verdict, step: Step, is_last: bool) -> Content:
         # preview under the box already shows with its caret; at 80×24 repeating it
         # would push the author's explanation out of sight.
         feedback = feedback.split("\n\n", 1)[0]
-    return Content("\n").join([head, Content(feedback)])
+    return Content("\n").join([head, Content(feedback), *marked_rows(verdict)])
+
+
+MAX_MARKED_SIDE = 6
+
+
+def marked_rows(verdict: Verdict) -> list[Content]:
+    """The answer's values at this variant, each entry that is off marked ✗ (seen without
+    colour too); nothing for a 1×1 answer or one too large to lay out."""
+    value = verdict.value
+    if value is None or not verdict.entries or value.size < 2 or max(value.shape) > (
+        MAX_MARKED_SIDE
+    ):
+        return []
+    off = {(i - 1, j - 1) for i, j in verdict.entries}
+    cells = [[number(float(v)) for v in row] for row in value]
+    width = max(len(cell) for row in cells for cell in row)
+    rows = [Content.styled("your values, ✗ where they are off:", "$text-muted")]
+    for i, row in enumerate(cells):
+        parts: list[tuple[str, str] | str] = ["  [ "]
+        for j, cell in enumerate(row):
+            if (i, j) in off:
+                parts.append((f"{cell.rjust(width)}✗", "bold $text-error"))
+            else:
+                parts.append((f"{cell.rjust(width)} ", ""))
+            parts.append("  " if j < len(row) - 1 else " ]")
+        rows.append(Content.assemble(*parts))
+    return rows
 
 
 def correct_content(verdict: Verdict, step: Step, is_last: bool) -> Content:
