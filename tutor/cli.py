@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-EXIT_CORRECT, EXIT_INCORRECT, EXIT_INVALID = 0, 1, 2
+EXIT_CORRECT, EXIT_INCORRECT, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
 SUBCOMMANDS = ("check", "validate", "lessons", "show", "progress", "report", "seed", "serve")
 
 
@@ -201,7 +201,10 @@ def cmd_check(args) -> int:
         return _invalid_json(args, error.message) if args.json else EXIT_INVALID
     seed = args.seed if args.seed is not None else DEFAULT_SEED
     text = " ".join(args.answer)
-    verdict = lesson.check(step.id, text, seed, symbolic_budget=args.budget)
+    try:
+        verdict = lesson.check(step.id, text, seed, symbolic_budget=args.budget)
+    except Exception as error:  # noqa: BLE001 - a crash must never read as "incorrect"
+        return _internal_error(args, error)
     if args.json:
         print(json.dumps(verdict.to_json() | {"lesson": lesson.id, "step": step.id,
                                               "seed": seed}, ensure_ascii=False))
@@ -211,6 +214,16 @@ def cmd_check(args) -> int:
             print(f"[{', '.join(verdict.diagnosis)}]")
     return {"correct": EXIT_CORRECT, "incorrect": EXIT_INCORRECT}.get(verdict.verdict,
                                                                       EXIT_INVALID)
+
+
+def _internal_error(args, error: Exception) -> int:
+    message = (f"internal error while checking ({type(error).__name__}: {error}); this is a "
+               "fault of chain-tutor, not a verdict on your answer")
+    print(f"chain-tutor: {message}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"verdict": "error", "feedback": message, "diagnosis": [],
+                          "checks": {"numeric": None, "symbolic": None}}, ensure_ascii=False))
+    return EXIT_INTERNAL
 
 
 def _invalid_json(args, message: str) -> int:
