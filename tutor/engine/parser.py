@@ -392,8 +392,10 @@ class Parser:
         if word in self.names:
             return Name(token.start, token.end, word)
         if word in self.functions:
+            example = sorted(self.names)[0] if self.names else "2"  # a name of this lesson
             raise EngineError(
-                f"{word} is a function: give it its argument in parentheses, e.g. {word}(z1).",
+                f"{word} is a function: give it its argument in parentheses, e.g. "
+                f"{word}({example}).",
                 token.start,
                 token.end,
                 kind="name",
