@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 import random
 import re
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -42,6 +41,8 @@ from tutor.lesson_index import (  # noqa: F401 - re-exported: the first seed, th
     lesson_dirs,
     lesson_files,
     located,
+    parse_toml,
+    read_lesson_text,
     shipped_lessons_dir,
 )
 
@@ -250,21 +251,11 @@ def load_catalog(extra: Sequence[Path | str] = ()) -> Catalog:
 
 def load_lesson(path: Path | str) -> Lesson:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise LessonError(f"cannot read the file: {error}", path) from None
-    return parse_lesson(text, path)
+    return parse_lesson(read_lesson_text(path), path)
 
 
 def parse_lesson(text: str, path: Path | None = None) -> Lesson:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        match = re.search(r"line (\d+)", str(error))
-        raise LessonError(f"not valid TOML: {error}", path,
-                          int(match.group(1)) if match else None) from None
-    return _build(data, text, path)
+    return _build(parse_toml(text, path), text, path)
 
 
 def _line_of(text: str, pattern: str, after: int = 0) -> int | None:
