@@ -86,19 +86,24 @@ class Quantity:
             pick = lambda: float(rng.randint(int(low), int(high)))  # noqa: E731
         elif self.draw == "normal":
             pick = lambda: round(rng.gauss(0.0, 1.0), 2)  # noqa: E731
-        else:  # decimal, positive: one decimal place
-            pick = lambda: round(rng.uniform(low, high), 1)  # noqa: E731
+        else:  # decimal, positive: one decimal place, kept inside a range not in tenths
+            pick = lambda: min(max(round(rng.uniform(low, high), 1), low), high)  # noqa: E731
         # + 0.0 turns a rounded -0.0 into 0.0, which students would find odd to see.
         return np.array([[pick() + 0.0 for _ in range(cols)] for _ in range(rows)], dtype=float)
 
     def sample_value(self, rng: np.random.Generator) -> np.ndarray:
-        """A generic draw for numeric checking: continuous, so coincidences are unlikely."""
+        """A generic draw for numeric checking: continuous, so coincidences are unlikely.
+
+        Within the range the author declared, where the lesson's functions are defined
+        (log, sqrt); without one, the quantity is taken to be valid everywhere, and a
+        wide draw tests more of it.
+        """
         if self.draw == "fixed":
             return np.array(self.values, dtype=float)
         if self.draw == "onehot":
             hot = rng.integers(self.shape[0] * self.shape[1])
             return np.eye(1, self.shape[0] * self.shape[1], hot).reshape(self.shape)
-        if self.draw == "positive":
+        if self.draw == "positive" or self.low is not None or self.high is not None:
             low, high = self.range()
             return rng.uniform(low, high, size=self.shape)
         return rng.normal(0.0, 1.0, size=self.shape)

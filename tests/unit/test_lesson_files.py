@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tutor.cli import main
 from tutor.lesson_index import read_index
-from tutor.lessons import ENV_LESSONS, LessonError, load_catalog, load_lesson
+from tutor.lessons import ENV_LESSONS, LessonError, load_catalog, load_lesson, validate_paths
 
 # Correct everywhere in its declared range, undefined (log of a negative) outside it.
 TINY = """\
@@ -134,6 +135,24 @@ def test_validate_and_show_report_an_upside_down_range_without_a_traceback(tmp_p
     assert "broken" in capsys.readouterr().err
 
 
+def test_validation_draws_within_the_declared_range(tmp_path):
+    """log(x) is undefined below 0: samples outside [0.5, 2] gave finite differences of nan."""
+    path = _write(tmp_path, "tiny.toml", TINY)
+    lesson = load_lesson(path)
+
+    assert [str(f) for f in validate_paths([path]) if f.error] == []
+    for values in lesson.problem.samples:
+        assert 0.5 <= values["x"].item() <= 2.0
+    assert lesson.check("dy_dx", "1/x").verdict == "correct"
+
+
+def test_variants_stay_within_a_range_that_is_not_in_tenths(tmp_path):
+    lesson = load_lesson(_write(tmp_path, "tiny.toml",
+                                _quantity('draw = "positive", low = 0.01, high = 0.04')))
+    for seed in range(1, 40):
+        assert 0.01 <= lesson.variant(seed).inputs["x"].item() <= 0.04
+
+
 # -- wrong types and meaningless fields -----------------------------------------------
 HOSTILE_FIELDS = [
     # (what, text replaced, replacement, words the message must hold)
@@ -242,3 +261,9 @@ def test_an_oversized_lesson_file_is_broken_without_being_parsed(tmp_path):
     assert "at most 1 MB" in catalog.broken[0].error.message
 
 
+def test_the_samples_of_an_undeclared_range_are_unchanged(tmp_path):
+    """Without low/high, a quantity is taken to be valid everywhere: the wide normal draw."""
+    lesson = load_lesson(_write(tmp_path, "tiny.toml",
+                                _quantity('draw = "decimal"').replace("log(x)", "x^2")))
+    spread = np.array([values["x"].item() for values in lesson.problem.samples])
+    assert spread.min() < -1 or spread.max() > 1
