@@ -41,6 +41,8 @@ class LessonError(Exception):
         self.step = step
 
     def __str__(self) -> str:
+        if self.path is None and self.line is None and self.step is None:
+            return self.message  # about no file: "no lesson 'x'", not "<lesson>: no lesson"
         return f"{located(self.path, self.line, self.step)}: {self.message}"
 
 

@@ -132,7 +132,9 @@ def test_validate_and_show_report_an_upside_down_range_without_a_traceback(tmp_p
     assert main(["validate", str(path)]) == 1
     assert f"{path}:7: error: quantity x: low = 2 must be below" in capsys.readouterr().out
     assert main(["show", "tiny", "--lessons", str(tmp_path)]) == 2
-    assert "broken" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        f"chain-tutor: lesson 'tiny' is broken: {path}:7: quantity x: low = 2 must be below "
+        "high = -2\n")
 
 
 def test_validation_draws_within_the_declared_range(tmp_path):
