@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 import json
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,7 @@ DEFAULT_SEED = 1  # everyone's first variant
 CACHE_NAME = "lesson-index.json"
 CACHE_VERSION = 1
 CACHE_MAX_FILES = 1000  # entries kept for files in other folders (other --lessons runs)
+LESSON_MAX_BYTES = 1_000_000
 
 
 class LessonError(Exception):
@@ -39,6 +41,8 @@ class LessonError(Exception):
         self.step = step
 
     def __str__(self) -> str:
+        if self.path is None and self.line is None and self.step is None:
+            return self.message  # about no file: "no lesson 'x'", not "<lesson>: no lesson"
         return f"{located(self.path, self.line, self.step)}: {self.message}"
 
 
@@ -163,13 +167,49 @@ def find_lesson(index: Sequence[LessonInfo], lesson_id: str) -> LessonInfo:
     raise LessonError(f"no lesson {lesson_id!r}.{hint} Run `chain-tutor lessons` to list them.")
 
 
-def read_info(path: Path) -> LessonInfo:
+def read_lesson_text(path: Path) -> str:
+    """A lesson file's text, read the one way every reader (index, full load, validate)
+    reads one, so that no file can do to one what the others refuse; LessonError if it
+    cannot be read."""
+    try:
+        if not path.is_file():
+            raise LessonError("not a regular file", path)
+        with path.open("rb") as file:
+            raw = file.read(LESSON_MAX_BYTES + 1)
+    except OSError as error:
+        raise LessonError(f"cannot read the file: {error}", path) from None
+    if len(raw) > LESSON_MAX_BYTES:
+        raise LessonError(f"the file is larger than {LESSON_MAX_BYTES // 1_000_000} MB; a "
+                          "lesson file may be at most 1 MB (the shipped ones are under 10 KB)",
+                          path)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise LessonError(f"cannot read the file: not UTF-8 text ({error})", path) from None
+    return text
+
+
+def parse_toml(text: str, path: Path | None = None) -> dict:
+    """tomllib's tables of a lesson's text, or LessonError at the line tomllib names."""
     import tomllib  # ~3 ms, which a run with the index cached never spends
 
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
-        return LessonInfo(path.stem, path.stem, "", path, error=str(error))
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        match = re.search(r"line (\d+)", str(error))
+        raise LessonError(f"not valid TOML: {error}", path,
+                          int(match.group(1)) if match else None) from None
+    except RecursionError:
+        # tomllib recurses once per level of arrays or tables inside each other.
+        raise LessonError("not readable: arrays or tables are nested too deeply inside each "
+                          "other", path) from None
+
+
+def read_info(path: Path) -> LessonInfo:
+    try:
+        data = parse_toml(read_lesson_text(path), path)
+    except LessonError as error:
+        return LessonInfo(path.stem, path.stem, "", path, error=error.message)
     steps = data.get("steps")
     if not isinstance(steps, list):
         steps = []

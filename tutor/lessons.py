@@ -11,14 +11,14 @@ from __future__ import annotations
 import difflib
 import random
 import re
-import tomllib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
 import numpy as np
 
+from tutor import lesson_schema as schema
 from tutor.engine import (
     EngineError,
     Factor,
@@ -34,6 +34,7 @@ from tutor.engine import (
     shape_text,
 )
 from tutor.engine.numbers import Tolerance
+from tutor.engine.parser import BUILTIN_FUNCTIONS
 from tutor.lesson_index import (  # noqa: F401 - re-exported: the first seed, the error, where lessons live
     DEFAULT_SEED,
     ENV_LESSONS,
@@ -42,19 +43,24 @@ from tutor.lesson_index import (  # noqa: F401 - re-exported: the first seed, th
     lesson_dirs,
     lesson_files,
     located,
+    parse_toml,
+    read_lesson_text,
     shipped_lessons_dir,
 )
+from tutor.lesson_schema import (
+    Place,
+    checked,
+    lesson_place,
+    mistake_places,
+    quantity_place,
+    section_place,
+    step_places,
+)
 
-DRAWS = ("int", "decimal", "normal", "positive", "onehot", "fixed")
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
-LESSON_FIELDS = {"id", "title", "intro", "goal", "quantities", "definitions", "steps"}
-QUANTITY_FIELDS = {"shape", "draw", "low", "high", "values", "about"}
-STEP_FIELDS = {
-    "id", "of", "wrt", "prompt", "answer", "hints", "mistakes", "tolerance", "note", "composes",
-}
-MISTAKE_FIELDS = {"answer", "feedback"}
-REQUIRED_LESSON = ("id", "title", "intro", "quantities", "steps")
-REQUIRED_STEP = ("id", "of", "wrt", "prompt", "answer")
+RANGED = ("int", "decimal", "positive")  # the draws that take low and high
+DEFAULT_RANGES = {"int": (-3, 3), "decimal": (-1.0, 1.0), "positive": (0.1, 2.0)}
 
 
 @dataclass(frozen=True)
@@ -75,31 +81,36 @@ class Quantity:
         if self.draw == "onehot":
             hot = rng.randrange(rows * cols)
             return np.eye(1, rows * cols, hot).reshape(rows, cols)
-        low, high = self._range()
+        low, high = self.range()
         if self.draw == "int":
             pick = lambda: float(rng.randint(int(low), int(high)))  # noqa: E731
         elif self.draw == "normal":
             pick = lambda: round(rng.gauss(0.0, 1.0), 2)  # noqa: E731
-        else:  # decimal, positive: one decimal place
-            pick = lambda: round(rng.uniform(low, high), 1)  # noqa: E731
+        else:  # decimal, positive: one decimal place, kept inside a range not in tenths
+            pick = lambda: min(max(round(rng.uniform(low, high), 1), low), high)  # noqa: E731
         # + 0.0 turns a rounded -0.0 into 0.0, which students would find odd to see.
         return np.array([[pick() + 0.0 for _ in range(cols)] for _ in range(rows)], dtype=float)
 
     def sample_value(self, rng: np.random.Generator) -> np.ndarray:
-        """A generic draw for numeric checking: continuous, so coincidences are unlikely."""
+        """A generic draw for numeric checking: continuous, so coincidences are unlikely.
+
+        Within the range the author declared, where the lesson's functions are defined
+        (log, sqrt); without one, the quantity is taken to be valid everywhere, and a
+        wide draw tests more of it.
+        """
         if self.draw == "fixed":
             return np.array(self.values, dtype=float)
         if self.draw == "onehot":
             hot = rng.integers(self.shape[0] * self.shape[1])
             return np.eye(1, self.shape[0] * self.shape[1], hot).reshape(self.shape)
-        if self.draw == "positive":
-            low, high = self._range()
+        if self.draw == "positive" or self.low is not None or self.high is not None:
+            low, high = self.range()
             return rng.uniform(low, high, size=self.shape)
         return rng.normal(0.0, 1.0, size=self.shape)
 
-    def _range(self) -> tuple[float, float]:
-        defaults = {"int": (-3, 3), "decimal": (-1.0, 1.0), "positive": (0.1, 2.0)}
-        low, high = defaults.get(self.draw, (-1.0, 1.0))
+    def range(self) -> tuple[float, float]:
+        """The declared low and high, each defaulting to its draw's own."""
+        low, high = DEFAULT_RANGES.get(self.draw, (-1.0, 1.0))
         return (self.low if self.low is not None else low,
                 self.high if self.high is not None else high)
 
@@ -237,6 +248,9 @@ def load_catalog(extra: Sequence[Path | str] = ()) -> Catalog:
         except LessonError as error:
             broken.append(BrokenLesson(path, error))
             continue
+        except Exception as error:  # noqa: BLE001 - one file, whatever it holds, is one entry
+            broken.append(BrokenLesson(path, unforeseen(error, path)))
+            continue
         if lesson.id in seen:
             broken.append(BrokenLesson(path, LessonError(
                 f"lesson id {lesson.id!r} is already used by {seen[lesson.id]}", path)))
@@ -248,198 +262,166 @@ def load_catalog(extra: Sequence[Path | str] = ()) -> Catalog:
 
 def load_lesson(path: Path | str) -> Lesson:
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise LessonError(f"cannot read the file: {error}", path) from None
-    return parse_lesson(text, path)
+    return parse_lesson(read_lesson_text(path), path)
 
 
 def parse_lesson(text: str, path: Path | None = None) -> Lesson:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        match = re.search(r"line (\d+)", str(error))
-        raise LessonError(f"not valid TOML: {error}", path,
-                          int(match.group(1)) if match else None) from None
-    return _build(data, text, path)
-
-
-def _line_of(text: str, pattern: str, after: int = 0) -> int | None:
-    match = re.compile(pattern, re.MULTILINE).search(text, after)
-    return text.count("\n", 0, match.start()) + 1 if match else None
-
-
-def _step_line(text: str, step_id: str) -> int | None:
-    return _line_of(text, rf"^\s*id\s*=\s*[\"']{re.escape(step_id)}[\"']")
-
-
-def _check_fields(table: dict, allowed: set[str], where: str, path, text, step=None) -> None:
-    for key in table:
-        if key not in allowed:
-            near = difflib.get_close_matches(key, sorted(allowed), n=1)
-            hint = f"; did you mean {near[0]!r}?" if near else ""
-            raise LessonError(
-                f"unknown field {key!r} in {where}{hint} Known fields: "
-                f"{', '.join(sorted(allowed))}.",
-                path, _line_of(text, rf"^\s*{re.escape(key)}\s*="), step)
-
-
-def _require(table: dict, keys: Sequence[str], where: str, path, line=None, step=None) -> None:
-    for key in keys:
-        if key not in table:
-            raise LessonError(f"{where} is missing the field {key!r}", path, line, step)
-
-
-def _string(value, what: str, path, line=None, step=None) -> str:
-    if not isinstance(value, str):
-        raise LessonError(f"{what} must be a string", path, line, step)
-    return value
+    return _build(parse_toml(text, path), text, path)
 
 
 def _build(data: dict, text: str, path: Path | None) -> Lesson:
-    _check_fields(data, LESSON_FIELDS, "the lesson", path, text)
-    _require(data, REQUIRED_LESSON, "the lesson", path)
+    place = lesson_place(text, path)
+    checked(data, schema.LESSON, place)
     quantities = _quantities(data["quantities"], text, path)
-    definitions = data.get("definitions", {})
-    if not isinstance(definitions, dict) or not all(
-        isinstance(v, str) for v in definitions.values()
-    ):
-        raise LessonError("[definitions] must map names to expressions (strings)", path,
-                          _line_of(text, r"^\[definitions\]"))
-    for name in definitions:
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            raise LessonError(f"{name!r} is not a usable name", path, _line_of(text, name))
+    definitions = _definitions(data.get("definitions", {}), text, path)
     steps_data = data["steps"]
-    if not isinstance(steps_data, list) or not steps_data:
+    if not steps_data:
         raise LessonError("a lesson needs at least one [[steps]]", path)
     try:
         inputs = {name: q.shape for name, q in quantities.items()}
         problem = Problem.from_text(inputs, definitions)
     except EngineError as error:
         name = error.message.split(":")[0].replace("definition of ", "")
-        # Search from the [definitions] header: an intro often shows the same "z1 = ..." lines.
-        header = re.search(r"^\[definitions\]", text, re.MULTILINE)
-        after = header.end() if header else 0
-        raise LessonError(error.message, path,
-                          _line_of(text, rf"^\s*{re.escape(name)}\s*=", after)) from None
-    steps = [_step(raw, problem, text, path) for raw in steps_data]
+        # Search the [definitions] table: an intro often shows the same "z1 = ..." lines.
+        where = section_place(text, path, "definitions", "[definitions]")
+        raise LessonError(error.message, path, where.line_of(name)) from None
+    steps = [_step(raw, step_place, problem, text)
+             for raw, step_place in zip(steps_data, step_places(text, path, steps_data),
+                                        strict=True)]
     ids = [s.id for s in steps]
-    for step_id in ids:
-        if ids.count(step_id) > 1:
-            raise LessonError(f"two steps have the id {step_id!r}", path,
-                              _step_line(text, step_id))
+    for step in steps:
+        if ids.count(step.id) > 1:
+            raise LessonError(f"two steps have the id {step.id!r}", path, step.line)
     goal = data.get("goal")
     if goal is not None and goal not in ids:
-        raise LessonError(f"goal {goal!r} is not one of the steps ({', '.join(ids)})", path,
-                          _line_of(text, r"^goal\s*="))
-    lesson = Lesson(
-        id=_string(data["id"], "id", path),
-        title=_string(data["title"], "title", path),
-        intro=_string(data["intro"], "intro", path),
+        raise place.error(f"goal {goal!r} is not one of the steps ({', '.join(ids)})", "goal")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", data["id"]):
+        raise place.error(f"lesson id {data['id']!r} must be lowercase letters, digits and -",
+                          "id")
+    return Lesson(
+        id=data["id"],
+        title=data["title"],
+        intro=data["intro"],
         quantities=quantities,
-        definitions=dict(definitions),
+        definitions=definitions,
         steps=steps,
         goal=goal,
         path=path,
     )
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", lesson.id):
-        raise LessonError(f"lesson id {lesson.id!r} must be lowercase letters, digits and -",
-                          path, _line_of(text, r"^id\s*="))
-    return lesson
 
 
-def _quantities(raw, text: str, path) -> dict[str, Quantity]:
-    if not isinstance(raw, dict) or not raw:
-        raise LessonError("[quantities] must name at least one input", path)
-    quantities = {}
-    for name, spec in raw.items():
-        line = _line_of(text, rf"^\s*{re.escape(name)}\s*=") or _line_of(
-            text, rf"^\[quantities\.{re.escape(name)}\]")
-        if not isinstance(spec, dict):
-            raise LessonError(f"quantity {name} must be a table like {{ shape = [2, 1] }}",
-                              path, line)
-        _check_fields(spec, QUANTITY_FIELDS, f"quantity {name}", path, text)
-        _require(spec, ("shape",), f"quantity {name}", path, line)
-        shape = spec["shape"]
-        if not (isinstance(shape, list) and len(shape) == 2
-                and all(isinstance(n, int) and 1 <= n <= 20 for n in shape)):
-            raise LessonError(f"quantity {name}: shape must be [rows, cols] with sizes 1 to 20",
-                              path, line)
-        draw = spec.get("draw", "decimal")
-        if draw not in DRAWS:
-            raise LessonError(f"quantity {name}: draw must be one of {', '.join(DRAWS)}",
-                              path, line)
-        values = spec.get("values")
-        if draw == "fixed":
-            array = np.array(values, dtype=float) if values is not None else None
-            if array is None or array.shape != tuple(shape):
-                raise LessonError(f"quantity {name}: draw = \"fixed\" needs values of shape "
-                                  f"{shape[0]}×{shape[1]}", path, line)
-            values = tuple(tuple(row) for row in array.tolist())
-        quantities[name] = Quantity(name, (shape[0], shape[1]), draw, spec.get("low"),
-                                    spec.get("high"), values, spec.get("about", ""))
-    return quantities
+def _usable_name(name: str, place: Place) -> None:
+    if not NAME.fullmatch(name):
+        raise place.error(f"{name!r} is not a usable name: letters, digits and _, not "
+                          "starting with a digit")
+    if name in BUILTIN_FUNCTIONS:
+        raise place.error(f"{name!r} is the name of a function of the answer language; "
+                          "call it something else")
 
 
-def _step(raw, problem: Problem, text: str, path) -> Step:
-    if not isinstance(raw, dict):
-        raise LessonError("each [[steps]] entry must be a table", path)
-    step_id = str(raw.get("id", "?"))
-    line = _step_line(text, step_id)
-    _check_fields(raw, STEP_FIELDS, f"step {step_id}", path, text, step_id)
-    _require(raw, REQUIRED_STEP, f"step {step_id}", path, line, step_id)
+def _definitions(raw: dict, text: str, path) -> dict[str, str]:
+    section = section_place(text, path, "definitions", "[definitions]")
+    for name, expression in raw.items():
+        place = replace(section, line=section.line_of(name))
+        if not isinstance(expression, str):
+            raise place.error(f"[definitions] must map names to expressions (strings); "
+                              f"{name} is not a string")
+        _usable_name(name, place)
+    return dict(raw)
+
+
+def _quantities(raw: dict, text: str, path) -> dict[str, Quantity]:
+    if not raw:
+        raise LessonError("[quantities] must name at least one input", path,
+                          section_place(text, path, "quantities", "[quantities]").line)
+    return {name: _quantity(name, spec, quantity_place(text, path, name))
+            for name, spec in raw.items()}
+
+
+def _quantity(name: str, spec, place: Place) -> Quantity:
+    _usable_name(name, place)
+    if not isinstance(spec, dict):
+        raise place.error("must be a table like { shape = [2, 1] }")
+    checked(spec, schema.QUANTITY, place)
+    shape = (spec["shape"][0], spec["shape"][1])
+    draw = spec.get("draw", "decimal")
+    values = spec.get("values")
+    if draw == "fixed":
+        if values is None or (len(values), len(values[0])) != shape:
+            raise place.error(f"draw = \"fixed\" needs values of shape {shape_text(shape)}",
+                              "values")
+        values = tuple(tuple(float(entry) for entry in row) for row in values)
+    elif values is not None:
+        raise place.error("values apply only to draw = \"fixed\"", "values")
+    quantity = Quantity(name, shape, draw, spec.get("low"), spec.get("high"), values,
+                        spec.get("about", ""))
+    _check_range(quantity, spec, place)
+    return quantity
+
+
+def _check_range(quantity: Quantity, spec: dict, place: Place) -> None:
+    """A range its draws can come from: in order, whole for int, above 0 for positive."""
+    declared = [key for key in ("low", "high") if key in spec]
+    if quantity.draw not in RANGED:
+        if declared:
+            raise place.error(f"low and high apply only to draw = {', '.join(RANGED)}, not "
+                              f"{quantity.draw!r}", declared[0])
+        return
+    if quantity.draw == "int":
+        for key in declared:
+            if spec[key] != int(spec[key]):
+                raise place.error(f"the range of draw = \"int\" must be whole numbers, not "
+                                  f"{key} = {spec[key]}", key)
+    low, high = quantity.range()
+    if quantity.draw == "positive" and low <= 0:
+        raise place.error(f"low = {low} must be above 0 for draw = \"positive\"", "low")
+    if low >= high:
+        def side(key: str, value: float) -> str:
+            default = "" if key in spec else f" (the default for draw = \"{quantity.draw}\")"
+            return f"{key} = {value}{default}"
+
+        raise place.error(f"{side('low', low)} must be below {side('high', high)}",
+                          declared[0] if declared else None)
+
+
+def _step(raw: dict, place: Place, problem: Problem, text: str) -> Step:
+    checked(raw, schema.STEP, place)
     for key in ("of", "wrt"):
         if raw[key] not in problem.shapes:
-            raise LessonError(f"{key} = {raw[key]!r} is not a quantity or definition "
-                              f"(known: {', '.join(problem.names)})", path, line, step_id)
+            raise place.error(f"{key} = {raw[key]!r} is not a quantity or definition "
+                              f"(known: {', '.join(problem.names)})", key)
     try:
         shape = problem.derivative_shape(raw["of"], raw["wrt"])
     except EngineError as error:
-        raise LessonError(error.message, path, line, step_id) from None
+        raise place.error(error.message) from None
+    entries = raw.get("mistakes", [])
     mistakes = []
-    for entry in raw.get("mistakes", []):
-        if not isinstance(entry, dict):
-            raise LessonError("each mistake must be a table with answer and feedback", path,
-                              line, step_id)
-        _check_fields(entry, MISTAKE_FIELDS, f"a mistake of step {step_id}", path, text,
-                      step_id)
-        _require(entry, ("answer", "feedback"), f"a mistake of step {step_id}", path, line,
-                 step_id)
+    for entry, where in zip(entries, mistake_places(text, place, len(entries)), strict=True):
+        checked(entry, schema.MISTAKE, where)
         mistakes.append(StepMistake(entry["answer"], entry["feedback"]))
-    hints = raw.get("hints", [])
-    if not isinstance(hints, list) or not all(isinstance(h, str) for h in hints):
-        raise LessonError("hints must be a list of strings", path, line, step_id)
-    tolerance = raw.get("tolerance")
-    if tolerance is not None and not (isinstance(tolerance, (int, float)) and 0 < tolerance < 1):
-        raise LessonError("tolerance must be a relative tolerance between 0 and 1, like 0.01",
-                          path, line, step_id)
     step = Step(
-        id=step_id, of=raw["of"], wrt=raw["wrt"], prompt=_string(raw["prompt"], "prompt", path),
-        answer=_string(raw["answer"], "answer", path, line, step_id), shape=shape,
-        hints=tuple(hints), mistakes=tuple(mistakes), tolerance=tolerance,
-        note=raw.get("note", ""), composes=raw.get("composes"), line=line,
+        id=raw["id"], of=raw["of"], wrt=raw["wrt"], prompt=raw["prompt"],
+        answer=raw["answer"], shape=shape, hints=tuple(raw.get("hints", [])),
+        mistakes=tuple(mistakes), tolerance=raw.get("tolerance"), note=raw.get("note", ""),
+        composes=raw.get("composes"), line=place.line,
     )
-    _parse_expression(step.answer, problem, path, line, step_id, "answer", shape)
+    _parse_expression(step.answer, problem, place, "answer", shape)
     for mistake in step.mistakes:
-        _parse_expression(mistake.answer, problem, path, line, step_id, "mistake", None)
+        _parse_expression(mistake.answer, problem, place, "mistake", None)
     return step
 
 
-def _parse_expression(text, problem: Problem, path, line, step_id, what, shape) -> None:
+def _parse_expression(text: str, problem: Problem, place: Place, what: str, shape) -> None:
     try:
         node = parse(text, problem.names)
-    except EngineError as error:
-        raise LessonError(f"{what} {text!r}: {error.message}", path, line, step_id) from None
-    try:
         # A mistake may be ill-shaped on purpose: it is matched the way numpy would.
         actual = infer_shape(node, problem.shapes, broadcast=shape is None)
     except EngineError as error:
-        raise LessonError(f"{what} {text!r}: {error.message}", path, line, step_id) from None
+        raise place.error(f"{what} {text!r}: {error.message}") from None
     if shape is not None and actual != shape:
-        raise LessonError(
-            f"{what} {text!r} is {shape_text(actual)}, but the factor of step {step_id} is "
-            f"{shape_text(shape)} (numerator layout)", path, line, step_id)
+        raise place.error(
+            f"{what} {text!r} is {shape_text(actual)}, but the factor of step {place.step} is "
+            f"{shape_text(shape)} (numerator layout)")
 
 
 # -- validation ----------------------------------------------------------------------
@@ -554,9 +536,16 @@ def validate_paths(paths: Sequence[Path | str]) -> list[Finding]:
         findings.append(Finding(path, None, None, "no such file or folder"))
     for path in files:
         try:
-            lesson = load_lesson(path)
+            findings.extend(validate_lesson(load_lesson(path)))
         except LessonError as error:
             findings.append(Finding(error.path or path, error.line, error.step, error.message))
-            continue
-        findings.extend(validate_lesson(lesson))
+        except Exception as error:  # noqa: BLE001 - the other files are still validated
+            findings.append(Finding(path, None, None, unforeseen(error, path).message))
     return findings
+
+
+def unforeseen(error: Exception, path: Path) -> LessonError:
+    """A file the loader's checks let through and something after them tripped on."""
+    return LessonError(f"cannot be used ({type(error).__name__}: {error}); the loader "
+                       "should have refused it with a clear message: please report this "
+                       "file", path)

@@ -170,6 +170,54 @@ async def test_lessons_broken_in_full_are_marked_broken_once_loaded(make_app, tm
         assert f"broken:{extra / 'half-written.toml'}" in ids
 
 
+async def test_hostile_lesson_files_are_broken_entries_and_the_tutor_goes_on(
+    make_app, tmp_path, slow_load
+):
+    """A file too deep for tomllib, a range upside down, a number for a note (issue 12)."""
+    extra = tmp_path / "more-lessons"
+    extra.mkdir()
+    (extra / "deep.toml").write_text("deep = " + "[" * 500 + "]" * 500, encoding="utf-8")
+    scalar = (SNAPSHOT_LESSONS / "scalar-chain-rule.toml").read_text(encoding="utf-8")
+    quantity = ('x = { shape = [1, 1], draw = "decimal", low = -0.9, high = 0.3, '
+                'about = "the input, a number" }')
+    assert quantity in scalar
+    (extra / "bad-range.toml").write_text(
+        scalar.replace('id = "scalar-chain-rule"', 'id = "bad-range"')
+        .replace(quantity, 'x = { shape = [1, 1], draw = "int", low = 2, high = -2 }'),
+        encoding="utf-8",
+    )
+    (extra / "bad-note.toml").write_text(
+        scalar.replace('id = "scalar-chain-rule"', 'id = "bad-note"')
+        .replace('note = "A linear link', 'note = 3  # "A linear link', 1),
+        encoding="utf-8",
+    )
+    app = make_app(catalog=None, extra_lessons=[extra])
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        ids = option_ids(app)
+        assert f"broken:{extra / 'deep.toml'}" in ids  # from the index, at the first paint
+        assert "bad-range" in ids  # as far as the index knows
+        app.screen.query_one(OptionList).highlighted = ids.index("bad-range")
+        await pilot.press("enter", "enter")  # its intro, then the loading screen
+        await pilot.pause()
+        assert isinstance(app.screen, LoadingScreen)
+        slow_load.set()
+        await settle(pilot)
+
+        assert app.return_code is None and isinstance(app.screen, PickerScreen)
+        assert any("low = 2 must be below high = -2" in n.message for n in app._notifications)
+        ids = option_ids(app)
+        for name in ("deep.toml", "bad-range.toml", "bad-note.toml"):
+            assert f"broken:{extra / name}" in ids, name
+        broken = {b.path.name: b.message for b in app.shelf.broken()}
+        assert "nested too deeply" in broken["deep.toml"]
+        assert "note must be a string" in broken["bad-note.toml"]
+        app.screen.query_one(OptionList).highlighted = ids.index(FLAGSHIP)
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, LessonScreen)  # the other lessons open as ever
+        assert "✓ Correct" in await submit(pilot, "W3")
+
+
 async def test_solving_a_step_greys_keys_in_and_out_without_rebuilding_the_footer(make_app):
     app = make_app(lesson_id=FLAGSHIP, seed=1)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -28,3 +29,12 @@ def test_ci_extracts_exactly_the_readme_test_command():
     ).stdout.strip()
     assert extracted == command
     assert "pytest" in command
+
+
+def test_every_test_a_readme_promise_names_exists():
+    tests = "".join(path.read_text(encoding="utf-8") for path in (ROOT / "tests").rglob("*.py"))
+    named = set(re.findall(r"`(test_[a-z0-9_]+)`", README))
+    assert named
+    assert sorted(name for name in named if f"def {name}(" not in tests) == []
+    for path in re.findall(r"`(tests/[\w/]+\.py)`", README):
+        assert (ROOT / path).is_file(), path
