@@ -58,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = sub.add_parser("validate", help="verify lesson files' answer keys")
     validate.add_argument("paths", nargs="*", type=Path)
+    validate.add_argument("--budget", type=float, default=10.0,
+                          help="seconds for each step's symbolic check (default 10); past "
+                               "it the check is skipped and said so")
     _common(validate)
 
     lessons = sub.add_parser("lessons", help="list the lessons and their steps")
@@ -134,6 +137,9 @@ def build_app_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("lesson", nargs="?", help="open this lesson directly")
     _seed_options(parser, seed_help="the variant's numbers")
+    parser.add_argument("--budget", type=float, default=1.0, metavar="SECONDS",
+                        help="seconds for each answer's symbolic proof, a hard limit "
+                             "(default 1); past it the verdict is numeric")
     _common(parser)
     return parser
 
@@ -142,6 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
         if args_list and args_list[0] in SUBCOMMANDS:
+            _exit_on_signals()
             args = build_parser().parse_args(args_list)
             if not _seed_from_user(args):
                 if args.command == "check" and args.json:
@@ -156,6 +163,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+
+
+def _exit_on_signals() -> None:
+    """SIGTERM and SIGHUP end a subcommand as SystemExit, so that its `finally` blocks run
+    (a running proof's process is killed there, not left to its own alarm)."""
+    import signal
+
+    def leave(signum, _frame):
+        raise SystemExit(128 + signum)
+
+    for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if signum is not None:
+            signal.signal(signum, leave)
 
 
 def _seed_from_user(args) -> bool:
@@ -236,7 +256,7 @@ def cmd_validate(args) -> int:
     from tutor.lessons import lesson_dirs, lesson_files, validate_paths
 
     paths = args.paths or lesson_dirs(args.lessons)
-    findings = validate_paths(paths)
+    findings = validate_paths(paths, args.budget)
     for finding in findings:
         print(finding)
     count = len(lesson_files(Path(p) for p in paths))

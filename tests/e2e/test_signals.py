@@ -82,14 +82,14 @@ class Session:
     """One tmux session running the tutor, through the wrapper or directly (`exec`)."""
 
     def __init__(self, folder: Path, *, linger: int = 60, direct: bool = False,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, options: str = "") -> None:
         self.folder = folder
         self.data = folder / "data"
         self.name = f"chain-tutor-signals-{uuid.uuid4().hex[:8]}"
         variables = {"CHAIN_TUTOR_DATA": str(self.data), "TERM": "xterm-256color",
                      "LINGER": str(linger), **(env or {})}
         exports = " ".join(f"{key}={shlex.quote(value)}" for key, value in variables.items())
-        tutor = f"{shlex.quote(str(SCRIPT))} two-layer-sigmoid --seed 1"
+        tutor = f"{shlex.quote(str(SCRIPT))} two-layer-sigmoid --seed 1 {options}".strip()
         if direct:
             command = f"exec env {exports} {tutor}"
         else:
@@ -286,3 +286,50 @@ def test_ctrl_z_and_sigtstp_never_stop_the_tutor(start, allow_signals):
     session.keys("C-q")
     assert session.exit_status() == 0
     assert_terminal_restored(session)
+
+
+HANGING_ANSWER = "diag(h2^1e-20 * h2 * (1-h2))"  # sympy's cancel ran for minutes on it
+
+
+def submit_the_hanging_answer(session: Session) -> None:
+    answer_the_first_step(session)
+    session.keys("PageDown")
+    session.wait_for("∂h2/∂z2  is 2×2")
+    session.type(HANGING_ANSWER)
+    session.wait_for("the factor's shape")
+    session.keys("Enter")
+
+
+def test_an_answer_that_hung_the_checker_gets_its_verdict_and_the_screen_moves_on(start):
+    session = start()
+    submit_the_hanging_answer(session)
+    started = time.monotonic()
+    session.wait_for("symbolic proof timed out", timeout=15)
+    assert time.monotonic() - started < 10
+    session.keys("F1")  # the screen still answers keys
+    session.wait_for("what it does", timeout=10)
+    session.keys("C-q")
+    session.keys("C-q")
+    assert session.exit_status() == 0
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_a_signal_during_a_proof_ends_the_tutor_and_its_proof(start, signum):
+    session = start(options="--budget 60")
+    submit_the_hanging_answer(session)
+    proofs = poll(lambda: children(session.pid), "the proof's process")
+    os.kill(session.pid, signum)
+    assert session.exit_status() == 128 + signum
+    poll(lambda: all(exited(pid) for pid in proofs), "the proof's process to end", 10)
+    assert_progress_kept(session.data)
+
+
+def children(pid: int) -> list[int]:
+    """The processes forked by any thread of ``pid`` (a check forks from its worker)."""
+    found = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found += [int(word) for word in (task / "children").read_text().split()]
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return found

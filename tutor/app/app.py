@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.app import SystemCommand
@@ -317,6 +317,14 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
 
         self.push_screen(SummaryScreen(lesson, seed, self.store), chosen)
 
+    def exit(self, *args: Any, **kwargs: Any) -> None:
+        # A proof still running would keep its check's thread, and so the process, alive
+        # for the rest of its budget after the screen is gone.
+        from tutor.engine.bounded import stop_all
+
+        stop_all()
+        super().exit(*args, **kwargs)
+
     def get_key_display(self, binding: Binding) -> str:
         """F-keys in capitals and page keys as printed on keyboards."""
         if binding.key_display:
@@ -361,6 +369,7 @@ def run(args) -> int:
         app = ChainTutorApp(
             None, store, lesson_id=args.lesson, seed=args.seed, index=index,
             extra_lessons=args.lessons, freeze_gc=True,
+            symbolic_budget=getattr(args, "budget", 1.0),
         )
         # SIGHUP, SIGTERM, SIGINT or a vanished terminal stop the app (see signals.py).
         with SessionGuard(app) as session:

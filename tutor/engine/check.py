@@ -168,8 +168,9 @@ def _prove(node, factor, problem, shape, canonical, budget, points) -> Verdict:
     else:
         from tutor.engine.symbolic import prove_equal, to_sympy
 
-        env = problem.symbols
-        proof = prove_equal(to_sympy(node, env), to_sympy(factor.expected, env), budget)
+        env = problem.symbols  # the definitions, built once here and shared with the child
+        proof = prove_equal(lambda: to_sympy(node, env),
+                            lambda: to_sympy(factor.expected, env), budget)
     if proof is True:
         how = "proved equal symbolically"
     elif proof == "timeout":

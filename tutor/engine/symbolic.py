@@ -12,8 +12,7 @@ first screen imports it.
 from __future__ import annotations
 
 import math
-import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from fractions import Fraction
 
 import sympy
@@ -232,14 +231,11 @@ def _thorough_zero(entry: sympy.Expr) -> bool:
     return sympy.simplify(rewritten) == 0
 
 
-def prove_equal(
-    answer: sympy.Matrix, expected: sympy.Matrix, budget: float = 1.0
-) -> Proof:
-    """True if the two matrices are provably equal; None if undecided; "timeout" past budget.
+def decide_equal(answer: sympy.Matrix, expected: sympy.Matrix) -> Proof:
+    """True if provably equal, None if undecided, "timeout" if too large to try.
 
-    The fast canonical route decides almost every chain-rule factor in milliseconds.
-    Only what it leaves open goes to the general simplifier, in a daemon thread that
-    the caller stops waiting for once the budget is spent.
+    Unbounded in time (sympy's cancel can run for hours on an innocent-looking power):
+    call it through ``prove_equal``, never directly on a student's answer.
     """
     if answer.shape != expected.shape:
         return False
@@ -255,18 +251,33 @@ def prove_equal(
         ):
             return "timeout"
     open_entries = [d for d in differences if not _fast_zero(d)]
-    if not open_entries:
+    if all(_thorough_zero(entry) for entry in open_entries):
         return True
-    if budget <= 0:
-        return "timeout"
-    outcome: dict[str, bool] = {}
+    return None
 
-    def work() -> None:
-        outcome["zero"] = all(_thorough_zero(entry) for entry in open_entries)
 
-    worker = threading.Thread(target=work, name="chain-tutor-proof", daemon=True)
-    worker.start()
-    worker.join(budget)
-    if worker.is_alive():
+def prove_equal(
+    answer: Callable[[], sympy.Matrix] | sympy.Matrix,
+    expected: Callable[[], sympy.Matrix] | sympy.Matrix,
+    budget: float = 1.0,
+) -> Proof:
+    """``decide_equal`` within ``budget`` seconds of wall time, a hard limit.
+
+    The proof runs in a forked child process that is killed at the deadline
+    (tutor.engine.bounded). ``answer`` and ``expected`` may be functions that build
+    the matrices, so that building them (sympy simplifies as it builds) counts against
+    the budget too, in the child.
+    """
+    from tutor.engine.bounded import run_bounded
+
+    def work() -> Proof:
+        left = answer() if callable(answer) else answer
+        right = expected() if callable(expected) else expected
+        return decide_equal(left, right)
+
+    outcome = run_bounded(work, budget)
+    if not outcome.finished:
         return "timeout"
-    return True if outcome.get("zero") else None
+    if outcome.error is not None:
+        return None
+    return outcome.value

@@ -1,0 +1,210 @@
+"""No answer can hang a check: symbolic proofs run in a child process killed at the budget.
+
+Each reproducer of "Hardening, round two" ran for minutes at full CPU on the landed code;
+here each must come back within its budget plus a margin for forking and a loaded
+machine, and leave no process behind.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tutor.engine.bounded import run_bounded
+from tutor.lessons import load_catalog
+
+SCRIPT = Path(sys.executable).with_name("chain-tutor")
+MARGIN = 4.0  # seconds beyond the budget: fork, pipe and a busy 2-core machine
+HANGS = [
+    "diag(h2^1e-20 * h2 * (1-h2))",
+    "diag(h2^63.9999999 * h2^(1-63.9999999) * (1-h2))",
+]
+
+
+def children_of(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    if not path.exists():
+        return []
+    return [int(word) for word in path.read_text().split()]
+
+
+@pytest.fixture(scope="module")
+def flagship():
+    return load_catalog().get("two-layer-sigmoid")
+
+
+@pytest.mark.parametrize("answer", HANGS)
+def test_an_answer_that_hung_sympy_comes_back_within_its_budget(flagship, answer):
+    started = time.monotonic()
+    verdict = flagship.check("dh2_dz2", answer, 1, symbolic_budget=1.0)
+    took = time.monotonic() - started
+    assert took < 1.0 + MARGIN, took
+    assert verdict.symbolic == "timeout"
+    assert children_of(os.getpid()) == []  # the proof's process was killed and reaped
+
+
+def test_a_proof_that_finishes_in_time_still_proves(flagship):
+    verdict = flagship.check("dh2_dz2", "diag(exp(-z2)/(1+exp(-z2))^2)", 1, symbolic_budget=5.0)
+    assert verdict.correct and verdict.symbolic is True
+
+
+def test_run_bounded_kills_work_that_holds_the_interpreter_lock():
+    def forever():
+        return 7 ** (7**12)  # one big-integer operation: no thread could interrupt it
+
+    started = time.monotonic()
+    outcome = run_bounded(forever, 0.5)
+    assert not outcome.finished
+    assert time.monotonic() - started < 0.5 + MARGIN
+
+
+def test_run_bounded_returns_the_value_or_the_error():
+    assert run_bounded(lambda: {"a": [1, 2]}, 5.0).value == {"a": [1, 2]}
+    failed = run_bounded(lambda: 1 / 0, 5.0)
+    assert failed.finished and "ZeroDivisionError" in failed.error
+
+
+@pytest.mark.parametrize("answer", HANGS)
+def test_the_check_command_answers_and_exits_within_its_budget(answer):
+    started = time.monotonic()
+    result = subprocess.run(
+        [str(SCRIPT), "check", "two-layer-sigmoid", "dh2_dz2", answer],
+        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL,
+    )
+    assert time.monotonic() - started < 1.0 + MARGIN + 5.0  # plus the command's own start
+    assert result.returncode == 0, result.stderr
+    assert "timed out" in result.stdout
+
+
+def start_a_long_proof(budget: float) -> tuple[subprocess.Popen, list[int]]:
+    process = subprocess.Popen(
+        [str(SCRIPT), "check", "--budget", str(budget), "two-layer-sigmoid", "dh2_dz2",
+         HANGS[0]],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while not children_of(process.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)  # wait until the proof's process exists
+    return process, children_of(process.pid)
+
+
+def gone(pid: int) -> bool:
+    stat = Path(f"/proc/{pid}/stat")
+    try:
+        return stat.read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def wait_gone(pids: list[int], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if all(gone(pid) for pid in pids):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_sigterm_ends_a_check_and_its_proof_at_once():
+    process, proof = start_a_long_proof(60)
+    try:
+        assert proof, "the proof never started"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=10) == 128 + signal.SIGTERM
+        assert wait_gone(proof, 5)
+    finally:
+        process.kill()
+        process.wait()
+
+
+def test_a_proof_outlives_a_killed_tutor_by_at_most_its_budget():
+    process, proof = start_a_long_proof(2)
+    try:
+        assert proof, "the proof never started"
+        process.kill()  # SIGKILL: the tutor can do nothing; the kernel's alarm ends the proof
+        process.wait(timeout=10)
+        assert wait_gone(proof, 2 + MARGIN)
+    finally:
+        process.kill()
+        process.wait()
+
+
+def deep_lesson(layers: int, width: int) -> str:
+    quantities = [f'x = {{ shape = [{width}, 1], draw = "decimal" }}']
+    definitions = []
+    previous = "x"
+    for k in range(1, layers + 1):
+        quantities.append(f'W{k} = {{ shape = [{width}, {width}], draw = "decimal" }}')
+        definitions += [f'z{k} = "W{k} @ {previous}"', f'h{k} = "sigma(z{k})"']
+        previous = f"h{k}"
+    quantities.append(f'V = {{ shape = [1, {width}], draw = "decimal" }}')
+    definitions.append(f'f = "V @ h{layers}"')
+    chain = " @ ".join(
+        f"diag(h{k}*(1-h{k})) @ W{k}" for k in range(layers, 1, -1)
+    )
+    key = f"V @ {chain} @ diag(h1*(1-h1))"
+    return textwrap.dedent(f'''\
+        id = "deep-network"
+        title = "A deep network"
+        intro = "Numerator layout throughout."
+
+        [quantities]
+        {chr(10).join(quantities)}
+
+        [definitions]
+        {chr(10).join(definitions)}
+
+        [[steps]]
+        id = "df_dz1"
+        of = "f"
+        wrt = "z1"
+        prompt = "What is df/dz1?"
+        answer = "{key}"
+        ''')
+
+
+def test_validate_bounds_the_symbolic_check_of_a_deep_wide_lesson_and_says_so(tmp_path):
+    path = tmp_path / "deep.toml"
+    path.write_text(deep_lesson(12, 20))
+    started = time.monotonic()
+    result = subprocess.run(
+        [str(SCRIPT), "validate", "--budget", "2", str(path)],
+        capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+    )
+    assert time.monotonic() - started < 60
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "symbolic check skipped" in result.stdout
+    assert "finite differences" in result.stdout
+
+
+EXPONENTS = st.one_of(
+    st.floats(min_value=-64, max_value=64, allow_nan=False).map(lambda v: f"{v:.9g}"),
+    st.integers(-64, 64).map(lambda n: f"{n}.{'9' * 7}"),
+    st.integers(1, 20).map(lambda n: f"1e-{n}"),
+    st.sampled_from(["0.5", "1/3", "(1-63.9999999)", "2", "-1"]),
+)
+SHAPES = st.sampled_from([
+    "diag(h2^{e} * h2 * (1-h2))",
+    "diag(h2^{e} * h2^(1-{e}) * (1-h2))",
+    "diag((h2*(1-h2))^{e}) ^ (1/{e})",
+    "diag(sigma(z2)^{e} * (1-sigma(z2)) * sigma(z2)^(1-{e}))",
+    "diag(exp(-z2)^{e} / (1+exp(-z2))^2 * exp(-z2)^(1-{e}))",
+])
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(shape=SHAPES, exponent=EXPONENTS)
+def test_no_fractional_or_near_integer_exponent_outlives_the_budget(flagship, shape, exponent):
+    answer = shape.format(e=exponent)
+    started = time.monotonic()
+    flagship.check("dh2_dz2", answer, 1, symbolic_budget=0.5)
+    assert time.monotonic() - started < 0.5 + MARGIN, answer

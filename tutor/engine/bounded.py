@@ -1,0 +1,201 @@
+"""Run a computation that may not end (a sympy proof) where it can be stopped for good.
+
+sympy can spend minutes, or hours, inside one big-integer operation on a short answer
+such as ``diag(h2^1e-20 * h2 * (1-h2))``. A thread cannot be interrupted there, and it
+holds the GIL, so the waiting thread, the screen and even the signal handlers stall
+with it. So the work runs in a forked child process: forking is a few milliseconds,
+the child starts with everything the parent has computed (sympy imported, the
+problem's symbols), and the parent kills it when the budget is spent. Nothing
+outlives the budget:
+
+- the parent waits at most ``seconds`` and then sends SIGKILL;
+- in case the parent itself is killed before it can act, the kernel ends the child:
+  an alarm (SIGALRM, default action) one second past the budget, its CPU time capped
+  (RLIMIT_CPU) and its memory growth (RLIMIT_AS).
+
+The child runs only the given Python function and then ``os._exit``: it never execs,
+so the tutor still starts no other program (tests/unit/test_no_shell.py).
+
+Where there is no fork (Windows) the work runs in a daemon thread instead and the
+caller stops waiting for it after ``seconds``, as before.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import pickle
+import select
+import signal
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+_running: set[int] = set()  # children still at work, for stop_all
+_running_lock = threading.Lock()
+EXTRA_MEMORY = 1 << 30  # a child may grow by 1 GiB beyond the parent's address space
+_CHILD_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGTSTP", "SIGWINCH", "SIGCONT")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    finished: bool  # False: the budget ran out (or the child died) and it was stopped
+    value: Any = None
+    error: str | None = None  # the work raised: its type and message
+
+
+def run_bounded(work: Callable[[], Any], seconds: float) -> Outcome:
+    """``work()``'s result if it returns within ``seconds``; never waits longer."""
+    if seconds <= 0:
+        return Outcome(False)
+    if not hasattr(os, "fork"):
+        return _in_thread(work, seconds)
+    return _in_child(work, seconds)
+
+
+def _in_child(work: Callable[[], Any], seconds: float) -> Outcome:
+    read_end, write_end = os.pipe()
+    with warnings.catch_warnings():
+        # Python 3.12+ warns that fork in a threaded process may deadlock the child; a
+        # deadlocked child is killed at the deadline like a slow one.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        pid = os.fork()
+    if pid == 0:  # the child: never returns
+        os.close(read_end)
+        _child(work, write_end, seconds)
+    os.close(write_end)
+    with _running_lock:
+        _running.add(pid)
+    try:
+        data = _read_until(read_end, time.monotonic() + seconds)
+    finally:
+        os.close(read_end)
+        _end(pid)
+        with _running_lock:
+            _running.discard(pid)
+    if data is None:
+        return Outcome(False)
+    try:
+        status, payload = pickle.loads(data)
+    except Exception:  # noqa: BLE001 - a child killed mid-write left half a message
+        return Outcome(False)
+    if status == "ok":
+        return Outcome(True, payload)
+    return Outcome(True, None, payload)
+
+
+def stop_all() -> None:
+    """End every computation still running: their callers get ``finished=False`` at once.
+
+    For an app that is closing: no thread of it may wait out a proof's budget.
+    """
+    with _running_lock:
+        pids = list(_running)
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+
+
+def _read_until(fd: int, deadline: float) -> bytes | None:
+    """Everything the child writes before it closes the pipe; None past the deadline."""
+    chunks: list[bytes] = []
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        ready, _, _ = select.select([fd], [], [], left)
+        if not ready:
+            return None
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return b"".join(chunks) if chunks else None
+        chunks.append(chunk)
+
+
+def _end(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+
+
+def _child(work: Callable[[], Any], write_end: int, seconds: float) -> None:
+    code = 0
+    try:
+        _limit_child(seconds)
+        try:
+            message = ("ok", work())
+        except Exception as error:  # noqa: BLE001 - reported to the parent, not raised
+            message = ("error", f"{type(error).__name__}: {error}")
+        data = pickle.dumps(message)
+        view = memoryview(data)
+        while view:
+            written = os.write(write_end, view)
+            view = view[written:]
+    except BaseException:  # noqa: BLE001 - the child must reach os._exit whatever happens
+        code = 1
+    finally:
+        # os._exit: no atexit handlers, no buffered output of the parent's, no cleanup of
+        # a terminal the child does not own.
+        os._exit(code)
+
+
+def _limit_child(seconds: float) -> None:
+    for name in _CHILD_SIGNALS:
+        number = getattr(signal, name, None)
+        if number is not None:
+            with contextlib.suppress(OSError, ValueError):
+                signal.signal(number, signal.SIG_DFL)
+    # Kernel-enforced, so they hold while sympy keeps the interpreter busy, and if the
+    # parent is gone: an alarm for wall time, a CPU limit for a busy child.
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    signal.alarm(math.ceil(seconds) + 1)
+    with contextlib.suppress(ImportError, OSError, ValueError):
+        import resource  # a built-in module: nothing to load
+
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        cpu = math.ceil(used.ru_utime + used.ru_stime + seconds) + 1
+        _lower_limit(resource, resource.RLIMIT_CPU, cpu)
+        size = _address_space()
+        if size:
+            _lower_limit(resource, resource.RLIMIT_AS, size + EXTRA_MEMORY)
+
+
+def _lower_limit(resource, which: int, value: int) -> None:
+    soft, hard = resource.getrlimit(which)
+    if hard != resource.RLIM_INFINITY:
+        value = min(value, hard)
+    if soft == resource.RLIM_INFINITY or value < soft:
+        resource.setrlimit(which, (value, hard))
+
+
+def _address_space() -> int:
+    try:
+        with open("/proc/self/statm") as statm:
+            pages = int(statm.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def _in_thread(work: Callable[[], Any], seconds: float) -> Outcome:
+    box: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            box["value"] = work()
+        except Exception as error:  # noqa: BLE001
+            box["error"] = f"{type(error).__name__}: {error}"
+
+    thread = threading.Thread(target=run, name="chain-tutor-bounded", daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        return Outcome(False)
+    if "error" in box:
+        return Outcome(True, None, box["error"])
+    return Outcome(True, box.get("value"))
