@@ -112,11 +112,12 @@ def serve(command: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
 
 
 def _server_class() -> type:
-    from textual_serve.server import Server  # aiohttp: imported for this subcommand only
+    from aiohttp import web  # imported for this subcommand only
+    from textual_serve.server import Server
 
     class TutorServer(Server):
-        """textual-serve's server, whose pages name the address they were asked for, and
-        whose shutdown ends the open sessions at once.
+        """textual-serve's server, whose pages name the address they were asked for, which
+        lists no folder, and whose shutdown ends the open sessions at once.
 
         aiohttp's graceful exit waits up to a minute for open connections, and a
         browser tab's websocket stays open; ending each session's handler makes
@@ -127,6 +128,25 @@ def _server_class() -> type:
             super().__init__(*args, public_url=public_url, **kwargs)
             self.fixed_url = public_url is not None
             self.sessions: set[asyncio.Task] = set()
+
+        async def _make_app(self) -> web.Application:
+            # textual-serve's routes, but the static folder (textual-serve's own files)
+            # is not listed: the listing tells a student nothing and a stranger which
+            # version is installed where.
+            import aiohttp_jinja2
+            import jinja2
+
+            app = web.Application()
+            aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(self.templates_path))
+            app.add_routes([
+                web.get("/", self.handle_index, name="index"),
+                web.get("/ws", self.handle_websocket, name="websocket"),
+                web.get("/download/{key}", self.handle_download, name="download"),
+                web.static("/static", self.statics_path, show_index=False, name="static"),
+            ])
+            app.on_startup.append(self.on_startup)
+            app.on_shutdown.append(self.on_shutdown)
+            return app
 
         async def handle_index(self, request: Any) -> Any:
             # The page tells the browser where to open the websocket. Without --public-url,

@@ -137,6 +137,15 @@ def test_ctrl_c_ends_open_sessions_promptly(served):
     assert served.process.returncode == 0
 
 
+def test_the_static_folder_is_not_listed(served):
+    served.get()
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(served.url + "static/", timeout=5)
+    assert refused.value.code in (403, 404)
+    with urllib.request.urlopen(served.url + "static/js/textual.js", timeout=5) as script:
+        assert script.status == 200  # the page's own files are still served
+
+
 def test_a_non_loopback_host_is_warned_about(tmp_path):
     if not SCRIPT.exists():
         pytest.skip(f"the chain-tutor script is not installed beside {sys.executable}")
