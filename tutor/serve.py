@@ -10,6 +10,10 @@ The tutor has no authentication: whoever reaches the port gets a tutor. So the s
 listens on loopback unless told otherwise, and says so loudly when it is told;
 students reach it through an SSH tunnel, or a reverse proxy that does the logging in.
 
+A web page on another site can open a websocket to a loopback port too (browsers do
+not stop it; they only say, in the Origin header, whose page asks). So a session is
+opened only for the tutor's own page: `OriginGate`.
+
 This module, unlike the rest of tutor/, makes another program run (textual-serve
 starts the tutor through the shell). `serve` is a subcommand for whoever has a shell
 already; a login whose only program is the tutor cannot reach it.
@@ -19,16 +23,21 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import logging
 import shlex
 import socket
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 TITLE = "chain-tutor"
+
+log = logging.getLogger("chain-tutor")
 
 
 class ServeError(Exception):
@@ -99,6 +108,78 @@ def check_port_free(host: str, port: int) -> None:
                              f"{error.strerror or error}") from None
 
 
+def origin_of(url: str) -> str | None:
+    """`scheme://host:port` of an http(s) address, in lower case with the port spelled
+    out, so that two spellings of one origin compare equal; None for anything else
+    (the Origin `null` of a sandboxed page or a file, a malformed address)."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    port = port or (443 if parts.scheme.lower() == "https" else 80)
+    return f"{parts.scheme.lower()}://{parts.hostname.lower()}:{port}"
+
+
+@dataclass(frozen=True)
+class OriginGate:
+    """Which pages may open a session: the one the server sent, and no other.
+
+    A browser names the page that opens a websocket in its Origin header, and no page
+    can change that; so a session is opened only for the origin the request itself was
+    addressed to (the page's own: `http://` + the Host header, which covers a tunnel to
+    another local port), the configured host and port, and `--public-url`'s origin.
+
+    On loopback the Host header is checked too: a page of evil.example whose name is
+    made to resolve to 127.0.0.1 (DNS rebinding) is its own origin. So the request must
+    be addressed to a loopback address, `localhost`, the configured host or the public
+    URL's host.
+
+    A request without Origin comes from no browser (browsers always send it on a
+    websocket) but from a program on a machine that reaches the port, which could send
+    any Origin it liked; refusing it would protect nothing, and it is let in.
+    """
+
+    origins: frozenset[str]
+    hosts: frozenset[str] | None  # names a request may be addressed to; None: any
+
+    @classmethod
+    def of(cls, host: str, port: int, public_url: str | None = None) -> OriginGate:
+        urls = [f"http://{host}:{port}", *([public_url] if public_url else [])]
+        origins = frozenset(filter(None, map(origin_of, urls)))
+        hosts = None
+        if is_loopback(host):
+            hosts = frozenset({"localhost", host.strip("[]").lower(),
+                               *(urlsplit(url).hostname or "" for url in urls)} - {""})
+        return cls(origins, hosts)
+
+    def refusal(self, origin: str | None, host: str, scheme: str = "http") -> str | None:
+        """Why a websocket from a page at `origin`, addressed to `host`, is refused; None
+        when it is not."""
+        name = urlsplit(f"//{host}").hostname or ""
+        if self.hosts is not None and name not in self.hosts and not _loopback_literal(name):
+            return (f"chain-tutor: refused a session addressed to {host!r}, which is not "
+                    "this machine's loopback address nor the --public-url (a web page "
+                    "whose name was made to point here?). Open the page at its own "
+                    "address, or start serve with --public-url.")
+        if origin is None:
+            return None
+        if origin_of(origin) in self.origins | {origin_of(f"{scheme}://{host}")}:
+            return None
+        return (f"chain-tutor: refused a session for a page at {origin}: only the tutor's "
+                f"own page may open one ({', '.join(sorted(self.origins))}). Behind a "
+                "proxy, start serve with --public-url set to the address browsers use.")
+
+
+def _loopback_literal(name: str) -> bool:
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
 def serve(command: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
           public_url: str | None = None) -> None:
     """Serve `command` until Ctrl+C (SIGINT) or SIGTERM; ServeError if it cannot start."""
@@ -117,7 +198,8 @@ def _server_class() -> type:
 
     class TutorServer(Server):
         """textual-serve's server, whose pages name the address they were asked for, which
-        lists no folder, and whose shutdown ends the open sessions at once.
+        opens sessions only for its own page, lists no folder, and whose shutdown ends
+        the open sessions at once.
 
         aiohttp's graceful exit waits up to a minute for open connections, and a
         browser tab's websocket stays open; ending each session's handler makes
@@ -127,6 +209,7 @@ def _server_class() -> type:
         def __init__(self, *args: Any, public_url: str | None = None, **kwargs: Any) -> None:
             super().__init__(*args, public_url=public_url, **kwargs)
             self.fixed_url = public_url is not None
+            self.gate = OriginGate.of(self.host, self.port, public_url)
             self.sessions: set[asyncio.Task] = set()
 
         async def _make_app(self) -> web.Application:
@@ -158,6 +241,11 @@ def _server_class() -> type:
             return await super().handle_index(request)
 
         async def handle_websocket(self, request: Any) -> Any:
+            refusal = self.gate.refusal(request.headers.get("Origin"), request.host,
+                                        request.scheme)
+            if refusal is not None:
+                log.warning(refusal)
+                return web.Response(status=403, text=refusal + "\n")
             task = asyncio.current_task()
             if task is not None:
                 self.sessions.add(task)

@@ -1,7 +1,9 @@
 """`chain-tutor serve`: the real command, a real browser page and session, on loopback only.
 
 Each test starts the server on a free port of 127.0.0.1 and talks to it from this
-process, with bounded waits; the server is stopped as Ctrl+C stops it (SIGINT).
+process, with bounded waits; the server is stopped as Ctrl+C stops it (SIGINT). A
+session's processes are found in /proc as the server's descendants, so that a test can
+see a tutor outlive its socket, and the fixture can end any that did.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -35,11 +37,73 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+class Process:
+    """One process, told apart from a later one with the same pid by its start time."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.started = self._stat()[19]
+
+    def _stat(self) -> list[str]:
+        return Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+    def alive(self) -> bool:
+        try:
+            fields = self._stat()
+        except OSError:
+            return False
+        return fields[19] == self.started and fields[0] != "Z"
+
+    def rss_mb(self) -> float:
+        try:
+            status = Path(f"/proc/{self.pid}/status").read_text()
+        except OSError:
+            return 0.0
+        return next((int(line.split()[1]) / 1024 for line in status.splitlines()
+                     if line.startswith("VmRSS:")), 0.0)
+
+    def kill(self) -> None:
+        if self.alive():
+            os.kill(self.pid, signal.SIGKILL)
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int(
+                    (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
 class Served:
     def __init__(self, process: subprocess.Popen, port: int) -> None:
         self.process = process
         self.port = port
         self.url = f"http://127.0.0.1:{port}/"
+        self.seen: list[Process] = []  # every session process ever found
+
+    def sessions(self) -> list[Process]:
+        """The server's descendants now: each session's processes."""
+        found, todo = [], [self.process.pid]
+        while todo:
+            kids = children(todo.pop())
+            found += kids
+            todo += kids
+        known = {(process.pid, process.started) for process in self.seen}
+        processes = []
+        for pid in found:
+            try:
+                process = Process(pid)
+            except (OSError, IndexError):
+                continue
+            processes.append(process)
+            if (process.pid, process.started) not in known:
+                self.seen.append(process)
+        return processes
 
     def get(self, timeout: float = TIMEOUT) -> tuple[int, str]:
         """The page, once the server answers (polled, at most `timeout` seconds)."""
@@ -64,19 +128,37 @@ class Served:
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
+def start_serve(tmp_path: Path) -> Iterator[Callable[..., Served]]:
+    """`start_serve(*options)`: `chain-tutor serve` on a free port, answering; at the end,
+    the server and every session process it started are gone (killed if need be)."""
     if not SCRIPT.exists():
         pytest.skip(f"the chain-tutor script is not installed beside {sys.executable}")
-    port = free_port()
-    env = {**os.environ, "CHAIN_TUTOR_DATA": str(tmp_path / "data")}
-    process = subprocess.Popen([SCRIPT, "serve", "--port", str(port)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        yield Served(process, port)
-    finally:
-        if process.poll() is None:
+    started: list[Served] = []
+
+    def start(*options: str, wait: bool = True) -> Served:
+        port = free_port()
+        env = {**os.environ, "CHAIN_TUTOR_DATA": str(tmp_path / "data")}
+        process = subprocess.Popen([SCRIPT, "serve", "--port", str(port), *options], env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                   text=True)
+        started.append(Served(process, port))
+        if wait:
+            started[-1].get()
+        return started[-1]
+
+    yield start
+    for served in started:
+        served.sessions()  # the last look, before the server's end orphans them
+        if served.process.poll() is None:
+            served.process.kill()
+            served.process.communicate(timeout=TIMEOUT)
+        for process in served.seen:
             process.kill()
-            process.communicate(timeout=TIMEOUT)
+
+
+@pytest.fixture
+def served(start_serve) -> Served:
+    return start_serve(wait=False)
 
 
 def test_serve_answers_with_the_tutors_page_and_stops_on_ctrl_c(served):
@@ -174,3 +256,86 @@ def test_the_served_command_quotes_every_word_for_the_shell(tmp_path):
     assert shlex.split(command) == [sys.executable, "-m", "tutor", "--lessons", str(lessons),
                                     "--data-dir", str(tmp_path / "da ta"), "--seed-from-user"]
     assert shlex.split(tutor_command()) == [sys.executable, "-m", "tutor"]
+
+
+# What a page of another site, or a client that is no page at all, can do to a session.
+
+ENDED = 10.0  # seconds for a closed session's tutor to be gone: quit, hang-up, kill
+
+
+def wait_gone(processes: list[Process], timeout: float = ENDED) -> float:
+    """Seconds until none of `processes` is alive; AssertionError after `timeout`."""
+    started = time.monotonic()
+    while any(process.alive() for process in processes):
+        if time.monotonic() - started > timeout:
+            alive = [f"{p.pid} ({p.rss_mb():.0f} MB)" for p in processes if p.alive()]
+            raise AssertionError(f"the session's processes outlived it: {alive}")
+        time.sleep(0.1)
+    return time.monotonic() - started
+
+
+async def handshake(port: int, headers: dict[str, str]) -> tuple[int, str]:
+    """A websocket handshake as a browser sends it: the status, and the body of a refusal.
+    An accepted socket is dropped at once (which must end its session too)."""
+    fields = {"Host": f"127.0.0.1:{port}", "Upgrade": "websocket", "Connection": "Upgrade",
+              "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==", "Sec-WebSocket-Version": "13",
+              **headers}
+    request = "GET /ws?width=80&height=24 HTTP/1.1\r\n" + "".join(
+        f"{name}: {value}\r\n" for name, value in fields.items()) + "\r\n"
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(request.encode())
+        async with asyncio.timeout(TIMEOUT):
+            head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+            status = int(head.split()[1])
+            length = re.search(r"(?im)^content-length:\s*(\d+)", head)
+            body = await reader.readexactly(int(length.group(1))) if length else b""
+        return status, body.decode("utf-8", "replace")
+    finally:
+        writer.close()
+
+
+def test_only_the_tutors_own_page_may_open_a_session(start_serve):
+    served = start_serve("--public-url", "https://tutor.example.edu/")
+    port = served.port
+    refused = {
+        "a page of another site": {"Origin": "http://evil.example"},
+        "another local port's page": {"Origin": "http://127.0.0.1:1"},
+        "a sandboxed page or a file": {"Origin": "null"},
+        "DNS rebinding": {"Host": f"evil.example:{port}", "Origin": f"http://evil.example:{port}"},
+    }
+    answers = {case: asyncio.run(handshake(port, headers)) for case, headers in refused.items()}
+    for case, (status, body) in answers.items():
+        assert status == 403, case
+        assert "chain-tutor: refused a session" in body, case
+    assert "a page at http://evil.example:" in answers["a page of another site"][1]
+    assert served.sessions() == []  # no tutor was started for any of them
+
+    accepted = {
+        "its own page": {"Origin": f"http://127.0.0.1:{port}"},
+        "as localhost": {"Host": f"localhost:{port}", "Origin": f"http://localhost:{port}"},
+        "through a tunnel": {"Host": "127.0.0.1:9000", "Origin": "http://127.0.0.1:9000"},
+        "the --public-url": {"Origin": "https://tutor.example.edu"},
+        "no browser (no Origin)": {},
+    }
+    for case, headers in accepted.items():
+        assert asyncio.run(handshake(port, headers))[0] == 101, case
+    # Each was dropped right after its handshake: every tutor they started ends.
+    time.sleep(0.5)
+    wait_gone(served.sessions(), ENDED + 5)
+
+
+def test_origins_are_compared_as_browsers_spell_them():
+    from tutor.serve import OriginGate, origin_of
+
+    assert origin_of("https://Tutor.Example.edu/path") == "https://tutor.example.edu:443"
+    assert origin_of("http://[::1]:8000") == "http://::1:8000"
+    assert origin_of("null") is None and origin_of("http://x:99999") is None
+    gate = OriginGate.of("127.0.0.1", 8000, "https://tutor.example.edu")
+    assert gate.refusal("http://127.0.0.1:8000", "127.0.0.1:8000") is None
+    assert gate.refusal("https://tutor.example.edu:443", "tutor.example.edu") is None
+    assert gate.refusal("http://evil.example", "127.0.0.1:8000") is not None
+    # Listening on every address, the machine has names the tutor cannot know.
+    everywhere = OriginGate.of("0.0.0.0", 8000)
+    assert everywhere.refusal("http://lab-7:8000", "lab-7:8000") is None
+    assert everywhere.refusal("http://evil.example", "lab-7:8000") is not None
