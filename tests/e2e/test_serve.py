@@ -9,6 +9,7 @@ see a tutor outlive its socket, and the fixture can end any that did.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import shlex
@@ -219,15 +220,6 @@ def test_ctrl_c_ends_open_sessions_promptly(served):
     assert served.process.returncode == 0
 
 
-def test_the_static_folder_is_not_listed(served):
-    served.get()
-    with pytest.raises(urllib.error.HTTPError) as refused:
-        urllib.request.urlopen(served.url + "static/", timeout=5)
-    assert refused.value.code in (403, 404)
-    with urllib.request.urlopen(served.url + "static/js/textual.js", timeout=5) as script:
-        assert script.status == 200  # the page's own files are still served
-
-
 def test_a_non_loopback_host_is_warned_about(tmp_path):
     if not SCRIPT.exists():
         pytest.skip(f"the chain-tutor script is not installed beside {sys.executable}")
@@ -272,6 +264,52 @@ def wait_gone(processes: list[Process], timeout: float = ENDED) -> float:
             raise AssertionError(f"the session's processes outlived it: {alive}")
         time.sleep(0.1)
     return time.monotonic() - started
+
+
+class MemoryGuard:
+    """Fails a test as soon as the server's sessions together hold more than `limit_mb`,
+    instead of letting a runaway tutor take the machine (it did: 100 MB a second)."""
+
+    def __init__(self, served: Served, limit_mb: float) -> None:
+        self.served = served
+        self.limit_mb = limit_mb
+        self.peak_mb = 0.0
+
+    def __call__(self) -> None:
+        total = sum(process.rss_mb() for process in self.served.sessions())
+        self.peak_mb = max(self.peak_mb, total)
+        if total > self.limit_mb:
+            for process in self.served.seen:
+                process.kill()
+            raise AssertionError(f"the session's tutor grew to {total:.0f} MB")
+
+
+async def until(ws, expect: str | None, guard: Callable[[], None],
+                timeout: float = TIMEOUT) -> tuple[str, bytes]:
+    """Read the session until `expect` shows (None: until the server closes it), calling
+    `guard` at least every quarter of a second; the screen's text and its raw bytes."""
+    import aiohttp
+
+    seen = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        guard()
+        try:
+            message = await ws.receive(timeout=0.25)
+        except TimeoutError:
+            continue
+        if message.type == aiohttp.WSMsgType.BINARY:
+            seen += message.data
+            text = ANSI.sub(b"", seen).decode("utf-8", "replace")
+            if expect is not None and expect in text:
+                return text, seen
+        elif message.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED,
+                              aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.ERROR):
+            if expect is None:
+                return ANSI.sub(b"", seen).decode("utf-8", "replace"), seen
+            raise AssertionError(f"the session closed before {expect!r} showed")
+    raise AssertionError(f"{expect or 'the close'!r} never came in {timeout} s; the session "
+                         f"sent:\n{ANSI.sub(b'', seen).decode('utf-8', 'replace')[-1000:]}")
 
 
 async def handshake(port: int, headers: dict[str, str]) -> tuple[int, str]:
@@ -325,6 +363,121 @@ def test_only_the_tutors_own_page_may_open_a_session(start_serve):
     wait_gone(served.sessions(), ENDED + 5)
 
 
+def test_a_huge_terminal_is_clamped_and_the_tutor_ends_with_its_socket(start_serve):
+    import aiohttp
+
+    served = start_serve()
+    guard = MemoryGuard(served, limit_mb=400)
+
+    async def session() -> list[Process]:
+        url = f"http://127.0.0.1:{served.port}/ws?width=100000&height=100000"
+        async with aiohttp.ClientSession() as client, client.ws_connect(url) as ws:
+            _, first = await until(ws, "scalar-chain-rule", guard)
+            processes = served.sessions()
+            await ws.send_json(["resize", {"width": 100000, "height": 100000}])
+            await ws.send_json(["resize", {"width": 1e300, "height": -5}])
+            await ws.send_json(["resize", {"width": 100000, "height": "100000"}])
+            with pytest.raises(AssertionError, match="never came"):
+                await until(ws, None, guard, timeout=3)  # repaints, and holds its memory
+        rows = [int(row) for row in re.findall(rb"\x1b\[(\d+);\d+H", first)]
+        assert rows and max(rows) <= 200  # the screen it drew was 200 rows high at most
+        return processes
+
+    processes = asyncio.run(session())
+    assert len(processes) == 1  # the tutor itself: no shell is left between
+    wait_gone(processes)
+    assert guard.peak_mb < 400
+
+
+@pytest.mark.parametrize(("chunk", "codes"), [
+    # Past the largest message aiohttp drops the connection at once: 1006, or 1009 if
+    # its closing frame is read first.
+    (100_000, {1006, 1009}),
+    (2_000, {1008}),  # more input a second than the budget: a policy violation
+], ids=["large messages", "small messages"])
+def test_a_flood_of_keys_ends_the_session_and_its_tutor(start_serve, chunk, codes):
+    import aiohttp
+
+    served = start_serve()
+    guard = MemoryGuard(served, limit_mb=250)
+
+    async def flood() -> tuple[list[Process], int | None]:
+        url = f"http://127.0.0.1:{served.port}/ws?width=100&height=30"
+        async with aiohttp.ClientSession() as client, client.ws_connect(url) as ws:
+            await until(ws, "scalar-chain-rule", guard)
+            processes = served.sessions()
+            # Read as a browser does while typing: the server's closing is seen at once.
+            closed = asyncio.create_task(until(ws, None, guard, timeout=ENDED))
+            with contextlib.suppress(ConnectionError):
+                for _ in range(3_000_000 // chunk):  # 3 MB of keys
+                    if closed.done():
+                        break
+                    await ws.send_json(["stdin", "a" * chunk])
+                    await asyncio.sleep(0)
+            await closed  # the server closes the socket
+            return processes, ws.close_code
+
+    processes, code = asyncio.run(flood())
+    assert code in codes
+    wait_gone(processes)
+    assert guard.peak_mb < 250
+
+
+@pytest.mark.parametrize("how", ["close", "drop", "not json", "not a list", "binary",
+                                 "deep nesting", "busy then drop"])
+def test_however_a_socket_ends_its_tutor_ends(start_serve, how):
+    import aiohttp
+
+    served = start_serve()
+    guard = MemoryGuard(served, limit_mb=250)
+    garbage = {"not json": "{{{", "not a list": '{"stdin": "q"}', "deep nesting": "[" * 50_000}
+
+    async def session() -> list[Process]:
+        url = f"http://127.0.0.1:{served.port}/ws?width=100&height=30"
+        async with aiohttp.ClientSession() as client, client.ws_connect(url) as ws:
+            await until(ws, "scalar-chain-rule", guard)
+            processes = served.sessions()
+            if how in garbage:
+                await ws.send_str(garbage[how])
+            elif how == "binary":
+                await ws.send_bytes(b"\x00" * 10)
+            elif how == "busy then drop":
+                for _ in range(2):  # within the budget, but seconds of work for a tutor
+                    await ws.send_json(["stdin", "\x1b[B" * 3000])
+            if how in ("drop", "busy then drop"):
+                ws._response.connection.transport.abort()  # no closing handshake
+                return processes
+            if how == "close":
+                await ws.close()
+                return processes
+            await until(ws, None, guard, timeout=ENDED)
+            assert ws.close_code == 1003  # unsupported data
+            return processes
+
+    processes = asyncio.run(session())
+    wait_gone(processes)
+
+
+def test_the_static_folder_is_not_listed(served):
+    served.get()
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(served.url + "static/", timeout=5)
+    assert refused.value.code in (403, 404)
+    with urllib.request.urlopen(served.url + "static/js/textual.js", timeout=5) as script:
+        assert script.status == 200  # the page's own files are still served
+
+
+def test_sizes_are_clamped_to_whole_cells():
+    from tutor.serve import MAX_HEIGHT, MAX_WIDTH, clamp_size
+
+    assert clamp_size("100", "30") == (100, 30)
+    assert clamp_size("100000", "100000") == (MAX_WIDTH, MAX_HEIGHT) == (500, 200)
+    assert clamp_size(1e300, -5) == (MAX_WIDTH, 1)
+    assert clamp_size(None, "2²") == (80, 24)
+    assert clamp_size(True, float("nan")) == (80, 24)
+    assert clamp_size("9" * 5000, [1]) == (80, 24)
+
+
 def test_origins_are_compared_as_browsers_spell_them():
     from tutor.serve import OriginGate, origin_of
 
@@ -339,3 +492,15 @@ def test_origins_are_compared_as_browsers_spell_them():
     everywhere = OriginGate.of("0.0.0.0", 8000)
     assert everywhere.refusal("http://lab-7:8000", "lab-7:8000") is None
     assert everywhere.refusal("http://evil.example", "lab-7:8000") is not None
+
+
+def test_the_input_budget_allows_a_burst_then_a_rate():
+    from tutor.serve import InputBudget
+
+    now = [0.0]
+    budget = InputBudget(burst=1000, rate=100, clock=lambda: now[0])
+    assert budget.spend(1000)
+    assert not budget.spend(1)
+    now[0] += 10
+    assert budget.spend(999) and not budget.spend(2)
+
