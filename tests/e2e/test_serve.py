@@ -504,3 +504,23 @@ def test_the_input_budget_allows_a_burst_then_a_rate():
     now[0] += 10
     assert budget.spend(999) and not budget.spend(2)
 
+
+
+def test_a_hang_up_ends_the_server_and_its_sessions(start_serve):
+    """Its terminal closing (SIGHUP) ends serve as Ctrl+C does, with the tutors it ran."""
+    served = start_serve()
+
+    async def open_then_hang_up() -> list[Process]:
+        import aiohttp
+
+        url = f"http://127.0.0.1:{served.port}/ws?width=100&height=30"
+        async with aiohttp.ClientSession() as client, client.ws_connect(url) as ws:
+            await until(ws, "scalar-chain-rule", lambda: None)
+            processes = served.sessions()
+            served.process.send_signal(signal.SIGHUP)
+            await until(ws, None, lambda: None, timeout=ENDED)
+            return processes
+
+    processes = asyncio.run(open_then_hang_up())
+    wait_gone(processes)
+    assert served.process.wait(timeout=TIMEOUT) == 0
