@@ -11,7 +11,8 @@ Header, a Static and a Footer (benchmarks/bare_app.py).
 2. answer-check latency over every step of every lesson × four kinds of answer;
 3. responsiveness: the longest stall of a 10 ms timer while checks run;
 4. memory: peak RSS of a session that completes the flagship lesson;
-5. growth: check latency on generated deeper and wider networks.
+5. growth: check latency on generated deeper and wider networks;
+6. serve: memory per browser session of `chain-tutor serve` (benchmarks/serve.py).
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ TARGETS = {
     "max_gap_ms": 50.0,
     "peak_rss_mb": 120.0,
     "growth_max_ms": 250.0,
+    "serve_session_rss_mb": 120.0,
 }
 
 
@@ -259,6 +261,8 @@ def verdicts(results: dict) -> dict[str, bool]:
         "growth_max_ms": all(max(r["key_ms"], r["rewrite_ms"]) <= TARGETS["growth_max_ms"]
                              for r in growth_cases),
     }
+    met["serve_session_rss_mb"] = (results["serve"]["session_rss_mb"]
+                                   <= TARGETS["serve_session_rss_mb"])
     if "skipped" not in paint:
         met["first_paint_ratio"] = all(paint[name]["ratio"] <= TARGETS["first_paint_ratio"]
                                        for name in PAINT_CASES[1:])
@@ -309,6 +313,11 @@ def table(results: dict) -> str:
         lines.append(f"  depth {row['depth']} width {row['width']}: {row['key_ms']:7.2f} "
                      f"({row['key_symbolic']}) / {row['rewrite_ms']:7.2f} "
                      f"({row['rewrite_symbolic']})")
+    serve = results["serve"]
+    lines += ["", f"serve: {serve['session_rss_mb']:.1f} MB a browser session (PSS "
+              f"{serve['session_pss_mb']:.1f} MB, {serve['processes_per_session']} "
+              f"process), server {serve['server_rss_mb']:.1f} MB; closed sessions gone "
+              f"in {serve['closed_sessions_gone_s']:.2f} s"]
     lines += ["", "targets:"]
     for name, ok in results["targets_met"].items():
         lines.append(f"  {'✓' if ok else '✗'} {name} (target {TARGETS[name]})")
@@ -330,6 +339,7 @@ def main() -> int:
         "checks": measure_checks(args.runs),
         "sessions": measure_sessions(args.runs),
         "growth": python_json(str(HERE / "checks.py"), "growth"),
+        "serve": python_json(str(HERE / "serve.py")),
     }
     results["targets"] = TARGETS
     results["targets_met"] = verdicts(results)

@@ -10,6 +10,14 @@ The tutor has no authentication: whoever reaches the port gets a tutor. So the s
 listens on loopback unless told otherwise, and says so loudly when it is told;
 students reach it through an SSH tunnel, or a reverse proxy that does the logging in.
 
+A web page on another site can open a websocket to a loopback port too (browsers do
+not stop it; they only say, in the Origin header, whose page asks). So a session is
+opened only for the tutor's own page: `OriginGate`. And what a session's client sends
+is bounded, since the tutor process it drives holds all of it in memory: the terminal
+size (`clamp_size`), one message, the input per second (`InputBudget`). When the socket
+closes, for whatever reason, the tutor is asked to quit, then hung up on, then killed
+(`end` below), so that no tutor outlives its page.
+
 This module, unlike the rest of tutor/, makes another program run (textual-serve
 starts the tutor through the shell). `serve` is a subcommand for whoever has a shell
 already; a login whose only program is the tutor cannot reach it.
@@ -18,17 +26,44 @@ already; a login whose only program is the tutor cannot reach it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
+import json
+import logging
+import math
+import os
 import shlex
+import signal
 import socket
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 TITLE = "chain-tutor"
+
+# A 4K screen (3840×2160 pixels) filled with the page at a 12 px font is about 500×150
+# cells. Far larger sizes make the tutor build and send screens of millions of cells:
+# at 100000×100000 it grew by 100 MB a second and never drew one.
+MAX_WIDTH, MAX_HEIGHT = 500, 200
+# The page sends each key, mouse move and paste as one message. An answer is at most
+# 2,000 characters (tutor.engine.parser.MAX_LENGTH); a paste of that is under 10 KiB.
+MAX_MESSAGE_BYTES = 64 * 1024
+# Typing is tens of bytes a second, mouse moves about 1.5 KiB/s. A burst of one large
+# paste and then 8 KiB/s is far above both; each byte the tutor has not yet handled
+# costs it about 100 bytes of queued events (3 MB of keys grew a tutor to 280 MB).
+INPUT_BURST_BYTES = 64 * 1024
+INPUT_BYTES_PER_SECOND = 8 * 1024
+QUIT_GRACE = 2.0  # seconds for a tutor to quit when asked, then for one to be hung up on
+CLOSE_GRACE = 2.0  # seconds for a client to answer our closing of its socket
+INPUT_STALL = 10.0  # seconds a tutor may leave its input unread before its session ends
+
+log = logging.getLogger("chain-tutor")
 
 
 class ServeError(Exception):
@@ -99,6 +134,131 @@ def check_port_free(host: str, port: int) -> None:
                              f"{error.strerror or error}") from None
 
 
+def clamp_size(width: object, height: object) -> tuple[int, int]:
+    """The terminal size to give a tutor, from a query string or a resize message:
+    whole numbers of cells, at least 1 and at most MAX_WIDTH × MAX_HEIGHT; 80×24 for a
+    value that is not a number."""
+    return _cells(width, 80, MAX_WIDTH), _cells(height, 24, MAX_HEIGHT)
+
+
+def _cells(value: object, default: int, most: int) -> int:
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 20:
+        value = int(value)
+    if isinstance(value, float) and math.isfinite(value):
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool):
+        return default
+    return min(max(value, 1), most)
+
+
+def origin_of(url: str) -> str | None:
+    """`scheme://host:port` of an http(s) address, in lower case with the port spelled
+    out, so that two spellings of one origin compare equal; None for anything else
+    (the Origin `null` of a sandboxed page or a file, a malformed address)."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    port = port or (443 if parts.scheme.lower() == "https" else 80)
+    return f"{parts.scheme.lower()}://{parts.hostname.lower()}:{port}"
+
+
+@dataclass(frozen=True)
+class OriginGate:
+    """Which pages may open a session: the one the server sent, and no other.
+
+    A browser names the page that opens a websocket in its Origin header, and no page
+    can change that; so a session is opened only for the origin the request itself was
+    addressed to (the page's own: `http://` + the Host header, which covers a tunnel to
+    another local port), the configured host and port, and `--public-url`'s origin.
+
+    On loopback the Host header is checked too: a page of evil.example whose name is
+    made to resolve to 127.0.0.1 (DNS rebinding) is its own origin. So the request must
+    be addressed to a loopback address, `localhost`, the configured host or the public
+    URL's host.
+
+    A request without Origin comes from no browser (browsers always send it on a
+    websocket) but from a program on a machine that reaches the port, which could send
+    any Origin it liked; refusing it would protect nothing, and it is let in.
+    """
+
+    origins: frozenset[str]
+    hosts: frozenset[str] | None  # names a request may be addressed to; None: any
+
+    @classmethod
+    def of(cls, host: str, port: int, public_url: str | None = None) -> OriginGate:
+        urls = [f"http://{host}:{port}", *([public_url] if public_url else [])]
+        origins = frozenset(filter(None, map(origin_of, urls)))
+        hosts = None
+        if is_loopback(host):
+            hosts = frozenset({"localhost", host.strip("[]").lower(),
+                               *(urlsplit(url).hostname or "" for url in urls)} - {""})
+        return cls(origins, hosts)
+
+    def refusal(self, origin: str | None, host: str, scheme: str = "http") -> str | None:
+        """Why a websocket from a page at `origin`, addressed to `host`, is refused; None
+        when it is not."""
+        name = urlsplit(f"//{host}").hostname or ""
+        if self.hosts is not None and name not in self.hosts and not _loopback_literal(name):
+            return (f"chain-tutor: refused a session addressed to {host!r}, which is not "
+                    "this machine's loopback address nor the --public-url (a web page "
+                    "whose name was made to point here?). Open the page at its own "
+                    "address, or start serve with --public-url.")
+        if origin is None:
+            return None
+        if origin_of(origin) in self.origins | {origin_of(f"{scheme}://{host}")}:
+            return None
+        return (f"chain-tutor: refused a session for a page at {origin}: only the tutor's "
+                f"own page may open one ({', '.join(sorted(self.origins))}). Behind a "
+                "proxy, start serve with --public-url set to the address browsers use.")
+
+
+def _loopback_literal(name: str) -> bool:
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass
+class InputBudget:
+    """How much a session's client may send: `burst` bytes at once, refilled at `rate`
+    bytes a second (a token bucket). `spend` is False once the client is over it."""
+
+    burst: int = INPUT_BURST_BYTES
+    rate: float = INPUT_BYTES_PER_SECOND
+    clock: Callable[[], float] = time.monotonic
+    _left: float = field(init=False)
+    _at: float = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._left, self._at = float(self.burst), self.clock()
+
+    def spend(self, size: int) -> bool:
+        now = self.clock()
+        self._left = min(self.burst, self._left + (now - self._at) * self.rate) - size
+        self._at = now
+        return self._left >= 0
+
+
+def read_envelope(text: str) -> tuple[str, Any] | None:
+    """A message of textual-serve's page, `[kind, data]`, or None if `text` is none."""
+    try:
+        envelope = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(envelope, list) or not envelope or not isinstance(envelope[0], str):
+        return None
+    kind, data = envelope[0], (envelope[1] if len(envelope) > 1 else None)
+    if (kind == "stdin" and not isinstance(data, str)) or (
+            kind == "resize" and not isinstance(data, dict)):
+        return None
+    return kind, data
+
+
 def serve(command: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
           public_url: str | None = None) -> None:
     """Serve `command` until Ctrl+C (SIGINT) or SIGTERM; ServeError if it cannot start."""
@@ -111,22 +271,101 @@ def serve(command: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
     server.serve()
 
 
+
+
+async def _exits_within(process: asyncio.subprocess.Process, seconds: float) -> bool:
+    try:
+        await asyncio.wait_for(process.wait(), seconds)
+    except TimeoutError:
+        return False
+    return True
+
+
+def _signal(process: asyncio.subprocess.Process, signum: int) -> None:
+    if process.returncode is None:  # not yet reaped, so the pid is still the tutor's
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(process.pid, signum)
+
+
 def _server_class() -> type:
-    from textual_serve.server import Server  # aiohttp: imported for this subcommand only
+    from aiohttp import WSCloseCode, WSMsgType, web  # imported for this subcommand only
+    from textual_serve.app_service import AppService
+    from textual_serve.server import Server
+
+    class TutorSession(AppService):
+        """One page's tutor, ended whatever it is doing when its page's socket closes.
+
+        textual-serve starts the command through the shell; the session's command
+        begins with `exec`, so that the process it watches is the tutor itself, with no
+        shell left between to keep the tutor from being signalled (and ~2 MB a session).
+        """
+
+        async def run(self) -> None:
+            await super().run()
+            await self.remote_close()  # the tutor has ended, and with it the session
+
+        async def end(self) -> None:
+            """Ask the tutor to quit; hang up on it (SIGHUP, as a dropped SSH login
+            does) if it has not after QUIT_GRACE; kill it after as long again. Every
+            answer is saved as it is checked, so none of them loses one."""
+            process = self._process
+            if process is None:
+                return
+            await self._download_manager.cancel_app_downloads(
+                app_service_id=self.app_service_id)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.send_meta({"type": "quit"}), QUIT_GRACE)
+            for then in (signal.SIGHUP, signal.SIGKILL):
+                if await _exits_within(process, QUIT_GRACE):
+                    break
+                _signal(process, then)
+            await process.wait()
+            if self._task is not None:  # reading the tutor's output, which has ended
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._task, QUIT_GRACE)
 
     class TutorServer(Server):
-        """textual-serve's server, whose pages name the address they were asked for, and
+        """textual-serve's server, whose pages name the address they were asked for,
+        which opens sessions only for its own page, bounds what a session's client may
+        send, ends a session's tutor when its socket closes, lists no folder, and
         whose shutdown ends the open sessions at once.
 
         aiohttp's graceful exit waits up to a minute for open connections, and a
-        browser tab's websocket stays open; ending each session's handler makes
-        textual-serve tell its tutor to quit (every answer is saved already).
+        browser tab's websocket stays open; ending each session's handler ends its
+        tutor (every answer is saved already).
         """
 
         def __init__(self, *args: Any, public_url: str | None = None, **kwargs: Any) -> None:
             super().__init__(*args, public_url=public_url, **kwargs)
             self.fixed_url = public_url is not None
+            self.gate = OriginGate.of(self.host, self.port, public_url)
             self.sessions: set[asyncio.Task] = set()
+
+        async def _make_app(self) -> web.Application:
+            # textual-serve's routes, but the static folder (textual-serve's own files)
+            # is not listed: the listing tells a student nothing and a stranger which
+            # version is installed where.
+            import aiohttp_jinja2
+            import jinja2
+
+            app = web.Application()
+            aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(self.templates_path))
+            app.add_routes([
+                web.get("/", self.handle_index, name="index"),
+                web.get("/ws", self.handle_websocket, name="websocket"),
+                web.get("/download/{key}", self.handle_download, name="download"),
+                web.static("/static", self.statics_path, show_index=False, name="static"),
+            ])
+            app.on_startup.append(self.on_startup)
+            app.on_shutdown.append(self.on_shutdown)
+            return app
+
+        async def on_startup(self, app: Any) -> None:
+            await super().on_startup(app)
+            # The terminal that started serve closing: end the sessions, as on Ctrl+C.
+            with contextlib.suppress(NotImplementedError, AttributeError):
+                asyncio.get_running_loop().add_signal_handler(signal.SIGHUP,
+                                                              self.request_exit)
 
         async def handle_index(self, request: Any) -> Any:
             # The page tells the browser where to open the websocket. Without --public-url,
@@ -138,13 +377,82 @@ def _server_class() -> type:
             return await super().handle_index(request)
 
         async def handle_websocket(self, request: Any) -> Any:
+            refusal = self.gate.refusal(request.headers.get("Origin"), request.host,
+                                        request.scheme)
+            if refusal is not None:
+                log.warning(refusal)
+                return web.Response(status=403, text=refusal + "\n")
+            websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=MAX_MESSAGE_BYTES,
+                                              timeout=CLOSE_GRACE)
+            width, height = clamp_size(request.query.get("width"),
+                                       request.query.get("height"))
             task = asyncio.current_task()
             if task is not None:
                 self.sessions.add(task)
+            session: TutorSession | None = None
+            closing = (WSCloseCode.GOING_AWAY, "")
             try:
-                return await super().handle_websocket(request)
+                await websocket.prepare(request)
+                session = TutorSession(
+                    f"exec {self.command}", write_bytes=websocket.send_bytes,
+                    write_str=websocket.send_str, close=websocket.close,
+                    download_manager=self.download_manager, debug=self.debug)
+                await session.start(width, height)
+                ended = await self.relay(websocket, session)
+                if ended is not None:
+                    log.warning(f"{ended[1]} (a client at {request.remote})")
+                    closing = ended
+            except asyncio.CancelledError:
+                pass  # the server is stopping
+            except Exception as error:  # the session ends; the server goes on
+                log.exception(error)
             finally:
+                # The tutor's end does not wait for the client's answer to the closing.
+                code, reason = closing
+                ending = [websocket.close(code=code, message=reason.encode())]
+                if session is not None:
+                    ending.append(session.end())
+                for outcome in await asyncio.gather(*ending, return_exceptions=True):
+                    if isinstance(outcome, Exception):
+                        log.error("chain-tutor: ending a session: %r", outcome)
                 self.sessions.discard(task)
+            return websocket
+
+        async def relay(self, websocket: Any, session: Any) -> tuple[int, str] | None:
+            """The page's messages to the tutor, until the socket closes (None), or
+            until the client sends what no page of ours would: then the close code and
+            reason to end the session with."""
+            budget = InputBudget()
+            async for message in websocket:
+                if message.type is WSMsgType.ERROR:  # aiohttp has closed it (too large)
+                    return None
+                if message.type is not WSMsgType.TEXT:
+                    return WSCloseCode.UNSUPPORTED_DATA, "chain-tutor: not a text message"
+                if not budget.spend(len(message.data)):
+                    return (WSCloseCode.POLICY_VIOLATION,
+                            f"chain-tutor: more input than {INPUT_BYTES_PER_SECOND // 1024} "
+                            "KiB a second; the session has ended")
+                envelope = read_envelope(message.data)
+                if envelope is None:
+                    return WSCloseCode.UNSUPPORTED_DATA, "chain-tutor: not a page message"
+                kind, data = envelope
+                if kind == "stdin":
+                    try:
+                        await asyncio.wait_for(
+                            session.send_bytes(data.encode("utf-8", "replace")), INPUT_STALL)
+                    except TimeoutError:
+                        return (WSCloseCode.TRY_AGAIN_LATER,
+                                "chain-tutor: the tutor stopped reading its input")
+                elif kind == "resize":
+                    size = clamp_size(data.get("width"), data.get("height"))
+                    await session.set_terminal_size(*size)
+                elif kind == "ping":
+                    await websocket.send_json(["pong", data])
+                elif kind == "blur":
+                    await session.blur()
+                elif kind == "focus":
+                    await session.focus()
+            return None
 
         async def on_shutdown(self, app: Any) -> None:
             for task in list(self.sessions):
