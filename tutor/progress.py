@@ -35,7 +35,7 @@ from typing import Any
 
 import platformdirs
 
-from tutor.files import write_whole
+from tutor.files import create_private_file, make_private_folder, write_whole
 
 DB_NAME = "progress.db"
 APP_NAME = "chain-tutor"
@@ -270,6 +270,7 @@ def _connect(path: Path, journal: str) -> tuple[sqlite3.Connection, str]:
     # isolation_level=None: we issue BEGIN/COMMIT ourselves, so transactions are
     # exactly as short as the code says. check_same_thread=False: the UI may call
     # from worker threads; the store serialises calls with its own lock.
+    create_private_file(path)  # SQLite would make it, and its side files, 0644
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None,
                            check_same_thread=False)
     try:
@@ -374,7 +375,7 @@ class ProgressStore:
         """Open the store in `data_dir` (default: default_data_dir()); never raises for I/O."""
         try:
             directory = Path(data_dir) if data_dir is not None else default_data_dir()
-            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            make_private_folder(directory)
             return cls(directory / DB_NAME, journal or "wal")
         except (OSError, sqlite3.Error, ProgressError) as exc:
             return cls.disabled(str(exc))

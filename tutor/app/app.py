@@ -33,6 +33,7 @@ from tutor.app.screens.picker import PickerScreen
 from tutor.app.screens.too_small import MIN_SIZE
 from tutor.app.shelf import Shelf
 from tutor.app.signals import SessionGuard
+from tutor.files import make_private_folder
 from tutor.lesson_index import (
     CACHE_NAME,
     DEFAULT_SEED,
@@ -349,7 +350,13 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
 def run(args) -> int:
     """Entry point for `chain-tutor [LESSON] [--seed N]`; returns the exit code."""
     # The lessons load in full after the first paint.
-    index = read_index(args.lessons, cache=default_cache_dir(args.data_dir) / CACHE_NAME)
+    cache = default_cache_dir(args.data_dir)
+    try:
+        # Before the index makes it (and the data folder above it) with the umask's mode.
+        make_private_folder(cache)
+    except OSError:
+        pass  # a cache that cannot be written only costs speed
+    index = read_index(args.lessons, cache=cache / CACHE_NAME)
     if args.lesson:
         try:
             find_lesson(index, args.lesson)
