@@ -153,7 +153,14 @@ _V1 = (
     "CREATE INDEX IF NOT EXISTS attempts_by_step ON attempts (lesson_id, step_id, id)",
 )
 
-_MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+# Reading a lesson counts each step's attempts by verdict and finds its latest correct
+# one; with the verdict in the index both are index range reads, so a lesson with a
+# history of 100,000 attempts opens as fast as a new one.
+_V2 = (
+    "CREATE INDEX IF NOT EXISTS attempts_by_verdict ON attempts (lesson_id, step_id, verdict, id)",
+)
+
+_MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 
@@ -447,6 +454,16 @@ class ProgressStore:
     def attempts(self, lesson_id: str | None = None) -> list[Attempt]:
         return self._read("attempts", lambda conn: _attempts(conn, lesson_id), [])
 
+    def solving_attempts(self, lesson_id: str, seed: int) -> list[Attempt]:
+        """Each step's latest correct attempt with this variant (the answer a solved step
+        shows), whatever the length of the history."""
+        return self._read("attempts",
+                          lambda conn: _solving_attempts(conn, lesson_id, int(seed)), [])
+
+    def time_spent(self, lesson_id: str, seed: int) -> dict[str, float]:
+        """Seconds recorded per step, over every attempt with this variant."""
+        return self._read("attempts", lambda conn: _time_spent(conn, lesson_id, int(seed)), {})
+
     def summary(self) -> list[dict]:
         """One dict per lesson with any record, in the order they were started.
 
@@ -631,38 +648,74 @@ def _lesson_state(conn: sqlite3.Connection, lesson_id: str) -> LessonState:
         (lesson_id,),
     ).fetchall()
     kept = {step_id: (status, hints, reset) for step_id, status, hints, reset in rows}
-    counted: dict[str, int] = {}
-    last: dict[str, str] = {}
-    for step_id, answer, verdict, attempt_id in conn.execute(
-        "SELECT step_id, answer, verdict, id FROM attempts WHERE lesson_id = ? AND id > ?"
-        " ORDER BY id",
-        (lesson_id, lesson_reset),
-    ):
-        if attempt_id <= kept.get(step_id, (None, 0, 0))[2]:
-            continue  # made before this step was reset
-        counted[step_id] = counted.get(step_id, 0) + (verdict != "invalid")
-        last[step_id] = answer
     steps: dict[str, StepState] = {}
-    for step_id in sorted(kept.keys() | last.keys()):
-        status, hints, _ = kept.get(step_id, (None, 0, 0))
-        state = StepState(status, counted.get(step_id, 0), hints, last.get(step_id))
+    for step_id in sorted(kept.keys() | set(_attempted_steps(conn, lesson_id))):
+        status, hints, step_reset = kept.get(step_id, (None, 0, 0))
+        since = max(lesson_reset, step_reset)  # attempts before a reset no longer count
+        counted = conn.execute(
+            "SELECT COUNT(*) FROM attempts WHERE lesson_id = ? AND step_id = ?"
+            " AND verdict IN ('correct', 'incorrect') AND id > ?",
+            (lesson_id, step_id, since),
+        ).fetchone()[0]
+        last = conn.execute(
+            "SELECT answer FROM attempts WHERE lesson_id = ? AND step_id = ? AND id > ?"
+            " ORDER BY id DESC LIMIT 1",
+            (lesson_id, step_id, since),
+        ).fetchone()
+        state = StepState(status, int(counted), hints, last[0] if last else None)
         if state != StepState(None, 0, 0, None):  # a reset step with nothing since
             steps[step_id] = state
     return LessonState(lesson_id, seed, steps, started, finished)
 
 
+def _attempted_steps(conn: sqlite3.Connection, lesson_id: str) -> list[str]:
+    """The steps of the lesson with any attempt, one index seek per step: DISTINCT
+    would read the index entry of every attempt."""
+    return [row[0] for row in conn.execute(
+        """WITH RECURSIVE found(step_id) AS (
+               SELECT MIN(step_id) FROM attempts WHERE lesson_id = ?1
+               UNION ALL
+               SELECT (SELECT MIN(step_id) FROM attempts
+                       WHERE lesson_id = ?1 AND step_id > found.step_id)
+               FROM found WHERE found.step_id IS NOT NULL
+           )
+           SELECT step_id FROM found WHERE step_id IS NOT NULL""",
+        (lesson_id,),
+    )]
+
+
+def _solving_attempts(conn: sqlite3.Connection, lesson_id: str, seed: int) -> list[Attempt]:
+    latest = []
+    for step_id in _attempted_steps(conn, lesson_id):
+        row = conn.execute(
+            "SELECT id FROM attempts WHERE lesson_id = ? AND step_id = ? AND verdict = 'correct'"
+            " AND seed = ? ORDER BY id DESC LIMIT 1",
+            (lesson_id, step_id, seed),
+        ).fetchone()
+        if row is not None:
+            latest.append(row[0])
+    return _attempts_where(conn, f"id IN ({', '.join('?' * len(latest))})", tuple(latest))
+
+
 def _attempts(conn: sqlite3.Connection, lesson_id: str | None) -> list[Attempt]:
-    query = ("SELECT lesson_id, step_id, seed, answer, verdict, diagnosis, elapsed, at"
-             " FROM attempts")
-    params: tuple[str, ...] = ()
-    if lesson_id is not None:
-        query += " WHERE lesson_id = ?"
-        params = (lesson_id,)
+    if lesson_id is None:
+        return _attempts_where(conn, "1", ())
+    return _attempts_where(conn, "lesson_id = ?", (lesson_id,))
+
+
+def _attempts_where(conn: sqlite3.Connection, where: str, params: tuple) -> list[Attempt]:
     return [
         Attempt(lesson, step, seed, answer, verdict, tuple(json.loads(codes)), elapsed, at)
-        for lesson, step, seed, answer, verdict, codes, elapsed, at
-        in conn.execute(query + " ORDER BY id", params)
+        for lesson, step, seed, answer, verdict, codes, elapsed, at in conn.execute(
+            "SELECT lesson_id, step_id, seed, answer, verdict, diagnosis, elapsed, at"
+            f" FROM attempts WHERE {where} ORDER BY id", params)
     ]
+
+
+def _time_spent(conn: sqlite3.Connection, lesson_id: str, seed: int) -> dict[str, float]:
+    return {step_id: float(total) for step_id, total in conn.execute(
+        "SELECT step_id, SUM(elapsed) FROM attempts WHERE lesson_id = ? AND seed = ?"
+        " GROUP BY step_id", (lesson_id, seed))}
 
 
 def _summary(conn: sqlite3.Connection) -> list[dict]:

@@ -188,8 +188,8 @@ class LessonScreen(Screen[None]):
 
     def reload(self) -> None:
         self.state = self.store.lesson(self.lesson.id)
-        attempts = [a for a in self.store.attempts(self.lesson.id) if a.seed == self.seed]
-        self.factors = factor_states(self.lesson, self.state, attempts)
+        solving = self.store.solving_attempts(self.lesson.id, self.seed)
+        self.factors = factor_states(self.lesson, self.state, solving)
 
     # -- drawing ---------------------------------------------------------------------
     def show_step(self) -> None:
