@@ -501,15 +501,19 @@ class ProgressStore:
                        verdict: str, diagnosis: Iterable[str], elapsed: float) -> None:
         if verdict not in VERDICTS:
             raise ValueError(f"verdict must be one of {VERDICTS}, not {verdict!r}")
-        codes = json.dumps([str(code) for code in diagnosis])
+        codes = json.dumps([str(code) for code in diagnosis][:MAX_DIAGNOSIS_CODES])
         seed = int(seed)  # numpy integers from the variant generator do not bind
+        # Within the limits an import holds the record to, so that an export imports:
+        # an answer too long to check keeps its beginning, and a clock set back counts 0.
+        answer = answer[:max_answer_length()]
+        elapsed = min(max(float(elapsed), 0.0), MAX_ELAPSED)
 
         def work(conn: sqlite3.Connection, now: float) -> None:
             _ensure_lesson(conn, lesson_id, now, seed)
             conn.execute(
                 "INSERT INTO attempts (lesson_id, step_id, seed, answer, verdict, diagnosis,"
                 " elapsed, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (lesson_id, step_id, seed, answer, verdict, codes, float(elapsed), now),
+                (lesson_id, step_id, seed, answer, verdict, codes, elapsed, now),
             )
 
         self._write("attempt", work)
@@ -532,8 +536,8 @@ class ProgressStore:
     def record_hint(self, lesson_id: str, step_id: str) -> None:
         def work(conn: sqlite3.Connection, now: float) -> None:
             _ensure_step(conn, lesson_id, step_id, now)
-            conn.execute("UPDATE steps SET hints = hints + 1 WHERE lesson_id = ? AND step_id = ?",
-                         (lesson_id, step_id))
+            conn.execute("UPDATE steps SET hints = MIN(hints + 1, ?)"
+                         " WHERE lesson_id = ? AND step_id = ?", (MAX_HINTS, lesson_id, step_id))
 
         self._write("hint", work)
 
@@ -753,6 +757,28 @@ EXPORT_MAX_BYTES = 64 * 1024 * 1024  # years of attempts are a few MB; more is n
 STATUS_RANK: dict[str | None, int] = {None: 0, "revealed": 1, "solved": 2}
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _INT64 = 2**63
+
+
+# What one import may hold: no more than the tutor itself writes (record_attempt keeps
+# to the same limits), so that nothing imported can make a screen or a report slow,
+# huge or wrong. An answer's limit is the parser's (max_answer_length).
+MAX_IMPORT_ATTEMPTS = 100_000  # a lesson with this many opens quickly (test_tui_history.py)
+MAX_IMPORT_LESSONS = 1_000
+MAX_STEPS = 200  # per lesson
+MAX_ID_LENGTH = 200  # lesson and step ids, diagnosis codes
+MAX_STUDENT_LENGTH = 256  # a login name
+MAX_DIAGNOSIS_CODES = 32  # per attempt
+MAX_HINTS = 100  # per step; a lesson offers a handful
+MAX_ELAPSED = 7 * 86400.0  # seconds on one answer: a step left open for a week
+MAX_TIME = float(2**32)  # unix time, in 2106; times before 1970 are refused too
+
+
+def max_answer_length() -> int:
+    """The parser's limit: a longer answer cannot be checked, so it is never worth keeping.
+    Imported when needed, so that the first screen does not wait for the engine."""
+    from tutor.engine.parser import MAX_LENGTH
+
+    return MAX_LENGTH
 
 
 class ExportError(ProgressError):
@@ -1007,32 +1033,35 @@ def snapshot_from_json(data: object) -> Snapshot:
         raise ExportError(f"unknown export version {version}")
     student = _value(data, "student", "", str, optional=True)
     if student is not None:
-        _encodable(student, "student")
-    lessons = tuple(_lesson_record(item, f"lessons[{i}]")
-                    for i, item in enumerate(_value(data, "lessons", "", list)))
+        _name(student, "student", MAX_STUDENT_LENGTH)
+    listed = _at_most(_value(data, "lessons", "", list), "lessons", MAX_IMPORT_LESSONS)
+    lessons = tuple(_lesson_record(item, f"lessons[{i}]") for i, item in enumerate(listed))
     ids = Counter(lesson.lesson_id for lesson in lessons)
     twice = sorted(lesson_id for lesson_id, count in ids.items() if count > 1)
     if twice:
         raise ExportError(f"lesson {twice[0]!r} is listed twice")
-    attempts = tuple(_attempt_record(item, f"attempts[{i}]")
-                     for i, item in enumerate(_value(data, "attempts", "", list)))
+    listed = _at_most(_value(data, "attempts", "", list), "attempts", MAX_IMPORT_ATTEMPTS)
+    longest = max_answer_length()
+    attempts = tuple(_attempt_record(item, f"attempts[{i}]", longest)
+                     for i, item in enumerate(listed))
     return Snapshot(lessons, attempts, student)
 
 
 def _lesson_record(item: object, where: str) -> LessonRecord:
     record = _object(item, where)
-    lesson_id = _text(record, "lesson_id", where)
+    lesson_id = _id(record, "lesson_id", where)
+    listed = _value(record, "steps", where, list, optional=True) or []
     steps = tuple(
         _step_record(step, f"{where}.steps[{i}]")
-        for i, step in enumerate(_value(record, "steps", where, list, optional=True) or ())
+        for i, step in enumerate(_at_most(listed, f"{where}.steps", MAX_STEPS))
     )
     if len({step.step_id for step in steps}) != len(steps):
         raise ExportError(f"{where} lists a step twice")
     return LessonRecord(
         lesson_id,
         _integer(record, "seed", where, optional=True),
-        _number(record, "started", where, optional=True),
-        _number(record, "finished", where, optional=True),
+        _time(record, "started", where, optional=True),
+        _time(record, "finished", where, optional=True),
         steps,
     )
 
@@ -1043,12 +1072,12 @@ def _step_record(item: object, where: str) -> StepRecord:
     if status not in STATUS_RANK:
         raise ExportError(f"{where}.status must be one of {STATUSES} or null, not {status!r}")
     hints = _integer(record, "hints", where, optional=True) or 0
-    if hints < 0:
-        raise ExportError(f"{where}.hints must not be negative")
-    return StepRecord(_text(record, "step_id", where), status, hints)
+    if not 0 <= hints <= MAX_HINTS:
+        raise ExportError(f"{where}.hints must be between 0 and {MAX_HINTS}")
+    return StepRecord(_id(record, "step_id", where), status, hints)
 
 
-def _attempt_record(item: object, where: str) -> Attempt:
+def _attempt_record(item: object, where: str, longest: int) -> Attempt:
     record = _object(item, where)
     verdict = _text(record, "verdict", where)
     if verdict not in VERDICTS:
@@ -1056,15 +1085,23 @@ def _attempt_record(item: object, where: str) -> Attempt:
     diagnosis = _value(record, "diagnosis", where, list, optional=True) or []
     if not all(isinstance(code, str) for code in diagnosis):
         raise ExportError(f"{where}.diagnosis must be a list of codes (strings)")
+    _at_most(diagnosis, f"{where}.diagnosis", MAX_DIAGNOSIS_CODES)
+    answer = _text(record, "answer", where, empty=True)
+    if len(answer) > longest:
+        raise ExportError(f"{where}.answer is {len(answer):,} characters long; the tutor "
+                          f"takes answers of at most {longest:,}")
+    elapsed = _number(record, "elapsed", where)
+    if not 0 <= elapsed <= MAX_ELAPSED:
+        raise ExportError(f"{where}.elapsed must be between 0 and {MAX_ELAPSED:,.0f} seconds")
     return Attempt(
-        _text(record, "lesson_id", where),
-        _text(record, "step_id", where),
+        _id(record, "lesson_id", where),
+        _id(record, "step_id", where),
         _integer(record, "seed", where),
-        _text(record, "answer", where, empty=True),
+        answer,
         verdict,
-        tuple(_encodable(code, where) for code in diagnosis),
-        _number(record, "elapsed", where),
-        _number(record, "at", where),
+        tuple(_name(code, f"{where}.diagnosis", MAX_ID_LENGTH) for code in diagnosis),
+        elapsed,
+        _time(record, "at", where),
     )
 
 
@@ -1102,6 +1139,35 @@ def _text(record: dict, key: str, where: str, *, empty: bool = False) -> str:
     if not value and not empty:
         raise ExportError(f"{where}.{key} must not be empty")
     return _encodable(value, f"{where}.{key}")
+
+
+def _at_most(items: list, where: str, limit: int) -> list:
+    if len(items) > limit:
+        raise ExportError(f"{where} holds {len(items):,} entries; one import takes at most "
+                          f"{limit:,}")
+    return items
+
+
+def _name(text: str, where: str, limit: int) -> str:
+    """An id, code or login: short, and without control characters a terminal would obey."""
+    if len(text) > limit:
+        raise ExportError(f"{where} is {len(text):,} characters long; at most {limit} are "
+                          "allowed")
+    if not text.isprintable():
+        raise ExportError(f"{where} holds a control character")
+    return _encodable(text, where)
+
+
+def _id(record: dict, key: str, where: str) -> str:
+    return _name(_text(record, key, where), f"{where}.{key}", MAX_ID_LENGTH)
+
+
+def _time(record: dict, key: str, where: str, *, optional: bool = False) -> Any:
+    value = _number(record, key, where, optional=optional)
+    if value is not None and not 0 <= value <= MAX_TIME:
+        raise ExportError(f"{where}.{key} must be a time between 1970 and 2106 "
+                          "(seconds since 1970)")
+    return value
 
 
 def _integer(record: dict, key: str, where: str, *, optional: bool = False) -> Any:
