@@ -498,7 +498,11 @@ class ProgressStore:
         self._write("new variant", work)
 
     def record_attempt(self, lesson_id: str, step_id: str, seed: int, answer: str,
-                       verdict: str, diagnosis: Iterable[str], elapsed: float) -> None:
+                       verdict: str, diagnosis: Iterable[str], elapsed: float, *,
+                       solves: bool = False) -> None:
+        """Save one attempt. ``solves``: in the same transaction, a correct answer marks
+        its step solved, unless it was revealed (typing in the shown answer is not solving
+        it), so a verdict is saved whole even when no screen is left to save the rest."""
         if verdict not in VERDICTS:
             raise ValueError(f"verdict must be one of {VERDICTS}, not {verdict!r}")
         codes = json.dumps([str(code) for code in diagnosis][:MAX_DIAGNOSIS_CODES])
@@ -515,6 +519,10 @@ class ProgressStore:
                 " elapsed, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (lesson_id, step_id, seed, answer, verdict, codes, elapsed, now),
             )
+            if solves and verdict == "correct":
+                _ensure_step(conn, lesson_id, step_id, now)
+                conn.execute("UPDATE steps SET status = 'solved' WHERE lesson_id = ?"
+                             " AND step_id = ? AND status IS NULL", (lesson_id, step_id))
 
         self._write("attempt", work)
 
