@@ -35,7 +35,7 @@ from typing import Any
 
 import platformdirs
 
-from tutor.files import write_whole
+from tutor.files import create_private_file, make_private_folder, write_whole
 
 DB_NAME = "progress.db"
 APP_NAME = "chain-tutor"
@@ -153,7 +153,14 @@ _V1 = (
     "CREATE INDEX IF NOT EXISTS attempts_by_step ON attempts (lesson_id, step_id, id)",
 )
 
-_MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+# Reading a lesson counts each step's attempts by verdict and finds its latest correct
+# one; with the verdict in the index both are index range reads, so a lesson with a
+# history of 100,000 attempts opens as fast as a new one.
+_V2 = (
+    "CREATE INDEX IF NOT EXISTS attempts_by_verdict ON attempts (lesson_id, step_id, verdict, id)",
+)
+
+_MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 
@@ -270,6 +277,7 @@ def _connect(path: Path, journal: str) -> tuple[sqlite3.Connection, str]:
     # isolation_level=None: we issue BEGIN/COMMIT ourselves, so transactions are
     # exactly as short as the code says. check_same_thread=False: the UI may call
     # from worker threads; the store serialises calls with its own lock.
+    create_private_file(path)  # SQLite would make it, and its side files, 0644
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None,
                            check_same_thread=False)
     try:
@@ -374,7 +382,7 @@ class ProgressStore:
         """Open the store in `data_dir` (default: default_data_dir()); never raises for I/O."""
         try:
             directory = Path(data_dir) if data_dir is not None else default_data_dir()
-            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            make_private_folder(directory)
             return cls(directory / DB_NAME, journal or "wal")
         except (OSError, sqlite3.Error, ProgressError) as exc:
             return cls.disabled(str(exc))
@@ -446,6 +454,16 @@ class ProgressStore:
     def attempts(self, lesson_id: str | None = None) -> list[Attempt]:
         return self._read("attempts", lambda conn: _attempts(conn, lesson_id), [])
 
+    def solving_attempts(self, lesson_id: str, seed: int) -> list[Attempt]:
+        """Each step's latest correct attempt with this variant (the answer a solved step
+        shows), whatever the length of the history."""
+        return self._read("attempts",
+                          lambda conn: _solving_attempts(conn, lesson_id, int(seed)), [])
+
+    def time_spent(self, lesson_id: str, seed: int) -> dict[str, float]:
+        """Seconds recorded per step, over every attempt with this variant."""
+        return self._read("attempts", lambda conn: _time_spent(conn, lesson_id, int(seed)), {})
+
     def summary(self) -> list[dict]:
         """One dict per lesson with any record, in the order they were started.
 
@@ -480,19 +498,31 @@ class ProgressStore:
         self._write("new variant", work)
 
     def record_attempt(self, lesson_id: str, step_id: str, seed: int, answer: str,
-                       verdict: str, diagnosis: Iterable[str], elapsed: float) -> None:
+                       verdict: str, diagnosis: Iterable[str], elapsed: float, *,
+                       solves: bool = False) -> None:
+        """Save one attempt. ``solves``: in the same transaction, a correct answer marks
+        its step solved, unless it was revealed (typing in the shown answer is not solving
+        it), so a verdict is saved whole even when no screen is left to save the rest."""
         if verdict not in VERDICTS:
             raise ValueError(f"verdict must be one of {VERDICTS}, not {verdict!r}")
-        codes = json.dumps([str(code) for code in diagnosis])
+        codes = json.dumps([str(code) for code in diagnosis][:MAX_DIAGNOSIS_CODES])
         seed = int(seed)  # numpy integers from the variant generator do not bind
+        # Within the limits an import holds the record to, so that an export imports:
+        # an answer too long to check keeps its beginning, and a clock set back counts 0.
+        answer = answer[:max_answer_length()]
+        elapsed = min(max(float(elapsed), 0.0), MAX_ELAPSED)
 
         def work(conn: sqlite3.Connection, now: float) -> None:
             _ensure_lesson(conn, lesson_id, now, seed)
             conn.execute(
                 "INSERT INTO attempts (lesson_id, step_id, seed, answer, verdict, diagnosis,"
                 " elapsed, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (lesson_id, step_id, seed, answer, verdict, codes, float(elapsed), now),
+                (lesson_id, step_id, seed, answer, verdict, codes, elapsed, now),
             )
+            if solves and verdict == "correct":
+                _ensure_step(conn, lesson_id, step_id, now)
+                conn.execute("UPDATE steps SET status = 'solved' WHERE lesson_id = ?"
+                             " AND step_id = ? AND status IS NULL", (lesson_id, step_id))
 
         self._write("attempt", work)
 
@@ -514,8 +544,8 @@ class ProgressStore:
     def record_hint(self, lesson_id: str, step_id: str) -> None:
         def work(conn: sqlite3.Connection, now: float) -> None:
             _ensure_step(conn, lesson_id, step_id, now)
-            conn.execute("UPDATE steps SET hints = hints + 1 WHERE lesson_id = ? AND step_id = ?",
-                         (lesson_id, step_id))
+            conn.execute("UPDATE steps SET hints = MIN(hints + 1, ?)"
+                         " WHERE lesson_id = ? AND step_id = ?", (MAX_HINTS, lesson_id, step_id))
 
         self._write("hint", work)
 
@@ -630,38 +660,74 @@ def _lesson_state(conn: sqlite3.Connection, lesson_id: str) -> LessonState:
         (lesson_id,),
     ).fetchall()
     kept = {step_id: (status, hints, reset) for step_id, status, hints, reset in rows}
-    counted: dict[str, int] = {}
-    last: dict[str, str] = {}
-    for step_id, answer, verdict, attempt_id in conn.execute(
-        "SELECT step_id, answer, verdict, id FROM attempts WHERE lesson_id = ? AND id > ?"
-        " ORDER BY id",
-        (lesson_id, lesson_reset),
-    ):
-        if attempt_id <= kept.get(step_id, (None, 0, 0))[2]:
-            continue  # made before this step was reset
-        counted[step_id] = counted.get(step_id, 0) + (verdict != "invalid")
-        last[step_id] = answer
     steps: dict[str, StepState] = {}
-    for step_id in sorted(kept.keys() | last.keys()):
-        status, hints, _ = kept.get(step_id, (None, 0, 0))
-        state = StepState(status, counted.get(step_id, 0), hints, last.get(step_id))
+    for step_id in sorted(kept.keys() | set(_attempted_steps(conn, lesson_id))):
+        status, hints, step_reset = kept.get(step_id, (None, 0, 0))
+        since = max(lesson_reset, step_reset)  # attempts before a reset no longer count
+        counted = conn.execute(
+            "SELECT COUNT(*) FROM attempts WHERE lesson_id = ? AND step_id = ?"
+            " AND verdict IN ('correct', 'incorrect') AND id > ?",
+            (lesson_id, step_id, since),
+        ).fetchone()[0]
+        last = conn.execute(
+            "SELECT answer FROM attempts WHERE lesson_id = ? AND step_id = ? AND id > ?"
+            " ORDER BY id DESC LIMIT 1",
+            (lesson_id, step_id, since),
+        ).fetchone()
+        state = StepState(status, int(counted), hints, last[0] if last else None)
         if state != StepState(None, 0, 0, None):  # a reset step with nothing since
             steps[step_id] = state
     return LessonState(lesson_id, seed, steps, started, finished)
 
 
+def _attempted_steps(conn: sqlite3.Connection, lesson_id: str) -> list[str]:
+    """The steps of the lesson with any attempt, one index seek per step: DISTINCT
+    would read the index entry of every attempt."""
+    return [row[0] for row in conn.execute(
+        """WITH RECURSIVE found(step_id) AS (
+               SELECT MIN(step_id) FROM attempts WHERE lesson_id = ?1
+               UNION ALL
+               SELECT (SELECT MIN(step_id) FROM attempts
+                       WHERE lesson_id = ?1 AND step_id > found.step_id)
+               FROM found WHERE found.step_id IS NOT NULL
+           )
+           SELECT step_id FROM found WHERE step_id IS NOT NULL""",
+        (lesson_id,),
+    )]
+
+
+def _solving_attempts(conn: sqlite3.Connection, lesson_id: str, seed: int) -> list[Attempt]:
+    latest = []
+    for step_id in _attempted_steps(conn, lesson_id):
+        row = conn.execute(
+            "SELECT id FROM attempts WHERE lesson_id = ? AND step_id = ? AND verdict = 'correct'"
+            " AND seed = ? ORDER BY id DESC LIMIT 1",
+            (lesson_id, step_id, seed),
+        ).fetchone()
+        if row is not None:
+            latest.append(row[0])
+    return _attempts_where(conn, f"id IN ({', '.join('?' * len(latest))})", tuple(latest))
+
+
 def _attempts(conn: sqlite3.Connection, lesson_id: str | None) -> list[Attempt]:
-    query = ("SELECT lesson_id, step_id, seed, answer, verdict, diagnosis, elapsed, at"
-             " FROM attempts")
-    params: tuple[str, ...] = ()
-    if lesson_id is not None:
-        query += " WHERE lesson_id = ?"
-        params = (lesson_id,)
+    if lesson_id is None:
+        return _attempts_where(conn, "1", ())
+    return _attempts_where(conn, "lesson_id = ?", (lesson_id,))
+
+
+def _attempts_where(conn: sqlite3.Connection, where: str, params: tuple) -> list[Attempt]:
     return [
         Attempt(lesson, step, seed, answer, verdict, tuple(json.loads(codes)), elapsed, at)
-        for lesson, step, seed, answer, verdict, codes, elapsed, at
-        in conn.execute(query + " ORDER BY id", params)
+        for lesson, step, seed, answer, verdict, codes, elapsed, at in conn.execute(
+            "SELECT lesson_id, step_id, seed, answer, verdict, diagnosis, elapsed, at"
+            f" FROM attempts WHERE {where} ORDER BY id", params)
     ]
+
+
+def _time_spent(conn: sqlite3.Connection, lesson_id: str, seed: int) -> dict[str, float]:
+    return {step_id: float(total) for step_id, total in conn.execute(
+        "SELECT step_id, SUM(elapsed) FROM attempts WHERE lesson_id = ? AND seed = ?"
+        " GROUP BY step_id", (lesson_id, seed))}
 
 
 def _summary(conn: sqlite3.Connection) -> list[dict]:
@@ -699,6 +765,28 @@ EXPORT_MAX_BYTES = 64 * 1024 * 1024  # years of attempts are a few MB; more is n
 STATUS_RANK: dict[str | None, int] = {None: 0, "revealed": 1, "solved": 2}
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _INT64 = 2**63
+
+
+# What one import may hold: no more than the tutor itself writes (record_attempt keeps
+# to the same limits), so that nothing imported can make a screen or a report slow,
+# huge or wrong. An answer's limit is the parser's (max_answer_length).
+MAX_IMPORT_ATTEMPTS = 100_000  # a lesson with this many opens quickly (test_tui_history.py)
+MAX_IMPORT_LESSONS = 1_000
+MAX_STEPS = 200  # per lesson
+MAX_ID_LENGTH = 200  # lesson and step ids, diagnosis codes
+MAX_STUDENT_LENGTH = 256  # a login name
+MAX_DIAGNOSIS_CODES = 32  # per attempt
+MAX_HINTS = 100  # per step; a lesson offers a handful
+MAX_ELAPSED = 7 * 86400.0  # seconds on one answer: a step left open for a week
+MAX_TIME = float(2**32)  # unix time, in 2106; times before 1970 are refused too
+
+
+def max_answer_length() -> int:
+    """The parser's limit: a longer answer cannot be checked, so it is never worth keeping.
+    Imported when needed, so that the first screen does not wait for the engine."""
+    from tutor.engine.parser import MAX_LENGTH
+
+    return MAX_LENGTH
 
 
 class ExportError(ProgressError):
@@ -953,32 +1041,35 @@ def snapshot_from_json(data: object) -> Snapshot:
         raise ExportError(f"unknown export version {version}")
     student = _value(data, "student", "", str, optional=True)
     if student is not None:
-        _encodable(student, "student")
-    lessons = tuple(_lesson_record(item, f"lessons[{i}]")
-                    for i, item in enumerate(_value(data, "lessons", "", list)))
+        _name(student, "student", MAX_STUDENT_LENGTH)
+    listed = _at_most(_value(data, "lessons", "", list), "lessons", MAX_IMPORT_LESSONS)
+    lessons = tuple(_lesson_record(item, f"lessons[{i}]") for i, item in enumerate(listed))
     ids = Counter(lesson.lesson_id for lesson in lessons)
     twice = sorted(lesson_id for lesson_id, count in ids.items() if count > 1)
     if twice:
         raise ExportError(f"lesson {twice[0]!r} is listed twice")
-    attempts = tuple(_attempt_record(item, f"attempts[{i}]")
-                     for i, item in enumerate(_value(data, "attempts", "", list)))
+    listed = _at_most(_value(data, "attempts", "", list), "attempts", MAX_IMPORT_ATTEMPTS)
+    longest = max_answer_length()
+    attempts = tuple(_attempt_record(item, f"attempts[{i}]", longest)
+                     for i, item in enumerate(listed))
     return Snapshot(lessons, attempts, student)
 
 
 def _lesson_record(item: object, where: str) -> LessonRecord:
     record = _object(item, where)
-    lesson_id = _text(record, "lesson_id", where)
+    lesson_id = _id(record, "lesson_id", where)
+    listed = _value(record, "steps", where, list, optional=True) or []
     steps = tuple(
         _step_record(step, f"{where}.steps[{i}]")
-        for i, step in enumerate(_value(record, "steps", where, list, optional=True) or ())
+        for i, step in enumerate(_at_most(listed, f"{where}.steps", MAX_STEPS))
     )
     if len({step.step_id for step in steps}) != len(steps):
         raise ExportError(f"{where} lists a step twice")
     return LessonRecord(
         lesson_id,
         _integer(record, "seed", where, optional=True),
-        _number(record, "started", where, optional=True),
-        _number(record, "finished", where, optional=True),
+        _time(record, "started", where, optional=True),
+        _time(record, "finished", where, optional=True),
         steps,
     )
 
@@ -989,12 +1080,12 @@ def _step_record(item: object, where: str) -> StepRecord:
     if status not in STATUS_RANK:
         raise ExportError(f"{where}.status must be one of {STATUSES} or null, not {status!r}")
     hints = _integer(record, "hints", where, optional=True) or 0
-    if hints < 0:
-        raise ExportError(f"{where}.hints must not be negative")
-    return StepRecord(_text(record, "step_id", where), status, hints)
+    if not 0 <= hints <= MAX_HINTS:
+        raise ExportError(f"{where}.hints must be between 0 and {MAX_HINTS}")
+    return StepRecord(_id(record, "step_id", where), status, hints)
 
 
-def _attempt_record(item: object, where: str) -> Attempt:
+def _attempt_record(item: object, where: str, longest: int) -> Attempt:
     record = _object(item, where)
     verdict = _text(record, "verdict", where)
     if verdict not in VERDICTS:
@@ -1002,15 +1093,23 @@ def _attempt_record(item: object, where: str) -> Attempt:
     diagnosis = _value(record, "diagnosis", where, list, optional=True) or []
     if not all(isinstance(code, str) for code in diagnosis):
         raise ExportError(f"{where}.diagnosis must be a list of codes (strings)")
+    _at_most(diagnosis, f"{where}.diagnosis", MAX_DIAGNOSIS_CODES)
+    answer = _text(record, "answer", where, empty=True)
+    if len(answer) > longest:
+        raise ExportError(f"{where}.answer is {len(answer):,} characters long; the tutor "
+                          f"takes answers of at most {longest:,}")
+    elapsed = _number(record, "elapsed", where)
+    if not 0 <= elapsed <= MAX_ELAPSED:
+        raise ExportError(f"{where}.elapsed must be between 0 and {MAX_ELAPSED:,.0f} seconds")
     return Attempt(
-        _text(record, "lesson_id", where),
-        _text(record, "step_id", where),
+        _id(record, "lesson_id", where),
+        _id(record, "step_id", where),
         _integer(record, "seed", where),
-        _text(record, "answer", where, empty=True),
+        answer,
         verdict,
-        tuple(_encodable(code, where) for code in diagnosis),
-        _number(record, "elapsed", where),
-        _number(record, "at", where),
+        tuple(_name(code, f"{where}.diagnosis", MAX_ID_LENGTH) for code in diagnosis),
+        elapsed,
+        _time(record, "at", where),
     )
 
 
@@ -1048,6 +1147,35 @@ def _text(record: dict, key: str, where: str, *, empty: bool = False) -> str:
     if not value and not empty:
         raise ExportError(f"{where}.{key} must not be empty")
     return _encodable(value, f"{where}.{key}")
+
+
+def _at_most(items: list, where: str, limit: int) -> list:
+    if len(items) > limit:
+        raise ExportError(f"{where} holds {len(items):,} entries; one import takes at most "
+                          f"{limit:,}")
+    return items
+
+
+def _name(text: str, where: str, limit: int) -> str:
+    """An id, code or login: short, and without control characters a terminal would obey."""
+    if len(text) > limit:
+        raise ExportError(f"{where} is {len(text):,} characters long; at most {limit} are "
+                          "allowed")
+    if not text.isprintable():
+        raise ExportError(f"{where} holds a control character")
+    return _encodable(text, where)
+
+
+def _id(record: dict, key: str, where: str) -> str:
+    return _name(_text(record, key, where), f"{where}.{key}", MAX_ID_LENGTH)
+
+
+def _time(record: dict, key: str, where: str, *, optional: bool = False) -> Any:
+    value = _number(record, key, where, optional=optional)
+    if value is not None and not 0 <= value <= MAX_TIME:
+        raise ExportError(f"{where}.{key} must be a time between 1970 and 2106 "
+                          "(seconds since 1970)")
+    return value
 
 
 def _integer(record: dict, key: str, where: str, *, optional: bool = False) -> Any:

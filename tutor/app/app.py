@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from textual import events
 from textual.app import SystemCommand
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -33,6 +34,7 @@ from tutor.app.screens.picker import PickerScreen
 from tutor.app.screens.too_small import MIN_SIZE
 from tutor.app.shelf import Shelf
 from tutor.app.signals import SessionGuard
+from tutor.files import make_private_folder
 from tutor.lesson_index import (
     CACHE_NAME,
     DEFAULT_SEED,
@@ -102,6 +104,9 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
         self.load_failure: str | None = None
         self.warmed_up = False  # sympy imported, one proof taken (and the heap frozen)
         self.trouble_said: float | None = None  # when progress trouble was last shown
+        # Keys and pastes sent while a lesson is on its way (loading, or its screen not yet
+        # focused), in order, for its answer box: see on_event.
+        self.typed_ahead: list[events.Key | events.Paste] = []
 
     def get_default_screen(self) -> Screen:
         if self.start_lesson:
@@ -185,6 +190,42 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
                     markup=False)
         if self.waiting is not None and isinstance(self.screen, LoadingScreen):
             self.back_to_lessons(self.screen)
+
+    # -- keys sent before a lesson can take them -----------------------------------------
+    async def on_event(self, event: events.Event) -> None:
+        """Hold what the student types for a lesson that is not ready for it yet.
+
+        Textual gives a key to the focused widget, or to the screen when none has the
+        focus; a loading screen, or a lesson screen before its answer box takes the focus,
+        would drop it. Held here, in the app's own queue, the order is kept: the keys go
+        to the answer box, in the order typed, when the screen posts Ready.
+        """
+        if (isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded
+                and self.holds_keys() and not self.passes(event)):
+            self.typed_ahead.append(event)
+            return
+        await super().on_event(event)
+
+    def holds_keys(self) -> bool:
+        # Duck-typed: the lesson screen's module loads with the engine.
+        screen = self.screen
+        return isinstance(screen, LoadingScreen) or getattr(screen, "accepting_keys", True) is False
+
+    def passes(self, event: events.Key | events.Paste) -> bool:
+        """Keys that act at once: Ctrl+Q, and Esc on a loading screen (back to the lessons)."""
+        if not isinstance(event, events.Key):
+            return False
+        return event.key == "ctrl+q" or (event.key == "escape"
+                                         and isinstance(self.screen, LoadingScreen))
+
+    async def on_lesson_screen_ready(self, message: Message) -> None:
+        screen = self.screen
+        if getattr(screen, "accepting_keys", True) is not False:
+            return  # a screen that has gone already
+        held, self.typed_ahead = self.typed_ahead, []
+        screen.accepting_keys = True  # type: ignore[attr-defined]
+        for event in held:
+            await super().on_event(event)
 
     # -- size ----------------------------------------------------------------------------
     def on_resize(self, event: events.Resize) -> None:
@@ -294,6 +335,7 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
         in its place when the session began with a lesson (on a BaseScreen)."""
         if isinstance(screen, LoadingScreen):
             self.waiting = None
+            self.typed_ahead = []  # typed for the lesson the student has just left
         stack = self.screen_stack
         if len(stack) > 1 and isinstance(stack[-2], PickerScreen):
             screen.dismiss(None)
@@ -357,7 +399,13 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
 def run(args) -> int:
     """Entry point for `chain-tutor [LESSON] [--seed N]`; returns the exit code."""
     # The lessons load in full after the first paint.
-    index = read_index(args.lessons, cache=default_cache_dir(args.data_dir) / CACHE_NAME)
+    cache = default_cache_dir(args.data_dir)
+    try:
+        # Before the index makes it (and the data folder above it) with the umask's mode.
+        make_private_folder(cache)
+    except OSError:
+        pass  # a cache that cannot be written only costs speed
+    index = read_index(args.lessons, cache=cache / CACHE_NAME)
     if args.lesson:
         try:
             find_lesson(index, args.lesson)

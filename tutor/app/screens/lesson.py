@@ -2,10 +2,18 @@
 
 The progress store is the truth: after every change the screen re-reads the
 lesson's state and redraws from it, so what is shown is what was saved.
+
+Nothing the student sends is lost. Checks run in worker threads one after another,
+in the order they were sent, and each thread saves its own verdict, so an answer
+sent while another is being checked, typed over, or left behind by Esc is still
+checked and kept; only a verdict that no longer fits the screen goes unshown. Keys
+typed before the answer box has the focus are held by the app until this screen
+posts Ready (see ChainTutorApp.on_event).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
@@ -14,9 +22,9 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Input, Static
-from textual.worker import Worker, WorkerState
 
 from tutor.app.model import (
     FactorState,
@@ -78,6 +86,7 @@ class CheckOutcome:
 
 
 class LessonScreen(Screen[None]):
+    AUTO_FOCUS = "#answer"
     # -narrow/-wide classes: the side panel (values, graph) shows at -wide. Set here, not on
     # the app: every screen with breakpoints is restyled as a whole when it is first sized.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
@@ -120,12 +129,16 @@ class LessonScreen(Screen[None]):
         self.index = 0
         self.step_started = clock()
         # Every edit, submission or step change takes a new token; a check whose token
-        # is no longer current is stale, and its result is dropped unseen and unsaved.
+        # is no longer current is stale: saved all the same, but its verdict goes unshown.
         self.token = 0
         self.checking: str | None = None
         # Enter again on the answer just checked repeats nothing: it is not a new attempt.
         self.last_checked: tuple[str, str] | None = None
         self.keys_shown: tuple[bool | None, ...] = ()  # what the footer was last told
+        # Set when the check sent last has been saved: the next one waits for it.
+        self.last_saved: threading.Event | None = None
+        # False until the app has handed over the keys it held for this screen (Ready).
+        self.accepting_keys = False
         # Read now, not on mount: the footer, composed with the screen, asks check_action.
         self.reload()
         self.index = resume_index(lesson, self.state)
@@ -166,9 +179,22 @@ class LessonScreen(Screen[None]):
         values = [Static("Values", classes="side-title"), ValuesPanel(self.lesson, self.variant)]
         yield from (values + factors) if values_first else (factors + values)
 
+    class Ready(Message):
+        """The answer box has the focus: keys held for this screen can be given to it."""
+
+    class CheckDone(Message):
+        """Posted by a check's thread once its verdict is saved."""
+
+        def __init__(self, outcome: CheckOutcome) -> None:
+            super().__init__()
+            self.outcome = outcome
+
     def on_mount(self) -> None:
-        self.query_one(Input).cursor_blink = self.cursor_blink
+        answer = self.query_one(Input)
+        answer.cursor_blink = self.cursor_blink
         self.show_step()
+        self.set_focus(answer)  # now, not later as focus() would: the held keys go to it
+        self.post_message(self.Ready())
 
     # -- reading state ---------------------------------------------------------------
     @property
@@ -188,8 +214,8 @@ class LessonScreen(Screen[None]):
 
     def reload(self) -> None:
         self.state = self.store.lesson(self.lesson.id)
-        attempts = [a for a in self.store.attempts(self.lesson.id) if a.seed == self.seed]
-        self.factors = factor_states(self.lesson, self.state, attempts)
+        solving = self.store.solving_attempts(self.lesson.id, self.seed)
+        self.factors = factor_states(self.lesson, self.state, solving)
 
     # -- drawing ---------------------------------------------------------------------
     def show_step(self) -> None:
@@ -304,52 +330,57 @@ class LessonScreen(Screen[None]):
         self.checking = text
         self.query_one(Feedback).say(Content.styled("checking…", "italic $text-muted"))
         elapsed = self.clock() - self.step_started
-        token, step_id, seed = self.token, self.step.id, self.seed
+        token, step_id = self.token, self.step.id
+        previous, saved = self.last_saved, threading.Event()
+        self.last_saved = saved
 
-        def check() -> CheckOutcome:
+        def check() -> None:
+            if previous is not None:
+                previous.wait()  # saved in the order sent: the last one sent is the last answer
             try:
-                verdict = self.lesson.check(step_id, text, seed, self.symbolic_budget)
-            except Exception as error:  # noqa: BLE001 - a checker bug must not close the app
-                message = f"The checker failed on this answer ({error!r}). Please report it."
-                return CheckOutcome(
-                    token, step_id, text, elapsed, Verdict("invalid", message), crashed=True
-                )
-            return CheckOutcome(token, step_id, text, elapsed, verdict)
+                outcome = self.check_and_save(token, step_id, text, elapsed)
+            finally:
+                saved.set()
+            self.post_message(self.CheckDone(outcome))  # dropped if the screen is gone
 
-        self.run_worker(
-            check,
-            thread=True,
-            exclusive=True,
-            group="check",
-            name=f"check {step_id}",
-            exit_on_error=False,
-        )
+        # The app's worker, not this screen's: Esc right after Enter removes the screen,
+        # and with it the workers it owns, possibly before this one has started.
+        self.app.run_worker(check, thread=True, group="check", name=f"check {step_id}",
+                            exit_on_error=False)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group != "check" or event.state != WorkerState.SUCCESS:
-            return
-        outcome = event.worker.result
-        if isinstance(outcome, CheckOutcome) and outcome.token == self.token:
+    def check_and_save(self, token: int, step_id: str, text: str, elapsed: float
+                       ) -> CheckOutcome:
+        """In the check's thread: the verdict, saved with the step it solves."""
+        try:
+            verdict = self.lesson.check(step_id, text, self.seed, self.symbolic_budget)
+        except Exception as error:  # noqa: BLE001 - a checker bug must not close the app
+            message = f"The checker failed on this answer ({error!r}). Please report it."
+            return CheckOutcome(
+                token, step_id, text, elapsed, Verdict("invalid", message), crashed=True
+            )
+        self.store.record_attempt(self.lesson.id, step_id, self.seed, text, verdict.verdict,
+                                  verdict.diagnosis, elapsed, solves=True)
+        return CheckOutcome(token, step_id, text, elapsed, verdict)
+
+    def on_lesson_screen_check_done(self, message: CheckDone) -> None:
+        outcome = message.outcome
+        if outcome.token == self.token:
             self.apply_check(outcome)
+            return
+        # Sent before the student typed on, sent another or left the step: saved, and the
+        # screen shows what it changed (a step it solved), not a verdict on other text.
+        status = self.factor.status
+        self.reload()
+        self.redraw()
+        if outcome.step_id == self.step.id and self.factor.status != status:
+            self.query_one(Feedback).say(self.standing_feedback())
 
     def apply_check(self, outcome: CheckOutcome) -> None:
+        """Show a saved verdict that is still the one the screen waits for."""
         self.remove_class("-side-open")  # what is said next must be seen
         verdict = outcome.verdict
         self.checking = None
         self.last_checked = (outcome.step_id, outcome.text)
-        if not outcome.crashed:
-            self.store.record_attempt(
-                self.lesson.id,
-                outcome.step_id,
-                self.seed,
-                outcome.text,
-                verdict.verdict,
-                verdict.diagnosis,
-                outcome.elapsed,
-            )
-            # A revealed step stays revealed: typing in the shown answer is not solving it.
-            if verdict.correct and self.factors[outcome.step_id].status != "revealed":
-                self.store.mark(self.lesson.id, outcome.step_id, "solved")
         self.step_started = self.clock()
         self.reload()
         self.redraw()
@@ -397,7 +428,7 @@ class LessonScreen(Screen[None]):
     def action_reveal(self) -> None:
         self.remove_class("-side-open")  # what is said next must be seen
         self.store.mark(self.lesson.id, self.step.id, "revealed")
-        self.token += 1  # a check still running is for a step that is now revealed
+        self.token += 1  # a check still running is saved, but its verdict is not shown
         self.checking = None
         self.reload()
         self.redraw()

@@ -142,9 +142,12 @@ class PickerScreen(Screen[None]):
             self.app.open_lesson(event.option.id)  # type: ignore[attr-defined]
 
     def action_open(self) -> None:
-        options = self.query_one(OptionList)
-        if options.highlighted is not None:
-            options.action_select()
+        # Opened now, not from the OptionSelected message: keys sent right after Enter
+        # are handled before that message, and would go to this list (another Enter
+        # opening the lesson a second time) instead of the lesson's answer box.
+        option = self.query_one(OptionList).highlighted_option
+        if option is not None and self._lesson(option.id) is not None:
+            self.app.open_lesson(option.id)  # type: ignore[attr-defined]
 
     def _lesson(self, option_id: str | None) -> LessonEntry | None:
         return next((lesson for lesson in self.shelf.entries() if lesson.id == option_id), None)

@@ -59,11 +59,9 @@ class SummaryScreen(Screen[str]):
 
     def _progress(self) -> tuple[dict[str, FactorState], dict[str, float]]:
         state = self.store.lesson(self.lesson.id)
-        attempts = [a for a in self.store.attempts(self.lesson.id) if a.seed == self.seed]
-        times: dict[str, float] = defaultdict(float)
-        for attempt in attempts:
-            times[attempt.step_id] += attempt.elapsed
-        return factor_states(self.lesson, state, attempts), times
+        solving = self.store.solving_attempts(self.lesson.id, self.seed)
+        times = defaultdict(float, self.store.time_spent(self.lesson.id, self.seed))
+        return factor_states(self.lesson, state, solving), times
 
     def derivative(self, factors: dict[str, FactorState]) -> Content:
         goal = goal_step(self.lesson)

@@ -7,10 +7,13 @@ visible stand-in the moment it enters the box (typed, pasted, or put back from t
 progress file): ␛ for ESC, ␀ for NUL and so on, � for the C1 codes. Each stands for one
 character, so the cursor stays where it was, the student sees what to delete, and the
 checker names the control character it stands for. A tab is a space.
+
+Its own keys act in the order they were typed, even in a burst (see _on_key).
 """
 
 from __future__ import annotations
 
+from textual import events
 from textual.widgets import Input
 
 from tutor.engine.parser import CONTROL_PICTURES
@@ -30,3 +33,16 @@ def visible(text: str) -> str:
 class AnswerInput(Input):
     def validate_value(self, value: str) -> str:
         return visible(value)
+
+    async def _on_key(self, event: events.Key) -> None:
+        """The box's own keys (Enter, Backspace, Ctrl+U, …) act here, in turn with the
+        characters. Textual runs a widget's key binding only once the key has bubbled
+        back up to the app, behind the keys queued there already: in a burst (keys sent
+        back to back, a slow moment) Enter would submit the characters typed after it,
+        and Ctrl+U clear them. Input's own handler runs after this one for the rest."""
+        for binding in self._bindings.key_to_bindings.get(event.key, ()):
+            if not binding.priority:
+                event.stop()
+                event.prevent_default()
+                await self.run_action(binding.action)
+                return
