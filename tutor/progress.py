@@ -36,6 +36,7 @@ from typing import Any
 import platformdirs
 
 from tutor.files import create_private_file, make_private_folder, write_whole
+from tutor.rules import RANK, STATUSES, VERDICTS, Event, after, event_for, higher
 
 DB_NAME = "progress.db"
 APP_NAME = "chain-tutor"
@@ -44,8 +45,6 @@ CACHE_ENV = "CHAIN_TUTOR_CACHE"
 JOURNAL_ENV = "CHAIN_TUTOR_JOURNAL"
 JOURNAL_MODES = ("wal", "delete")
 BUSY_TIMEOUT = 10.0  # seconds; another login's write transaction is far shorter
-VERDICTS = ("correct", "incorrect", "invalid")
-STATUSES = ("solved", "revealed")
 
 # Files SQLite keeps next to the database. A stale journal or WAL replayed into a
 # fresh database would damage it, so they travel with a database that is moved aside.
@@ -520,9 +519,7 @@ class ProgressStore:
                 (lesson_id, step_id, seed, answer, verdict, codes, elapsed, now),
             )
             if solves and verdict == "correct":
-                _ensure_step(conn, lesson_id, step_id, now)
-                conn.execute("UPDATE steps SET status = 'solved' WHERE lesson_id = ?"
-                             " AND step_id = ? AND status IS NULL", (lesson_id, step_id))
+                _apply(conn, lesson_id, step_id, Event.CORRECT, now)
 
         self._write("attempt", work)
 
@@ -531,13 +528,10 @@ class ProgressStore:
         if status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}, not {status!r}")
 
+        event = event_for(status)
+
         def work(conn: sqlite3.Connection, now: float) -> None:
-            _ensure_step(conn, lesson_id, step_id, now)
-            conn.execute(
-                "UPDATE steps SET status = ? WHERE lesson_id = ? AND step_id = ?"
-                " AND status IS NOT 'solved'",
-                (status, lesson_id, step_id),
-            )
+            _apply(conn, lesson_id, step_id, event, now)
 
         self._write(status, work)
 
@@ -616,6 +610,16 @@ class ProgressStore:
 
 # ---------------------------------------------------------------------------
 # Queries, kept outside the class so each runs inside the caller's transaction.
+
+
+def _apply(conn: sqlite3.Connection, lesson_id: str, step_id: str, event: Event,
+           now: float) -> None:
+    """The step's status after ``event``, by the one table of tutor.rules."""
+    _ensure_step(conn, lesson_id, step_id, now)
+    (status,) = conn.execute("SELECT status FROM steps WHERE lesson_id = ? AND step_id = ?",
+                             (lesson_id, step_id)).fetchone()
+    conn.execute("UPDATE steps SET status = ? WHERE lesson_id = ? AND step_id = ?",
+                 (after(status, event), lesson_id, step_id))
 
 
 def _lesson_exists(conn: sqlite3.Connection, lesson_id: str) -> bool:
@@ -762,7 +766,6 @@ def _summary(conn: sqlite3.Connection) -> list[dict]:
 EXPORT_FORMAT = "chain-tutor-progress"
 EXPORT_VERSION = 1
 EXPORT_MAX_BYTES = 64 * 1024 * 1024  # years of attempts are a few MB; more is not ours
-STATUS_RANK: dict[str | None, int] = {None: 0, "revealed": 1, "solved": 2}
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _INT64 = 2**63
 
@@ -880,8 +883,8 @@ def _merge(conn: sqlite3.Connection, snapshot: Snapshot, now: float) -> MergeRes
                 "SELECT status, hints FROM steps WHERE lesson_id = ? AND step_id = ?",
                 (lesson.lesson_id, step.step_id),
             ).fetchone()
-            if STATUS_RANK[step.status] > STATUS_RANK.get(status, 0):
-                status = step.status
+            if higher(status, step.status) != status:
+                status = higher(status, step.status)
                 raised += 1
             conn.execute(
                 "UPDATE steps SET status = ?, hints = ? WHERE lesson_id = ? AND step_id = ?",
@@ -1077,7 +1080,7 @@ def _lesson_record(item: object, where: str) -> LessonRecord:
 def _step_record(item: object, where: str) -> StepRecord:
     record = _object(item, where)
     status = _value(record, "status", where, str, optional=True)
-    if status not in STATUS_RANK:
+    if status not in RANK:
         raise ExportError(f"{where}.status must be one of {STATUSES} or null, not {status!r}")
     hints = _integer(record, "hints", where, optional=True) or 0
     if not 0 <= hints <= MAX_HINTS:

@@ -40,13 +40,13 @@ from pathlib import Path
 from tutor.lesson_index import LessonInfo
 from tutor.progress import (
     DB_NAME,
-    STATUS_RANK,
     Attempt,
     ProgressError,
     Snapshot,
     read_database,
     read_export,
 )
+from tutor.rules import Status, attempts_until_solved, higher
 
 TOP_WRONG = 3
 REPORT_FORMAT = "chain-tutor-report"
@@ -125,16 +125,16 @@ def _outcome(status: str | None, attempts: Sequence[Attempt]) -> _Outcome:
     ordered = sorted(attempts, key=lambda a: a.at)
     first_correct = next((i for i, a in enumerate(ordered) if a.verdict == "correct"), None)
     until = ordered if first_correct is None else ordered[: first_correct + 1]
-    if status == "solved" or (status is None and first_correct is not None):
-        result = "solved"
-    elif status == "revealed":
+    if status == Status.SOLVED or (status is None and first_correct is not None):
+        result = "solved"  # a step reset since counts as solved if an answer was correct
+    elif status == Status.REVEALED:
         result = "revealed"
     else:
         result = "gave_up"
     wrong = tuple((normalise(a.answer), a.diagnosis) for a in ordered if a.verdict == "incorrect")
     if not ordered:
         return _Outcome(result, None, None, wrong)
-    return _Outcome(result, sum(a.verdict != "invalid" for a in until),
+    return _Outcome(result, attempts_until_solved(ordered),
                     sum(a.elapsed for a in until), wrong)
 
 
@@ -147,8 +147,7 @@ def _combined(snapshots: Sequence[Snapshot]) -> tuple[dict, list[Attempt]]:
     statuses: dict[tuple[str, str], str] = {}
     for snapshot in snapshots:
         for key, status in snapshot.statuses().items():
-            if STATUS_RANK[status] > STATUS_RANK[statuses.get(key)]:
-                statuses[key] = status
+            statuses[key] = higher(statuses.get(key), status)
     most: Counter = Counter()
     examples: dict[tuple, Attempt] = {}
     for snapshot in snapshots:
