@@ -17,12 +17,11 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from textual import events
+from textual import events, on
 from textual.app import SystemCommand
 from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
 
 from tutor.app.background import freeze_heap, load_lessons, warm_up_checker
 from tutor.app.confine import ConfinedApp
@@ -37,21 +36,38 @@ from tutor.app.signals import SessionGuard
 from tutor.files import make_private_folder
 from tutor.lesson_index import (
     CACHE_NAME,
-    DEFAULT_SEED,
     LessonError,
     LessonInfo,
     find_lesson,
     read_index,
 )
 from tutor.progress import ProgressStore, default_cache_dir
+from tutor.session import LessonSession, new_variant, open_variant
 
 if TYPE_CHECKING:
-    from tutor.app.screens.lesson import LessonScreen
     from tutor.lessons import Catalog
 
 SEED_RANGE = (2, 9999)  # seed 1 is everyone's first variant; new ones come from here
 TROUBLE_TIMEOUT = 20.0  # seconds a notice that progress is not being saved stays
 KEY_NAMES = {"escape": "Esc", "pagedown": "PgDn", "pageup": "PgUp", "enter": "Enter"}
+
+
+class LessonsLoaded(Message):
+    """Posted by the loading thread: every lesson, loaded in full."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        super().__init__()
+        self.catalog = catalog
+
+
+class LessonsFailed(Message):
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+class WarmedUp(Message):
+    """Posted once sympy is imported and the slow route has run once."""
 
 
 class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
@@ -111,7 +127,7 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
     def get_default_screen(self) -> Screen:
         if self.start_lesson:
             return BaseScreen()  # the lesson's screens go on it; the picker comes later
-        return PickerScreen(self.shelf, self.store)
+        return PickerScreen(self.shelf, self.store, self)
 
     def on_mount(self) -> None:
         if self.store.notice:
@@ -119,7 +135,7 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
                         markup=False)
         self.store.listener = self.progress_trouble
         if self.start_lesson and not self.open_lesson(self.start_lesson, self.start_seed):
-            self.push_screen(PickerScreen(self.shelf, self.store))
+            self.push_screen(PickerScreen(self.shelf, self.store, self))
         self.fit_to(self.size.width, self.size.height)
 
     def progress_trouble(self, message: str) -> None:
@@ -152,27 +168,41 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
             return
         self.loading_started = True
         if not self.shelf.loaded:
-            work = partial(load_lessons, self.extra_lessons)
-            self.run_worker(work, thread=True, group="lessons", exit_on_error=False)
+            self.run_worker(self.load_lessons_work, thread=True, exit_on_error=False)
         elif self.warm_up:
             self.warm_up_checker()
 
+    def load_lessons_work(self) -> None:
+        """In a thread: the lessons in full, then the result posted to the app."""
+        try:
+            catalog = load_lessons(self.extra_lessons)
+        except Exception as error:  # noqa: BLE001 - said on screen, the picker goes on
+            self.post_message(LessonsFailed(f"The lessons could not be loaded: {error!r}"))
+            return
+        self.post_message(LessonsLoaded(catalog))
+
     def warm_up_checker(self) -> None:
         def work() -> None:
-            warm_up_checker()
-            if self.freeze_gc:
-                freeze_heap()
+            try:
+                warm_up_checker()
+            finally:  # an error only means the first check imports sympy itself
+                if self.freeze_gc:
+                    freeze_heap()
+                self.post_message(WarmedUp())
 
-        self.run_worker(work, thread=True, group="warm-up", exit_on_error=False)
+        self.run_worker(work, thread=True, exit_on_error=False)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        group, state = event.worker.group, event.state
-        if group == "lessons" and state == WorkerState.SUCCESS:
-            self.lessons_loaded(event.worker.result)
-        elif group == "lessons" and state == WorkerState.ERROR:
-            self.lessons_failed(f"The lessons could not be loaded: {event.worker.error!r}")
-        elif group == "warm-up" and state in (WorkerState.SUCCESS, WorkerState.ERROR):
-            self.warmed_up = True  # an error only means the first check imports sympy itself
+    @on(LessonsLoaded)
+    def on_lessons_loaded(self, message: LessonsLoaded) -> None:
+        self.lessons_loaded(message.catalog)
+
+    @on(LessonsFailed)
+    def on_lessons_failed(self, message: LessonsFailed) -> None:
+        self.lessons_failed(message.reason)
+
+    @on(WarmedUp)
+    def on_warmed_up(self) -> None:
+        self.warmed_up = True
 
     def lessons_loaded(self, catalog: Catalog) -> None:
         self.shelf.catalog = catalog
@@ -262,28 +292,20 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
         except LessonError as error:
             self.notify(error.message, title="Cannot open", severity="error", markup=False)
             return False
-        state = self.store.lesson(lesson_id)
         # --seed / --seed-from-user apply to every lesson opened in this session, from
         # the picker too: in a lab each student must get their own numbers.
-        if seed is None:
-            seed = self.start_seed
-        # Resuming keeps the variant the student started; a seed only picks a new lesson's.
-        chosen = (
-            state.seed if state.seed is not None else (seed if seed is not None else DEFAULT_SEED)
-        )
-        if seed is not None and seed != chosen:
+        opening = open_variant(self.store, lesson_id, seed if seed is not None else self.start_seed)
+        if opening.kept_variant:
             self.notify(
-                f"Continuing your variant (seed {chosen}), so your progress is kept; "
+                f"Continuing your variant (seed {opening.seed}), so your progress is kept; "
                 "“New variant” on the summary starts new numbers.",
                 title=lesson.title,
             )
-        self.store.set_seed(lesson_id, chosen)
-        fresh = not any(s.status or s.attempts or s.hints for s in state.steps.values())
-        if intro and fresh:
-            start = partial(self.start_lesson_screen, lesson_id, chosen, replace=True)
+        if intro and opening.fresh:
+            start = partial(self.start_lesson_screen, lesson_id, opening.seed, replace=True)
             self.push_screen(IntroScreen(lesson, start=start))
         else:
-            self.start_lesson_screen(lesson_id, chosen)
+            self.start_lesson_screen(lesson_id, opening.seed)
         return True
 
     def start_lesson_screen(self, lesson_id: str, seed: int, *, replace: bool = False) -> None:
@@ -301,7 +323,7 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
                     self.back_to_lessons(self.screen)
             elif not isinstance(self.screen, LoadingScreen):
                 self.waiting = (lesson_id, seed)
-                loading = LoadingScreen(lesson_id, self.shelf.find(lesson_id).title)
+                loading = LoadingScreen(lesson_id, self.shelf.find(lesson_id).title, self)
                 if replace:
                     self.switch_screen(loading)
                 else:
@@ -321,6 +343,7 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
             lesson,
             seed,
             self.store,
+            navigator=self,
             clock=self.clock,
             symbolic_budget=self.symbolic_budget,
             cursor_blink=self.cursor_blink,
@@ -340,24 +363,23 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
         if len(stack) > 1 and isinstance(stack[-2], PickerScreen):
             screen.dismiss(None)
         else:
-            self.switch_screen(PickerScreen(self.shelf, self.store))
+            self.switch_screen(PickerScreen(self.shelf, self.store, self))
 
-    def show_summary(self, lesson_screen: LessonScreen) -> None:
+    def show_summary(self, session: LessonSession, lesson_screen: Screen) -> None:
         from tutor.app.screens.summary import SummaryScreen
 
-        lesson, seed = lesson_screen.lesson, lesson_screen.seed
-        if self.store.lesson(lesson.id).finished is None:
-            self.store.finish(lesson.id)
+        session.finish()
+        lesson = session.lesson
 
         def chosen(choice: str | None) -> None:
             if choice == "review":
                 return
             self.back_to_lessons(lesson_screen)
             if choice == "new":
-                self.store.set_seed(lesson.id, self.new_seed())
+                new_variant(self.store, lesson.id, self.new_seed())
                 self.open_lesson(lesson.id, intro=False)
 
-        self.push_screen(SummaryScreen(lesson, seed, self.store), chosen)
+        self.push_screen(SummaryScreen(lesson, session.seed, self.store), chosen)
 
     def exit(self, *args: Any, **kwargs: Any) -> None:
         # A proof still running would keep its check's thread, and so the process, alive

@@ -7,8 +7,9 @@ widgets only lay them out.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from tutor.app.notation import (
     FUNCTION_GLYPHS,
@@ -21,26 +22,17 @@ from tutor.engine import EngineError, Node, parse
 from tutor.engine.nodes import BinOp, Call, Matrix, Name, Neg, Num, Transpose, children
 from tutor.lessons import Lesson, Step
 from tutor.progress import Attempt, LessonState
+from tutor.session import (  # noqa: F401 - FactorState, resume_index: for the screens
+    FactorState,
+    goal_step,
+    resume_index,
+)
+from tutor.session import factor_states as session_factor_states
 
 
 # -- factors ---------------------------------------------------------------------------
-@dataclass(frozen=True)
-class FactorState:
-    """One step as the student has left it."""
-
-    step: Step
-    status: str | None  # "solved" | "revealed" | None
-    answer: str | None  # what fills its slot: the solving answer, or the key once revealed
-    canonical: str | None = None  # the answer in math notation, as the parser read it
-    attempts: int = 0
-    hints: int = 0
-    last_answer: str | None = None
-
-    @property
-    def done(self) -> bool:
-        return self.status is not None
-
-
+# What each step holds and where a student resumes are progress rules: they live in
+# tutor.session. The screens see each answer in math notation, written by ``pretty``.
 def pretty_or_none(text: str | None, names: Sequence[str]) -> str | None:
     if not text:
         return None
@@ -53,47 +45,12 @@ def pretty_or_none(text: str | None, names: Sequence[str]) -> str | None:
 def factor_states(
     lesson: Lesson, state: LessonState, attempts: Iterable[Attempt]
 ) -> dict[str, FactorState]:
-    solving = _solving_answers(attempts)
-    factors = {}
-    for step in lesson.steps:
-        saved = state.steps.get(step.id)
-        status = saved.status if saved else None
-        if status == "solved":
-            answer = solving.get(step.id, saved.last_answer if saved else None) or step.answer
-        elif status == "revealed":
-            answer = step.answer
-        else:
-            answer = None
-        factors[step.id] = FactorState(
-            step,
-            status,
-            answer,
-            pretty_or_none(answer, lesson.names),
-            attempts=saved.attempts if saved else 0,
-            hints=saved.hints if saved else 0,
-            last_answer=saved.last_answer if saved else None,
-        )
-    return factors
+    return session_factor_states(lesson, state, attempts, screen_notation(lesson))
 
 
-def _solving_answers(attempts: Iterable[Attempt]) -> dict[str, str]:
-    """Each step's latest correct answer: a solved step keeps it even if later retyped wrong."""
-    answers: dict[str, str] = {}
-    for attempt in attempts:
-        if attempt.verdict == "correct":
-            answers[attempt.step_id] = attempt.answer
-    return answers
-
-
-def resume_index(lesson: Lesson, state: LessonState) -> int:
-    """The first step not solved or revealed; the last step when all are done."""
-    step_ids = [step.id for step in lesson.steps]
-    first = state.first_open(step_ids)
-    return step_ids.index(first) if first is not None else len(step_ids) - 1
-
-
-def goal_step(lesson: Lesson) -> Step:
-    return lesson.step(lesson.goal) if lesson.goal else lesson.steps[-1]
+def screen_notation(lesson: Lesson) -> Callable[[str], str | None]:
+    """How the screens write a student's answer: in math notation, as the parser read it."""
+    return partial(pretty_or_none, names=lesson.names)
 
 
 # -- the chain of factors ----------------------------------------------------------------

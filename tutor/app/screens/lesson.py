@@ -29,14 +29,14 @@ from textual.widgets import Input, Static
 from tutor.app.model import (
     FactorState,
     chain_pieces,
-    factor_states,
     forward_graph,
     goal_step,
-    resume_index,
+    screen_notation,
 )
 from tutor.app.notation import shape_label
 from tutor.app.screens.confirm import ConfirmScreen
 from tutor.app.screens.intro import IntroScreen
+from tutor.app.screens.navigation import Navigator
 from tutor.app.screens.too_small import TooSmallNote
 from tutor.app.widgets.answer import AnswerInput
 from tutor.app.widgets.chain import ChainView
@@ -53,10 +53,12 @@ from tutor.app.widgets.preview import Preview
 from tutor.app.widgets.steady import set_display, show
 from tutor.app.widgets.values import ValuesPanel
 from tutor.engine import Verdict
-from tutor.lessons import Lesson, Step
+from tutor.lessons import Lesson, Step, Variant
 from tutor.progress import LessonState, ProgressStore
+from tutor.rules import Status
+from tutor.session import Checked, LessonSession
 
-STATUS_GLYPHS = {"solved": "✓", "revealed": "◇", None: "·"}
+STATUS_GLYPHS = {Status.SOLVED: "✓", Status.REVEALED: "◇", None: "·"}
 STEP_KEYS = Binding.Group("Step")
 # The actions whose keys grey out and back in as the student works (see check_action).
 STATEFUL_ACTIONS = ("hint", "reveal", "next_step", "previous_step", "reset_step", "reset_lesson")
@@ -77,12 +79,22 @@ PALETTE = (
 
 @dataclass(frozen=True)
 class CheckOutcome:
+    """A saved verdict, and the token of the screen's state it was sent from."""
+
     token: int
-    step_id: str
-    text: str
-    elapsed: float
-    verdict: Verdict
-    crashed: bool = False
+    checked: Checked
+
+    @property
+    def step_id(self) -> str:
+        return self.checked.step_id
+
+    @property
+    def text(self) -> str:
+        return self.checked.text
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.checked.verdict
 
 
 class LessonScreen(Screen[None]):
@@ -111,22 +123,19 @@ class LessonScreen(Screen[None]):
         seed: int,
         store: ProgressStore,
         *,
+        navigator: Navigator,
         clock: Callable[[], float],
         symbolic_budget: float = 1.0,
         cursor_blink: bool = True,
     ) -> None:
         super().__init__()
-        self.lesson = lesson
-        self.seed = seed
-        self.store = store
+        # Read now, not on mount: the footer, composed with the screen, asks check_action.
+        self.session = LessonSession(lesson, seed, store, screen_notation(lesson))
+        self.navigator = navigator
         self.clock = clock
         self.symbolic_budget = symbolic_budget
         self.cursor_blink = cursor_blink
-        self.variant = lesson.variant(seed)
         self.graph = forward_graph(lesson)
-        self.state = LessonState(lesson.id, seed, {}, None, None)
-        self.factors: dict[str, FactorState] = {}
-        self.index = 0
         self.step_started = clock()
         # Every edit, submission or step change takes a new token; a check whose token
         # is no longer current is stale: saved all the same, but its verdict goes unshown.
@@ -139,9 +148,6 @@ class LessonScreen(Screen[None]):
         self.last_saved: threading.Event | None = None
         # False until the app has handed over the keys it held for this screen (Ready).
         self.accepting_keys = False
-        # Read now, not on mount: the footer, composed with the screen, asks check_action.
-        self.reload()
-        self.index = resume_index(lesson, self.state)
 
     # -- layout ----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -196,26 +202,45 @@ class LessonScreen(Screen[None]):
         self.set_focus(answer)  # now, not later as focus() would: the held keys go to it
         self.post_message(self.Ready())
 
-    # -- reading state ---------------------------------------------------------------
+    # -- reading state: the session's --------------------------------------------------
+    @property
+    def lesson(self) -> Lesson:
+        return self.session.lesson
+
+    @property
+    def seed(self) -> int:
+        return self.session.seed
+
+    @property
+    def variant(self) -> Variant:
+        return self.session.variant
+
+    @property
+    def state(self) -> LessonState:
+        return self.session.state
+
+    @property
+    def factors(self) -> dict[str, FactorState]:
+        return self.session.factors
+
+    @property
+    def index(self) -> int:
+        return self.session.index
+
     @property
     def step(self) -> Step:
-        return self.lesson.steps[self.index]
+        return self.session.step
 
     @property
     def factor(self) -> FactorState:
-        return self.factors[self.step.id]
+        return self.session.factor
 
     @property
     def is_last(self) -> bool:
-        return self.index == len(self.lesson.steps) - 1
-
-    def all_done(self) -> bool:
-        return all(factor.done for factor in self.factors.values())
+        return self.session.is_last
 
     def reload(self) -> None:
-        self.state = self.store.lesson(self.lesson.id)
-        solving = self.store.solving_attempts(self.lesson.id, self.seed)
-        self.factors = factor_states(self.lesson, self.state, solving)
+        self.session.reload()
 
     # -- drawing ---------------------------------------------------------------------
     def show_step(self) -> None:
@@ -351,16 +376,8 @@ class LessonScreen(Screen[None]):
     def check_and_save(self, token: int, step_id: str, text: str, elapsed: float
                        ) -> CheckOutcome:
         """In the check's thread: the verdict, saved with the step it solves."""
-        try:
-            verdict = self.lesson.check(step_id, text, self.seed, self.symbolic_budget)
-        except Exception as error:  # noqa: BLE001 - a checker bug must not close the app
-            message = f"The checker failed on this answer ({error!r}). Please report it."
-            return CheckOutcome(
-                token, step_id, text, elapsed, Verdict("invalid", message), crashed=True
-            )
-        self.store.record_attempt(self.lesson.id, step_id, self.seed, text, verdict.verdict,
-                                  verdict.diagnosis, elapsed, solves=True)
-        return CheckOutcome(token, step_id, text, elapsed, verdict)
+        return CheckOutcome(token, self.session.submit(step_id, text, elapsed,
+                                                       self.symbolic_budget))
 
     def on_lesson_screen_check_done(self, message: CheckDone) -> None:
         outcome = message.outcome
@@ -403,57 +420,42 @@ class LessonScreen(Screen[None]):
         ]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if not self.factors:
+        if not hasattr(self, "session"):
             return True
-        factor = self.factor
-        enabled = {
-            "hint": not factor.done and factor.hints < len(self.step.hints),
-            "reveal": not factor.done,
-            "next_step": factor.done,
-            "previous_step": self.index > 0,
-            "reset_step": factor.done or factor.attempts > 0 or factor.hints > 0,
-            "reset_lesson": bool(self.state.steps),
-        }.get(action)
+        enabled = self.session.available().get(action)
         if enabled is None:
             return True
         return True if enabled else None  # None: shown greyed out in the footer
 
     def action_hint(self) -> None:
         self.remove_class("-side-open")  # what is said next must be seen
-        self.store.record_hint(self.lesson.id, self.step.id)
-        self.reload()
+        self.session.hint()
         self.redraw()
         self.query_one("#feedback-box").scroll_end(animate=False)
 
     def action_reveal(self) -> None:
         self.remove_class("-side-open")  # what is said next must be seen
-        self.store.mark(self.lesson.id, self.step.id, "revealed")
+        self.session.reveal()
         self.token += 1  # a check still running is saved, but its verdict is not shown
         self.checking = None
-        self.reload()
         self.redraw()
         self.query_one(Feedback).say(revealed_content(self.step, self.is_last))
 
     def action_next_step(self) -> None:
-        if not self.is_last:
-            self.index += 1
-        elif self.all_done():
-            self.app.show_summary(self)  # type: ignore[attr-defined]
+        if self.session.next():
+            self.navigator.show_summary(self.session, self)
             return
-        else:  # the last step is done but an earlier one was reset: go back to it
-            self.index = resume_index(self.lesson, self.state)
         self.show_step()
 
     def action_previous_step(self) -> None:
         if self.index > 0:
-            self.index -= 1
+            self.session.go_to(self.index - 1)
             self.show_step()
 
     def action_reset_step(self) -> None:
         def reset(yes: bool | None) -> None:
             if yes:
-                self.store.reset_step(self.lesson.id, self.step.id)
-                self.reload()
+                self.session.reset_step()
                 self.show_step()
 
         self.app.push_screen(
@@ -467,9 +469,7 @@ class LessonScreen(Screen[None]):
     def action_reset_lesson(self) -> None:
         def reset(yes: bool | None) -> None:
             if yes:
-                self.store.reset_lesson(self.lesson.id)
-                self.reload()
-                self.index = 0
+                self.session.reset_lesson()
                 self.show_step()
 
         self.app.push_screen(
@@ -490,7 +490,7 @@ class LessonScreen(Screen[None]):
             self.toggle_class("-side-open")
 
     def action_back(self) -> None:
-        self.app.back_to_lessons(self)  # type: ignore[attr-defined]
+        self.navigator.back_to_lessons(self)
 
     def on_screen_resume(self) -> None:
         # Back from the intro, a confirmation or the summary: the store may have moved on.

@@ -7,6 +7,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from tutor.app.screens.navigation import Navigator
 from tutor.app.screens.too_small import TooSmallNote
 
 
@@ -17,8 +18,9 @@ class LoadingScreen(Screen[None]):
         Binding("escape", "back", "Lessons", id="loading-back"),
     ]
 
-    def __init__(self, lesson_id: str, title: str) -> None:
+    def __init__(self, lesson_id: str, title: str, navigator: Navigator) -> None:
         super().__init__()
+        self.navigator = navigator
         self.lesson_id = lesson_id
         self.lesson_title = title
 
@@ -29,4 +31,4 @@ class LoadingScreen(Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def action_back(self) -> None:
-        self.app.back_to_lessons(self)  # type: ignore[attr-defined]
+        self.navigator.back_to_lessons(self)

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tutor.app.screens.navigation import Navigator
 from tutor.app.screens.too_small import TooSmallNote
 from tutor.app.shelf import BrokenEntry, LessonEntry, Shelf
 from tutor.progress import LessonState, ProgressStore
@@ -74,10 +75,11 @@ class PickerScreen(Screen[None]):
         Binding("enter", "open", "Open lesson", id="open", priority=True),
     ]
 
-    def __init__(self, shelf: Shelf, store: ProgressStore) -> None:
+    def __init__(self, shelf: Shelf, store: ProgressStore, navigator: Navigator) -> None:
         super().__init__()
         self.shelf = shelf
         self.store = store
+        self.navigator = navigator
         self.shown: tuple = ()  # what the list was last filled from
 
     def compose(self) -> ComposeResult:
@@ -139,7 +141,7 @@ class PickerScreen(Screen[None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         if self._lesson(event.option.id) is not None:
-            self.app.open_lesson(event.option.id)  # type: ignore[attr-defined]
+            self.navigator.open_lesson(event.option.id)
 
     def action_open(self) -> None:
         # Opened now, not from the OptionSelected message: keys sent right after Enter
@@ -147,7 +149,7 @@ class PickerScreen(Screen[None]):
         # opening the lesson a second time) instead of the lesson's answer box.
         option = self.query_one(OptionList).highlighted_option
         if option is not None and self._lesson(option.id) is not None:
-            self.app.open_lesson(option.id)  # type: ignore[attr-defined]
+            self.navigator.open_lesson(option.id)
 
     def _lesson(self, option_id: str | None) -> LessonEntry | None:
         return next((lesson for lesson in self.shelf.entries() if lesson.id == option_id), None)

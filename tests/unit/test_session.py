@@ -1,0 +1,122 @@
+"""The lesson session, without a screen: every progress rule a screen relies on."""
+
+from __future__ import annotations
+
+import pytest
+
+from tutor.lessons import load_catalog
+from tutor.progress import ProgressStore
+from tutor.rules import Status
+from tutor.session import LessonSession, new_variant, open_variant
+
+FLAGSHIP = "two-layer-sigmoid"
+KEYS = {"df_dh2": "W3", "dh2_dz2": "diag(h2*(1-h2))", "dz2_dh1": "W2",
+        "dh1_dz1": "diag(h1*(1-h1))", "df_dz1": "W3 @ diag(h2*(1-h2)) @ W2 @ diag(h1*(1-h1))",
+        "df_dW1": "(W3 @ diag(h2*(1-h2)) @ W2 @ diag(h1*(1-h1))).T @ x.T"}
+
+
+@pytest.fixture(scope="module")
+def lesson():
+    return load_catalog().get(FLAGSHIP)
+
+
+@pytest.fixture
+def store(tmp_path):
+    with ProgressStore(tmp_path / "progress.db") as store:
+        yield store
+
+
+def session(lesson, store, seed=1):
+    return LessonSession(lesson, open_variant(store, FLAGSHIP, seed).seed, store)
+
+
+def test_a_new_lesson_opens_with_the_seed_asked_for_and_the_intro(store):
+    opening = open_variant(store, FLAGSHIP, 7)
+    assert (opening.seed, opening.kept_variant, opening.fresh) == (7, False, True)
+    assert store.lesson(FLAGSHIP).seed == 7
+
+
+def test_resuming_keeps_the_students_variant_whatever_seed_is_asked_for(lesson, store):
+    s = session(lesson, store, 7)
+    s.submit("df_dh2", "W3.T", 2.0)
+    opening = open_variant(store, FLAGSHIP, 99)
+    assert (opening.seed, opening.kept_variant, opening.fresh) == (7, True, False)
+
+
+def test_no_seed_asked_for_is_the_default(store):
+    assert open_variant(store, FLAGSHIP, None).seed == 1
+
+
+def test_a_correct_answer_is_recorded_and_solves_its_step(lesson, store):
+    s = session(lesson, store)
+    checked = s.submit("df_dh2", "W3", 3.0)
+    assert checked.verdict.correct and not checked.crashed
+    s.reload()
+    assert s.factors["df_dh2"].status == Status.SOLVED
+    assert [a.answer for a in store.attempts(FLAGSHIP)] == ["W3"]
+
+
+def test_typing_in_the_revealed_answer_does_not_solve_the_step(lesson, store):
+    s = session(lesson, store)
+    s.reveal()
+    s.submit("df_dh2", "W3", 1.0)
+    s.reload()
+    assert s.factor.status == Status.REVEALED
+    assert s.available()["next_step"] and not s.available()["reveal"]
+
+
+def test_hints_stop_when_none_is_left_and_once_the_step_is_done(lesson, store):
+    s = session(lesson, store)
+    given = [s.hint() for _ in range(len(s.step.hints) + 2)]
+    assert given == [True] * len(s.step.hints) + [False, False]
+    assert s.factor.hints == len(s.step.hints)
+
+
+def test_next_leads_through_the_steps_to_the_summary_and_back_to_a_reset_one(lesson, store):
+    s = session(lesson, store)
+    for step in lesson.steps:
+        assert s.submit(step.id, KEYS[step.id], 1.0).verdict.correct, step.id
+    s.reload()
+    s.go_to(0)
+    s.reset_step()
+    s.go_to(len(lesson.steps) - 1)
+    assert s.next() is False and s.index == 0  # back to the step that was reset
+    s.submit("df_dh2", "W3", 1.0)
+    s.reload()
+    s.go_to(len(lesson.steps) - 1)
+    assert s.next() is True  # complete: the summary comes next
+    s.finish()
+    first = store.lesson(FLAGSHIP).finished
+    s.finish()
+    assert store.lesson(FLAGSHIP).finished == first  # finished once, when first complete
+
+
+def test_reset_lesson_starts_again_at_the_first_step_with_the_same_numbers(lesson, store):
+    s = session(lesson, store, 5)
+    s.submit("df_dh2", "W3", 1.0)
+    s.reload()
+    s.go_to(3)
+    s.reset_lesson()
+    assert s.index == 0 and not s.factor.done and store.lesson(FLAGSHIP).seed == 5
+
+
+def test_a_checker_failure_records_nothing_and_says_so(lesson, store, monkeypatch):
+    s = session(lesson, store)
+
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(type(lesson), "check", broken)
+    checked = s.submit("df_dh2", "W3", 1.0)
+    assert checked.crashed and checked.verdict.verdict == "invalid"
+    assert "Please report it" in checked.verdict.feedback
+    assert store.attempts(FLAGSHIP) == []
+
+
+def test_a_new_variant_clears_the_statuses_and_keeps_the_history(lesson, store):
+    s = session(lesson, store)
+    s.submit("df_dh2", "W3", 1.0)
+    new_variant(store, FLAGSHIP, 42)
+    fresh = LessonSession(lesson, 42, store)
+    assert not fresh.factor.done and fresh.index == 0
+    assert len(store.attempts(FLAGSHIP)) == 1

@@ -1,0 +1,31 @@
+"""How a screen asks to go somewhere else: one typed door, handed down by the app.
+
+Attributes down, not calls up through ``self.app``: each screen is given the
+Navigator that made it (the app) and calls only these three methods, so a screen
+can be built and tested with any navigator, and a type checker sees every way
+between screens. The calls are direct, not posted messages, on purpose: keys sent
+right after Enter on the picker are handled before a posted message would be, and
+would go to the picker instead of the lesson (tests/app/test_tui_typeahead.py).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from textual.screen import Screen
+
+    from tutor.session import LessonSession
+
+
+class Navigator(Protocol):
+    def open_lesson(self, lesson_id: str, seed: int | None = None, intro: bool = True
+                    ) -> bool:
+        """Its intro first if it is new to the student, then its steps; False if it
+        cannot be opened (the student is told why)."""
+
+    def back_to_lessons(self, screen: Screen) -> None:
+        """Close ``screen`` (the top one) for the lesson picker."""
+
+    def show_summary(self, session: LessonSession, lesson_screen: Screen) -> None:
+        """The lesson is complete: its summary, over ``lesson_screen``."""

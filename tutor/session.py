@@ -1,0 +1,260 @@
+"""One lesson as a student works through it: the one door from the screens to progress.
+
+The screens display a LessonSession and tell it what the student did (an answer, a
+hint, a reveal, a reset, moving on); every rule about progress is applied here, or
+in tutor.rules which the store follows, and never in a screen:
+
+* which variant a lesson opens with: the one the student started, whatever seed is
+  asked for (a seed only picks a new lesson's numbers);
+* what an answer records: the attempt, and in the same transaction the step it
+  solves (a revealed step stays revealed);
+* where the student resumes, what each slot of the chain holds, which actions apply
+  now, where "next" leads.
+
+No Textual here: tested without a screen (tests/unit/test_session.py).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from tutor.lesson_index import DEFAULT_SEED
+from tutor.progress import Attempt, LessonState, ProgressStore
+from tutor.rules import Status, VerdictKind
+
+if TYPE_CHECKING:  # the engine loads after the first screen; choosing a seed needs none
+    from tutor.engine import Verdict
+    from tutor.lessons import Lesson, Step
+
+Show = Callable[[str], "str | None"]  # an answer as the screen writes it (or None)
+
+
+def _hidden(_text: str) -> str | None:
+    return None
+
+
+# -- what each step holds ------------------------------------------------------------------
+@dataclass(frozen=True)
+class FactorState:
+    """One step as the student has left it."""
+
+    step: Step
+    status: str | None  # Status.SOLVED | Status.REVEALED | None (open)
+    answer: str | None  # what fills its slot: the solving answer, or the key once revealed
+    canonical: str | None = None  # the answer in math notation, as the parser read it
+    attempts: int = 0
+    hints: int = 0
+    last_answer: str | None = None
+
+    @property
+    def done(self) -> bool:
+        return self.status is not None
+
+
+def factor_states(lesson: Lesson, state: LessonState, attempts: Iterable[Attempt],
+                  show: Show = _hidden) -> dict[str, FactorState]:
+    """Each step's slot: a solved step keeps its latest correct answer (even if retyped
+    wrong since), a revealed one shows the key. ``show`` writes an answer for the screen."""
+    solving = _solving_answers(attempts)
+    factors = {}
+    for step in lesson.steps:
+        saved = state.steps.get(step.id)
+        status = saved.status if saved else None
+        if status == Status.SOLVED:
+            answer = solving.get(step.id, saved.last_answer if saved else None) or step.answer
+        elif status == Status.REVEALED:
+            answer = step.answer
+        else:
+            answer = None
+        factors[step.id] = FactorState(
+            step,
+            status,
+            answer,
+            show(answer) if answer else None,
+            attempts=saved.attempts if saved else 0,
+            hints=saved.hints if saved else 0,
+            last_answer=saved.last_answer if saved else None,
+        )
+    return factors
+
+
+def _solving_answers(attempts: Iterable[Attempt]) -> dict[str, str]:
+    answers: dict[str, str] = {}
+    for attempt in attempts:
+        if attempt.verdict == VerdictKind.CORRECT:
+            answers[attempt.step_id] = attempt.answer
+    return answers
+
+
+def resume_index(lesson: Lesson, state: LessonState) -> int:
+    """The first step not solved or revealed; the last step when all are done."""
+    step_ids = [step.id for step in lesson.steps]
+    first = state.first_open(step_ids)
+    return step_ids.index(first) if first is not None else len(step_ids) - 1
+
+
+def goal_step(lesson: Lesson) -> Step:
+    return lesson.step(lesson.goal) if lesson.goal else lesson.steps[-1]
+
+
+# -- opening a lesson ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Opening:
+    """How a lesson opens: with which seed, and whether that is news to the student."""
+
+    seed: int
+    kept_variant: bool  # a different seed was asked for; the student's own variant is kept
+    fresh: bool  # nothing done yet: the intro comes first
+
+
+def open_variant(store: ProgressStore, lesson_id: str, requested: int | None) -> Opening:
+    """Choose and record the lesson's seed. Resuming keeps the variant the student started:
+    --seed and --seed-from-user pick only a new lesson's numbers (a lab's students each
+    get their own, and nobody loses progress to a flag)."""
+    state = store.lesson(lesson_id)
+    if state.seed is not None:
+        chosen = state.seed
+    else:
+        chosen = requested if requested is not None else DEFAULT_SEED
+    store.set_seed(lesson_id, chosen)
+    fresh = not any(s.status or s.attempts or s.hints for s in state.steps.values())
+    return Opening(chosen, requested is not None and requested != chosen, fresh)
+
+
+# -- a lesson in progress ------------------------------------------------------------------
+@dataclass(frozen=True)
+class Checked:
+    """A verdict, saved: what the student sent for which step."""
+
+    step_id: str
+    text: str
+    elapsed: float
+    verdict: Verdict
+    crashed: bool = False  # the checker failed: nothing was recorded
+
+
+@dataclass
+class LessonSession:
+    """A lesson, its variant and the student's progress in it, as the store holds it.
+
+    Thread-safe where it must be: ``submit`` runs in a check's thread and only talks to
+    the store (which has its own lock); everything else runs on the screen's thread.
+    """
+
+    lesson: Lesson
+    seed: int
+    store: ProgressStore
+    show: Show = _hidden
+    state: LessonState = field(init=False)
+    factors: dict[str, FactorState] = field(init=False)
+    index: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.variant = self.lesson.variant(self.seed)
+        self._order = threading.Lock()
+        self.reload()
+        self.index = resume_index(self.lesson, self.state)
+
+    # -- what the screens read -------------------------------------------------------
+    def reload(self) -> None:
+        """Read the lesson's state again: the store is the truth (another login may write)."""
+        self.state = self.store.lesson(self.lesson.id)
+        solving = self.store.solving_attempts(self.lesson.id, self.seed)
+        self.factors = factor_states(self.lesson, self.state, solving, self.show)
+
+    @property
+    def step(self) -> Step:
+        return self.lesson.steps[self.index]
+
+    @property
+    def factor(self) -> FactorState:
+        return self.factors[self.step.id]
+
+    @property
+    def is_last(self) -> bool:
+        return self.index == len(self.lesson.steps) - 1
+
+    def all_done(self) -> bool:
+        return all(factor.done for factor in self.factors.values())
+
+    def available(self) -> dict[str, bool]:
+        """Which of the step's actions apply now (the footer greys out the others)."""
+        factor = self.factor
+        return {
+            "hint": not factor.done and factor.hints < len(self.step.hints),
+            "reveal": not factor.done,
+            "next_step": factor.done,
+            "previous_step": self.index > 0,
+            "reset_step": factor.done or factor.attempts > 0 or factor.hints > 0,
+            "reset_lesson": bool(self.state.steps),
+        }
+
+    # -- what the student does ---------------------------------------------------------
+    def submit(self, step_id: str, text: str, elapsed: float, budget: float = 1.0) -> Checked:
+        """Check an answer and save it with the step it solves; for a check's thread.
+
+        Answers are saved in the order they are submitted (a lock, taken before the
+        check): the last one sent is the last one recorded.
+        """
+        from tutor.engine import Verdict
+
+        with self._order:
+            try:
+                verdict = self.lesson.check(step_id, text, self.seed, budget)
+            except Exception as error:  # noqa: BLE001 - a checker bug must not end a session
+                message = f"The checker failed on this answer ({error!r}). Please report it."
+                return Checked(step_id, text, elapsed, Verdict(VerdictKind.INVALID, message),
+                               crashed=True)
+            self.store.record_attempt(self.lesson.id, step_id, self.seed, text,
+                                      verdict.verdict, verdict.diagnosis, elapsed, solves=True)
+            return Checked(step_id, text, elapsed, verdict)
+
+    def hint(self) -> bool:
+        """Show one more hint of this step (False when none is left, or it is done)."""
+        if not self.available()["hint"]:
+            return False
+        self.store.record_hint(self.lesson.id, self.step.id)
+        self.reload()
+        return True
+
+    def reveal(self) -> None:
+        self.store.mark(self.lesson.id, self.step.id, Status.REVEALED)
+        self.reload()
+
+    def reset_step(self) -> None:
+        self.store.reset_step(self.lesson.id, self.step.id)
+        self.reload()
+
+    def reset_lesson(self) -> None:
+        self.store.reset_lesson(self.lesson.id)
+        self.reload()
+        self.index = 0
+
+    def go_to(self, index: int) -> None:
+        self.index = max(0, min(index, len(self.lesson.steps) - 1))
+
+    def next(self) -> bool:
+        """Move on from a done step; True when the lesson is complete (the summary is next).
+
+        From the last step with an earlier one reset, back to the first open one.
+        """
+        if not self.is_last:
+            self.index += 1
+            return False
+        if self.all_done():
+            return True
+        self.index = resume_index(self.lesson, self.state)
+        return False
+
+    def finish(self) -> None:
+        """The lesson is complete: its finished time is the first time it was."""
+        if self.store.lesson(self.lesson.id).finished is None:
+            self.store.finish(self.lesson.id)
+
+
+def new_variant(store: ProgressStore, lesson_id: str, seed: int) -> None:
+    """Start the lesson again with new numbers; its history is kept."""
+    store.set_seed(lesson_id, seed)
