@@ -37,6 +37,8 @@ from collections.abc import Callable
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 
+from tutor.app.textual_patches import driver_output, linux_driver, wrap_driver_output
+
 if TYPE_CHECKING:
     from textual.app import App
     from textual.driver import Driver
@@ -273,12 +275,9 @@ class HangupWatch:
 class _SessionDriverMixin:
     """Put in front of LinuxDriver (or a subclass) by `session_driver`."""
 
-    _file: Any
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # LinuxDriver writes everything through _file, from its writer thread.
-        self._file = TerminalOutput(self._file)
+        wrap_driver_output(self, TerminalOutput)
         self._watch: HangupWatch | None = None
         # LinuxDriver stops the process on SIGTSTP, for a shell to continue it later. A
         # login that runs only the tutor has no such shell: the login would just hang.
@@ -297,7 +296,7 @@ class _SessionDriverMixin:
 
     def start_application_mode(self) -> None:
         super().start_application_mode()  # type: ignore[misc]
-        self._watch = HangupWatch.start(self._file.fileno())
+        self._watch = HangupWatch.start(driver_output(self).fileno())
 
     def stop_application_mode(self) -> None:
         if self._watch is not None:
@@ -308,9 +307,8 @@ class _SessionDriverMixin:
 
 def session_driver(base: type[Driver]) -> type[Driver]:
     """`base` made safe for a session that may end under it, if it is a Linux driver."""
-    try:
-        from textual.drivers.linux_driver import LinuxDriver
-    except ImportError:  # Windows: no SIGHUP, no terminal to watch
+    LinuxDriver = linux_driver()  # noqa: N806 - a class
+    if LinuxDriver is None:  # Windows: no SIGHUP, no terminal to watch
         return base
     if not issubclass(base, LinuxDriver) or issubclass(base, _SessionDriverMixin):
         return base

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from textual.screen import Screen
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
+
+from tutor.app.textual_patches import (
+    FooterKey,
+    footer_bindings_ready,
+    footer_key_disabled,
+    mark_footer_ready,
+    set_footer_key_disabled,
+)
 
 
 class SteadyFooter(Footer):
@@ -13,18 +20,18 @@ class SteadyFooter(Footer):
     time a step is solved. When the same keys are shown, only their `-disabled` class
     (greyed out, see check_action) can have changed, so only that is updated.
 
-    Relies on Footer internals (FooterKey, `_disabled`, `_bindings_ready`), which is
-    safe while Textual is pinned exactly; tooltips are taken to be fixed, as ours are.
+    Relies on Footer internals (see textual_patches.py), which is safe while Textual is
+    pinned exactly; tooltips are taken to be fixed, as ours are.
     """
 
     def __init__(self, *, compact: bool = False, show_command_palette: bool = True) -> None:
         super().__init__(compact=compact, show_command_palette=show_command_palette)
         # Keys from the first frame on: Textual's waits for a bindings refresh, one frame
         # after its screen appears (the screen's own keys are known from the start).
-        self.set_reactive(Footer._bindings_ready, True)
+        mark_footer_ready(self)
 
     def bindings_changed(self, screen: Screen) -> None:
-        self._bindings_ready = True
+        footer_bindings_ready(self)
         if not screen.app.app_focus:
             return
         if self.is_attached and screen is self.screen:
@@ -40,8 +47,8 @@ class SteadyFooter(Footer):
             return
         changed = []
         for key, (_, _, enabled) in zip(keys, wanted, strict=True):
-            if key._disabled == enabled:
-                key._disabled = not enabled
+            if footer_key_disabled(key) == enabled:
+                set_footer_key_disabled(key, not enabled)
                 key.set_class(not enabled, "-disabled", update=False)
                 changed.append(key)
         if changed:  # restyled together: keys alike share the stylesheet's lookups

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from textual.content import Content
 from textual.widgets import Markdown
-from textual.widgets._markdown import MarkdownFence
+
+from tutor.app.textual_patches import markdown_fence
 
 
-class PlainFence(MarkdownFence):
+class PlainFence(markdown_fence()):
     @classmethod
     def highlight(
         cls, code: str, language: str, ansi: bool = False, dark: bool = False

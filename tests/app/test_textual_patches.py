@@ -1,0 +1,78 @@
+"""Each Textual internal the tutor relies on (tutor/app/textual_patches.py) is still there
+and still does what the tutor needs: a Textual upgrade that moves one fails here first."""
+
+from __future__ import annotations
+
+import io
+import sys
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.widgets import Footer
+
+from tutor.app import textual_patches as patches
+
+
+def test_markdown_fence_highlights_with_a_declared_language():
+    fence = patches.markdown_fence()
+    assert hasattr(fence, "highlight")
+    assert "z1 = W1 @ x" in str(fence.highlight("z1 = W1 @ x", "text"))
+
+
+class FooterApp(App):
+    BINDINGS = [("f2", "hint", "Hint")]
+
+    def compose(self) -> ComposeResult:
+        yield Footer()
+
+    def action_hint(self) -> None:
+        pass
+
+
+async def test_footer_keys_carry_a_disabled_flag_that_can_be_set_in_place():
+    app = FooterApp()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        footer = app.query_one(Footer)
+        patches.mark_footer_ready(footer)
+        patches.footer_bindings_ready(footer)
+        await pilot.pause()
+        keys = list(footer.query(patches.FooterKey))
+        assert keys, "the footer shows its keys as FooterKey widgets"
+        key = keys[0]
+        assert patches.footer_key_disabled(key) is False
+        patches.set_footer_key_disabled(key, True)
+        assert patches.footer_key_disabled(key) is True
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="no Linux driver")
+async def test_the_linux_driver_writes_through_a_file_that_can_be_wrapped():
+    driver_class = patches.linux_driver()
+    assert driver_class is not None
+    driver = driver_class(App(), debug=False, mouse=False, size=(80, 24))
+    original = patches.driver_output(driver)
+    assert hasattr(original, "write") and hasattr(original, "fileno")
+
+    class Wrapped(io.StringIO):
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+    patches.wrap_driver_output(driver, Wrapped)
+    assert patches.driver_output(driver).inner is original
+
+
+def test_no_other_module_of_the_tutor_touches_textual_internals():
+    from pathlib import Path
+
+    root = Path(patches.__file__).resolve().parents[1]
+    offenders = []
+    for path in root.rglob("*.py"):
+        if path.name == "textual_patches.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        for needle in ("textual.widgets._", "._disabled", "._bindings_ready",
+                       "linux_driver import"):
+            if needle in text:
+                offenders.append(f"{path.relative_to(root.parent)}: {needle}")
+    assert offenders == []

@@ -1,0 +1,71 @@
+"""Every Textual internal the tutor relies on, in one place, each with a test.
+
+Textual is pinned exactly (pyproject.toml), so these hold; when it is upgraded,
+tests/app/test_textual_patches.py says which of them moved. Nothing else in tutor/
+imports a private Textual module or touches a private attribute of Textual's.
+
+* MarkdownFence: the code-block widget of Markdown, to declare its language
+  (widgets/markdown.py: guessing one imports every pygments lexer);
+* FooterKey and its ``_disabled`` flag, Footer's ``_bindings_ready`` reactive: to grey
+  keys in and out in place instead of recomposing the footer (widgets/footer.py);
+* LinuxDriver and its ``_file``, the stream it writes the screen through: wrapped so
+  that a terminal that has gone away is noticed (signals.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey  # Footer's own module: nothing more to load
+
+__all__ = [
+    "FooterKey", "driver_output", "footer_bindings_ready", "footer_key_disabled",
+    "linux_driver", "mark_footer_ready", "markdown_fence", "set_footer_key_disabled",
+    "wrap_driver_output",
+]
+
+
+def markdown_fence() -> type:
+    """Markdown's code-block widget. Looked up when asked for: it imports markdown-it,
+    which the first screen must not wait for."""
+    from textual.widgets._markdown import MarkdownFence
+
+    return MarkdownFence
+
+
+def footer_key_disabled(key: FooterKey) -> bool:
+    return bool(key._disabled)
+
+
+def set_footer_key_disabled(key: FooterKey, disabled: bool) -> None:
+    """The flag the key's rendering reads; its `-disabled` class is the caller's to set."""
+    key._disabled = disabled
+
+
+def mark_footer_ready(footer: Footer) -> None:
+    """Show keys from the first frame: Textual waits for a bindings refresh otherwise."""
+    footer.set_reactive(Footer._bindings_ready, True)
+
+
+def footer_bindings_ready(footer: Footer) -> None:
+    """What Footer.bindings_changed does first (a reactive: it may recompose)."""
+    footer._bindings_ready = True
+
+
+def driver_output(driver: Any) -> Any:
+    return driver._file
+
+
+def wrap_driver_output(driver: Any, wrap: Any) -> None:
+    """LinuxDriver writes everything through ``_file``, from its writer thread."""
+    driver._file = wrap(driver._file)
+
+
+def linux_driver() -> type | None:
+    """Textual's Linux terminal driver, or None where there is none (Windows)."""
+    try:
+        from textual.drivers.linux_driver import LinuxDriver
+    except ImportError:
+        return None
+    return LinuxDriver
