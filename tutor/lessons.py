@@ -43,6 +43,7 @@ from tutor.lesson_index import (  # noqa: F401 - re-exported: the first seed, th
     lesson_files,
     located,
     parse_toml,
+    read_info,
     read_lesson_text,
     shipped_lessons_dir,
 )
@@ -526,14 +527,41 @@ def validate_paths(paths: Sequence[Path | str], symbolic_budget: float = 10.0) -
     missing = [Path(p) for p in paths if not Path(p).exists()]
     for path in missing:
         findings.append(Finding(path, None, None, "no such file or folder"))
+    ids = _shipped_ids()
     for path in files:
         try:
-            findings.extend(validate_lesson(load_lesson(path), symbolic_budget))
+            lesson = load_lesson(path)
+            findings.extend(_id_clash(lesson, ids))
+            findings.extend(validate_lesson(lesson, symbolic_budget))
         except LessonError as error:
             findings.append(Finding(error.path or path, error.line, error.step, error.message))
         except Exception as error:  # noqa: BLE001 - the other files are still validated
             findings.append(Finding(path, None, None, unforeseen(error, path).message))
     return findings
+
+
+def _shipped_ids() -> dict[str, Path]:
+    """The shipped lessons' ids, from the quick read of the picker's index."""
+    return {info.id: info.path for info in map(read_info, lesson_files([shipped_lessons_dir()]))
+            if info.error is None}
+
+
+def _id_clash(lesson: Lesson, ids: dict[str, Path]) -> list[Finding]:
+    """A lesson whose id a shipped lesson, or a file validated before it, already has.
+
+    The catalog would list it as broken, so it is an error here too. ``ids`` holds the
+    shipped ids and gains this lesson's.
+    """
+    assert lesson.path is not None  # validate reads files
+    other = ids.setdefault(lesson.id, lesson.path)
+    if other.resolve() == lesson.path.resolve():
+        return []
+    shipped = other.resolve().parent == shipped_lessons_dir().resolve()
+    whose = f"the shipped lesson {other}" if shipped else str(other)
+    line = lesson_place(read_lesson_text(lesson.path), lesson.path).line_of("id")
+    return [Finding(lesson.path, line, None,
+                    f"lesson id {lesson.id!r} is already used by {whose}, so the tutor would "
+                    "list this file as broken: give it an id of its own")]
 
 
 def unforeseen(error: Exception, path: Path) -> LessonError:
