@@ -9,8 +9,10 @@ a program ("Expected `str`, got `int` - at `$.steps[2].mistakes[0].feedback`"), 
 author, with the phrase each field's type carries in its `Meta(description=...)`. The
 loader in lessons.py, and everything after it (validate, check, the screens), only
 ever sees the declared types; what a field means (a range's order, a name's use) is
-the loader's to check. Nothing here imports the engine, and nothing on the way to the
-first screen imports this module (msgspec costs ~3 ms to import: see README).
+the loader's to check. Nothing here imports the engine. Nothing on the way to the first
+screen imports this module (held by test_the_first_screen_needs_neither_the_engine_nor_
+markdown_it): msgspec adds ~9 ms to importing the loader, in the thread that loads the
+lessons after the first paint, and decodes the thirteen shipped lessons in ~1 ms.
 """
 
 from __future__ import annotations

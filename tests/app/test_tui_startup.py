@@ -51,13 +51,15 @@ def option_ids(app) -> list[str | None]:
 
 @pytest.mark.parametrize(("lesson", "first"), [(None, "PickerScreen"), (FLAGSHIP, "IntroScreen")])
 def test_the_first_screen_needs_neither_the_engine_nor_markdown_it(tmp_path, lesson, first):
-    """Picker and intro are drawn before numpy, the engine or markdown-it are imported."""
+    """Picker and intro are drawn before numpy, the engine, markdown-it or msgspec (the lesson
+    schema) are imported."""
     probe = textwrap.dedent(f"""
         import asyncio, sys
         from tutor.app.app import ChainTutorApp
         from tutor.progress import ProgressStore
 
-        HEAVY = ("numpy", "tutor.engine", "tutor.lessons", "sympy", "markdown_it")
+        HEAVY = ("numpy", "tutor.engine", "tutor.lessons", "sympy", "markdown_it", "msgspec",
+                 "tutor.lesson_schema")
         seen = []
 
         class Probe(ChainTutorApp):
