@@ -55,7 +55,7 @@ Format = Annotated[int, Meta(ge=1, le=FORMAT, description=f"{FORMAT}, the lesson
 
 
 class MistakeTable(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
-    """A [[steps.mistakes]] table: a predicted wrong answer and what to tell its author."""
+    """A [[steps.mistakes]] table: a predicted wrong answer and what to tell who gives it."""
 
     TABLE: ClassVar[str] = "a table with answer and feedback"
     answer: Text  # an expression; it may be ill-shaped on purpose (matched as numpy would)
