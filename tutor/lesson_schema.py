@@ -1,87 +1,260 @@
-"""The lesson file's tables and the type of each field, checked in one place, at its line.
+"""The lesson file format, declared once as typed structures, and its errors put at file:line.
 
 tomllib hands back whatever a file holds: a number where a string belongs, a list for
-a name, rows of strings for a matrix. Each table of a lesson file is declared here
-once, as its fields and their kinds, and `checked` refuses anything else with the
-file, line and step of the field; the loader in lessons.py, and everything after it
-(validate, check, the screens), only ever sees the declared types. What a field means
-(a range's order, a name's use) is the loader's to check. Nothing here imports the
-engine.
+a name, rows of strings for a matrix. Each table of a lesson file is one msgspec
+Struct below, its fields with their types, constraints and defaults; `decode` turns
+tomllib's dict into a `LessonTable` or refuses the file. msgspec words its refusal for
+a program ("Expected `str`, got `int` - at `$.steps[2].mistakes[0].feedback`"), so
+`decode` maps that path back to the table and line it names and words it for the
+author, with the phrase each field's type carries in its `Meta(description=...)`. The
+loader in lessons.py, and everything after it (validate, check, the screens), only
+ever sees the declared types; what a field means (a range's order, a name's use) is
+the loader's to check. Nothing here imports the engine. Nothing on the way to the first
+screen imports this module (held by test_the_first_screen_needs_neither_the_engine_nor_
+markdown_it): msgspec adds ~9 ms to importing the loader, in the thread that loads the
+lessons after the first paint, and decodes the thirteen shipped lessons in ~1 ms.
 """
 
 from __future__ import annotations
 
 import difflib
-import math
 import re
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin, get_type_hints
+
+import msgspec
+from msgspec import Meta, Struct
 
 from tutor.lesson_index import LessonError
 
+FORMAT = 1  # the lesson format this chain-tutor reads; a file without `format` is format 1
 DRAWS = ("int", "decimal", "normal", "positive", "onehot", "fixed")
 NUMBER_LIMIT = 1_000_000  # numbers pleasant by hand; far below where a forward pass overflows
 MAX_SIZE = 20  # rows or columns of a quantity
 
-
-@dataclass(frozen=True)
-class Kind:
-    """What a field may hold; ``what`` is worded to follow "must be"."""
-
-    what: str
-    holds: Callable[[object], bool]
-
-
-def _is_number(value: object) -> bool:
-    return (isinstance(value, (int, float)) and not isinstance(value, bool)
-            and math.isfinite(value) and abs(value) <= NUMBER_LIMIT)
-
-
-def _is_rows(value: object) -> bool:
-    return (isinstance(value, list) and bool(value)
-            and all(isinstance(row, list) and row and len(row) == len(value[0])
-                    and all(_is_number(entry) for entry in row) for row in value))
-
-
-TEXT = Kind("a string (in quotes)", lambda v: isinstance(v, str))
-TEXTS = Kind("a list of strings", lambda v: isinstance(v, list)
-             and all(isinstance(item, str) for item in v))
-NUMBER = Kind(f"a number between -{NUMBER_LIMIT} and {NUMBER_LIMIT}", _is_number)
-ROWS = Kind("rows of numbers of equal length, like [[1, 0], [0, 1]]", _is_rows)
-SHAPE = Kind(f"[rows, cols] with sizes 1 to {MAX_SIZE}, like [2, 1]",
-             lambda v: isinstance(v, list) and len(v) == 2
-             and all(type(n) is int and 1 <= n <= MAX_SIZE for n in v))
-DRAW = Kind(f"one of {', '.join(DRAWS)}", lambda v: isinstance(v, str) and v in DRAWS)
-TOLERANCE = Kind("a relative tolerance between 0 and 1, like 0.01",
-                 lambda v: _is_number(v) and 0 < v < 1)
-TABLE = Kind("a table", lambda v: isinstance(v, dict))
-TABLES = Kind("a list of tables", lambda v: isinstance(v, list)
-              and all(isinstance(item, dict) for item in v))
+# Each type says, in its description, what a field of it must be ("low must be ...").
+Text = Annotated[str, Meta(description="a string (in quotes)")]
+Texts = Annotated[list[str], Meta(description="a list of strings")]
+Expression = Annotated[str, Meta(description="expressions (strings)")]
+_Bounded = Annotated[int, Meta(ge=-NUMBER_LIMIT, le=NUMBER_LIMIT)] | Annotated[
+    float, Meta(ge=-NUMBER_LIMIT, le=NUMBER_LIMIT)]  # int or float: `low = 2` stays 2
+Number = Annotated[_Bounded, Meta(
+    description=f"a number between -{NUMBER_LIMIT} and {NUMBER_LIMIT}")]
+ROWS = "rows of numbers of equal length, like [[1, 0], [0, 1]]"  # equal: lessons.py checks
+Rows = Annotated[list[Annotated[list[_Bounded], Meta(min_length=1)]],
+                 Meta(min_length=1, description=ROWS)]
+_Size = Annotated[int, Meta(ge=1, le=MAX_SIZE)]
+Shape = Annotated[tuple[_Size, _Size], Meta(
+    description=f"[rows, cols] with sizes 1 to {MAX_SIZE}, like [2, 1]")]
+Draw = Annotated[Literal[DRAWS], Meta(description=f"one of {', '.join(DRAWS)}")]
+Tolerance = Annotated[float, Meta(gt=0, lt=1, description="a relative tolerance between 0 "
+                                                          "and 1, like 0.01")]
+Format = Annotated[int, Meta(ge=1, le=FORMAT, description=f"{FORMAT}, the lesson format "
+                                                          "this chain-tutor reads")]
 
 
-@dataclass(frozen=True)
-class Field:
-    kind: Kind
-    required: bool = False
+class MistakeTable(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """A [[steps.mistakes]] table: a predicted wrong answer and what to tell who gives it."""
+
+    TABLE: ClassVar[str] = "a table with answer and feedback"
+    answer: Text  # an expression; it may be ill-shaped on purpose (matched as numpy would)
+    feedback: Text  # shown when a student's answer matches it
 
 
-LESSON = {
-    "id": Field(TEXT, True), "title": Field(TEXT, True), "intro": Field(TEXT, True),
-    "goal": Field(TEXT), "quantities": Field(TABLE, True), "definitions": Field(TABLE),
-    "steps": Field(TABLES, True),
-}
-QUANTITY = {
-    "shape": Field(SHAPE, True), "draw": Field(DRAW), "low": Field(NUMBER),
-    "high": Field(NUMBER), "values": Field(ROWS), "about": Field(TEXT),
-}
-STEP = {
-    "id": Field(TEXT, True), "of": Field(TEXT, True), "wrt": Field(TEXT, True),
-    "prompt": Field(TEXT, True), "answer": Field(TEXT, True), "hints": Field(TEXTS),
-    "mistakes": Field(TABLES), "tolerance": Field(TOLERANCE), "note": Field(TEXT),
-    "composes": Field(TEXT),
-}
-MISTAKE = {"answer": Field(TEXT, True), "feedback": Field(TEXT, True)}
+class StepTable(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """A [[steps]] table: one factor ∂of/∂wrt of the chain, asked for and checked."""
+
+    TABLE: ClassVar[str] = "a [[steps]] table"
+    id: Text  # unique in the lesson; progress is stored under it
+    of: Text  # a quantity or definition: the numerator
+    wrt: Text  # a quantity or definition: the denominator
+    prompt: Text  # should state the factor's shape, as "(2×1)"
+    answer: Text  # the key, also shown as the solution
+    hints: Texts = []  # shown one at a time, on request
+    mistakes: Annotated[list[MistakeTable], Meta(
+        description="a list of tables ([[steps.mistakes]])")] = []
+    tolerance: Tolerance | None = None  # for numbers-only answers; None: the checker's own
+    note: Text = ""  # shown once the step is solved
+    composes: Text | None = None  # earlier step ids multiplied; must equal the answer
+
+
+class QuantityTable(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """An input under [quantities]: its shape and how a variant draws its numbers."""
+
+    TABLE: ClassVar[str] = "a table like { shape = [2, 1] }"
+    shape: Shape
+    draw: Draw = "decimal"
+    low: Number | None = None  # for int, decimal and positive draws; None: the draw's own
+    high: Number | None = None
+    values: Rows | None = None  # for draw = "fixed" only, of the quantity's shape
+    about: Text = ""  # what the quantity is, shown beside its value
+
+
+class LessonTable(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """A whole lesson file."""
+
+    TABLE: ClassVar[str] = "a lesson"
+    format: Format = FORMAT  # raised only when a change would misread older files
+    id: Text  # lowercase letters, digits and -; unique across every lesson folder
+    title: Text
+    intro: Text  # Markdown; must state the convention (numerator layout)
+    goal: Text | None = None  # the step whose factor is the whole chain
+    quantities: Annotated[dict[str, QuantityTable], Meta(
+        description="a table of quantities, like [quantities] x = { shape = [2, 1] }")]
+    definitions: Annotated[dict[str, Expression], Meta(
+        description="a table of names and their expressions (strings)")] = {}
+    steps: Annotated[list[StepTable], Meta(description="a list of tables ([[steps]])")]
+
+
+def decode(data: dict, text: str, path: Path | None) -> LessonTable:
+    """tomllib's dict of a lesson file as its declared types, or LessonError at its line."""
+    _refuse_newer(data, text, path)
+    try:
+        return msgspec.convert(data, LessonTable)
+    except msgspec.ValidationError as error:
+        raise _located(error, data, text, path) from None
+
+
+def _refuse_newer(data: dict, text: str, path: Path | None) -> None:
+    """Before the fields: a newer format may have fields this one would call unknown."""
+    version = data.get("format")
+    if type(version) is int and version > FORMAT:
+        raise lesson_place(text, path).error(
+            f"this lesson is written for a newer chain-tutor: it has format = {version}, and "
+            f"this chain-tutor reads lesson files of format {FORMAT}; upgrade chain-tutor "
+            "to use it", "format")
+
+
+# -- msgspec's path, back to a table and a line ---------------------------------------
+_PATH = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
+_SEGMENT = re.compile(r"\.([A-Za-z_]\w*)|\[(\d+)\]|\[(\.\.\.)\]")
+Segment = str | int  # a field or a dict's key; an index; "[...]" where msgspec omits a key
+
+
+def _split(error: msgspec.ValidationError) -> tuple[str, list[Segment]]:
+    match = _PATH.match(str(error))
+    assert match is not None  # the pattern matches any text
+    segments: list[Segment] = []
+    for field, index, _ in _SEGMENT.findall(match.group("path") or ""):
+        segments.append(field or (int(index) if index else "[...]"))
+    return match.group("message"), segments
+
+
+def _located(error: msgspec.ValidationError, data: dict, text: str,
+             path: Path | None) -> LessonError:
+    message, segments = _split(error)
+    place = lesson_place(text, path)
+    try:
+        return _at(LessonTable, data, segments, message, place)
+    except Exception:  # noqa: BLE001 - a file this walk misreads still gets msgspec's words
+        return place.error(f"{message} (at {'.'.join(map(str, segments)) or 'the top'})")
+
+
+def _at(table: type[Struct], raw: Any, segments: list[Segment], message: str,
+        place: Place) -> LessonError:
+    """The error ``message`` at ``segments`` inside ``raw``, a ``table``, worded for ``place``."""
+    if not segments:
+        return _table_error(table, message, place)
+    field, rest = str(segments[0]), segments[1:]
+    kind, element = _container(table, field)
+    inner = _bare(element)
+    value = raw.get(field) if isinstance(raw, dict) else None
+    if rest and rest[0] == "[...]" and isinstance(value, dict):
+        name, message, rest = _first_failing(value, element)
+        if isinstance(inner, type) and issubclass(inner, Struct):
+            return _at(inner, value[name], rest, message, _child(table, field, name, value,
+                                                                      place))
+        where = section_place(place.text, place.path, field, f"[{field}]")
+        return LessonError(f"[{field}] must map names to {describe(element)}; {name} is not "
+                           "a string", place.path, where.line_of(name), place.step)
+    if (rest and isinstance(rest[0], int) and isinstance(value, list) and kind is list
+            and isinstance(inner, type) and issubclass(inner, Struct)):
+        return _at(inner, value[rest[0]], rest[1:], message,
+                   _child(table, field, rest[0], value, place))
+    declared = get_type_hints(table, include_extras=True)[field]
+    return place.error(f"{field} must be {describe(declared)}", field)
+
+
+def _table_error(table: type[Struct], message: str, place: Place) -> LessonError:
+    """A whole table wrong: an unknown field in it, a missing one, or no table at all."""
+    known = sorted(f.name for f in msgspec.structs.fields(table))
+    unknown = re.match(r"Object contains unknown field `(.*)`$", message, re.DOTALL)
+    if unknown:
+        key = unknown.group(1)
+        near = difflib.get_close_matches(key, known, n=1)
+        hint = f"; did you mean {near[0]!r}?" if near else ""
+        return LessonError(f"unknown field {key!r} in {place.what}{hint} Known fields: "
+                           f"{', '.join(known)}.", place.path, place.line_of(key), place.step)
+    missing = re.match(r"Object missing required field `(.*)`$", message, re.DOTALL)
+    if missing:
+        return LessonError(f"{place.what} is missing the field {missing.group(1)!r}",
+                           place.path, place.line, place.step)
+    subject = "" if place.prefix else f"{place.what} "
+    return place.error(f"{subject}must be {table.TABLE}")
+
+
+def _first_failing(entries: dict, element: Any) -> tuple[str, str, list[Segment]]:
+    """The first entry of a table of names that is not an ``element``, and msgspec's error."""
+    for name, value in entries.items():
+        try:
+            msgspec.convert(value, element)
+        except msgspec.ValidationError as error:
+            message, segments = _split(error)
+            return name, message, segments
+    raise LookupError("no entry fails")  # msgspec said one did: let _located word it
+
+
+def _child(table: type[Struct], field: str, key: Segment, value: Any, place: Place) -> Place:
+    """The place of a table inside ``place``: a quantity, a step, a mistake of a step."""
+    if table is LessonTable and field == "quantities":
+        return quantity_place(place.text, place.path, str(key))
+    if table is LessonTable and field == "steps":
+        return step_places(place.text, place.path, value)[int(key)]
+    if table is StepTable and field == "mistakes":
+        return mistake_places(place.text, place, len(value))[int(key)]
+    return place
+
+
+def _container(table: type[Struct], field: str) -> tuple[Any, Any]:
+    """(list or dict, its elements' declared type) if ``field`` holds one, else (None, None)."""
+    hints = get_type_hints(table, include_extras=True)
+    if field not in hints:
+        return None, None
+    kind = _bare(hints[field])
+    origin = get_origin(kind)
+    if origin in (list, dict):
+        return origin, get_args(kind)[-1]
+    return None, None
+
+
+def _bare(kind: Any) -> Any:
+    """A type without its Annotated metadata and without `| None`."""
+    while True:
+        if get_origin(kind) is Annotated:
+            kind = get_args(kind)[0]
+        elif get_origin(kind) is Union and type(None) in get_args(kind):
+            rest = [arg for arg in get_args(kind) if arg is not type(None)]
+            kind = rest[0] if len(rest) == 1 else Union[tuple(rest)]  # noqa: UP007
+        else:
+            return kind
+
+
+def describe(kind: Any) -> str:
+    """What a value of ``kind`` must be: the first description on it, outermost first."""
+    while True:
+        if get_origin(kind) is Annotated:
+            for meta in get_args(kind)[1:]:
+                if isinstance(meta, Meta) and meta.description:
+                    return meta.description
+            kind = get_args(kind)[0]
+        elif get_origin(kind) is Union:
+            kind = next(arg for arg in get_args(kind) if arg is not type(None))
+        elif isinstance(kind, type) and issubclass(kind, Struct):
+            return kind.TABLE
+        else:
+            return getattr(kind, "__name__", str(kind))
+
 
 # A table's header line: [quantities], [[steps]], [[steps.mistakes]], [quantities.x].
 _HEADER = re.compile(r"^[ \t]*\[\[?[ \t]*([A-Za-z0-9_.\-\"' ]+?)[ \t]*\]\]?[ \t]*(#.*)?$",
@@ -116,23 +289,6 @@ class Place:
     def error(self, message: str, key: str | None = None) -> LessonError:
         line = self.line_of(key) if key is not None else self.line
         return LessonError(f"{self.prefix}{message}", self.path, line, self.step)
-
-
-def checked(table: Mapping, fields: Mapping[str, Field], place: Place) -> None:
-    """Refuse an unknown field, a missing one, or one of the wrong kind."""
-    for key in table:
-        if key not in fields:
-            near = difflib.get_close_matches(str(key), sorted(fields), n=1)
-            hint = f"; did you mean {near[0]!r}?" if near else ""
-            raise LessonError(f"unknown field {key!r} in {place.what}{hint} Known fields: "
-                              f"{', '.join(sorted(fields))}.", place.path,
-                              place.line_of(key), place.step)
-    for key, field in fields.items():
-        if field.required and key not in table:
-            raise LessonError(f"{place.what} is missing the field {key!r}", place.path,
-                              place.line, place.step)
-        if key in table and not field.kind.holds(table[key]):
-            raise place.error(f"{key} must be {field.kind.what}", key)
 
 
 # -- where each table is -------------------------------------------------------------
@@ -177,12 +333,13 @@ def quantity_place(text: str, path: Path | None, name: str) -> Place:
     return Place(what, path, text, None, section.line, prefix=f"{what}: ")
 
 
-def step_places(text: str, path: Path | None, steps: list[dict]) -> list[Place]:
+def step_places(text: str, path: Path | None, steps: list) -> list[Place]:
     """Each [[steps]] table's place, found by order; its line is that of its `id = …`."""
     tables = [(start, end) for name, start, end in headers(text) if name == "steps"]
     places = []
     for number, raw in enumerate(steps):
-        step_id = raw.get("id") if isinstance(raw.get("id"), str) else None
+        given = raw.get("id") if isinstance(raw, dict) else None
+        step_id = given if isinstance(given, str) else None
         what = f"step {step_id or number + 1}"
         if len(tables) != len(steps):
             line = _line_of_id(text, step_id)

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 
-from tutor import lesson_schema as schema
 from tutor.engine import (
     EngineError,
     Factor,
@@ -44,14 +43,17 @@ from tutor.lesson_index import (  # noqa: F401 - re-exported: the first seed, th
     lesson_files,
     located,
     parse_toml,
+    read_info,
     read_lesson_text,
     shipped_lessons_dir,
 )
 from tutor.lesson_schema import (
+    ROWS,
     Place,
-    checked,
+    QuantityTable,
+    StepTable,
+    decode,
     lesson_place,
-    mistake_places,
     quantity_place,
     section_place,
     step_places,
@@ -270,12 +272,11 @@ def parse_lesson(text: str, path: Path | None = None) -> Lesson:
 
 
 def _build(data: dict, text: str, path: Path | None) -> Lesson:
+    table = decode(data, text, path)
     place = lesson_place(text, path)
-    checked(data, schema.LESSON, place)
-    quantities = _quantities(data["quantities"], text, path)
-    definitions = _definitions(data.get("definitions", {}), text, path)
-    steps_data = data["steps"]
-    if not steps_data:
+    quantities = _quantities(table.quantities, text, path)
+    definitions = _definitions(table.definitions, text, path)
+    if not table.steps:
         raise LessonError("a lesson needs at least one [[steps]]", path)
     try:
         inputs = {name: q.shape for name, q in quantities.items()}
@@ -286,28 +287,20 @@ def _build(data: dict, text: str, path: Path | None) -> Lesson:
         where = section_place(text, path, "definitions", "[definitions]")
         raise LessonError(error.message, path, where.line_of(name)) from None
     steps = [_step(raw, step_place, problem, text)
-             for raw, step_place in zip(steps_data, step_places(text, path, steps_data),
+             for raw, step_place in zip(table.steps, step_places(text, path, data["steps"]),
                                         strict=True)]
     ids = [s.id for s in steps]
     for step in steps:
         if ids.count(step.id) > 1:
             raise LessonError(f"two steps have the id {step.id!r}", path, step.line)
-    goal = data.get("goal")
-    if goal is not None and goal not in ids:
-        raise place.error(f"goal {goal!r} is not one of the steps ({', '.join(ids)})", "goal")
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", data["id"]):
-        raise place.error(f"lesson id {data['id']!r} must be lowercase letters, digits and -",
+    if table.goal is not None and table.goal not in ids:
+        raise place.error(f"goal {table.goal!r} is not one of the steps ({', '.join(ids)})",
+                          "goal")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", table.id):
+        raise place.error(f"lesson id {table.id!r} must be lowercase letters, digits and -",
                           "id")
-    return Lesson(
-        id=data["id"],
-        title=data["title"],
-        intro=data["intro"],
-        quantities=quantities,
-        definitions=definitions,
-        steps=steps,
-        goal=goal,
-        path=path,
-    )
+    return Lesson(id=table.id, title=table.title, intro=table.intro, quantities=quantities,
+                  definitions=definitions, steps=steps, goal=table.goal, path=path)
 
 
 def _usable_name(name: str, place: Place) -> None:
@@ -319,18 +312,14 @@ def _usable_name(name: str, place: Place) -> None:
                           "call it something else")
 
 
-def _definitions(raw: dict, text: str, path) -> dict[str, str]:
+def _definitions(raw: dict[str, str], text: str, path) -> dict[str, str]:
     section = section_place(text, path, "definitions", "[definitions]")
-    for name, expression in raw.items():
-        place = replace(section, line=section.line_of(name))
-        if not isinstance(expression, str):
-            raise place.error(f"[definitions] must map names to expressions (strings); "
-                              f"{name} is not a string")
-        _usable_name(name, place)
+    for name in raw:
+        _usable_name(name, replace(section, line=section.line_of(name)))
     return dict(raw)
 
 
-def _quantities(raw: dict, text: str, path) -> dict[str, Quantity]:
+def _quantities(raw: dict[str, QuantityTable], text: str, path) -> dict[str, Quantity]:
     if not raw:
         raise LessonError("[quantities] must name at least one input", path,
                           section_place(text, path, "quantities", "[quantities]").line)
@@ -338,30 +327,29 @@ def _quantities(raw: dict, text: str, path) -> dict[str, Quantity]:
             for name, spec in raw.items()}
 
 
-def _quantity(name: str, spec, place: Place) -> Quantity:
+def _quantity(name: str, spec: QuantityTable, place: Place) -> Quantity:
     _usable_name(name, place)
-    if not isinstance(spec, dict):
-        raise place.error("must be a table like { shape = [2, 1] }")
-    checked(spec, schema.QUANTITY, place)
-    shape = (spec["shape"][0], spec["shape"][1])
-    draw = spec.get("draw", "decimal")
-    values = spec.get("values")
-    if draw == "fixed":
+    shape = spec.shape
+    values = spec.values
+    if values is not None and any(len(row) != len(values[0]) for row in values):
+        raise place.error(f"values must be {ROWS}", "values")
+    if spec.draw == "fixed":
         if values is None or (len(values), len(values[0])) != shape:
             raise place.error(f"draw = \"fixed\" needs values of shape {shape_text(shape)}",
                               "values")
         values = tuple(tuple(float(entry) for entry in row) for row in values)
     elif values is not None:
         raise place.error("values apply only to draw = \"fixed\"", "values")
-    quantity = Quantity(name, shape, draw, spec.get("low"), spec.get("high"), values,
-                        spec.get("about", ""))
-    _check_range(quantity, spec, place)
+    quantity = Quantity(name, shape, spec.draw, spec.low, spec.high, values, spec.about)
+    _check_range(quantity, place)
     return quantity
 
 
-def _check_range(quantity: Quantity, spec: dict, place: Place) -> None:
+def _check_range(quantity: Quantity, place: Place) -> None:
     """A range its draws can come from: in order, whole for int, above 0 for positive."""
-    declared = [key for key in ("low", "high") if key in spec]
+    spec = {key: value for key, value in (("low", quantity.low), ("high", quantity.high))
+            if value is not None}
+    declared = list(spec)
     if quantity.draw not in RANGED:
         if declared:
             raise place.error(f"low and high apply only to draw = {', '.join(RANGED)}, not "
@@ -384,26 +372,21 @@ def _check_range(quantity: Quantity, spec: dict, place: Place) -> None:
                           declared[0] if declared else None)
 
 
-def _step(raw: dict, place: Place, problem: Problem, text: str) -> Step:
-    checked(raw, schema.STEP, place)
+def _step(raw: StepTable, place: Place, problem: Problem, text: str) -> Step:
     for key in ("of", "wrt"):
-        if raw[key] not in problem.shapes:
-            raise place.error(f"{key} = {raw[key]!r} is not a quantity or definition "
+        name = getattr(raw, key)
+        if name not in problem.shapes:
+            raise place.error(f"{key} = {name!r} is not a quantity or definition "
                               f"(known: {', '.join(problem.names)})", key)
     try:
-        shape = problem.derivative_shape(raw["of"], raw["wrt"])
+        shape = problem.derivative_shape(raw.of, raw.wrt)
     except EngineError as error:
         raise place.error(error.message) from None
-    entries = raw.get("mistakes", [])
-    mistakes = []
-    for entry, where in zip(entries, mistake_places(text, place, len(entries)), strict=True):
-        checked(entry, schema.MISTAKE, where)
-        mistakes.append(StepMistake(entry["answer"], entry["feedback"]))
     step = Step(
-        id=raw["id"], of=raw["of"], wrt=raw["wrt"], prompt=raw["prompt"],
-        answer=raw["answer"], shape=shape, hints=tuple(raw.get("hints", [])),
-        mistakes=tuple(mistakes), tolerance=raw.get("tolerance"), note=raw.get("note", ""),
-        composes=raw.get("composes"), line=place.line,
+        id=raw.id, of=raw.of, wrt=raw.wrt, prompt=raw.prompt, answer=raw.answer, shape=shape,
+        hints=tuple(raw.hints),
+        mistakes=tuple(StepMistake(m.answer, m.feedback) for m in raw.mistakes),
+        tolerance=raw.tolerance, note=raw.note, composes=raw.composes, line=place.line,
     )
     _parse_expression(step.answer, problem, place, "answer", shape)
     for mistake in step.mistakes:
@@ -544,14 +527,41 @@ def validate_paths(paths: Sequence[Path | str], symbolic_budget: float = 10.0) -
     missing = [Path(p) for p in paths if not Path(p).exists()]
     for path in missing:
         findings.append(Finding(path, None, None, "no such file or folder"))
+    ids = _shipped_ids()
     for path in files:
         try:
-            findings.extend(validate_lesson(load_lesson(path), symbolic_budget))
+            lesson = load_lesson(path)
+            findings.extend(_id_clash(lesson, ids))
+            findings.extend(validate_lesson(lesson, symbolic_budget))
         except LessonError as error:
             findings.append(Finding(error.path or path, error.line, error.step, error.message))
         except Exception as error:  # noqa: BLE001 - the other files are still validated
             findings.append(Finding(path, None, None, unforeseen(error, path).message))
     return findings
+
+
+def _shipped_ids() -> dict[str, Path]:
+    """The shipped lessons' ids, from the quick read of the picker's index."""
+    return {info.id: info.path for info in map(read_info, lesson_files([shipped_lessons_dir()]))
+            if info.error is None}
+
+
+def _id_clash(lesson: Lesson, ids: dict[str, Path]) -> list[Finding]:
+    """A lesson whose id a shipped lesson, or a file validated before it, already has.
+
+    The catalog would list it as broken, so it is an error here too. ``ids`` holds the
+    shipped ids and gains this lesson's.
+    """
+    assert lesson.path is not None  # validate reads files
+    other = ids.setdefault(lesson.id, lesson.path)
+    if other.resolve() == lesson.path.resolve():
+        return []
+    shipped = other.resolve().parent == shipped_lessons_dir().resolve()
+    whose = f"the shipped lesson {other}" if shipped else str(other)
+    line = lesson_place(read_lesson_text(lesson.path), lesson.path).line_of("id")
+    return [Finding(lesson.path, line, None,
+                    f"lesson id {lesson.id!r} is already used by {whose}, so the tutor would "
+                    "list this file as broken: give it an id of its own")]
 
 
 def unforeseen(error: Exception, path: Path) -> LessonError:

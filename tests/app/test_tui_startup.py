@@ -51,13 +51,15 @@ def option_ids(app) -> list[str | None]:
 
 @pytest.mark.parametrize(("lesson", "first"), [(None, "PickerScreen"), (FLAGSHIP, "IntroScreen")])
 def test_the_first_screen_needs_neither_the_engine_nor_markdown_it(tmp_path, lesson, first):
-    """Picker and intro are drawn before numpy, the engine or markdown-it are imported."""
+    """Picker and intro are drawn before numpy, the engine, markdown-it or msgspec (the lesson
+    schema) are imported."""
     probe = textwrap.dedent(f"""
         import asyncio, sys
         from tutor.app.app import ChainTutorApp
         from tutor.progress import ProgressStore
 
-        HEAVY = ("numpy", "tutor.engine", "tutor.lessons", "sympy", "markdown_it")
+        HEAVY = ("numpy", "tutor.engine", "tutor.lessons", "sympy", "markdown_it", "msgspec",
+                 "tutor.lesson_schema")
         seen = []
 
         class Probe(ChainTutorApp):
@@ -173,7 +175,8 @@ async def test_lessons_broken_in_full_are_marked_broken_once_loaded(make_app, tm
 async def test_hostile_lesson_files_are_broken_entries_and_the_tutor_goes_on(
     make_app, tmp_path, slow_load
 ):
-    """A file too deep for tomllib, a range upside down, a number for a note (issue 12)."""
+    """A file too deep for tomllib, a range upside down, a number for a note (issue 12), a
+    number for a mistake's feedback, a newer format (issue 13)."""
     extra = tmp_path / "more-lessons"
     extra.mkdir()
     (extra / "deep.toml").write_text("deep = " + "[" * 500 + "]" * 500, encoding="utf-8")
@@ -191,6 +194,15 @@ async def test_hostile_lesson_files_are_broken_entries_and_the_tutor_goes_on(
         .replace('note = "A linear link', 'note = 3  # "A linear link', 1),
         encoding="utf-8",
     )
+    (extra / "bad-feedback.toml").write_text(
+        scalar.replace('id = "scalar-chain-rule"', 'id = "bad-feedback"')
+        .replace('feedback = "', 'feedback = 5  # "', 1),
+        encoding="utf-8",
+    )
+    (extra / "newer.toml").write_text(
+        "format = 2\n" + scalar.replace('id = "scalar-chain-rule"', 'id = "newer"'),
+        encoding="utf-8",
+    )
     app = make_app(catalog=None, extra_lessons=[extra])
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         ids = option_ids(app)
@@ -206,11 +218,14 @@ async def test_hostile_lesson_files_are_broken_entries_and_the_tutor_goes_on(
         assert app.return_code is None and isinstance(app.screen, PickerScreen)
         assert any("low = 2 must be below high = -2" in n.message for n in app._notifications)
         ids = option_ids(app)
-        for name in ("deep.toml", "bad-range.toml", "bad-note.toml"):
+        for name in ("deep.toml", "bad-range.toml", "bad-note.toml", "bad-feedback.toml",
+                     "newer.toml"):
             assert f"broken:{extra / name}" in ids, name
         broken = {b.path.name: b.message for b in app.shelf.broken()}
         assert "nested too deeply" in broken["deep.toml"]
         assert "note must be a string" in broken["bad-note.toml"]
+        assert "feedback must be a string" in broken["bad-feedback.toml"]
+        assert "written for a newer chain-tutor" in broken["newer.toml"]
         app.screen.query_one(OptionList).highlighted = ids.index(FLAGSHIP)
         await pilot.press("enter", "enter")
         await settle(pilot)

@@ -7,6 +7,7 @@ upside down, a number where a string belongs. None may take down the other lesso
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -245,6 +246,65 @@ def test_the_picker_index_keeps_a_wrongly_typed_file_listed_until_loaded(tmp_pat
     assert "tiny" in [info.id for info in read_index([tmp_path]) if info.error is None]
     catalog = load_catalog([tmp_path])
     assert [b.path.name for b in catalog.broken] == ["tiny.toml"]
+
+
+def test_a_wrong_field_deep_in_a_file_is_refused_at_its_own_line(tmp_path):
+    """msgspec names $.steps[1].mistakes[1].feedback; that is the second step's second mistake."""
+    flagship = (Path(__file__).parents[2] / "lessons" / "08-two-layer-sigmoid.toml").read_text(
+        encoding="utf-8")
+    wrong = 'feedback = "σ is applied twice here'
+    text = flagship.replace(wrong, "feedback = 5 #", 1)
+    path = _write(tmp_path, "flagship.toml", text)
+
+    with pytest.raises(LessonError) as caught:
+        load_lesson(path)
+
+    assert caught.value.message == "a mistake: feedback must be a string (in quotes)"
+    assert caught.value.line == _line_of(text, "feedback = 5 #")
+    assert caught.value.step == "dh2_dz2"
+
+
+# -- the format version ---------------------------------------------------------------
+def test_a_lesson_without_format_is_read_as_format_1(tmp_path):
+    bare = load_lesson(_write(tmp_path, "bare.toml", TINY))
+    declared = load_lesson(_write(tmp_path, "declared.toml", "format = 1\n" + TINY))
+    assert [replace(step, line=None) for step in bare.steps] == [
+        replace(step, line=None) for step in declared.steps]  # one line further down
+    assert bare.quantities == declared.quantities
+
+
+def test_every_shipped_lesson_declares_format_1():
+    shipped = sorted((Path(__file__).parents[2] / "lessons").glob("*.toml"))
+    assert len(shipped) == 13
+    for path in shipped:
+        assert path.read_text(encoding="utf-8").startswith("format = 1\n"), path.name
+
+
+def test_a_newer_format_is_refused_as_written_for_a_newer_chain_tutor(tmp_path, capsys):
+    """Before its fields: a newer format's new fields are no reason to call it misspelt."""
+    text = "format = 2\nsparkle = true\n" + TINY
+    path = _write(tmp_path, "tiny.toml", text)
+
+    with pytest.raises(LessonError) as caught:
+        load_lesson(path)
+
+    assert "written for a newer chain-tutor" in caught.value.message
+    assert "format = 2" in caught.value.message
+    assert caught.value.line == 1
+    assert main(["validate", str(path)]) == 1
+    assert f"{path}:1: error: this lesson is written for a newer chain-tutor" in (
+        capsys.readouterr().out)
+    assert main(["check", "tiny", "dy_dx", "1/x", "--lessons", str(tmp_path)]) == 2
+    assert "newer chain-tutor" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["0", '"1"', "1.0", "true"])
+def test_a_format_that_is_not_a_version_is_refused(tmp_path, value):
+    text = f"format = {value}\n" + TINY
+    with pytest.raises(LessonError) as caught:
+        load_lesson(_write(tmp_path, "tiny.toml", text))
+    assert caught.value.message.startswith("format must be 1")
+    assert caught.value.line == 1
 
 
 # -- files that cannot be read as lesson text ---------------------------------------

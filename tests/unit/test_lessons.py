@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from answer_tables import SEED, TABLES, accepted, rejected
 
+from tutor.cli import main
 from tutor.engine import names_in, parse
 from tutor.lessons import (
     ENV_LESSONS,
@@ -177,6 +178,36 @@ def test_validate_command_exits_0_on_the_shipped_lessons():
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "All 13 lesson file(s) valid" in run.stdout
+
+
+def test_validate_reports_an_id_a_shipped_lesson_already_uses(tmp_path, capsys):
+    """The catalog would list such a file as broken; validate says so, at the id's line."""
+    path = _write(tmp_path, "my-copy.toml", FLAGSHIP.read_text(encoding="utf-8"))
+
+    errors = [f for f in validate_paths([path]) if f.error]
+
+    assert [(f.path, f.line, f.step) for f in errors] == [(path, 2, None)]
+    assert errors[0].message.startswith(
+        f"lesson id 'two-layer-sigmoid' is already used by the shipped lesson {FLAGSHIP}")
+    assert main(["validate", str(path)]) == 1
+    assert f"{path}:2: error: lesson id 'two-layer-sigmoid' is already used" in (
+        capsys.readouterr().out)
+
+
+def test_validate_reports_an_id_used_twice_among_the_files_it_reads(tmp_path):
+    text = FLAGSHIP.read_text(encoding="utf-8").replace(
+        'id = "two-layer-sigmoid"', 'id = "my-network"', 1)
+    first = _write(tmp_path, "a.toml", text)
+    second = _write(tmp_path, "b.toml", text)
+
+    errors = [str(f) for f in validate_paths([tmp_path]) if f.error]
+
+    assert errors == [f"{second}:2: error: lesson id 'my-network' is already used by {first}, "
+                      "so the tutor would list this file as broken: give it an id of its own"]
+
+
+def test_validate_reads_a_shipped_lesson_given_twice_without_a_clash():
+    assert [str(f) for f in validate_paths([FLAGSHIP, FLAGSHIP]) if f.error] == []
 
 
 def test_unknown_field_suggests_the_known_one(tmp_path):
