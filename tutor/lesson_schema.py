@@ -27,6 +27,7 @@ import msgspec
 from msgspec import Meta, Struct
 
 from tutor.lesson_index import LessonError
+from tutor.progress import MAX_ID_LENGTH
 
 FORMAT = 1  # the lesson format this chain-tutor reads; a file without `format` is format 1
 DRAWS = ("int", "decimal", "normal", "positive", "onehot", "fixed")
@@ -35,6 +36,10 @@ MAX_SIZE = 20  # rows or columns of a quantity
 
 # Each type says, in its description, what a field of it must be ("low must be ...").
 Text = Annotated[str, Meta(description="a string (in quotes)")]
+# Progress is stored, exported and imported under these ids: an import refuses longer.
+Ident = Annotated[str, Meta(min_length=1, max_length=MAX_ID_LENGTH,
+                            description=f"a string (in quotes) of 1 to {MAX_ID_LENGTH} "
+                                        "characters")]
 Texts = Annotated[list[str], Meta(description="a list of strings")]
 Expression = Annotated[str, Meta(description="expressions (strings)")]
 _Bounded = Annotated[int, Meta(ge=-NUMBER_LIMIT, le=NUMBER_LIMIT)] | Annotated[
@@ -66,7 +71,7 @@ class StepTable(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     """A [[steps]] table: one factor ∂of/∂wrt of the chain, asked for and checked."""
 
     TABLE: ClassVar[str] = "a [[steps]] table"
-    id: Text  # unique in the lesson; progress is stored under it
+    id: Ident  # unique in the lesson; progress is stored under it
     of: Text  # a quantity or definition: the numerator
     wrt: Text  # a quantity or definition: the denominator
     prompt: Text  # should state the factor's shape, as "(2×1)"
@@ -96,7 +101,7 @@ class LessonTable(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True)
 
     TABLE: ClassVar[str] = "a lesson"
     format: Format = FORMAT  # raised only when a change would misread older files
-    id: Text  # lowercase letters, digits and -; unique across every lesson folder
+    id: Ident  # lowercase letters, digits and -; unique across every lesson folder
     title: Text
     intro: Text  # Markdown; must state the convention (numerator layout)
     goal: Text | None = None  # the step whose factor is the whole chain

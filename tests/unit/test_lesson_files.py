@@ -329,3 +329,17 @@ def test_the_samples_of_an_undeclared_range_are_unchanged(tmp_path):
                                 _quantity('draw = "decimal"').replace("log(x)", "x^2")))
     spread = np.array([values["x"].item() for values in lesson.problem.samples])
     assert spread.min() < -1 or spread.max() > 1
+
+
+def test_a_lesson_or_step_id_longer_than_an_import_accepts_is_refused_at_its_line():
+    from tutor.lessons import LessonError, parse_lesson
+    from tutor.progress import MAX_ID_LENGTH
+
+    shipped = (Path(__file__).resolve().parents[2] / "lessons" / "01-scalar-chain-rule.toml")
+    text = shipped.read_text(encoding="utf-8")
+    for old in ('id = "scalar-chain-rule"', 'id = "du_dx"'):
+        long_id = "a" * (MAX_ID_LENGTH + 1)
+        with pytest.raises(LessonError) as raised:
+            parse_lesson(text.replace(old, f'id = "{long_id}"'))
+        assert f"of 1 to {MAX_ID_LENGTH} characters" in raised.value.message
+        assert raised.value.line is not None
