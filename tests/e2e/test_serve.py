@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -524,3 +525,19 @@ def test_a_hang_up_ends_the_server_and_its_sessions(start_serve):
     processes = asyncio.run(open_then_hang_up())
     wait_gone(processes)
     assert served.process.wait(timeout=TIMEOUT) == 0
+
+
+def test_a_tutor_under_the_web_driver_ends_when_its_server_is_gone(tmp_path):
+    """`serve` killed with -9 leaves its tutors' input pipes closed: each tutor leaves."""
+    env = {**os.environ, "TEXTUAL_DRIVER": "textual.drivers.web_driver:WebDriver",
+           "CHAIN_TUTOR_DATA": str(tmp_path / "data"), "COLUMNS": "80", "LINES": "24"}
+    process = subprocess.Popen([str(SCRIPT)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=subprocess.DEVNULL, env=env)
+    try:
+        assert process.stdout.read1(1)  # it has started drawing
+        threading.Thread(target=process.stdout.read, daemon=True).start()  # keep draining
+        process.stdin.close()  # what the server's death does to the pipe
+        assert process.wait(timeout=TIMEOUT) == 128 + signal.SIGHUP
+    finally:
+        process.kill()
+        process.wait()

@@ -305,11 +305,32 @@ class _SessionDriverMixin:
         super().stop_application_mode()  # type: ignore[misc]
 
 
+class _WebSessionMixin:
+    """Put in front of WebDriver (`chain-tutor serve` runs the tutor under it).
+
+    Its input is a pipe from the server. When the server is gone (stopped, crashed,
+    killed with -9), the pipe closes and Textual's input thread simply ends, leaving a
+    tutor that nobody can reach; a closed pipe is a hang-up, as a terminal's would be.
+    """
+
+    exit_event: threading.Event
+
+    def run_input_thread(self) -> None:
+        try:
+            super().run_input_thread()  # type: ignore[misc]
+        finally:
+            if not self.exit_event.is_set():  # not the app's own exit: the server left
+                hang_up()
+
+
 def session_driver(base: type[Driver]) -> type[Driver]:
-    """`base` made safe for a session that may end under it, if it is a Linux driver."""
+    """`base` made safe for a session that may end under it (a Linux or web driver)."""
+    if issubclass(base, (_SessionDriverMixin, _WebSessionMixin)):
+        return base
+    # By module name: importing the web driver costs the terminal's start a few ms.
+    if any(c.__module__ == "textual.drivers.web_driver" for c in base.__mro__):
+        return type(f"Session{base.__name__}", (_WebSessionMixin, base), {})
     LinuxDriver = linux_driver()  # noqa: N806 - a class
-    if LinuxDriver is None:  # Windows: no SIGHUP, no terminal to watch
-        return base
-    if not issubclass(base, LinuxDriver) or issubclass(base, _SessionDriverMixin):
-        return base
+    if LinuxDriver is None or not issubclass(base, LinuxDriver):
+        return base  # Windows: no SIGHUP, no terminal to watch
     return type(f"Session{base.__name__}", (_SessionDriverMixin, base), {})
