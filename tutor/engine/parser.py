@@ -18,6 +18,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from tutor.engine.errors import EngineError
+from tutor.engine.functions import FUNCTIONS
 from tutor.engine.nodes import BinOp, Call, Matrix, Name, Neg, Node, Num, Transpose, children
 
 MAX_LENGTH = 2000
@@ -32,7 +33,9 @@ MAX_TREE_DEPTH = 150  # a chain like 1+1+1+… nests without parentheses; checks
 
 # Unicode spellings that mean exactly one thing in this language.
 # The screen prints the matrix product as ·, so · typed back means @.
-SYNONYMS = {"⊙": "*", "∘": "*", "−": "-", "σ": "sigma", "ᵀ": "'", "·": "@", "⋅": "@"}
+SYNONYMS = {"⊙": "*", "∘": "*", "−": "-", "ᵀ": "'", "·": "@", "⋅": "@"} | {
+    function.glyph: name for name, function in FUNCTIONS.items() if function.glyph
+}
 
 # Look-alikes a pasted answer often carries: we name the letter they resemble.
 CONFUSABLES = {
@@ -52,10 +55,7 @@ CONFUSABLES = {
 CONTROL_PICTURES = {code: 0x2400 + code for code in range(0x20)} | {0x7F: 0x2421}
 _PICTURED = {picture: code for code, picture in CONTROL_PICTURES.items()}
 
-BUILTIN_FUNCTIONS = (
-    "sigma", "exp", "log", "tanh", "relu", "step", "sqrt", "diag", "ones", "eye", "sum",
-    "softmax",
-)
+BUILTIN_FUNCTIONS = tuple(FUNCTIONS)
 
 _NUMBER = re.compile(r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
