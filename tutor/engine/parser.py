@@ -19,7 +19,18 @@ from dataclasses import dataclass
 
 from tutor.engine.errors import EngineError
 from tutor.engine.functions import FUNCTIONS
-from tutor.engine.nodes import BinOp, Call, Matrix, Name, Neg, Node, Num, Transpose, children
+from tutor.engine.nodes import (
+    SCREEN,
+    BinOp,
+    Call,
+    Matrix,
+    Name,
+    Neg,
+    Node,
+    Num,
+    Transpose,
+    children,
+)
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 60
@@ -31,11 +42,13 @@ MAX_LITERAL_ENTRIES = 400
 MAX_POWER_OF_TEN = 300  # Fraction("1e-99999999") would build 10**99999999 exactly
 MAX_TREE_DEPTH = 150  # a chain like 1+1+1+… nests without parentheses; checks recurse on it
 
-# Unicode spellings that mean exactly one thing in this language.
-# The screen prints the matrix product as ·, so · typed back means @.
-SYNONYMS = {"⊙": "*", "∘": "*", "−": "-", "ᵀ": "'", "·": "@", "⋅": "@"} | {
-    function.glyph: name for name, function in FUNCTIONS.items() if function.glyph
-}
+# Unicode spellings that mean exactly one thing in this language: every glyph the screen
+# prints (so · typed back means @, as in W2ᵀ · x), and two look-alikes of them.
+SYNONYMS = (
+    {glyph.strip(): op for op, glyph in SCREEN.operators.items() if glyph.strip() != op}
+    | {SCREEN.negation: "-", SCREEN.transpose: "'", "∘": "*", "⋅": "@"}
+    | {function.glyph: name for name, function in FUNCTIONS.items() if function.glyph}
+)
 
 # Look-alikes a pasted answer often carries: we name the letter they resemble.
 CONFUSABLES = {
