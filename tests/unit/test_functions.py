@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 import sympy
 
-from tutor.engine import FUNCTIONS, EngineError, evaluate, infer_shape, parse
+from tutor.engine import FUNCTIONS, EngineError, Problem, evaluate, infer_shape, parse
 from tutor.engine.nodes import SCREEN, Call, Name, Num, to_text
-from tutor.engine.symbolic import component_symbols, to_sympy
+from tutor.engine.symbolic import component_symbols, prove_equal, to_sympy
+from tutor.lessons import parse_lesson, validate_lesson
 
 ROOT = Path(__file__).resolve().parents[2]
 ELEMENTWISE = [name for name, function in FUNCTIONS.items() if function.elementwise]
@@ -84,3 +85,46 @@ def test_a_wrong_number_of_arguments_is_told_with_the_signature(name):
     with pytest.raises(EngineError) as raised:
         infer_shape(parse(text), {})
     assert function.signature in raised.value.message
+# -- softplus, the function added to show that a function is added in one place -------------
+def test_softplus_is_the_log_of_one_plus_e_to_the_t_and_never_overflows():
+    values = {"z": np.array([[-2.0], [0.0], [3.0], [800.0]])}
+    softplus = evaluate(parse("softplus(z)", ["z"]), values)
+    assert np.allclose(softplus[:3], np.log1p(np.exp(values["z"][:3])))
+    assert softplus[3, 0] == pytest.approx(800.0)
+
+
+def test_the_derivative_of_softplus_is_sigma_proved_and_by_finite_differences():
+    problem = Problem.from_text({"z": (2, 1)}, {"h": "softplus(z)"})
+    sample = problem.samples[0]
+    expected = evaluate(parse("diag(sigma(z))", ["z"]), sample)
+    assert np.allclose(problem.numeric_derivative("h", "z", sample), expected, atol=1e-7)
+    answer = to_sympy(parse("diag(sigma(z))", ["z"]), problem.input_symbols())
+    assert prove_equal(answer, problem.symbolic_derivative("h", "z"), budget=30.0) is True
+
+
+SOFTPLUS_LESSON = '''
+id = "softplus-layer"
+title = "A softplus layer"
+goal = "dh_dz"
+intro = "h = softplus(z), a smooth relu. We use numerator layout: ∂h/∂z is 2×2."
+
+[quantities]
+z = { shape = [2, 1], draw = "decimal" }
+
+[definitions]
+h = "softplus(z)"
+
+[[steps]]
+id = "dh_dz"
+of = "h"
+wrt = "z"
+prompt = "What is ∂h/∂z (2×2)?"
+answer = "diag(sigma(z))"
+'''
+
+
+def test_a_lesson_on_softplus_validates_and_accepts_its_derivative():
+    lesson = parse_lesson(SOFTPLUS_LESSON)
+    assert [finding for finding in validate_lesson(lesson) if finding.error] == []
+    assert lesson.check("dh_dz", "diag(1 / (1 + exp(-z)))").correct
+    assert not lesson.check("dh_dz", "softplus(z)").correct

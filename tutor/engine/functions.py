@@ -229,6 +229,9 @@ FUNCTIONS: dict[str, Function] = {
         elementwise("step", "1 where t > 0, else 0, elementwise (relu')",
                     lambda v: (v > 0).astype(float), lambda t: sympy_step()(t)),
         elementwise("sqrt", "square root, elementwise", np.sqrt, lambda t: sp.sqrt(t)),
+        # log(1 + e^t) written out for sympy, so its derivative e^t / (1 + e^t) is σ(t).
+        elementwise("softplus", "log(1 + e^t), a smooth relu, elementwise; its derivative is σ",
+                    lambda v: np.logaddexp(0.0, v), lambda t: sp.log(1 + sp.exp(t))),
         Function("diag", 1, "diag(v)", "column or row vector → diagonal matrix",
                  _diag_shape, _diag, lambda v: sp.diag(*list(v)), size=whole_argument),
         Function("ones", 2, "ones(m, n)", "m×n matrix of ones", _ones_shape,
