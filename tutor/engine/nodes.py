@@ -93,7 +93,7 @@ TEXT = Glyphs(
 )
 # Math notation, as the screen echoes an answer: the matrix product as a centred dot and
 # the elementwise product as ⊙, the two symbols the seed problem's accepted answer
-# confused. Every glyph here parses back (tutor.engine.parser.SYNONYMS).
+# confused. Every glyph here parses back (tutor.engine.tokens.SYNONYMS).
 SCREEN = Glyphs(
     {"+": " + ", "-": " − ", "*": " ⊙ ", "/": " / ", "@": " · ", "^": "^"},
     negation="−", transpose="ᵀ",
