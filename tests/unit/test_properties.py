@@ -7,8 +7,27 @@ from flagship import NAMES, SHAPES, displayed, factor, problem
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tutor.engine import EngineError, check_answer, evaluate, infer_shape, parse, to_text
-from tutor.engine.nodes import BinOp, Call, Matrix, Name, Neg, Node, Num, Transpose, children
+from tutor.engine import (
+    FUNCTIONS,
+    EngineError,
+    check_answer,
+    evaluate,
+    infer_shape,
+    parse,
+    to_text,
+)
+from tutor.engine.nodes import (
+    SCREEN,
+    BinOp,
+    Call,
+    Matrix,
+    Name,
+    Neg,
+    Node,
+    Num,
+    Transpose,
+    children,
+)
 
 SETTINGS = settings(
     max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
@@ -19,7 +38,7 @@ for _name, _shape in SHAPES.items():
     BY_SHAPE.setdefault(_shape, []).append(_name)
 
 NUMBERS = ["2", "0.5", "1e-3", ".25", "3.", "1.5E+1", "7", "0"]
-ELEMENTWISE = ["sigma", "exp", "tanh", "relu", "step", "sqrt", "log"]
+ELEMENTWISE = [name for name, function in FUNCTIONS.items() if function.elementwise]
 
 
 def spot(node_type, *fields) -> Node:
@@ -114,6 +133,14 @@ def test_printed_trees_parse_back_to_the_same_tree_and_numbers(case):
 
 @SETTINGS
 @given(shaped_expressions())
+def test_what_the_screen_prints_parses_back_to_the_same_tree(case):
+    _, node = case
+    text = to_text(node, SCREEN)
+    assert parse(text, NAMES) == node, text
+
+
+@SETTINGS
+@given(shaped_expressions())
 def test_node_spans_point_into_the_printed_text(case):
     _, node = case
     text = to_text(node)
@@ -132,7 +159,7 @@ def test_node_spans_point_into_the_printed_text(case):
 # -- arbitrary text ---------------------------------------------------------------------------
 
 TOKENS = [
-    *NAMES, "sigma", "σ", "exp", "log", "diag", "ones", "eye", "sum", "softmax", "relu", "T",
+    *NAMES, *FUNCTIONS, "σ", "T",
     "(", ")", "[", "]", ",", ";", "'", ".T", "ᵀ", "@", "*", "**", "/", "+", "-", "−", "^", "⊙",
     "2", "0.5", "1e-3", "1e999", ".", "e", " ", "  ", "\n", "\t", "1", "0", "x1", "w1", "_",
 ]

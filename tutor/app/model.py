@@ -11,15 +11,23 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
-from tutor.app.notation import (
-    FUNCTION_GLYPHS,
-    PRECEDENCE,
-    SUPERSCRIPT_T,
-    mixes_products,
-    pretty,
-)
+from tutor.app.notation import pretty
 from tutor.engine import EngineError, Node, parse
-from tutor.engine.nodes import BinOp, Call, Matrix, Name, Neg, Num, Transpose, children
+from tutor.engine.nodes import (
+    PRECEDENCE,
+    SCREEN,
+    BinOp,
+    Call,
+    Matrix,
+    Name,
+    Neg,
+    Num,
+    Transpose,
+    children,
+    mixes_products,
+    needs_parentheses,
+    operand_places,
+)
 from tutor.lessons import Lesson, Step
 from tutor.progress import Attempt, LessonState
 from tutor.session import (  # noqa: F401 - FactorState, resume_index: for the screens
@@ -107,12 +115,7 @@ def _needs_parentheses(text: str, outer: int, names: Sequence[str]) -> bool:
         node = parse(text, names)
     except EngineError:
         return outer > 0  # unreadable: keep it apart from its neighbours
-    if isinstance(node, BinOp):
-        mine = PRECEDENCE[node.op]
-        return outer > mine or (outer == mine and node.op != "^")
-    if isinstance(node, Neg):
-        return outer >= PRECEDENCE["neg"]
-    return False
+    return needs_parentheses(node, outer, whole=True)
 
 
 def _pieces(
@@ -128,27 +131,25 @@ def _pieces(
         return _step_pieces(context.steps[node.name], context, owners, outer, expanding)
     if isinstance(node, (Name, Num, Matrix)):
         return [text(pretty(node))]
+    places = operand_places(node)
     if isinstance(node, Transpose):
-        return [*inner(node.operand, 5), text(SUPERSCRIPT_T)]
+        return [*inner(node.operand, places[0]), text(SCREEN.transpose)]
     if isinstance(node, Neg):
-        body = [text("−"), *inner(node.operand, 3)]
-        return _parenthesised(body, owners) if outer > 3 else body
+        body = [text(SCREEN.negation), *inner(node.operand, places[0])]
+        return _parenthesised(body, owners) if needs_parentheses(node, outer) else body
     if isinstance(node, Call):
-        name = FUNCTION_GLYPHS.get(node.func, node.func)
-        call: list[Piece] = [text(f"{name}(")]
+        call: list[Piece] = [text(f"{SCREEN.function(node.func)}(")]
         for index, arg in enumerate(node.args):
             if index:
                 call.append(text(", "))
             call.extend(inner(arg, 0))
         return [*call, text(")")]
     if isinstance(node, BinOp):
-        mine = PRECEDENCE[node.op]
-        glyph = {"@": " · ", "*": " ⊙ ", "-": " − "}.get(node.op, f" {node.op} ")
-        left = inner(node.left, mine)
-        if mixes_products(node.op, _expanded(node.left, context)):
+        left = inner(node.left, places[0])
+        if mixes_products(node, _expanded(node.left, context)):
             left = _parenthesised(left, owners)
-        body = [*left, text(glyph), *inner(node.right, mine + 1)]
-        return _parenthesised(body, owners) if outer > mine else body
+        body = [*left, text(SCREEN.operators[node.op]), *inner(node.right, places[1])]
+        return _parenthesised(body, owners) if needs_parentheses(node, outer) else body
     return [text(pretty(node))]
 
 
@@ -256,7 +257,7 @@ def _link_label(node: Node, others: list[str]) -> str:
     if others:
         return ", ".join(others)
     if isinstance(node, Call):
-        return FUNCTION_GLYPHS.get(node.func, node.func)
+        return SCREEN.function(node.func)
     return ""
 
 

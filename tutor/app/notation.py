@@ -12,60 +12,12 @@ from __future__ import annotations
 import numpy as np
 
 from tutor.engine import Node
-from tutor.engine.nodes import BinOp, Call, Matrix, Name, Neg, Num, Transpose
-
-# Matrix product as a centred dot and the elementwise product as ⊙, the two
-# symbols the seed problem's accepted answer confused.
-OPERATOR_GLYPHS = {"@": "·", "*": "⊙", "+": "+", "-": "−", "/": "/", "^": "^"}
-FUNCTION_GLYPHS = {"sigma": "σ"}
-PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "neg": 3, "^": 4}
-SUPERSCRIPT_T = "ᵀ"
+from tutor.engine.nodes import SCREEN, to_text
 
 
 def pretty(node: Node) -> str:
-    """The expression in math notation, with only the parentheses it needs."""
-    return _pretty(node, 0)
-
-
-def _pretty(node: Node, outer: int) -> str:
-    if isinstance(node, Num):
-        return node.text
-    if isinstance(node, Name):
-        return node.name
-    if isinstance(node, Transpose):
-        return f"{_pretty(node.operand, 5)}{SUPERSCRIPT_T}"
-    if isinstance(node, Call):
-        name = FUNCTION_GLYPHS.get(node.func, node.func)
-        return f"{name}({', '.join(_pretty(a, 0) for a in node.args)})"
-    if isinstance(node, Matrix):
-        rows = "; ".join(", ".join(_pretty(c, 0) for c in row) for row in node.rows)
-        return f"[{rows}]"
-    if isinstance(node, Neg):
-        inner = f"−{_pretty(node.operand, PRECEDENCE['neg'])}"
-        return f"({inner})" if outer > PRECEDENCE["neg"] else inner
-    if isinstance(node, BinOp):
-        mine = PRECEDENCE[node.op]
-        glyph = OPERATOR_GLYPHS[node.op]
-        if node.op == "^":  # right-associative
-            text = f"{_pretty(node.left, mine + 1)}^{_pretty(node.right, mine)}"
-        else:
-            left = _pretty(node.left, mine)
-            if mixes_products(node.op, node.left):
-                left = f"({left})"
-            text = f"{left} {glyph} {_pretty(node.right, mine + 1)}"
-        return f"({text})" if outer > mine else text
-    raise TypeError(f"not an expression node: {node!r}")
-
-
-def mixes_products(op: str, left: Node) -> bool:
-    """`a * b @ c` is `(a * b) @ c` to the parser, but a reader needs the parentheses."""
-    products = {"*", "/", "@"}
-    return (
-        op in products
-        and isinstance(left, BinOp)
-        and left.op in products
-        and (left.op == "@") != (op == "@")
-    )
+    """The expression in math notation (W2ᵀ · x), with only the parentheses it needs."""
+    return to_text(node, SCREEN)
 
 
 def number(value: float) -> str:

@@ -2,12 +2,20 @@
 
 Every node remembers the span of text it came from, so that errors found later
 (shapes, limits) can still point at the right place.
+
+The tree is printed here too, by one printer with a glyph table per notation (the
+input language, the screen's math notation), so that the precedence table and the
+rule for parentheses exist once; the chain header (tutor.app.model) lays out its
+columns with the same rules.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+
+from tutor.engine.functions import FUNCTIONS
 
 
 @dataclass(frozen=True)
@@ -62,51 +70,114 @@ class Matrix(Node):
     rows: tuple[tuple[Node, ...], ...] = ()
 
 
-PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "neg": 3, "^": 4}
+# How tightly each operation holds its operands; numbers, names, calls, literals and
+# transposes ("postfix") hold tightest.
+PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "@": 2, "neg": 3, "^": 4, "postfix": 5}
 
 
-def to_text(node: Node) -> str:
-    """Print a tree back in the input language, with only the parentheses it needs."""
-    return _text(node, 0)
+@dataclass(frozen=True)
+class Glyphs:
+    """How one notation writes the operations; ``to_text`` prints a tree in any of them."""
+
+    operators: Mapping[str, str]  # each binary operator with its spacing: " @ ", "^"
+    negation: str
+    transpose: str  # written after its operand
+    function: Callable[[str], str]  # a function's name as this notation writes it
+    bracket_transposed_numbers: bool  # "2.T" would read as the number "2." then the name T
 
 
-def _text(node: Node, outer: int) -> str:
+# The input language, in ASCII: what the student types, and what lesson files hold.
+TEXT = Glyphs(
+    {"+": " + ", "-": " - ", "*": " * ", "/": " / ", "@": " @ ", "^": "^"},
+    negation="-", transpose=".T", function=lambda name: name, bracket_transposed_numbers=True,
+)
+# Math notation, as the screen echoes an answer: the matrix product as a centred dot and
+# the elementwise product as ⊙, the two symbols the seed problem's accepted answer
+# confused. Every glyph here parses back (tutor.engine.tokens.SYNONYMS).
+SCREEN = Glyphs(
+    {"+": " + ", "-": " − ", "*": " ⊙ ", "/": " / ", "@": " · ", "^": "^"},
+    negation="−", transpose="ᵀ",
+    function=lambda name: FUNCTIONS[name].written if name in FUNCTIONS else name,
+    bracket_transposed_numbers=False,
+)
+
+
+def to_text(node: Node, glyphs: Glyphs = TEXT) -> str:
+    """Print a tree (in the input language unless told), with only the parentheses it needs."""
     if isinstance(node, Num):
         return node.text
     if isinstance(node, Name):
         return node.name
-    if isinstance(node, Transpose):
-        inner = _text(node.operand, 5)
-        # "2.T" would read as the number "2." followed by the name T.
-        return f"({inner}).T" if isinstance(node.operand, Num) else f"{inner}.T"
     if isinstance(node, Call):
-        return f"{node.func}({', '.join(_text(a, 0) for a in node.args)})"
+        return f"{glyphs.function(node.func)}({', '.join(to_text(a, glyphs) for a in node.args)})"
     if isinstance(node, Matrix):
-        return "[" + "; ".join(", ".join(_text(c, 0) for c in row) for row in node.rows) + "]"
+        rows = (", ".join(to_text(cell, glyphs) for cell in row) for row in node.rows)
+        return "[" + "; ".join(rows) + "]"
+    operands = [
+        _operand(child, place, glyphs)
+        for child, place in zip(children(node), operand_places(node), strict=True)
+    ]
+    if isinstance(node, Transpose):
+        if glyphs.bracket_transposed_numbers and isinstance(node.operand, Num):
+            return f"({operands[0]}){glyphs.transpose}"
+        return f"{operands[0]}{glyphs.transpose}"
     if isinstance(node, Neg):
-        inner = f"-{_text(node.operand, PRECEDENCE['neg'])}"
-        return f"({inner})" if outer > PRECEDENCE["neg"] else inner
+        return f"{glyphs.negation}{operands[0]}"
     if isinstance(node, BinOp):
-        mine = PRECEDENCE[node.op]
-        if node.op == "^":  # right-associative
-            left, right = _text(node.left, mine + 1), _text(node.right, mine)
-            text = f"{left}^{right}"
-        else:
-            left = _text(node.left, mine)
-            if _mixes_products(node, node.left):
-                left = f"({left})"  # (a * b) @ c: correct without, but misread without
-            right = _text(node.right, mine + 1)
-            text = f"{left} {node.op} {right}"
-        return f"({text})" if outer > mine else text
+        left, right = operands
+        if mixes_products(node, node.left):
+            left = f"({left})"
+        return f"{left}{glyphs.operators[node.op]}{right}"
     raise TypeError(f"not an expression node: {node!r}")
 
 
-def _mixes_products(parent: BinOp, child: Node) -> bool:
+def _operand(node: Node, place: int, glyphs: Glyphs) -> str:
+    text = to_text(node, glyphs)
+    return f"({text})" if needs_parentheses(node, place) else text
+
+
+def binding(node: Node) -> int:
+    """The precedence of the node's outermost operation."""
+    if isinstance(node, BinOp):
+        return PRECEDENCE[node.op]
+    if isinstance(node, Neg):
+        return PRECEDENCE["neg"]
+    return PRECEDENCE["postfix"]
+
+
+def operand_places(node: Node) -> tuple[int, ...]:
+    """The precedence each operand's place demands, in the order of ``children``.
+
+    Left to right, an operand of equal precedence may stand unbracketed on the left
+    (a - b - c) but not on the right (a - (b - c)); ``^`` groups the other way.
+    """
+    if isinstance(node, BinOp):
+        mine = PRECEDENCE[node.op]
+        return (mine + 1, mine) if node.op == "^" else (mine, mine + 1)
+    if isinstance(node, Neg):
+        return (PRECEDENCE["neg"],)
+    if isinstance(node, Transpose):
+        return (PRECEDENCE["postfix"],)
+    return (0,) * len(children(node))  # call arguments and literal entries stand alone
+
+
+def needs_parentheses(node: Node, place: int, whole: bool = False) -> bool:
+    """Whether ``node`` needs parentheses at a place demanding precedence ``place``.
+
+    ``whole=True`` also brackets an operation of the place's own precedence: a student's
+    factor in the chain is shown as one unit, even where the grouping would be implied.
+    """
+    mine = binding(node)
+    return mine < place or (whole and mine == place and isinstance(node, (BinOp, Neg)))
+
+
+def mixes_products(parent: BinOp, left: Node) -> bool:
+    """`a * b @ c` is `(a * b) @ c` to the parser, but a reader needs the parentheses."""
     return (
-        isinstance(child, BinOp)
-        and PRECEDENCE[child.op] == PRECEDENCE[parent.op] == PRECEDENCE["@"]
-        and "@" in (child.op, parent.op)
-        and child.op != parent.op
+        isinstance(left, BinOp)
+        and PRECEDENCE[left.op] == PRECEDENCE[parent.op] == PRECEDENCE["@"]
+        and "@" in (left.op, parent.op)
+        and left.op != parent.op
     )
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tutor.engine.errors import EngineError
-from tutor.engine.functions import Shape, shape_text
+from tutor.engine.functions import FUNCTIONS, Shape, shape_text
 from tutor.engine.nodes import BinOp, Call, Matrix, Name, Node, children, names_in
 from tutor.engine.numeric import evaluate
 from tutor.engine.parser import parse
@@ -69,9 +69,10 @@ class Problem:
         if isinstance(node, BinOp) and node.op == "@":
             inner = infer_shape(node.left, self.shapes)[1]
             return inner * (parts[0] + parts[1] + 1)
-        if isinstance(node, Call) and node.func in ("sum", "softmax", "diag"):
-            rows, cols = infer_shape(node.args[0], self.shapes)
-            return rows * cols * parts[0] + 1
+        if isinstance(node, Call):
+            return FUNCTIONS[node.func].size(
+                parts, lambda index: infer_shape(node.args[index], self.shapes)
+            )
         if isinstance(node, Matrix):
             return max(parts) + 1
         return sum(parts) + 1

@@ -17,6 +17,7 @@ from fractions import Fraction
 
 import sympy
 
+from tutor.engine.functions import FUNCTIONS, sympy_sigma
 from tutor.engine.nodes import BinOp, Call, Matrix, Name, Neg, Node, Num, Transpose
 from tutor.engine.shapes import constant_value
 
@@ -27,38 +28,7 @@ MAX_TERMS = 20000  # past this many terms after expansion, the proof is not atte
 MAX_TREE_NODES = 20000  # past this many nodes, walked as a tree, the proof is not attempted
 
 
-class sigma(sympy.Function):  # noqa: N801 - printed as σ-free "sigma" in sympy output
-    """The logistic sigmoid; its derivative is σ(1 − σ), which is what the chain rule uses."""
-
-    @classmethod
-    def eval(cls, arg):
-        if arg.is_zero:
-            return sympy.Rational(1, 2)
-        return None
-
-    def fdiff(self, argindex=1):
-        value = sigma(self.args[0])
-        return value * (1 - value)
-
-    def _eval_rewrite_as_exp(self, arg, **kwargs):
-        return 1 / (1 + sympy.exp(-arg))
-
-    def _eval_is_real(self):
-        return self.args[0].is_real
-
-
-class step(sympy.Function):  # noqa: N801
-    """Heaviside step 1[t > 0]; its derivative is taken as 0 (we never differentiate it)."""
-
-    def fdiff(self, argindex=1):
-        return sympy.S.Zero
-
-
-class relu(sympy.Function):  # noqa: N801
-    """max(t, 0) kept as an opaque function so its derivative is step(t), not a Piecewise."""
-
-    def fdiff(self, argindex=1):
-        return step(self.args[0])
+sigma = sympy_sigma()  # the prover rewrites it as 1 / (1 + e^-t) when the fast path fails
 
 
 def component_symbols(name: str, rows: int, cols: int) -> sympy.Matrix:
@@ -106,35 +76,11 @@ def _exact(text: str) -> sympy.Rational:
     return sympy.Rational(fraction.numerator, fraction.denominator)
 
 
-ELEMENTWISE = {
-    "sigma": sigma,
-    "exp": sympy.exp,
-    "log": sympy.log,
-    "tanh": sympy.tanh,
-    "relu": relu,
-    "step": step,
-    "sqrt": sympy.sqrt,
-}
-
-
 def _call(node: Call, env: Mapping[str, sympy.Matrix]) -> sympy.Matrix:
-    if node.func == "ones":
-        rows, cols = (int(constant_value(arg)) for arg in node.args)
-        return sympy.ones(rows, cols)
-    if node.func == "eye":
-        return sympy.eye(int(constant_value(node.args[0])))
-    argument = to_sympy(node.args[0], env)
-    if node.func in ELEMENTWISE:
-        return argument.applyfunc(ELEMENTWISE[node.func])
-    if node.func == "diag":
-        return sympy.diag(*list(argument))
-    if node.func == "sum":
-        return sympy.Matrix([[sum(argument)]])
-    if node.func == "softmax":
-        exps = argument.applyfunc(sympy.exp)
-        total = sum(exps)
-        return exps.applyfunc(lambda entry: entry / total)
-    raise ValueError(f"no symbolic form for {node.func}")
+    function = FUNCTIONS[node.func]
+    if function.constant_args:
+        return function.symbolic(*(int(constant_value(arg)) for arg in node.args))
+    return function.symbolic(*(to_sympy(arg, env) for arg in node.args))
 
 
 def _binop(op: str, left: sympy.Matrix, right: sympy.Matrix) -> sympy.Matrix:

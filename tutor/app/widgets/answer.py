@@ -16,7 +16,7 @@ from __future__ import annotations
 from textual import events
 from textual.widgets import Input
 
-from tutor.engine.parser import CONTROL_PICTURES
+from tutor.engine.tokens import CONTROL_PICTURES
 
 _PICTURES = dict(CONTROL_PICTURES)  # ␀ … ␟, ␡
 _PICTURES[ord("\t")] = ord(" ")
