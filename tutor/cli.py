@@ -253,7 +253,8 @@ def _invalid_json(args, message: str) -> int:
 
 
 def cmd_validate(args) -> int:
-    from tutor.lessons import lesson_dirs, lesson_files, validate_paths
+    from tutor.lessons import lesson_dirs, lesson_files
+    from tutor.validation import validate_paths
 
     paths = args.paths or lesson_dirs(args.lessons)
     findings = validate_paths(paths, args.budget)

@@ -15,7 +15,8 @@ import pytest
 
 from tutor.cli import main
 from tutor.lesson_index import read_index
-from tutor.lessons import ENV_LESSONS, LessonError, load_catalog, load_lesson, validate_paths
+from tutor.lessons import ENV_LESSONS, LessonError, load_catalog, load_lesson
+from tutor.validation import validate_paths
 
 # Correct everywhere in its declared range, undefined (log of a negative) outside it.
 TINY = """\

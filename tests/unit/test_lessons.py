@@ -20,8 +20,8 @@ from tutor.lessons import (
     load_catalog,
     load_lesson,
     shipped_lessons_dir,
-    validate_paths,
 )
+from tutor.validation import validate_paths
 
 CURRICULUM = [
     "scalar-chain-rule",
