@@ -315,20 +315,23 @@ def _display(path: Path | str) -> str:
     return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
 
 
-def _printable(text: str) -> str:
+def printable(text: str) -> str:
+    """`text` with every character a terminal would obey shown as an escape, ``\\x1b``."""
     # Records come from students' files: an escape sequence in an answer must not
     # reach the instructor's terminal (or spreadsheet) as one.
     return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
 
 
-def _number(value: float | None, digits: int = 1) -> float | int | None:
+def rounded(value: float | None, digits: int = 1) -> float | int | None:
+    """`value` to `digits` places, as an int when whole (3, not 3.0); None stays None."""
     if value is None:
         return None
     value = round(value, digits)
     return int(value) if value == int(value) else value
 
 
-def _duration(seconds: float | None) -> str:
+def duration(seconds: float | None) -> str:
+    """Seconds as "45s", "2m05s" or "1h03m"; "–" for none."""
     if seconds is None:
         return "–"
     seconds = round(seconds)
@@ -339,35 +342,36 @@ def _duration(seconds: float | None) -> str:
     return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
 
 
-def _times(count: int, noun: str) -> str:
+def plural(count: int, noun: str) -> str:
+    """`count` and `noun`, plural unless one: "1 student", "2 students"."""
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _wrong_text(wrong: WrongAnswer) -> str:
     codes = f" [{', '.join(wrong.diagnosis)}]" if wrong.diagnosis else ""
-    return (f"`{_printable(wrong.answer)}`{_printable(codes)} "
-            f"{_times(wrong.count, 'attempt')}, {_times(wrong.students, 'student')}")
+    return (f"`{printable(wrong.answer)}`{printable(codes)} "
+            f"{plural(wrong.count, 'attempt')}, {plural(wrong.students, 'student')}")
 
 
 def format_text(report: Report) -> str:
-    skipped = f"; {_times(len(report.skipped), 'file')} skipped" if report.skipped else ""
-    lines = [f"{_times(len(report.students), 'student')}, "
-             f"{_times(len(report.lessons), 'lesson')} with records{skipped}."]
+    skipped = f"; {plural(len(report.skipped), 'file')} skipped" if report.skipped else ""
+    lines = [f"{plural(len(report.students), 'student')}, "
+             f"{plural(len(report.lessons), 'lesson')} with records{skipped}."]
     if not report.lessons:
         lines.append("No attempts recorded yet.")
     for lesson in report.lessons:
         title = lesson.title if lesson.title is not None else "(not installed here)"
-        lines += ["", f"{_printable(lesson.lesson_id)} — {_printable(title)}"]
+        lines += ["", f"{printable(lesson.lesson_id)} — {printable(title)}"]
         id_width = max([4, *(len(step.step_id) for step in lesson.steps)])
         label_width = max([6, *(len(step.label or "?") for step in lesson.steps)])
         lines.append(f"  {'step':<{id_width}}  {'factor':<{label_width}}  students  solved"
                      "  revealed  gave up  attempts    time")
         for step in lesson.steps:
-            attempts = _number(step.median_attempts)
+            attempts = rounded(step.median_attempts)
             lines.append(
-                f"  {_printable(step.step_id):<{id_width}}  {step.label or '?':<{label_width}}"
+                f"  {printable(step.step_id):<{id_width}}  {step.label or '?':<{label_width}}"
                 f"  {step.students:>8}  {step.solved:>6}  {step.revealed:>8}  {step.gave_up:>7}"
-                f"  {'–' if attempts is None else attempts:>8}  {_duration(step.median_time):>6}"
+                f"  {'–' if attempts is None else attempts:>8}  {duration(step.median_time):>6}"
             )
             lines += [f"      ✗ {_wrong_text(wrong)}" for wrong in step.common_wrong]
     lines += [
@@ -398,8 +402,8 @@ def report_json(report: Report) -> dict:
                         "solved": step.solved,
                         "revealed": step.revealed,
                         "gave_up": step.gave_up,
-                        "median_attempts": _number(step.median_attempts),
-                        "median_time": _number(step.median_time),
+                        "median_attempts": rounded(step.median_attempts),
+                        "median_time": rounded(step.median_time),
                         "common_wrong": [
                             {"answer": w.answer, "diagnosis": list(w.diagnosis),
                              "count": w.count, "students": w.students}
@@ -429,7 +433,7 @@ def format_csv(report: Report) -> str:
     writer.writerow(CSV_COLUMNS)
     for lesson in report.lessons:
         for step in lesson.steps:
-            medians = (_number(step.median_attempts), _number(step.median_time))
+            medians = (rounded(step.median_attempts), rounded(step.median_time))
             writer.writerow([
                 lesson.lesson_id, lesson.title or "", step.step_id, step.label or "",
                 step.students, step.solved, step.revealed, step.gave_up,

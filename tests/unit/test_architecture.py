@@ -1,13 +1,39 @@
-"""The core (engine, lessons, progress, the CLI's screenless commands) works without Textual."""
+"""The core (engine, lessons, progress, the report, the CLI's screenless commands) works
+without Textual, and never reaches into the app (tutor.app) that is built on it."""
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+TUTOR = ROOT / "tutor"
 CORE = ["tutor.engine", "tutor.lessons", "tutor.progress", "tutor.cli"]
+
+# The core is every module of tutor/ outside tutor/app/, but for the two that launch
+# the app: cli.py starts it (importing tutor.app inside a subcommand) and __main__.py
+# runs the CLI. A module added to tutor/ is core unless it is put in tutor/app/.
+LAUNCHERS = {"cli.py", "__main__.py"}
+CORE_FILES = sorted(
+    path for path in TUTOR.rglob("*.py")
+    if path.relative_to(TUTOR).parts[0] != "app"
+    and path.relative_to(TUTOR).as_posix() not in LAUNCHERS
+)
+# serve.py drives textual-serve (a web server that starts the tutor as a separate
+# program, and imports no Textual itself), so it names it; its imports are checked
+# like every other core file's below.
+NAMES_TEXTUAL_SERVE = {TUTOR / "serve.py"}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def is_forbidden(module: str) -> bool:
+    return any(module == name or module.startswith(name + ".") for name in ("textual", "tutor.app"))
 
 
 def test_core_modules_import_neither_textual_nor_sympy():
@@ -22,7 +48,47 @@ def test_core_modules_import_neither_textual_nor_sympy():
 
 
 def test_no_core_source_file_mentions_textual():
-    core_files = [*(ROOT / "tutor" / "engine").glob("*.py"), ROOT / "tutor" / "lessons.py",
-                  ROOT / "tutor" / "progress.py"]
+    core_files = [path for path in CORE_FILES if path not in NAMES_TEXTUAL_SERVE]
     offenders = [p.name for p in core_files if "textual" in p.read_text(encoding="utf-8")]
     assert offenders == []
+
+
+def test_the_core_is_every_module_outside_the_app_but_the_launchers():
+    names = {module_name(path) for path in CORE_FILES}
+    package = {module_name(path) for path in (TUTOR / "progress").glob("*.py")}
+    engine = {module_name(path) for path in (TUTOR / "engine").glob("*.py")}
+    named = {"tutor.report", "tutor.lesson_index", "tutor.seeds", "tutor.serve", "tutor.rules",
+             "tutor.lessons", "tutor.progress.store", "tutor.progress.export"}
+    assert package | engine | named <= names
+    assert not any(is_forbidden(name) for name in names)
+    assert "tutor.cli" not in names
+
+
+def test_no_core_module_imports_textual_or_the_app_anywhere():
+    """Imports inside functions too: a core function that opened a screen would make
+    the core unusable without Textual as soon as it ran, not when it was imported."""
+    offenders = []
+    for path in CORE_FILES:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            if isinstance(node, ast.Import):
+                modules = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules = [node.module]
+            else:
+                continue
+            offenders += [f"{module_name(path)}:{node.lineno} imports {module}"
+                          for module in modules if is_forbidden(module)]
+    assert offenders == []
+
+
+def test_importing_any_core_module_loads_neither_textual_nor_the_app():
+    modules = [module_name(path) for path in CORE_FILES] + ["tutor.cli"]
+    probe = (
+        "import sys\n"
+        + "".join(f"import {module}\n" for module in modules)
+        + "print(sorted(m for m in sys.modules"
+        " if m.split('.')[0] == 'textual' or m.startswith('tutor.app')))"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                            cwd=ROOT, check=True)
+    assert result.stdout.strip() == "[]"

@@ -23,10 +23,10 @@ from tutor.report import (
     LessonReport,
     Report,
     StepReport,
-    _duration,
-    _number,
-    _printable,
-    _times,
+    duration,
+    plural,
+    printable,
+    rounded,
 )
 
 HELP_FILE = Path(__file__).resolve().parent / "report_help.md"
@@ -61,15 +61,15 @@ def cell_text(step: StepReport) -> str:
 
 
 def summary_text(report: Report) -> str:
-    parts = [_times(len(report.students), "student"),
-             f"{_times(len(report.lessons), 'lesson')} with records"]
+    parts = [plural(len(report.students), "student"),
+             f"{plural(len(report.lessons), 'lesson')} with records"]
     if report.skipped:
-        parts.append(f"{_times(len(report.skipped), 'file')} skipped")
+        parts.append(f"{plural(len(report.skipped), 'file')} skipped")
     return "chain-tutor · class report · " + " · ".join(parts)
 
 
 def _median(value: float | None) -> str:
-    return "–" if value is None else str(_number(value))
+    return "–" if value is None else str(rounded(value))
 
 
 def step_details(lesson: LessonReport, step: StepReport) -> Content:
@@ -80,9 +80,9 @@ def step_details(lesson: LessonReport, step: StepReport) -> Content:
     lines = [
         Content.from_markup(
             "[b]$lesson[/b] · step $number of $count · [b]$step[/b] · $label",
-            lesson=_printable(lesson.lesson_id), number=number, count=len(lesson.steps),
-            step=_printable(step.step_id), label=label),
-        Content.from_markup("[$text-muted]$title[/]", title=_printable(title)),
+            lesson=printable(lesson.lesson_id), number=number, count=len(lesson.steps),
+            step=printable(step.step_id), label=label),
+        Content.from_markup("[$text-muted]$title[/]", title=printable(title)),
         Content(""),
     ]
     band = band_of(step)
@@ -94,10 +94,10 @@ def step_details(lesson: LessonReport, step: StepReport) -> Content:
         Content.from_markup(
             "$glyph solved by [b]$solved[/b] of $students ($share%) · revealed $revealed · "
             "gave up $gave_up",
-            glyph=band.glyph, solved=step.solved, students=_times(step.students, "student"),
+            glyph=band.glyph, solved=step.solved, students=plural(step.students, "student"),
             share=share, revealed=step.revealed, gave_up=step.gave_up),
         Content(f"median attempts {_median(step.median_attempts)} · "
-                f"median time {_duration(step.median_time)}"),
+                f"median time {duration(step.median_time)}"),
         Content(""),
     ]
     if not step.common_wrong:
@@ -108,9 +108,9 @@ def step_details(lesson: LessonReport, step: StepReport) -> Content:
         codes = f"[{', '.join(wrong.diagnosis)}]" if wrong.diagnosis else "[no diagnosis]"
         lines.append(Content.from_markup(
             "  ✗ [b]$answer[/b]  [$text-warning]$codes[/]  $attempts, $students",
-            answer=_printable(wrong.answer), codes=_printable(codes),
-            attempts=_times(wrong.count, "attempt"),
-            students=_times(wrong.students, "student")))
+            answer=printable(wrong.answer), codes=printable(codes),
+            attempts=plural(wrong.count, "attempt"),
+            students=plural(wrong.students, "student")))
     return Content("\n").join(lines)
 
 
@@ -165,7 +165,7 @@ class HeatMap(Vertical, can_focus=False):
                 yield Static(str(column + 1), classes="column-head")
         for lesson, cells in zip(self.report.lessons, self.rows, strict=True):
             with Horizontal(classes="heat-row"):
-                yield Static(_printable(lesson.lesson_id), classes="row-head", markup=False)
+                yield Static(printable(lesson.lesson_id), classes="row-head", markup=False)
                 yield from cells
 
     def on_mount(self) -> None:

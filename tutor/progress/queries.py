@@ -1,0 +1,159 @@
+"""The SQL behind the store's methods, each a function of an open connection.
+
+Kept outside the class so each runs inside the caller's transaction: a method
+composes several of them and they all see one consistent database.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from tutor.progress.records import Attempt, LessonState, StepState
+from tutor.rules import Event, after
+
+
+def _apply(conn: sqlite3.Connection, lesson_id: str, step_id: str, event: Event,
+           now: float) -> None:
+    """The step's status after ``event``, by the one table of tutor.rules."""
+    _ensure_step(conn, lesson_id, step_id, now)
+    (status,) = conn.execute("SELECT status FROM steps WHERE lesson_id = ? AND step_id = ?",
+                             (lesson_id, step_id)).fetchone()
+    conn.execute("UPDATE steps SET status = ? WHERE lesson_id = ? AND step_id = ?",
+                 (after(status, event), lesson_id, step_id))
+
+
+def _lesson_exists(conn: sqlite3.Connection, lesson_id: str) -> bool:
+    return conn.execute("SELECT 1 FROM lessons WHERE lesson_id = ?",
+                        (lesson_id,)).fetchone() is not None
+
+
+def _last_attempt_id(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM attempts").fetchone()[0])
+
+
+def _ensure_lesson(conn: sqlite3.Connection, lesson_id: str, now: float,
+                   seed: int | None = None) -> None:
+    """Any record starts the lesson; a first attempt also fixes its variant."""
+    conn.execute("INSERT OR IGNORE INTO lessons (lesson_id, seed, started) VALUES (?, ?, ?)",
+                 (lesson_id, seed, now))
+    if seed is not None:
+        conn.execute("UPDATE lessons SET seed = ? WHERE lesson_id = ? AND seed IS NULL",
+                     (seed, lesson_id))
+
+
+def _ensure_step(conn: sqlite3.Connection, lesson_id: str, step_id: str, now: float) -> None:
+    _ensure_lesson(conn, lesson_id, now)
+    conn.execute("INSERT OR IGNORE INTO steps (lesson_id, step_id) VALUES (?, ?)",
+                 (lesson_id, step_id))
+
+
+def _clear_lesson(conn: sqlite3.Connection, lesson_id: str) -> None:
+    conn.execute("DELETE FROM steps WHERE lesson_id = ?", (lesson_id,))
+    conn.execute("UPDATE lessons SET finished = NULL, reset_after = ? WHERE lesson_id = ?",
+                 (_last_attempt_id(conn), lesson_id))
+
+
+def _lesson_state(conn: sqlite3.Connection, lesson_id: str) -> LessonState:
+    lesson = conn.execute(
+        "SELECT seed, started, finished, reset_after FROM lessons WHERE lesson_id = ?",
+        (lesson_id,),
+    ).fetchone()
+    seed, started, finished, lesson_reset = lesson if lesson else (None, None, None, 0)
+    rows = conn.execute(
+        "SELECT step_id, status, hints, reset_after FROM steps WHERE lesson_id = ?",
+        (lesson_id,),
+    ).fetchall()
+    kept = {step_id: (status, hints, reset) for step_id, status, hints, reset in rows}
+    steps: dict[str, StepState] = {}
+    for step_id in sorted(kept.keys() | set(_attempted_steps(conn, lesson_id))):
+        status, hints, step_reset = kept.get(step_id, (None, 0, 0))
+        since = max(lesson_reset, step_reset)  # attempts before a reset no longer count
+        counted = conn.execute(
+            "SELECT COUNT(*) FROM attempts WHERE lesson_id = ? AND step_id = ?"
+            " AND verdict IN ('correct', 'incorrect') AND id > ?",
+            (lesson_id, step_id, since),
+        ).fetchone()[0]
+        last = conn.execute(
+            "SELECT answer FROM attempts WHERE lesson_id = ? AND step_id = ? AND id > ?"
+            " ORDER BY id DESC LIMIT 1",
+            (lesson_id, step_id, since),
+        ).fetchone()
+        state = StepState(status, int(counted), hints, last[0] if last else None)
+        if state != StepState(None, 0, 0, None):  # a reset step with nothing since
+            steps[step_id] = state
+    return LessonState(lesson_id, seed, steps, started, finished)
+
+
+def _attempted_steps(conn: sqlite3.Connection, lesson_id: str) -> list[str]:
+    """The steps of the lesson with any attempt, one index seek per step: DISTINCT
+    would read the index entry of every attempt."""
+    return [row[0] for row in conn.execute(
+        """WITH RECURSIVE found(step_id) AS (
+               SELECT MIN(step_id) FROM attempts WHERE lesson_id = ?1
+               UNION ALL
+               SELECT (SELECT MIN(step_id) FROM attempts
+                       WHERE lesson_id = ?1 AND step_id > found.step_id)
+               FROM found WHERE found.step_id IS NOT NULL
+           )
+           SELECT step_id FROM found WHERE step_id IS NOT NULL""",
+        (lesson_id,),
+    )]
+
+
+def _solving_attempts(conn: sqlite3.Connection, lesson_id: str, seed: int) -> list[Attempt]:
+    latest = []
+    for step_id in _attempted_steps(conn, lesson_id):
+        row = conn.execute(
+            "SELECT id FROM attempts WHERE lesson_id = ? AND step_id = ? AND verdict = 'correct'"
+            " AND seed = ? ORDER BY id DESC LIMIT 1",
+            (lesson_id, step_id, seed),
+        ).fetchone()
+        if row is not None:
+            latest.append(row[0])
+    return _attempts_where(conn, f"id IN ({', '.join('?' * len(latest))})", tuple(latest))
+
+
+def _attempts(conn: sqlite3.Connection, lesson_id: str | None) -> list[Attempt]:
+    if lesson_id is None:
+        return _attempts_where(conn, "1", ())
+    return _attempts_where(conn, "lesson_id = ?", (lesson_id,))
+
+
+def _attempts_where(conn: sqlite3.Connection, where: str, params: tuple) -> list[Attempt]:
+    return [
+        Attempt(lesson, step, seed, answer, verdict, tuple(json.loads(codes)), elapsed, at)
+        for lesson, step, seed, answer, verdict, codes, elapsed, at in conn.execute(
+            "SELECT lesson_id, step_id, seed, answer, verdict, diagnosis, elapsed, at"
+            f" FROM attempts WHERE {where} ORDER BY id", params)
+    ]
+
+
+def _time_spent(conn: sqlite3.Connection, lesson_id: str, seed: int) -> dict[str, float]:
+    return {step_id: float(total) for step_id, total in conn.execute(
+        "SELECT step_id, SUM(elapsed) FROM attempts WHERE lesson_id = ? AND seed = ?"
+        " GROUP BY step_id", (lesson_id, seed))}
+
+
+def _summary(conn: sqlite3.Connection) -> list[dict]:
+    lesson_ids = [row[0] for row in conn.execute(
+        "SELECT lesson_id FROM lessons UNION SELECT lesson_id FROM attempts"
+    )]
+    totals = dict(conn.execute("SELECT lesson_id, COUNT(*) FROM attempts GROUP BY lesson_id"))
+    rows = []
+    for lesson_id in lesson_ids:
+        state = _lesson_state(conn, lesson_id)
+        steps = state.steps.values()
+        rows.append({
+            "lesson_id": lesson_id,
+            "seed": state.seed,
+            "solved": sum(1 for step in steps if step.status == "solved"),
+            "revealed": sum(1 for step in steps if step.status == "revealed"),
+            "attempts": sum(step.attempts for step in steps),
+            "hints": sum(step.hints for step in steps),
+            "started": state.started,
+            "finished": state.finished,
+            "all_attempts": totals.get(lesson_id, 0),
+        })
+    rows.sort(key=lambda row: (row["started"] is None, row["started"] or 0.0, row["lesson_id"]))
+    return rows

@@ -1,0 +1,101 @@
+"""The values the progress store hands out and takes in, and its error.
+
+Frozen dataclasses with no SQL behind them, so that the screens, the report and the
+export file format can hold a student's record without opening a database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class ProgressError(Exception):
+    """The database is readable but must not be used (e.g. written by a newer version)."""
+
+
+@dataclass(frozen=True)
+class Attempt:
+    lesson_id: str
+    step_id: str
+    seed: int
+    answer: str
+    verdict: str  # "correct" | "incorrect" | "invalid"
+    diagnosis: tuple[str, ...]
+    elapsed: float  # seconds the student spent on this answer
+    at: float  # unix time
+
+
+@dataclass(frozen=True)
+class StepState:
+    status: str | None  # "solved" | "revealed" | None
+    attempts: int  # attempts that counted (verdict != "invalid") since the last reset
+    hints: int
+    last_answer: str | None  # latest answer since the last reset, any verdict
+
+
+@dataclass(frozen=True)
+class LessonState:
+    lesson_id: str
+    seed: int | None
+    steps: dict[str, StepState]
+    started: float | None
+    finished: float | None
+
+    def status_of(self, step_id: str) -> str | None:
+        step = self.steps.get(step_id)
+        return step.status if step else None
+
+    def done_count(self) -> int:
+        """Steps solved or revealed."""
+        return sum(1 for step in self.steps.values() if step.status is not None)
+
+    def first_open(self, step_ids: Sequence[str]) -> str | None:
+        """The first of the lesson's steps (in lesson order) not yet solved or revealed."""
+        return next((step_id for step_id in step_ids if self.status_of(step_id) is None), None)
+
+
+# A snapshot: one student's whole record as plain values. It crosses three borders:
+# an export file (for work done offline, or handed in), an import (merged into a
+# database), and the instructor's report (read from many databases and exports).
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    step_id: str
+    status: str | None  # "solved" | "revealed" | None
+    hints: int
+
+
+@dataclass(frozen=True)
+class LessonRecord:
+    lesson_id: str
+    seed: int | None
+    started: float | None
+    finished: float | None
+    steps: tuple[StepRecord, ...] = ()
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A student's lessons with their current step statuses, and every attempt ever made."""
+
+    lessons: tuple[LessonRecord, ...]
+    attempts: tuple[Attempt, ...]
+    student: str | None = None
+
+    def statuses(self) -> dict[tuple[str, str], str]:
+        """(lesson_id, step_id) → "solved" / "revealed", for the steps that have one."""
+        return {
+            (lesson.lesson_id, step.step_id): step.status
+            for lesson in self.lessons
+            for step in lesson.steps
+            if step.status is not None
+        }
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    added: int  # attempts inserted
+    present: int  # attempts that were already there
+    raised: int  # steps whose status went up

@@ -1,0 +1,69 @@
+"""The tables of a progress database and the migrations that build them.
+
+Kept apart so that a new schema version is one change in one place: append a tuple
+to _MIGRATIONS; the connection applies them (tutor.progress.connection._migrate).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from tutor.progress.locations import DB_NAME
+from tutor.progress.records import ProgressError
+
+# Schema. _MIGRATIONS[i] takes the database from version i to version i + 1, so a
+# later version appends one tuple and never edits the earlier ones.
+
+_V1 = (
+    """CREATE TABLE IF NOT EXISTS lessons (
+        lesson_id   TEXT PRIMARY KEY,
+        seed        INTEGER,
+        started     REAL,
+        finished    REAL,
+        reset_after INTEGER NOT NULL DEFAULT 0
+    )""",
+    """CREATE TABLE IF NOT EXISTS steps (
+        lesson_id   TEXT NOT NULL,
+        step_id     TEXT NOT NULL,
+        status      TEXT CHECK (status IN ('solved', 'revealed')),
+        hints       INTEGER NOT NULL DEFAULT 0,
+        reset_after INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (lesson_id, step_id)
+    )""",
+    # AUTOINCREMENT so ids are never reused: the reset_after columns above mark
+    # "attempts after this id count", which needs ids that only grow.
+    """CREATE TABLE IF NOT EXISTS attempts (
+        id        INTEGER PRIMARY KEY AUTOINCREMENT,
+        lesson_id TEXT NOT NULL,
+        step_id   TEXT NOT NULL,
+        seed      INTEGER NOT NULL,
+        answer    TEXT NOT NULL,
+        verdict   TEXT NOT NULL CHECK (verdict IN ('correct', 'incorrect', 'invalid')),
+        diagnosis TEXT NOT NULL DEFAULT '[]',
+        elapsed   REAL NOT NULL,
+        at        REAL NOT NULL
+    )""",
+    "CREATE INDEX IF NOT EXISTS attempts_by_step ON attempts (lesson_id, step_id, id)",
+)
+
+# Reading a lesson counts each step's attempts by verdict and finds its latest correct
+# one; with the verdict in the index both are index range reads, so a lesson with a
+# history of 100,000 attempts opens as fast as a new one.
+_V2 = (
+    "CREATE INDEX IF NOT EXISTS attempts_by_verdict ON attempts (lesson_id, step_id, verdict, id)",
+)
+
+_MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+SCHEMA_VERSION = len(_MIGRATIONS)
+
+
+def _user_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def _refuse_newer(version: int) -> None:
+    if version > SCHEMA_VERSION:
+        raise ProgressError(
+            f"{DB_NAME} was written by a newer chain-tutor "
+            f"(schema {version}; this version knows {SCHEMA_VERSION})"
+        )

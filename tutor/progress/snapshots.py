@@ -1,0 +1,89 @@
+"""A student's whole record taken from a database, and another record merged into one.
+
+The snapshot is what an export writes and the report reads; the merge is an import.
+Both run inside the caller's transaction (ProgressStore.snapshot and .merge).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections import Counter
+
+from tutor.progress.queries import _attempts, _ensure_lesson, _ensure_step
+from tutor.progress.records import Attempt, LessonRecord, MergeResult, Snapshot, StepRecord
+from tutor.rules import higher
+
+
+def _snapshot(conn: sqlite3.Connection, student: str | None) -> Snapshot:
+    steps: dict[str, list[StepRecord]] = {}
+    for lesson_id, step_id, status, hints in conn.execute(
+        "SELECT lesson_id, step_id, status, hints FROM steps"
+        " WHERE status IS NOT NULL OR hints > 0 ORDER BY lesson_id, step_id"
+    ):
+        steps.setdefault(lesson_id, []).append(StepRecord(step_id, status, int(hints)))
+    lessons = tuple(
+        LessonRecord(lesson_id, seed, started, finished, tuple(steps.get(lesson_id, ())))
+        for lesson_id, seed, started, finished in conn.execute(
+            "SELECT lesson_id, seed, started, finished FROM lessons"
+            " ORDER BY started IS NULL, started, lesson_id"
+        )
+    )
+    return Snapshot(lessons, tuple(_attempts(conn, None)), student)
+
+
+def _attempt_key(attempt: Attempt) -> tuple:
+    return (attempt.lesson_id, attempt.step_id, attempt.seed, attempt.answer, attempt.verdict,
+            attempt.at)
+
+
+def _merge(conn: sqlite3.Connection, snapshot: Snapshot, now: float) -> MergeResult:
+    raised = 0
+    for lesson in snapshot.lessons:
+        row = conn.execute("SELECT seed, started, finished FROM lessons WHERE lesson_id = ?",
+                           (lesson.lesson_id,)).fetchone()
+        if row is None:
+            conn.execute(
+                "INSERT INTO lessons (lesson_id, seed, started, finished) VALUES (?, ?, ?, ?)",
+                (lesson.lesson_id, lesson.seed, lesson.started, lesson.finished),
+            )
+        else:
+            seed, started, finished = row
+            starts = [t for t in (started, lesson.started) if t is not None]
+            conn.execute(
+                "UPDATE lessons SET seed = ?, started = ?, finished = ? WHERE lesson_id = ?",
+                (seed if seed is not None else lesson.seed, min(starts) if starts else None,
+                 finished if finished is not None else lesson.finished, lesson.lesson_id),
+            )
+        for step in lesson.steps:
+            _ensure_step(conn, lesson.lesson_id, step.step_id, now)
+            status, hints = conn.execute(
+                "SELECT status, hints FROM steps WHERE lesson_id = ? AND step_id = ?",
+                (lesson.lesson_id, step.step_id),
+            ).fetchone()
+            if higher(status, step.status) != status:
+                status = higher(status, step.status)
+                raised += 1
+            conn.execute(
+                "UPDATE steps SET status = ?, hints = ? WHERE lesson_id = ? AND step_id = ?",
+                (status, max(hints, step.hints), lesson.lesson_id, step.step_id),
+            )
+    # A multiset: an attempt made twice (same answer, same second) stays twice, and a
+    # second import of the same file finds every one of its attempts already counted.
+    present = Counter(_attempt_key(a) for a in _attempts(conn, None))
+    added = already = 0
+    for attempt in sorted(snapshot.attempts, key=lambda a: a.at):
+        key = _attempt_key(attempt)
+        if present[key] > 0:
+            present[key] -= 1
+            already += 1
+            continue
+        _ensure_lesson(conn, attempt.lesson_id, attempt.at, attempt.seed)
+        conn.execute(
+            "INSERT INTO attempts (lesson_id, step_id, seed, answer, verdict, diagnosis,"
+            " elapsed, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (attempt.lesson_id, attempt.step_id, attempt.seed, attempt.answer, attempt.verdict,
+             json.dumps(list(attempt.diagnosis)), attempt.elapsed, attempt.at),
+        )
+        added += 1
+    return MergeResult(added, already, raised)
