@@ -198,6 +198,8 @@ BAD_FILES = {
     "a lone surrogate": _broken(lambda d: d["attempts"][0].update(answer="\ud800")),
     "a lesson twice": _broken(lambda d: d["lessons"].append(d["lessons"][0])),
     "a database": b"SQLite format 3\x00" + b"\0" * 100,
+    "an unknown field": _broken(lambda d: d["attempts"][0].update(colour="red")),
+    "no version": _broken(lambda d: d.pop("version")),
 }
 
 
@@ -230,6 +232,20 @@ def test_messages_say_what_is_wrong():
         loads_export(_broken(lambda d: d.update(version=9)))
     with pytest.raises(ExportError, match="progress --export"):
         loads_export(b"SQLite format 3\x00")
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda d: d["lessons"][0]["steps"][0].update(status="done"),
+     "lessons[0].steps[0].status must be one of solved, revealed, not 'done'"),
+    (lambda d: d["attempts"][0].update(colour="red"),
+     "attempts[0] has a field 'colour' that exports do not have"),
+    (lambda d: d["attempts"][0].update(at="yesterday"), "attempts[0].at must be a number"),
+    (lambda d: d.pop("attempts"), "the file has no 'attempts'"),
+])
+def test_the_declared_format_says_where_and_what_in_words(change, message):
+    with pytest.raises(ExportError) as raised:
+        loads_export(_broken(change))
+    assert str(raised.value) == message
 
 
 def test_a_missing_file_exits_2(tmp_path, capsys):

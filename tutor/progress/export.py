@@ -13,11 +13,10 @@ what it means, not this version's tables, so a later schema still reads version 
 from __future__ import annotations
 
 import json
-import math
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tutor.files import write_whole
 from tutor.progress.connection import _SQLITE_MAGIC
@@ -28,7 +27,9 @@ from tutor.progress.records import (
     Snapshot,
     StepRecord,
 )
-from tutor.rules import RANK, STATUSES, VERDICTS
+
+if TYPE_CHECKING:
+    from tutor.progress.export_file import ExportFile
 
 EXPORT_FORMAT = "chain-tutor-progress"
 EXPORT_VERSION = 1
@@ -130,105 +131,53 @@ def snapshot_from_json(data: object) -> Snapshot:
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
         raise ExportError(f"not a chain-tutor progress export (no \"format\": "
                           f"\"{EXPORT_FORMAT}\")")
-    version = _value(data, "version", "", int)
-    if version > EXPORT_VERSION:
+    version = data.get("version")
+    if type(version) is int and version > EXPORT_VERSION:
         raise ExportError(f"written by a newer chain-tutor (export version {version}; "
                           f"this version reads {EXPORT_VERSION})")
-    if version < 1:
-        raise ExportError(f"unknown export version {version}")
-    student = _value(data, "student", "", str, optional=True)
-    if student is not None:
-        _name(student, "student", MAX_STUDENT_LENGTH)
-    listed = _at_most(_value(data, "lessons", "", list), "lessons", MAX_IMPORT_LESSONS)
-    lessons = tuple(_lesson_record(item, f"lessons[{i}]") for i, item in enumerate(listed))
-    ids = Counter(lesson.lesson_id for lesson in lessons)
+    import msgspec  # here, not at the top: the first screen must not wait for it
+
+    from tutor.progress.export_file import ExportFile, worded
+
+    try:
+        export = msgspec.convert(data, ExportFile)
+    except msgspec.ValidationError as error:
+        raise ExportError(worded(str(error))) from None
+    return _checked(export)
+
+
+def _checked(export: ExportFile) -> Snapshot:
+    if export.student is not None:
+        _name(export.student, "student")
+    ids = Counter(lesson.lesson_id for lesson in export.lessons)
     twice = sorted(lesson_id for lesson_id, count in ids.items() if count > 1)
     if twice:
         raise ExportError(f"lesson {twice[0]!r} is listed twice")
-    listed = _at_most(_value(data, "attempts", "", list), "attempts", MAX_IMPORT_ATTEMPTS)
+    lessons = []
+    for i, lesson in enumerate(export.lessons):
+        where = f"lessons[{i}]"
+        _name(lesson.lesson_id, f"{where}.lesson_id")
+        if len({step.step_id for step in lesson.steps}) != len(lesson.steps):
+            raise ExportError(f"{where} lists a step twice")
+        for j, step in enumerate(lesson.steps):
+            _name(step.step_id, f"{where}.steps[{j}].step_id")
+        lessons.append(LessonRecord(
+            lesson.lesson_id, lesson.seed, lesson.started, lesson.finished,
+            tuple(StepRecord(step.step_id, step.status, step.hints) for step in lesson.steps)))
     longest = max_answer_length()
-    attempts = tuple(_attempt_record(item, f"attempts[{i}]", longest)
-                     for i, item in enumerate(listed))
-    return Snapshot(lessons, attempts, student)
-
-
-def _lesson_record(item: object, where: str) -> LessonRecord:
-    record = _object(item, where)
-    lesson_id = _id(record, "lesson_id", where)
-    listed = _value(record, "steps", where, list, optional=True) or []
-    steps = tuple(
-        _step_record(step, f"{where}.steps[{i}]")
-        for i, step in enumerate(_at_most(listed, f"{where}.steps", MAX_STEPS))
-    )
-    if len({step.step_id for step in steps}) != len(steps):
-        raise ExportError(f"{where} lists a step twice")
-    return LessonRecord(
-        lesson_id,
-        _integer(record, "seed", where, optional=True),
-        _time(record, "started", where, optional=True),
-        _time(record, "finished", where, optional=True),
-        steps,
-    )
-
-
-def _step_record(item: object, where: str) -> StepRecord:
-    record = _object(item, where)
-    status = _value(record, "status", where, str, optional=True)
-    if status not in RANK:
-        raise ExportError(f"{where}.status must be one of {STATUSES} or null, not {status!r}")
-    hints = _integer(record, "hints", where, optional=True) or 0
-    if not 0 <= hints <= MAX_HINTS:
-        raise ExportError(f"{where}.hints must be between 0 and {MAX_HINTS}")
-    return StepRecord(_id(record, "step_id", where), status, hints)
-
-
-def _attempt_record(item: object, where: str, longest: int) -> Attempt:
-    record = _object(item, where)
-    verdict = _text(record, "verdict", where)
-    if verdict not in VERDICTS:
-        raise ExportError(f"{where}.verdict must be one of {VERDICTS}, not {verdict!r}")
-    diagnosis = _value(record, "diagnosis", where, list, optional=True) or []
-    if not all(isinstance(code, str) for code in diagnosis):
-        raise ExportError(f"{where}.diagnosis must be a list of codes (strings)")
-    _at_most(diagnosis, f"{where}.diagnosis", MAX_DIAGNOSIS_CODES)
-    answer = _text(record, "answer", where, empty=True)
-    if len(answer) > longest:
-        raise ExportError(f"{where}.answer is {len(answer):,} characters long; the tutor "
-                          f"takes answers of at most {longest:,}")
-    elapsed = _number(record, "elapsed", where)
-    if not 0 <= elapsed <= MAX_ELAPSED:
-        raise ExportError(f"{where}.elapsed must be between 0 and {MAX_ELAPSED:,.0f} seconds")
-    return Attempt(
-        _id(record, "lesson_id", where),
-        _id(record, "step_id", where),
-        _integer(record, "seed", where),
-        answer,
-        verdict,
-        tuple(_name(code, f"{where}.diagnosis", MAX_ID_LENGTH) for code in diagnosis),
-        elapsed,
-        _time(record, "at", where),
-    )
-
-
-_KINDS = {str: "a string", int: "an integer", float: "a number", list: "a list", dict: "an object"}
-
-
-def _object(item: object, where: str) -> dict:
-    if not isinstance(item, dict):
-        raise ExportError(f"{where} must be an object")
-    return item
-
-
-def _value(record: dict, key: str, where: str, kind: type, *, optional: bool = False) -> Any:
-    value = record.get(key)
-    if value is None:
-        if optional:
-            return None
-        raise ExportError(f"{where or 'the file'} has no {key!r}")
-    kinds = (int, float) if kind is float else kind
-    if isinstance(value, bool) or not isinstance(value, kinds):  # JSON true is no number
-        raise ExportError(f"{where + '.' if where else ''}{key} must be {_KINDS[kind]}")
-    return value
+    attempts = []
+    for i, a in enumerate(export.attempts):
+        where = f"attempts[{i}]"
+        for key in ("lesson_id", "step_id"):
+            _name(getattr(a, key), f"{where}.{key}")
+        if len(a.answer) > longest:
+            raise ExportError(f"{where}.answer is {len(a.answer):,} characters long; the "
+                              f"tutor takes answers of at most {longest:,}")
+        _encodable(a.answer, f"{where}.answer")
+        codes = tuple(_name(code, f"{where}.diagnosis") for code in a.diagnosis)
+        attempts.append(Attempt(a.lesson_id, a.step_id, a.seed, a.answer, a.verdict, codes,
+                                a.elapsed, a.at))
+    return Snapshot(tuple(lessons), tuple(attempts), export.student)
 
 
 def _encodable(text: str, where: str) -> str:
@@ -239,57 +188,8 @@ def _encodable(text: str, where: str) -> str:
     return text
 
 
-def _text(record: dict, key: str, where: str, *, empty: bool = False) -> str:
-    value = _value(record, key, where, str)
-    if not value and not empty:
-        raise ExportError(f"{where}.{key} must not be empty")
-    return _encodable(value, f"{where}.{key}")
-
-
-def _at_most(items: list, where: str, limit: int) -> list:
-    if len(items) > limit:
-        raise ExportError(f"{where} holds {len(items):,} entries; one import takes at most "
-                          f"{limit:,}")
-    return items
-
-
-def _name(text: str, where: str, limit: int) -> str:
-    """An id, code or login: short, and without control characters a terminal would obey."""
-    if len(text) > limit:
-        raise ExportError(f"{where} is {len(text):,} characters long; at most {limit} are "
-                          "allowed")
+def _name(text: str, where: str) -> str:
+    """An id, code or login: without control characters a terminal would obey."""
     if not text.isprintable():
         raise ExportError(f"{where} holds a control character")
     return _encodable(text, where)
-
-
-def _id(record: dict, key: str, where: str) -> str:
-    return _name(_text(record, key, where), f"{where}.{key}", MAX_ID_LENGTH)
-
-
-def _time(record: dict, key: str, where: str, *, optional: bool = False) -> Any:
-    value = _number(record, key, where, optional=optional)
-    if value is not None and not 0 <= value <= MAX_TIME:
-        raise ExportError(f"{where}.{key} must be a time between 1970 and 2106 "
-                          "(seconds since 1970)")
-    return value
-
-
-def _integer(record: dict, key: str, where: str, *, optional: bool = False) -> Any:
-    value = _value(record, key, where, int, optional=optional)
-    if value is not None and not -_INT64 <= value < _INT64:
-        raise ExportError(f"{where}.{key} is out of range")
-    return value
-
-
-def _number(record: dict, key: str, where: str, *, optional: bool = False) -> Any:
-    value = _value(record, key, where, float, optional=optional)
-    if value is None:
-        return None
-    try:
-        number = float(value)  # an integer too large for a float raises
-    except OverflowError:
-        number = math.inf
-    if not math.isfinite(number):
-        raise ExportError(f"{where}.{key} must be a finite number")
-    return number

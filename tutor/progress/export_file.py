@@ -1,0 +1,109 @@
+"""The export file's format, declared once as types (msgspec), and its errors in words.
+
+Imported only when a file is read (tutor.progress.export.snapshot_from_json): msgspec
+costs the first screen ~18 ms it must not wait for.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal
+
+from msgspec import Meta, Struct
+
+from tutor.progress.export import (
+    _INT64,
+    EXPORT_VERSION,
+    MAX_DIAGNOSIS_CODES,
+    MAX_ELAPSED,
+    MAX_HINTS,
+    MAX_ID_LENGTH,
+    MAX_IMPORT_ATTEMPTS,
+    MAX_IMPORT_LESSONS,
+    MAX_STEPS,
+    MAX_STUDENT_LENGTH,
+    MAX_TIME,
+)
+from tutor.rules import STATUSES, VERDICTS
+
+# The format is these types; msgspec checks every field's type and bounds, and refuses
+# unknown fields. What a type cannot say (printable ids, the parser's answer length, a
+# lesson listed twice) is checked after, in _checked.
+Id = Annotated[str, Meta(min_length=1, max_length=MAX_ID_LENGTH)]
+Code = Annotated[str, Meta(max_length=MAX_ID_LENGTH)]
+Int64 = Annotated[int, Meta(ge=-_INT64, le=_INT64 - 1)]
+Time = Annotated[float, Meta(ge=0, le=MAX_TIME)]  # seconds since 1970, until 2106
+Status = Literal["solved", "revealed"]
+Verdict = Literal["correct", "incorrect", "invalid"]
+
+
+class StepEntry(Struct, forbid_unknown_fields=True, frozen=True):
+    step_id: Id
+    status: Status | None = None  # None: open
+    hints: Annotated[int, Meta(ge=0, le=MAX_HINTS)] = 0
+
+
+class LessonEntry(Struct, forbid_unknown_fields=True, frozen=True):
+    lesson_id: Id
+    seed: Int64 | None = None  # None: not started with a variant yet
+    started: Time | None = None
+    finished: Time | None = None
+    steps: Annotated[list[StepEntry], Meta(max_length=MAX_STEPS)] = []
+
+
+class AttemptEntry(Struct, forbid_unknown_fields=True, frozen=True):
+    lesson_id: Id
+    step_id: Id
+    seed: Int64
+    answer: str  # at most the parser's MAX_LENGTH, checked after (it is the engine's)
+    verdict: Verdict
+    elapsed: Annotated[float, Meta(ge=0, le=MAX_ELAPSED)]  # seconds spent on this answer
+    at: Time
+    diagnosis: Annotated[list[Code], Meta(max_length=MAX_DIAGNOSIS_CODES)] = []
+
+
+class ExportFile(Struct, forbid_unknown_fields=True, frozen=True):
+    format: Literal["chain-tutor-progress"]
+    version: Annotated[int, Meta(ge=1, le=EXPORT_VERSION)]
+    lessons: Annotated[list[LessonEntry], Meta(max_length=MAX_IMPORT_LESSONS)]
+    attempts: Annotated[list[AttemptEntry], Meta(max_length=MAX_IMPORT_ATTEMPTS)]
+    student: Annotated[str, Meta(max_length=MAX_STUDENT_LENGTH)] | None = None
+    exported_at: str | None = None  # ISO 8601, for people; not read back
+
+
+
+_LOCATION = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
+_BOUND = re.compile(r"Expected `(?P<kind>\w+)`(?: of length)? (?P<op>[<>]=) (?P<limit>[-\d.e+]+)$")
+_KINDS = {"str": "a string", "int": "an integer", "float": "a number", "array": "a list",
+          "object": "an object", "null": "null", "bool": "true or false"}
+
+
+def worded(message: str) -> str:
+    """msgspec's message, said as the other errors here are: where, then what."""
+    found = _LOCATION.search(message)
+    where = found.group("path") if found else ""
+    what = _LOCATION.sub("", message)
+    if what.startswith("Object missing required field"):
+        field = what.split("`")[1]
+        return f"{where or 'the file'} has no {field!r}"
+    if what.startswith("Object contains unknown field"):
+        field = what.split("`")[1]
+        return f"{where or 'the file'} has a field {field!r} that exports do not have"
+    if what.startswith("Invalid enum value"):
+        choices = {"status": STATUSES, "verdict": VERDICTS}.get(where.rsplit(".", 1)[-1], ())
+        listed = f"one of {', '.join(choices)}" if choices else "another value"
+        return f"{where} must be {listed}, not {what.split(' ', 3)[3]}"
+    bound = _BOUND.match(what)
+    if bound:
+        limit = float(bound.group("limit"))
+        shown = f"{limit:,.0f}" if limit == int(limit) else f"{limit:g}"
+        kind = bound.group("kind")
+        if "of length" in what:
+            unit = "entries" if kind == "array" else "characters"
+            return f"{where} holds more than {shown} {unit}: at most {shown} are allowed"
+        side = "at most" if bound.group("op") == "<=" else "at least"
+        return f"{where} must be {side} {shown}"
+    if what.startswith("Expected `"):
+        expected = what.split("`")[1]
+        return f"{where or 'the file'} must be {_KINDS.get(expected, expected)}"
+    return f"{where}: {what}" if where else what
