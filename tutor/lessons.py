@@ -156,6 +156,7 @@ class Lesson:
     goal: str | None = None
     path: Path | None = None
     problem: Problem = field(init=False, repr=False)
+    _step_problems: dict[str, Problem] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         inputs = {name: q.shape for name, q in self.quantities.items()}
@@ -200,11 +201,65 @@ class Lesson:
             tolerance=Tolerance.for_step(step.tolerance),
         )
 
+    def earlier_steps(self, step_id: str) -> list[Step]:
+        """The steps before ``step_id``: an answer may use their ids for their factors."""
+        index = [step.id for step in self.steps].index(self.step(step_id).id)
+        return [step for step in self.steps[:index] if step.id not in self.problem.shapes]
+
+    def problem_for(self, step_id: str) -> Problem:
+        """The lesson's problem, with each earlier step's id defined as its factor's key.
+
+        So `df_dz1.T @ x.T` is read as the key of df_dz1 transposed times xᵀ: checked
+        exactly like the written-out product, and the step's own answer gives nothing
+        away (the id stands for the true factor, whatever the student answered there).
+        """
+        cached = self._step_problems.get(step_id)
+        if cached is None:
+            aliases = [(step.id, step.answer) for step in self.earlier_steps(step_id)]
+            if not aliases:
+                cached = self.problem
+            else:
+                base = self.problem
+                cached = Problem.from_text(base.inputs, [*self.definitions.items(), *aliases],
+                                           sampler=base.sampler, simplex=base.simplex)
+            self._step_problems[step_id] = cached
+        return cached
+
     def check(self, step_id: str, text: str, seed: int = DEFAULT_SEED,
               symbolic_budget: float = 1.0) -> Verdict:
         step = self.step(step_id)
-        return check_answer(text, self.factors[step.id], self.problem,
-                            self.variant(seed).values, symbolic_budget)
+        variant = self.variant(seed)
+        problem, values = self.problem, variant.values
+        earlier = {s.id for s in self.earlier_steps(step.id)}
+        if earlier and earlier & set(NAME.findall(text)):  # only then: its own symbols
+            problem = self.problem_for(step.id)
+            values = problem.forward(variant.inputs)
+        verdict = check_answer(text, self.factors[step.id], problem, values, symbolic_budget)
+        if verdict.error is not None and verdict.error.kind == "name":
+            verdict = self._name_advice(step, text, verdict)
+        return verdict
+
+    def _name_advice(self, step: Step, text: str, verdict: Verdict) -> Verdict:
+        """An unknown name that is a step's id: say which ids this step may use."""
+        ids = [s.id for s in self.steps]
+        word = text[verdict.error.start:verdict.error.end]
+        usable = [s.id for s in self.earlier_steps(step.id)]
+        if word not in ids:
+            if not usable or f"{usable[0]}," in verdict.error.message:  # listed already
+                return verdict
+            message = f"{verdict.error.message} This step may also use {_listing(usable)}."
+        elif word == step.id:
+            message = (f"{word} is this step's own factor, which the answer must write out"
+                       + (f"; it may use {_listing(usable)}." if usable else "."))
+        else:
+            message = (f"{word} is a later step's factor; this step may use only the ones "
+                       + (f"before it: {_listing(usable)}." if usable else "before it (none)."))
+        error = EngineError(message, verdict.error.start, verdict.error.end, kind="name")
+        return replace(verdict, feedback=error.describe(text), error=error)
+
+
+def _listing(ids: Sequence[str]) -> str:
+    return ", ".join(ids[:-1]) + f" and {ids[-1]}" if len(ids) > 1 else ids[0]
 
 
 @dataclass(frozen=True)

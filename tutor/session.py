@@ -26,7 +26,7 @@ from tutor.progress import Attempt, LessonState, ProgressStore
 from tutor.rules import Status, VerdictKind
 
 if TYPE_CHECKING:  # the engine loads after the first screen; choosing a seed needs none
-    from tutor.engine import Verdict
+    from tutor.engine import Problem, Verdict
     from tutor.lessons import Lesson, Step
 
 Show = Callable[[str], "str | None"]  # an answer as the screen writes it (or None)
@@ -168,6 +168,18 @@ class LessonSession:
     @property
     def step(self) -> Step:
         return self.lesson.steps[self.index]
+
+    @property
+    def problem(self) -> Problem:
+        """What this step's answers are read against: the lesson's names, and the ids of
+        the steps before it standing for their factors."""
+        return self.lesson.problem_for(self.step.id)
+
+    @property
+    def aliases(self) -> dict[str, str]:
+        """The earlier steps' ids this step's answer may use, each with what it stands for."""
+        return {step.id: f"{step.label} ({step.shape[0]}×{step.shape[1]})"
+                for step in self.lesson.earlier_steps(self.step.id)}
 
     @property
     def factor(self) -> FactorState:

@@ -226,3 +226,22 @@ async def test_the_entries_that_are_off_are_marked_in_a_grid_of_the_students_val
         assert "0.1✗" in rows[0] and "✗" not in rows[1]  # only (1,2) is marked
         feedback = await submit(pilot, "[0.24 0; 0 0.25]")
         assert "Close to ∂h2/∂z2" in feedback and "three significant figures" in feedback
+
+
+async def test_the_last_step_takes_df_dz1_and_the_preview_says_what_it_stands_for(
+    make_app, store
+):
+    store.set_seed(FLAGSHIP, 1)
+    for step_id in ("df_dh2", "dh2_dz2", "dz2_dh1", "dh1_dz1", "df_dz1"):
+        store.mark(FLAGSHIP, step_id, "solved")
+    app = make_app(lesson_id=FLAGSHIP)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert current_step(pilot) == "df_dW1"
+        await type_text(pilot, "df_dz1.T @ x.T")
+        preview = text_of(pilot, "#preview")
+        assert "df_dz1 stands for ∂f/∂z1 (1×2)" in preview
+        assert "2×2, the factor's shape" in preview
+        feedback = await submit(pilot, "df_dz1.T @ x.T")
+        assert "✓ Correct" in feedback
+        assert store.lesson(FLAGSHIP).steps["df_dW1"].status == "solved"

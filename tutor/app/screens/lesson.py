@@ -253,7 +253,8 @@ class LessonScreen(Screen[None]):
         # An open step gets the last try back to edit; a done step shows its answer above.
         answer.value = "" if self.factor.done else (self.factor.last_answer or "")
         answer.focus()
-        self.query_one(Preview).show(answer.value, self.lesson.problem, self.step.shape)
+        self.query_one(Preview).show(answer.value, self.session.problem, self.step.shape,
+                                     aliases=self.session.aliases)
         self.redraw()
         self.query_one(Feedback).say(self.standing_feedback())
 
@@ -341,7 +342,8 @@ class LessonScreen(Screen[None]):
 
     # -- typing and checking ---------------------------------------------------------
     def on_input_changed(self, event: Input.Changed) -> None:
-        self.query_one(Preview).show(event.value, self.lesson.problem, self.step.shape)
+        self.query_one(Preview).show(event.value, self.session.problem, self.step.shape,
+                                     aliases=self.session.aliases)
         if self.checking is not None and event.value.strip() != self.checking:
             self.token += 1  # the student typed on: the running check is stale
             self.checking = None
@@ -407,7 +409,8 @@ class LessonScreen(Screen[None]):
         if verdict.verdict != "invalid" and answer.strip() == outcome.text:
             # The verdict now explains the answer; the preview's caret lines and advice
             # would push that explanation out of sight. Typing brings them back.
-            self.query_one(Preview).show(answer, self.lesson.problem, self.step.shape,
+            self.query_one(Preview).show(answer, self.session.problem, self.step.shape,
+                                         aliases=self.session.aliases,
                                          compact=True)
 
     # -- actions ---------------------------------------------------------------------

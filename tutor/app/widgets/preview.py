@@ -6,17 +6,19 @@ with typing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from textual.content import Content
 from textual.widgets import Static
 
 from tutor.app.notation import pretty, shape_label
-from tutor.engine import EngineError, Problem, Shape, read_answer
+from tutor.engine import EngineError, Problem, Shape, names_in, read_answer
 
 EMPTY_HINT = "Type the factor; Enter checks it. F1 lists what you can type."
 
 
 def preview_content(text: str, problem: Problem, expected: Shape, *,
-                    compact: bool = False) -> Content:
+                    compact: bool = False, aliases: Mapping[str, str] | None = None) -> Content:
     """``compact``: an error's message alone, without the caret lines and the way out —
     for when a verdict below says the rest and needs the room (80×24)."""
     if not text.strip():
@@ -30,7 +32,13 @@ def preview_content(text: str, problem: Problem, expected: Shape, *,
         verdict = (f"  {got}, the factor's shape", "$text-success")
     else:
         verdict = (f"  {got}, but the factor is {shape_label(expected)}", "bold $text-warning")
-    return Content.assemble(("reads as ", "$text-muted"), (pretty(parsed.node), "bold"), verdict)
+    reading = Content.assemble(("reads as ", "$text-muted"), (pretty(parsed.node), "bold"),
+                               verdict)
+    used = [name for name in sorted(names_in(parsed.node)) if name in (aliases or {})]
+    if not used:
+        return reading
+    meaning = "; ".join(f"{name} stands for {aliases[name]}" for name in used)
+    return Content("\n").join([reading, Content.styled(f"  {meaning}", "$text-muted")])
 
 
 def error_content(error: EngineError, text: str, *, compact: bool = False) -> Content:
@@ -54,5 +62,5 @@ class Preview(Static):
     """
 
     def show(self, text: str, problem: Problem, expected: Shape, *,
-             compact: bool = False) -> None:
-        self.update(preview_content(text, problem, expected, compact=compact))
+             compact: bool = False, aliases: Mapping[str, str] | None = None) -> None:
+        self.update(preview_content(text, problem, expected, compact=compact, aliases=aliases))
