@@ -10,7 +10,8 @@ Header, a Static and a Footer (benchmarks/bare_app.py).
    launch, and for the bare app;
 2. answer-check latency over every step of every lesson × four kinds of answer;
 3. responsiveness: the longest stall of a 10 ms timer while checks run;
-4. memory: peak RSS of a session that completes the flagship lesson;
+4. memory: a session that completes the flagship lesson, the tutor and its proof
+   worker together (PSS: a page they share counts once);
 5. growth: check latency on generated deeper and wider networks;
 6. serve: memory per browser session of `chain-tutor serve` (benchmarks/serve.py).
 """
@@ -235,6 +236,11 @@ def measure_sessions(runs: int) -> dict:
         "rss_ratio": rss / bare_rss,
         "sessions_per_gb": 1024 / rss,
         "sessions_on_24gb": int(24 * 1024 / rss),
+        # peak_rss_mb is the session's two processes (tutor + proof worker) in PSS; these
+        # are the parts, each process's own peak RSS (shared pages in both).
+        "tutor_peak_rss_mb": statistics.median(a["tutor_peak_rss_mb"] for a in apps),
+        "worker_peak_rss_mb": statistics.median(a["worker_peak_rss_mb"] for a in apps),
+        "sum_of_peaks_mb": statistics.median(a["sum_of_peaks_mb"] for a in apps),
     }
 
 
@@ -302,8 +308,9 @@ def table(results: dict) -> str:
         f"responsiveness: longest event-loop stall {sessions['max_gap_ms']:.1f} ms "
         f"(worst run {sessions['max_gap_worst_run_ms']:.1f} ms) over "
         f"{sessions['checks_per_run']} checks",
-        f"memory: peak RSS {sessions['peak_rss_mb']:.1f} MB "
-        f"({sessions['rss_ratio']:.2f}× bare {sessions['bare_peak_rss_mb']:.1f} MB); "
+        f"memory: tutor + proof worker {sessions['peak_rss_mb']:.1f} MB PSS "
+        f"({sessions['rss_ratio']:.2f}× bare {sessions['bare_peak_rss_mb']:.1f} MB); peaks "
+        f"{sessions['tutor_peak_rss_mb']:.1f} + {sessions['worker_peak_rss_mb']:.1f} MB RSS; "
         f"{sessions['sessions_per_gb']:.1f} sessions per GB, "
         f"{sessions['sessions_on_24gb']} on 24 GB",
         "",

@@ -34,6 +34,38 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def pss_mb(pid: int | str) -> float:
+    """Proportional set size: each page shared by n processes counts 1/n to each."""
+    try:
+        for line in open(f"/proc/{pid}/smaps_rollup"):
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def worker_pid() -> int | None:
+    from tutor.engine import prover
+
+    return prover._worker._pid
+
+
+def worker_peak_rss_mb() -> float:
+    """The proof worker's peak resident memory (VmHWM), counted on top of the tutor's:
+    a session is both processes. Pages they share are counted twice, so this is an
+    upper bound."""
+    from tutor.engine import prover
+
+    pid = prover._worker._pid
+    if pid is None:
+        return 0.0
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 class GapMeter:
     """A 10 ms timer: the longest time between two of its ticks is the worst stall."""
 
@@ -94,8 +126,15 @@ async def run_app() -> dict:
             solved = sum(1 for s in store.lesson("two-layer-sigmoid").steps.values()
                          if s.status == "solved")
         store.close()
-    return {"peak_rss_mb": peak_rss_mb(), "max_gap_ms": meter.worst * 1000,
-            "checks": checks, "solved": solved}
+    # A session is two processes: the tutor and its proof worker (tutor.engine.prover).
+    # Their memory together, each shared page once (PSS), at the end of the lesson; and
+    # the sum of their peaks, which counts shared pages twice (an upper bound).
+    worker = worker_pid()
+    together = pss_mb("self") + (pss_mb(worker) if worker else 0.0)
+    return {"peak_rss_mb": together, "tutor_peak_rss_mb": peak_rss_mb(),
+            "worker_peak_rss_mb": worker_peak_rss_mb(),
+            "sum_of_peaks_mb": peak_rss_mb() + worker_peak_rss_mb(),
+            "max_gap_ms": meter.worst * 1000, "checks": checks, "solved": solved}
 
 
 async def run_bare() -> dict:

@@ -208,3 +208,30 @@ def test_no_fractional_or_near_integer_exponent_outlives_the_budget(flagship, sh
     started = time.monotonic()
     flagship.check("dh2_dz2", answer, 1, symbolic_budget=0.5)
     assert time.monotonic() - started < 0.5 + MARGIN, answer
+
+
+def test_one_worker_serves_proof_after_proof_and_a_new_one_follows_an_overrun(flagship):
+    from tutor.engine import prover
+
+    flagship.check("dh2_dz2", "diag(exp(-z2)/(1+exp(-z2))^2)", 1, symbolic_budget=5.0)
+    first = prover._worker._pid
+    flagship.check("dz2_dh1", "W2 + 0*W2", 1, symbolic_budget=5.0)
+    assert prover._worker._pid == first  # the same process, warm
+    assert flagship.check("dh2_dz2", HANGS[0], 1, symbolic_budget=0.5).symbolic == "timeout"
+    assert prover._worker._pid is None and gone(first)  # killed and reaped
+    again = flagship.check("dh2_dz2", "diag(exp(-z2)/(1+exp(-z2))^2)", 1, symbolic_budget=5.0)
+    assert again.symbolic is True and prover._worker._pid not in (None, first)
+
+
+def test_an_idle_worker_ends_with_the_tutor_that_started_it():
+    script = (
+        "from tutor.lessons import load_catalog\n"
+        "from tutor.engine import prover\n"
+        "lesson = load_catalog().get('two-layer-sigmoid')\n"
+        "assert lesson.check('dz2_dh1', 'W2 + 0*W2', 1, 5.0).symbolic is True\n"
+        "print(prover._worker._pid)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert wait_gone([int(result.stdout.strip())], 5)

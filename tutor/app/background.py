@@ -23,21 +23,15 @@ def load_lessons(extra: Sequence[Path | str]) -> Catalog:
 
 
 def warm_up_checker() -> None:
-    """Import sympy and take one proof down the slow path.
+    """Start the proof worker and take one proof down the slow path in it.
 
     The general simplifier imports more of sympy the first time it runs (combinatorics,
-    tensor); doing it here keeps those imports, which hold the interpreter lock for
-    long stretches, out of a student's first check.
+    tensor); doing it here keeps those imports out of a student's first check. They
+    happen in the worker (tutor.engine.prover): the tutor's own process never loads sympy.
     """
-    import sympy
+    from tutor.engine.prover import warm_up
 
-    from tutor.engine.symbolic import decide_equal, sigma
-
-    x = sympy.Symbol("x", real=True)
-    logistic = sympy.Matrix([[sigma(x) * (1 - sigma(x))]])
-    rewritten = sympy.Matrix([[sympy.exp(-x) / (1 + sympy.exp(-x)) ** 2]])
-    # In this process, on a known small input: forked proofs inherit what it imported.
-    decide_equal(logistic, rewritten)
+    warm_up()
 
 
 def freeze_heap() -> None:

@@ -23,6 +23,7 @@ caller stops waiting for it after ``seconds``, as before.
 from __future__ import annotations
 
 import contextlib
+import gc
 import math
 import os
 import pickle
@@ -37,6 +38,7 @@ from typing import Any
 
 _running: set[int] = set()  # children still at work, for stop_all
 _running_lock = threading.Lock()
+_workers: set[Worker] = set()  # long-lived children, for stop_all
 EXTRA_MEMORY = 1 << 30  # a child may grow by 1 GiB beyond the parent's address space
 _CHILD_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGTSTP", "SIGWINCH", "SIGCONT")
 
@@ -95,9 +97,163 @@ def stop_all() -> None:
     """
     with _running_lock:
         pids = list(_running)
+        workers = list(_workers)
     for pid in pids:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
+    for worker in workers:
+        worker.stop()
+
+
+class Worker:
+    """A forked process that runs ``handle(request)`` for one request after another.
+
+    Forking for every proof costs tens of milliseconds in a process the size of the
+    tutor (the two sides copy each page either one writes while both live); one
+    long-lived child pays that once. Each request has its own deadline, a hard one:
+    past it the child is killed (and the next request forks a new one), and the child
+    arms a kernel alarm for each request, so a parent killed mid-request leaves no
+    proof running past its budget; an idle child whose parent is gone reads the end
+    of its pipe and exits. ``handle`` runs in the child, on bytes the parent sent; it
+    returns a picklable value. Thread-safe: requests are served one at a time.
+    """
+
+    def __init__(self, handle: Callable[[bytes], Any], prepare: Callable[[], Any] | None = None,
+                 prepare_seconds: float = 60.0) -> None:
+        """``prepare`` runs once in each new child before its first request (imports, say),
+        within ``prepare_seconds`` of its own: a request's budget is for the request."""
+        self._handle = handle
+        self._prepare = prepare
+        self._prepare_seconds = prepare_seconds
+        self._lock = threading.Lock()
+        self._pid: int | None = None
+        self._to_child = self._from_child = -1
+        with _running_lock:
+            _workers.add(self)
+
+    def request(self, payload: bytes, seconds: float) -> Outcome:
+        if seconds <= 0:
+            return Outcome(False)
+        if not hasattr(os, "fork"):
+            return _in_thread(lambda: self._handle(payload), seconds)
+        with self._lock:
+            try:
+                if self._pid is None and not self._start():
+                    return Outcome(False)
+                _send(self._to_child, pickle.dumps((payload, seconds)))
+                data = _receive(self._from_child, time.monotonic() + seconds)
+            except OSError:
+                data = None
+            if data is None:
+                self._end()
+                return Outcome(False)
+        status, value = pickle.loads(data)
+        return Outcome(True, value) if status == "ok" else Outcome(True, None, value)
+
+    def stop(self) -> None:
+        """End the child now (a request waiting on it gets ``finished=False``)."""
+        pid = self._pid
+        if pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+    def _start(self) -> bool:
+        """A new child, prepared; False (and no child) if it could not be."""
+        to_child_read, self._to_child = os.pipe()
+        self._from_child, from_child_write = os.pipe()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:
+            os.close(self._to_child)
+            os.close(self._from_child)
+            _serve(self._handle, self._prepare, to_child_read, from_child_write)
+        os.close(to_child_read)
+        os.close(from_child_write)
+        self._pid = pid
+        if _receive(self._from_child, time.monotonic() + self._prepare_seconds) is None:
+            self._end()
+            return False
+        return True
+
+    def _end(self) -> None:
+        for fd in (self._to_child, self._from_child):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._to_child = self._from_child = -1
+        if self._pid is not None:
+            _end(self._pid)
+            self._pid = None
+
+
+def _send(fd: int, data: bytes) -> None:
+    view = memoryview(len(data).to_bytes(8, "big") + data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _receive(fd: int, deadline: float | None) -> bytes | None:
+    """One length-prefixed message; None past the deadline or at the end of the pipe."""
+    header = _exactly(fd, 8, deadline)
+    if header is None:
+        return None
+    return _exactly(fd, int.from_bytes(header, "big"), deadline)
+
+
+def _exactly(fd: int, size: int, deadline: float | None) -> bytes | None:
+    chunks: list[bytes] = []
+    while size:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                return None
+        chunk = os.read(fd, min(size, 1 << 16))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def _serve(handle: Callable[[bytes], Any], prepare: Callable[[], Any] | None,
+           read_end: int, write_end: int) -> None:
+    """The worker's life: requests until its parent closes the pipe (or is gone)."""
+    code = 0
+    try:
+        _limit_child(0)
+        signal.alarm(0)
+        if prepare is not None:
+            prepare()
+        _send(write_end, b"ready")
+        while True:
+            data = _receive(read_end, None)
+            if data is None:
+                break  # the parent closed the pipe, or is gone
+            payload, seconds = pickle.loads(data)
+            _arm(seconds)
+            try:
+                message = ("ok", handle(payload))
+            except Exception as error:  # noqa: BLE001 - reported to the parent, not raised
+                message = ("error", f"{type(error).__name__}: {error}")
+            signal.alarm(0)
+            _send(write_end, pickle.dumps(message))
+    except BaseException:  # noqa: BLE001 - the child must reach os._exit whatever happens
+        code = 1
+    finally:
+        os._exit(code)
+
+
+def _arm(seconds: float) -> None:
+    """This request's kernel limits: an alarm past its budget, CPU time for it alone."""
+    signal.alarm(math.ceil(seconds) + 1)
+    with contextlib.suppress(ImportError, OSError, ValueError):
+        import resource
+
+        used = resource.getrusage(resource.RUSAGE_SELF)
+        soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        cpu = math.ceil(used.ru_utime + used.ru_stime + seconds) + 1
+        if hard == resource.RLIM_INFINITY or cpu <= hard:
+            resource.setrlimit(resource.RLIMIT_CPU, (cpu, hard))
 
 
 def _read_until(fd: int, deadline: float) -> bytes | None:
@@ -124,6 +280,9 @@ def _end(pid: int) -> None:
 
 
 def _child(work: Callable[[], Any], write_end: int, seconds: float) -> None:
+    # A collection would walk, and so copy, every page the child shares with its parent;
+    # the child lives for one proof, and its memory goes with it.
+    gc.disable()
     code = 0
     try:
         _limit_child(seconds)

@@ -166,11 +166,9 @@ def _prove(node, factor, problem, shape, canonical, budget, points) -> Verdict:
     elif size > MAX_SYMBOLIC_SIZE:
         proof = "timeout"
     else:
-        from tutor.engine.symbolic import prove_equal, to_sympy
+        from tutor.engine.prover import prove
 
-        env = problem.symbols  # the definitions, built once here and shared with the child
-        proof = prove_equal(lambda: to_sympy(node, env),
-                            lambda: to_sympy(factor.expected, env), budget)
+        proof = prove(problem, node, factor.expected, budget)
     if proof is True:
         how = "proved equal symbolically"
     elif proof == "timeout":
