@@ -92,3 +92,14 @@ def test_the_giveaway_finder_sees_the_spellings_issue_14_quoted(shipped):
     for harmless in ("That is W3ᵀ, a 2×1 column.", "W3_1·h2_1", "h2ᵀ is ∂f/∂W3",
                      "W3's rows", "W3.T is 2×1", "W3[i,j]"):
         assert gives_away(harmless, flagship, df_dh2) is None, harmless
+
+
+
+POSTED = "W3 * σ(W2 h1)(1 − σ(W2 h1)) * σ(W1 X)(1 − σ(W1 X))"  # ../shared/seed-problem.md
+
+
+def test_the_flagship_shows_the_posted_closed_form_it_promises_to_take_apart(shipped):
+    flagship = next(lesson for lesson in shipped.lessons if lesson.id == "two-layer-sigmoid")
+    assert normal(POSTED) in normal(flagship.intro)
+    assert "what is wrong with the posted answer" in " ".join(flagship.intro.split())
+    assert any("posted" in step.prompt for step in flagship.steps)
