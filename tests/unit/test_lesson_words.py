@@ -94,6 +94,27 @@ def test_the_giveaway_finder_sees_the_spellings_issue_14_quoted(shipped):
         assert gives_away(harmless, flagship, df_dh2) is None, harmless
 
 
+# At 80 columns the intro screen leaves 69 for a preformatted line (its margins and the
+# block's own indent); a longer one wraps in the middle of a formula.
+PREFORMATTED_WIDTH = 68
+
+
+def test_every_preformatted_intro_line_fits_an_80_column_screen(shipped):
+    too_long = [
+        f"{lesson.id}: {line.strip()}"
+        for lesson in shipped.lessons
+        for line in lesson.intro.split("\n")
+        if line.startswith("    ") and len(line) - 4 > PREFORMATTED_WIDTH
+    ]
+    assert too_long == []
+
+
+def test_a_title_does_not_give_its_lessons_answer_away(shipped):
+    for lesson in shipped.lessons:
+        goal = lesson.step(lesson.goal) if lesson.goal else lesson.steps[-1]
+        title = normal(lesson.title)
+        assert not any(form in title for form in spellings(lesson, goal)), lesson.title
+
 
 POSTED = "W3 * σ(W2 h1)(1 − σ(W2 h1)) * σ(W1 X)(1 − σ(W1 X))"  # ../shared/seed-problem.md
 
