@@ -124,3 +124,28 @@ def test_the_flagship_shows_the_posted_closed_form_it_promises_to_take_apart(shi
     assert normal(POSTED) in normal(flagship.intro)
     assert "what is wrong with the posted answer" in " ".join(flagship.intro.split())
     assert any("posted" in step.prompt for step in flagship.steps)
+
+
+MATRIX_ADVICE = re.compile(r"@|matrix product|elementwise|diag|transpos", re.IGNORECASE)
+
+
+def _scalar_lessons(catalog) -> list[Lesson]:
+    return [lesson for lesson in catalog.lessons
+            if all(q.shape == (1, 1) for q in lesson.quantities.values())]
+
+
+def test_a_lesson_of_numbers_gives_no_matrix_advice_in_its_texts(shipped):
+    scalar = _scalar_lessons(shipped)
+    assert [lesson.id for lesson in scalar] == ["scalar-chain-rule"]
+    for lesson in scalar:
+        for step in lesson.steps:
+            texts = [step.prompt, step.note, *step.hints, *(m.feedback for m in step.mistakes)]
+            assert [t for t in texts if MATRIX_ADVICE.search(t)] == [], step.id
+
+
+@pytest.mark.parametrize("answer", ["u^2", "u * 3", "x", "2 * x + 1", "-y", "7"])
+def test_a_wrong_answer_in_a_lesson_of_numbers_gets_no_matrix_advice(shipped, answer):
+    for lesson in _scalar_lessons(shipped):
+        for step in lesson.steps:
+            verdict = lesson.check(step.id, answer, 1)
+            assert not MATRIX_ADVICE.search(verdict.feedback), (step.id, verdict.feedback)
