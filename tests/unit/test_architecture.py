@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CORE = ["tutor.engine", "tutor.lessons", "tutor.progress", "tutor.cli"]
+CORE = ["tutor.engine", "tutor.lessons", "tutor.markup", "tutor.progress", "tutor.cli"]
 
 
 def test_core_modules_import_neither_textual_nor_sympy():
@@ -23,6 +23,7 @@ def test_core_modules_import_neither_textual_nor_sympy():
 
 def test_no_core_source_file_mentions_textual():
     core_files = [*(ROOT / "tutor" / "engine").glob("*.py"), ROOT / "tutor" / "lessons.py",
+                  ROOT / "tutor" / "markup.py",
                   ROOT / "tutor" / "progress.py"]
     offenders = [p.name for p in core_files if "textual" in p.read_text(encoding="utf-8")]
     assert offenders == []
