@@ -229,11 +229,22 @@ def cmd_check(args) -> int:
         print(json.dumps(verdict.to_json() | {"lesson": lesson.id, "step": step.id,
                                               "seed": seed}, ensure_ascii=False))
     else:
-        print(verdict.feedback)
+        print(_plain_feedback(verdict.feedback, step))
         if verdict.diagnosis:
             print(f"[{', '.join(verdict.diagnosis)}]")
     return {"correct": EXIT_CORRECT, "incorrect": EXIT_INCORRECT}.get(verdict.verdict,
                                                                       EXIT_INVALID)
+
+
+def _plain_feedback(feedback: str, step) -> str:
+    """A known mistake's feedback without the author's Markdown marks; the engine's own
+    words, and the student's answer it may quote, exactly as they are."""
+    from tutor.markup import plain_text
+
+    for mistake in step.mistakes:
+        if feedback.startswith(mistake.feedback):
+            return plain_text(mistake.feedback) + feedback[len(mistake.feedback):]
+    return feedback
 
 
 def _internal_error(args, error: Exception) -> int:
@@ -299,6 +310,7 @@ def _lesson_json(lesson) -> dict:
 
 def cmd_show(args) -> int:
     from tutor.lessons import DEFAULT_SEED
+    from tutor.markup import plain_text
 
     lesson = _lesson(args)
     if lesson is None:
@@ -314,8 +326,9 @@ def cmd_show(args) -> int:
             "values": {name: value.tolist() for name, value in variant.values.items()},
         }, ensure_ascii=False, indent=2))
         return 0
-    print(f"{lesson.title}  [{lesson.id}, seed {seed}]\n")
-    print(lesson.intro.strip(), "\n")
+    # The JSON keeps the intro's Markdown for whoever renders it; a terminal gets text.
+    print(f"{plain_text(lesson.title)}  [{lesson.id}, seed {seed}]\n")
+    print(plain_text(lesson.intro).strip(), "\n")
     for name, text in lesson.definitions.items():
         print(f"  {name} = {text}")
     print("\nValues:")
@@ -324,7 +337,8 @@ def cmd_show(args) -> int:
         print(f"  {name} ({value.shape[0]}×{value.shape[1]}) = [{rows}]")
     print("\nSteps:")
     for step in lesson.steps:
-        print(f"  {step.id}: {step.label} ({step.shape[0]}×{step.shape[1]}) — {step.prompt}")
+        print(f"  {step.id}: {step.label} ({step.shape[0]}×{step.shape[1]}) — "
+              f"{plain_text(step.prompt)}")
     return 0
 
 

@@ -10,7 +10,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 TUTOR = ROOT / "tutor"
-CORE = ["tutor.engine", "tutor.lessons", "tutor.progress", "tutor.cli"]
+CORE = ["tutor.engine", "tutor.lessons", "tutor.markup", "tutor.progress", "tutor.session",
+        "tutor.cli"]
 
 # The core is every module of tutor/ outside tutor/app/, but for the two that launch
 # the app: cli.py starts it (importing tutor.app inside a subcommand) and __main__.py

@@ -8,6 +8,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from tutor.app.notation import number
+from tutor.app.widgets.prose import inline_content
 from tutor.app.widgets.steady import set_display, show
 from tutor.engine import Verdict
 from tutor.lessons import Step
@@ -36,13 +37,24 @@ def verdict_content(verdict: Verdict, step: Step, is_last: bool) -> Content:
     head = Content.assemble(
         ("✗ Not yet", "bold $text-error"), (f"  ({names})" if names else "", "$text-muted")
     )
+    return Content("\n").join([head, feedback_content(verdict, step), *marked_rows(verdict)])
+
+
+def feedback_content(verdict: Verdict, step: Step) -> Content:
+    """The verdict's words: the engine's as they are, a known mistake's (which the lesson's
+    author wrote) with their marks styled."""
     feedback = verdict.feedback
-    if verdict.shape is None and {"known-mistake", "shape"} <= set(verdict.diagnosis):
+    known = "known-mistake" in verdict.diagnosis
+    if known and verdict.shape is None and "shape" in verdict.diagnosis:
         # An ill-shaped known mistake: the engine appends the shape clash, which the
         # preview under the box already shows with its caret; at 80×24 repeating it
         # would push the author's explanation out of sight.
         feedback = feedback.split("\n\n", 1)[0]
-    return Content("\n").join([head, Content(feedback), *marked_rows(verdict)])
+    authored = next((m.feedback for m in step.mistakes if feedback.startswith(m.feedback)),
+                    None) if known else None
+    if authored is None:
+        return Content(feedback)
+    return inline_content(authored) + Content(feedback[len(authored):])
 
 
 MAX_MARKED_SIDE = 6
@@ -75,7 +87,7 @@ def marked_rows(verdict: Verdict) -> list[Content]:
 def correct_content(verdict: Verdict, step: Step, is_last: bool) -> Content:
     rows = [Content.styled(verdict.feedback, "bold $text-success")]
     if step.note:
-        rows.append(Content.styled(step.note, "italic"))
+        rows.append(inline_content(step.note).stylize_before("italic"))
     rows.append(Content.styled(next_hint(is_last), "$text-muted"))
     return Content("\n").join(rows)
 
@@ -92,14 +104,15 @@ def revealed_content(step: Step, is_last: bool) -> Content:
         ),
     ]
     if step.note:
-        rows.append(Content.styled(step.note, "italic"))
+        rows.append(inline_content(step.note).stylize_before("italic"))
     rows.append(Content.styled(next_hint(is_last), "$text-muted"))
     return Content("\n").join(rows)
 
 
 def hints_content(hints: Sequence[str], used: int) -> Content:
     rows = [
-        Content.assemble((f"Hint {number}/{len(hints)}: ", "bold $text-accent"), text)
+        Content.assemble((f"Hint {number}/{len(hints)}: ", "bold $text-accent"),
+                         inline_content(text))
         for number, text in enumerate(hints[:used], start=1)
     ]
     return Content("\n").join(rows)

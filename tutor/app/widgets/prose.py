@@ -13,6 +13,9 @@ imports markdown-it: together ~0.1 s on the way to the first screen of
 Both give the text and styles Textual's Markdown would (tests/app/test_tui_prose.py
 holds tier 1 to tier 2 on every shipped intro and on generated text). When both
 return None the caller shows the Markdown widget itself.
+
+A step's texts (prompt, hints, note, feedback) are no Markdown documents: formulas with
+`*` for a product, where only a few inline marks count. `inline_content` styles those.
 """
 
 from __future__ import annotations
@@ -25,6 +28,19 @@ from textual.content import Content, Span
 INLINE_STYLES = {"em": "italic", "strong": "bold", "s": "strike"}
 CODE_STYLE = "$text-warning"  # as Textual's Markdown shows inline code on a dark theme
 BLOCK_INDENT = "  "
+
+
+INLINE_KINDS = {"strong": "bold", "em": "italic", "code": CODE_STYLE}
+
+
+def inline_content(text: str) -> Content:
+    """A prompt, hint, note or mistake's feedback with its **strong**, *em* and `code`
+    styled (tutor/markup.py says which marks count); nothing else in it is Markdown."""
+    from tutor.markup import inline_pieces
+
+    return Content.assemble(
+        *((piece, INLINE_KINDS[kind]) if kind else piece for piece, kind in inline_pieces(text))
+    )
 
 
 def prose_content(markdown: str) -> Content | None:
