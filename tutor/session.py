@@ -208,8 +208,8 @@ class LessonSession:
     def submit(self, step_id: str, text: str, elapsed: float, budget: float = 1.0) -> Checked:
         """Check an answer and save it with the step it solves; for a check's thread.
 
-        Answers are saved in the order they are submitted (a lock, taken before the
-        check): the last one sent is the last one recorded.
+        One at a time (a lock); the caller keeps answers in the order they were sent
+        (the lesson screen chains its check threads).
         """
         from tutor.engine import Verdict
 
