@@ -16,7 +16,8 @@ from tutor.engine import Factor, Problem, check_answer, evaluate, parse
 from tutor.engine.chains import chain_of, expression
 from tutor.engine.nodes import SCREEN, to_text
 from tutor.engine.numbers import EXACT, close
-from tutor.lessons import load_catalog
+from tutor.lessons import load_catalog, shipped_lessons_dir
+from tutor.validation import validate_paths
 
 STRUCTURAL = {"missing-factor", "extra-factor", "order", "factor-transposed", "wrong-point"}
 
@@ -214,6 +215,15 @@ def test_a_factor_without_a_lesson_still_gets_its_chain():
     verdict = check_answer("v.T @ W", factor, problem, values)
     assert verdict.diagnosis == ("missing-factor",)
     assert verdict.findings[0].factor == to_text(parse("diag(h*(1-h))", problem.names), SCREEN)
+
+
+def test_validate_notes_an_authored_mistake_the_engine_finds_itself():
+    notes = [f for f in validate_paths([shipped_lessons_dir()]) if not f.error]
+    dropped = [f for f in notes if f.step == "df_dz1" and "finds by itself" in f.message
+               and "'W3 @ diag(h2 * (1 - h2)) @ diag(h1 * (1 - h1))'" in f.message]
+    assert dropped and "missing-factor ∂z2/∂h1" in dropped[0].message
+    # The posted closed form explains more than any variant: no note for it.
+    assert not [f for f in notes if "sigma(W2@h1)" in f.message]
 
 
 def test_the_answer_tables_hold_a_case_of_every_structural_code():
