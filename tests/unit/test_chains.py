@@ -240,3 +240,23 @@ def test_variant_values_are_cached_per_set_of_points(catalog):
     again = chain.variant_value(0, lesson.variant(3).values)
     assert first is again
     assert np.all(np.isfinite(first))
+
+
+def test_the_reports_common_wrong_answers_carry_the_structural_codes(catalog, tmp_path):
+    from tutor.lesson_index import read_index
+    from tutor.progress import ProgressStore
+    from tutor.report import WrongAnswer, build_report, load_sources
+
+    lesson = catalog.get("two-layer-sigmoid")
+    answer = "W3 @ W2 @ diag(h1*(1-h1))"
+    verdict = lesson.check("df_dz1", answer)  # what the session records with an attempt
+    for student in ("ann", "ben"):
+        (tmp_path / student).mkdir()
+        with ProgressStore(tmp_path / student / "progress.db") as store:
+            store.record_attempt(lesson.id, "df_dz1", 1, answer, verdict.verdict,
+                                 verdict.diagnosis, 30)
+    sources, _ = load_sources([tmp_path])
+    steps = {s.step_id: s for part in build_report(sources, read_index()).lessons
+             for s in part.steps if part.lesson_id == lesson.id}
+    assert steps["df_dz1"].common_wrong == (
+        WrongAnswer("W3@W2@diag(h1*(1-h1))", ("missing-factor",), 2, 2),)
