@@ -1,4 +1,5 @@
-"""Answer-check latency: every step of every shipped lesson, four kinds of answer each.
+"""Answer-check latency: every step of every shipped lesson, four or five kinds of answer each
+(a structural variant of the key where its chain has one).
 
 Run as a module by benchmarks/run.py (in a fresh process, so the first check is cold).
 Prints one JSON object on stdout.
@@ -14,6 +15,8 @@ import time
 import numpy as np
 
 from tutor.engine import Factor, Problem, check_answer, parse
+from tutor.engine.chains import chain_of, expression
+from tutor.engine.nodes import to_text
 from tutor.lessons import load_catalog
 
 
@@ -27,12 +30,16 @@ def answers_for(lesson, step) -> dict[str, str]:
     from tutor.engine import evaluate
 
     numbers = evaluate(lesson.factors[step.id].expected, value)
-    return {
+    answers = {
         "key": key,
         "rewrite": f"(({key}).T).T + 0.5*({key}) - 0.5*({key})",
-        "wrong": f"({key}) + 0.1",
+        "wrong": f"({key}) + 0.1",  # matches no variant: every candidate is compared
         "numbers": literal(numbers),
     }
+    chain = chain_of(lesson.factors[step.id], lesson.problem)
+    if chain.variants:  # a structural slip the chain finds (its first variant)
+        answers["variant"] = to_text(expression(chain.variants[0].term, chain.links))
+    return answers
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -109,27 +116,40 @@ def network(depth: int, width: int) -> tuple[Problem, str, str]:
                                                           else []))
     )
     rewrite = f"{column} @ v @ x.T"
-    return Problem.from_text(inputs, definitions), key, rewrite
+    # W2 left out (the posted answer's slip), and the same chain with ∂h1/∂z1 transposed
+    # and W2 doubled: wrong answers that the chain finds and that it does not.
+    missing = key.replace(" @ W2", "", 1)
+    unfound = key.replace(" @ W2", " @ W2 @ W2.T @ W1", 1)
+    return Problem.from_text(inputs, definitions), key, rewrite, missing, unfound
 
 
 def growth() -> list[dict]:
+    """Per network: the median of 3 checks of each answer; for wrong answers also the
+    first check, which derives the step's chain and its variants (once per step)."""
     rows = []
     for depth in (2, 4, 8):
         for width in (2, 4, 8):
-            problem, key, rewrite = network(depth, width)
+            problem, key, rewrite, missing, unfound = network(depth, width)
             displayed = problem.samples[0]
             node = parse(key, problem.names)
             factor = Factor(node, (width, width), "∂f/∂W1")
             row = {"depth": depth, "width": width}
-            for kind, text in (("key", key), ("rewrite", rewrite)):
+            for kind, text in (("missing", missing), ("unfound", unfound), ("key", key),
+                               ("rewrite", rewrite)):
                 times, verdict = [], None
                 for _ in range(3):
                     start = time.perf_counter()
                     verdict = check_answer(text, factor, problem, displayed)
                     times.append((time.perf_counter() - start) * 1000)
                 row[f"{kind}_ms"] = statistics.median(times)
-                row[f"{kind}_symbolic"] = verdict.symbolic
-                assert verdict.correct, (depth, width, kind, verdict.feedback)
+                if kind in ("missing", "unfound"):
+                    row[f"{kind}_first_ms"] = times[0]
+                    assert verdict.verdict == "incorrect", (depth, width, kind)
+                    assert ("missing-factor" in verdict.diagnosis) == (kind == "missing")
+                else:
+                    row[f"{kind}_symbolic"] = verdict.symbolic
+                    assert verdict.correct, (depth, width, kind, verdict.feedback)
+            row["variants"] = len(chain_of(factor, problem).variants)
             rows.append(row)
     return rows
 

@@ -12,7 +12,7 @@ Header, a Static and a Footer (benchmarks/bare_app.py).
 3. responsiveness: the longest stall of a 10 ms timer while checks run;
 4. memory: a session that completes the flagship lesson, the tutor and its proof
    worker together (PSS: a page they share counts once);
-5. growth: check latency on generated deeper and wider networks;
+5. growth: check latency on generated deeper and wider networks, right and wrong answers;
 6. serve: memory per browser session of `chain-tutor serve` (benchmarks/serve.py).
 """
 
@@ -42,6 +42,7 @@ TARGETS = {
     "max_gap_ms": 50.0,
     "peak_rss_mb": 120.0,
     "growth_max_ms": 250.0,
+    "growth_wrong_max_ms": 250.0,  # a wrong answer, first check of the step included, to 8×8
     "serve_session_rss_mb": 120.0,
 }
 
@@ -266,6 +267,10 @@ def verdicts(results: dict) -> dict[str, bool]:
         "peak_rss_mb": sessions["peak_rss_mb"] <= TARGETS["peak_rss_mb"],
         "growth_max_ms": all(max(r["key_ms"], r["rewrite_ms"]) <= TARGETS["growth_max_ms"]
                              for r in growth_cases),
+        "growth_wrong_max_ms": all(
+            max(r[f"{kind}{when}_ms"] for kind in ("missing", "unfound")
+                for when in ("", "_first")) <= TARGETS["growth_wrong_max_ms"]
+            for r in results["growth"]),
     }
     met["serve_session_rss_mb"] = (results["serve"]["session_rss_mb"]
                                    <= TARGETS["serve_session_rss_mb"])
@@ -320,6 +325,13 @@ def table(results: dict) -> str:
         lines.append(f"  depth {row['depth']} width {row['width']}: {row['key_ms']:7.2f} "
                      f"({row['key_symbolic']}) / {row['rewrite_ms']:7.2f} "
                      f"({row['rewrite_symbolic']})")
+    lines.append("growth, wrong answers (W2 left out / not a variant; ms, first check of "
+                 "the step → median of 3; variants of the chain)")
+    for row in results["growth"]:
+        lines.append(f"  depth {row['depth']} width {row['width']}: "
+                     f"{row['missing_first_ms']:6.1f} → {row['missing_ms']:5.1f} / "
+                     f"{row['unfound_first_ms']:6.1f} → {row['unfound_ms']:5.1f}  "
+                     f"({row['variants']} variants)")
     serve = results["serve"]
     lines += ["", f"serve: {serve['session_rss_mb']:.1f} MB a browser session (PSS "
               f"{serve['session_pss_mb']:.1f} MB, {serve['processes_per_session']} "

@@ -22,6 +22,7 @@ from tutor.engine import (
     EngineError,
     Factor,
     Mistake,
+    Node,
     Problem,
     Shape,
     Values,
@@ -31,6 +32,7 @@ from tutor.engine import (
     parse,
     shape_text,
 )
+from tutor.engine.chains import StepFactor
 from tutor.engine.numbers import Tolerance
 from tutor.engine.parser import BUILTIN_FUNCTIONS
 from tutor.lesson_index import (  # noqa: F401 - re-exported: the first seed, the error, where lessons live
@@ -186,19 +188,33 @@ class Lesson:
 
     @cached_property
     def factors(self) -> dict[str, Factor]:
-        return {step.id: self._factor(step) for step in self.steps}
+        keys = {step.id: parse(step.answer, self.names) for step in self.steps}
+        steps = {step.id: StepFactor(step.label, keys[step.id], self._composes(step))
+                 for step in self.steps}
+        return {step.id: self._factor(step, keys[step.id], steps) for step in self.steps}
 
-    def _factor(self, step: Step) -> Factor:
+    def _composes(self, step: Step) -> Node | None:
+        """The product of earlier steps a step declares; `validate` checks it, a chain uses it."""
+        if not step.composes:
+            return None
+        try:
+            return parse(step.composes, self.names + [s.id for s in self.steps])
+        except EngineError:
+            return None  # validate says why; the chain then comes from the key alone
+
+    def _factor(self, step: Step, key: Node, steps: dict[str, StepFactor]) -> Factor:
         names = self.names
         mistakes = tuple(
             Mistake(parse(m.answer, names), m.feedback, m.answer) for m in step.mistakes
         )
         return Factor(
-            parse(step.answer, names),
+            key,
             step.shape,
             step.label,
             mistakes,
             tolerance=Tolerance.for_step(step.tolerance),
+            step=step.id,
+            steps=steps,
         )
 
     def earlier_steps(self, step_id: str) -> list[Step]:

@@ -4,7 +4,8 @@ What `chain-tutor validate` runs for a lesson author. For each step the key must
 match central finite differences of the forward pass at the validation seeds'
 values and at random draws; sympy then tries to prove it equal to the symbolic
 derivative (within a hard time budget: sympy.diff of a deep network can run for
-minutes); a declared mistake must not be accepted as correct; a `composes` must
+minutes); a declared mistake must not be accepted as correct (and one the chain diagnoses find
+by themselves is noted, so that authors write only what the engine cannot); a `composes` must
 equal the product it names; and a lesson's id must not collide with a shipped one.
 """
 
@@ -25,6 +26,7 @@ from tutor.engine import (
     parse,
     shape_text,
 )
+from tutor.engine.structural import automatic
 from tutor.lesson_index import (
     LessonError,
     lesson_files,
@@ -100,12 +102,21 @@ def _validate_step(lesson: Lesson, step: Step, budget: float) -> list[Finding]:
         findings.append(finding(
             f"the key agrees with finite differences, but sympy could not prove it equal to "
             f"{step.label} (undecided)", error=False))
+    displayed = lesson.variant().values
     for mistake in factor.mistakes:
-        verdict = check_answer(mistake.text, factor, problem, lesson.variant().values, 0.0)
+        verdict = check_answer(mistake.text, factor, problem, displayed, 0.0)
         if verdict.verdict == "correct":
             findings.append(finding(
                 f"the mistake {mistake.text!r} is accepted as correct, so its feedback could "
                 "never show and it would reject nothing"))
+            continue
+        found = automatic(mistake.expression, factor, problem, displayed)
+        if found:
+            said = ", ".join(f"{f.code} {f.label or f.factor}" for f in found)
+            findings.append(finding(
+                f"the mistake {mistake.text!r} is one the engine finds by itself ({said}); "
+                "its feedback is still shown, but it is needed only where it explains more",
+                error=False))
     return findings
 
 

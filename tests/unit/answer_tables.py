@@ -56,6 +56,7 @@ TABLES: dict[str, dict[str, dict[str, list]]] = {
                 ("6 * u * y", "sign"),
                 ("-exp(-v)", "known-mistake"),
                 ("-6 * x * y", ""),
+                ("-exp(-v) * 2 * u * 3 * 3", "extra-factor"),
             ],
         },
     },
@@ -142,6 +143,7 @@ TABLES: dict[str, dict[str, dict[str, list]]] = {
             "accept": ["A @ W", "(W.T @ A.T).T", "A @ eye(3) @ W", "[-2 -12; 1 9]"],
             "reject": [
                 ("W @ A", "known-mistake"),
+                ("W @ A", "order"),
                 ("W.T @ A.T", "transpose"),
                 ("-A @ W", "sign"),
                 ("A @ (W + W)", "scale"),
@@ -201,7 +203,8 @@ TABLES: dict[str, dict[str, dict[str, list]]] = {
                 ("(h * (1 - h)) * W", "known-mistake"),
                 ("W.T @ diag(h * (1 - h))", "transpose"),
                 ("diag(h) @ W", "known-mistake"),
-                ("W", ""),
+                ("W", "missing-factor"),
+                ("diag(sigma(h) * (1 - sigma(h))) @ W", "wrong-point"),
             ],
         },
     },
@@ -239,7 +242,7 @@ TABLES: dict[str, dict[str, dict[str, list]]] = {
                 ("w.T * h * (1 - h)", "known-mistake"),
                 ("w.T @ (h * (1 - h))", "known-mistake"),
                 ("-(w * h * (1 - h)).T", "sign"),
-                ("w.T", ""),
+                ("w.T", "missing-factor"),
             ],
         },
     },
@@ -271,6 +274,7 @@ TABLES: dict[str, dict[str, dict[str, list]]] = {
             "reject": [
                 ("x @ v.T", "transpose"),
                 ("v * x.T", "known-mistake"),
+                ("v", "missing-factor"),
                 ("x.T", "known-mistake"),
                 ("2 * v @ x.T", "scale"),
                 ("W", ""),
@@ -372,6 +376,16 @@ TABLES: dict[str, dict[str, dict[str, list]]] = {
                 ("W3 @ diag(h2 * (1 - h2)) @ W2.T @ diag(h1 * (1 - h1))", "known-mistake"),
                 ("diag(h1 * (1 - h1)) @ W2.T @ diag(h2 * (1 - h2)) @ W3.T", "transpose"),
                 ("-W3 @ diag(h2 * (1 - h2)) @ W2 @ diag(h1 * (1 - h1))", "sign"),
+                # Structural slips the chain finds without an authored mistake:
+                ("W3 @ diag(h2 * (1 - h2)) @ diag(h1 * (1 - h1))", "missing-factor"),
+                ("W3 @ W2 @ diag(h1 * (1 - h1))", "missing-factor"),
+                ("W3 @ W2.T @ diag(h1 * (1 - h1))", "missing-factor"),
+                ("W3 @ diag(h2 * (1 - h2)) @ W2 @ W2 @ diag(h1 * (1 - h1))", "extra-factor"),
+                ("W3 @ diag(h2 * (1 - h2)) @ W1 @ W2 @ diag(h1 * (1 - h1))", "extra-factor"),
+                ("W3 @ W2 @ diag(h2 * (1 - h2)) @ diag(h1 * (1 - h1))", "order"),
+                ("W3 @ diag(h2 * (1 - h2)) @ W2.T @ diag(h1 * (1 - h1))", "factor-transposed"),
+                ("W3 @ diag(sigma(h2) * (1 - sigma(h2))) @ W2 @ diag(h1 * (1 - h1))",
+                 "wrong-point"),
             ],
         },
         "df_dW1": {
@@ -388,6 +402,16 @@ TABLES: dict[str, dict[str, dict[str, list]]] = {
                 ),
                 ("x @ (W3 @ diag(h2 * (1 - h2)) @ W2 @ diag(h1 * (1 - h1)))", "transpose"),
                 ("W3 @ diag(h2 * (1 - h2)) @ W2 @ diag(h1 * (1 - h1))", "shape"),
+                # The posted closed form: its authored explanation, and W2 and xᵀ missing.
+                (
+                    "W3 * sigma(W2@h1)*(1-sigma(W2@h1)) * sigma(W1@x)*(1-sigma(W1@x))",
+                    "missing-factor",
+                ),
+                ("W3 @ diag(h2 * (1 - h2)) @ W2 @ diag(h1 * (1 - h1))", "missing-factor"),
+                ("diag(h1 * (1 - h1)) @ W2.T @ diag(h2 * (1 - h2)) @ W3.T", "missing-factor"),
+                ("diag(h1 * (1 - h1)) @ diag(h2 * (1 - h2)) @ W3.T @ x.T", "missing-factor"),
+                ("diag(h1 * (1 - h1)) @ W2 @ diag(h2 * (1 - h2)) @ W3.T @ x.T",
+                 "factor-transposed"),
             ],
         },
     },
@@ -410,7 +434,7 @@ TABLES: dict[str, dict[str, dict[str, list]]] = {
             "reject": [
                 ("W3 * h2 * (1 - h2)", "known-mistake"),
                 ("diag(h2 * (1 - h2)) @ W3.T", "transpose"),
-                ("W3", ""),
+                ("W3", "missing-factor"),
             ],
         },
         "df_dW2": {
@@ -423,6 +447,7 @@ TABLES: dict[str, dict[str, dict[str, list]]] = {
             ],
             "reject": [
                 ("h1 @ W3 @ diag(h2 * (1 - h2))", "transpose"),
+                ("(W3 @ diag(h2 * (1 - h2))).T @ h1.T @ W1", "extra-factor"),
                 ("(W3 @ diag(h2 * (1 - h2))).T @ x.T", "known-mistake"),
                 ("W3.T @ h1.T", "known-mistake"),
                 ("-diag(h2 * (1 - h2)) @ W3.T @ h1.T", "sign"),
@@ -439,6 +464,7 @@ TABLES: dict[str, dict[str, dict[str, list]]] = {
                 ("W3 @ diag(h2 * (1 - h2)) @ W2.T", "known-mistake"),
                 ("W3 @ diag(h2 * (1 - h2))", "known-mistake"),
                 ("W2.T @ diag(h2 * (1 - h2)) @ W3.T", "transpose"),
+                ("W3 @ W2", "missing-factor"),
             ],
         },
         "df_dz1": {
@@ -511,6 +537,7 @@ TABLES: dict[str, dict[str, dict[str, list]]] = {
                 ("w2.T @ diag(h1 * (1 - h1))", "known-mistake"),
                 ("(f - y) * w2.T", "known-mistake"),
                 ("(f - y) * diag(h1 * (1 - h1)) @ w2", "transpose"),
+                ("(f - y) * w2.T @ diag(sigma(h1) * (1 - sigma(h1)))", "wrong-point"),
             ],
         },
         "dL_dW1": {
@@ -524,6 +551,7 @@ TABLES: dict[str, dict[str, dict[str, list]]] = {
                 ("(w2 * h1 * (1 - h1)) @ x.T", "known-mistake"),
                 ("x @ ((f - y) * w2.T @ diag(h1 * (1 - h1)))", "transpose"),
                 ("(y - f) * (w2 * h1 * (1 - h1)) @ x.T", "sign"),
+                ("(w2 * h1 * (1 - h1)) @ x.T", "missing-factor"),
             ],
         },
     },
@@ -578,6 +606,7 @@ TABLES: dict[str, dict[str, dict[str, list]]] = {
                 ("x @ (p - y).T", "transpose"),
                 ("(p - y) * x.T", "known-mistake"),
                 ("(y - p) @ x.T", "sign"),
+                ("-(y / p) @ x.T", "missing-factor"),
             ],
         },
     },
@@ -592,6 +621,7 @@ TABLES: dict[str, dict[str, dict[str, list]]] = {
             "reject": [
                 ("1 - h1^2", "vector-vs-diag"),
                 ("diag(1 - z1^2)", "known-mistake"),
+                ("diag(1 - tanh(h1)^2)", "wrong-point"),
                 ("diag(h1 * (1 - h1))", "known-mistake"),
                 ("diag(h1^2 - 1)", "sign"),
             ],
@@ -620,6 +650,8 @@ TABLES: dict[str, dict[str, dict[str, list]]] = {
                 ("v.T @ W2 @ diag(1 - h1^2)", "known-mistake"),
                 ("v.T @ diag(step(z2)) @ W2 @ diag(h1 * (1 - h1))", "known-mistake"),
                 ("diag(1 - h1^2) @ W2.T @ diag(step(z2)) @ v", "transpose"),
+                ("v.T @ W2 @ diag(1 - h1^2)", "missing-factor"),
+                ("v.T @ diag(step(z2)) @ W2 @ diag(1 - tanh(h1)^2)", "wrong-point"),
             ],
         },
         "df_dW1": {
@@ -632,6 +664,7 @@ TABLES: dict[str, dict[str, dict[str, list]]] = {
             "reject": [
                 ("x @ v.T @ diag(step(z2)) @ W2 @ diag(1 - h1^2)", "transpose"),
                 ("(v.T @ W2 @ diag(1 - h1^2)).T @ x.T", "known-mistake"),
+                ("(v.T @ diag(step(z2)) @ W2).T @ x.T", "missing-factor"),
                 ("-(v.T @ diag(step(z2)) @ W2 @ diag(1 - h1^2)).T @ x.T", "sign"),
             ],
         },
@@ -669,6 +702,8 @@ TABLES: dict[str, dict[str, dict[str, list]]] = {
             "reject": [
                 ("H * (1 - H)", "known-mistake"),
                 ("w.T @ (H * (1 - H))", "known-mistake"),
+                ("H * (1 - H)", "missing-factor"),
+                ("(w @ ones(1, 3)) * sigma(H) * (1 - sigma(H))", "wrong-point"),
                 ("-diag(w) @ (H - H^2)", "sign"),
                 ("w @ ones(1, 3)", ""),
             ],

@@ -129,3 +129,21 @@ def test_a_lesson_on_softplus_validates_and_accepts_its_derivative():
     assert [finding for finding in validate_lesson(lesson) if finding.error] == []
     assert lesson.check("dh_dz", "diag(1 / (1 + exp(-z)))").correct
     assert not lesson.check("dh_dz", "softplus(z)").correct
+
+
+@pytest.mark.parametrize("name", [n for n in ELEMENTWISE if FUNCTIONS[n].derivative])
+def test_each_activations_derivative_rule_matches_finite_differences(name):
+    """The rule the chain diagnoses use to build σ′ at the wrong point is σ′ itself."""
+    function = FUNCTIONS[name]
+    rule = parse(function.derivative, ["t"])
+    h = 1e-6
+    for point in POINTS.ravel():
+        slope = evaluate(rule, {"t": np.array([[point]])}).item()
+        expected = (function.numeric(np.array([[point + h]]))
+                    - function.numeric(np.array([[point - h]]))).item() / (2 * h)
+        assert slope == pytest.approx(expected, rel=1e-5, abs=1e-7)
+
+
+def test_the_activations_have_a_derivative_rule():
+    assert {n for n, f in FUNCTIONS.items() if f.derivative} == {
+        "sigma", "tanh", "relu", "softplus"}

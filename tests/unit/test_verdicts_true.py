@@ -192,7 +192,8 @@ def test_a_near_miss_is_precision_not_a_constant_factor_on_every_step():
         assert near.diagnosis == ("precision",), (lesson.id, step.id, near.feedback)
         assert "three significant figures" in near.feedback
         doubled = lesson.check(step.id, literal(expected * 2), seed)
-        assert doubled.diagnosis[-1:] == ("scale",) or "known-mistake" in doubled.diagnosis
+        # A chain with a constant link may also say it is repeated (2·2·u for 2·u).
+        assert "scale" in doubled.diagnosis or "known-mistake" in doubled.diagnosis
         slipped_point = lesson.check(step.id, literal(expected * 10), seed)
         assert slipped_point.diagnosis == ("scale",)
         assert "decimal point" in slipped_point.feedback

@@ -5,16 +5,19 @@ Order of questions: does it parse, is it well-shaped, is it made only of numbers
 shape, is it numerically equal at the displayed values and at random draws of the
 inputs, and only then can sympy prove it. Wrong answers are compared with the
 lesson's declared mistakes and with the usual slips (transpose, sign, scale, a
-vector where a diagonal matrix belongs).
+vector where a diagonal matrix belongs), and with the structural variants of the
+step's chain (a factor missing, extra, swapped, transposed, or σ′ at the wrong point).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from tutor.engine import numbers
+from tutor.engine.chains import StepFactor
 from tutor.engine.diagnose import diagnose, ill_shaped_mistake
 from tutor.engine.errors import EngineError, Suggestion
 from tutor.engine.functions import Shape
@@ -24,6 +27,7 @@ from tutor.engine.numeric import evaluate
 from tutor.engine.parser import parse
 from tutor.engine.problem import Problem, Values
 from tutor.engine.shapes import infer_shape
+from tutor.engine.structural import NOTHING, Finding, missing_by_presence, structural
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,12 @@ class Factor:
     label: str = "the factor"  # e.g. "∂f/∂h2", used in feedback
     mistakes: tuple[Mistake, ...] = ()
     tolerance: Tolerance = HAND  # for answers made only of numbers
+    # The lesson's steps by id and this step's id, so that its chain (tutor.engine.chains)
+    # names its links by their labels and expands the steps its `composes` names.
+    step: str | None = None
+    steps: Mapping[str, StepFactor] | None = field(default=None, compare=False, repr=False)
+    # The chain, derived on the first wrong answer and shared by every seed.
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,7 @@ class Verdict:
     entries: tuple[tuple[int, int], ...] = ()  # wrong entries at this variant's values, 1-based
     value: np.ndarray | None = field(default=None, compare=False, repr=False)  # at those values
     suggestions: tuple[Suggestion, ...] = ()
+    findings: tuple[Finding, ...] = ()  # structural: which factor of the chain, and how
 
     @property
     def correct(self) -> bool:
@@ -79,6 +90,7 @@ class Verdict:
             "canonical": self.canonical,
             "entries": [list(entry) for entry in self.entries],
             "suggestions": [suggestion.to_json() for suggestion in self.suggestions],
+            "findings": [finding.to_json() for finding in self.findings],
         }
 
 
@@ -116,23 +128,28 @@ def check_answer(
         if shape_error.kind == "shape":
             mistake = ill_shaped_mistake(node, factor, problem, displayed)
         if mistake is not None:
+            # Its numbers are numpy's broadcasting, so only the factors it writes can be
+            # compared with the chain's (the posted closed form lacks W2 and xᵀ).
+            found = missing_by_presence(node, factor, problem, [displayed, *problem.samples],
+                                        broadcast=True)
             return Verdict(
                 "incorrect",
                 f"{mistake.feedback}\n\n{shape_error.describe(text)}",
-                ("known-mistake", "shape"),
+                ("known-mistake", "shape", *found.codes),
                 numeric=False,
                 canonical=to_text(node),
                 suggestions=shape_error.suggestions,
+                findings=found.findings,
             )
         return _invalid(shape_error, text)
     canonical = to_text(node)
     if not names_in(node):
-        return _check_numbers(node, shape, factor, displayed, canonical)
+        return _check_numbers(node, shape, factor, problem, displayed, canonical)
     points = [displayed, *problem.samples]
     answers = [evaluate(node, values) for values in points]
     expected = [evaluate(factor.expected, values) for values in points]
     if shape != factor.shape:
-        return _wrong(factor, shape, canonical, answers, expected, points, EXACT)
+        return _wrong(node, factor, problem, shape, canonical, answers, expected, points, EXACT)
     usable = [i for i, e in enumerate(expected) if np.all(np.isfinite(e))]
     # all() of nothing is True: with no finite expected value, nothing was verified.
     if usable and all(numbers.close(answers[i], expected[i], EXACT) for i in usable):
@@ -148,7 +165,7 @@ def check_answer(
             shape=shape,
             canonical=canonical,
         )
-    return _wrong(factor, shape, canonical, answers, expected, points, EXACT)
+    return _wrong(node, factor, problem, shape, canonical, answers, expected, points, EXACT)
 
 
 def _invalid(error: EngineError, text: str) -> Verdict:
@@ -187,7 +204,7 @@ def _prove(node, factor, problem, shape, canonical, budget, points) -> Verdict:
     )
 
 
-def _check_numbers(node, shape, factor, displayed, canonical) -> Verdict:
+def _check_numbers(node, shape, factor, problem, displayed, canonical) -> Verdict:
     answer = evaluate(node, displayed)
     expected = evaluate(factor.expected, displayed)
     if shape == factor.shape and numbers.close(answer, expected, factor.tolerance):
@@ -201,12 +218,18 @@ def _check_numbers(node, shape, factor, displayed, canonical) -> Verdict:
             shape=shape,
             canonical=canonical,
         )
-    return _wrong(factor, shape, canonical, [answer], [expected], [displayed], factor.tolerance)
+    return _wrong(node, factor, problem, shape, canonical, [answer], [expected], [displayed],
+                  factor.tolerance)
 
 
-def _wrong(factor, shape, canonical, answers, expected, points, tolerance) -> Verdict:
+def _wrong(node, factor, problem, shape, canonical, answers, expected, points, tolerance
+           ) -> Verdict:
     """``tolerance`` is the hand rule for number-only answers, EXACT for expressions."""
-    found = diagnose(factor, shape, answers, expected, points, tolerance)
+    chain = NOTHING
+    if all(np.all(np.isfinite(answer)) for answer in answers):
+        chain = structural(node, factor, problem, answers, shape, points, tolerance,
+                           typed=tolerance != EXACT)
+    found = diagnose(factor, shape, answers, expected, points, tolerance, chain)
     return Verdict(
         "incorrect",
         "\n".join(found.sentences),
@@ -217,4 +240,5 @@ def _wrong(factor, shape, canonical, answers, expected, points, tolerance) -> Ve
         canonical=canonical,
         entries=found.entries,
         value=answers[0] if found.entries else None,
+        findings=chain.findings,
     )

@@ -27,6 +27,7 @@ from tutor.engine.shapes import infer_shape
 if TYPE_CHECKING:
     from tutor.engine.check import Factor, Mistake
     from tutor.engine.problem import Problem, Values
+    from tutor.engine.structural import Structural
 
 Arrays = Sequence[np.ndarray]
 
@@ -39,9 +40,16 @@ class Diagnosis:
 
 
 def diagnose(factor: Factor, shape: Shape, answers: Arrays, expected: Arrays,
-             points: Sequence[Values], tolerance: Tolerance) -> Diagnosis:
-    """``answers[0]``/``expected[0]`` are at this variant's values, the rest at samples."""
+             points: Sequence[Values], tolerance: Tolerance,
+             chain: Structural | None = None) -> Diagnosis:
+    """``answers[0]``/``expected[0]`` are at this variant's values, the rest at samples.
+
+    ``chain``: what the step's chain found (tutor.engine.structural), said after the slips.
+    """
     codes, sentences = _slips(factor, shape, answers, expected, tolerance)
+    if chain is not None:
+        codes.extend(chain.codes)
+        sentences.extend(chain.sentences)
     entries = ()
     if shape == factor.shape and np.all(np.isfinite(expected[0])):
         entries = numbers.off_entries(answers[0], expected[0], tolerance)

@@ -203,3 +203,30 @@ def children(node: Node) -> tuple[Node, ...]:
     if isinstance(node, Matrix):
         return tuple(cell for row in node.rows for cell in row)
     return ()
+
+
+def substitute(node: Node, name: str, value: Node) -> Node:
+    """``node`` with every occurrence of the name ``name`` replaced by ``value``."""
+    if isinstance(node, Name):
+        return value if node.name == name else node
+    parts = children(node)
+    if not parts:
+        return node
+    return with_children(node, tuple(substitute(child, name, value) for child in parts))
+
+
+def with_children(node: Node, parts: tuple[Node, ...]) -> Node:
+    """The same operation over new operands, in the order of ``children``."""
+    if isinstance(node, Neg):
+        return Neg(node.start, node.end, parts[0])
+    if isinstance(node, Transpose):
+        return Transpose(node.start, node.end, parts[0])
+    if isinstance(node, BinOp):
+        return BinOp(node.start, node.end, node.op, parts[0], parts[1])
+    if isinstance(node, Call):
+        return Call(node.start, node.end, node.func, parts)
+    if isinstance(node, Matrix):
+        cells = iter(parts)
+        return Matrix(node.start, node.end, tuple(tuple(next(cells) for _ in row)
+                                                  for row in node.rows))
+    return node
