@@ -90,7 +90,7 @@ class Attempt:
 @dataclass(frozen=True)
 class StepState:
     status: str | None  # "solved" | "revealed" | None
-    attempts: int  # attempts that counted (verdict != "invalid") since the last reset
+    attempts: int  # since the last reset: tutor.rules.attempts_until_solved, in SQL
     hints: int
     last_answer: str | None  # latest answer since the last reset, any verdict
 
@@ -466,7 +466,7 @@ class ProgressStore:
     def summary(self) -> list[dict]:
         """One dict per lesson with any record, in the order they were started.
 
-        Keys: lesson_id, seed, solved, revealed, attempts (counted, since the last
+        Keys: lesson_id, seed, solved, revealed, attempts (until solved, since the last
         reset), hints, started, finished, all_attempts (the whole history, any verdict).
         """
         return self._read("summary", _summary, [])
@@ -668,11 +668,7 @@ def _lesson_state(conn: sqlite3.Connection, lesson_id: str) -> LessonState:
     for step_id in sorted(kept.keys() | set(_attempted_steps(conn, lesson_id))):
         status, hints, step_reset = kept.get(step_id, (None, 0, 0))
         since = max(lesson_reset, step_reset)  # attempts before a reset no longer count
-        counted = conn.execute(
-            "SELECT COUNT(*) FROM attempts WHERE lesson_id = ? AND step_id = ?"
-            " AND verdict IN ('correct', 'incorrect') AND id > ?",
-            (lesson_id, step_id, since),
-        ).fetchone()[0]
+        counted = conn.execute(_UNTIL_SOLVED, (lesson_id, step_id, since)).fetchone()[0]
         last = conn.execute(
             "SELECT answer FROM attempts WHERE lesson_id = ? AND step_id = ? AND id > ?"
             " ORDER BY id DESC LIMIT 1",
@@ -682,6 +678,16 @@ def _lesson_state(conn: sqlite3.Connection, lesson_id: str) -> LessonState:
         if state != StepState(None, 0, 0, None):  # a reset step with nothing since
             steps[step_id] = state
     return LessonState(lesson_id, seed, steps, started, finished)
+
+
+# tutor.rules.attempts_until_solved over a step's attempts after id ?3: those that
+# counted, up to and including the first correct one. Two index range reads
+# (attempts_by_verdict), however long the history.
+_UNTIL_SOLVED = """
+    SELECT COUNT(*) FROM attempts
+    WHERE lesson_id = ?1 AND step_id = ?2 AND verdict IN ('correct', 'incorrect') AND id > ?3
+      AND id <= COALESCE((SELECT MIN(id) FROM attempts WHERE lesson_id = ?1 AND step_id = ?2
+                          AND verdict = 'correct' AND id > ?3), 9223372036854775807)"""
 
 
 def _attempted_steps(conn: sqlite3.Connection, lesson_id: str) -> list[str]:

@@ -134,6 +134,17 @@ def test_step_state_counts_only_attempts_that_count(store: ProgressStore) -> Non
     assert state.done_count() == 2
 
 
+def test_answers_after_the_first_correct_one_are_not_attempts(store: ProgressStore) -> None:
+    store.set_seed("chain", 1)
+    for text, verdict in [("W.T", "incorrect"), ("W", "correct"), ("2*W", "incorrect"),
+                          ("W", "correct")]:
+        store.record_attempt("chain", "dz", 1, text, verdict, [], 1.0, solves=True)
+    assert store.lesson("chain").steps["dz"].attempts == 2  # W.T and W; retyping is free
+    store.reset_step("chain", "dz")
+    store.record_attempt("chain", "dz", 1, "W.T", "incorrect", [], 1.0)
+    assert store.lesson("chain").steps["dz"].attempts == 1  # counted again from the reset
+
+
 def test_unknown_lesson_is_empty(store: ProgressStore) -> None:
     assert store.lesson("nope") == LessonState("nope", None, {}, None, None)
 
