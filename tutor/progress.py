@@ -3,7 +3,8 @@
 What is kept, per lesson: the variant's seed, when it was started and finished; per
 step: its status ("solved" / "revealed") and hints used; and every attempt ever made,
 with its verdict and diagnosis. Statuses and hints are the *current* state and are
-cleared by resets and by a new variant; the attempt history is never deleted.
+cleared by resets and by a new variant; the attempt history is never deleted, and
+neither is the time a lesson was first finished (tutor.rules: it stays finished).
 
 Robustness rules, because this runs on students' machines and shared servers:
 
@@ -101,7 +102,7 @@ class LessonState:
     seed: int | None
     steps: dict[str, StepState]
     started: float | None
-    finished: float | None
+    finished: float | None  # when it was first finished; kept by resets and new variants
 
     def status_of(self, step_id: str) -> str | None:
         step = self.steps.get(step_id)
@@ -467,7 +468,8 @@ class ProgressStore:
         """One dict per lesson with any record, in the order they were started.
 
         Keys: lesson_id, seed, solved, revealed, attempts (until solved, since the last
-        reset), hints, started, finished, all_attempts (the whole history, any verdict).
+        reset), hints, started, finished (first finished, kept by a new variant),
+        all_attempts (the whole history, any verdict).
         """
         return self._read("summary", _summary, [])
 
@@ -477,8 +479,8 @@ class ProgressStore:
         """Start the lesson with this variant, or switch to a new one.
 
         The same seed again is a no-op, so calling this on every open is safe. A
-        different seed is a new variant: step statuses, hints and the finished time
-        are cleared; the attempt history is kept.
+        different seed is a new variant: step statuses and hints are cleared; the
+        attempt history and the time the lesson was first finished are kept.
         """
         seed = int(seed)
 
@@ -558,9 +560,9 @@ class ProgressStore:
         self._write("reset step", work)
 
     def reset_lesson(self, lesson_id: str) -> None:
-        """Clear every step's status, hints and attempt count, and the finished time.
+        """Clear every step's status, hints and attempt count.
 
-        The seed (so the same variant), started time and history are kept.
+        The seed (so the same variant), started and finished times and history are kept.
         """
         def work(conn: sqlite3.Connection, now: float) -> None:
             if _lesson_exists(conn, lesson_id):
@@ -648,8 +650,9 @@ def _ensure_step(conn: sqlite3.Connection, lesson_id: str, step_id: str, now: fl
 
 
 def _clear_lesson(conn: sqlite3.Connection, lesson_id: str) -> None:
+    """Every step open again; ``finished`` stays (a finished lesson stays finished)."""
     conn.execute("DELETE FROM steps WHERE lesson_id = ?", (lesson_id,))
-    conn.execute("UPDATE lessons SET finished = NULL, reset_after = ? WHERE lesson_id = ?",
+    conn.execute("UPDATE lessons SET reset_after = ? WHERE lesson_id = ?",
                  (_last_attempt_id(conn), lesson_id))
 
 

@@ -14,7 +14,9 @@ report (tutor.report) all apply these, so a rule changed here changes everywhere
   summary, the picker, `chain-tutor progress` and the instructor's report all say the
   same number (the store counts it in SQL, tests/unit/test_rules.py holds the two
   together). The tutor counts since the step's last reset; the report, which is about
-  what happened, over the whole history.
+  what happened, over the whole history;
+* a lesson once finished stays finished: a new variant or a reset of the lesson starts
+  its steps again, and keeps the time it was first finished (see tutor.session.Standing).
 
 Statuses and verdicts are StrEnums whose values are what the database and the export
 files store ("solved", "revealed"; "correct", "incorrect", "invalid"); an open step
