@@ -75,8 +75,9 @@ class SummaryScreen(Screen[str]):
 
     def on_mount(self) -> None:
         # Enter on a reflex goes on to the next lesson, or back to the lessons after the last.
+        # Not scrolled to: the derivative at the top is what a short terminal shows first.
         first = "#next" if self.next_lesson is not None else "#lessons-button"
-        self.query_one(first, Button).focus()
+        self.query_one(first, Button).focus(scroll_visible=False)
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width < WIDE, "-narrow")
