@@ -349,21 +349,32 @@ def cmd_progress(args) -> int:
         return _export(args)
     if args.import_file is not None:
         return _import(args)
+    from tutor.lesson_index import read_index
+    from tutor.session import standing
+
+    steps = {info.id: [step.id for step in info.steps]
+             for info in read_index(args.lessons) if info.error is None}
     with ProgressStore.open(args.data_dir) as store:
         if store.notice:
             print(f"chain-tutor: {store.notice}", file=sys.stderr)
         summary = store.summary()
+        for row in summary:  # in the picker's words: a finished lesson stays finished
+            if row["lesson_id"] in steps:
+                state = store.lesson(row["lesson_id"])
+                row["standing"] = standing(steps[row["lesson_id"]], state).words()
+            else:  # a lesson no longer shipped
+                row["standing"] = "done ✓" if row["finished"] is not None else "started"
         database = str(store.path) if store.path else None
     if args.json:
-        print(json.dumps({"database": database, "lessons": summary}, indent=2))
+        print(json.dumps({"database": database, "lessons": summary}, indent=2,
+                         ensure_ascii=False))
         return 0
     if not summary:
         print("No progress yet. Run chain-tutor to start a lesson.")
         return 0
     for row in summary:
-        done = "done" if row.get("finished") else ""
-        print(f"{row['lesson_id']:<28} solved {row['solved']}, revealed {row['revealed']}, "
-              f"attempts {row['attempts']}, hints {row['hints']} {done}".rstrip())
+        print(f"{row['lesson_id']:<28} {row['standing']}: solved {row['solved']}, "
+              f"revealed {row['revealed']}, attempts {row['attempts']}, hints {row['hints']}")
     return 0
 
 

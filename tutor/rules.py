@@ -8,7 +8,15 @@ report (tutor.report) all apply these, so a rule changed here changes everywhere
 * a reveal marks an open step revealed, and leaves a solved one solved;
 * marking a step solved outright (an author's tool, a test) solves it, whatever it was;
 * a reset opens the step again;
-* merging two records of one student keeps the higher status: solved > revealed > open.
+* merging two records of one student keeps the higher status: solved > revealed > open;
+* a step's attempts are the ones that counted (an invalid answer is free), up to and
+  including its first correct one: retyping a solved step costs nothing, and the
+  summary, the picker, `chain-tutor progress` and the instructor's report all say the
+  same number (the store counts it in SQL, tests/unit/test_rules.py holds the two
+  together). The tutor counts since the step's last reset; the report, which is about
+  what happened, over the whole history;
+* a lesson once finished stays finished: a new variant or a reset of the lesson starts
+  its steps again, and keeps the time it was first finished (see tutor.session.Standing).
 
 Statuses and verdicts are StrEnums whose values are what the database and the export
 files store ("solved", "revealed"; "correct", "incorrect", "invalid"); an open step

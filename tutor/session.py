@@ -5,7 +5,10 @@ hint, a reveal, a reset, moving on); every rule about progress is applied here, 
 in tutor.rules which the store follows, and never in a screen:
 
 * which variant a lesson opens with: the one the student started, whatever seed is
-  asked for (a seed only picks a new lesson's numbers);
+  asked for (a seed only picks a new lesson's numbers); a lesson is started when its
+  steps are, not when its introduction is read;
+* where the student stands in a lesson (Standing): a lesson once finished stays
+  finished, through new variants and resets;
 * what an answer records: the attempt, and in the same transaction the step it
   solves (a revealed step stays revealed);
 * where the student resumes, what each slot of the chain holds, which actions apply
@@ -17,7 +20,7 @@ No Textual here: tested without a screen (tests/unit/test_session.py).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -111,7 +114,8 @@ class Opening:
 
 
 def open_variant(store: ProgressStore, lesson_id: str, requested: int | None) -> Opening:
-    """Choose and record the lesson's seed. Resuming keeps the variant the student started:
+    """Choose the lesson's seed; nothing is written until start_lesson (an introduction
+    left with Esc leaves no trace). Resuming keeps the variant the student started:
     --seed and --seed-from-user pick only a new lesson's numbers (a lab's students each
     get their own, and nobody loses progress to a flag)."""
     state = store.lesson(lesson_id)
@@ -119,9 +123,45 @@ def open_variant(store: ProgressStore, lesson_id: str, requested: int | None) ->
         chosen = state.seed
     else:
         chosen = requested if requested is not None else DEFAULT_SEED
-    store.set_seed(lesson_id, chosen)
     fresh = not any(s.status or s.attempts or s.hints for s in state.steps.values())
     return Opening(chosen, requested is not None and requested != chosen, fresh)
+
+
+def start_lesson(store: ProgressStore, lesson_id: str, seed: int) -> None:
+    """The student goes on to the steps: the lesson is started, with this variant (the
+    same seed again changes nothing)."""
+    store.set_seed(lesson_id, seed)
+
+
+# -- where the student stands ----------------------------------------------------------------
+@dataclass(frozen=True)
+class Standing:
+    """A lesson as the picker and `chain-tutor progress` describe it."""
+
+    done: int  # steps solved or revealed now
+    total: int
+    started: bool
+    finished: bool  # finished once: a new variant or a reset does not take that away
+
+    @property
+    def complete(self) -> bool:
+        return self.done == self.total
+
+    def words(self) -> str:
+        """not started / n of m factors / done ✓ / done ✓, again n of m"""
+        if self.complete:
+            return "done ✓"
+        if self.finished:
+            return f"done ✓, again {self.done} of {self.total}"
+        if not self.started:
+            return "not started"
+        return f"{self.done} of {self.total} factors"
+
+
+def standing(step_ids: Sequence[str], state: LessonState) -> Standing:
+    done = sum(1 for step_id in step_ids if state.status_of(step_id) is not None)
+    started = state.started is not None or bool(state.steps)
+    return Standing(done, len(step_ids), started, state.finished is not None)
 
 
 # -- a lesson in progress ------------------------------------------------------------------
@@ -268,5 +308,6 @@ class LessonSession:
 
 
 def new_variant(store: ProgressStore, lesson_id: str, seed: int) -> None:
-    """Start the lesson again with new numbers; its history is kept."""
+    """Start the lesson again with new numbers; its history is kept, and a finished
+    lesson stays finished (the store keeps its finished time)."""
     store.set_seed(lesson_id, seed)

@@ -176,7 +176,7 @@ async def test_new_variant_from_the_summary_uses_a_new_seed(make_app, store):
         assert current_step(pilot) == "df_dW1"  # everything done: the last step
         await pilot.press("pagedown")
         assert isinstance(app.screen, SummaryScreen)
-        await pilot.press("n")
+        await pilot.press("n", "y")  # a new variant, once asked
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, LessonScreen) and screen.seed == 42

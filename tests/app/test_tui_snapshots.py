@@ -98,3 +98,17 @@ def test_summary(snap_compare, store, size):
         await pilot.pause()
 
     assert snap_compare(make(store, FLAGSHIP), terminal_size=size, run_before=open_summary)
+
+
+def test_summary_leads_to_the_next_lesson(snap_compare, store):
+    """The first lesson done: its summary names the next one, whose button has the focus."""
+    for step_id, answer in {"du_dx": "3", "dv_du": "2 * u", "dy_dv": "-exp(-v)",
+                            "dy_dx": "-exp(-v) * 2 * u * 3"}.items():
+        solve(store, "scalar-chain-rule", step_id, answer)
+
+    async def open_summary(pilot):
+        await pilot.press("pagedown")
+        await pilot.pause()
+
+    assert snap_compare(make(store, "scalar-chain-rule"), terminal_size=(80, 24),
+                        run_before=open_summary)

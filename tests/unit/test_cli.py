@@ -112,3 +112,26 @@ def test_real_console_script_reports_exit_codes(tmp_path):
     invalid = run("check", LESSON, "df_dh2", "W3 +")
     assert invalid.returncode == 2 and "^" in invalid.stdout
     assert "Traceback" not in invalid.stdout + invalid.stderr
+
+
+def test_progress_reports_a_finished_lesson_as_finished_after_a_new_variant(tmp_path, capsys):
+    from tutor.progress import ProgressStore
+    from tutor.session import new_variant
+
+    steps = ("df_dh2", "dh2_dz2", "dz2_dh1", "dh1_dz1", "df_dz1", "df_dW1")
+    with ProgressStore.open(tmp_path) as store:
+        store.set_seed(LESSON, 1)
+        for step in steps:
+            store.record_attempt(LESSON, step, 1, "W.T", "incorrect", [], 1.0)
+            store.record_attempt(LESSON, step, 1, "W", "correct", [], 1.0, solves=True)
+            store.record_attempt(LESSON, step, 1, "W", "correct", [], 1.0, solves=True)
+        store.finish(LESSON)
+        assert main(["progress", "--data-dir", str(tmp_path)]) == 0
+        assert capsys.readouterr().out.split() == [
+            LESSON, "done", "✓:", "solved", "6,", "revealed", "0,", "attempts", "12,",
+            "hints", "0"]  # two per step: the wrong one and the first right one
+        new_variant(store, LESSON, 42)
+    code, result = run_json(capsys, "progress", "--json", "--data-dir", str(tmp_path))
+    (row,) = result["lessons"]
+    assert code == 0 and row["standing"] == "done ✓, again 0 of 6"
+    assert row["finished"] is not None and row["solved"] == 0

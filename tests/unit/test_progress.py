@@ -134,6 +134,17 @@ def test_step_state_counts_only_attempts_that_count(store: ProgressStore) -> Non
     assert state.done_count() == 2
 
 
+def test_answers_after_the_first_correct_one_are_not_attempts(store: ProgressStore) -> None:
+    store.set_seed("chain", 1)
+    for text, verdict in [("W.T", "incorrect"), ("W", "correct"), ("2*W", "incorrect"),
+                          ("W", "correct")]:
+        store.record_attempt("chain", "dz", 1, text, verdict, [], 1.0, solves=True)
+    assert store.lesson("chain").steps["dz"].attempts == 2  # W.T and W; retyping is free
+    store.reset_step("chain", "dz")
+    store.record_attempt("chain", "dz", 1, "W.T", "incorrect", [], 1.0)
+    assert store.lesson("chain").steps["dz"].attempts == 1  # counted again from the reset
+
+
 def test_unknown_lesson_is_empty(store: ProgressStore) -> None:
     assert store.lesson("nope") == LessonState("nope", None, {}, None, None)
 
@@ -239,20 +250,21 @@ def test_reset_step_clears_status_hints_and_count_but_keeps_history(
     assert store.lesson("chain").steps["dz"] == StepState(None, 1, 0, "2*W")
 
 
-def test_reset_lesson_keeps_seed_started_and_history(store: ProgressStore, clock: Clock) -> None:
+def test_reset_lesson_keeps_seed_started_finished_and_history(store: ProgressStore,
+                                                              clock: Clock) -> None:
     started = clock.tick()
     store.set_seed("chain", 7)
     store.record_attempt("chain", "dz", 7, "W", "correct", [], 1.0)
     store.mark("chain", "dz", "solved")
     store.record_hint("chain", "dh")
     store.mark("chain", "dh", "revealed")
-    clock.tick()
+    finished = clock.tick()
     store.finish("chain")
 
     store.reset_lesson("chain")
 
     state = store.lesson("chain")
-    assert state == LessonState("chain", 7, {}, started, None)
+    assert state == LessonState("chain", 7, {}, started, finished)  # it stays finished
     assert len(store.attempts("chain")) == 1
 
 
@@ -274,18 +286,20 @@ def test_same_seed_again_keeps_progress(store: ProgressStore) -> None:
     assert state.finished is not None
 
 
-def test_new_seed_resets_statuses_but_keeps_history(store: ProgressStore, clock: Clock) -> None:
+def test_new_seed_resets_statuses_but_keeps_history_and_finished(store: ProgressStore,
+                                                                 clock: Clock) -> None:
     started = clock.tick()
     store.set_seed("chain", 5)
     store.record_attempt("chain", "dz", 5, "W", "correct", [], 1.0)
     store.mark("chain", "dz", "solved")
     store.record_hint("chain", "dh")
+    finished = clock.tick()
     store.finish("chain")
 
     clock.tick()
     store.set_seed("chain", 6)
 
-    assert store.lesson("chain") == LessonState("chain", 6, {}, started, None)
+    assert store.lesson("chain") == LessonState("chain", 6, {}, started, finished)
     assert [(a.seed, a.answer) for a in store.attempts("chain")] == [(5, "W")]
     store.record_attempt("chain", "dz", 6, "V", "incorrect", [], 1.0)
     assert store.lesson("chain").steps["dz"] == StepState(None, 1, 0, "V")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -78,3 +79,32 @@ def test_the_store_follows_the_table_for_any_sequence_of_actions(tmp_path_factor
             assert store.lesson("lesson").status_of("step") == expected
     finally:
         store.close()
+
+
+HISTORY = st.lists(st.sampled_from(["correct", "incorrect", "invalid", "reset"]), max_size=16)
+
+
+@settings(max_examples=60, deadline=None)
+@given(history=HISTORY)
+def test_the_store_counts_attempts_as_the_rule_does(tmp_path_factory, history):
+    """The store counts in SQL; the count is attempts_until_solved over the answers since
+    the step's last reset, for any history."""
+    store = ProgressStore(tmp_path_factory.mktemp("count") / "progress.db")
+    since: list[Answer] = []
+    try:
+        for action in history:
+            if action == "reset":
+                store.reset_step("lesson", "step")
+                since = []
+            else:
+                store.record_attempt("lesson", "step", 1, "W", action, [], 1.0, solves=True)
+                since.append(Answer(action))
+            step = store.lesson("lesson").steps.get("step")
+            assert (step.attempts if step else 0) == attempts_until_solved(since)
+    finally:
+        store.close()
+
+
+@dataclass(frozen=True)
+class Answer:
+    verdict: str

@@ -7,7 +7,14 @@ import pytest
 from tutor.lessons import load_catalog
 from tutor.progress import ProgressStore
 from tutor.rules import Status
-from tutor.session import LessonSession, new_variant, open_variant
+from tutor.session import (
+    LessonSession,
+    Standing,
+    new_variant,
+    open_variant,
+    standing,
+    start_lesson,
+)
 
 FLAGSHIP = "two-layer-sigmoid"
 KEYS = {"df_dh2": "W3", "dh2_dz2": "diag(h2*(1-h2))", "dz2_dh1": "W2",
@@ -27,13 +34,29 @@ def store(tmp_path):
 
 
 def session(lesson, store, seed=1):
-    return LessonSession(lesson, open_variant(store, FLAGSHIP, seed).seed, store)
+    opening = open_variant(store, FLAGSHIP, seed)
+    start_lesson(store, FLAGSHIP, opening.seed)
+    return LessonSession(lesson, opening.seed, store)
+
+
+def finish_all(lesson, store, seed=1):
+    s = session(lesson, store, seed)
+    for step in lesson.steps:
+        s.submit(step.id, KEYS[step.id], 1.0)
+    s.reload()
+    s.finish()
+    return s
 
 
 def test_a_new_lesson_opens_with_the_seed_asked_for_and_the_intro(store):
     opening = open_variant(store, FLAGSHIP, 7)
     assert (opening.seed, opening.kept_variant, opening.fresh) == (7, False, True)
+    assert store.lesson(FLAGSHIP).seed is None  # reading the intro leaves no trace
+    assert standing(KEYS, store.lesson(FLAGSHIP)).words() == "not started"
+    start_lesson(store, FLAGSHIP, opening.seed)  # the steps begin: now it is started
     assert store.lesson(FLAGSHIP).seed == 7
+    assert store.lesson(FLAGSHIP).started is not None
+    assert standing(KEYS, store.lesson(FLAGSHIP)).words() == "0 of 6 factors"
 
 
 def test_resuming_keeps_the_students_variant_whatever_seed_is_asked_for(lesson, store):
@@ -120,3 +143,34 @@ def test_a_new_variant_clears_the_statuses_and_keeps_the_history(lesson, store):
     fresh = LessonSession(lesson, 42, store)
     assert not fresh.factor.done and fresh.index == 0
     assert len(store.attempts(FLAGSHIP)) == 1
+
+
+def test_a_new_variant_keeps_a_finished_lesson_finished(lesson, store):
+    finish_all(lesson, store)
+    finished = store.lesson(FLAGSHIP).finished
+    assert standing(KEYS, store.lesson(FLAGSHIP)) == Standing(6, 6, True, True)
+    new_variant(store, FLAGSHIP, 42)
+    state = store.lesson(FLAGSHIP)
+    assert state.finished == finished and state.seed == 42 and state.done_count() == 0
+    assert standing(KEYS, state).words() == "done ✓, again 0 of 6"
+    fresh = LessonSession(lesson, 42, store)
+    fresh.submit("df_dh2", "W3", 1.0)
+    assert standing(KEYS, store.lesson(FLAGSHIP)).words() == "done ✓, again 1 of 6"
+
+
+def test_a_reset_lesson_stays_finished_too(lesson, store):
+    s = finish_all(lesson, store)
+    s.reset_lesson()
+    assert standing(KEYS, store.lesson(FLAGSHIP)) == Standing(0, 6, True, True)
+
+
+@pytest.mark.parametrize(("done", "started", "finished", "words"), [
+    (0, False, False, "not started"),
+    (0, True, False, "0 of 4 factors"),
+    (2, True, False, "2 of 4 factors"),
+    (4, True, False, "done ✓"),
+    (4, True, True, "done ✓"),
+    (1, True, True, "done ✓, again 1 of 4"),
+])
+def test_a_standing_in_words(done, started, finished, words):
+    assert Standing(done, 4, started, finished).words() == words

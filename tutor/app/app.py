@@ -42,7 +42,7 @@ from tutor.lesson_index import (
     read_index,
 )
 from tutor.progress import ProgressStore, default_cache_dir
-from tutor.session import LessonSession, new_variant, open_variant
+from tutor.session import LessonSession, new_variant, open_variant, start_lesson
 
 if TYPE_CHECKING:
     from tutor.lessons import Catalog
@@ -116,6 +116,7 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
         self.warm_up = warm_up
         self.freeze_gc = freeze_gc
         self.waiting: tuple[str, int] | None = None  # a lesson to open once loaded
+        self.last_lesson: str | None = None  # the lesson opened last: the picker's cursor
         self.loading_started = False
         self.load_failure: str | None = None
         self.warmed_up = False  # sympy imported, one proof taken (and the heap frozen)
@@ -301,12 +302,18 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
                 "“New variant” on the summary starts new numbers.",
                 title=lesson.title,
             )
+        self.last_lesson = lesson_id
         if intro and opening.fresh:
-            start = partial(self.start_lesson_screen, lesson_id, opening.seed, replace=True)
-            self.push_screen(IntroScreen(lesson, start=start))
+            start = partial(self.begin_lesson, lesson_id, opening.seed, replace=True)
+            self.push_screen(IntroScreen(lesson, start=start, navigator=self))
         else:
-            self.start_lesson_screen(lesson_id, opening.seed)
+            self.begin_lesson(lesson_id, opening.seed)
         return True
+
+    def begin_lesson(self, lesson_id: str, seed: int, *, replace: bool = False) -> None:
+        """The student goes on to the steps: only now is the lesson started."""
+        start_lesson(self.store, lesson_id, seed)
+        self.start_lesson_screen(lesson_id, seed, replace=replace)
 
     def start_lesson_screen(self, lesson_id: str, seed: int, *, replace: bool = False) -> None:
         """The lesson's steps; a loading screen instead while the lessons are still loading.
@@ -355,31 +362,44 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
 
     def back_to_lessons(self, screen: Screen) -> None:
         """Close ``screen`` (the top one) for the picker: the one beneath it, or a new one
-        in its place when the session began with a lesson (on a BaseScreen)."""
+        in its place when the session began with a lesson (on a BaseScreen). Its cursor
+        is on the lesson just left."""
+        self.to_picker(screen, self.last_lesson)
+
+    def to_picker(self, screen: Screen, land_on: str | None) -> None:
         if isinstance(screen, LoadingScreen):
             self.waiting = None
             self.typed_ahead = []  # typed for the lesson the student has just left
         stack = self.screen_stack
         if len(stack) > 1 and isinstance(stack[-2], PickerScreen):
+            stack[-2].land_on(land_on)
             screen.dismiss(None)
         else:
-            self.switch_screen(PickerScreen(self.shelf, self.store, self))
+            self.switch_screen(PickerScreen(self.shelf, self.store, self, land_on=land_on))
 
     def show_summary(self, session: LessonSession, lesson_screen: Screen) -> None:
         from tutor.app.screens.summary import SummaryScreen
 
         session.finish()
         lesson = session.lesson
+        following = self.shelf.after(lesson.id)
 
         def chosen(choice: str | None) -> None:
             if choice == "review":
                 return
-            self.back_to_lessons(lesson_screen)
+            # Back in the lessons, the cursor is on the one to do next.
+            self.to_picker(lesson_screen, following.id if following else lesson.id)
             if choice == "new":
                 new_variant(self.store, lesson.id, self.new_seed())
                 self.open_lesson(lesson.id, intro=False)
+            elif choice == "next" and following is not None:
+                self.open_lesson(following.id)
 
-        self.push_screen(SummaryScreen(lesson, session.seed, self.store), chosen)
+        named = None
+        if following is not None:
+            number = [entry.id for entry in self.shelf.entries()].index(following.id) + 1
+            named = f"{number}. {following.title}"
+        self.push_screen(SummaryScreen(lesson, session.seed, self.store, named), chosen)
 
     def exit(self, *args: Any, **kwargs: Any) -> None:
         # A proof still running would keep its check's thread, and so the process, alive

@@ -64,6 +64,16 @@ class Shelf:
             return list(self.catalog.lessons)
         return [info for info in self.index if info.error is None]
 
+    def after(self, lesson_id: str) -> LessonEntry | None:
+        """The lesson that follows ``lesson_id`` in curriculum order; None after the last
+        (or for a lesson not on the shelf)."""
+        entries = self.entries()
+        ids = [lesson.id for lesson in entries]
+        if lesson_id not in ids:
+            return None
+        following = ids.index(lesson_id) + 1
+        return entries[following] if following < len(entries) else None
+
     def broken(self) -> list[BrokenEntry]:
         if self.catalog is not None:
             return [BrokenEntry(b.path, b.error.message) for b in self.catalog.broken]

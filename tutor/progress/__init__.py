@@ -3,7 +3,8 @@
 What is kept, per lesson: the variant's seed, when it was started and finished; per
 step: its status ("solved" / "revealed") and hints used; and every attempt ever made,
 with its verdict and diagnosis. Statuses and hints are the *current* state and are
-cleared by resets and by a new variant; the attempt history is never deleted.
+cleared by resets and by a new variant; the attempt history is never deleted, and
+neither is the time a lesson was first finished (tutor.rules: it stays finished).
 
 Robustness rules, because this runs on students' machines and shared servers:
 

@@ -49,8 +49,9 @@ def _ensure_step(conn: sqlite3.Connection, lesson_id: str, step_id: str, now: fl
 
 
 def _clear_lesson(conn: sqlite3.Connection, lesson_id: str) -> None:
+    """Every step open again; ``finished`` stays (a finished lesson stays finished)."""
     conn.execute("DELETE FROM steps WHERE lesson_id = ?", (lesson_id,))
-    conn.execute("UPDATE lessons SET finished = NULL, reset_after = ? WHERE lesson_id = ?",
+    conn.execute("UPDATE lessons SET reset_after = ? WHERE lesson_id = ?",
                  (_last_attempt_id(conn), lesson_id))
 
 
@@ -69,11 +70,7 @@ def _lesson_state(conn: sqlite3.Connection, lesson_id: str) -> LessonState:
     for step_id in sorted(kept.keys() | set(_attempted_steps(conn, lesson_id))):
         status, hints, step_reset = kept.get(step_id, (None, 0, 0))
         since = max(lesson_reset, step_reset)  # attempts before a reset no longer count
-        counted = conn.execute(
-            "SELECT COUNT(*) FROM attempts WHERE lesson_id = ? AND step_id = ?"
-            " AND verdict IN ('correct', 'incorrect') AND id > ?",
-            (lesson_id, step_id, since),
-        ).fetchone()[0]
+        counted = conn.execute(_UNTIL_SOLVED, (lesson_id, step_id, since)).fetchone()[0]
         last = conn.execute(
             "SELECT answer FROM attempts WHERE lesson_id = ? AND step_id = ? AND id > ?"
             " ORDER BY id DESC LIMIT 1",
@@ -83,6 +80,16 @@ def _lesson_state(conn: sqlite3.Connection, lesson_id: str) -> LessonState:
         if state != StepState(None, 0, 0, None):  # a reset step with nothing since
             steps[step_id] = state
     return LessonState(lesson_id, seed, steps, started, finished)
+
+
+# tutor.rules.attempts_until_solved over a step's attempts after id ?3: those that
+# counted, up to and including the first correct one. Two index range reads
+# (attempts_by_verdict), however long the history.
+_UNTIL_SOLVED = """
+    SELECT COUNT(*) FROM attempts
+    WHERE lesson_id = ?1 AND step_id = ?2 AND verdict IN ('correct', 'incorrect') AND id > ?3
+      AND id <= COALESCE((SELECT MIN(id) FROM attempts WHERE lesson_id = ?1 AND step_id = ?2
+                          AND verdict = 'correct' AND id > ?3), 9223372036854775807)"""
 
 
 def _attempted_steps(conn: sqlite3.Connection, lesson_id: str) -> list[str]:

@@ -29,7 +29,7 @@ class Attempt:
 @dataclass(frozen=True)
 class StepState:
     status: str | None  # "solved" | "revealed" | None
-    attempts: int  # attempts that counted (verdict != "invalid") since the last reset
+    attempts: int  # since the last reset: tutor.rules.attempts_until_solved, in SQL
     hints: int
     last_answer: str | None  # latest answer since the last reset, any verdict
 
@@ -40,7 +40,7 @@ class LessonState:
     seed: int | None
     steps: dict[str, StepState]
     started: float | None
-    finished: float | None
+    finished: float | None  # when it was first finished; kept by resets and new variants
 
     def status_of(self, step_id: str) -> str | None:
         step = self.steps.get(step_id)

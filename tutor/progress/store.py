@@ -183,8 +183,9 @@ class ProgressStore:
     def summary(self) -> list[dict]:
         """One dict per lesson with any record, in the order they were started.
 
-        Keys: lesson_id, seed, solved, revealed, attempts (counted, since the last
-        reset), hints, started, finished, all_attempts (the whole history, any verdict).
+        Keys: lesson_id, seed, solved, revealed, attempts (until solved, since the last
+        reset), hints, started, finished (first finished, kept by a new variant),
+        all_attempts (the whole history, any verdict).
         """
         return self._read("summary", _summary, [])
 
@@ -194,8 +195,8 @@ class ProgressStore:
         """Start the lesson with this variant, or switch to a new one.
 
         The same seed again is a no-op, so calling this on every open is safe. A
-        different seed is a new variant: step statuses, hints and the finished time
-        are cleared; the attempt history is kept.
+        different seed is a new variant: step statuses and hints are cleared; the
+        attempt history and the time the lesson was first finished are kept.
         """
         seed = int(seed)
 
@@ -275,9 +276,9 @@ class ProgressStore:
         self._write("reset step", work)
 
     def reset_lesson(self, lesson_id: str) -> None:
-        """Clear every step's status, hints and attempt count, and the finished time.
+        """Clear every step's status, hints and attempt count.
 
-        The seed (so the same variant), started time and history are kept.
+        The seed (so the same variant), started and finished times and history are kept.
         """
         def work(conn: sqlite3.Connection, now: float) -> None:
             if _lesson_exists(conn, lesson_id):

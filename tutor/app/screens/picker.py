@@ -1,11 +1,15 @@
 """The curriculum: every lesson with the student's progress; broken files listed, not openable.
 
 Drawn first from the lesson index, then again (only if anything differs) once the
-lessons are loaded in full and some may have turned out broken.
+lessons are loaded in full and some may have turned out broken. A lesson's number
+typed selects it (two digits typed together for 10 and on); Enter opens it.
 """
 
 from __future__ import annotations
 
+import time
+
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -17,19 +21,15 @@ from tutor.app.screens.navigation import Navigator
 from tutor.app.screens.too_small import TooSmallNote
 from tutor.app.shelf import BrokenEntry, LessonEntry, Shelf
 from tutor.progress import LessonState, ProgressStore
+from tutor.session import standing
 
 STATUS_GLYPHS = {"solved": "✓", "revealed": "◇", None: "·"}
+NUMBER_PAUSE = 1.0  # seconds: a digit typed within this of the last one extends the number
 
 
 def progress_text(lesson: LessonEntry, state: LessonState) -> str:
-    """not started / n of m factors / done ✓"""
-    total = len(lesson.steps)
-    done = sum(1 for step in lesson.steps if state.status_of(step.id) is not None)
-    if done == total:
-        return "done ✓"
-    if state.started is None and not state.steps:
-        return "not started"
-    return f"{done} of {total} factors"
+    """not started / n of m factors / done ✓ / done ✓, again n of m (tutor.session)"""
+    return standing([step.id for step in lesson.steps], state).words()
 
 
 def lesson_option(number: int, lesson: LessonEntry, state: LessonState) -> Option:
@@ -58,6 +58,7 @@ def broken_option(broken: BrokenEntry) -> Option:
 
 
 def steps_line(lesson: LessonEntry, state: LessonState) -> Content:
+    """Each factor's status; then, once begun, its attempts (until solved) and hints."""
     parts: list[tuple[str, str] | str] = [("Factors: ", "bold")]
     for index, step in enumerate(lesson.steps):
         status = state.status_of(step.id)
@@ -66,7 +67,17 @@ def steps_line(lesson: LessonEntry, state: LessonState) -> Content:
         parts.append(
             (f"{STATUS_GLYPHS[status]} {step.label}", "$text-success" if status == "solved" else "")
         )
+    steps = [state.steps[step.id] for step in lesson.steps if step.id in state.steps]
+    if steps:
+        attempts = sum(step.attempts for step in steps)
+        hints = sum(step.hints for step in steps)
+        parts.append((f"\n{_count(attempts, 'attempt')}, {_count(hints, 'hint')}",
+                      "$text-muted"))
     return Content.assemble(*parts)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 class PickerScreen(Screen[None]):
@@ -75,12 +86,19 @@ class PickerScreen(Screen[None]):
         Binding("enter", "open", "Open lesson", id="open", priority=True),
     ]
 
-    def __init__(self, shelf: Shelf, store: ProgressStore, navigator: Navigator) -> None:
+    clock = staticmethod(time.monotonic)  # when digits are typed (tests set their own)
+
+    def __init__(self, shelf: Shelf, store: ProgressStore, navigator: Navigator,
+                 land_on: str | None = None) -> None:
+        """``land_on``: the lesson the cursor starts on (see land_on)."""
         super().__init__()
         self.shelf = shelf
         self.store = store
         self.navigator = navigator
         self.shown: tuple = ()  # what the list was last filled from
+        self.landing = land_on
+        self.number = ""  # the digits typed so far, and when the last one was
+        self.number_at = float("-inf")
 
     def compose(self) -> ComposeResult:
         yield TooSmallNote()
@@ -88,7 +106,7 @@ class PickerScreen(Screen[None]):
             "chain-tutor · the chain rule for matrix derivatives, one factor at a time",
             classes="screen-title",
         )
-        yield Static("Choose a lesson (↑↓, Enter):", id="picker-heading")
+        yield Static("Choose a lesson (↑↓ or its number, Enter):", id="picker-heading")
         yield OptionList(id="lesson-list")
         yield Static(id="picker-detail")
         yield Footer(compact=True, show_command_palette=False)
@@ -100,6 +118,12 @@ class PickerScreen(Screen[None]):
     def on_screen_resume(self) -> None:
         self.fill()  # a lesson was just worked on: its progress changed
 
+    def land_on(self, lesson_id: str | None) -> None:
+        """Put the cursor on this lesson when the picker is next shown (or now)."""
+        self.landing = lesson_id
+        if self.is_current:
+            self.fill()
+
     def fill(self) -> None:
         """List the lessons; nothing is redrawn when nothing listed has changed."""
         lessons, broken = self.shelf.entries(), self.shelf.broken()
@@ -109,10 +133,19 @@ class PickerScreen(Screen[None]):
                   for lesson, state in zip(lessons, states, strict=True)),
             tuple(broken),
         )
-        if shown == self.shown:
-            return
-        self.shown = shown
         options = self.query_one(OptionList)
+        if shown != self.shown:
+            self.shown = shown
+            self.redraw(options, lessons, states, broken)
+        ids = [lesson.id for lesson in lessons]
+        if self.landing in ids:
+            options.highlighted = ids.index(self.landing)
+        self.landing = None
+        if options.highlighted_option is not None:  # its progress may have changed
+            self.show_detail(options.highlighted_option.id)
+
+    def redraw(self, options: OptionList, lessons: list[LessonEntry],
+               states: list[LessonState], broken: list[BrokenEntry]) -> None:
         highlighted = options.highlighted_option
         keep = highlighted.id if highlighted is not None else None
         options.clear_options()
@@ -130,8 +163,26 @@ class PickerScreen(Screen[None]):
                 "(chain-tutor validate shows every error)."
             )
 
+    def on_key(self, event: events.Key) -> None:
+        """A digit selects the lesson of that number; digits typed together make one."""
+        if event.character is None or not event.character.isdigit():
+            return
+        event.stop()
+        event.prevent_default()
+        now = self.clock()
+        count = len(self.shelf.entries())
+        typed = self.number + event.character if now - self.number_at < NUMBER_PAUSE else ""
+        if not typed or not 1 <= int(typed) <= count:
+            typed = event.character  # a number of its own
+        self.number, self.number_at = typed, now
+        if 1 <= int(typed) <= count:
+            self.query_one(OptionList).highlighted = int(typed) - 1
+
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        lesson = self._lesson(event.option.id)
+        self.show_detail(event.option.id)
+
+    def show_detail(self, option_id: str | None) -> None:
+        lesson = self._lesson(option_id)
         detail = self.query_one("#picker-detail", Static)
         if lesson is None:
             detail.update("")

@@ -1,9 +1,15 @@
-"""The end of a lesson: the whole derivative from the student's factors, and what it took."""
+"""The end of a lesson: the whole derivative from the student's factors, and what it took.
+
+Then where to go: the next lesson (the way on), a new variant of this one (asked
+first: its steps start again, though the lesson stays finished), the steps again, or
+the lessons.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
@@ -13,6 +19,7 @@ from textual.widgets import Button, Footer, Static
 
 from tutor.app.model import FactorState, assembled, chain_pieces, factor_states, goal_step
 from tutor.app.notation import duration, matrix_rows
+from tutor.app.screens.confirm import ConfirmScreen
 from tutor.app.screens.too_small import TooSmallNote
 from tutor.engine import evaluate
 from tutor.lessons import Lesson
@@ -21,20 +28,29 @@ from tutor.progress import ProgressStore
 STATUS_WORDS = {"solved": "✓ solved", "revealed": "◇ revealed", None: "· open"}
 
 
+WIDE = 80  # columns from which the four buttons fit in one row
+
+
 class SummaryScreen(Screen[str]):
-    """Dismissed with "new" (a new variant), "review" (back to the steps) or "lessons"."""
+    """Dismissed with "next" (the next lesson), "new" (a new variant, once confirmed),
+    "review" (back to the steps) or "lessons"."""
 
     BINDINGS = [
-        Binding("n", "choose('new')", "New variant", id="new-variant"),
-        Binding("r", "choose('review')", "Review steps", id="review"),
+        # Short words: with Quit and Help the footer fits in 60 columns.
+        Binding("ctrl+n", "choose('next')", "Next", id="next-lesson"),
+        Binding("n", "new_variant", "New variant", id="new-variant"),
+        Binding("r", "choose('review')", "Review", id="review"),
         Binding("escape", "choose('lessons')", "Lessons", id="lessons"),
     ]
 
-    def __init__(self, lesson: Lesson, seed: int, store: ProgressStore) -> None:
+    def __init__(self, lesson: Lesson, seed: int, store: ProgressStore,
+                 next_lesson: str | None = None) -> None:
+        """``next_lesson``: how to name the lesson that follows (None after the last)."""
         super().__init__()
         self.lesson = lesson
         self.seed = seed
         self.store = store
+        self.next_lesson = next_lesson
 
     def compose(self) -> ComposeResult:
         yield TooSmallNote()
@@ -48,14 +64,28 @@ class SummaryScreen(Screen[str]):
         with VerticalScroll(id="summary-scroll"):
             yield Static(self.derivative(factors), id="summary-derivative")
             yield Static(self.table(factors, times), id="summary-table")
+            yield Static(self.next_line(), id="summary-next")
             with Horizontal(id="summary-buttons"):
-                yield Button("New variant (n)", id="new", variant="primary")
+                if self.next_lesson is not None:
+                    yield Button("Next lesson (^n)", id="next", variant="primary")
+                yield Button("New variant (n)", id="new")
                 yield Button("Review steps (r)", id="review")
                 yield Button("Lessons (Esc)", id="lessons-button")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
-        self.query_one("#new", Button).focus()
+        # Enter on a reflex goes on to the next lesson, or back to the lessons after the last.
+        # Not scrolled to: the derivative at the top is what a short terminal shows first.
+        first = "#next" if self.next_lesson is not None else "#lessons-button"
+        self.query_one(first, Button).focus(scroll_visible=False)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.set_class(event.size.width < WIDE, "-narrow")
+
+    def next_line(self) -> Content:
+        if self.next_lesson is None:
+            return Content.styled("That was the last lesson.", "$text-muted")
+        return Content.assemble(("Next: ", "bold"), self.next_lesson)
 
     def _progress(self) -> tuple[dict[str, FactorState], dict[str, float]]:
         state = self.store.lesson(self.lesson.id)
@@ -107,9 +137,33 @@ class SummaryScreen(Screen[str]):
         )
         return Content("\n").join(rows)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "choose" and parameters == ("next",):
+            return self.next_lesson is not None
+        return True
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        self.dismiss({"new": "new", "review": "review"}.get(str(event.button.id), "lessons"))
+        if event.button.id == "new":
+            self.action_new_variant()
+        else:
+            self.dismiss({"next": "next", "review": "review"}.get(str(event.button.id),
+                                                                  "lessons"))
+
+    def action_new_variant(self) -> None:
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.dismiss("new")
+
+        self.app.push_screen(
+            ConfirmScreen(
+                "Start a new variant of this lesson?",
+                "New numbers, and every step starts again. The lesson stays finished; "
+                "your answers so far stay in your history.",
+                yes="New variant",
+            ),
+            answered,
+        )
 
     def action_choose(self, choice: str) -> None:
         self.dismiss(choice)
