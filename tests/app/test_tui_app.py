@@ -105,7 +105,8 @@ async def test_too_small_terminal_shows_a_message_until_it_grows(make_app):
 
 
 def test_sympy_loads_after_the_first_screen_not_before(tmp_path):
-    """The picker is mounted without sympy; the warm-up worker imports it afterwards."""
+    """The picker is mounted without sympy; the warm-up then starts the proof worker,
+    which loads sympy in its own process: the tutor's never does."""
     probe = textwrap.dedent(f"""
         import asyncio, sys
         from tutor.app.app import ChainTutorApp
@@ -125,15 +126,17 @@ def test_sympy_loads_after_the_first_screen_not_before(tmp_path):
                 await pilot.pause()
                 await app.workers.wait_for_complete()
                 seen["later"] = "sympy" in sys.modules
+                from tutor.engine import prover
+                seen["worker"] = app.warmed_up and prover._worker._pid is not None
 
         asyncio.run(main())
-        print(seen["at_mount"], seen["later"])
+        print(seen["at_mount"], seen["later"], seen["worker"])
     """)
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["False", "True"]
+    assert result.stdout.split() == ["False", "False", "True"]
 
 
 async def test_a_store_notice_is_shown_at_start(make_app):
