@@ -29,8 +29,8 @@ from textual.widgets import Input, Static
 from tutor.app.model import (
     FactorState,
     chain_pieces,
+    chain_step,
     forward_graph,
-    goal_step,
     screen_notation,
 )
 from tutor.app.notation import shape_label
@@ -265,9 +265,9 @@ class LessonScreen(Screen[None]):
         """
         step = self.step
         show(self.query_one("#lesson-title", Static), self.title_content())
-        goal = goal_step(self.lesson)
+        top = chain_step(self.lesson, step)  # the product this step is a factor of
         self.query_one(ChainView).show(
-            goal.label, chain_pieces(self.lesson, self.factors), self.factors, step.id
+            top.label, chain_pieces(self.lesson, self.factors, top), self.factors, step.id
         )
         for graph in self.query(GraphView):
             graph.focus_on(step.of, step.wrt)
