@@ -459,6 +459,14 @@ class ProgressStore:
         return self._read("attempts",
                           lambda conn: _solving_attempts(conn, lesson_id, int(seed)), [])
 
+    def recent_answers(self, lesson_id: str, step_id: str, limit: int = 50,
+                       scan: int = 1000) -> list[str]:
+        """The step's distinct answers, newest first: at most ``limit`` of them, found
+        among its latest ``scan`` attempts (any seed, any verdict, resets included), so a
+        long history costs no more than a short one."""
+        return self._read("attempts", lambda conn: _recent_answers(
+            conn, lesson_id, step_id, int(limit), int(scan)), [])
+
     def time_spent(self, lesson_id: str, seed: int) -> dict[str, float]:
         """Seconds recorded per step, over every attempt with this variant."""
         return self._read("attempts", lambda conn: _time_spent(conn, lesson_id, int(seed)), {})
@@ -711,6 +719,18 @@ def _solving_attempts(conn: sqlite3.Connection, lesson_id: str, seed: int) -> li
         if row is not None:
             latest.append(row[0])
     return _attempts_where(conn, f"id IN ({', '.join('?' * len(latest))})", tuple(latest))
+
+
+def _recent_answers(conn: sqlite3.Connection, lesson_id: str, step_id: str, limit: int,
+                    scan: int) -> list[str]:
+    answers: dict[str, None] = {}
+    for (answer,) in conn.execute(
+        "SELECT answer FROM attempts WHERE lesson_id = ? AND step_id = ?"
+        " ORDER BY id DESC LIMIT ?", (lesson_id, step_id, scan)):
+        answers.setdefault(answer, None)
+        if len(answers) >= limit:
+            break
+    return list(answers)
 
 
 def _attempts(conn: sqlite3.Connection, lesson_id: str | None) -> list[Attempt]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tui_helpers import FLAGSHIP, FLAGSHIP_ANSWERS, settle, submit
+from tui_helpers import FLAGSHIP, FLAGSHIP_ANSWERS, settle, submit, text_of, type_text
 
 from tutor.app.screens.lesson import LessonScreen
 from tutor.app.widgets.answer import AnswerInput
@@ -37,6 +37,47 @@ def solved_up_to(store, last: str) -> None:
             return
         store.record_attempt(FLAGSHIP, step_id, 1, answer, "correct", (), 3.0)
         store.mark(FLAGSHIP, step_id, "solved")
+
+
+# -- 4. Up and Down walk the step's earlier answers --------------------------------------------
+async def test_up_and_down_walk_the_steps_answers_and_keep_the_unsent_text(make_app, store):
+    solved_up_to(store, "dh2_dz2")
+    store.record_attempt(FLAGSHIP, "df_dh2", 1, "W3.T", "incorrect", (), 2.0)  # other step
+    app = make_app(lesson_id=FLAGSHIP)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for text in ("h2 * (1 - h2)", "diag(h2)", "h2 * (1 - h2)"):
+            await submit(pilot, text)
+        await type_text(pilot, "diag(h2*(1-")  # not sent
+        answer = answer_box(pilot)
+        seen = []
+        for key in ("up", "up", "up", "down", "down", "down"):
+            await pilot.press(key)
+            seen.append(answer.value)
+        assert seen == ["h2 * (1 - h2)", "diag(h2)", "diag(h2)",  # no older one
+                        "h2 * (1 - h2)", "diag(h2*(1-", "diag(h2*(1-"]
+        assert answer.cursor_position == len(answer.value)
+        # An earlier answer, edited and sent, is checked like any other.
+        await pilot.press("up")
+        await pilot.press("backspace", *"h2)")  # diag(h2) → diag(h2*(1-h2)) by hand
+        answer.value = "diag(h2*(1-h2))"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "✓ Correct" in text_of(pilot, "#feedback")
+
+
+async def test_the_history_starts_with_the_answer_just_sent(make_app, store):
+    solved_up_to(store, "dh2_dz2")
+    app = make_app(lesson_id=FLAGSHIP)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "")
+        await pilot.press("up")  # no answers yet: nothing to walk
+        assert answer_box(pilot).value == ""
+        await submit(pilot, "W3")
+        await type_text(pilot, "")
+        await pilot.press("up")
+        assert answer_box(pilot).value == "W3"
 
 
 # -- 5. The header's chain --------------------------------------------------------------------

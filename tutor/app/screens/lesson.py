@@ -143,6 +143,8 @@ class LessonScreen(Screen[None]):
         self.checking: str | None = None
         # Enter again on the answer just checked repeats nothing: it is not a new attempt.
         self.last_checked: tuple[str, str] | None = None
+        # The box's text when the step was solved or revealed: Enter on it moves on.
+        self.settled: str | None = None
         self.keys_shown: tuple[bool | None, ...] = ()  # what the footer was last told
         # Set when the check sent last has been saved: the next one waits for it.
         self.last_saved: threading.Event | None = None
@@ -249,9 +251,11 @@ class LessonScreen(Screen[None]):
         self.token += 1
         self.checking = None
         self.last_checked = None
-        answer = self.query_one(Input)
+        answer = self.query_one(AnswerInput)
         # An open step gets the last try back to edit; a done step shows its answer above.
         answer.value = "" if self.factor.done else (self.factor.last_answer or "")
+        self.settled = answer.value if self.factor.done else None
+        answer.set_history(self.session.earlier_answers)
         answer.focus()
         self.query_one(Preview).show(answer.value, self.lesson.problem, self.step.shape)
         self.redraw()
