@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from tui_helpers import FLAGSHIP, FLAGSHIP_ANSWERS, settle, submit, text_of, type_text
 
+from tutor.app.screens.confirm import ConfirmScreen
 from tutor.app.screens.lesson import LessonScreen
 from tutor.app.widgets.answer import AnswerInput
 from tutor.app.widgets.chain import ChainView
@@ -37,6 +39,28 @@ def solved_up_to(store, last: str) -> None:
             return
         store.record_attempt(FLAGSHIP, step_id, 1, answer, "correct", (), 3.0)
         store.mark(FLAGSHIP, step_id, "solved")
+
+
+# -- 2. Reveal asks first -------------------------------------------------------------------
+@pytest.mark.parametrize("key", ["f3", "ctrl+o"])
+async def test_reveal_asks_first_and_no_keeps_the_step_open(make_app, store, key):
+    app = make_app(lesson_id=FLAGSHIP)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")  # past the intro
+        await settle(pilot)
+        await pilot.press(key)
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "Reveal the solution" in str(app.screen.query_one("#confirm-question").content)
+        await pilot.press("enter")  # "No" has the focus: a reflex keeps the step open
+        await pilot.pause()
+        assert isinstance(app.screen, LessonScreen)
+        assert store.lesson(FLAGSHIP).status_of("df_dh2") is None
+        assert "Solution" not in text_of(pilot, "#feedback")
+        await pilot.press(key, "y")
+        await pilot.pause()
+        assert "Solution: W3" in text_of(pilot, "#feedback")
+    assert store.lesson(FLAGSHIP).status_of("df_dh2") == "revealed"
 
 
 # -- 4. Up and Down walk the step's earlier answers --------------------------------------------

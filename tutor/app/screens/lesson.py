@@ -438,12 +438,29 @@ class LessonScreen(Screen[None]):
         self.query_one("#feedback-box").scroll_end(animate=False)
 
     def action_reveal(self) -> None:
-        self.remove_class("-side-open")  # what is said next must be seen
-        self.session.reveal()
-        self.token += 1  # a check still running is saved, but its verdict is not shown
-        self.checking = None
-        self.redraw()
-        self.query_one(Feedback).say(revealed_content(self.step, self.is_last))
+        step_id = self.step.id
+
+        def reveal(yes: bool | None) -> None:
+            # The step may have been solved meanwhile (a check that was still running).
+            if not yes or self.step.id != step_id or self.factor.done:
+                return
+            self.remove_class("-side-open")  # what is said next must be seen
+            self.session.reveal()
+            self.token += 1  # a check still running is saved, but its verdict is not shown
+            self.checking = None
+            self.settled = self.query_one(AnswerInput).value
+            self.redraw()
+            self.query_one(Feedback).say(revealed_content(self.step, self.is_last))
+
+        self.app.push_screen(
+            ConfirmScreen(
+                f"Reveal the solution of {self.step.label}?",
+                "The step then counts as revealed, not solved, for good; the hints left "
+                "(F2) may get you there yourself.",
+                yes="Reveal",
+            ),
+            reveal,
+        )
 
     def action_next_step(self) -> None:
         if self.session.next():
