@@ -11,10 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input
 from tui_helpers import FLAGSHIP, FLAGSHIP_ANSWERS, settle, submit, text_of, type_text
 
 from tutor.app.screens.confirm import ConfirmScreen
 from tutor.app.screens.lesson import LessonScreen
+from tutor.app.screens.summary import SummaryScreen
 from tutor.app.widgets.answer import AnswerInput
 from tutor.app.widgets.chain import ChainView
 
@@ -39,6 +41,63 @@ def solved_up_to(store, last: str) -> None:
             return
         store.record_attempt(FLAGSHIP, step_id, 1, answer, "correct", (), 3.0)
         store.mark(FLAGSHIP, step_id, "solved")
+
+
+# -- 1. Enter on a solved step moves on ---------------------------------------------------
+async def test_enter_on_a_solved_step_goes_to_the_next_and_after_the_last_to_the_summary(
+        make_app, store):
+    solved_up_to(store, "df_dz1")
+    app = make_app(lesson_id=FLAGSHIP)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        feedback = await submit(pilot, FLAGSHIP_ANSWERS["df_dz1"])
+        assert "✓ Correct" in feedback and "Enter: the next factor." in feedback
+        assert "PgDn" not in feedback
+        await pilot.press("enter")  # the box unchanged
+        await settle(pilot)
+        assert step_of(pilot) == "df_dW1"
+        feedback = await submit(pilot, FLAGSHIP_ANSWERS["df_dW1"])
+        assert "Enter: the summary." in feedback
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SummaryScreen)
+    # Moving on is not another attempt.
+    assert [a.step_id for a in store.attempts(FLAGSHIP)][-2:] == ["df_dz1", "df_dW1"]
+
+
+async def test_enter_on_a_solved_step_with_new_text_checks_that_text(make_app, store):
+    solved_up_to(store, "dh2_dz2")
+    app = make_app(lesson_id=FLAGSHIP)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await submit(pilot, FLAGSHIP_ANSWERS["dh2_dz2"])
+        feedback = await submit(pilot, "W3")  # changed: checked, not moved on
+        assert "✗ Not yet" in feedback and step_of(pilot) == "dh2_dz2"
+        await pilot.press("enter")  # the same wrong text again: nothing, as before
+        await settle(pilot)
+        assert step_of(pilot) == "dh2_dz2"
+        # Back on a done step from the next one, the box is empty: Enter goes on again.
+        await pilot.press("pagedown", "pageup")
+        await settle(pilot)
+        assert answer_box(pilot).value == ""
+        await pilot.press("enter")
+        await settle(pilot)
+        assert step_of(pilot) == "dz2_dh1"
+
+
+async def test_enter_after_a_reveal_goes_to_the_next_step(make_app, store):
+    solved_up_to(store, "dz2_dh1")
+    app = make_app(lesson_id=FLAGSHIP)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await submit(pilot, "W2.T")
+        await pilot.press("f3", "y")
+        await settle(pilot)
+        assert "Enter: the next factor." in text_of(pilot, "#feedback")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert step_of(pilot) == "dh1_dz1"
+    assert store.lesson(FLAGSHIP).status_of("dz2_dh1") == "revealed"
 
 
 # -- 2. Reveal asks first -------------------------------------------------------------------
@@ -132,3 +191,19 @@ async def test_lesson_two_shows_ds_dt_while_asking_it(make_app):
         label = screen.step.label
         assert screen.query_one(ChainView).goal_label == label
         assert "∂g/∂z" not in str(screen.query_one(ChainView).content)
+
+
+# -- 6. An empty answer -----------------------------------------------------------------------
+async def test_enter_on_an_empty_box_says_to_type_the_factor_first(make_app, store):
+    app = make_app(lesson_id=FLAGSHIP)
+    async with app.run_test(size=(60, 18)) as pilot:
+        await pilot.press("enter")  # past the intro
+        await settle(pilot)
+        app.screen.query_one(Input).value = ""
+        await pilot.press("enter")
+        await settle(pilot)
+        feedback = text_of(pilot, "#feedback")
+        assert feedback.startswith("Type the factor first")
+        assert "under the answer box" not in feedback
+        assert step_of(pilot) == "df_dh2"
+    assert store.attempts(FLAGSHIP) == []

@@ -58,6 +58,11 @@ from tutor.progress import LessonState, ProgressStore
 from tutor.rules import Status
 from tutor.session import Checked, LessonSession
 
+EMPTY_ANSWER = Content.assemble(
+    ("Type the factor first: ", "bold"),
+    ("the box is empty, so nothing was checked and no attempt counted. F2 gives a hint.",
+     "$text-muted"),
+)
 STATUS_GLYPHS = {Status.SOLVED: "✓", Status.REVEALED: "◇", None: "·"}
 STEP_KEYS = Binding.Group("Step")
 # The actions whose keys grey out and back in as the student works (see check_action).
@@ -353,7 +358,13 @@ class LessonScreen(Screen[None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()
-        if not text or text == self.checking or (self.step.id, text) == self.last_checked:
+        if self.factor.done and self.settled is not None and text == self.settled.strip():
+            self.action_next_step()  # the feedback says so: "Enter: the next factor"
+            return
+        if not text:
+            self.query_one(Feedback).say(EMPTY_ANSWER)
+            return
+        if text == self.checking or (self.step.id, text) == self.last_checked:
             return
         self.token += 1
         self.checking = text
@@ -394,6 +405,7 @@ class LessonScreen(Screen[None]):
         self.reload()
         self.redraw()
         if outcome.step_id == self.step.id and self.factor.status != status:
+            self.settled = self.query_one(AnswerInput).value
             self.query_one(Feedback).say(self.standing_feedback())
 
     def apply_check(self, outcome: CheckOutcome) -> None:
@@ -404,6 +416,8 @@ class LessonScreen(Screen[None]):
         self.last_checked = (outcome.step_id, outcome.text)
         self.step_started = self.clock()
         self.reload()
+        if verdict.verdict == "correct":
+            self.settled = outcome.text
         self.redraw()
         self.query_one(Feedback).say(verdict_content(verdict, self.step, self.is_last))
         self.query_one("#feedback-box").scroll_home(animate=False)
