@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual import events
 from textual.widgets import Input
 from tui_helpers import FLAGSHIP, FLAGSHIP_ANSWERS, settle, submit, text_of, type_text
 
@@ -120,6 +121,41 @@ async def test_reveal_asks_first_and_no_keeps_the_step_open(make_app, store, key
         await pilot.pause()
         assert "Solution: W3" in text_of(pilot, "#feedback")
     assert store.lesson(FLAGSHIP).status_of("df_dh2") == "revealed"
+
+
+# -- 3. Typing with the focus elsewhere ------------------------------------------------------
+async def test_typing_after_f6_and_tab_lands_in_the_answer_box_in_order(make_app, store):
+    solved_up_to(store, "dz2_dh1")
+    app = make_app(lesson_id=FLAGSHIP)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        answer = answer_box(pilot)
+        answer.value = ""
+        await pilot.press("f6", "tab")
+        await pilot.pause()
+        assert app.focused is not answer
+        # All at once, as a terminal delivers a burst: nothing dropped, nothing reordered.
+        for key in [*"W2", "enter"]:
+            app.post_message(events.Key(key, "\r" if key == "enter" else key))
+        await settle(pilot)
+        await settle(pilot)
+        assert app.focused is answer
+        assert answer.value == "W2"
+        assert "✓ Correct" in text_of(pilot, "#feedback")
+    assert store.lesson(FLAGSHIP).status_of("dz2_dh1") == "solved"
+
+
+async def test_a_paste_with_the_focus_elsewhere_lands_in_the_answer_box(make_app, store):
+    solved_up_to(store, "dz2_dh1")
+    app = make_app(lesson_id=FLAGSHIP)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        answer_box(pilot).value = ""
+        await pilot.press("f6", "tab")
+        app.post_message(events.Paste("W2.T\nsecond line"))
+        await settle(pilot)
+        assert app.focused is answer_box(pilot)
+        assert answer_box(pilot).value == "W2.T"
 
 
 # -- 4. Up and Down walk the step's earlier answers --------------------------------------------

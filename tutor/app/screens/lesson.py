@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
+from textual import events
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -526,6 +527,28 @@ class LessonScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.navigator.back_to_lessons(self)
+
+    # -- typing with the focus elsewhere ----------------------------------------------
+    def on_key(self, event: events.Key) -> None:
+        """A printable key reaches the screen only when the answer box does not have the
+        focus (after F6 and Tab, or a click): it goes to the box, as if typed there."""
+        if event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            self.answer_box().insert_text_at_cursor(event.character)
+
+    def on_paste(self, event: events.Paste) -> None:
+        if event.text:  # its first line, as the box itself takes a paste
+            event.stop()
+            event.prevent_default()
+            self.answer_box().insert_text_at_cursor(event.text.splitlines()[0])
+
+    def answer_box(self) -> AnswerInput:
+        """The answer box, given the focus now: the keys that follow go to it directly."""
+        answer = self.query_one(AnswerInput)
+        if self.focused is not answer:
+            self.set_focus(answer)
+        return answer
 
     def on_screen_resume(self) -> None:
         # Back from the intro, a confirmation or the summary: the store may have moved on.
