@@ -467,13 +467,11 @@ class LessonScreen(Screen[None]):
             self.redraw()
             self.query_one(Feedback).say(revealed_content(self.step, self.is_last))
 
+        detail = "The step then counts as revealed, not solved, for good."
+        if self.session.available()["hint"]:
+            detail += " A hint (F2) may get you there yourself."
         self.app.push_screen(
-            ConfirmScreen(
-                f"Reveal the solution of {self.step.label}?",
-                "The step then counts as revealed, not solved, for good; the hints left "
-                "(F2) may get you there yourself.",
-                yes="Reveal",
-            ),
+            ConfirmScreen(f"Reveal the solution of {self.step.label}?", detail, yes="Reveal"),
             reveal,
         )
 
