@@ -8,6 +8,7 @@ every key in the footer, with its Ctrl partner, fits at the smallest size claime
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -16,10 +17,14 @@ from textual.widgets import Input
 from tui_helpers import FLAGSHIP, FLAGSHIP_ANSWERS, settle, submit, text_of, type_text
 
 from tutor.app.screens.confirm import ConfirmScreen
+from tutor.app.screens.help import HelpScreen
 from tutor.app.screens.lesson import LessonScreen
 from tutor.app.screens.summary import SummaryScreen
+from tutor.app.screens.too_small import MIN_SIZE
+from tutor.app.textual_patches import FooterKey, FooterLabel
 from tutor.app.widgets.answer import AnswerInput
 from tutor.app.widgets.chain import ChainView
+from tutor.app.widgets.footer import SteadyFooter
 
 README = Path(__file__).parents[2] / "README.md"
 
@@ -243,3 +248,102 @@ async def test_enter_on_an_empty_box_says_to_type_the_factor_first(make_app, sto
         assert "under the answer box" not in feedback
         assert step_of(pilot) == "df_dh2"
     assert store.attempts(FLAGSHIP) == []
+
+
+# -- 7. Keys: a Ctrl partner for each, all in view at the smallest size --------------------------
+def footer_entries(screen) -> list[tuple[str, str]]:
+    """(keys, label) as the footer shows them, left to right; a group's keys share a label."""
+    entries: list[tuple[str, str]] = []
+    pending: list[str] = []
+    footer = screen.query_one(SteadyFooter)
+    for widget in footer.query("FooterKey, FooterLabel"):
+        if isinstance(widget, FooterKey) and not widget.description:
+            pending.append(widget.key_display)
+        elif isinstance(widget, FooterKey):
+            entries.append((widget.key_display, widget.description))
+        elif isinstance(widget, FooterLabel):
+            entries.extend((keys, str(widget.content)) for keys in pending)
+            pending = []
+    return entries
+
+
+SIZES = [MIN_SIZE, (80, 24), (120, 40)]
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_every_footer_key_is_in_view_with_its_ctrl_partner(make_app, store, size):
+    solved_up_to(store, "dz2_dh1")
+    app = make_app(lesson_id=FLAGSHIP)
+    width, height = size
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        entries = footer_entries(app.screen)
+        labels = [label for _keys, label in entries]
+        assert {"Step", "Hint", "Reveal", "Reset", "Values", "Lessons", "Quit", "Help"} <= set(
+            labels)
+        for keys, label in entries:
+            assert keys in ("Esc", "^q") or "/^" in keys, (keys, label)  # a Ctrl partner
+        for key in app.screen.query(FooterKey):
+            region = key.region
+            assert region.width > 0 and region.right <= width, key
+            assert 0 <= region.y < height, key
+        # The verdict's last line is in view above the footer.
+        feedback = await submit(pilot, "W2")
+        assert "Enter: the next factor." in feedback
+        box = app.screen.query_one("#feedback-box")
+        assert box.max_scroll_y == 0
+
+
+async def test_the_ctrl_partners_act_as_the_keys_they_stand_beside(make_app, store):
+    solved_up_to(store, "dz2_dh1")
+    app = make_app(lesson_id=FLAGSHIP)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+g")  # F2
+        await pilot.pause()
+        assert "Hint 1/" in text_of(pilot, "#hints")
+        await pilot.press("ctrl+p")  # PgUp
+        await settle(pilot)
+        assert step_of(pilot) == "dh2_dz2"
+        await pilot.press("ctrl+n")  # PgDn
+        await settle(pilot)
+        assert step_of(pilot) == "dz2_dh1"
+        await pilot.press("ctrl+f")  # F6
+        await pilot.pause()
+        assert app.screen.has_class("-side-open")
+        await pilot.press("ctrl+t")  # F5
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        await pilot.press("ctrl+l")  # F1
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("ctrl+l")  # and back
+        await pilot.pause()
+        assert isinstance(app.screen, LessonScreen)
+        await pilot.press("ctrl+y")  # the command palette
+        await pilot.pause()
+        assert type(app.screen).__name__ == "CommandPalette"
+
+
+def readme_keys() -> list[tuple[str, str, str]]:
+    """The README's Keys table: (keys, footer label, what it does), one per row."""
+    section = README.read_text(encoding="utf-8").split("\n## Keys\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("|")][2:]
+    cells = [[cell.strip() for cell in row.strip("|").split("|")] for row in rows]
+    return [(re.sub(r"`", "", keys), label, what) for keys, label, what in cells]
+
+
+async def test_the_readme_keys_table_matches_the_footer(make_app, store):
+    solved_up_to(store, "dz2_dh1")
+    app = make_app(lesson_id=FLAGSHIP)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        shown = footer_entries(app.screen)
+    table = readme_keys()
+    in_footer = [(keys, label) for keys, label, _what in table if label]
+    assert in_footer == shown
+    # The keys the footer does not show are in the table too, and none twice.
+    others = {keys for keys, label, _what in table if not label}
+    assert {"Enter", "Up / Down", "F4", "^r", "^y"} <= others
+    assert len({keys for keys, _label, _what in table}) == len(table)

@@ -8,7 +8,13 @@ in the order they were sent, and each thread saves its own verdict, so an answer
 sent while another is being checked, typed over, or left behind by Esc is still
 checked and kept; only a verdict that no longer fits the screen goes unshown. Keys
 typed before the answer box has the focus are held by the app until this screen
-posts Ready (see ChainTutorApp.on_event).
+posts Ready (see ChainTutorApp.on_event); a printable key typed while something else
+has the focus (the values panel, after F6 and Tab) goes to the answer box.
+
+Every key in the footer has a Ctrl partner beside its F-key or page key, for keyboards
+without them and terminals that keep them (F1 opens GNOME Terminal's own help). Ctrl+H,
+I, J and M are Backspace, Tab and Enter to a terminal; S and Q are flow control, C and Z
+signals; A, D, E, K, U, V, W and X edit the answer box; B is tmux's prefix.
 """
 
 from __future__ import annotations
@@ -108,18 +114,24 @@ class LessonScreen(Screen[None]):
     # -narrow/-wide classes: the side panel (values, graph) shows at -wide. Set here, not on
     # the app: every screen with breakpoints is restyled as a whole when it is first sized.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    # The footer takes two rows below 110 columns: to make up for it, below 25 rows the
+    # blank line above the verdict goes, and below 22 the one above the prompt too, so
+    # that a verdict's last line ("Enter: the next factor") is seen at 80×24 and 60×18.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (22, "-medium"), (25, "-tall")]
     BINDINGS = [
         # Priority: the focused Input would otherwise take the page keys for scrolling.
         # First, because Textual lists priority keys first once the Input has the focus:
         # so the footer drawn with the screen, before that, shows them in the same order.
-        Binding("pageup", "previous_step", "Prev", id="previous", priority=True, group=STEP_KEYS),
-        Binding("pagedown,ctrl+n", "next_step", "Next", id="next", priority=True, group=STEP_KEYS),
-        Binding("f2", "hint", "Hint", id="hint"),
-        Binding("f3", "reveal", "Reveal", id="reveal"),
-        Binding("f5", "reset_step", "Reset", id="reset-step"),
+        Binding("pageup,ctrl+p", "previous_step", "Prev", id="previous", priority=True,
+                group=STEP_KEYS),
+        Binding("pagedown,ctrl+n", "next_step", "Next", id="next", priority=True,
+                group=STEP_KEYS),
+        Binding("f2,ctrl+g", "hint", "Hint", id="hint"),
+        Binding("f3,ctrl+o", "reveal", "Reveal", id="reveal"),
+        Binding("f5,ctrl+t", "reset_step", "Reset", id="reset-step"),
         Binding("ctrl+r", "reset_lesson", "Reset lesson", id="reset-lesson", show=False),
         Binding("f4", "intro", "Intro", id="intro", show=False),
-        Binding("f6", "toggle_values", "Values", id="values"),
+        Binding("f6,ctrl+f", "toggle_values", "Values", id="values"),
         Binding("escape", "back", "Lessons", id="back"),
     ]
 
