@@ -229,6 +229,11 @@ class LessonSession:
     def is_last(self) -> bool:
         return self.index == len(self.lesson.steps) - 1
 
+    def earlier_answers(self, limit: int = 50) -> list[str]:
+        """What the student sent for this step before, each answer once, newest first:
+        what Up in the answer box walks back through."""
+        return self.store.recent_answers(self.lesson.id, self.step.id, limit)
+
     def all_done(self) -> bool:
         return all(factor.done for factor in self.factors.values())
 

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 from textual.app import App, ComposeResult
+from textual.binding import Binding
 from textual.widgets import Footer
 
 from tutor.app import textual_patches as patches
@@ -43,6 +44,36 @@ async def test_footer_keys_carry_a_disabled_flag_that_can_be_set_in_place():
         assert patches.footer_key_disabled(key) is False
         patches.set_footer_key_disabled(key, True)
         assert patches.footer_key_disabled(key) is True
+
+
+STEP = Binding.Group("Step")
+
+
+class GroupedFooterApp(App):
+    BINDINGS = [Binding("pageup", "previous", "Prev", group=STEP),
+                Binding("pagedown", "next", "Next", group=STEP)]
+
+    def compose(self) -> ComposeResult:
+        yield Footer()
+
+    def action_previous(self) -> None:
+        pass
+
+    def action_next(self) -> None:
+        pass
+
+
+async def test_a_binding_group_is_a_key_group_with_a_footer_label():
+    app = GroupedFooterApp()
+    async with app.run_test() as pilot:
+        await pilot.pause()
+        footer = app.query_one(Footer)
+        patches.mark_footer_ready(footer)
+        patches.footer_bindings_ready(footer)
+        await pilot.pause()
+        (group,) = footer.query(patches.KeyGroup)
+        assert [key.key for key in group.query(patches.FooterKey)] == ["pageup", "pagedown"]
+        assert str(footer.query_one(patches.FooterLabel).content) == "Step"
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="no Linux driver")

@@ -77,7 +77,7 @@ async def test_palette_offers_the_actions_that_apply(make_app):
         assert "Hint" in titles and "Reveal the solution" in titles
         assert "Next factor" not in titles  # not solved yet
         assert "Quit" in titles
-        await pilot.press("ctrl+p")
+        await pilot.press("ctrl+y")  # the command palette (Ctrl+P is "previous")
         await pilot.press(*"hint")
         await pilot.pause(0.5)  # the palette searches in the background
         await pilot.press("enter")

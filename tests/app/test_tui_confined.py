@@ -95,7 +95,7 @@ async def test_no_screen_offers_a_way_out(make_app, store):
 async def test_the_palette_finds_no_screenshot(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("ctrl+p", *"screenshot")
+        await pilot.press("ctrl+y", *"screenshot")  # the command palette
         await pilot.pause(0.5)  # the palette searches in the background
         commands = app.screen.query_one(CommandList)
         prompts = [str(commands.get_option_at_index(i).prompt)

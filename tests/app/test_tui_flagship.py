@@ -63,7 +63,7 @@ async def test_student_completes_the_flagship_lesson(make_app, store):
 
         # Reveal: the solution is shown and the step counts as revealed, even when retyped.
         assert current_step(pilot) == "dh1_dz1"
-        await pilot.press("f3")
+        await pilot.press("f3", "y")  # it asks first
         assert "diag(h1 * (1 - h1))" in text_of(pilot, "#feedback")
         assert store.lesson(FLAGSHIP).status_of("dh1_dz1") == "revealed"
         assert "✓ Correct" in await submit(pilot, ANSWERS["dh1_dz1"])

@@ -8,6 +8,7 @@ from tui_helpers import FLAGSHIP
 from tutor.app.model import (
     assembled,
     chain_pieces,
+    chain_step,
     factor_states,
     forward_graph,
     path_between,
@@ -49,6 +50,33 @@ def test_chain_expands_the_goal_into_its_leaf_factors(catalog):
     assert assembled(pieces) == "(? · ? · ? · ?)ᵀ · xᵀ"
     slot = next(p for p in pieces if p.step_id == "dz2_dh1")
     assert {"dz2_dh1", "df_dz1", "df_dW1"} <= slot.owners  # it lights up with its products
+
+
+def test_the_header_chain_is_the_product_the_current_step_is_a_factor_of(catalog):
+    def chains(lesson_id: str) -> dict[str, str]:
+        lesson = catalog.get(lesson_id)
+        return {step.id: chain_step(lesson, step).id for step in lesson.steps}
+
+    # Lesson 9's goal is ∂f/∂W2; ∂f/∂W3 is in no product, ∂f/∂h1 only in ∂f/∂W1's.
+    assert chains("two-layer-upstream") == {
+        "df_dW3": "df_dW3", "df_dh2": "df_dW2", "df_dz2": "df_dW2", "df_dW2": "df_dW2",
+        "df_dh1": "df_dW1", "df_dz1": "df_dW1", "df_dW1": "df_dW1"}
+    # Lesson 2: ∂s/∂t and ∂r/∂t are warm-ups, not factors of the goal ∂g/∂z.
+    assert chains("sigmoid-derivative") == {
+        "ds_dt": "ds_dt", "dr_dt": "dr_dt", "dg_dh": "dg_dz", "dg_dz": "dg_dz"}
+    # The goal shows its own chain even when a later step is built on it.
+    assert chains("softmax-cross-entropy")["dL_dz"] == "dL_dz"
+    assert set(chains(FLAGSHIP).values()) == {"df_dW1"}
+
+
+def test_a_chain_of_another_step_expands_that_step(catalog):
+    lesson = catalog.get("two-layer-upstream")
+    factors = factor_states(lesson, state(), [])
+    leaf = chain_pieces(lesson, factors, lesson.step("df_dW3"))
+    assert [(p.top, p.bottom, p.step_id) for p in leaf] == [("∂f/∂W3", "?", "df_dW3")]
+    later = chain_pieces(lesson, factors, lesson.step("df_dW1"))
+    assert "∂f/∂h1" not in "".join(p.top for p in later)  # expanded into its factors
+    assert "∂f/∂h2" in "".join(p.top for p in later)
 
 
 def test_solved_factors_keep_the_students_notation_and_revealed_ones_the_key(catalog):

@@ -65,7 +65,8 @@ def test_student_works_through_the_flagship_lesson_in_a_terminal(terminal, tmp_p
     terminal.keys("Enter")
     screen = terminal.wait_for("∂f/∂h2  is 1×2")
     assert "∂f/∂W1 = (∂f/∂h2 · ∂h2/∂z2 · ∂z2/∂h1 · ∂h1/∂z1)ᵀ · xᵀ" in screen
-    assert "F2 Hint" in screen and "Esc Lessons" in screen  # the keys, in the footer
+    assert "F2/^g Hint" in screen and "Esc Lessons" in screen  # the keys, in the footer
+    assert "^q Quit" in screen and "F1/^l Help" in screen
 
     # Typing shows what the parser reads, or where it fails.
     terminal.type("W3 *")
@@ -92,6 +93,8 @@ def test_student_works_through_the_flagship_lesson_in_a_terminal(terminal, tmp_p
     terminal.wait_for("∂h1/∂z1  is 2×2")
 
     terminal.keys("F3")
+    terminal.wait_for("Reveal the solution of")  # it asks first
+    terminal.keys("y")
     screen = terminal.wait_for("Solution:")
     assert "revealed" in screen
     terminal.keys("PageDown")

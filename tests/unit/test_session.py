@@ -174,3 +174,21 @@ def test_a_reset_lesson_stays_finished_too(lesson, store):
 ])
 def test_a_standing_in_words(done, started, finished, words):
     assert Standing(done, 4, started, finished).words() == words
+
+
+def test_earlier_answers_are_the_steps_distinct_answers_newest_first(lesson, store):
+    s = session(lesson, store)
+    for text in ("W2", "W3.T", "W2", "W3 @ x"):
+        s.submit("df_dh2", text, 1.0)
+    s.submit("dh2_dz2", "diag(h2)", 1.0)  # another step's answer is not this one's
+    assert s.earlier_answers() == ["W3 @ x", "W2", "W3.T"]
+    assert s.earlier_answers(limit=2) == ["W3 @ x", "W2"]
+
+
+def test_earlier_answers_read_only_the_latest_attempts_of_a_long_history(store):
+    for n in range(30):
+        store.record_attempt(FLAGSHIP, "df_dh2", 1, f"W3 * {n}", "incorrect", (), 1.0)
+    assert store.recent_answers(FLAGSHIP, "df_dh2", limit=50, scan=5) == [
+        f"W3 * {n}" for n in (29, 28, 27, 26, 25)]
+    assert store.recent_answers(FLAGSHIP, "df_dh2", limit=3)[0] == "W3 * 29"
+    assert store.recent_answers(FLAGSHIP, "other-step") == []

@@ -75,8 +75,11 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
     TITLE = "chain-tutor"
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),
-        Binding("f1", "help", "Help", id="help"),
+        # Ctrl+L too: GNOME Terminal and others keep F1 for their own help.
+        Binding("f1,ctrl+l", "help", "Help", id="help"),
     ]
+    # Ctrl+P is the lesson screen's "previous factor", the partner of Ctrl+N.
+    COMMAND_PALETTE_BINDING = "ctrl+y"
 
     def __init__(
         self,

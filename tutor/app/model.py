@@ -76,9 +76,53 @@ class Piece:
     owners: frozenset[str] = field(default_factory=frozenset)
 
 
-def chain_pieces(lesson: Lesson, factors: dict[str, FactorState]) -> list[Piece]:
-    """The goal's derivative as a product of the leaf factors, expanded from `composes`."""
+def chain_step(lesson: Lesson, step: Step) -> Step:
+    """The step whose chain the header shows while ``step`` is asked: the one it is a
+    factor of. The goal's own chain for the goal and its factors; else the outermost
+    product holding it (the first in the lesson, if several); ``step`` itself when it
+    is in none."""
+    within = _factors_within(lesson)
     goal = goal_step(lesson)
+    if step.id == goal.id or step.id in within[goal.id]:
+        return goal
+    holding = [outer for outer in lesson.steps if step.id in within[outer.id]]
+    if not holding:
+        return step
+    outermost = [outer for outer in holding
+                 if not any(outer.id in within[other.id] for other in holding)]
+    return (outermost or holding)[0]
+
+
+def _factors_within(lesson: Lesson) -> dict[str, set[str]]:
+    """Each step's factors, following `composes` all the way down (itself excluded)."""
+    steps = {step.id: step for step in lesson.steps}
+    names = list(lesson.names) + list(steps)
+    direct: dict[str, set[str]] = {}
+    for step in lesson.steps:
+        try:
+            node = parse(step.composes, names) if step.composes else None
+        except EngineError:
+            node = None
+        direct[step.id] = ({name for name in _names_in_order(node) if name in steps}
+                           if node is not None else set())
+    within: dict[str, set[str]] = {}
+    for step_id in steps:
+        seen: set[str] = set()
+        todo = list(direct[step_id])
+        while todo:
+            inner = todo.pop()
+            if inner not in seen and inner != step_id:
+                seen.add(inner)
+                todo.extend(direct[inner])
+        within[step_id] = seen
+    return within
+
+
+def chain_pieces(lesson: Lesson, factors: dict[str, FactorState],
+                 top: Step | None = None) -> list[Piece]:
+    """``top``'s derivative (the goal's by default) as a product of the leaf factors,
+    expanded from `composes`."""
+    goal = top or goal_step(lesson)
     steps = {step.id: step for step in lesson.steps}
     expression = goal.composes or goal.id
     try:

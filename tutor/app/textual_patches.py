@@ -8,6 +8,7 @@ imports a private Textual module or touches a private attribute of Textual's.
   (widgets/markdown.py: guessing one imports every pygments lexer);
 * FooterKey and its ``_disabled`` flag, Footer's ``_bindings_ready`` reactive: to grey
   keys in and out in place instead of recomposing the footer (widgets/footer.py);
+  KeyGroup and FooterLabel, which the footer lays out in two rows on narrow screens;
 * LinuxDriver and its ``_file``, the stream it writes the screen through: wrapped so
   that a terminal that has gone away is noticed (signals.py).
 """
@@ -17,11 +18,16 @@ from __future__ import annotations
 from typing import Any
 
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey  # Footer's own module: nothing more to load
+from textual.widgets._footer import (  # Footer's own module: nothing more to load
+    FooterKey,
+    FooterLabel,
+    KeyGroup,
+)
 
 __all__ = [
-    "FooterKey", "driver_output", "footer_bindings_ready", "footer_key_disabled",
-    "linux_driver", "mark_footer_ready", "markdown_fence", "set_footer_key_disabled",
+    "FooterKey", "FooterLabel", "KeyGroup", "driver_output", "footer_bindings_ready",
+    "footer_key_disabled", "linux_driver", "mark_footer_ready", "markdown_fence",
+    "set_footer_key_disabled",
     "wrap_driver_output",
 ]
 

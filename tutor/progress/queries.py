@@ -121,6 +121,18 @@ def _solving_attempts(conn: sqlite3.Connection, lesson_id: str, seed: int) -> li
     return _attempts_where(conn, f"id IN ({', '.join('?' * len(latest))})", tuple(latest))
 
 
+def _recent_answers(conn: sqlite3.Connection, lesson_id: str, step_id: str, limit: int,
+                    scan: int) -> list[str]:
+    answers: dict[str, None] = {}
+    for (answer,) in conn.execute(
+        "SELECT answer FROM attempts WHERE lesson_id = ? AND step_id = ?"
+        " ORDER BY id DESC LIMIT ?", (lesson_id, step_id, scan)):
+        answers.setdefault(answer, None)
+        if len(answers) >= limit:
+            break
+    return list(answers)
+
+
 def _attempts(conn: sqlite3.Connection, lesson_id: str | None) -> list[Attempt]:
     if lesson_id is None:
         return _attempts_where(conn, "1", ())

@@ -40,6 +40,7 @@ from tutor.progress.queries import (
     _last_attempt_id,
     _lesson_exists,
     _lesson_state,
+    _recent_answers,
     _solving_attempts,
     _summary,
     _time_spent,
@@ -175,6 +176,14 @@ class ProgressStore:
         shows), whatever the length of the history."""
         return self._read("attempts",
                           lambda conn: _solving_attempts(conn, lesson_id, int(seed)), [])
+
+    def recent_answers(self, lesson_id: str, step_id: str, limit: int = 50,
+                       scan: int = 1000) -> list[str]:
+        """The step's distinct answers, newest first: at most ``limit`` of them, found
+        among its latest ``scan`` attempts (any seed, any verdict, resets included), so a
+        long history costs no more than a short one."""
+        return self._read("attempts", lambda conn: _recent_answers(
+            conn, lesson_id, step_id, int(limit), int(scan)), [])
 
     def time_spent(self, lesson_id: str, seed: int) -> dict[str, float]:
         """Seconds recorded per step, over every attempt with this variant."""

@@ -24,7 +24,7 @@ def help_text() -> str:
 
 class HelpScreen(Screen[None]):
     BINDINGS = [
-        Binding("escape,f1", "close", "Back", id="help-close"),
+        Binding("escape,f1,ctrl+l", "close", "Back", id="help-close"),
     ]
 
     def compose(self) -> ComposeResult:

@@ -8,7 +8,13 @@ in the order they were sent, and each thread saves its own verdict, so an answer
 sent while another is being checked, typed over, or left behind by Esc is still
 checked and kept; only a verdict that no longer fits the screen goes unshown. Keys
 typed before the answer box has the focus are held by the app until this screen
-posts Ready (see ChainTutorApp.on_event).
+posts Ready (see ChainTutorApp.on_event); a printable key typed while something else
+has the focus (the values panel, after F6 and Tab) goes to the answer box.
+
+Every key in the footer has a Ctrl partner beside its F-key or page key, for keyboards
+without them and terminals that keep them (F1 opens GNOME Terminal's own help). Ctrl+H,
+I, J and M are Backspace, Tab and Enter to a terminal; S and Q are flow control, C and Z
+signals; A, D, E, K, U, V, W and X edit the answer box; B is tmux's prefix.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
+from textual import events
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -29,8 +36,8 @@ from textual.widgets import Input, Static
 from tutor.app.model import (
     FactorState,
     chain_pieces,
+    chain_step,
     forward_graph,
-    goal_step,
     screen_notation,
 )
 from tutor.app.notation import shape_label
@@ -58,6 +65,11 @@ from tutor.progress import LessonState, ProgressStore
 from tutor.rules import Status
 from tutor.session import Checked, LessonSession
 
+EMPTY_ANSWER = Content.assemble(
+    ("Type the factor first: ", "bold"),
+    ("the box is empty, so nothing was checked and no attempt counted. F2 gives a hint.",
+     "$text-muted"),
+)
 STATUS_GLYPHS = {Status.SOLVED: "✓", Status.REVEALED: "◇", None: "·"}
 STEP_KEYS = Binding.Group("Step")
 # The actions whose keys grey out and back in as the student works (see check_action).
@@ -102,18 +114,24 @@ class LessonScreen(Screen[None]):
     # -narrow/-wide classes: the side panel (values, graph) shows at -wide. Set here, not on
     # the app: every screen with breakpoints is restyled as a whole when it is first sized.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    # The footer takes two rows below 110 columns: to make up for it, below 25 rows the
+    # blank line above the verdict goes, and below 22 the one above the prompt too, so
+    # that a verdict's last line ("Enter: the next factor") is seen at 80×24 and 60×18.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (22, "-medium"), (25, "-tall")]
     BINDINGS = [
         # Priority: the focused Input would otherwise take the page keys for scrolling.
         # First, because Textual lists priority keys first once the Input has the focus:
         # so the footer drawn with the screen, before that, shows them in the same order.
-        Binding("pageup", "previous_step", "Prev", id="previous", priority=True, group=STEP_KEYS),
-        Binding("pagedown,ctrl+n", "next_step", "Next", id="next", priority=True, group=STEP_KEYS),
-        Binding("f2", "hint", "Hint", id="hint"),
-        Binding("f3", "reveal", "Reveal", id="reveal"),
-        Binding("f5", "reset_step", "Reset", id="reset-step"),
+        Binding("pageup,ctrl+p", "previous_step", "Prev", id="previous", priority=True,
+                group=STEP_KEYS),
+        Binding("pagedown,ctrl+n", "next_step", "Next", id="next", priority=True,
+                group=STEP_KEYS),
+        Binding("f2,ctrl+g", "hint", "Hint", id="hint"),
+        Binding("f3,ctrl+o", "reveal", "Reveal", id="reveal"),
+        Binding("f5,ctrl+t", "reset_step", "Reset", id="reset-step"),
         Binding("ctrl+r", "reset_lesson", "Reset lesson", id="reset-lesson", show=False),
         Binding("f4", "intro", "Intro", id="intro", show=False),
-        Binding("f6", "toggle_values", "Values", id="values"),
+        Binding("f6,ctrl+f", "toggle_values", "Values", id="values"),
         Binding("escape", "back", "Lessons", id="back"),
     ]
 
@@ -143,6 +161,8 @@ class LessonScreen(Screen[None]):
         self.checking: str | None = None
         # Enter again on the answer just checked repeats nothing: it is not a new attempt.
         self.last_checked: tuple[str, str] | None = None
+        # The box's text when the step was solved or revealed: Enter on it moves on.
+        self.settled: str | None = None
         self.keys_shown: tuple[bool | None, ...] = ()  # what the footer was last told
         # Set when the check sent last has been saved: the next one waits for it.
         self.last_saved: threading.Event | None = None
@@ -249,9 +269,11 @@ class LessonScreen(Screen[None]):
         self.token += 1
         self.checking = None
         self.last_checked = None
-        answer = self.query_one(Input)
+        answer = self.query_one(AnswerInput)
         # An open step gets the last try back to edit; a done step shows its answer above.
         answer.value = "" if self.factor.done else (self.factor.last_answer or "")
+        self.settled = answer.value if self.factor.done else None
+        answer.set_history(self.session.earlier_answers)
         answer.focus()
         self.query_one(Preview).show(answer.value, self.session.problem, self.step.shape,
                                      aliases=self.session.aliases)
@@ -266,9 +288,9 @@ class LessonScreen(Screen[None]):
         """
         step = self.step
         show(self.query_one("#lesson-title", Static), self.title_content())
-        goal = goal_step(self.lesson)
+        top = chain_step(self.lesson, step)  # the product this step is a factor of
         self.query_one(ChainView).show(
-            goal.label, chain_pieces(self.lesson, self.factors), self.factors, step.id
+            top.label, chain_pieces(self.lesson, self.factors, top), self.factors, step.id
         )
         for graph in self.query(GraphView):
             graph.focus_on(step.of, step.wrt)
@@ -351,7 +373,13 @@ class LessonScreen(Screen[None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()
-        if not text or text == self.checking or (self.step.id, text) == self.last_checked:
+        if self.factor.done and self.settled is not None and text == self.settled.strip():
+            self.action_next_step()  # the feedback says so: "Enter: the next factor"
+            return
+        if not text:
+            self.query_one(Feedback).say(EMPTY_ANSWER)
+            return
+        if text == self.checking or (self.step.id, text) == self.last_checked:
             return
         self.token += 1
         self.checking = text
@@ -392,6 +420,7 @@ class LessonScreen(Screen[None]):
         self.reload()
         self.redraw()
         if outcome.step_id == self.step.id and self.factor.status != status:
+            self.settled = self.query_one(AnswerInput).value
             self.query_one(Feedback).say(self.standing_feedback())
 
     def apply_check(self, outcome: CheckOutcome) -> None:
@@ -402,6 +431,8 @@ class LessonScreen(Screen[None]):
         self.last_checked = (outcome.step_id, outcome.text)
         self.step_started = self.clock()
         self.reload()
+        if verdict.verdict == "correct":
+            self.settled = outcome.text
         self.redraw()
         self.query_one(Feedback).say(verdict_content(verdict, self.step, self.is_last))
         self.query_one("#feedback-box").scroll_home(animate=False)
@@ -437,12 +468,27 @@ class LessonScreen(Screen[None]):
         self.query_one("#feedback-box").scroll_end(animate=False)
 
     def action_reveal(self) -> None:
-        self.remove_class("-side-open")  # what is said next must be seen
-        self.session.reveal()
-        self.token += 1  # a check still running is saved, but its verdict is not shown
-        self.checking = None
-        self.redraw()
-        self.query_one(Feedback).say(revealed_content(self.step, self.is_last))
+        step_id = self.step.id
+
+        def reveal(yes: bool | None) -> None:
+            # The step may have been solved meanwhile (a check that was still running).
+            if not yes or self.step.id != step_id or self.factor.done:
+                return
+            self.remove_class("-side-open")  # what is said next must be seen
+            self.session.reveal()
+            self.token += 1  # a check still running is saved, but its verdict is not shown
+            self.checking = None
+            self.settled = self.query_one(AnswerInput).value
+            self.redraw()
+            self.query_one(Feedback).say(revealed_content(self.step, self.is_last))
+
+        detail = "The step then counts as revealed, not solved, for good."
+        if self.session.available()["hint"]:
+            detail += " A hint (F2) may get you there yourself."
+        self.app.push_screen(
+            ConfirmScreen(f"Reveal the solution of {self.step.label}?", detail, yes="Reveal"),
+            reveal,
+        )
 
     def action_next_step(self) -> None:
         if self.session.next():
@@ -494,6 +540,28 @@ class LessonScreen(Screen[None]):
 
     def action_back(self) -> None:
         self.navigator.back_to_lessons(self)
+
+    # -- typing with the focus elsewhere ----------------------------------------------
+    def on_key(self, event: events.Key) -> None:
+        """A printable key reaches the screen only when the answer box does not have the
+        focus (after F6 and Tab, or a click): it goes to the box, as if typed there."""
+        if event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            self.answer_box().insert_text_at_cursor(event.character)
+
+    def on_paste(self, event: events.Paste) -> None:
+        if event.text:  # its first line, as the box itself takes a paste
+            event.stop()
+            event.prevent_default()
+            self.answer_box().insert_text_at_cursor(event.text.splitlines()[0])
+
+    def answer_box(self) -> AnswerInput:
+        """The answer box, given the focus now: the keys that follow go to it directly."""
+        answer = self.query_one(AnswerInput)
+        if self.focused is not answer:
+            self.set_focus(answer)
+        return answer
 
     def on_screen_resume(self) -> None:
         # Back from the intro, a confirmation or the summary: the store may have moved on.

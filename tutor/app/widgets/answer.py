@@ -8,12 +8,18 @@ progress file): ␛ for ESC, ␀ for NUL and so on, � for the C1 codes. Each s
 character, so the cursor stays where it was, the student sees what to delete, and the
 checker names the control character it stands for. A tab is a space.
 
+Up and Down walk the step's earlier answers (newest first) and back to what the
+student was typing, which is kept meanwhile.
+
 Its own keys act in the order they were typed, even in a burst (see _on_key).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from textual import events
+from textual.binding import Binding
 from textual.widgets import Input
 
 from tutor.engine.tokens import CONTROL_PICTURES
@@ -31,8 +37,59 @@ def visible(text: str) -> str:
 
 
 class AnswerInput(Input):
+    BINDINGS = [
+        Binding("up", "history_back", "Earlier answer", show=False),
+        Binding("down", "history_forward", "Later answer", show=False),
+    ]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.history_source: Callable[[], Sequence[str]] = list
+        self.history: list[str] = []  # newest first, read when a walk starts
+        self.recalled = -1  # the history entry shown; -1: the student's own text
+        self.draft = ""  # their own text, kept while they walk the history
+
     def validate_value(self, value: str) -> str:
         return visible(value)
+
+    def set_history(self, source: Callable[[], Sequence[str]]) -> None:
+        """Where the answers Up walks back through come from; read when the student
+        starts a walk (not before: most never do), so it holds every answer sent."""
+        self.history_source = source
+        self.history = []
+        self.recalled = -1
+
+    def action_history_back(self) -> None:
+        self.adopt_edits()
+        if self.recalled == -1:
+            self.history = list(self.history_source())
+        shown = self.value
+        index = self.recalled + 1
+        # An entry equal to what is shown would make Up look as if it did nothing.
+        while index < len(self.history) and self.history[index].strip() == shown.strip():
+            index += 1
+        if index >= len(self.history):
+            return
+        if self.recalled == -1:
+            self.draft = shown
+        self.recall(index)
+
+    def action_history_forward(self) -> None:
+        self.adopt_edits()
+        if self.recalled == -1:
+            return
+        self.recall(self.recalled - 1)
+
+    def adopt_edits(self) -> None:
+        """An earlier answer edited is the student's own text now: it is what Down
+        comes back to."""
+        if self.recalled != -1 and self.value != self.history[self.recalled]:
+            self.draft, self.recalled = self.value, -1
+
+    def recall(self, index: int) -> None:
+        self.recalled = index
+        self.value = self.draft if index == -1 else self.history[index]
+        self.cursor_position = len(self.value)
 
     async def _on_key(self, event: events.Key) -> None:
         """The box's own keys (Enter, Backspace, Ctrl+U, …) act here, in turn with the

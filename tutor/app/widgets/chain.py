@@ -43,6 +43,12 @@ class ChainView(FitStatic):
     def build(self, width: int) -> Content:
         if not self.pieces:
             return Content("")
+        if len(self.pieces) == 1 and self.pieces[0].top == self.goal_label:
+            # A step that is a factor of no product: "∂f/∂W3 = ∂f/∂W3" would say nothing.
+            # Two rows all the same, so the screen does not jump from step to step.
+            piece = self.pieces[0]
+            return Content.assemble((f"{self.goal_label} = ", "bold"),
+                                    (piece.bottom, self._bottom_style(piece)), "\n")
         aligned = self._aligned()
         if max(line.cell_length for line in aligned) <= width:
             return Content("\n").join(aligned)

@@ -93,7 +93,7 @@ def correct_content(verdict: Verdict, step: Step, is_last: bool) -> Content:
 
 
 def next_hint(is_last: bool) -> str:
-    return "PgDn: the summary." if is_last else "PgDn: the next factor."
+    return "Enter: the summary." if is_last else "Enter: the next factor."
 
 
 def revealed_content(step: Step, is_last: bool) -> Content:

@@ -1,21 +1,38 @@
-"""A footer that greys keys in and out in place instead of rebuilding itself."""
+"""The lesson screen's footer: every key of an action shown (F2/^g), in two rows where
+one does not fit, and keys greyed in and out in place instead of rebuilding it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import HorizontalGroup
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer
 
 from tutor.app.textual_patches import (
     FooterKey,
+    FooterLabel,
+    KeyGroup,
     footer_bindings_ready,
     footer_key_disabled,
     mark_footer_ready,
     set_footer_key_disabled,
 )
 
+Shown = tuple[list[Binding], bool, str]  # an action's bindings, enabled, tooltip
+
 
 class SteadyFooter(Footer):
-    """Textual's Footer recomposes on every bindings refresh: it removes every key and
+    """Textual's Footer shows one key per action, on one line that is cut where the
+    terminal ends: at 60 columns Quit and Help were gone. This one shows each action
+    with all its keys (``F2/^g Hint``: the F-key, and a Ctrl key for keyboards or
+    terminals without it) and lays them out in two rows, side by side where the
+    screen is wide enough for one line (app.tcss).
+
+    Textual's Footer also recomposes on every bindings refresh: it removes every key and
     mounts new ones, and restyling them all stalls the lesson screen for 15–40 ms each
     time a step is solved. When the same keys are shown, only their `-disabled` class
     (greyed out, see check_action) can have changed, so only that is updated.
@@ -29,6 +46,75 @@ class SteadyFooter(Footer):
         # Keys from the first frame on: Textual's waits for a bindings refresh, one frame
         # after its screen appears (the screen's own keys are known from the start).
         mark_footer_ready(self)
+
+    def compose(self) -> ComposeResult:
+        items, widths = [], []
+        for item, width in self._items():
+            items.append(item)
+            widths.append(width)
+        half, running, split = sum(widths) / 2, 0, len(items)
+        for index, width in enumerate(widths):
+            running += width
+            if running >= half:
+                split = index + 1
+                break
+        with HorizontalGroup(classes="footer-row"):
+            yield from items[:split]
+        with HorizontalGroup(classes="footer-row -second"):
+            yield from items[split:]
+
+    def _items(self) -> Iterator[tuple[Widget, int]]:
+        """One widget per action, or per group of actions (PgUp/^p PgDn/^n Step), and
+        the cells it takes in a compact footer (its keys, its label, the gaps)."""
+        entries = list(self._actions().values())
+        index = 0
+        while index < len(entries):
+            group = entries[index][0][0].group
+            members = [entries[index]]
+            while (group is not None and index + len(members) < len(entries)
+                   and entries[index + len(members)][0][0].group == group):
+                members.append(entries[index + len(members)])
+            index += len(members)
+            if group is not None and len(members) > 1:
+                keys = [self._key(entry, "", classes="-grouped") for entry in members]
+                width = sum(len(key.key_display) + 1 for key in keys) + len(
+                    group.description) + 2
+                yield KeyGroup(*keys, FooterLabel(group.description),
+                               classes="-compact" if group.compact else ""), width
+            else:
+                key = self._key(members[0], members[0][0][0].description)
+                yield key, len(key.key_display) + len(key.description) + 2
+
+    def _actions(self) -> dict[str, Shown]:
+        shown: dict[str, Shown] = {}
+        for _node, binding, enabled, tooltip in self.screen.active_bindings.values():
+            if binding.show:
+                if binding.action in shown:
+                    shown[binding.action][0].append(binding)
+                else:
+                    shown[binding.action] = ([binding], enabled, tooltip)
+        return shown
+
+    def _key(self, entry: Shown, description: str, classes: str = "") -> FooterKey:
+        bindings, enabled, tooltip = entry
+        return FooterKey(
+            bindings[0].key, self.key_display(bindings), description, bindings[0].action,
+            disabled=not enabled, tooltip=tooltip or bindings[0].description, classes=classes,
+        ).data_bind(compact=Footer.compact)
+
+    def key_display(self, bindings: list[Binding]) -> str:
+        """Every key of one action, as the app writes them: F2/^g."""
+        displays: list[str] = []
+        for binding in bindings:
+            display = self.app.get_key_display(binding)
+            if display not in displays:
+                displays.append(display)
+        return "/".join(displays)
+
+    def shown_keys(self) -> list[tuple[str, str]]:
+        """(keys, description) as the footer shows them, in order: for the README's table."""
+        return [(self.key_display(bindings), bindings[0].description)
+                for bindings, _enabled, _tooltip in self._actions().values()]
 
     def bindings_changed(self, screen: Screen) -> None:
         footer_bindings_ready(self)
@@ -55,9 +141,7 @@ class SteadyFooter(Footer):
             self.app.stylesheet.update_nodes(changed, animate=False)
 
     def _shown(self) -> list[tuple[str, str, bool]]:
-        """(key, action, enabled) of each key compose would show, in its order."""
-        first: dict[str, tuple[str, str, bool]] = {}
-        for _node, binding, enabled, _tooltip in self.screen.active_bindings.values():
-            if binding.show:
-                first.setdefault(binding.action, (binding.key, binding.action, enabled))
-        return list(first.values())
+        """(key, action, enabled) of each key compose shows, in its order."""
+        return [(bindings[0].key, action, enabled)
+                for action, (bindings, enabled, _tooltip) in self._actions().items()]
+
