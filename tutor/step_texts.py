@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from tutor.engine import FUNCTIONS, Node, Shape, shape_text, to_text
-from tutor.engine.nodes import BinOp, Call, Name, Transpose
+from tutor.engine.nodes import BinOp, Call, Name, Num, Transpose
 from tutor.lessons import StepMistake
 
 LONG = 60  # a key longer than this is not offered whole as a hint
@@ -34,6 +34,8 @@ def construct(node: Node) -> str:
         if function.elementwise:
             return "elementwise"
         return node.func  # sum, softmax
+    if isinstance(node, BinOp) and node.op in "*@" and isinstance(node.left, Num):
+        return construct(node.right)  # 0.5 * (f - y)^2 is a power, scaled
     if isinstance(node, BinOp):
         return {"@": "linear", "+": "sum-rule", "-": "sum-rule", "*": "product", "/": "quotient",
                 "^": "power"}[node.op]
