@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 EXIT_CORRECT, EXIT_INCORRECT, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
-SUBCOMMANDS = ("check", "validate", "lessons", "show", "progress", "report", "seed", "serve")
+SUBCOMMANDS = ("check", "validate", "lessons", "show", "new", "progress", "report", "seed",
+               "serve")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -71,7 +72,20 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("lesson")
     _seed_options(show)
     show.add_argument("--json", action="store_true")
+    show.add_argument("--answers", action="store_true",
+                      help="the answer sheet: each step's key and its value at the variant")
     _common(show)
+
+    new = sub.add_parser("new", help="turn a network file into a lesson file",
+                         description="Read a network file (inputs, definitions, goal lines) "
+                                     "and write the lesson that walks through its chain rule, "
+                                     "validated like a shipped one.")
+    new.add_argument("network", type=Path, metavar="NETWORK_FILE")
+    new.add_argument("--id", default=None, help="the lesson's id (default: from the file name)")
+    new.add_argument("-o", "--output", type=Path, default=None, metavar="LESSON.toml",
+                     help="where to write the lesson (default: stdout)")
+    new.add_argument("--budget", type=float, default=2.0,
+                     help="seconds for each step's symbolic check (default 2)")
 
     progress = sub.add_parser("progress", help="print, export or import your progress")
     action = progress.add_mutually_exclusive_group()
@@ -317,6 +331,8 @@ def cmd_show(args) -> int:
         return EXIT_INVALID
     seed = args.seed if args.seed is not None else DEFAULT_SEED
     variant = lesson.variant(seed)
+    if args.answers:
+        return _answers(lesson, variant, args.json)
     if args.json:
         print(json.dumps(_lesson_json(lesson) | {
             "seed": seed,
@@ -339,6 +355,63 @@ def cmd_show(args) -> int:
     for step in lesson.steps:
         print(f"  {step.id}: {step.label} ({step.shape[0]}×{step.shape[1]}) — "
               f"{plain_text(step.prompt)}")
+    return 0
+
+
+def _answers(lesson, variant, as_json: bool) -> int:
+    """The instructors' answer sheet: every step's key and its numbers at this variant."""
+    from tutor.engine import evaluate
+
+    rows = [(step, evaluate(lesson.factors[step.id].expected, variant.values))
+            for step in lesson.steps]
+    if as_json:
+        print(json.dumps({"id": lesson.id, "seed": variant.seed, "answers": [
+            {"id": step.id, "factor": step.label, "shape": list(step.shape), "answer": step.answer,
+             "composes": step.composes, "value": value.tolist()} for step, value in rows]},
+            ensure_ascii=False, indent=2))
+        return 0
+    print(f"{lesson.title}  [{lesson.id}, seed {variant.seed}]: answers\n")
+    for step, value in rows:
+        numbers = "; ".join(" ".join(f"{v:.4g}" for v in row) for row in value)
+        print(f"{step.id}: {step.label} ({step.shape[0]}×{step.shape[1]})\n  = {step.answer}")
+        if step.composes:
+            print(f"  = {step.composes}")
+        print(f"  = [{numbers}]")
+    return 0
+
+
+def cmd_new(args) -> int:
+    import re
+
+    from tutor.generator import generate
+    from tutor.lesson_writer import lesson_toml
+    from tutor.network import NetworkError, parse_network
+
+    try:
+        text = args.network.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"chain-tutor: cannot read {args.network}: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    lesson_id = args.id or re.sub(r"[^a-z0-9]+", "-", args.network.stem.lower()).strip("-")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", lesson_id or "-"):
+        print(f"chain-tutor: the lesson id {lesson_id!r} must be lowercase letters, digits "
+              "and -; give one with --id", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        lesson = generate(parse_network(text), lesson_id, symbolic_budget=args.budget)
+    except NetworkError as error:
+        print(f"chain-tutor: {args.network}: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    written = lesson_toml(lesson)
+    if args.output is None:
+        sys.stdout.write(written)
+        return 0
+    try:
+        args.output.write_text(written, encoding="utf-8")
+    except OSError as error:
+        print(f"chain-tutor: cannot write {args.output}: {error}", file=sys.stderr)
+        return 1
+    print(f"Wrote {args.output}: {len(lesson.steps)} steps, validated.")
     return 0
 
 
@@ -521,6 +594,7 @@ COMMANDS = {
     "validate": cmd_validate,
     "lessons": cmd_lessons,
     "show": cmd_show,
+    "new": cmd_new,
     "progress": cmd_progress,
     "report": cmd_report,
     "seed": cmd_seed,

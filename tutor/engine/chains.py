@@ -32,6 +32,7 @@ from tutor.engine.nodes import (
     Node,
     Transpose,
     children,
+    names_in,
     substitute,
     with_children,
 )
@@ -261,12 +262,24 @@ class Builder:
                 finally:
                     self._expanding.discard(node.name)
             return self.atom(Link(step.expected, step.label, step=True))
+        if composes:  # a sum of steps (two paths' contributions): one factor, written out
+            node = self._written_out(node)
         for step in self.steps.values():  # a sub-product the lesson asked for as a step
             if step.expected == node:
                 return self.atom(Link(node, step.label, step=True))
             if isinstance(step.expected, Transpose) and step.expected.operand == node:
                 return _transposed(self.atom(Link(step.expected, step.label, step=True)))
         return self.atom(Link(node))
+
+    def _written_out(self, node: Node) -> Node:
+        """A composes expression in the lesson's names: each step id by its key."""
+        for _ in range(len(self.steps) + 1):  # a step's key may name no step; bounded anyway
+            named = [n for n in names_in(node) if n in self.steps]
+            if not named:
+                return node
+            for name in named:
+                node = substitute(node, name, self.steps[name].expected)
+        return node
 
     def atom(self, link: Link) -> Atom:
         index = self._index.get(link.node)
@@ -439,8 +452,9 @@ def _activations(problem: Problem) -> list[tuple[str, Node, str, Node, Node]]:
     """(function, input, output, σ′(input), σ′(output)) for each layer h = σ(input)."""
     found = []
     for name, node in problem.definitions:
-        if isinstance(node, Call) and node.func in FUNCTIONS and FUNCTIONS[node.func].derivative:
-            rule = parse(FUNCTIONS[node.func].derivative, ["t"])
+        function = FUNCTIONS.get(node.func) if isinstance(node, Call) else None
+        if function is not None and function.elementwise and function.derivative:
+            rule = parse(function.derivative.format(arg="t", out=f"{function.name}(t)"), ["t"])
             found.append((node.func, node.args[0], name, substitute(rule, "t", node.args[0]),
                           substitute(rule, "t", Name(0, 0, name))))
     return found

@@ -80,8 +80,12 @@ class Function:
     size: SizeRule = per_entry
     constant_args: bool = False  # ones(2, 1), eye(2): arguments are sizes, not matrices
     elementwise: bool = False  # applied entry by entry, so it keeps its argument's shape
-    # An activation's derivative in the answer language, in its argument t ("step(t)" for
-    # relu): the chain diagnoses build σ'(h) from it, the slip of taking σ' at the output.
+    # The derivative rule, in the answer language: {arg} is the argument, {out} the call's
+    # value (a network names it, as h1 = sigma(z1), so σ' reads h1 * (1 - h1) as the
+    # shipped lessons write it). For an elementwise function it is f' entry by entry; for
+    # softmax, its Jacobian for a column argument. The lesson generator (tutor.generator)
+    # writes steps with it, and the chain diagnoses (tutor.engine.chains) build σ'(h)
+    # from it, the slip of taking σ' at the output. None: nothing differentiates it.
     derivative: str | None = None
 
     @property
@@ -226,20 +230,22 @@ FUNCTIONS: dict[str, Function] = {
     for f in (
         elementwise("sigma", "logistic sigmoid 1/(1+e^-t), elementwise; also σ", sigmoid,
                     lambda t: sympy_sigma()(t), glyph="σ",
-                    derivative="sigma(t) * (1 - sigma(t))"),
-        elementwise("exp", "e^t, elementwise", np.exp, lambda t: sp.exp(t)),
-        elementwise("log", "natural logarithm, elementwise", np.log, lambda t: sp.log(t)),
+                    derivative="{out} * (1 - {out})"),
+        elementwise("exp", "e^t, elementwise", np.exp, lambda t: sp.exp(t), derivative="{out}"),
+        elementwise("log", "natural logarithm, elementwise", np.log, lambda t: sp.log(t),
+                    derivative="1 / {arg}"),
         elementwise("tanh", "hyperbolic tangent, elementwise", np.tanh, lambda t: sp.tanh(t),
-                    derivative="1 - tanh(t)^2"),
+                    derivative="1 - {out}^2"),
         elementwise("relu", "max(t, 0), elementwise", lambda v: np.maximum(v, 0.0),
-                    lambda t: sympy_relu()(t), derivative="step(t)"),
+                    lambda t: sympy_relu()(t), derivative="step({arg})"),
         elementwise("step", "1 where t > 0, else 0, elementwise (relu')",
                     lambda v: (v > 0).astype(float), lambda t: sympy_step()(t)),
-        elementwise("sqrt", "square root, elementwise", np.sqrt, lambda t: sp.sqrt(t)),
+        elementwise("sqrt", "square root, elementwise", np.sqrt, lambda t: sp.sqrt(t),
+                    derivative="0.5 / {out}"),
         # log(1 + e^t) written out for sympy, so its derivative e^t / (1 + e^t) is σ(t).
         elementwise("softplus", "log(1 + e^t), a smooth relu, elementwise; its derivative is σ",
                     lambda v: np.logaddexp(0.0, v), lambda t: sp.log(1 + sp.exp(t)),
-                    derivative="sigma(t)"),
+                    derivative="sigma({arg})"),
         Function("diag", 1, "diag(v)", "column or row vector → diagonal matrix",
                  _diag_shape, _diag, lambda v: sp.diag(*list(v)), size=whole_argument),
         Function("ones", 2, "ones(m, n)", "m×n matrix of ones", _ones_shape,
@@ -250,6 +256,7 @@ FUNCTIONS: dict[str, Function] = {
                  lambda v: np.array([[np.sum(v)]]), lambda a: sp.Matrix([[sum(a)]]),
                  size=whole_argument),
         Function("softmax", 1, "softmax(v)", "e^v / sum(e^v) over a vector",
-                 _vector_shape, _softmax, _softmax_sympy, size=whole_argument),
+                 _vector_shape, _softmax, _softmax_sympy, size=whole_argument,
+                 derivative="diag({out}) - {out} @ {out}.T"),
     )
 }

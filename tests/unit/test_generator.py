@@ -1,0 +1,243 @@
+"""Generated lessons: every construct, every key checked by finite differences (the oracle).
+
+``generate`` runs validate_lesson itself and refuses a lesson with findings, so each
+test that gets a lesson back has had every key compared with central finite
+differences at the validation seeds and random draws. The symbolic budget is 0 here to
+keep the suite quick; finite differences are the oracle.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tutor.cli import main
+from tutor.generator import GeneratorError, generate_from_text
+from tutor.lesson_writer import lesson_toml, quote
+from tutor.lessons import load_catalog, parse_lesson
+from tutor.random_network import random_network
+from tutor.validation import validate_lesson
+
+FLAGSHIP = """\
+x : 2x1
+W1 : 2x2
+W2 : 2x2
+W3 : 1x2
+z1 = W1 @ x
+h1 = sigma(z1)
+z2 = W2 @ h1
+h2 = sigma(z2)
+f = W3 @ h2
+goal: df/dW1
+"""
+
+
+def lesson_of(text: str):
+    return generate_from_text(text, symbolic_budget=0)
+
+
+def test_the_flagship_network_yields_the_flagship_lessons_six_factors_in_order():
+    generated = lesson_of(FLAGSHIP)
+    shipped = load_catalog().get("two-layer-sigmoid")
+    assert [s.id for s in generated.steps] == [s.id for s in shipped.steps]
+    assert [s.composes for s in generated.steps][-2:] == [s.composes for s in shipped.steps][-2:]
+    for step in shipped.steps:
+        assert generated.check(step.id, step.answer, symbolic_budget=5).correct, step.id
+
+
+NETWORKS = {
+    "residual block, squared loss, two goals": """\
+x : 3x1
+W1 : 3x3
+w2 : 3x1
+y : 1
+z1 = W1 @ x
+h1 = x + tanh(z1)
+f = w2.T @ h1
+L = 0.5 * (f - y)^2
+goal: dL/dW1
+goal: dL/dx
+""",
+    "skip connection between hidden layers": """\
+x : 2x1
+W1 : 3x2
+W2 : 3x3
+w : 1x3
+z1 = W1 @ x
+h1 = tanh(z1)
+z2 = W2 @ h1
+h2 = h1 + sigma(z2)
+f = w @ h2
+goal: df/dW1
+""",
+    "a weight used twice": """\
+x : 2x1
+W : 2x2
+w : 1x2
+z1 = W @ x
+h1 = tanh(z1)
+z2 = W @ h1
+h2 = sigma(z2)
+f = w @ h2
+goal: df/dW
+""",
+    "gating h = σ(A x) * tanh(B x)": """\
+x : 3x1
+A : 2x3
+B : 2x3
+w : 2x1
+h = sigma(A @ x) * tanh(B @ x)
+f = w.T @ h
+goal: df/dx
+goal: df/dA
+""",
+    "softmax and cross-entropy": """\
+W : 3x2
+x : 2x1
+y : 3x1 onehot
+z = W @ x
+p = softmax(z)
+L = -sum(y * log(p))
+goal: dL/dW
+""",
+    "a mini-batch": """\
+X : 2x3
+W : 2x2
+w : 2x1
+Z = W @ X
+H = sigma(Z)
+f = sum(w.T @ H)
+goal: df/dW
+""",
+    "a quadratic form": """\
+x : 3x1
+A : 3x3
+q = x.T @ A @ x
+goal: dq/dx
+goal: dq/dA
+""",
+    "every elementwise function and the quotient": """\
+x : 2x1 positive
+W : 2x2
+a = exp(W @ x) + log(x) + sqrt(x) + softplus(x) + relu(x)
+b = a / (1 + x^2)
+f = sum(b) - 2 * sum(x)
+goal: df/dx
+goal: df/dW
+""",
+    "a vector goal (a Jacobian)": """\
+x : 3x1
+W : 2x3
+z = W @ x
+h = tanh(z).T
+goal: dh/dx
+""",
+}
+
+
+@pytest.mark.parametrize("text", NETWORKS.values(), ids=NETWORKS.keys())
+def test_each_construct_yields_a_lesson_that_validates(text):
+    lesson = lesson_of(text)
+    assert [f for f in validate_lesson(lesson, 0.0) if f.error] == []
+    for step in lesson.steps:
+        assert lesson.check(step.id, step.answer, symbolic_budget=0).correct
+        assert "×" in step.prompt  # every prompt states a shape
+        assert step.hints
+
+
+def test_a_path_contribution_each_then_their_sum():
+    lesson = lesson_of(NETWORKS["a weight used twice"])
+    assert lesson.definitions["z1"] == "W_a @ x" and lesson.definitions["z2"] == "W_b @ h1"
+    assert lesson.steps[-1].id == "df_dW" and lesson.steps[-1].composes == "df_dW_a + df_dW_b"
+    quadratic = lesson_of(NETWORKS["a quadratic form"])
+    assert quadratic.check("dq_dx", "x.T @ (A + A.T)").correct
+
+
+def test_the_batch_gradient_uses_the_shapes_of_the_matrices():
+    lesson = lesson_of(NETWORKS["a mini-batch"])
+    assert [s.id for s in lesson.steps] == ["df_dH", "df_dZ", "df_dW"]
+    assert lesson.steps[-1].composes == "df_dZ @ X.T"
+    assert lesson.check("df_dZ", "(w @ ones(1, 3)) * H * (1 - H)").correct
+
+
+def test_softmax_cross_entropy_collapses_to_p_minus_y():
+    lesson = lesson_of(NETWORKS["softmax and cross-entropy"])
+    assert lesson.check("dL_dz", "(p - y).T", symbolic_budget=5).correct
+
+
+def test_depth_eight_by_width_eight_generates_and_validates():
+    lines = ["x : 8x1"] + [f"W{i} : 8x8" for i in range(1, 9)] + ["w : 1x8"]
+    h = "x"
+    for i in range(1, 9):
+        lines += [f"z{i} = W{i} @ {h}", f"h{i} = {'tanh' if i % 2 else 'sigma'}(z{i})"]
+        h = f"h{i}"
+    lines += [f"f = w @ {h}", "goal: df/dW1"]
+    started = time.perf_counter()
+    lesson = lesson_of("\n".join(lines) + "\n")
+    assert time.perf_counter() - started < 20
+    assert len(lesson.steps) == 8 * 2 + 1 + 1
+
+
+def test_a_3_tensor_goal_is_refused_with_a_goal_that_would_work():
+    with pytest.raises(GeneratorError) as caught:
+        lesson_of("x : 3x1\nW : 2x3\nz = W @ x\ngoal: dz/dW\n")
+    message = str(caught.value)
+    assert "3-tensor" in message and "dL/dW" in message and "dz/dx" in message
+    assert caught.value.line == 4
+    with pytest.raises(GeneratorError, match="matrix"):
+        lesson_of("X : 2x2\nW : 2x2\nZ = W @ X\ngoal: dZ/dX\n")
+
+
+@pytest.mark.parametrize("seed", range(0, 300, 3))
+def test_random_networks_validate(seed):
+    lesson = lesson_of(random_network(seed))
+    assert lesson.steps[-1].wrt.startswith("W")
+
+
+def test_written_lessons_read_back_and_validate(tmp_path):
+    for text in NETWORKS.values():
+        lesson = lesson_of(text)
+        again = parse_lesson(lesson_toml(lesson))
+        assert [(s.id, s.answer, s.composes, s.hints, s.prompt) for s in again.steps] == [
+            (s.id, s.answer, s.composes, s.hints, s.prompt) for s in lesson.steps]
+        assert again.intro == lesson.intro and again.definitions == lesson.definitions
+
+
+def test_quoting_survives_quotes_backslashes_and_control_characters():
+    text = 'say "hi" \\ then\n\ttab \x7f \x00 """ end'
+    assert parse_lesson(f'id = "q"\ntitle = {quote(text)}\nintro = "numerator layout"\n'
+                        '[quantities]\nx = { shape = [1, 1] }\n[[steps]]\nid = "a"\nof = "x"\n'
+                        'wrt = "x"\nprompt = "p"\nanswer = "1"\n').title == text
+
+
+def test_new_writes_a_lesson_that_validate_show_and_check_accept(tmp_path, capsys):
+    network = tmp_path / "Flagship Net.txt"
+    network.write_text(FLAGSHIP, encoding="utf-8")
+    folder = tmp_path / "lessons"
+    folder.mkdir()
+    out = folder / "mine.toml"
+    assert main(["new", str(network), "--id", "mine", "-o", str(out), "--budget", "0"]) == 0
+    assert main(["validate", str(out), "--budget", "0"]) == 0
+    assert main(["check", "mine", "df_dh2", "W3", "--lessons", str(folder)]) == 0
+    capsys.readouterr()
+    assert main(["new", str(network), "--budget", "0"]) == 0
+    assert 'id = "flagship-net"' in capsys.readouterr().out
+    assert main(["show", "mine", "--answers", "--lessons", str(folder)]) == 0
+    assert "df_dW1: ∂f/∂W1 (2×2)" in capsys.readouterr().out
+
+
+def test_new_exits_2_with_the_line_of_a_bad_network(tmp_path, capsys):
+    network = tmp_path / "bad.net"
+    network.write_text("x : 2x1\nz = Q @ x\ngoal: dz/dx\n", encoding="utf-8")
+    assert main(["new", str(network)]) == 2
+    assert "line 2, column 5: z = Q @ x: Unknown name 'Q'" in capsys.readouterr().err
+
+
+def test_show_answers_json_gives_every_shipped_steps_key_and_value(capsys):
+    import json
+
+    assert main(["show", "squared-loss", "--answers", "--json"]) == 0
+    sheet = json.loads(capsys.readouterr().out)
+    assert [a["id"] for a in sheet["answers"]][0] == "dL_df"
+    assert all(len(a["value"]) == a["shape"][0] for a in sheet["answers"])

@@ -1,0 +1,334 @@
+"""A network (tutor.network) turned into an ordinary Lesson, factor by factor.
+
+For each goal ∂OF/∂WRT the generator walks from OF back to WRT through the
+definitions, as a student does on paper: a step for each local factor (∂h2/∂z2 =
+diag(σ'(z2)), ∂z2/∂h1 = W2), the accumulated upstream factor where the chain needs it
+(∂f/∂z1, with `composes` naming the factors), and the goal in the shipped lessons'
+layouts: numerator layout for vectors, and for a scalar by a matrix the matrix's
+shape (δ xᵀ, `df_dz1.T @ x.T`; ∂f/∂Z for a batch Z).
+
+A quantity that reaches OF along several paths (a skip connection, a weight used
+twice, xᵀ A x) gets one copy per use, written into the lesson's definitions
+(h1_a = h1), so that each path's contribution is an honest derivative ∂OF/∂h1_a the
+validator can check; a step then asks for their sum. The lesson is validated like a
+shipped one (finite differences and sympy) before it is returned.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from tutor.derivatives import Rules, Unsupported, is_vector, name, size, tr
+from tutor.engine import Node, Shape, names_in, shape_text, to_text
+from tutor.engine.nodes import Name, children
+from tutor.lessons import Lesson, Quantity, Step
+from tutor.network import Network, NetworkError, parse_network
+from tutor.step_texts import Texts
+
+
+class GeneratorError(NetworkError):
+    """A network the generator refuses: a goal it cannot ask, or a lesson that failed checks."""
+
+
+def layout(gradient: Node, shape: Shape) -> Node:
+    """A scalar's gradient (the quantity's shape) in the lessons' layout, and back.
+
+    A column's gradient is asked as a row (numerator layout); rows, scalars and
+    matrices keep their shape. The map is its own inverse.
+    """
+    return tr(gradient) if shape[1] == 1 and shape[0] > 1 else gradient
+
+
+def factor_shape(of: Shape, wrt: Shape) -> Shape:
+    if of == (1, 1):
+        return wrt if min(wrt) > 1 else (1, size(wrt))
+    return (size(of), size(wrt))
+
+
+@dataclass
+class _Prepared:
+    """The network with each multiply-used quantity split into copies, in order."""
+
+    inputs: dict[str, Shape]
+    definitions: dict[str, Node]
+    shapes: dict[str, Shape]
+    copies: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _between(network: Network, of: str, wrt: str) -> set[str]:
+    """The names on a path from wrt up to of, both included."""
+    shapes = network.shapes
+    return {n for n in shapes
+            if (n == wrt or network.depends_on(n, wrt)) and (n == of or network.depends_on(of, n))}
+
+
+def _rename(node: Node, choose) -> Node:
+    """The tree with each Name replaced by choose(name) (called in reading order)."""
+    if isinstance(node, Name):
+        return dataclasses.replace(node, name=choose(node.name))
+    kids = children(node)
+    if not kids:
+        return node
+    fresh = [_rename(child, choose) for child in kids]
+    if hasattr(node, "args"):
+        return dataclasses.replace(node, args=tuple(fresh))
+    if hasattr(node, "operand"):
+        return dataclasses.replace(node, operand=fresh[0])
+    if hasattr(node, "left"):
+        return dataclasses.replace(node, left=fresh[0], right=fresh[1])
+    return node  # matrix literals hold numbers only in a network worth differentiating
+
+
+def _prepare(network: Network) -> _Prepared:
+    relevant: set[str] = set()
+    for goal in network.goals:
+        relevant |= _between(network, goal.of, goal.wrt)
+    uses: dict[str, int] = {}
+    for definition in network.definitions:
+        if definition.name in relevant:
+            for leaf in _leaves(definition.node):
+                if leaf in relevant:
+                    uses[leaf] = uses.get(leaf, 0) + 1
+    taken = set(network.shapes)
+    copies: dict[str, list[str]] = {}
+    for quantity, count in uses.items():
+        if count > 1:
+            copies[quantity] = [_fresh(f"{quantity}_{chr(ord('a') + i)}", taken)
+                                for i in range(count)]
+    inputs = {i.name: i.shape for i in network.inputs}
+    shapes = dict(inputs)
+    definitions: dict[str, Node] = {}
+    pending = {quantity: list(names) for quantity, names in copies.items()}
+
+    def add_copies(quantity: str) -> None:
+        for copy in copies.get(quantity, ()):
+            definitions[copy] = name(quantity)
+            shapes[copy] = shapes[quantity]
+
+    for quantity in inputs:
+        add_copies(quantity)
+    for definition in network.definitions:
+        node = definition.node
+        if definition.name in relevant:
+            node = _rename(node, lambda n: pending[n].pop(0) if pending.get(n) else n)
+        definitions[definition.name] = node
+        shapes[definition.name] = definition.shape
+        add_copies(definition.name)
+    return _Prepared(inputs, definitions, shapes, copies)
+
+
+def _leaves(node: Node) -> list[str]:
+    if isinstance(node, Name):
+        return [node.name]
+    return [leaf for child in children(node) for leaf in _leaves(child)]
+
+
+def _fresh(wanted: str, taken: set[str]) -> str:
+    while wanted in taken:
+        wanted += "_"
+    taken.add(wanted)
+    return wanted
+
+
+class _Walk:
+    """The steps for the goals of one network, each factor made once and reused."""
+
+    def __init__(self, prepared: _Prepared, network: Network) -> None:
+        self.p = prepared
+        self.network = network
+        self.steps: list[Step] = []
+        self.expanded: dict[str, Node] = {}  # each step's key, in the network's names
+        self.lazy: dict[tuple[str, str], tuple[str | None, list[str]]] = {}
+        self.made: dict[tuple[str, str], str] = {}
+        self.texts = Texts(prepared.definitions, prepared.shapes, prepared.copies)
+
+    # -- the graph ------------------------------------------------------------------
+    def reaches(self, of: str, node: str) -> bool:
+        if node == of:
+            return True
+        reached = {node}
+        for quantity, expression in self.p.definitions.items():
+            if names_in(expression) & reached:
+                reached.add(quantity)
+        return of in reached
+
+    def consumer(self, of: str, node: str) -> str:
+        users = [q for q, e in self.p.definitions.items()
+                 if node in names_in(e) and self.reaches(of, q)]
+        assert len(users) == 1, (node, users)  # copies leave one use on the way to of
+        return users[0]
+
+    # -- steps ----------------------------------------------------------------------
+    def step_id(self, of: str, wrt: str) -> str:
+        wanted = f"d{of}_d{wrt}"
+        while wanted in self.p.shapes:
+            wanted += "_"
+        return wanted
+
+    def add(self, of: str, wrt: str, key: Node, composes: str | None, kind: str,
+            **context) -> str:
+        made = self.made.get((of, wrt))
+        if made is not None:
+            return made
+        step_id = self.step_id(of, wrt)
+        shape = factor_shape(self.p.shapes[of], self.p.shapes[wrt])
+        words = self.texts.for_step(kind, of, wrt, shape, key, **context)
+        self.steps.append(Step(id=step_id, of=of, wrt=wrt, prompt=words.prompt,
+                               answer=to_text(key), shape=shape, hints=words.hints,
+                               mistakes=words.mistakes, note=words.note, composes=composes))
+        self.expanded[step_id] = key
+        self.made[(of, wrt)] = step_id
+        return step_id
+
+    def rules(self, target: str) -> Rules:
+        shapes = dict(self.p.shapes) | {s.id: s.shape for s in self.steps}
+        return Rules(shapes, target)
+
+    def chain(self, of: str, node: str) -> tuple[str | None, list[str]]:
+        """The upstream factor ∂of/∂node as (a step, the local steps still to multiply)."""
+        if node == of:
+            return (None, [])
+        cached = self.lazy.get((of, node))
+        if cached is not None:
+            return cached
+        result = self._chain(of, node)
+        self.lazy[(of, node)] = result
+        return result
+
+    def _chain(self, of: str, node: str) -> tuple[str | None, list[str]]:
+        copies = [c for c in self.p.copies.get(node, ()) if self.reaches(of, c)]
+        if len(copies) == 1:
+            return self.chain(of, copies[0])
+        if copies:
+            parts = [self.upstream(of, copy) for copy in copies]
+            key = self.expanded[parts[0]]
+            for part in parts[1:]:
+                key = _plus(key, self.expanded[part])
+            return (self.add(of, node, key, " + ".join(parts), "sum", parts=parts), [])
+        user = self.consumer(of, node)
+        shapes = self.p.shapes
+        if is_vector(shapes[node]) and is_vector(shapes[user]):
+            try:
+                local = self.rules(user).jacobian(self.p.definitions[user], node)
+            except Unsupported:
+                local = None
+            if local is not None:
+                base, factors = self.chain(of, user)
+                step = self.add(user, node, local, None, "local")
+                if base is None and not factors:
+                    return (step, [])
+                return (base, [*factors, step])
+        return (self.gradient_step(of, node, user), [])
+
+    def upstream(self, of: str, node: str) -> str:
+        """∂of/∂node as one step: the accumulated factor, asked for where it is needed."""
+        base, factors = self.chain(of, node)
+        if not factors:
+            assert base is not None
+            return base
+        ids = ([base] if base else []) + factors
+        key = self.expanded[ids[0]]
+        for part in ids[1:]:
+            key = _matmul(key, self.expanded[part])
+        return self.add(of, node, key, " @ ".join(ids), "chain", parts=ids)
+
+    def gradient_step(self, of: str, node: str, user: str) -> str:
+        if self.p.shapes[of] != (1, 1):
+            raise _tensor(of, node, self.p.shapes, self.network)
+        user_shape = self.p.shapes[user]
+        if user == of:
+            upstream_key = upstream_id = _one()
+            composes = None
+        else:
+            up = self.upstream(of, user)
+            upstream_key = layout(self.expanded[up], user_shape)
+            upstream_id = layout(name(up), user_shape)
+        rules = self.rules(user)
+        expression = self.p.definitions[user]
+        shape = self.p.shapes[node]
+        try:
+            key = layout(rules.backward(expression, node, upstream_key), shape)
+            if user != of:
+                composes = to_text(layout(rules.backward(expression, node, upstream_id), shape))
+        except Unsupported as error:
+            raise GeneratorError(f"cannot write ∂{of}/∂{node}: {error}") from None
+        return self.add(of, node, key, composes, "gradient", user=user)
+
+
+def _one() -> Node:
+    from tutor.derivatives import number
+
+    return number(1)
+
+
+def _plus(left: Node, right: Node) -> Node:
+    from tutor.derivatives import plus
+
+    return plus(left, right)
+
+
+def _matmul(left: Node, right: Node) -> Node:
+    from tutor.derivatives import matmul
+
+    return matmul(left, right)
+
+
+def _tensor(of: str, node: str, shapes: dict[str, Shape], network: Network) -> GeneratorError:
+    goal = next((g for g in network.goals if g.of == of), None)
+    vectors = [n for n, s in shapes.items() if is_vector(s) and n != of and n in network.shapes
+               and network.depends_on(of, n)]
+    example = f"d{of}/d{vectors[0]}" if vectors else None
+    return GeneratorError(
+        f"∂{of}/∂{node} would be a 3-tensor ({shape_text(shapes[of])} by "
+        f"{shape_text(shapes[node])}): the tutor asks only for Jacobians between vectors and "
+        f"for gradients of a scalar. Put a scalar on top of {of}, such as L = sum({of}) or a "
+        f"loss L = 0.5 * sum(({of} - y)^2), and ask for dL/d{goal.wrt if goal else node}"
+        + (f"; or ask for a vector, such as {example}." if example else "."),
+        goal.line if goal else None, 1)
+
+
+def generate(network: Network, lesson_id: str = "your-network", title: str | None = None,
+             symbolic_budget: float = 2.0) -> Lesson:
+    """The lesson for ``network``, validated; raises GeneratorError with the reason."""
+    from tutor.validation import validate_lesson
+
+    prepared = _prepare(network)
+    walk = _Walk(prepared, network)
+    goal_ids = []
+    for goal in network.goals:
+        shapes = prepared.shapes
+        if min(shapes[goal.of]) > 1:
+            raise GeneratorError(
+                f"{goal.of} is a {shape_text(shapes[goal.of])} matrix: ∂{goal.of}/∂{goal.wrt} "
+                f"would be a tensor. Ask for the gradient of a scalar computed from "
+                f"{goal.of} (L = sum({goal.of}), say).", goal.line, 1)
+        try:
+            goal_ids.append(walk.upstream(goal.of, goal.wrt))
+        except GeneratorError as error:
+            if error.line is None:
+                error.line = goal.line
+            raise
+    texts = walk.texts
+    lesson = Lesson(
+        id=lesson_id,
+        title=title or network.title or texts.title(network.goals),
+        intro=texts.intro(network, prepared.definitions),
+        quantities={i.name: Quantity(i.name, i.shape, i.draw,
+                                     about=f"an input, {shape_text(i.shape)}")
+                    for i in network.inputs},
+        definitions={q: to_text(e) for q, e in prepared.definitions.items()},
+        steps=walk.steps,
+        goal=goal_ids[-1],
+    )
+    errors = [f for f in validate_lesson(lesson, symbolic_budget) if f.error]
+    if errors:
+        raise GeneratorError("the generated lesson failed its own checks, so it is not shown "
+                             "(a fault of the generator: please report this network):\n"
+                             + "\n".join(str(f) for f in errors))
+    return lesson
+
+
+def generate_from_text(text: str, lesson_id: str = "your-network",
+                       symbolic_budget: float = 2.0) -> Lesson:
+    return generate(parse_network(text), lesson_id, symbolic_budget=symbolic_budget)

@@ -1,0 +1,276 @@
+"""Network files: a student's or instructor's own network, read by a small hand-written reader.
+
+A network file is what a person writes on paper before backpropagating by hand:
+
+    # a residual block with a squared loss
+    x  : 3x1          # an input and its shape; "3" means 3x1, "1" a scalar
+    W1 : 3x3
+    z1 = W1 @ x       # a definition, in the answer language
+    h1 = x + tanh(z1)
+    goal: dL/dW1      # also ∂L/∂W1
+
+Hand-written (not TOML) because this is the syntax people already write, and every
+mistake in it must be told at its line and column, in words. Expressions go through
+the engine's allow-list parser and strict shape rules, never through eval. Turning a
+network into a lesson is tutor.generator's job; nothing here imports Textual or sympy.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from tutor.engine import EngineError, Node, Shape, infer_shape, parse, shape_text
+from tutor.engine.functions import FUNCTIONS
+
+MAX_SIDE = 20  # rows or columns of any quantity: the lesson format's own limit
+MAX_INPUTS = 40
+MAX_DEFINITIONS = 60
+MAX_GOALS = 8
+MAX_TEXT = 20_000  # characters of a whole file
+DRAWS = ("decimal", "int", "normal", "positive", "onehot")  # "fixed" needs values: not here
+
+NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+_INPUT = re.compile(rf"^(?P<name>{NAME})\s*:\s*(?P<rest>.*)$")
+_DEFINITION = re.compile(rf"^(?P<name>{NAME})\s*=(?!=)\s*(?P<rest>.*)$")
+_GOAL = re.compile(r"^goal\s*:\s*(?P<rest>.*)$")
+_SHAPE = re.compile(r"^(?P<rows>\d+)(?:\s*[x×X*]\s*(?P<cols>\d+))?$")
+_DERIVATIVE = re.compile(rf"^[d∂]\s*(?P<of>{NAME})\s*/\s*[d∂]\s*(?P<wrt>{NAME})$")
+
+
+class NetworkError(Exception):
+    """A network that cannot become a lesson: what is wrong, at which line and column."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.message
+        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
+        return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Input:
+    name: str
+    shape: Shape
+    draw: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Definition:
+    name: str
+    text: str
+    node: Node
+    shape: Shape
+    line: int
+
+
+@dataclass(frozen=True)
+class Goal:
+    of: str
+    wrt: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Network:
+    inputs: tuple[Input, ...]
+    definitions: tuple[Definition, ...]
+    goals: tuple[Goal, ...]
+    title: str = ""  # the file's first comment, if it opens with one
+
+    @property
+    def shapes(self) -> dict[str, Shape]:
+        return {i.name: i.shape for i in self.inputs} | {d.name: d.shape for d in self.definitions}
+
+    def definition(self, name: str) -> Definition | None:
+        return next((d for d in self.definitions if d.name == name), None)
+
+    def depends_on(self, of: str, wrt: str) -> bool:
+        reached = {wrt}
+        for definition in self.definitions:
+            if _names(definition.node) & reached:
+                reached.add(definition.name)
+        return of in reached
+
+
+def _names(node: Node) -> set[str]:
+    from tutor.engine import names_in
+
+    return names_in(node)
+
+
+def parse_network(text: str) -> Network:
+    """Read a network file; raises NetworkError at the first problem, with line and column."""
+    if len(text) > MAX_TEXT:
+        raise NetworkError(f"the file is {len(text)} characters long, past the limit of "
+                           f"{MAX_TEXT} characters for a network")
+    lines = text.splitlines()
+    defined_at = _all_definitions(lines)
+    inputs: list[Input] = []
+    definitions: list[Definition] = []
+    goals: list[Goal] = []
+    first: dict[str, int] = {}
+    shapes: dict[str, Shape] = {}
+    title = ""
+    for number, raw in enumerate(lines, start=1):
+        body, _, comment = raw.partition("#")
+        if not body.strip():
+            if number == 1 and comment.strip():
+                title = comment.strip()
+            continue
+        offset = len(body) - len(body.lstrip())
+        body = body.strip()
+        if (match := _GOAL.match(body)) is not None:
+            goals.append(_goal(match, number, offset, shapes))
+            continue
+        match = _DEFINITION.match(body) or _INPUT.match(body)
+        if match is None:
+            raise NetworkError(
+                "expected an input (x : 3x1), a definition (z1 = W1 @ x) or a goal "
+                f"(goal: dL/dW1), not {body!r}", number, offset + 1)
+        name = match.group("name")
+        _new_name(name, number, offset, first)
+        rest_column = offset + match.start("rest")
+        if match.re is _INPUT:
+            if definitions:
+                raise NetworkError(f"the input {name} comes after a definition; declare every "
+                                   "input first, then the definitions", number, offset + 1)
+            item = _input(name, match.group("rest"), number, rest_column)
+            inputs.append(item)
+            shapes[name] = item.shape
+        else:
+            item = _definition(name, match.group("rest"), number, rest_column, shapes,
+                               defined_at)
+            definitions.append(item)
+            shapes[name] = item.shape
+        first[name] = number
+    _check_counts(inputs, definitions, goals)
+    return Network(tuple(inputs), tuple(definitions), tuple(goals), title)
+
+
+def _all_definitions(lines: list[str]) -> dict[str, int]:
+    """Where each name is first defined, so a use before it is told as such."""
+    found: dict[str, int] = {}
+    for number, raw in enumerate(lines, start=1):
+        match = _DEFINITION.match(raw.partition("#")[0].strip())
+        if match is not None:
+            found.setdefault(match.group("name"), number)
+    return found
+
+
+def _new_name(name: str, number: int, offset: int, first: dict[str, int]) -> None:
+    if name in first:
+        raise NetworkError(f"{name} is defined twice: first at line {first[name]}", number,
+                           offset + 1)
+    if name in FUNCTIONS:
+        raise NetworkError(f"{name!r} is a function of the answer language; call the quantity "
+                           "something else", number, offset + 1)
+    if name == "goal":
+        raise NetworkError("'goal' is the word of goal lines (goal: dL/dW1); call the quantity "
+                           "something else", number, offset + 1)
+
+
+def _input(name: str, rest: str, number: int, column: int) -> Input:
+    words = rest.split()
+    if not words:
+        raise NetworkError(f"the input {name} needs a shape, like {name} : 3x1", number,
+                           column + 1)
+    shape_text_ = words[0]
+    if len(words) >= 3 and words[1].lower() in ("x", "×"):  # "3 x 1"
+        shape_text_, words = "".join(words[:3]), [words[0] + "x" + words[2], *words[3:]]
+    match = _SHAPE.match(shape_text_)
+    if match is None:
+        raise NetworkError(f"{shape_text_!r} is not a shape: write rows x cols, like 3x1 (or 3 "
+                           "for a 3x1 column, 1 for a scalar)", number, column + 1)
+    rows = int(match.group("rows"))
+    cols = int(match.group("cols") or 1)
+    for side, size in (("rows", rows), ("columns", cols)):
+        if not 1 <= size <= MAX_SIDE:
+            raise NetworkError(f"{name} has {size} {side}: sizes go from 1 to {MAX_SIDE}",
+                               number, column + 1)
+    draw = "decimal"
+    if len(words) > 1:
+        draw = words[1].lower()
+        at = column + rest.index(words[1]) + 1
+        if draw == "fixed":
+            raise NetworkError("draw fixed needs its values, which a network file cannot "
+                               "hold; write the lesson file (chain-tutor new) and edit it",
+                               number, at)
+        if draw not in DRAWS:
+            raise NetworkError(f"unknown draw {words[1]!r}; the draws are {', '.join(DRAWS)}",
+                               number, at)
+        if len(words) > 2:
+            raise NetworkError(f"unexpected {words[2]!r} after the draw", number,
+                               column + rest.index(words[2], rest.index(words[1])) + 1)
+    return Input(name, (rows, cols), draw, number)
+
+
+def _definition(name: str, rest: str, number: int, column: int, shapes: dict[str, Shape],
+                defined_at: dict[str, int]) -> Definition:
+    text = rest.rstrip()
+    try:
+        node = parse(text, list(shapes))
+        shape = infer_shape(node, shapes)
+    except EngineError as error:
+        at = column + 1 + (error.start or 0)
+        word = text[error.start:error.end] if error.start is not None else ""
+        if error.kind == "name" and word == name:
+            raise NetworkError(f"{name} is defined in terms of itself (a cycle): a definition "
+                               "may use only names defined above it", number, at) from None
+        if error.kind == "name" and word in defined_at and defined_at[word] > number:
+            raise NetworkError(
+                f"{word} is used before its definition at line {defined_at[word]}: a "
+                "definition may use only names defined above it, so there are no cycles",
+                number, at) from None
+        message = error.message if error.kind != "name" else error.message.replace(
+            "Names this lesson knows", "Names known here")
+        raise NetworkError(f"{name} = {text}: {message}", number, at) from None
+    for side, size in zip(("rows", "columns"), shape, strict=True):
+        if size > MAX_SIDE:
+            raise NetworkError(f"{name} is {shape_text(shape)}: {size} {side} is past the limit "
+                               f"of {MAX_SIDE} per side", number, column + 1)
+    return Definition(name, text, node, shape, number)
+
+
+def _goal(match: re.Match, number: int, offset: int, shapes: dict[str, Shape]) -> Goal:
+    rest = match.group("rest").strip()
+    column = offset + match.start("rest") + 1
+    derivative = _DERIVATIVE.match(rest)
+    if derivative is None:
+        raise NetworkError(f"a goal is written dL/dW1 or ∂L/∂W1, not {rest!r}", number, column)
+    of, wrt = derivative.group("of"), derivative.group("wrt")
+    for name, key in ((of, "of"), (wrt, "wrt")):
+        if name not in shapes:
+            known = ", ".join(shapes) or "none"
+            raise NetworkError(f"the goal names {name}, which is not defined above it (known: "
+                               f"{known})", number, column + derivative.start(key))
+    return Goal(of, wrt, number)
+
+
+def _check_counts(inputs: list[Input], definitions: list[Definition], goals: list[Goal]) -> None:
+    if not inputs:
+        raise NetworkError("a network needs at least one input, like x : 3x1")
+    if not goals:
+        raise NetworkError("a network needs a goal line, like goal: dL/dW1")
+    for what, items, limit in (("inputs", inputs, MAX_INPUTS),
+                               ("definitions", definitions, MAX_DEFINITIONS),
+                               ("goals", goals, MAX_GOALS)):
+        if len(items) > limit:
+            raise NetworkError(f"{len(items)} {what} is past the limit of {limit}",
+                               items[limit].line, 1)
+    network = Network(tuple(inputs), tuple(definitions), tuple(goals))
+    for goal in goals:
+        if goal.of == goal.wrt:
+            raise NetworkError(f"the goal d{goal.of}/d{goal.wrt} asks for a quantity by itself",
+                               goal.line, 1)
+        if not network.depends_on(goal.of, goal.wrt):
+            raise NetworkError(f"{goal.of} does not depend on {goal.wrt}, so d{goal.of}/"
+                               f"d{goal.wrt} is zero: choose a goal whose first name is "
+                               f"computed from {goal.wrt}", goal.line, 1)
