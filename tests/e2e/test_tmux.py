@@ -122,3 +122,62 @@ def test_student_works_through_the_flagship_lesson_in_a_terminal(terminal, tmp_p
         assert [state.status_of(s) for s in ("df_dh2", "dh2_dz2", "dz2_dh1")] == ["solved"] * 3
     finally:
         store.close()
+
+
+@pytest.fixture
+def picker(tmp_path: Path) -> Iterator[Terminal]:
+    """The tutor as a student starts it: the lesson picker, at 80×24."""
+    if not SCRIPT.exists():
+        pytest.skip(f"the chain-tutor script is not installed beside {sys.executable}")
+    session = f"chain-tutor-e2e-{uuid.uuid4().hex[:8]}"
+    exports = f"CHAIN_TUTOR_DATA={tmp_path / 'data'} TERM=xterm-256color"
+    subprocess.run(
+        [TMUX, "new-session", "-d", "-s", session, "-x", "80", "-y", "24",
+         f"env {exports} {SCRIPT} --seed 1; sleep 30"],
+        check=True, env={**os.environ, "TMUX": ""},
+    )
+    try:
+        yield Terminal(session)
+    finally:
+        subprocess.run([TMUX, "kill-session", "-t", session], check=False, capture_output=True)
+
+
+FLAGSHIP_BY_ENTER = [  # (what the step asks, the answer)
+    ("∂f/∂h2  is 1×2", "W3"),
+    ("∂h2/∂z2  is 2×2", "diag(h2*(1-h2))"),
+    ("∂z2/∂h1  is 2×2", "W2"),
+    ("∂h1/∂z1  is 2×2", "diag(h1*(1-h1))"),
+    ("∂f/∂z1  is 1×2", "df_dh2 @ dh2_dz2 @ dz2_dh1 @ dh1_dz1"),
+    ("∂f/∂W1  is 2×2", "df_dz1.T @ x.T"),
+]
+
+
+def test_the_flagship_plays_from_the_picker_with_enter_alone(picker, tmp_path):
+    """Enter on the picker's lesson (jumped to by its number), Enter on the intro, each
+    answer then Enter, and Enter again to go on: no other key is needed, and the
+    last two steps take the earlier steps' ids."""
+    picker.wait_for("Choose a lesson", timeout=60)
+    picker.keys("8", "Enter")  # the flagship is lesson 8; Enter right behind it, one burst
+    picker.wait_for("Start the steps")
+    picker.keys("Enter")
+    for asks, text in FLAGSHIP_BY_ENTER:
+        picker.wait_for(asks)
+        picker.type(text)
+        picker.wait_for("the factor's shape")  # the preview has read it
+        picker.keys("Enter")
+        screen = picker.wait_for("✓ Correct")
+        assert "Enter: the" in screen  # it says how to go on
+        picker.keys("Enter")
+    screen = picker.wait_for("Lesson complete")
+    picker.keys("C-q")
+    deadline = time.monotonic() + TIMEOUT
+    while "Lesson complete" in picker.screen() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    store = ProgressStore.open(tmp_path / "data")
+    try:
+        state = store.lesson("two-layer-sigmoid")
+        assert [state.status_of(asks) for asks in (
+            "df_dh2", "dh2_dz2", "dz2_dh1", "dh1_dz1", "df_dz1", "df_dW1")] == ["solved"] * 6
+        assert state.finished is not None
+    finally:
+        store.close()

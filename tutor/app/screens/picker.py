@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -84,6 +83,11 @@ class PickerScreen(Screen[None]):
     BINDINGS = [
         # Priority so the footer shows it; the list itself would take Enter unannounced.
         Binding("enter", "open", "Open lesson", id="open", priority=True),
+        # Priority too, so that digits and Enter are handled in the order typed: "8 Enter"
+        # typed fast opens lesson 8 (a digit left to bubble up as a key event would be
+        # handled after the Enter behind it, which opened the lesson highlighted before).
+        *(Binding(str(digit), f"digit('{digit}')", show=False, priority=True)
+          for digit in range(10)),
     ]
 
     clock = staticmethod(time.monotonic)  # when digits are typed (tests set their own)
@@ -163,17 +167,13 @@ class PickerScreen(Screen[None]):
                 "(chain-tutor validate shows every error)."
             )
 
-    def on_key(self, event: events.Key) -> None:
+    def action_digit(self, digit: str) -> None:
         """A digit selects the lesson of that number; digits typed together make one."""
-        if event.character is None or not event.character.isdigit():
-            return
-        event.stop()
-        event.prevent_default()
         now = self.clock()
         count = len(self.shelf.entries())
-        typed = self.number + event.character if now - self.number_at < NUMBER_PAUSE else ""
+        typed = self.number + digit if now - self.number_at < NUMBER_PAUSE else ""
         if not typed or not 1 <= int(typed) <= count:
-            typed = event.character  # a number of its own
+            typed = digit  # a number of its own
         self.number, self.number_at = typed, now
         if 1 <= int(typed) <= count:
             self.query_one(OptionList).highlighted = int(typed) - 1
