@@ -57,6 +57,7 @@ from tutor.app.widgets.feedback import (
 from tutor.app.widgets.footer import SteadyFooter
 from tutor.app.widgets.graph import GraphView
 from tutor.app.widgets.preview import Preview
+from tutor.app.widgets.prose import inline_content
 from tutor.app.widgets.steady import set_display, show
 from tutor.app.widgets.values import ValuesPanel
 from tutor.engine import Verdict
@@ -332,7 +333,7 @@ class LessonScreen(Screen[None]):
                 "$text-muted",
             ),
             "\n",
-            step.prompt,
+            inline_content(step.prompt),  # the author's Markdown marks, styled
         )
 
     def standing_feedback(self) -> Content:
