@@ -43,7 +43,9 @@ TARGETS = {
     "peak_rss_mb": 120.0,
     "growth_max_ms": 250.0,
     "growth_wrong_max_ms": 250.0,  # a wrong answer, first check of the step included, to 8×8
-    "serve_session_rss_mb": 120.0,
+    # A session is two processes (the tutor and its proof worker, forked from it): their
+    # PSS counts a page they share once, where the sum of their RSS counts it twice.
+    "serve_session_pss_mb": 120.0,
 }
 
 
@@ -272,8 +274,8 @@ def verdicts(results: dict) -> dict[str, bool]:
                 for when in ("", "_first")) <= TARGETS["growth_wrong_max_ms"]
             for r in results["growth"]),
     }
-    met["serve_session_rss_mb"] = (results["serve"]["session_rss_mb"]
-                                   <= TARGETS["serve_session_rss_mb"])
+    met["serve_session_pss_mb"] = (results["serve"]["session_pss_mb"]
+                                   <= TARGETS["serve_session_pss_mb"])
     if "skipped" not in paint:
         met["first_paint_ratio"] = all(paint[name]["ratio"] <= TARGETS["first_paint_ratio"]
                                        for name in PAINT_CASES[1:])
