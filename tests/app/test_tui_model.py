@@ -46,8 +46,12 @@ def test_numbers_line_up_in_columns():
 def test_chain_expands_the_goal_into_its_leaf_factors(catalog):
     lesson = catalog.get(FLAGSHIP)
     pieces = chain_pieces(lesson, factor_states(lesson, state(), []))
-    assert "".join(p.top for p in pieces) == "(∂f/∂h2 · ∂h2/∂z2 · ∂z2/∂h1 · ∂h1/∂z1)ᵀ · xᵀ"
-    assert assembled(pieces) == "(? · ? · ? · ?)ᵀ · xᵀ"
+    # xᵀ is part of ∂f/∂W1's answer: hidden until that step is done (walk, round two)
+    assert "".join(p.top for p in pieces) == "(∂f/∂h2 · ∂h2/∂z2 · ∂z2/∂h1 · ∂h1/∂z1)ᵀ · ?"
+    assert assembled(pieces) == "(? · ? · ? · ?)ᵀ · ?"
+    done = {step.id: StepState("solved", 1, 0, step.answer) for step in lesson.steps}
+    solved = chain_pieces(lesson, factor_states(lesson, state(**done), []))
+    assert assembled(solved).endswith(")ᵀ · xᵀ")
     slot = next(p for p in pieces if p.step_id == "dz2_dh1")
     assert {"dz2_dh1", "df_dz1", "df_dW1"} <= slot.owners  # it lights up with its products
 
@@ -138,10 +142,9 @@ def test_a_chain_filled_with_the_students_answers_means_what_they_wrote(catalog)
     from tutor.engine import evaluate
 
     for lesson in catalog.lessons:
-        leaves = {step.id: step for step in lesson.steps if not step.composes}
-        progress = state(**{
-            step_id: StepState("solved", 1, 0, f"{step.answer} + 0 - 0")
-            for step_id, step in leaves.items()
+        progress = state(**{  # every step done: the header hides nothing
+            step.id: StepState("solved", 1, 0, f"{step.answer} + 0 - 0")
+            for step in lesson.steps
         })
         factors = factor_states(lesson, progress, [])
         text = assembled(chain_pieces(lesson, factors))
@@ -159,3 +162,20 @@ def test_a_negated_factor_on_the_right_of_a_product_is_parenthesised(catalog):
                      dp_dz=StepState("solved", 1, 0, "diag(p) - p @ p.T"))
     text = assembled(chain_pieces(lesson, factor_states(lesson, progress, [])))
     assert "[0, 0, -5.37] · (diag(p) - p @ p.T)" in text
+
+
+def test_the_header_never_shows_a_quantity_of_an_open_steps_answer(catalog):
+    """Lesson 10, step 2 asks ∂L/∂w2 = ∂L/∂f ⊙ h1ᵀ: with ∂L/∂f solved, the header must not
+    read "(f - y) ⊙ h1ᵀ" — that is the answer asked for."""
+    from tutor.app.model import chain_step
+
+    lesson = catalog.get("squared-loss")
+    progress = LessonState("squared-loss", 1, {"dL_df": StepState("solved", 1, 0, "f - y")},
+                           None, None)
+    factors = factor_states(lesson, progress, [])
+    step = lesson.step("dL_dw2")
+    text = assembled(chain_pieces(lesson, factors, chain_step(lesson, step)))
+    assert "h1" not in text and "?" in text
+    for later in ("dL_dh1", "dL_dz1", "dL_dW1"):
+        shown = assembled(chain_pieces(lesson, factors, chain_step(lesson, lesson.step(later))))
+        assert "w2" not in shown and "xᵀ" not in shown and "diag" not in shown

@@ -25,6 +25,7 @@ from tutor.engine.nodes import (
     Transpose,
     children,
     mixes_products,
+    names_in,
     needs_parentheses,
     operand_places,
 )
@@ -74,6 +75,7 @@ class Piece:
     bottom: str
     step_id: str | None = None
     owners: frozenset[str] = field(default_factory=frozenset)
+    literal: bool = False  # a quantity or number of a `composes` (xᵀ), not a step's slot
 
 
 def chain_step(lesson: Lesson, step: Step) -> Step:
@@ -130,7 +132,18 @@ def chain_pieces(lesson: Lesson, factors: dict[str, FactorState],
     except EngineError:  # validation reports it to the author; the student still gets a slot
         return [_slot(goal, factors, frozenset({goal.id}))]
     names = list(lesson.names) + list(steps)
-    return _pieces(node, _Context(names, steps, factors), frozenset({goal.id}), 0, {goal.id})
+    pieces = _pieces(node, _Context(names, steps, factors), frozenset({goal.id}), 0, {goal.id})
+    return [_hidden_while_open(piece, factors) for piece in pieces]
+
+
+def _hidden_while_open(piece: Piece, factors: dict[str, FactorState]) -> Piece:
+    """A quantity written into a product (the xᵀ of δ xᵀ) is part of that step's answer:
+    shown as ? until every step it belongs to is done, or the header gives it away."""
+    if not piece.literal:
+        return piece
+    if all(factors[owner].done for owner in piece.owners if owner in factors):
+        return piece
+    return Piece("?", "?", None, piece.owners)
 
 
 @dataclass(frozen=True)
@@ -165,8 +178,8 @@ def _needs_parentheses(text: str, outer: int, names: Sequence[str]) -> bool:
 def _pieces(
     node: Node, context: _Context, owners: frozenset[str], outer: int, expanding: set[str]
 ) -> list[Piece]:
-    def text(value: str) -> Piece:
-        return Piece(value, value, None, owners)
+    def text(value: str, literal: bool = False) -> Piece:
+        return Piece(value, value, None, owners, literal)
 
     def inner(child: Node, outer_: int) -> list[Piece]:
         return _pieces(child, context, owners, outer_, expanding)
@@ -174,7 +187,12 @@ def _pieces(
     if isinstance(node, Name) and node.name in context.steps:
         return _step_pieces(context.steps[node.name], context, owners, outer, expanding)
     if isinstance(node, (Name, Num, Matrix)):
-        return [text(pretty(node))]
+        return [text(pretty(node), literal=True)]
+    if not names_in(node) & context.steps.keys():
+        # Written out in the lesson's names (w2ᵀ, diag(h1 ⊙ (1 − h1))): one piece, so that
+        # while its step is open it is one ?, not a form that gives the answer away.
+        shown = pretty(node)
+        return [text(f"({shown})" if needs_parentheses(node, outer) else shown, literal=True)]
     places = operand_places(node)
     if isinstance(node, Transpose):
         return [*inner(node.operand, places[0]), text(SCREEN.transpose)]
