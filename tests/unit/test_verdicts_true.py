@@ -351,3 +351,17 @@ def test_an_internal_error_in_check_exits_3_with_a_message_not_a_traceback(
     assert "internal error" in captured.err and "Traceback" not in captured.err
     assert main(["check", "--json", "two-layer-sigmoid", "df_dh2", "W3"]) == 3
     assert json.loads(capsys.readouterr().out)["verdict"] == "error"
+
+
+def test_five_percent_off_is_a_wrong_number_not_a_matter_of_precision():
+    problem = Problem.from_text({"X": (1, 2)}, {})
+    factor = Factor(parse("X", ["X"]), (1, 2), "∂y/∂x")
+    verdict = check_answer("[-2, 9.5]", factor, problem, {"X": np.array([[-2.0, 9.0]])})
+    assert "precision" not in verdict.diagnosis
+    assert "entry 2 is off" in verdict.feedback
+
+
+def test_a_scalars_constant_factor_is_named_without_the_multiple_that_gives_the_answer():
+    verdict = catalog().get("scalar-chain-rule").check("du_dx", "1", 1)
+    assert "scale" in verdict.diagnosis
+    assert "1/3" not in verdict.feedback and "constant multiple" in verdict.feedback

@@ -143,7 +143,7 @@ class Chain:
                 tolerance: Tolerance, key_value: np.ndarray | None = None) -> list[Match]:
         """The variants the answer equals at every point (the verdict's rule of closeness).
 
-        ``key_value`` (numbers typed by hand, one point): a variant within ten times that
+        ``key_value`` (numbers typed by hand, one point): a variant within NEAR_FACTOR times that
         rule of the key there is left out, since a near miss is a matter of precision.
         """
         found = []

@@ -104,7 +104,7 @@ def _slips(factor: Factor, shape: Shape, answers: Arrays, expected: Arrays,
         return ["sign"], [f"Your answer has the wrong sign: it is −1 times {factor.label}."]
     scale = _constant_factor(answers, expected, tolerance)
     if scale is not None:
-        return ["scale"], [_scale_sentence(scale, factor.label)]
+        return ["scale"], [_scale_sentence(scale, factor.label, factor.shape == (1, 1))]
     if tolerance != EXACT and numbers.near_miss(answers[0], expected[0], tolerance):
         return ["precision"], [_precision_sentence(factor, answers[0], expected[0], tolerance)]
     return [], []
@@ -163,7 +163,10 @@ def _constant_factor(answers: Arrays, expected: Arrays, tolerance: Tolerance) ->
     return None
 
 
-def _scale_sentence(scale: float, label: str) -> str:
+def _scale_sentence(scale: float, label: str, scalar: bool = False) -> str:
+    if scalar:  # for a 1×1 factor the multiple would be the answer itself
+        return (f"Your answer is a constant multiple of {label}: a constant factor is off (a "
+                "stray 2, ½, a slipped decimal point or a missing term of the chain).")
     shown = numbers.scale_text(scale)
     if abs(np.log10(abs(scale)) - round(np.log10(abs(scale)))) < 1e-9:
         return (f"Your answer is {shown} times {label}: the digits are right, but the decimal "
