@@ -29,7 +29,7 @@ from tutor.progress import Attempt, LessonState, ProgressStore
 from tutor.rules import Status, VerdictKind
 
 if TYPE_CHECKING:  # the engine loads after the first screen; choosing a seed needs none
-    from tutor.engine import Problem, Verdict
+    from tutor.engine import EngineError, Problem, Verdict
     from tutor.lessons import Lesson, Step
 
 Show = Callable[[str], "str | None"]  # an answer as the screen writes it (or None)
@@ -214,6 +214,15 @@ class LessonSession:
         """What this step's answers are read against: the lesson's names, and the ids of
         the steps before it standing for their factors."""
         return self.lesson.problem_for(self.step.id)
+
+    def redact(self, error: EngineError) -> EngineError:
+        """A shape clash's message as the preview may show it: without a suggested fix
+        that is this step's factor itself (tutor.engine.check.redacted)."""
+        from tutor.engine.check import redacted
+
+        problem = self.problem
+        return redacted(error, self.lesson.factors[self.step.id], problem,
+                        problem.forward(self.variant.inputs))
 
     @property
     def aliases(self) -> dict[str, str]:

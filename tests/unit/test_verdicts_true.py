@@ -365,3 +365,31 @@ def test_a_scalars_constant_factor_is_named_without_the_multiple_that_gives_the_
     verdict = catalog().get("scalar-chain-rule").check("du_dx", "1", 1)
     assert "scale" in verdict.diagnosis
     assert "1/3" not in verdict.feedback and "constant multiple" in verdict.feedback
+
+
+def test_a_suggested_fix_that_is_the_factor_itself_is_not_shown():
+    """(p-y).T @ x.T clashes; the fix 'transpose the left side' would be the answer: a clash
+    costs no attempt, so showing it would hand the answer over for free."""
+    lesson = catalog().get("softmax-cross-entropy")
+    verdict = lesson.check("dL_dW", "(p-y).T@x.T", 1)
+    assert verdict.verdict == "invalid" and verdict.suggestions == ()
+    assert "(p - y) @ x.T" not in verdict.feedback
+    assert "would give the factor itself" in verdict.feedback
+    other = catalog().get("two-layer-sigmoid").check("df_dh2", "W3*h2", 1)
+    assert other.suggestions  # a fix that is not the answer is still offered
+
+
+def test_the_session_redacts_the_preview_the_same_way(tmp_path):
+    from tutor.engine import EngineError
+    from tutor.progress import ProgressStore
+    from tutor.session import LessonSession
+
+    lesson = catalog().get("softmax-cross-entropy")
+    with ProgressStore(tmp_path / "p.db") as store:
+        session = LessonSession(lesson, 1, store)
+        session.go_to([s.id for s in lesson.steps].index("dL_dW"))
+        try:
+            infer_shape(parse("(p-y).T@x.T", lesson.names), lesson.problem.shapes)
+        except EngineError as error:
+            shown = session.redact(error)
+        assert shown.suggestions == () and "(p - y) @ x.T" not in (shown.suggestion or "")

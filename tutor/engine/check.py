@@ -141,7 +141,7 @@ def check_answer(
                 suggestions=shape_error.suggestions,
                 findings=found.findings,
             )
-        return _invalid(shape_error, text)
+        return _invalid(redacted(shape_error, factor, problem, displayed), text)
     canonical = to_text(node)
     if not names_in(node):
         return _check_numbers(node, shape, factor, problem, displayed, canonical)
@@ -166,6 +166,37 @@ def check_answer(
             canonical=canonical,
         )
     return _wrong(node, factor, problem, shape, canonical, answers, expected, points, EXACT)
+
+
+GIVEN_AWAY = ("The sizes can be made to fit, and doing so would give the factor itself: "
+              "work out from the shapes above which factor goes where, and which is "
+              "transposed.")
+
+
+def redacted(error: EngineError, factor: Factor, problem: Problem, displayed: Values
+             ) -> EngineError:
+    """``error`` without the suggestions that are the factor itself: a fix for a shape
+    clash must not hand over the answer, for free (a clash costs no attempt)."""
+    if not error.suggestions or not any(
+        _is_the_factor(s.node, factor, problem, displayed) for s in error.suggestions
+    ):
+        return error
+    return EngineError(error.message, error.start, error.end, kind=error.kind,
+                       suggestion=GIVEN_AWAY)
+
+
+def _is_the_factor(node: Node | None, factor: Factor, problem: Problem, displayed: Values
+                   ) -> bool:
+    if node is None:
+        return False
+    try:
+        if infer_shape(node, problem.shapes) != factor.shape:
+            return False
+    except EngineError:
+        return False
+    points = [displayed, *problem.samples]
+    return all(numbers.close(evaluate(node, p), evaluate(factor.expected, p), EXACT)
+               for p in points)
 
 
 def _invalid(error: EngineError, text: str) -> Verdict:

@@ -277,7 +277,7 @@ class LessonScreen(Screen[None]):
         answer.set_history(self.session.earlier_answers)
         answer.focus()
         self.query_one(Preview).show(answer.value, self.session.problem, self.step.shape,
-                                     aliases=self.session.aliases)
+                                     aliases=self.session.aliases, redact=self.session.redact)
         self.redraw()
         self.query_one(Feedback).say(self.standing_feedback())
 
@@ -366,7 +366,7 @@ class LessonScreen(Screen[None]):
     # -- typing and checking ---------------------------------------------------------
     def on_input_changed(self, event: Input.Changed) -> None:
         self.query_one(Preview).show(event.value, self.session.problem, self.step.shape,
-                                     aliases=self.session.aliases)
+                                     aliases=self.session.aliases, redact=self.session.redact)
         if self.checking is not None and event.value.strip() != self.checking:
             self.token += 1  # the student typed on: the running check is stale
             self.checking = None
@@ -442,7 +442,7 @@ class LessonScreen(Screen[None]):
             # The verdict now explains the answer; the preview's caret lines and advice
             # would push that explanation out of sight. Typing brings them back.
             self.query_one(Preview).show(answer, self.session.problem, self.step.shape,
-                                         aliases=self.session.aliases,
+                                         aliases=self.session.aliases, redact=self.session.redact,
                                          compact=True)
 
     # -- actions ---------------------------------------------------------------------

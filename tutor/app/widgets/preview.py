@@ -6,7 +6,7 @@ with typing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from textual.content import Content
 from textual.widgets import Static
@@ -18,7 +18,8 @@ EMPTY_HINT = "Type the factor; Enter checks it. F1 lists what you can type."
 
 
 def preview_content(text: str, problem: Problem, expected: Shape, *,
-                    compact: bool = False, aliases: Mapping[str, str] | None = None) -> Content:
+                    compact: bool = False, aliases: Mapping[str, str] | None = None,
+                    redact: Callable[[EngineError], EngineError] | None = None) -> Content:
     """``compact``: an error's message alone, without the caret lines and the way out —
     for when a verdict below says the rest and needs the room (80×24)."""
     if not text.strip():
@@ -26,7 +27,7 @@ def preview_content(text: str, problem: Problem, expected: Shape, *,
     try:
         parsed = read_answer(text, problem)
     except EngineError as error:
-        return error_content(error, text, compact=compact)
+        return error_content(redact(error) if redact else error, text, compact=compact)
     got = shape_label(parsed.shape)
     if parsed.shape == expected:
         verdict = (f"  {got}, the factor's shape", "$text-success")
@@ -62,5 +63,7 @@ class Preview(Static):
     """
 
     def show(self, text: str, problem: Problem, expected: Shape, *,
-             compact: bool = False, aliases: Mapping[str, str] | None = None) -> None:
-        self.update(preview_content(text, problem, expected, compact=compact, aliases=aliases))
+             compact: bool = False, aliases: Mapping[str, str] | None = None,
+             redact: Callable[[EngineError], EngineError] | None = None) -> None:
+        self.update(preview_content(text, problem, expected, compact=compact, aliases=aliases,
+                                    redact=redact))
