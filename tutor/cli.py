@@ -271,6 +271,12 @@ def _internal_error(args, error: Exception) -> int:
     return EXIT_INTERNAL
 
 
+def _figures(value: float) -> str:
+    """Four significant figures, as the screen shows them; never "-0"."""
+    text = f"{value:.4g}"
+    return "0" if text == "-0" else text
+
+
 def _invalid_json(args, message: str) -> int:
     print(json.dumps({"verdict": "invalid", "feedback": message, "diagnosis": [],
                       "checks": {"numeric": None, "symbolic": None}}))
@@ -349,7 +355,7 @@ def cmd_show(args) -> int:
         print(f"  {name} = {text}")
     print("\nValues:")
     for name, value in variant.values.items():
-        rows = "; ".join(" ".join(f"{v:.4g}" for v in row) for row in value)
+        rows = "; ".join(" ".join(_figures(v) for v in row) for row in value)
         print(f"  {name} ({value.shape[0]}×{value.shape[1]}) = [{rows}]")
     print("\nSteps:")
     for step in lesson.steps:
@@ -372,7 +378,7 @@ def _answers(lesson, variant, as_json: bool) -> int:
         return 0
     print(f"{lesson.title}  [{lesson.id}, seed {variant.seed}]: answers\n")
     for step, value in rows:
-        numbers = "; ".join(" ".join(f"{v:.4g}" for v in row) for row in value)
+        numbers = "; ".join(" ".join(_figures(v) for v in row) for row in value)
         print(f"{step.id}: {step.label} ({step.shape[0]}×{step.shape[1]})\n  = {step.answer}")
         if step.composes:
             print(f"  = {step.composes}")

@@ -135,3 +135,11 @@ def test_progress_reports_a_finished_lesson_as_finished_after_a_new_variant(tmp_
     (row,) = result["lessons"]
     assert code == 0 and row["standing"] == "done ✓, again 0 of 6"
     assert row["finished"] is not None and row["solved"] == 0
+
+
+def test_show_never_prints_minus_zero(capsys):
+    from tutor.cli import main
+
+    assert main(["show", "softmax-cross-entropy"]) == 0
+    out = capsys.readouterr().out
+    assert "-0 " not in out and "-0]" not in out and "-0;" not in out
