@@ -307,7 +307,7 @@ def test_an_answer_that_hung_the_checker_gets_its_verdict_and_the_screen_moves_o
     session.wait_for("symbolic proof timed out", timeout=15)
     assert time.monotonic() - started < 10
     session.keys("F1")  # the screen still answers keys
-    session.wait_for("what it does", timeout=10)
+    session.wait_for("chain-tutor — help", timeout=10)
     session.keys("C-q")
     session.keys("C-q")
     assert session.exit_status() == 0

@@ -235,3 +235,34 @@ def test_an_idle_worker_ends_with_the_tutor_that_started_it():
                             timeout=120)
     assert result.returncode == 0, result.stderr
     assert wait_gone([int(result.stdout.strip())], 5)
+
+
+def test_a_request_waiting_its_turn_when_everything_stops_starts_no_new_worker():
+    """The app closes while the warm-up holds the worker and a check waits for it: the
+    check must not fork a fresh worker (and a proof) that would outlive the app."""
+    import threading
+
+    from tutor.engine import bounded
+
+    gate = threading.Event()
+    worker = bounded.Worker(lambda payload: time.sleep(30))
+    results = {}
+    first = threading.Thread(target=lambda: results.setdefault(
+        "first", worker.request(b"", 20.0)))
+    first.start()
+    deadline = time.monotonic() + 30
+    while worker._pid is None and time.monotonic() < deadline:
+        time.sleep(0.01)  # the first request holds the worker
+    second = threading.Thread(target=lambda: (gate.set(), results.setdefault(
+        "second", worker.request(b"", 20.0))))
+    second.start()
+    gate.wait(5)
+    time.sleep(0.2)  # the second waits for the lock
+    bounded.stop_all()
+    first.join(10)
+    second.join(10)
+    assert not results["first"].finished and not results["second"].finished
+    assert worker._pid is None  # nobody started a new child
+    after = worker.request(b"", 0.5)  # a request made after stop_all works again
+    assert not after.finished  # (it sleeps past its budget) and it was killed
+    assert worker._pid is None

@@ -39,6 +39,7 @@ from typing import Any
 _running: set[int] = set()  # children still at work, for stop_all
 _running_lock = threading.Lock()
 _workers: set[Worker] = set()  # long-lived children, for stop_all
+_epoch = 0  # how many times stop_all has run: a request from before it must not fork again
 EXTRA_MEMORY = 1 << 30  # a child may grow by 1 GiB beyond the parent's address space
 _CHILD_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGTSTP", "SIGWINCH", "SIGCONT")
 
@@ -95,7 +96,9 @@ def stop_all() -> None:
 
     For an app that is closing: no thread of it may wait out a proof's budget.
     """
+    global _epoch
     with _running_lock:
+        _epoch += 1
         pids = list(_running)
         workers = list(_workers)
     for pid in pids:
@@ -136,7 +139,10 @@ class Worker:
             return Outcome(False)
         if not hasattr(os, "fork"):
             return _in_thread(lambda: self._handle(payload), seconds)
+        epoch = _epoch
         with self._lock:
+            if epoch != _epoch:  # stop_all ran while this waited its turn: the app is closing
+                return Outcome(False)
             try:
                 if self._pid is None and not self._start():
                     return Outcome(False)
