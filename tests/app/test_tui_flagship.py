@@ -245,3 +245,18 @@ async def test_the_last_step_takes_df_dz1_and_the_preview_says_what_it_stands_fo
         feedback = await submit(pilot, "df_dz1.T @ x.T")
         assert "✓ Correct" in feedback
         assert store.lesson(FLAGSHIP).steps["df_dW1"].status == "solved"
+
+
+def test_a_transposed_answer_shows_no_grid_of_the_true_values_and_codes_read_as_words():
+    from tutor.app.widgets.feedback import DIAGNOSIS_NAMES, marked_rows
+    from tutor.lessons import load_catalog
+
+    lesson = load_catalog().get(FLAGSHIP)
+    transposed = lesson.check("dz2_dh1", "W2.T", 1)
+    assert "transpose" in transposed.diagnosis and transposed.entries
+    assert marked_rows(transposed) == []  # every true value, only swapped: no grid
+    wrong = lesson.check("dh2_dz2", "[0.2431 0.1; 0 0.2485]", 1)
+    assert marked_rows(wrong)  # an answer with a wrong entry still gets its grid
+    for code in ("precision", "missing-factor", "extra-factor", "order", "factor-transposed",
+                 "wrong-point"):
+        assert code in DIAGNOSIS_NAMES

@@ -21,7 +21,15 @@ DIAGNOSIS_NAMES = {
     "vector-vs-diag": "vector vs diagonal matrix",
     "known-mistake": "a known mistake",
     "specific-values": "numbers instead of names",
+    "precision": "close, not precise enough",
+    "missing-factor": "a factor missing",
+    "extra-factor": "a factor too many",
+    "order": "factors in the wrong order",
+    "factor-transposed": "a factor transposed",
+    "wrong-point": "a derivative at the wrong point",
 }
+# A slip whose grid of values would show every true value, moved or negated.
+REVEALING_SLIPS = {"transpose", "sign", "scale"}
 
 
 def verdict_content(verdict: Verdict, step: Step, is_last: bool) -> Content:
@@ -62,11 +70,12 @@ MAX_MARKED_SIDE = 6
 
 def marked_rows(verdict: Verdict) -> list[Content]:
     """The answer's values at this variant, each entry that is off marked ✗ (seen without
-    colour too); nothing for a 1×1 answer or one too large to lay out."""
+    colour too); nothing for a 1×1 answer, one too large to lay out, or one whose slip
+    (a transpose, the sign, a constant) would make the grid show every true value."""
     value = verdict.value
     if value is None or not verdict.entries or value.size < 2 or max(value.shape) > (
         MAX_MARKED_SIDE
-    ):
+    ) or REVEALING_SLIPS & set(verdict.diagnosis):
         return []
     off = {(i - 1, j - 1) for i, j in verdict.entries}
     cells = [[number(float(v)) for v in row] for row in value]
