@@ -23,6 +23,7 @@ caller stops waiting for it after ``seconds``, as before.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import math
 import os
@@ -74,21 +75,32 @@ def _in_child(work: Callable[[], Any], seconds: float) -> Outcome:
     with _running_lock:
         _running.add(pid)
     try:
-        data = _read_until(read_end, time.monotonic() + seconds)
+        data = _receive(read_end, time.monotonic() + seconds)
     finally:
         os.close(read_end)
         _end(pid)
         with _running_lock:
             _running.discard(pid)
+    return _outcome(data)
+
+
+def _outcome(data: bytes | None) -> Outcome:
+    """A child's message (a result, or the error its work raised); None: it never came."""
     if data is None:
         return Outcome(False)
+    return _finished(*pickle.loads(data))
+
+
+def _finished(status: str, value: Any) -> Outcome:
+    return Outcome(True, value) if status == "ok" else Outcome(True, None, value)
+
+
+def _result(work: Callable[[], Any]) -> tuple[str, Any]:
+    """In a child: what ``work`` returned, or the error it raised, to send to the parent."""
     try:
-        status, payload = pickle.loads(data)
-    except Exception:  # noqa: BLE001 - a child killed mid-write left half a message
-        return Outcome(False)
-    if status == "ok":
-        return Outcome(True, payload)
-    return Outcome(True, None, payload)
+        return ("ok", work())
+    except Exception as error:  # noqa: BLE001 - reported to the parent, not raised
+        return ("error", f"{type(error).__name__}: {error}")
 
 
 def stop_all() -> None:
@@ -152,9 +164,7 @@ class Worker:
                 data = None
             if data is None:
                 self._end()
-                return Outcome(False)
-        status, value = pickle.loads(data)
-        return Outcome(True, value) if status == "ok" else Outcome(True, None, value)
+        return _outcome(data)
 
     def stop(self) -> None:
         """End the child now (a request waiting on it gets ``finished=False``)."""
@@ -237,10 +247,7 @@ def _serve(handle: Callable[[bytes], Any], prepare: Callable[[], Any] | None,
                 break  # the parent closed the pipe, or is gone
             payload, seconds = pickle.loads(data)
             _arm(seconds)
-            try:
-                message = ("ok", handle(payload))
-            except Exception as error:  # noqa: BLE001 - reported to the parent, not raised
-                message = ("error", f"{type(error).__name__}: {error}")
+            message = _result(functools.partial(handle, payload))
             signal.alarm(0)
             _send(write_end, pickle.dumps(message))
     except BaseException:  # noqa: BLE001 - the child must reach os._exit whatever happens
@@ -262,22 +269,6 @@ def _arm(seconds: float) -> None:
             resource.setrlimit(resource.RLIMIT_CPU, (cpu, hard))
 
 
-def _read_until(fd: int, deadline: float) -> bytes | None:
-    """Everything the child writes before it closes the pipe; None past the deadline."""
-    chunks: list[bytes] = []
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return None
-        ready, _, _ = select.select([fd], [], [], left)
-        if not ready:
-            return None
-        chunk = os.read(fd, 1 << 16)
-        if not chunk:
-            return b"".join(chunks) if chunks else None
-        chunks.append(chunk)
-
-
 def _end(pid: int) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
@@ -292,15 +283,7 @@ def _child(work: Callable[[], Any], write_end: int, seconds: float) -> None:
     code = 0
     try:
         _limit_child(seconds)
-        try:
-            message = ("ok", work())
-        except Exception as error:  # noqa: BLE001 - reported to the parent, not raised
-            message = ("error", f"{type(error).__name__}: {error}")
-        data = pickle.dumps(message)
-        view = memoryview(data)
-        while view:
-            written = os.write(write_end, view)
-            view = view[written:]
+        _send(write_end, pickle.dumps(_result(work)))
     except BaseException:  # noqa: BLE001 - the child must reach os._exit whatever happens
         code = 1
     finally:
@@ -348,19 +331,11 @@ def _address_space() -> int:
 
 
 def _in_thread(work: Callable[[], Any], seconds: float) -> Outcome:
-    box: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            box["value"] = work()
-        except Exception as error:  # noqa: BLE001
-            box["error"] = f"{type(error).__name__}: {error}"
-
-    thread = threading.Thread(target=run, name="chain-tutor-bounded", daemon=True)
+    box: list[tuple[str, Any]] = []
+    thread = threading.Thread(target=lambda: box.append(_result(work)),
+                              name="chain-tutor-bounded", daemon=True)
     thread.start()
     thread.join(seconds)
-    if thread.is_alive():
+    if thread.is_alive() or not box:
         return Outcome(False)
-    if "error" in box:
-        return Outcome(True, None, box["error"])
-    return Outcome(True, box.get("value"))
+    return _finished(*box[0])
