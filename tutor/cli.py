@@ -271,12 +271,6 @@ def _internal_error(args, error: Exception) -> int:
     return EXIT_INTERNAL
 
 
-def _figures(value: float) -> str:
-    """Four significant figures, as the screen shows them; never "-0"."""
-    text = f"{value:.4g}"
-    return "0" if text == "-0" else text
-
-
 def _invalid_json(args, message: str) -> int:
     print(json.dumps({"verdict": "invalid", "feedback": message, "diagnosis": [],
                       "checks": {"numeric": None, "symbolic": None}}))
@@ -355,13 +349,20 @@ def cmd_show(args) -> int:
         print(f"  {name} = {text}")
     print("\nValues:")
     for name, value in variant.values.items():
-        rows = "; ".join(" ".join(_figures(v) for v in row) for row in value)
+        rows = _rows(value)
         print(f"  {name} ({value.shape[0]}×{value.shape[1]}) = [{rows}]")
     print("\nSteps:")
     for step in lesson.steps:
         print(f"  {step.id}: {step.label} ({step.shape[0]}×{step.shape[1]}) — "
               f"{plain_text(step.prompt)}")
     return 0
+
+
+def _rows(value) -> str:
+    """A matrix as the screen writes its numbers, rows apart by ';': [1 0.3; 0.7 0]."""
+    from tutor.engine.numbers import four_figures
+
+    return "; ".join(" ".join(four_figures(v) for v in row) for row in value)
 
 
 def _answers(lesson, variant, as_json: bool) -> int:
@@ -378,7 +379,7 @@ def _answers(lesson, variant, as_json: bool) -> int:
         return 0
     print(f"{lesson.title}  [{lesson.id}, seed {variant.seed}]: answers\n")
     for step, value in rows:
-        numbers = "; ".join(" ".join(_figures(v) for v in row) for row in value)
+        numbers = _rows(value)
         print(f"{step.id}: {step.label} ({step.shape[0]}×{step.shape[1]})\n  = {step.answer}")
         if step.composes:
             print(f"  = {step.composes}")

@@ -13,6 +13,7 @@ import numpy as np
 
 from tutor.engine import Node
 from tutor.engine.nodes import SCREEN, to_text
+from tutor.engine.numbers import four_figures
 
 
 def pretty(node: Node) -> str:
@@ -22,8 +23,7 @@ def pretty(node: Node) -> str:
 
 def number(value: float) -> str:
     """Four significant figures: enough to work by hand, short enough to line up."""
-    text = f"{value:.4g}"
-    return "0" if text == "-0" else text
+    return four_figures(value)
 
 
 def matrix_rows(value: np.ndarray) -> list[str]:

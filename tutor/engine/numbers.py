@@ -59,6 +59,13 @@ class Tolerance:
         return max(1, math.ceil(-math.log10(self.rtol / 5) - 1e-9))
 
 
+def four_figures(value: float) -> str:
+    """A number as the tutor shows it: four significant figures, enough to work by hand;
+    never "-0"."""
+    text = f"{value:.4g}"
+    return "0" if text == "-0" else text
+
+
 def figures_text(figures: int) -> str:
     words = ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
     name = words[figures - 1] if figures <= len(words) else str(figures)
