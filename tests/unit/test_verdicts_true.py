@@ -14,6 +14,7 @@ from functools import cache
 import numpy as np
 import pytest
 from answer_tables import TABLES, accepted, rejected
+from flagship import exact_numbers as literal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -29,10 +30,6 @@ SEEDS = (1, 2, 3, 4)
 @cache
 def catalog():
     return load_catalog()
-
-
-def literal(matrix: np.ndarray) -> str:
-    return "[" + "; ".join(", ".join(repr(float(v)) for v in row) for row in matrix) + "]"
 
 
 def figures(matrix: np.ndarray, digits: int) -> np.ndarray:
