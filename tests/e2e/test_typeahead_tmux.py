@@ -61,6 +61,11 @@ def test_a_burst_sent_as_the_resumed_lesson_appears_is_all_checked(tmp_path, tut
         store.mark(LESSON, "df_dh2", "solved")
     terminals = [start(data) for _ in range(tutors)]
     try:
+        if tutors > 1:
+            # Both must have opened the lesson before either answers: the one opened after
+            # the other's answers are saved rightly resumes at the next open step.
+            for terminal in terminals:
+                terminal.wait_for("∂h2/∂z2  is 2×2", timeout=60)
         for terminal in terminals:
             terminal.wait_for(TITLE, timeout=60)  # the lesson (or its loading screen)
             terminal.keys(*BURST)  # at once, in one tmux command

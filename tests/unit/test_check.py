@@ -131,10 +131,11 @@ def test_a_tiny_budget_on_the_slow_route_is_a_timeout():
     assert verdict.verdict == "correct"
 
 
-def test_the_fast_route_fits_a_small_budget():
-    # The budget now bounds the whole proof (it runs in a child process killed at the
-    # deadline), so a budget of 0 proves nothing; the fast route needs only a little.
-    assert check("diag(sigma(z2)*(1-sigma(z2)))", "dh2/dz2", symbolic_budget=0.5).symbolic is True
+def test_the_fast_route_needs_a_budget_and_proves_within_one():
+    # The budget now bounds the whole proof (it runs in a worker process killed at the
+    # deadline), so a budget of 0 proves nothing. A fresh worker builds the lesson's
+    # symbols inside the budget: on a loaded machine 0.5 s was seen to run out.
+    assert check("diag(sigma(z2)*(1-sigma(z2)))", "dh2/dz2", symbolic_budget=5.0).symbolic is True
     assert check("diag(sigma(z2)*(1-sigma(z2)))", "dh2/dz2", symbolic_budget=0).symbolic == (
         "timeout")
 
