@@ -11,7 +11,7 @@ equal the product it names; and a lesson's id must not collide with a shipped on
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +39,8 @@ from tutor.lesson_schema import lesson_place
 from tutor.lessons import Lesson, Step, load_lesson, unforeseen
 
 VALIDATION_SEEDS = (1, 2, 3)
+# How a key is proved ∂of/∂wrt: (lesson, step, budget) → True, None (undecided) or "timeout".
+Prover = Callable[[Lesson, Step, float], "bool | str | None"]
 FD_RTOL = 1e-5
 FD_ATOL = 1e-6
 
@@ -58,21 +60,45 @@ class Finding:
         return f"{located(self.path, self.line, self.step)}: {kind}: {self.message}"
 
 
-def validate_lesson(lesson: Lesson, symbolic_budget: float = 10.0) -> list[Finding]:
-    """Check every key against the forward pass, independently of the key itself."""
+def validate_lesson(lesson: Lesson, symbolic_budget: float = 10.0,
+                    prover: Prover | None = None,
+                    progress: Callable[[int, int], None] | None = None) -> list[Finding]:
+    """Check every key against the forward pass, independently of the key itself.
+
+    ``prover`` proves a key symbolically (default: sympy in a forked child of this
+    process, see prove_in_child; the tutor passes its proof worker, so that sympy stays
+    out of its own process). ``progress(done, total)`` is told after each step.
+    """
     findings: list[Finding] = []
     if "numerator layout" not in lesson.intro.lower():
         findings.append(Finding(lesson.path, 1, None,
                                 "the intro must state the convention (numerator layout)"))
-    for step in lesson.steps:
-        findings.extend(_validate_step(lesson, step, symbolic_budget))
+    for done, step in enumerate(lesson.steps, start=1):
+        findings.extend(_validate_step(lesson, step, symbolic_budget, prover or prove_in_child))
+        if progress is not None:
+            progress(done, len(lesson.steps))
     findings.extend(_validate_compositions(lesson))
     return findings
 
 
-def _validate_step(lesson: Lesson, step: Step, budget: float) -> list[Finding]:
+def prove_in_child(lesson: Lesson, step: Step, budget: float) -> bool | str | None:
+    """sympy differentiates and proves in a forked child, killed at the budget."""
     from tutor.engine.symbolic import prove_equal, to_sympy
 
+    problem = lesson.problem
+    return prove_equal(lambda: to_sympy(lesson.factors[step.id].expected, problem.symbols),
+                       lambda: problem.symbolic_derivative(step.of, step.wrt), budget)
+
+
+def prove_in_worker(lesson: Lesson, step: Step, budget: float) -> bool | str | None:
+    """sympy differentiates and proves in the session's proof worker (tutor.engine.prover)."""
+    from tutor.engine.prover import prove_derivative
+
+    return prove_derivative(lesson.problem, lesson.factors[step.id].expected, step.of,
+                            step.wrt, budget)
+
+
+def _validate_step(lesson: Lesson, step: Step, budget: float, prover: Prover) -> list[Finding]:
     def finding(message: str, error: bool = True) -> Finding:
         return Finding(lesson.path, step.line, step.id, message, error)
 
@@ -91,9 +117,12 @@ def _validate_step(lesson: Lesson, step: Step, budget: float) -> list[Finding]:
             return findings
     # sympy.diff of a deep, wide network can run for many minutes: differentiating and
     # proving both run in the bounded child, and only finite differences are certain.
-    proof = prove_equal(lambda: to_sympy(factor.expected, problem.symbols),
-                        lambda: problem.symbolic_derivative(step.of, step.wrt), budget)
-    if proof == "timeout":
+    proof = prover(lesson, step, budget) if budget > 0 else "not run"
+    if proof == "not run":
+        findings.append(finding("symbolic check not run (a budget of 0 s); the key agrees with "
+                                f"finite differences at {len(_validation_points(lesson))} points",
+                                error=False))
+    elif proof == "timeout":
         findings.append(finding(
             f"symbolic check skipped: differentiating and proving took longer than {budget:g} s; "
             f"the key agrees with finite differences at {len(_validation_points(lesson))} "

@@ -332,10 +332,10 @@ def test_summary(store: ProgressStore, clock: Clock) -> None:
 
 def test_schema_version_is_recorded(store: ProgressStore, db: Path) -> None:
     with raw(db) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
         tables = {row[0] for row in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"lessons", "steps", "attempts"} <= tables
+    assert {"lessons", "steps", "attempts", "networks", "network_draft"} <= tables
 
 
 def test_version_zero_database_without_tables_is_migrated(db: Path) -> None:

@@ -45,8 +45,20 @@ from tutor.progress import ProgressStore, default_cache_dir
 from tutor.session import LessonSession, new_variant, open_variant, start_lesson
 
 if TYPE_CHECKING:
-    from tutor.lessons import Catalog
+    from tutor.lessons import Catalog, Lesson
 
+EXAMPLE_NETWORK = """\
+# a residual block with a squared loss
+x  : 3x1          # an input and its shape; "3" means 3x1, "1" a scalar
+W1 : 3x3
+w2 : 3x1
+y  : 1
+z1 = W1 @ x       # a definition, in the answer language
+h1 = x + tanh(z1)
+f  = w2.T @ h1
+L  = 0.5 * (f - y)^2
+goal: dL/dW1      # also ∂L/∂W1; several goal lines give several final steps
+"""  # what the editor holds the first time (the README's example)
 SEED_RANGE = (2, 9999)  # seed 1 is everyone's first variant; new ones come from here
 TROUBLE_TIMEOUT = 20.0  # seconds a notice that progress is not being saved stays
 KEY_NAMES = {"escape": "Esc", "pagedown": "PgDn", "pageup": "PgUp", "enter": "Enter"}
@@ -70,6 +82,32 @@ class WarmedUp(Message):
     """Posted once sympy is imported and the slow route has run once."""
 
 
+class NetworkMade(Message):
+    """Posted by the thread that made a network's lesson: ready to be worked on."""
+
+    def __init__(self, job: int, text: str, lesson: Lesson, proved: bool) -> None:
+        super().__init__()
+        self.job = job
+        self.text = text
+        self.lesson = lesson
+        self.proved = proved  # sympy had its budget (else finite differences only)
+
+
+class NetworkRefused(Message):
+    def __init__(self, job: int, reason: str) -> None:
+        super().__init__()
+        self.job = job
+        self.reason = reason
+
+
+class NetworkProgress(Message):
+    def __init__(self, job: int, done: int, total: int) -> None:
+        super().__init__()
+        self.job = job
+        self.done = done
+        self.total = total
+
+
 class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
     CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute: subclasses live elsewhere
     TITLE = "chain-tutor"
@@ -88,6 +126,7 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
         lesson_id: str | None = None,
         seed: int | None = None,
         *,
+        network: str | None = None,
         index: Sequence[LessonInfo] | None = None,
         extra_lessons: Sequence[Path | str] = (),
         clock: Callable[[], float] = time.monotonic,
@@ -101,6 +140,8 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
         (read here if not given) and loads the lessons from the same folders, the shipped
         ones and ``extra_lessons``, in the background.
 
+        ``network``: the text of a network to open at once (chain-tutor practice).
+
         ``freeze_gc`` exempts what is loaded by the end of the warm-up from garbage
         collection (see background.freeze_heap): right for the one app of a process.
         """
@@ -111,6 +152,8 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
         self.extra_lessons = tuple(extra_lessons)
         self.store = store
         self.start_lesson = lesson_id
+        self.start_network = network
+        self.network_job = 0  # the network being made; a later one (or leaving) drops it
         self.start_seed = seed
         self.clock = clock
         self.new_seed = new_seed or (lambda: random.randint(*SEED_RANGE))
@@ -129,7 +172,7 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
         self.typed_ahead: list[events.Key | events.Paste] = []
 
     def get_default_screen(self) -> Screen:
-        if self.start_lesson:
+        if self.start_lesson or self.start_network:
             return BaseScreen()  # the lesson's screens go on it; the picker comes later
         return PickerScreen(self.shelf, self.store, self)
 
@@ -140,6 +183,8 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
         self.store.listener = self.progress_trouble
         if self.start_lesson and not self.open_lesson(self.start_lesson, self.start_seed):
             self.push_screen(PickerScreen(self.shelf, self.store, self))
+        elif self.start_network:
+            self.open_network(self.start_network)
         self.fit_to(self.size.width, self.size.height)
 
     def progress_trouble(self, message: str) -> None:
@@ -324,7 +369,7 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
         ``replace``: in place of the screen on top (the lesson's intro), not on it.
         """
         replace = replace or isinstance(self.screen, LoadingScreen)
-        if not self.shelf.loaded:
+        if not self.shelf.ready(lesson_id):
             self.load_in_background()  # if the first screen went before it could start it
             if self.load_failure:
                 self.notify(self.load_failure, title="Cannot open", severity="error",
@@ -362,6 +407,104 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
             self.switch_screen(screen)
         else:
             self.push_screen(screen)
+
+    # -- the student's own networks -----------------------------------------------------
+    def open_editor(self) -> None:
+        from tutor.app.screens.network_editor import NetworkEditorScreen
+        from tutor.random_network import random_network
+
+        def draw() -> str:
+            return random_network(self.new_seed())
+
+        text = self.store.draft() or EXAMPLE_NETWORK
+        self.push_screen(NetworkEditorScreen(text, self.store, self, draw))
+
+    def open_network(self, text: str) -> None:
+        """Make the network's lesson in a thread (validated: finite differences, and sympy
+        in the proof worker) on a loading screen, then open it as any lesson. A network
+        this version has validated before is only checked by finite differences again."""
+        self.network_job += 1
+        job = self.network_job
+        self.push_screen(LoadingScreen(
+            "", "Your own network", self, note="Making the lesson from your network…",
+            back=self.leave_network))
+        checked = {saved.lesson_id: saved.checked_by for saved in self.store.networks()}
+        self.run_worker(partial(self.make_network_work, job, text, checked), thread=True,
+                        exit_on_error=False)
+
+    def make_network_work(self, job: int, text: str, checked: dict[str, str | None]) -> None:
+        """In a thread: the lesson, or why not, posted to the app."""
+        from tutor import __version__
+        from tutor.network import NetworkError, network_lesson_id
+        from tutor.own_network import Cancelled, make_lesson
+
+        lesson_id = network_lesson_id(text)
+        made = self.shelf.networks.get(lesson_id)
+        if made is not None:
+            self.post_message(NetworkMade(job, text, made, proved=False))
+            return
+        budget = 0.0 if checked.get(lesson_id) == __version__ else self.symbolic_budget
+
+        def progress(done: int, total: int) -> None:
+            if job != self.network_job:
+                raise Cancelled
+            self.post_message(NetworkProgress(job, done, total))
+
+        try:
+            lesson = make_lesson(text, budget, progress=progress)
+        except Cancelled:
+            return
+        except NetworkError as error:
+            self.post_message(NetworkRefused(job, str(error)))
+            return
+        self.post_message(NetworkMade(job, text, lesson, proved=budget > 0))
+
+    @on(NetworkProgress)
+    def network_progress(self, message: NetworkProgress) -> None:
+        if message.job == self.network_job and isinstance(self.screen, LoadingScreen):
+            self.screen.say(f"Validating the lesson from your network: {message.done} of "
+                            f"{message.total} factors checked (finite differences and sympy)…")
+
+    @on(NetworkMade)
+    def network_made(self, message: NetworkMade) -> None:
+        if message.job != self.network_job:
+            return  # the student left, or asked for another
+        from tutor import __version__
+        from tutor.network import normalized
+
+        lesson = message.lesson
+        self.shelf.networks[lesson.id] = lesson
+        self.store.save_network(lesson.id, normalized(message.text), lesson.title,
+                                [(step.id, step.label) for step in lesson.steps],
+                                __version__ if message.proved else None)
+        self.close_network_screens()
+        self.open_lesson(lesson.id)
+
+    @on(NetworkRefused)
+    def network_refused(self, message: NetworkRefused) -> None:
+        if message.job != self.network_job:
+            return
+        self.notify(message.reason, title="Cannot make a lesson of this network",
+                    severity="error", timeout=15, markup=False)
+        if isinstance(self.screen, LoadingScreen):
+            self.leave_network(self.screen)
+
+    def leave_network(self, screen: Screen) -> None:
+        """Esc while a network's lesson is being made: back to the editor, or the lessons."""
+        self.network_job += 1  # its thread stops at the next step, and its result is dropped
+        from tutor.app.screens.network_editor import NetworkEditorScreen
+
+        stack = self.screen_stack
+        if len(stack) > 1 and isinstance(stack[-2], NetworkEditorScreen):
+            screen.dismiss(None)
+        else:
+            self.to_picker(screen, None)
+
+    def close_network_screens(self) -> None:
+        """The loading screen and the editor go: the lesson opens over the lessons."""
+        while len(self.screen_stack) > 1 and not isinstance(
+                self.screen_stack[-1], (PickerScreen, BaseScreen)):
+            self.pop_screen()
 
     def back_to_lessons(self, screen: Screen) -> None:
         """Close ``screen`` (the top one) for the picker: the one beneath it, or a new one
@@ -462,6 +605,7 @@ def run(args) -> int:
         app = ChainTutorApp(
             None, store, lesson_id=args.lesson, seed=args.seed, index=index,
             extra_lessons=args.lessons, freeze_gc=True,
+            network=getattr(args, "network_text", None),
             symbolic_budget=getattr(args, "budget", 1.0),
         )
         # SIGHUP, SIGTERM, SIGINT or a vanished terminal stop the app (see signals.py).

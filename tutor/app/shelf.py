@@ -53,10 +53,17 @@ class Shelf:
     def __init__(self, index: Sequence[LessonInfo] = (), catalog: Catalog | None = None) -> None:
         self.index = list(index)
         self.catalog = catalog
+        # Lessons made from the student's networks this session (tutor.generator), by id:
+        # they are not in the curriculum, so not in entries() or after().
+        self.networks: dict[str, Lesson] = {}
 
     @property
     def loaded(self) -> bool:
         return self.catalog is not None
+
+    def ready(self, lesson_id: str) -> bool:
+        """Whether the lesson can be worked on now (loaded, or made from a network)."""
+        return self.catalog is not None or lesson_id in self.networks
 
     def entries(self) -> list[LessonEntry]:
         """The lessons that can be opened (or will be, once loaded), in curriculum order."""
@@ -81,12 +88,16 @@ class Shelf:
 
     def find(self, lesson_id: str) -> LessonEntry:
         """The lesson's entry; LessonError if there is none or it is broken."""
+        if lesson_id in self.networks:
+            return self.networks[lesson_id]
         if self.catalog is not None:
             return self.catalog.get(lesson_id)
         return find_lesson(self.index, lesson_id)
 
     def lesson(self, lesson_id: str) -> Lesson:
         """The full lesson, to work on; only once the catalog is loaded."""
+        if lesson_id in self.networks:
+            return self.networks[lesson_id]
         if self.catalog is None:
             raise LessonError("the lessons are still loading")
         return self.catalog.get(lesson_id)

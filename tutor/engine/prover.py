@@ -28,7 +28,7 @@ def _spec(problem: Problem) -> bytes:
 
 
 def _handle(payload: bytes) -> Proof:
-    """In the worker: one proof."""
+    """In the worker: one proof, that a node equals another or a derivative."""
     from tutor.engine.symbolic import decide_equal, to_sympy
 
     spec, node, expected = pickle.loads(payload)
@@ -37,7 +37,11 @@ def _handle(payload: bytes) -> Proof:
         inputs, definitions, simplex = pickle.loads(spec)
         problem = _problems[spec] = Problem(inputs, definitions, simplex=simplex)
     env = problem.symbols
-    return decide_equal(to_sympy(node, env), to_sympy(expected, env))
+    if isinstance(expected, tuple):  # (of, wrt): sympy differentiates, here in the worker
+        truth = problem.symbolic_derivative(*expected)
+    else:
+        truth = to_sympy(expected, env)
+    return decide_equal(to_sympy(node, env), truth)
 
 
 def _prepare() -> None:
@@ -51,6 +55,18 @@ _worker = Worker(_handle, _prepare)
 def prove(problem: Problem, node: Node, expected: Node, budget: float) -> Proof:
     """Whether ``node`` equals ``expected`` on ``problem``'s symbols, within ``budget`` s."""
     outcome = _worker.request(pickle.dumps((_spec(problem), node, expected)), budget)
+    if not outcome.finished:
+        return "timeout"
+    if outcome.error is not None:
+        return None
+    return outcome.value
+
+
+def prove_derivative(problem: Problem, node: Node, of: str, wrt: str, budget: float) -> Proof:
+    """Whether ``node`` is ∂of/∂wrt, differentiated by sympy in the worker, within
+    ``budget`` s: how a lesson made in the tutor (from a student's network) is validated
+    without sympy in the tutor's own process."""
+    outcome = _worker.request(pickle.dumps((_spec(problem), node, (of, wrt))), budget)
     if not outcome.finished:
         return "timeout"
     if outcome.error is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from tutor.progress.records import Attempt, LessonState, StepState
+from tutor.progress.records import Attempt, LessonState, SavedNetwork, StepState
 from tutor.rules import Event, after
 
 
@@ -176,3 +176,32 @@ def _summary(conn: sqlite3.Connection) -> list[dict]:
         })
     rows.sort(key=lambda row: (row["started"] is None, row["started"] or 0.0, row["lesson_id"]))
     return rows
+
+
+def _save_network(conn: sqlite3.Connection, network: SavedNetwork) -> None:
+    """Insert it, or (the same text again) keep its first ``added`` and update the rest."""
+    conn.execute(
+        "INSERT INTO networks (lesson_id, text, title, steps, checked_by, added, used)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (lesson_id) DO UPDATE SET"
+        " text = excluded.text, title = excluded.title, steps = excluded.steps,"
+        " checked_by = COALESCE(excluded.checked_by, networks.checked_by),"
+        " used = excluded.used",
+        (network.lesson_id, network.text, network.title,
+         json.dumps([list(step) for step in network.steps]), network.checked_by,
+         network.added, network.used))
+
+
+def _networks(conn: sqlite3.Connection) -> list[SavedNetwork]:
+    return [SavedNetwork(lesson_id, text, title, _step_pairs(steps), checked_by, added, used)
+            for lesson_id, text, title, steps, checked_by, added, used in conn.execute(
+                "SELECT lesson_id, text, title, steps, checked_by, added, used FROM networks"
+                " ORDER BY used DESC, lesson_id")]
+
+
+def _step_pairs(raw: str) -> tuple[tuple[str, str], ...]:
+    """The stored steps; a damaged entry lists none (the lesson made again has them)."""
+    try:
+        steps = json.loads(raw)
+        return tuple((str(step_id), str(label)) for step_id, label in steps)
+    except (ValueError, TypeError):
+        return ()

@@ -55,6 +55,19 @@ class LessonState:
         return next((step_id for step_id in step_ids if self.status_of(step_id) is None), None)
 
 
+@dataclass(frozen=True)
+class SavedNetwork:
+    """A network the student typed (or drew), kept so that its lesson can be resumed."""
+
+    lesson_id: str
+    text: str
+    title: str
+    steps: tuple[tuple[str, str], ...]  # (id, label) of its lesson's steps, in order
+    checked_by: str | None  # the chain-tutor version that validated its lesson
+    added: float
+    used: float  # when it was last opened
+
+
 # A snapshot: one student's whole record as plain values. It crosses three borders:
 # an export file (for work done offline, or handed in), an import (merged into a
 # database), and the instructor's report (read from many databases and exports).

@@ -53,7 +53,32 @@ _V2 = (
     "CREATE INDEX IF NOT EXISTS attempts_by_verdict ON attempts (lesson_id, step_id, verdict, id)",
 )
 
-_MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+# A student's own networks (tutor.network), kept with their progress: the lesson made
+# from a network is not a file, so the network's text is what resumes it. Its lesson id
+# is made from the text (tutor.network.network_lesson_id), so the same network typed
+# again is the same lesson. ``steps`` (JSON [[id, label], …]) lists its steps, so the
+# picker can show its progress without making the lesson. ``checked_by`` is the
+# chain-tutor version that validated the lesson made from it: another version generates
+# and validates it again.
+_V3 = (
+    """CREATE TABLE IF NOT EXISTS networks (
+        lesson_id  TEXT PRIMARY KEY,
+        text       TEXT NOT NULL,
+        title      TEXT NOT NULL,
+        steps      TEXT NOT NULL DEFAULT '[]',
+        checked_by TEXT,
+        added      REAL NOT NULL,
+        used       REAL NOT NULL
+    )""",
+    # What is in the network editor, kept as it is typed: quitting loses none of it.
+    """CREATE TABLE IF NOT EXISTS network_draft (
+        id    INTEGER PRIMARY KEY CHECK (id = 1),
+        text  TEXT NOT NULL,
+        saved REAL NOT NULL
+    )""",
+)
+
+_MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 

@@ -40,7 +40,9 @@ from tutor.progress.queries import (
     _last_attempt_id,
     _lesson_exists,
     _lesson_state,
+    _networks,
     _recent_answers,
+    _save_network,
     _solving_attempts,
     _summary,
     _time_spent,
@@ -50,6 +52,7 @@ from tutor.progress.records import (
     LessonState,
     MergeResult,
     ProgressError,
+    SavedNetwork,
     Snapshot,
 )
 from tutor.progress.snapshots import _merge, _snapshot
@@ -301,6 +304,37 @@ class ProgressStore:
             conn.execute("UPDATE lessons SET finished = ? WHERE lesson_id = ?", (now, lesson_id))
 
         self._write("finish", work)
+
+    # -- the student's own networks ---------------------------------------------
+
+    def networks(self) -> list[SavedNetwork]:
+        """Every saved network, the one opened last first."""
+        return self._read("networks", _networks, [])
+
+    def save_network(self, lesson_id: str, text: str, title: str,
+                     steps: Iterable[tuple[str, str]], checked_by: str | None = None) -> None:
+        """Keep a network (or mark it used now): its text is what resumes its lesson.
+        ``steps``: its lesson's (id, label) pairs; ``checked_by``: the version that has
+        just validated its lesson (None: unchanged)."""
+        def work(conn: sqlite3.Connection, now: float) -> None:
+            _save_network(conn, SavedNetwork(lesson_id, text, title, tuple(steps), checked_by,
+                                             now, now))
+
+        self._write("network", work)
+
+    def draft(self) -> str | None:
+        """What was last in the network editor (None: nothing yet)."""
+        row = self._read("draft", lambda conn: conn.execute(
+            "SELECT text FROM network_draft WHERE id = 1").fetchone(), None)
+        return row[0] if row else None
+
+    def save_draft(self, text: str) -> None:
+        def work(conn: sqlite3.Connection, now: float) -> None:
+            conn.execute("INSERT INTO network_draft (id, text, saved) VALUES (1, ?, ?)"
+                         " ON CONFLICT (id) DO UPDATE SET text = excluded.text,"
+                         " saved = excluded.saved", (text, now))
+
+        self._write("draft", work)
 
     # -- the whole record at once (export, import) ------------------------------
     # Unlike the methods above these raise ProgressError: they run as one explicit

@@ -1,6 +1,9 @@
-"""A lesson opened in the moment before the lessons are loaded in full waits here."""
+"""A lesson opened in the moment before the lessons are loaded in full waits here, and
+a student's network while its lesson is made and validated."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,17 +21,31 @@ class LoadingScreen(Screen[None]):
         Binding("escape", "back", "Lessons", id="loading-back"),
     ]
 
-    def __init__(self, lesson_id: str, title: str, navigator: Navigator) -> None:
+    def __init__(self, lesson_id: str, title: str, navigator: Navigator, *,
+                 note: str = "Loading the lesson…",
+                 back: Callable[[LoadingScreen], None] | None = None) -> None:
+        """``back``: what Esc does instead of going back to the lessons."""
         super().__init__()
         self.navigator = navigator
         self.lesson_id = lesson_id
         self.lesson_title = title
+        self.note = note
+        self.back = back
 
     def compose(self) -> ComposeResult:
         yield TooSmallNote()
-        yield Static(self.lesson_title, classes="screen-title")
-        yield Static("Loading the lesson…", id="loading-note")
+        yield Static(self.lesson_title, classes="screen-title", markup=False)
+        yield Static(self.note, id="loading-note", markup=False)
         yield Footer(compact=True, show_command_palette=False)
 
+    def say(self, note: str) -> None:
+        """What is being done now (e.g. which step is being validated)."""
+        self.note = note
+        if self.is_mounted:
+            self.query_one("#loading-note", Static).update(note)
+
     def action_back(self) -> None:
-        self.navigator.back_to_lessons(self)
+        if self.back is not None:
+            self.back(self)
+        else:
+            self.navigator.back_to_lessons(self)

@@ -1,7 +1,7 @@
 """How a screen asks to go somewhere else: one typed door, handed down by the app.
 
 Attributes down, not calls up through ``self.app``: each screen is given the
-Navigator that made it (the app) and calls only these three methods, so a screen
+Navigator that made it (the app) and calls only these methods, so a screen
 can be built and tested with any navigator, and a type checker sees every way
 between screens. The calls are direct, not posted messages, on purpose: keys sent
 right after Enter on the picker are handled before a posted message would be, and
@@ -23,6 +23,13 @@ class Navigator(Protocol):
                     ) -> bool:
         """Its intro first if it is new to the student, then its steps; False if it
         cannot be opened (the student is told why)."""
+
+    def open_network(self, text: str) -> None:
+        """Make the lesson of a student's network (validated; a loading screen meanwhile)
+        and open it; the same text again resumes it."""
+
+    def open_editor(self) -> None:
+        """The network editor, with the student's draft."""
 
     def back_to_lessons(self, screen: Screen) -> None:
         """Close ``screen`` (the top one) for the lesson picker."""

@@ -8,6 +8,7 @@ typed selects it (two digits typed together for 10 and on); Enter opens it.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,10 +20,12 @@ from textual.widgets.option_list import Option
 from tutor.app.screens.navigation import Navigator
 from tutor.app.screens.too_small import TooSmallNote
 from tutor.app.shelf import BrokenEntry, LessonEntry, Shelf
-from tutor.progress import LessonState, ProgressStore
+from tutor.progress import LessonState, ProgressStore, SavedNetwork
 from tutor.session import standing
 
 STATUS_GLYPHS = {"solved": "✓", "revealed": "◇", None: "·"}
+NEW_NETWORK = "new-network"  # the option that opens the network editor
+NETWORK_PREFIX = "network:"  # option ids of saved networks: the prefix, then the lesson id
 NUMBER_PAUSE = 1.0  # seconds: a digit typed within this of the last one extends the number
 
 
@@ -43,6 +46,55 @@ def lesson_option(number: int, lesson: LessonEntry, state: LessonState) -> Optio
         (progress, style),
     )
     return Option(prompt, id=lesson.id)
+
+
+@dataclass(frozen=True)
+class NetworkEntry:
+    """A saved network as the picker lists it (a LessonEntry without its lesson made)."""
+
+    saved: SavedNetwork
+
+    @property
+    def id(self) -> str:
+        return self.saved.lesson_id
+
+    @property
+    def title(self) -> str:
+        return self.saved.title
+
+    @property
+    def steps(self) -> list[StepLabelled]:
+        return [StepLabelled(step_id, label) for step_id, label in self.saved.steps]
+
+
+@dataclass(frozen=True)
+class StepLabelled:
+    id: str
+    label: str
+
+
+def network_option(entry: NetworkEntry, state: LessonState) -> Option:
+    progress = standing([step.id for step in entry.steps], state).words()
+    style = "$text-success" if progress.startswith("done") else "$text-muted"
+    prompt = Content.assemble(
+        ("  ◆ ", "$text-muted"),
+        (entry.title, "bold"),
+        "\n    ",
+        ("your network", "$text-muted"),
+        ("  ·  ", "$text-muted"),
+        (progress, style),
+    )
+    return Option(prompt, id=NETWORK_PREFIX + entry.id)
+
+
+def new_network_option() -> Option:
+    prompt = Content.assemble(
+        ("  + ", "bold $text-accent"),
+        ("Your own network…", "bold"),
+        "\n    ",
+        ("type any network, and practise its backpropagation", "$text-muted"),
+    )
+    return Option(prompt, id=NEW_NETWORK)
 
 
 def broken_option(broken: BrokenEntry) -> Option:
@@ -101,6 +153,7 @@ class PickerScreen(Screen[None]):
         self.navigator = navigator
         self.shown: tuple = ()  # what the list was last filled from
         self.landing = land_on
+        self.networks: list[NetworkEntry] = []  # the student's saved networks, listed
         self.number = ""  # the digits typed so far, and when the last one was
         self.number_at = float("-inf")
 
@@ -132,24 +185,33 @@ class PickerScreen(Screen[None]):
         """List the lessons; nothing is redrawn when nothing listed has changed."""
         lessons, broken = self.shelf.entries(), self.shelf.broken()
         states = [self.store.lesson(lesson.id) for lesson in lessons]
+        self.networks = [NetworkEntry(saved) for saved in self.store.networks()]
+        network_states = [self.store.lesson(entry.id) for entry in self.networks]
         shown = (
             tuple((lesson.id, lesson.title, progress_text(lesson, state))
                   for lesson, state in zip(lessons, states, strict=True)),
             tuple(broken),
+            tuple((entry.id, entry.title, progress_text(entry, state))
+                  for entry, state in zip(self.networks, network_states, strict=True)),
         )
         options = self.query_one(OptionList)
         if shown != self.shown:
             self.shown = shown
-            self.redraw(options, lessons, states, broken)
-        ids = [lesson.id for lesson in lessons]
-        if self.landing in ids:
-            options.highlighted = ids.index(self.landing)
+            self.redraw(options, lessons, states, broken,
+                        [network_option(entry, state) for entry, state
+                         in zip(self.networks, network_states, strict=True)])
+        ids = [option.id for option in options.options]
+        for landing in (self.landing, NETWORK_PREFIX + str(self.landing)):
+            if landing in ids:
+                options.highlighted = ids.index(landing)
+                break
         self.landing = None
         if options.highlighted_option is not None:  # its progress may have changed
             self.show_detail(options.highlighted_option.id)
 
     def redraw(self, options: OptionList, lessons: list[LessonEntry],
-               states: list[LessonState], broken: list[BrokenEntry]) -> None:
+               states: list[LessonState], broken: list[BrokenEntry],
+               networks: list[Option]) -> None:
         highlighted = options.highlighted_option
         keep = highlighted.id if highlighted is not None else None
         options.clear_options()
@@ -157,11 +219,11 @@ class PickerScreen(Screen[None]):
             [lesson_option(n, lesson, state)
              for n, (lesson, state) in enumerate(zip(lessons, states, strict=True), start=1)]
             + [broken_option(entry) for entry in broken]
+            + networks + [new_network_option()]
         )
-        if lessons:
-            ids = [lesson.id for lesson in lessons]
-            options.highlighted = ids.index(keep) if keep in ids else 0
-        else:
+        ids = [option.id for option in options.options]
+        options.highlighted = ids.index(keep) if keep in ids else 0
+        if not lessons:
             self.query_one("#picker-detail", Static).update(
                 "No lesson could be loaded. Check the files listed above "
                 "(chain-tutor validate shows every error)."
@@ -182,8 +244,12 @@ class PickerScreen(Screen[None]):
         self.show_detail(event.option.id)
 
     def show_detail(self, option_id: str | None) -> None:
-        lesson = self._lesson(option_id)
         detail = self.query_one("#picker-detail", Static)
+        if option_id == NEW_NETWORK:
+            detail.update("Type a network (inputs, definitions, a goal) and the tutor walks "
+                          "you through its backpropagation, factor by factor.")
+            return
+        lesson = self._lesson(option_id) or self._network(option_id)
         if lesson is None:
             detail.update("")
             return
@@ -191,16 +257,27 @@ class PickerScreen(Screen[None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        if self._lesson(event.option.id) is not None:
-            self.navigator.open_lesson(event.option.id)
+        self.open_option(event.option.id)
 
     def action_open(self) -> None:
         # Opened now, not from the OptionSelected message: keys sent right after Enter
         # are handled before that message, and would go to this list (another Enter
         # opening the lesson a second time) instead of the lesson's answer box.
         option = self.query_one(OptionList).highlighted_option
-        if option is not None and self._lesson(option.id) is not None:
-            self.navigator.open_lesson(option.id)
+        if option is not None:
+            self.open_option(option.id)
+
+    def open_option(self, option_id: str | None) -> None:
+        if option_id == NEW_NETWORK:
+            self.navigator.open_editor()
+        elif (network := self._network(option_id)) is not None:
+            self.navigator.open_network(network.saved.text)
+        elif self._lesson(option_id) is not None:
+            self.navigator.open_lesson(option_id)
 
     def _lesson(self, option_id: str | None) -> LessonEntry | None:
         return next((lesson for lesson in self.shelf.entries() if lesson.id == option_id), None)
+
+    def _network(self, option_id: str | None) -> NetworkEntry | None:
+        return next((entry for entry in self.networks
+                     if NETWORK_PREFIX + entry.id == option_id), None)

@@ -1,0 +1,184 @@
+"""The network editor: a student types their own network, and learns as they type whether
+the tutor can ask it (and which factors it will ask), or what is wrong at which line
+and column. Start makes the lesson and plays it like any other.
+
+The check runs in a worker thread after each pause in typing, so a long network never
+holds up a keystroke; a result for text that has changed since is dropped. The text is
+saved as a draft with each check and on leaving, so nothing typed is lost; "Random"
+replaces it with a drawn network, and Ctrl+Z brings the student's text back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Static, TextArea
+
+from tutor.app.screens.navigation import Navigator
+from tutor.app.screens.too_small import TooSmallNote
+
+if TYPE_CHECKING:
+    from tutor.own_network import DraftCheck
+    from tutor.progress import ProgressStore
+
+PAUSE = 0.3  # seconds without typing before the text is checked
+HELP = ("Inputs first (x : 3x1, W1 : 3x3), then definitions in the answer language "
+        "(z1 = W1 @ x), then goal: dL/dW1.  # starts a comment.")
+
+
+class NetworkChecked(Message):
+    """Posted by the checking thread: what the text it was given amounts to."""
+
+    def __init__(self, check: DraftCheck) -> None:
+        super().__init__()
+        self.check = check
+
+
+def status_content(check: DraftCheck, text: str) -> Content:
+    """The verdict on the text: its factors, or the error with its line and a caret."""
+    if check.ok:
+        count = len(check.steps)
+        return Content.assemble(
+            ("✓ ", "bold $text-success"),
+            (check.title, "bold"),
+            f" — {count} factor{'' if count == 1 else 's'} to find: ",
+            " · ".join(check.steps),
+            ("\nF5 (Ctrl+S) starts it.", "$text-muted"),
+        )
+    where = ""
+    if check.line is not None:
+        where = f"line {check.line}" + (f", column {check.column}" if check.column else "")
+    parts: list[tuple[str, str] | str] = [("✗ ", "bold $text-error")]
+    if where:
+        parts.append((f"{where}: ", "bold"))
+    parts.append(check.error or "")
+    lines = text.splitlines()
+    if check.line is not None and 1 <= check.line <= len(lines):
+        number = f"{check.line:>3} │ "
+        parts.append(("\n" + number, "$text-muted"))
+        parts.append(lines[check.line - 1])
+        if check.column:
+            parts.append(("\n" + " " * (len(number) - 2) + "│ ", "$text-muted"))
+            parts.append((" " * (check.column - 1) + "^", "bold $text-error"))
+    return Content.assemble(*parts)
+
+
+class NetworkEditorScreen(Screen[None]):
+    CSS_PATH = Path(__file__).parent / "network_editor.tcss"
+    BINDINGS = [
+        # Priority: the text area would take these keys (it types, or selects with F6/F7).
+        Binding("f5,ctrl+s", "start", "Start", id="network-start", priority=True),
+        Binding("f8,ctrl+r", "random", "Random", id="network-random", priority=True),
+        Binding("escape", "back", "Lessons", id="network-back", priority=True),
+    ]
+
+    def __init__(self, text: str, store: ProgressStore, navigator: Navigator,
+                 draw: Callable[[], str]) -> None:
+        """``draw``: a random network's text, for Random."""
+        super().__init__()
+        self.initial = text
+        self.store = store
+        self.navigator = navigator
+        self.draw = draw
+        self.checked: DraftCheck | None = None  # the latest check, of the text it names
+        self.start_when_checked = False
+        self.saved_draft = text
+
+    def compose(self) -> ComposeResult:
+        yield TooSmallNote()
+        yield Static("Your own network", classes="screen-title")
+        yield Static(HELP, id="network-help")
+        yield TextArea(self.initial, id="network-text", show_line_numbers=True,
+                       soft_wrap=False, tab_behavior="indent")
+        yield Static(id="network-status", markup=False)
+        yield Footer(compact=True, show_command_palette=False)
+
+    @property
+    def area(self) -> TextArea:
+        return self.query_one("#network-text", TextArea)
+
+    def on_mount(self) -> None:
+        self.area.focus()
+        self.area.move_cursor(self.area.document.end)
+        self.check_soon()
+
+    # -- checking as the student types ------------------------------------------------
+    @on(TextArea.Changed)
+    def text_changed(self) -> None:
+        self.query_one("#network-status", Static).update(
+            Content.styled("…", "$text-muted"))
+        self.check_soon()
+
+    def check_soon(self) -> None:
+        timer = getattr(self, "pause_timer", None)
+        if timer is not None:
+            timer.stop()
+        self.pause_timer = self.set_timer(PAUSE, self.check_now)
+
+    def check_now(self) -> None:
+        text = self.area.text
+        if self.checked is not None and self.checked.text == text:
+            self.show(self.checked)
+            return
+        self.run_worker(lambda: self.check_in_thread(text), thread=True, exclusive=True,
+                        group="network-check", exit_on_error=False)
+        self.keep_draft(text)
+
+    def check_in_thread(self, text: str) -> None:
+        from tutor.own_network import check_draft  # the engine: kept off the first screen
+
+        self.post_message(NetworkChecked(check_draft(text)))
+
+    @on(NetworkChecked)
+    def network_checked(self, message: NetworkChecked) -> None:
+        if message.check.text != self.area.text:
+            return  # typed on since: a newer check is on its way
+        self.checked = message.check
+        self.show(message.check)
+        if self.start_when_checked:
+            self.start_when_checked = False
+            self.action_start()
+
+    def show(self, check: DraftCheck) -> None:
+        status = self.query_one("#network-status", Static)
+        status.update(status_content(check, check.text))
+        status.set_class(not check.ok, "-error")
+
+    def keep_draft(self, text: str) -> None:
+        if text != self.saved_draft:
+            self.store.save_draft(text)
+            self.saved_draft = text
+
+    # -- actions ---------------------------------------------------------------------------
+    def action_start(self) -> None:
+        text = self.area.text
+        if self.checked is None or self.checked.text != text:
+            self.start_when_checked = True  # as soon as this text is checked
+            self.check_now()
+            return
+        if not self.checked.ok:
+            self.app.bell()
+            self.show(self.checked)
+            self.notify("Mend what the line below the network says, then start.",
+                        title="Not yet", severity="warning", markup=False)
+            return
+        self.keep_draft(text)
+        self.navigator.open_network(text)
+
+    def action_random(self) -> None:
+        document = self.area.document
+        # An edit, not a new document: Ctrl+Z brings back what was typed.
+        self.area.replace(self.draw(), document.start, document.end)
+        self.area.move_cursor(self.area.document.end)
+
+    def action_back(self) -> None:
+        self.keep_draft(self.area.text)
+        self.navigator.back_to_lessons(self)
