@@ -12,9 +12,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from tutor.cli_networks import add_network_commands, cmd_new, cmd_practice
+
 EXIT_CORRECT, EXIT_INCORRECT, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
-SUBCOMMANDS = ("check", "validate", "lessons", "show", "new", "progress", "report", "seed",
-               "serve")
+SUBCOMMANDS = ("check", "validate", "lessons", "show", "new", "practice", "progress", "report",
+               "seed", "serve")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -76,16 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="the answer sheet: each step's key and its value at the variant")
     _common(show)
 
-    new = sub.add_parser("new", help="turn a network file into a lesson file",
-                         description="Read a network file (inputs, definitions, goal lines) "
-                                     "and write the lesson that walks through its chain rule, "
-                                     "validated like a shipped one.")
-    new.add_argument("network", type=Path, metavar="NETWORK_FILE")
-    new.add_argument("--id", default=None, help="the lesson's id (default: from the file name)")
-    new.add_argument("-o", "--output", type=Path, default=None, metavar="LESSON.toml",
-                     help="where to write the lesson (default: stdout)")
-    new.add_argument("--budget", type=float, default=2.0,
-                     help="seconds for each step's symbolic check (default 2)")
+    add_network_commands(sub)
 
     progress = sub.add_parser("progress", help="print, export or import your progress")
     action = progress.add_mutually_exclusive_group()
@@ -387,41 +380,6 @@ def _answers(lesson, variant, as_json: bool) -> int:
     return 0
 
 
-def cmd_new(args) -> int:
-    import re
-
-    from tutor.generator import generate
-    from tutor.lesson_writer import lesson_toml
-    from tutor.network import NetworkError, parse_network
-
-    try:
-        text = args.network.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        print(f"chain-tutor: cannot read {args.network}: {error}", file=sys.stderr)
-        return EXIT_INVALID
-    lesson_id = args.id or re.sub(r"[^a-z0-9]+", "-", args.network.stem.lower()).strip("-")
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", lesson_id or "-"):
-        print(f"chain-tutor: the lesson id {lesson_id!r} must be lowercase letters, digits "
-              "and -; give one with --id", file=sys.stderr)
-        return EXIT_INVALID
-    try:
-        lesson = generate(parse_network(text), lesson_id, symbolic_budget=args.budget)
-    except NetworkError as error:
-        print(f"chain-tutor: {args.network}: {error}", file=sys.stderr)
-        return EXIT_INVALID
-    written = lesson_toml(lesson)
-    if args.output is None:
-        sys.stdout.write(written)
-        return 0
-    try:
-        args.output.write_text(written, encoding="utf-8")
-    except OSError as error:
-        print(f"chain-tutor: cannot write {args.output}: {error}", file=sys.stderr)
-        return 1
-    print(f"Wrote {args.output}: {len(lesson.steps)} steps, validated.")
-    return 0
-
-
 def cmd_progress(args) -> int:
     from tutor.progress import ProgressStore
 
@@ -602,6 +560,7 @@ COMMANDS = {
     "lessons": cmd_lessons,
     "show": cmd_show,
     "new": cmd_new,
+    "practice": cmd_practice,
     "progress": cmd_progress,
     "report": cmd_report,
     "seed": cmd_seed,

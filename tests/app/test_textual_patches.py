@@ -107,3 +107,35 @@ def test_no_other_module_of_the_tutor_touches_textual_internals():
             if needle in text:
                 offenders.append(f"{path.relative_to(root.parent)}: {needle}")
     assert offenders == []
+
+
+class UndoApp(App):
+    def __init__(self, area_type: type) -> None:
+        super().__init__()
+        self.area_type = area_type
+
+    def compose(self) -> ComposeResult:
+        yield self.area_type("ab\n", show_line_numbers=True, soft_wrap=False)
+
+
+@pytest.mark.parametrize("safe", [False, True])
+async def test_undoing_a_many_line_edit_crashes_textual_and_not_the_patched_text_area(safe):
+    """textual#6686: when this starts passing unpatched, drop UndoSafeTextArea."""
+    from textual.widgets import TextArea
+
+    app = UndoApp(patches.UndoSafeTextArea if safe else TextArea)
+    many = "".join(f"{n}\n" for n in range(20))
+    crashed = False
+    try:
+        async with app.run_test(size=(60, 10)) as pilot:
+            area = app.query_one(TextArea)
+            area.focus()
+            area.move_cursor(area.document.end)  # the cursor ends up in the added lines
+            area.replace(many, area.document.start, area.document.end)
+            await pilot.pause()
+            await pilot.press("ctrl+z")
+            await pilot.pause()
+            assert area.text == "ab\n"
+    except ValueError as error:
+        crashed = "out of bounds" in str(error)
+    assert crashed is not safe

@@ -10,14 +10,18 @@ imports a private Textual module or touches a private attribute of Textual's.
   keys in and out in place instead of recomposing the footer (widgets/footer.py);
   KeyGroup and FooterLabel, which the footer lays out in two rows on narrow screens;
 * LinuxDriver and its ``_file``, the stream it writes the screen through: wrapped so
-  that a terminal that has gone away is noticed (signals.py).
+  that a terminal that has gone away is noticed (signals.py);
+* TextArea's ``_recompute_cursor_offset``: undoing an edit that added lines (a paste, or
+  the network editor's Random) crashes Textual 8.2.8 when the scrollbar changes on the
+  way (Textualize/textual#6686); the subclass clamps the location as the proposed fix
+  (#6687) does, without touching the selection (screens/network_editor.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from textual.widgets import Footer
+from textual.widgets import Footer, TextArea
 from textual.widgets._footer import (  # Footer's own module: nothing more to load
     FooterKey,
     FooterLabel,
@@ -27,9 +31,19 @@ from textual.widgets._footer import (  # Footer's own module: nothing more to lo
 __all__ = [
     "FooterKey", "FooterLabel", "KeyGroup", "driver_output", "footer_bindings_ready",
     "footer_key_disabled", "linux_driver", "mark_footer_ready", "markdown_fence",
-    "set_footer_key_disabled",
+    "set_footer_key_disabled", "UndoSafeTextArea",
     "wrap_driver_output",
 ]
+
+
+class UndoSafeTextArea(TextArea):
+    """A TextArea whose undo of a many-line edit does not crash (textual#6686)."""
+
+    def _recompute_cursor_offset(self) -> None:
+        # Mid-undo the document is already the shorter one while the cursor still points
+        # into the removed lines; the selection itself is restored right after.
+        location = self.clamp_visitable(self.cursor_location)
+        self._cursor_offset = self.wrapped_document.location_to_offset(location)
 
 
 def markdown_fence() -> type:

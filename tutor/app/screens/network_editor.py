@@ -24,6 +24,7 @@ from textual.widgets import Footer, Static, TextArea
 
 from tutor.app.screens.navigation import Navigator
 from tutor.app.screens.too_small import TooSmallNote
+from tutor.app.textual_patches import UndoSafeTextArea
 
 if TYPE_CHECKING:
     from tutor.own_network import DraftCheck
@@ -96,7 +97,7 @@ class NetworkEditorScreen(Screen[None]):
         yield TooSmallNote()
         yield Static("Your own network", classes="screen-title")
         yield Static(HELP, id="network-help")
-        yield TextArea(self.initial, id="network-text", show_line_numbers=True,
+        yield UndoSafeTextArea(self.initial, id="network-text", show_line_numbers=True,
                        soft_wrap=False, tab_behavior="indent")
         yield Static(id="network-status", markup=False)
         yield Footer(compact=True, show_command_palette=False)

@@ -1,0 +1,232 @@
+"""The student's own network in the TUI: typed in the editor, checked as typed, started,
+worked on like any lesson, saved with the progress and resumed from the picker."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from textual.widgets import OptionList, TextArea
+from tui_helpers import settle, submit, text_of
+
+from tutor.app.app import EXAMPLE_NETWORK
+from tutor.app.screens import network_editor
+from tutor.app.screens.intro import IntroScreen
+from tutor.app.screens.lesson import LessonScreen
+from tutor.app.screens.loading import LoadingScreen
+from tutor.app.screens.network_editor import NetworkEditorScreen
+from tutor.app.screens.picker import NETWORK_PREFIX, NEW_NETWORK, PickerScreen
+from tutor.network import network_lesson_id
+from tutor.progress import ProgressStore
+
+GATED = """\
+# a gated unit
+x : 2x1
+A : 2x2
+B : 2x2
+w : 1x2
+h = sigma(A @ x) * tanh(B @ x)
+f = w @ h
+goal: df/dA
+"""
+
+
+def keys(text: str) -> list[str]:
+    return ["space" if char == " " else char for char in text]
+
+
+def option_index(pilot, option_id: str) -> int:
+    options = pilot.app.screen.query_one(OptionList)
+    return next(i for i in range(options.option_count)
+                if options.get_option_at_index(i).id == option_id)
+
+
+async def open_editor(pilot) -> NetworkEditorScreen:
+    pilot.app.screen.query_one(OptionList).highlighted = option_index(pilot, NEW_NETWORK)
+    await pilot.press("enter")
+    await checked(pilot)
+    assert isinstance(pilot.app.screen, NetworkEditorScreen)
+    return pilot.app.screen
+
+
+async def checked(pilot) -> None:
+    """Past the editor's pause in typing, and its check done."""
+    await pilot.pause(network_editor.PAUSE + 0.1)
+    await settle(pilot)
+
+
+async def set_text(pilot, text: str) -> None:
+    pilot.app.screen.query_one(TextArea).text = text
+    await checked(pilot)
+
+
+async def until_lesson(pilot, limit: float = 30.0) -> None:
+    """The network's lesson made and validated (a loading screen until then)."""
+    deadline = time.monotonic() + limit
+    while isinstance(pilot.app.screen, (LoadingScreen, NetworkEditorScreen)):
+        assert time.monotonic() < deadline, "the network's lesson never opened"
+        await pilot.pause(0.1)
+    await pilot.pause()
+
+
+async def test_the_editor_opens_from_the_picker_with_the_example_and_says_it_can_start(make_app):
+    async with make_app(warm_up=False).run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot)
+        assert pilot.app.screen.query_one(TextArea).text == EXAMPLE_NETWORK
+        status = text_of(pilot, "#network-status")
+        assert status.startswith("✓ a residual block with a squared loss")
+        assert "5 factors to find: ∂L/∂f · ∂f/∂h1 · ∂h1/∂z1 · ∂L/∂z1 · ∂L/∂W1" in status
+
+
+async def test_typing_a_mistake_points_at_its_line_and_column_and_mending_it_clears_it(make_app):
+    async with make_app(warm_up=False).run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot)
+        await set_text(pilot, "x : 2x1\nW : 2x2\nz = W @ q\n")
+        status = text_of(pilot, "#network-status")
+        assert status.startswith("✗ line 3, column 9: ")
+        assert "Unknown name 'q'" in status
+        assert "  3 │ z = W @ q\n    │         ^" in status  # the caret under the q
+        area = pilot.app.screen.query_one(TextArea)
+        area.move_cursor((2, 9))  # after the q
+        await pilot.press("backspace", "x", "enter", *keys("L = sum(z)"), "enter",
+                          *keys("goal: dL/dW"))
+        await checked(pilot)
+        assert area.text == "x : 2x1\nW : 2x2\nz = W @ x\nL = sum(z)\ngoal: dL/dW\n"
+        status = text_of(pilot, "#network-status")
+        assert status.startswith("✓ ") and "∂L/∂W" in status, status
+
+
+async def test_a_goal_that_cannot_be_asked_is_refused_with_what_would_work(make_app):
+    async with make_app(warm_up=False).run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot)
+        await set_text(pilot, "x : 2x1\nW : 2x2\nz = W @ x\ngoal: dz/dW\n")
+        status = text_of(pilot, "#network-status")
+        assert status.startswith("✗ line 4, column 1: ") and "3-tensor" in status
+        assert "L = sum(z)" in status
+        await pilot.press("f5")  # refused: the editor stays, with its text
+        await checked(pilot)
+        assert isinstance(pilot.app.screen, NetworkEditorScreen)
+        assert pilot.app.screen.query_one(TextArea).text.endswith("goal: dz/dW\n")
+
+
+async def test_start_plays_the_network_as_a_lesson_and_the_picker_resumes_it(make_app, tmp_path):
+    data = tmp_path / "shared"
+    store = ProgressStore.open(data)
+    lesson_id = network_lesson_id(GATED)
+    async with make_app(store=store, warm_up=False).run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot)
+        await set_text(pilot, GATED)
+        assert text_of(pilot, "#network-status").startswith("✓ a gated unit")
+        await pilot.press("f5")
+        await until_lesson(pilot)
+        assert isinstance(pilot.app.screen, IntroScreen)
+        await pilot.press("enter")
+        screen = pilot.app.screen
+        assert isinstance(screen, LessonScreen) and screen.lesson.id == lesson_id
+        first = screen.step
+        assert first.label == "∂f/∂h"
+        assert "✓ Correct" in await submit(pilot, "w")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, PickerScreen)
+        options = pilot.app.screen.query_one(OptionList)
+        shown = options.get_option_at_index(option_index(pilot, NETWORK_PREFIX + lesson_id))
+        assert "a gated unit" in str(shown.prompt) and "1 of" in str(shown.prompt)
+        assert options.highlighted_option.id == NETWORK_PREFIX + lesson_id
+    store.close()
+
+    again = ProgressStore.open(data)
+    [saved] = again.networks()
+    assert saved.lesson_id == lesson_id and saved.text == GATED and saved.checked_by
+    async with make_app(store=again, warm_up=False).run_test(size=(80, 24)) as pilot:
+        pilot.app.screen.query_one(OptionList).highlighted = option_index(
+            pilot, NETWORK_PREFIX + lesson_id)
+        await pilot.press("enter")
+        await until_lesson(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, LessonScreen)  # resumed: no intro, the next step
+        assert screen.step.id != first.id
+        assert again.lesson(lesson_id).status_of(first.id) == "solved"
+    again.close()
+
+
+async def test_the_draft_survives_leaving_the_editor_and_quitting(make_app, tmp_path):
+    data = tmp_path / "shared"
+    store = ProgressStore.open(data)
+    async with make_app(store=store, warm_up=False).run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot)
+        await set_text(pilot, "x : 3x1\n# half written\n")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, PickerScreen)
+        await open_editor(pilot)
+        assert pilot.app.screen.query_one(TextArea).text == "x : 3x1\n# half written\n"
+        pilot.app.screen.query_one(TextArea).text = "x : 4x1\n"
+        await pilot.press("ctrl+q")  # before the pause in typing has passed
+    store.close()
+    again = ProgressStore.open(data)
+    assert again.draft() in ("x : 3x1\n# half written\n", "x : 4x1\n")
+    again.close()
+
+
+async def test_random_replaces_the_text_and_undo_brings_it_back(make_app):
+    async with make_app(warm_up=False).run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot)
+        await set_text(pilot, "x : 2x1\n")
+        await pilot.press("f8")
+        await checked(pilot)
+        area = pilot.app.screen.query_one(TextArea)
+        assert area.text.startswith("# a random network (seed 42)")
+        assert text_of(pilot, "#network-status").startswith("✓ ")
+        await pilot.press("ctrl+z")
+        assert area.text == "x : 2x1\n"
+
+
+async def test_esc_while_the_lesson_is_made_goes_back_to_the_editor_and_drops_it(make_app,
+                                                                              monkeypatch):
+    release = threading.Event()
+    import tutor.own_network as own
+
+    real = own.make_lesson
+
+    def slow(text, budget, **options):
+        release.wait(10)
+        return real(text, budget, **options)
+
+    monkeypatch.setattr(own, "make_lesson", slow)
+    async with make_app(warm_up=False).run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot)
+        await set_text(pilot, GATED)
+        await pilot.press("f5")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, LoadingScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, NetworkEditorScreen)
+        release.set()
+        await settle(pilot)
+        await pilot.pause(0.2)
+        assert isinstance(pilot.app.screen, NetworkEditorScreen)  # the late lesson is dropped
+        assert pilot.app.store.networks() == []
+
+
+async def test_a_slow_check_never_holds_up_typing(make_app, monkeypatch):
+    """The check runs in a worker: keys typed meanwhile land at once."""
+    import tutor.own_network as own
+
+    real = own.check_draft
+
+    def slow(text):
+        time.sleep(1.0)
+        return real(text)
+
+    monkeypatch.setattr(own, "check_draft", slow)
+    async with make_app(warm_up=False).run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot)  # waits for the first (slow) check
+        area = pilot.app.screen.query_one(TextArea)
+        area.text = ""
+        await pilot.pause(network_editor.PAUSE + 0.1)  # a slow check has started
+        started = time.monotonic()
+        await pilot.press(*keys("x : 2x1"))
+        assert area.text == "x : 2x1"
+        assert time.monotonic() - started < 0.8

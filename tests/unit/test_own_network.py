@@ -1,0 +1,135 @@
+"""A student's own network without a screen: the editor's check, the lesson Start makes,
+its id from its text, and the networks and draft kept with the progress."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+
+from tutor.network import network_lesson_id, normalized
+from tutor.own_network import check_draft, make_lesson
+from tutor.progress import ProgressStore
+from tutor.progress.schema import _MIGRATIONS
+
+GATED = """\
+# a gated unit
+x : 2x1
+A : 2x2
+B : 2x2
+w : 1x2
+h = sigma(A @ x) * tanh(B @ x)
+f = w @ h
+goal: df/dA
+"""
+
+
+def test_a_network_that_can_be_asked_lists_its_factors_in_order():
+    check = check_draft(GATED)
+    assert check.ok and check.title == "a gated unit"
+    assert check.steps[0] == "∂f/∂h" and check.steps[-1] == "∂f/∂A"
+    assert check.lesson_id == network_lesson_id(GATED)
+
+
+def test_each_kind_of_mistake_is_told_at_its_line_and_column():
+    cases = {
+        "x : 2x1\nz = W @ x\n": (2, "Unknown name 'W'"),
+        "x : 2x1\nx = 2 * x\n": (2, "x"),
+        "x : 2x1\nW : 3x3\nz = W @ x\ngoal: dz/dx\n": (3, "3×3"),
+        "x : 2x1\nW : 2x2\nz = W @ x\nf = sum(x)\ngoal: df/dW\n": (5, "does not depend"),
+        "x : 99x1\n": (1, "20"),
+        "x : 2x1\nz = frob(x)\n": (2, "frob"),
+        "x : 2x1\nW : 2x2\nz = W @ x\ngoal: dz/dW\n": (4, "3-tensor"),
+    }
+    for text, (line, words) in cases.items():
+        check = check_draft(text)
+        assert not check.ok, text
+        assert check.line == line, (text, check)
+        assert words in check.error, (text, check.error)
+
+
+def test_a_fault_of_the_tutor_is_said_in_words_not_raised(monkeypatch):
+    import tutor.own_network as own
+
+    def broken(*_args, **_kwargs):
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(own, "generate", broken)
+    check = check_draft(GATED)
+    assert not check.ok and "fault of chain-tutor" in check.error and "boom" in check.error
+
+
+def test_the_same_network_typed_again_is_the_same_lesson():
+    messy = "\n\n" + GATED.replace("\n", "   \r\n") + "\n\n"
+    assert normalized(messy) == GATED
+    assert network_lesson_id(messy) == network_lesson_id(GATED)
+    assert network_lesson_id(GATED.replace("2x2", "3x3", 1)) != network_lesson_id(GATED)
+
+
+def test_making_a_network_lesson_in_the_tutor_never_imports_sympy():
+    """Validation's proofs go to the proof worker; the tutor's process stays without sympy."""
+    script = (
+        "import sys\n"
+        "from tutor.own_network import make_lesson\n"
+        f"lesson = make_lesson({GATED!r}, 5.0)\n"
+        "print(len(lesson.steps), 'sympy' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=120, check=True).stdout.split()
+    assert out == [str(len(check_draft(GATED).steps)), "False"]
+
+
+def test_a_made_lesson_is_validated_and_checks_answers():
+    steps = []
+    lesson = make_lesson(GATED, 0.0, in_worker=False, progress=lambda d, n: steps.append((d, n)))
+    assert steps == [(n, len(lesson.steps)) for n in range(1, len(lesson.steps) + 1)]
+    assert lesson.id == network_lesson_id(GATED)
+    assert lesson.check("df_dh", "w").correct
+    assert not lesson.check("df_dh", "w.T").correct
+
+
+def test_networks_and_the_draft_are_kept_and_read_back(tmp_path):
+    with ProgressStore.open(tmp_path) as store:
+        assert store.networks() == [] and store.draft() is None
+        store.save_network("net-a", "x : 1\n", "first", [("s1", "∂a/∂b")], "0.1.0")
+        store.save_network("net-b", "y : 1\n", "second", [("s2", "∂c/∂d")])
+        store.save_draft("half")
+        store.save_draft("half written")
+    with ProgressStore.open(tmp_path) as store:
+        first, second = sorted(store.networks(), key=lambda n: n.lesson_id)
+        assert (first.text, first.title, first.steps, first.checked_by) == (
+            "x : 1\n", "first", (("s1", "∂a/∂b"),), "0.1.0")
+        assert second.checked_by is None
+        store.save_network("net-a", "x : 1\n", "first", [("s1", "∂a/∂b")])  # opened again
+        [again] = [n for n in store.networks() if n.lesson_id == "net-a"]
+        assert again.checked_by == "0.1.0" and again.added == first.added
+        assert store.networks()[0].lesson_id == "net-a"  # the one opened last first
+        assert store.draft() == "half written"
+
+
+def test_a_database_of_the_previous_schema_gains_the_network_tables(tmp_path):
+    path = tmp_path / "progress.db"
+    conn = sqlite3.connect(path)
+    for statements in _MIGRATIONS[:2]:
+        for statement in statements:
+            conn.execute(statement)
+    conn.execute("PRAGMA user_version = 2")
+    conn.execute("INSERT INTO lessons (lesson_id, seed) VALUES ('kept', 3)")
+    conn.commit()
+    conn.close()
+    with ProgressStore(path) as store:
+        assert store.lesson("kept").seed == 3
+        store.save_network("net-a", "x : 1\n", "t", [])
+        assert [n.lesson_id for n in store.networks()] == ["net-a"]
+
+
+def test_a_damaged_steps_entry_lists_no_steps_instead_of_failing(tmp_path):
+    with ProgressStore.open(tmp_path) as store:
+        store.save_network("net-a", "x : 1\n", "t", [("s", "l")])
+    conn = sqlite3.connect(tmp_path / "progress.db")
+    conn.execute("UPDATE networks SET steps = '{not json'")
+    conn.commit()
+    conn.close()
+    with ProgressStore.open(tmp_path) as store:
+        [saved] = store.networks()
+        assert saved.steps == () and store.notice is None

@@ -1,0 +1,130 @@
+"""`chain-tutor new` and `chain-tutor practice`: a network file (or a drawn network) made
+into a lesson, written out for an instructor or opened in the tutor for a student.
+
+Both read the network the same way and refuse a bad one the same way: its file, line
+and column and what is wrong, exit status 2, before any screen opens.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import sys
+from pathlib import Path
+
+EXIT_INVALID = 2
+NEW_BUDGET = 2.0  # seconds of sympy per step for `new`; see the README's Performance
+
+
+def add_network_commands(sub) -> None:
+    new = sub.add_parser("new", help="turn a network file into a lesson file",
+                         description="Read a network file (inputs, definitions, goal lines) "
+                                     "and write the lesson that walks through its chain rule, "
+                                     "validated like a shipped one.")
+    new.add_argument("network", type=Path, metavar="NETWORK_FILE")
+    new.add_argument("--id", default=None, help="the lesson's id (default: from the file name)")
+    new.add_argument("-o", "--output", type=Path, default=None, metavar="LESSON.toml",
+                     help="where to write the lesson (default: stdout)")
+    new.add_argument("--budget", type=float, default=NEW_BUDGET,
+                     help=f"seconds for each step's symbolic check (default {NEW_BUDGET:g})")
+
+    practice = sub.add_parser(
+        "practice", help="practise the backpropagation of your own network, or a random one",
+        description="Open the tutor on the lesson made from a network file (validated "
+                    "first, then saved with your progress, so running it again resumes it), "
+                    "or on a random network: depth 1-4, widths 1-4, sigma/tanh/relu, maybe a "
+                    "skip connection, a loss or a mini-batch.")
+    source = practice.add_mutually_exclusive_group(required=True)
+    source.add_argument("network", type=Path, nargs="?", metavar="NETWORK_FILE")
+    source.add_argument("--random", action="store_true", help="a random network")
+    practice.add_argument("--seed", type=int, default=None,
+                          help="with --random: which random network (the same seed gives the "
+                               "same network everywhere); default: a new one")
+    practice.add_argument("--show", action="store_true",
+                          help="print the network instead of opening the tutor")
+    practice.add_argument("--budget", type=float, default=1.0, metavar="SECONDS",
+                          help="seconds for each answer's symbolic proof (default 1)")
+    practice.add_argument("--data-dir", type=Path, default=None, metavar="DIR",
+                          help="where progress is kept (default: the user data folder; also "
+                               "CHAIN_TUTOR_DATA)")
+
+
+def _read_network(path: Path) -> str | None:
+    from tutor.network import MAX_TEXT
+
+    try:
+        if path.stat().st_size > 4 * MAX_TEXT:  # a limit in characters, checked after
+            print(f"chain-tutor: {path} is {path.stat().st_size:,} bytes: a network file has "
+                  f"at most {MAX_TEXT:,} characters", file=sys.stderr)
+            return None
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        print(f"chain-tutor: cannot read {path}: {error}", file=sys.stderr)
+        return None
+
+
+def _refused(where: str, message: str, line: int | None, column: int | None) -> int:
+    """file:line:column: what is wrong (as compilers say it, so editors can jump there)."""
+    if line is not None:
+        where += f":{line}" + (f":{column}" if column else "")
+    print(f"chain-tutor: {where}: {message}", file=sys.stderr)
+    return EXIT_INVALID
+
+
+def cmd_new(args) -> int:
+    from tutor.generator import generate
+    from tutor.lesson_writer import lesson_toml
+    from tutor.network import NetworkError, parse_network
+
+    text = _read_network(args.network)
+    if text is None:
+        return EXIT_INVALID
+    lesson_id = args.id or re.sub(r"[^a-z0-9]+", "-", args.network.stem.lower()).strip("-")
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", lesson_id or "-"):
+        print(f"chain-tutor: the lesson id {lesson_id!r} must be lowercase letters, digits "
+              "and -; give one with --id", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        lesson = generate(parse_network(text), lesson_id, symbolic_budget=args.budget)
+    except NetworkError as error:
+        return _refused(str(args.network), error.message, error.line, error.column)
+    written = lesson_toml(lesson)
+    if args.output is None:
+        sys.stdout.write(written)
+        return 0
+    try:
+        args.output.write_text(written, encoding="utf-8")
+    except OSError as error:
+        print(f"chain-tutor: cannot write {args.output}: {error}", file=sys.stderr)
+        return 1
+    print(f"Wrote {args.output}: {len(lesson.steps)} steps, validated.")
+    return 0
+
+
+def cmd_practice(args) -> int:
+    from tutor.own_network import check_draft
+
+    if args.random:
+        from tutor.random_network import random_network
+
+        seed = args.seed if args.seed is not None else random.randint(1, 99_999)
+        text, where = random_network(seed), f"random network {seed}"
+    else:
+        if args.seed is not None:
+            print("chain-tutor: --seed picks a random network; use it with --random",
+                  file=sys.stderr)
+            return EXIT_INVALID
+        text, where = _read_network(args.network), str(args.network)
+        if text is None:
+            return EXIT_INVALID
+    check = check_draft(text)  # what cannot be asked is said here, before any screen
+    if not check.ok:
+        return _refused(where, check.error or "", check.line, check.column)
+    if args.show:
+        sys.stdout.write(text)
+        return 0
+    from tutor.app.app import run
+
+    return run(argparse.Namespace(lesson=None, seed=None, lessons=[], data_dir=args.data_dir,
+                                  budget=args.budget, network_text=text))
