@@ -485,8 +485,9 @@ def _import(args) -> int:
     except ProgressError as error:
         print(f"chain-tutor: nothing imported: {error}", file=sys.stderr)
         return 1
+    networks = f"; {result.networks} network(s) of your own added" if result.networks else ""
     print(f"Imported {result.added} attempt(s) from {name} ({result.present} already "
-          f"present); {result.raised} step status(es) raised.")
+          f"present); {result.raised} step status(es) raised{networks}.")
     return 0
 
 

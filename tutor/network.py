@@ -17,12 +17,14 @@ network into a lesson is tutor.generator's job; nothing here imports Textual or 
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 
 from tutor.engine import EngineError, Node, Shape, infer_shape, parse, shape_text
 from tutor.engine.functions import FUNCTIONS
+from tutor.network_ids import network_lesson_id, normalized
+
+__all__ = ["NetworkError", "Network", "network_lesson_id", "normalized", "parse_network"]
 
 MAX_SIDE = 20  # rows or columns of any quantity: the lesson format's own limit
 MAX_INPUTS = 40
@@ -105,19 +107,6 @@ def _names(node: Node) -> set[str]:
     from tutor.engine import names_in
 
     return names_in(node)
-
-
-def normalized(text: str) -> str:
-    """The text as kept: line ends and trailing spaces and blank lines are not the network."""
-    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
-    return "\n".join(lines).strip("\n") + "\n"
-
-
-def network_lesson_id(text: str) -> str:
-    """The lesson id of a student's network, made from its text: the same network typed
-    again (up to trailing spaces and blank lines) resumes the same lesson."""
-    digest = hashlib.sha256(normalized(text).encode("utf-8")).hexdigest()
-    return f"net-{digest[:12]}"
 
 
 def parse_network(text: str) -> Network:

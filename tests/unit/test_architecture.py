@@ -13,10 +13,10 @@ TUTOR = ROOT / "tutor"
 CORE = ["tutor.engine", "tutor.lessons", "tutor.markup", "tutor.progress", "tutor.session",
         "tutor.cli"]
 
-# The core is every module of tutor/ outside tutor/app/, but for the two that launch
-# the app: cli.py starts it (importing tutor.app inside a subcommand) and __main__.py
-# runs the CLI. A module added to tutor/ is core unless it is put in tutor/app/.
-LAUNCHERS = {"cli.py", "__main__.py"}
+# The core is every module of tutor/ outside tutor/app/, but for those that launch
+# the app: cli.py and cli_networks.py start it (importing tutor.app inside a subcommand);
+# __main__.py runs the CLI. A module added to tutor/ is core unless it is put in tutor/app/.
+LAUNCHERS = {"cli.py", "cli_networks.py", "__main__.py"}
 CORE_FILES = sorted(
     path for path in TUTOR.rglob("*.py")
     if path.relative_to(TUTOR).parts[0] != "app"

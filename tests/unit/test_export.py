@@ -88,7 +88,7 @@ def test_the_export_file_is_versioned_readable_json(tmp_path, monkeypatch, capsy
     _home_work(tmp_path / "home")
     assert main(["progress", "--data-dir", str(tmp_path / "home"), "--export", "-"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert (data["format"], data["version"], data["student"]) == (EXPORT_FORMAT, 1, "alice")
+    assert (data["format"], data["version"], data["student"]) == (EXPORT_FORMAT, 2, "alice")
     assert data["exported_at"].endswith("+00:00")
     assert data["attempts"][0] == {
         "lesson_id": LESSON, "step_id": "df_dh2", "seed": 4242, "answer": "W3.T",
@@ -185,7 +185,7 @@ BAD_FILES = {
     "a list": b"[1, 2, 3]",
     "deeply nested": b"[" * 100_000 + b"]" * 100_000,
     "foreign JSON": b'{"name": "something else", "version": 1}',
-    "newer version": _broken(lambda d: d.update(version=2)),
+    "newer version": _broken(lambda d: d.update(version=3)),
     "no attempts": _broken(lambda d: d.pop("attempts")),
     "a bad verdict, last": _broken(lambda d: d["attempts"].append(
         dict(d["attempts"][0], verdict="maybe"))),
@@ -296,3 +296,46 @@ def test_real_console_script_export_and_import(tmp_path):
     report = run(lab, "report", "--json", str(exported))
     assert report.returncode == 0
     assert json.loads(report.stdout)["lessons"][0]["steps"][0]["solved"] == 1
+
+
+NETWORK = "x : 2x1\nW : 2x2\nz = W @ x\nL = sum(z)\ngoal: dL/dW\n"
+
+
+def test_the_students_own_networks_travel_with_an_export_and_import_once(tmp_path):
+    from tutor.network_ids import network_lesson_id
+    from tutor.progress import export_json, snapshot_from_json
+
+    lesson_id = network_lesson_id(NETWORK)
+    with ProgressStore.open(tmp_path / "laptop") as laptop:
+        laptop.save_network(lesson_id, NETWORK, "mine", [("dL_dW", "∂L/∂W")], "0.1.0")
+        laptop.record_attempt(lesson_id, "dL_dW", 1, "ones(2, 1) @ x.T", "correct", [], 3.0)
+        content = json.loads(json.dumps(export_json(laptop.snapshot("alice"), 1e9)))
+    assert content["networks"][0]["text"] == NETWORK and "checked_by" not in content["networks"][0]
+    with ProgressStore.open(tmp_path / "server") as server:
+        first = server.merge(snapshot_from_json(content))
+        second = server.merge(snapshot_from_json(content))
+        [saved] = server.networks()
+        assert (first.networks, second.networks) == (1, 0)
+        assert (saved.lesson_id, saved.text, saved.title, saved.steps, saved.checked_by) == (
+            lesson_id, NETWORK, "mine", (("dL_dW", "∂L/∂W"),), None)  # validated again here
+        assert server.lesson(lesson_id).steps["dL_dW"].attempts == 1
+
+
+def test_a_network_whose_id_is_not_its_text_is_refused(tmp_path):
+    from tutor.network_ids import network_lesson_id
+    from tutor.progress import export_json, snapshot_from_json
+
+    with ProgressStore.open(tmp_path / "laptop") as laptop:
+        laptop.save_network(network_lesson_id(NETWORK), NETWORK, "mine", [])
+        content = json.loads(json.dumps(export_json(laptop.snapshot("alice"), 1e9)))
+    content["networks"][0]["text"] = NETWORK.replace("2x2", "3x3")
+    with pytest.raises(ExportError, match=r"networks\[0\]\.lesson_id is not the id of its text"):
+        snapshot_from_json(content)
+
+
+def test_a_version_1_export_without_networks_still_imports(tmp_path):
+    from tutor.progress import snapshot_from_json
+
+    old = {"format": EXPORT_FORMAT, "version": 1, "student": "alice", "lessons": [],
+           "attempts": []}
+    assert snapshot_from_json(old).networks == ()

@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tutor.files import write_whole
+from tutor.network_ids import network_lesson_id
 from tutor.progress.connection import _SQLITE_MAGIC
 from tutor.progress.records import (
     Attempt,
     LessonRecord,
     ProgressError,
+    SavedNetwork,
     Snapshot,
     StepRecord,
 )
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
     from tutor.progress.export_file import ExportFile
 
 EXPORT_FORMAT = "chain-tutor-progress"
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2  # 2: the student's own networks; version 1 files still read
 EXPORT_MAX_BYTES = 64 * 1024 * 1024  # years of attempts are a few MB; more is not ours
 _INT64 = 2**63
 
@@ -49,6 +51,9 @@ MAX_DIAGNOSIS_CODES = 32  # per attempt
 MAX_HINTS = 100  # per step; a lesson offers a handful
 MAX_ELAPSED = 7 * 86400.0  # seconds on one answer: a step left open for a week
 MAX_TIME = float(2**32)  # unix time, in 2106; times before 1970 are refused too
+MAX_NETWORKS = 1_000
+MAX_NETWORK_TEXT = 20_000  # characters: tutor.network's own limit for a network file
+MAX_TITLE = 500
 
 
 def max_answer_length() -> int:
@@ -65,7 +70,7 @@ class ExportError(ProgressError):
 
 
 def export_json(snapshot: Snapshot, exported_at: float) -> dict:
-    """The export file's content (format "chain-tutor-progress", version 1)."""
+    """The export file's content (format "chain-tutor-progress", EXPORT_VERSION)."""
     return {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
@@ -94,6 +99,13 @@ def export_json(snapshot: Snapshot, exported_at: float) -> dict:
                 "at": a.at,
             }
             for a in snapshot.attempts
+        ],
+        # Whether this version validated a network's lesson is not said: the importing
+        # tutor makes and validates the lesson itself.
+        "networks": [
+            {"lesson_id": n.lesson_id, "title": n.title, "text": n.text,
+             "steps": [list(step) for step in n.steps], "added": n.added, "used": n.used}
+            for n in snapshot.networks
         ],
     }
 
@@ -177,7 +189,20 @@ def _checked(export: ExportFile) -> Snapshot:
         codes = tuple(_name(code, f"{where}.diagnosis") for code in a.diagnosis)
         attempts.append(Attempt(a.lesson_id, a.step_id, a.seed, a.answer, a.verdict, codes,
                                 a.elapsed, a.at))
-    return Snapshot(tuple(lessons), tuple(attempts), export.student)
+    networks = []
+    for i, n in enumerate(export.networks):
+        where = f"networks[{i}]"
+        if network_lesson_id(n.text) != n.lesson_id:
+            raise ExportError(f"{where}.lesson_id is not the id of its text (the text was "
+                              "changed, or the id)")
+        _encodable(n.text, f"{where}.text")
+        steps = tuple((_name(step_id, f"{where}.steps"), _name(label, f"{where}.steps"))
+                      for step_id, label in n.steps)
+        networks.append(SavedNetwork(n.lesson_id, n.text, _name(n.title, f"{where}.title"),
+                                     steps, None, n.added, n.used))
+    if len({n.lesson_id for n in networks}) != len(networks):
+        raise ExportError("a network is listed twice")
+    return Snapshot(tuple(lessons), tuple(attempts), export.student, tuple(networks))
 
 
 def _encodable(text: str, where: str) -> str:

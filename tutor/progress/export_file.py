@@ -20,9 +20,12 @@ from tutor.progress.export import (
     MAX_ID_LENGTH,
     MAX_IMPORT_ATTEMPTS,
     MAX_IMPORT_LESSONS,
+    MAX_NETWORK_TEXT,
+    MAX_NETWORKS,
     MAX_STEPS,
     MAX_STUDENT_LENGTH,
     MAX_TIME,
+    MAX_TITLE,
 )
 from tutor.rules import STATUSES, VERDICTS
 
@@ -62,6 +65,15 @@ class AttemptEntry(Struct, forbid_unknown_fields=True, frozen=True):
     diagnosis: Annotated[list[Code], Meta(max_length=MAX_DIAGNOSIS_CODES)] = []
 
 
+class NetworkEntry(Struct, forbid_unknown_fields=True, frozen=True):
+    lesson_id: Id
+    title: Annotated[str, Meta(max_length=MAX_TITLE)]
+    text: Annotated[str, Meta(min_length=1, max_length=MAX_NETWORK_TEXT)]
+    added: Time
+    used: Time
+    steps: Annotated[list[tuple[Id, Id]], Meta(max_length=MAX_STEPS)] = []
+
+
 class ExportFile(Struct, forbid_unknown_fields=True, frozen=True):
     format: Literal["chain-tutor-progress"]
     version: Annotated[int, Meta(ge=1, le=EXPORT_VERSION)]
@@ -69,6 +81,7 @@ class ExportFile(Struct, forbid_unknown_fields=True, frozen=True):
     attempts: Annotated[list[AttemptEntry], Meta(max_length=MAX_IMPORT_ATTEMPTS)]
     student: Annotated[str, Meta(max_length=MAX_STUDENT_LENGTH)] | None = None
     exported_at: str | None = None  # ISO 8601, for people; not read back
+    networks: Annotated[list[NetworkEntry], Meta(max_length=MAX_NETWORKS)] = []  # version 2
 
 
 

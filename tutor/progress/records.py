@@ -96,6 +96,7 @@ class Snapshot:
     lessons: tuple[LessonRecord, ...]
     attempts: tuple[Attempt, ...]
     student: str | None = None
+    networks: tuple[SavedNetwork, ...] = ()  # the student's own, whose lessons these are
 
     def statuses(self) -> dict[tuple[str, str], str]:
         """(lesson_id, step_id) → "solved" / "revealed", for the steps that have one."""
@@ -112,3 +113,4 @@ class MergeResult:
     added: int  # attempts inserted
     present: int  # attempts that were already there
     raised: int  # steps whose status went up
+    networks: int = 0  # networks this database did not have

@@ -10,7 +10,7 @@ import json
 import sqlite3
 from collections import Counter
 
-from tutor.progress.queries import _attempts, _ensure_lesson, _ensure_step
+from tutor.progress.queries import _attempts, _ensure_lesson, _ensure_step, _networks
 from tutor.progress.records import Attempt, LessonRecord, MergeResult, Snapshot, StepRecord
 from tutor.rules import higher
 
@@ -29,7 +29,7 @@ def _snapshot(conn: sqlite3.Connection, student: str | None) -> Snapshot:
             " ORDER BY started IS NULL, started, lesson_id"
         )
     )
-    return Snapshot(lessons, tuple(_attempts(conn, None)), student)
+    return Snapshot(lessons, tuple(_attempts(conn, None)), student, tuple(_networks(conn)))
 
 
 def _attempt_key(attempt: Attempt) -> tuple:
@@ -86,4 +86,13 @@ def _merge(conn: sqlite3.Connection, snapshot: Snapshot, now: float) -> MergeRes
              json.dumps(list(attempt.diagnosis)), attempt.elapsed, attempt.at),
         )
         added += 1
-    return MergeResult(added, already, raised)
+    # A network this database has keeps its own record (when it was added and used here).
+    networks = 0
+    for network in snapshot.networks:
+        networks += conn.execute(
+            "INSERT INTO networks (lesson_id, text, title, steps, checked_by, added, used)"
+            " VALUES (?, ?, ?, ?, NULL, ?, ?) ON CONFLICT (lesson_id) DO NOTHING",
+            (network.lesson_id, network.text, network.title,
+             json.dumps([list(step) for step in network.steps]), network.added, network.used),
+        ).rowcount
+    return MergeResult(added, already, raised, networks)
