@@ -112,3 +112,21 @@ def test_summary_leads_to_the_next_lesson(snap_compare, store):
 
     assert snap_compare(make(store, "scalar-chain-rule"), terminal_size=(80, 24),
                         run_before=open_summary)
+
+
+MISTYPED_NETWORK = "x : 2x1\nW : 2x2\nw : 1x2\nz = W @ q\nh = tanh(z)\nf = w @ h\ngoal: df/dW\n"
+
+
+@pytest.mark.parametrize("size", [*SIZES, pytest.param((60, 18), id="60x18")])
+def test_network_editor_points_at_a_mistake(snap_compare, store, size):
+    """The editor with the student's draft: the mistake's line, column and caret."""
+    from tutor.app.screens.network_editor import PAUSE
+
+    store.save_draft(MISTYPED_NETWORK)
+
+    async def open_editor(pilot):
+        pilot.app.open_editor()
+        await pilot.pause(PAUSE + 0.1)
+        await settle(pilot)
+
+    assert snap_compare(make(store), terminal_size=size, run_before=open_editor)

@@ -49,16 +49,16 @@ if TYPE_CHECKING:
 
 EXAMPLE_NETWORK = """\
 # a residual block with a squared loss
-x  : 3x1          # an input and its shape; "3" means 3x1, "1" a scalar
+x  : 3x1        # an input: "3" means 3x1, "1" a scalar
 W1 : 3x3
 w2 : 3x1
 y  : 1
-z1 = W1 @ x       # a definition, in the answer language
+z1 = W1 @ x     # definitions, in the answer language
 h1 = x + tanh(z1)
 f  = w2.T @ h1
 L  = 0.5 * (f - y)^2
-goal: dL/dW1      # also ∂L/∂W1; several goal lines give several final steps
-"""  # what the editor holds the first time (the README's example)
+goal: dL/dW1    # also ∂L/∂W1; one line per goal
+"""  # what the editor holds the first time (the README's, comments cut to fit)
 SEED_RANGE = (2, 9999)  # seed 1 is everyone's first variant; new ones come from here
 TROUBLE_TIMEOUT = 20.0  # seconds a notice that progress is not being saved stays
 KEY_NAMES = {"escape": "Esc", "pagedown": "PgDn", "pageup": "PgUp", "enter": "Enter"}
@@ -417,7 +417,8 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
             return random_network(self.new_seed())
 
         text = self.store.draft() or EXAMPLE_NETWORK
-        self.push_screen(NetworkEditorScreen(text, self.store, self, draw))
+        self.push_screen(NetworkEditorScreen(text, self.store, self, draw,
+                                             cursor_blink=self.cursor_blink))
 
     def open_network(self, text: str) -> None:
         """Make the network's lesson in a thread (validated: finite differences, and sympy

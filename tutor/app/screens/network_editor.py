@@ -31,8 +31,7 @@ if TYPE_CHECKING:
     from tutor.progress import ProgressStore
 
 PAUSE = 0.3  # seconds without typing before the text is checked
-HELP = ("Inputs first (x : 3x1, W1 : 3x3), then definitions in the answer language "
-        "(z1 = W1 @ x), then goal: dL/dW1.  # starts a comment.")
+HELP = "Inputs (x : 3x1), definitions (z1 = W1 @ x), goal: dL/dW1"
 
 
 class NetworkChecked(Message):
@@ -82,9 +81,10 @@ class NetworkEditorScreen(Screen[None]):
     ]
 
     def __init__(self, text: str, store: ProgressStore, navigator: Navigator,
-                 draw: Callable[[], str]) -> None:
+                 draw: Callable[[], str], *, cursor_blink: bool = True) -> None:
         """``draw``: a random network's text, for Random."""
         super().__init__()
+        self.cursor_blink = cursor_blink
         self.initial = text
         self.store = store
         self.navigator = navigator
@@ -97,8 +97,10 @@ class NetworkEditorScreen(Screen[None]):
         yield TooSmallNote()
         yield Static("Your own network", classes="screen-title")
         yield Static(HELP, id="network-help")
-        yield UndoSafeTextArea(self.initial, id="network-text", show_line_numbers=True,
-                       soft_wrap=False, tab_behavior="indent")
+        area = UndoSafeTextArea(self.initial, id="network-text", show_line_numbers=True,
+                                soft_wrap=False, tab_behavior="indent")
+        area.cursor_blink = self.cursor_blink
+        yield area
         yield Static(id="network-status", markup=False)
         yield Footer(compact=True, show_command_palette=False)
 
@@ -108,7 +110,6 @@ class NetworkEditorScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.area.focus()
-        self.area.move_cursor(self.area.document.end)
         self.check_soon()
 
     # -- checking as the student types ------------------------------------------------
