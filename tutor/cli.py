@@ -395,6 +395,9 @@ def cmd_progress(args) -> int:
     with ProgressStore.open(args.data_dir) as store:
         if store.notice:
             print(f"chain-tutor: {store.notice}", file=sys.stderr)
+        networks = {n.lesson_id: n.title for n in store.networks()}
+        steps |= {n.lesson_id: [step_id for step_id, _label in n.steps]
+                  for n in store.networks()}
         summary = store.summary()
         for row in summary:  # in the picker's words: a finished lesson stays finished
             if row["lesson_id"] in steps:
@@ -402,6 +405,8 @@ def cmd_progress(args) -> int:
                 row["standing"] = standing(steps[row["lesson_id"]], state).words()
             else:  # a lesson no longer shipped
                 row["standing"] = "done ✓" if row["finished"] is not None else "started"
+            if row["lesson_id"] in networks:
+                row["network"] = networks[row["lesson_id"]]  # the student's own: its title
         database = str(store.path) if store.path else None
     if args.json:
         print(json.dumps({"database": database, "lessons": summary}, indent=2,
@@ -411,7 +416,9 @@ def cmd_progress(args) -> int:
         print("No progress yet. Run chain-tutor to start a lesson.")
         return 0
     for row in summary:
-        print(f"{row['lesson_id']:<28} {row['standing']}: solved {row['solved']}, "
+        name = f"{row['lesson_id']} (your network: {row['network']})" if "network" in row \
+            else row["lesson_id"]
+        print(f"{name:<28} {row['standing']}: solved {row['solved']}, "
               f"revealed {row['revealed']}, attempts {row['attempts']}, hints {row['hints']}")
     return 0
 

@@ -230,3 +230,29 @@ async def test_a_slow_check_never_holds_up_typing(make_app, monkeypatch):
         await pilot.press(*keys("x : 2x1"))
         assert area.text == "x : 2x1"
         assert time.monotonic() - started < 0.8
+
+
+async def test_a_saved_network_can_be_taken_off_the_list_after_asking(make_app, store):
+    lesson_id = network_lesson_id(GATED)
+    store.save_network(lesson_id, GATED, "a gated unit", [("df_dh", "∂f/∂h")])
+    store.record_attempt(lesson_id, "df_dh", 1, "w", "correct", [], 4.0, solves=True)
+    async with make_app(warm_up=False).run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        picker = pilot.app.screen
+        assert not picker.check_action("forget", ())  # on a shipped lesson: nothing to remove
+        picker.query_one(OptionList).highlighted = option_index(pilot, NETWORK_PREFIX + lesson_id)
+        await pilot.pause()
+        assert picker.check_action("forget", ())
+        await pilot.press("delete")
+        await pilot.pause()
+        await pilot.press("n")  # asked first: No keeps it
+        await pilot.pause()
+        assert [n.lesson_id for n in store.networks()] == [lesson_id]
+        await pilot.press("delete")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert store.networks() == []
+        ids = [o.id for o in picker.query_one(OptionList).options]
+        assert NETWORK_PREFIX + lesson_id not in ids and NEW_NETWORK in ids
+    assert store.lesson(lesson_id).status_of("df_dh") == "solved"  # the history is kept

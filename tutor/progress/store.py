@@ -322,6 +322,14 @@ class ProgressStore:
 
         self._write("network", work)
 
+    def forget_network(self, lesson_id: str) -> None:
+        """Take a network off the list; its attempts are kept (the history is never
+        deleted), so typing it again resumes it."""
+        def work(conn: sqlite3.Connection, now: float) -> None:
+            conn.execute("DELETE FROM networks WHERE lesson_id = ?", (lesson_id,))
+
+        self._write("network", work)
+
     def draft(self) -> str | None:
         """What was last in the network editor (None: nothing yet)."""
         row = self._read("draft", lambda conn: conn.execute(

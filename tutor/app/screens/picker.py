@@ -140,6 +140,7 @@ class PickerScreen(Screen[None]):
         # handled after the Enter behind it, which opened the lesson highlighted before).
         *(Binding(str(digit), f"digit('{digit}')", show=False, priority=True)
           for digit in range(10)),
+        Binding("delete", "forget", "Remove network", id="forget"),
     ]
 
     clock = staticmethod(time.monotonic)  # when digits are typed (tests set their own)
@@ -242,6 +243,34 @@ class PickerScreen(Screen[None]):
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         self.show_detail(event.option.id)
+        self.refresh_bindings()  # "Remove network" only on a network
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "forget":
+            return self._network(self._highlighted_id()) is not None
+        return True
+
+    def _highlighted_id(self) -> str | None:
+        if not self.is_mounted:
+            return None
+        option = self.query_one(OptionList).highlighted_option
+        return option.id if option is not None else None
+
+    def action_forget(self) -> None:
+        network = self._network(self._highlighted_id())
+        if network is None:
+            return
+        from tutor.app.screens.confirm import ConfirmScreen
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.store.forget_network(network.id)
+                self.fill()
+
+        self.app.push_screen(ConfirmScreen(
+            f"Remove “{network.title}” from the list?",
+            "Your attempts are kept: typing the same network again resumes it.",
+            yes="Remove"), answered)
 
     def show_detail(self, option_id: str | None) -> None:
         detail = self.query_one("#picker-detail", Static)
