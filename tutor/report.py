@@ -224,15 +224,24 @@ def build_report(sources: Sequence[Source], lessons: Sequence[LessonInfo] = (),
     order = [lesson_id for lesson_id in known if lesson_id in recorded]
     order += sorted(lesson_id for lesson_id in recorded if lesson_id not in known)
 
+    # A student's own network names its lesson and steps, as the student saw them.
+    networks = {network.lesson_id: network for source in sources
+                for network in source.snapshot.networks}
     reports = []
     for lesson_id in order:
         info = known.get(lesson_id)
-        labels = {step.id: step.label for step in info.steps} if info else {}
+        network = networks.get(lesson_id)
+        if info is not None:
+            title, labels = info.title, {step.id: step.label for step in info.steps}
+        elif network is not None:
+            title, labels = f"a student's network: {network.title}", dict(network.steps)
+        else:
+            title, labels = None, {}
         step_ids = list(labels) + sorted(recorded[lesson_id] - labels.keys())
         steps = tuple(_step_report(lesson_id, step_id, labels.get(step_id),
                                    outcomes.get((lesson_id, step_id), []), top)
                       for step_id in step_ids)
-        reports.append(LessonReport(lesson_id, info.title if info else None, steps))
+        reports.append(LessonReport(lesson_id, title, steps))
     return Report(tuple(sorted(by_student)), tuple(reports), tuple(skipped))
 
 

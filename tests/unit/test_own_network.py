@@ -133,3 +133,33 @@ def test_a_damaged_steps_entry_lists_no_steps_instead_of_failing(tmp_path):
     with ProgressStore.open(tmp_path) as store:
         [saved] = store.networks()
         assert saved.steps == () and store.notice is None
+
+
+def test_the_report_names_a_students_network_and_reads_databases_from_before_networks(
+        tmp_path):
+    from tutor.progress import read_database
+    from tutor.report import build_report, format_text, load_sources
+
+    lesson_id = network_lesson_id(GATED)
+    with ProgressStore.open(tmp_path / "alice") as store:
+        store.save_network(lesson_id, GATED, "a gated unit", [("df_dh", "∂f/∂h"),
+                                                              ("df_dA", "∂f/∂A")])
+        store.record_attempt(lesson_id, "df_dh", 1, "w.T", "incorrect", ["transpose"], 3.0)
+        store.record_attempt(lesson_id, "df_dh", 1, "w", "correct", [], 3.0, solves=True)
+    old = tmp_path / "bob" / "progress.db"  # schema 2: no networks table, never migrated
+    old.parent.mkdir()
+    conn = sqlite3.connect(old)
+    for statements in _MIGRATIONS[:2]:
+        for statement in statements:
+            conn.execute(statement)
+    conn.execute("PRAGMA user_version = 2")
+    conn.commit()
+    conn.close()
+    assert read_database(old).networks == ()
+    sources, skipped = load_sources([tmp_path / "alice", tmp_path / "bob"])
+    assert skipped == [] and len(sources) == 2
+    [lesson] = build_report(sources).lessons
+    assert lesson.title == "a student's network: a gated unit"
+    assert [(s.step_id, s.label) for s in lesson.steps] == [("df_dh", "∂f/∂h"),
+                                                           ("df_dA", "∂f/∂A")]
+    assert "a gated unit" in format_text(build_report(sources))

@@ -29,7 +29,11 @@ def _snapshot(conn: sqlite3.Connection, student: str | None) -> Snapshot:
             " ORDER BY started IS NULL, started, lesson_id"
         )
     )
-    return Snapshot(lessons, tuple(_attempts(conn, None)), student, tuple(_networks(conn)))
+    # A database of schema 2 (read by the report, never migrated) has no networks table.
+    has_networks = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'networks'").fetchone()
+    networks = tuple(_networks(conn)) if has_networks else ()
+    return Snapshot(lessons, tuple(_attempts(conn, None)), student, networks)
 
 
 def _attempt_key(attempt: Attempt) -> tuple:
