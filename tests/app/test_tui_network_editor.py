@@ -256,3 +256,22 @@ async def test_a_saved_network_can_be_taken_off_the_list_after_asking(make_app, 
         ids = [o.id for o in picker.query_one(OptionList).options]
         assert NETWORK_PREFIX + lesson_id not in ids and NEW_NETWORK in ids
     assert store.lesson(lesson_id).status_of("df_dh") == "solved"  # the history is kept
+
+
+async def test_after_a_networks_last_step_the_summary_offers_a_random_network(make_app):
+    from tutor.app.screens.summary import SummaryScreen
+
+    tiny = "x : 2x1\nL = sum(x)\ngoal: dL/dx\n"
+    async with make_app(warm_up=False, network=tiny).run_test(size=(80, 24)) as pilot:
+        await until_lesson(pilot)
+        await pilot.press("enter")  # past the intro
+        assert "✓ Correct" in await submit(pilot, "ones(1, 2)")
+        await pilot.press("enter")  # on: the lesson is complete
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, SummaryScreen)
+        assert "Next: a random network, to practise again" in text_of(pilot, "#summary-next")
+        await pilot.press("ctrl+n")
+        await until_lesson(pilot)
+        lesson = pilot.app.screen.lesson
+        assert lesson.id != network_lesson_id(tiny)
+        assert lesson.title.startswith("a random network (seed 42)")

@@ -541,8 +541,13 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
                 self.open_lesson(lesson.id, intro=False)
             elif choice == "next" and following is not None:
                 self.open_lesson(following.id)
+            elif choice == "next" and own:  # endless practice: another network
+                from tutor.random_network import random_network
 
-        named = None
+                self.open_network(random_network(self.new_seed()))
+
+        own = lesson.id in self.shelf.networks
+        named = "a random network, to practise again" if own else None
         if following is not None:
             number = [entry.id for entry in self.shelf.entries()].index(following.id) + 1
             named = f"{number}. {following.title}"
