@@ -231,7 +231,8 @@ def test_new_exits_2_with_the_line_of_a_bad_network(tmp_path, capsys):
     network = tmp_path / "bad.net"
     network.write_text("x : 2x1\nz = Q @ x\ngoal: dz/dx\n", encoding="utf-8")
     assert main(["new", str(network)]) == 2
-    assert "line 2, column 5: z = Q @ x: Unknown name 'Q'" in capsys.readouterr().err
+    # FILE:LINE:COLUMN, as compilers say it (editors jump there), as practice says it
+    assert f"{network}:2:5: z = Q @ x: Unknown name 'Q'" in capsys.readouterr().err
 
 
 def test_show_answers_json_gives_every_shipped_steps_key_and_value(capsys):
