@@ -275,3 +275,17 @@ async def test_after_a_networks_last_step_the_summary_offers_a_random_network(ma
         lesson = pilot.app.screen.lesson
         assert lesson.id != network_lesson_id(tiny)
         assert lesson.title.startswith("a random network (seed 42)")
+
+
+async def test_a_huge_or_hostile_paste_is_told_not_hung_on(make_app, store):
+    async with make_app(warm_up=False).run_test(size=(80, 24)) as pilot:
+        await open_editor(pilot)
+        started = time.monotonic()
+        await set_text(pilot, "x : 2x1\n" + "# " + "y" * 100_000 + "\n")
+        assert "past the limit of 20000 characters" in text_of(pilot, "#network-status")
+        assert time.monotonic() - started < 10
+        await set_text(pilot, "x : 2x1\x1b[31m\nW : [bold]2x2\n")
+        status = text_of(pilot, "#network-status")
+        assert status.startswith("✗ line 1") and isinstance(pilot.app.screen,
+                                                          NetworkEditorScreen)
+    assert store.draft() == "x : 2x1\x1b[31m\nW : [bold]2x2\n"  # kept as typed
