@@ -13,7 +13,8 @@ import re
 import sys
 from pathlib import Path
 
-EXIT_INVALID = 2
+from tutor.exits import EXIT_INVALID
+
 NEW_BUDGET = 2.0  # seconds of sympy per step for `new`; see the README's Performance
 
 

@@ -1,0 +1,127 @@
+"""`chain-tutor progress`: your progress printed in the picker's words, exported to one
+file, or merged in from one (see tutor/progress/export.py for the file)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from tutor.exits import EXIT_INVALID
+
+
+def cmd_progress(args) -> int:
+    from tutor.progress import ProgressStore
+
+    if args.export is not None:
+        return _export(args)
+    if args.import_file is not None:
+        return _import(args)
+    from tutor.lesson_index import read_index
+    from tutor.session import standing
+
+    steps = {info.id: [step.id for step in info.steps]
+             for info in read_index(args.lessons) if info.error is None}
+    with ProgressStore.open(args.data_dir) as store:
+        if store.notice:
+            print(f"chain-tutor: {store.notice}", file=sys.stderr)
+        networks = {n.lesson_id: n.title for n in store.networks()}
+        steps |= {n.lesson_id: [step_id for step_id, _label in n.steps]
+                  for n in store.networks()}
+        summary = store.summary()
+        for row in summary:  # in the picker's words: a finished lesson stays finished
+            if row["lesson_id"] in steps:
+                state = store.lesson(row["lesson_id"])
+                row["standing"] = standing(steps[row["lesson_id"]], state).words()
+            else:  # a lesson no longer shipped
+                row["standing"] = "done ✓" if row["finished"] is not None else "started"
+            if row["lesson_id"] in networks:
+                row["network"] = networks[row["lesson_id"]]  # the student's own: its title
+        database = str(store.path) if store.path else None
+    if args.json:
+        print(json.dumps({"database": database, "lessons": summary}, indent=2,
+                         ensure_ascii=False))
+        return 0
+    if not summary:
+        print("No progress yet. Run chain-tutor to start a lesson.")
+        return 0
+    for row in summary:
+        name = f"{row['lesson_id']} (your network: {row['network']})" if "network" in row \
+            else row["lesson_id"]
+        print(f"{name:<28} {row['standing']}: solved {row['solved']}, "
+              f"revealed {row['revealed']}, attempts {row['attempts']}, hints {row['hints']}")
+    return 0
+
+
+def _open_store(args):
+    """The progress store, or None after saying why it cannot be used."""
+    from tutor.progress import ProgressStore
+
+    store = ProgressStore.open(args.data_dir)
+    if store.notice:
+        print(f"chain-tutor: {store.notice}", file=sys.stderr)
+    return store if store.enabled else None
+
+
+def _export(args) -> int:
+    import time
+
+    from tutor.progress import ProgressError, export_json, write_export
+    from tutor.seeds import LoginError, current_login
+
+    store = _open_store(args)
+    if store is None:
+        return 1
+    try:
+        student: str | None = current_login()
+    except LoginError:
+        student = None
+    try:
+        with store:
+            snapshot = store.snapshot(student)
+        content = export_json(snapshot, time.time())
+        if args.export == "-":
+            print(json.dumps(content, ensure_ascii=False, indent=2))
+        else:
+            write_export(args.export, content)
+    except (ProgressError, OSError) as error:
+        print(f"chain-tutor: cannot export to {args.export}: {error}", file=sys.stderr)
+        return 1
+    if args.export != "-":
+        print(f"Exported {len(snapshot.lessons)} lesson(s) and {len(snapshot.attempts)} "
+              f"attempt(s) to {args.export}.")
+    return 0
+
+
+def _import(args) -> int:
+    from tutor.progress import ExportError, ProgressError, loads_export, read_export
+    from tutor.seeds import LoginError, current_login
+
+    name = "stdin" if args.import_file == "-" else args.import_file
+    try:
+        if args.import_file == "-":
+            snapshot = loads_export(sys.stdin.buffer.read())
+        else:
+            snapshot = read_export(args.import_file)
+    except ExportError as error:
+        print(f"chain-tutor: cannot import {name}: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    try:
+        you = current_login()
+    except LoginError:
+        you = None
+    if snapshot.student and you and snapshot.student != you:
+        print(f"chain-tutor: note: {name} was exported by {snapshot.student}, not {you}",
+              file=sys.stderr)
+    store = _open_store(args)
+    if store is None:
+        return 1
+    try:
+        with store:
+            result = store.merge(snapshot)
+    except ProgressError as error:
+        print(f"chain-tutor: nothing imported: {error}", file=sys.stderr)
+        return 1
+    networks = f"; {result.networks} network(s) of your own added" if result.networks else ""
+    print(f"Imported {result.added} attempt(s) from {name} ({result.present} already "
+          f"present); {result.raised} step status(es) raised{networks}.")
+    return 0
