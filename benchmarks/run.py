@@ -13,7 +13,12 @@ Header, a Static and a Footer (benchmarks/bare_app.py).
 4. memory: a session that completes the flagship lesson, the tutor and its proof
    worker together (PSS: a page they share counts once);
 5. growth: check latency on generated deeper and wider networks, right and wrong answers;
-6. serve: memory per browser session of `chain-tutor serve` (benchmarks/serve.py).
+6. serve: memory per browser session of `chain-tutor serve` (benchmarks/serve.py);
+7. generate: `chain-tutor new` on a depth-8 × width-8 network file, with finite
+   differences only and with sympy at `new`'s default budget (benchmarks/generate.py).
+
+`--only PART` (repeatable) measures just those parts and keeps the other parts' figures
+from the results file.
 """
 
 from __future__ import annotations
@@ -46,7 +51,10 @@ TARGETS = {
     # A session is two processes (the tutor and its proof worker, forked from it): their
     # PSS counts a page they share once, where the sum of their RSS counts it twice.
     "serve_session_pss_mb": 120.0,
+    # `chain-tutor new` on a depth-8 × width-8 network, finite-difference validation only.
+    "generate_fd_s": 5.0,
 }
+PARTS = ("first_paint", "checks", "sessions", "growth", "serve", "generate")
 
 
 def python_json(*argv: str) -> dict | list:
@@ -257,25 +265,32 @@ def measure_checks(runs: int) -> dict:
 
 
 def verdicts(results: dict) -> dict[str, bool]:
-    paint = results["first_paint"]
-    checks = results["checks"]
-    sessions = results["sessions"]
-    growth_cases = [r for r in results["growth"] if r["depth"] <= 8 and r["width"] <= 4]
-    met = {
-        "warm_p95_ms": checks["warm"]["p95_ms"] <= TARGETS["warm_p95_ms"],
-        "warm_max_ms": checks["warm"]["max_ms"] <= TARGETS["warm_max_ms"],
-        "cold_first_check_ms": checks["cold_first_check_ms"] <= TARGETS["cold_first_check_ms"],
-        "max_gap_ms": sessions["max_gap_ms"] <= TARGETS["max_gap_ms"],
-        "peak_rss_mb": sessions["peak_rss_mb"] <= TARGETS["peak_rss_mb"],
-        "growth_max_ms": all(max(r["key_ms"], r["rewrite_ms"]) <= TARGETS["growth_max_ms"]
-                             for r in growth_cases),
-        "growth_wrong_max_ms": all(
+    """Each target against its part's figures; a part not in the results has no verdict."""
+    met = {}
+    if "checks" in results:
+        checks = results["checks"]
+        met["warm_p95_ms"] = checks["warm"]["p95_ms"] <= TARGETS["warm_p95_ms"]
+        met["warm_max_ms"] = checks["warm"]["max_ms"] <= TARGETS["warm_max_ms"]
+        met["cold_first_check_ms"] = (checks["cold_first_check_ms"]
+                                      <= TARGETS["cold_first_check_ms"])
+    if "sessions" in results:
+        sessions = results["sessions"]
+        met["max_gap_ms"] = sessions["max_gap_ms"] <= TARGETS["max_gap_ms"]
+        met["peak_rss_mb"] = sessions["peak_rss_mb"] <= TARGETS["peak_rss_mb"]
+    if "growth" in results:
+        growth_cases = [r for r in results["growth"] if r["depth"] <= 8 and r["width"] <= 4]
+        met["growth_max_ms"] = all(max(r["key_ms"], r["rewrite_ms"]) <= TARGETS["growth_max_ms"]
+                                   for r in growth_cases)
+        met["growth_wrong_max_ms"] = all(
             max(r[f"{kind}{when}_ms"] for kind in ("missing", "unfound")
                 for when in ("", "_first")) <= TARGETS["growth_wrong_max_ms"]
-            for r in results["growth"]),
-    }
-    met["serve_session_pss_mb"] = (results["serve"]["session_pss_mb"]
-                                   <= TARGETS["serve_session_pss_mb"])
+            for r in results["growth"])
+    if "serve" in results:
+        met["serve_session_pss_mb"] = (results["serve"]["session_pss_mb"]
+                                       <= TARGETS["serve_session_pss_mb"])
+    if "generate" in results:
+        met["generate_fd_s"] = results["generate"]["fd_s"] <= TARGETS["generate_fd_s"]
+    paint = results.get("first_paint", {"skipped": "not measured"})
     if "skipped" not in paint:
         met["first_paint_ratio"] = all(paint[name]["ratio"] <= TARGETS["first_paint_ratio"]
                                        for name in PAINT_CASES[1:])
@@ -283,25 +298,37 @@ def verdicts(results: dict) -> dict[str, bool]:
 
 
 def table(results: dict) -> str:
-    lines = ["chain-tutor benchmarks", f"machine: {results['machine']}", ""]
-    paint = results["first_paint"]
+    lines = ["chain-tutor benchmarks", f"machine: {results['machine']}"]
+    for part, section in (("first_paint", _paint_lines), ("checks", _check_lines),
+                          ("sessions", _session_lines), ("growth", _growth_lines),
+                          ("serve", _serve_lines), ("generate", _generate_lines)):
+        if part in results:
+            lines += ["", *section(results[part])]
+    lines += ["", "targets:"]
+    for name, ok in results["targets_met"].items():
+        lines.append(f"  {'✓' if ok else '✗'} {name} (target {TARGETS[name]})")
+    return "\n".join(lines)
+
+
+def _paint_lines(paint: dict) -> list[str]:
     if "skipped" in paint:
-        lines.append(f"first paint: skipped ({paint['skipped']})")
-    else:
-        lines.append(f"first paint (median of {paint['bare']['runs']}, real command in tmux; "
-                     "quartiles; paired ratio; CPU time)")
-        for name in PAINT_CASES:
-            row = paint[name]
-            low, high = row["quartiles_ms"]
-            cpu = (f"cpu {row['cpu_median_ms']:5.1f} ms {row['cpu_ratio']:.2f}×"
-                   if "cpu_ratio" in row else "")
-            lines.append(f"  {name.replace('_', ' '):<20} {row['median_ms']:6.1f} ms "
-                         f"[{low:3.0f}–{high:3.0f}]  {row['ratio']:.2f}× bare  "
-                         f"paired {row['paired_ratio']:.2f}×  {cpu}")
-    checks = results["checks"]
+        return [f"first paint: skipped ({paint['skipped']})"]
+    lines = [f"first paint (median of {paint['bare']['runs']}, real command in tmux; "
+             "quartiles; paired ratio; CPU time)"]
+    for name in PAINT_CASES:
+        row = paint[name]
+        low, high = row["quartiles_ms"]
+        cpu = (f"cpu {row['cpu_median_ms']:5.1f} ms {row['cpu_ratio']:.2f}×"
+               if "cpu_ratio" in row else "")
+        lines.append(f"  {name.replace('_', ' '):<20} {row['median_ms']:6.1f} ms "
+                     f"[{low:3.0f}–{high:3.0f}]  {row['ratio']:.2f}× bare  "
+                     f"paired {row['paired_ratio']:.2f}×  {cpu}")
+    return lines
+
+
+def _check_lines(checks: dict) -> list[str]:
     warm = checks["warm"]
-    lines += [
-        "",
+    lines = [
         f"answer checks ({warm['n']} per pass over {checks['lessons']} lessons)",
         f"  warm p50 {warm['p50_ms']:.2f} ms, p95 {warm['p95_ms']:.2f} ms, "
         f"max {warm['max_ms']:.2f} ms ({checks['slowest']['case']})",
@@ -309,9 +336,11 @@ def table(results: dict) -> str:
     ]
     for kind, stats in checks["warm_by_kind"].items():
         lines.append(f"    {kind:<8} p50 {stats['p50_ms']:.2f} ms  p95 {stats['p95_ms']:.2f} ms")
-    sessions = results["sessions"]
-    lines += [
-        "",
+    return lines
+
+
+def _session_lines(sessions: dict) -> list[str]:
+    return [
         f"responsiveness: longest event-loop stall {sessions['max_gap_ms']:.1f} ms "
         f"(worst run {sessions['max_gap_worst_run_ms']:.1f} ms) over "
         f"{sessions['checks_per_run']} checks",
@@ -320,29 +349,48 @@ def table(results: dict) -> str:
         f"{sessions['tutor_peak_rss_mb']:.1f} + {sessions['worker_peak_rss_mb']:.1f} MB RSS; "
         f"{sessions['sessions_per_gb']:.1f} sessions per GB, "
         f"{sessions['sessions_on_24gb']} on 24 GB",
-        "",
-        "growth: ∂f/∂W1 check on generated sigmoid networks (key / rewrite, ms, symbolic)",
     ]
-    for row in results["growth"]:
+
+
+def _growth_lines(growth: list[dict]) -> list[str]:
+    lines = ["growth: ∂f/∂W1 check on generated sigmoid networks (key / rewrite, ms, symbolic)"]
+    for row in growth:
         lines.append(f"  depth {row['depth']} width {row['width']}: {row['key_ms']:7.2f} "
                      f"({row['key_symbolic']}) / {row['rewrite_ms']:7.2f} "
                      f"({row['rewrite_symbolic']})")
     lines.append("growth, wrong answers (W2 left out / not a variant; ms, first check of "
                  "the step → median of 3; variants of the chain)")
-    for row in results["growth"]:
+    for row in growth:
         lines.append(f"  depth {row['depth']} width {row['width']}: "
                      f"{row['missing_first_ms']:6.1f} → {row['missing_ms']:5.1f} / "
                      f"{row['unfound_first_ms']:6.1f} → {row['unfound_ms']:5.1f}  "
                      f"({row['variants']} variants)")
-    serve = results["serve"]
-    lines += ["", f"serve: {serve['session_rss_mb']:.1f} MB a browser session (PSS "
-              f"{serve['session_pss_mb']:.1f} MB, {serve['processes_per_session']} "
-              f"process), server {serve['server_rss_mb']:.1f} MB; closed sessions gone "
-              f"in {serve['closed_sessions_gone_s']:.2f} s"]
-    lines += ["", "targets:"]
-    for name, ok in results["targets_met"].items():
-        lines.append(f"  {'✓' if ok else '✗'} {name} (target {TARGETS[name]})")
-    return "\n".join(lines)
+    return lines
+
+
+def _serve_lines(serve: dict) -> list[str]:
+    return [f"serve: {serve['session_rss_mb']:.1f} MB a browser session (PSS "
+            f"{serve['session_pss_mb']:.1f} MB, {serve['processes_per_session']} "
+            f"process), server {serve['server_rss_mb']:.1f} MB; closed sessions gone "
+            f"in {serve['closed_sessions_gone_s']:.2f} s"]
+
+
+def _generate_lines(generate: dict) -> list[str]:
+    full, random_ = generate["full_proofs"], generate["random"]
+    return [
+        f"generate + validate ({generate['network']}, {generate['steps']} steps)",
+        f"  finite differences only: {generate['fd_s']:.2f} s (first in the process "
+        f"{generate['fd_first_s']:.2f} s); the whole command `new --budget 0` "
+        f"{generate['command_fd_s']:.2f} s",
+        f"  with sympy at new's default budget ({generate['budget_s']:g} s a step): "
+        f"{generate['full_s']:.1f} s; proved {full['proved']}, cut {full['cut']}, undecided "
+        f"{full['undecided']} (slowest proved {full['slowest_proved_s']:.2f} s)",
+        f"  {random_['networks']} random networks at that budget: median "
+        f"{random_['median_s']:.2f} s, max {random_['max_s']:.2f} s; proved "
+        f"{random_['proofs']['proved']} of {random_['proofs']['steps']} steps, cut "
+        f"{random_['proofs']['cut']} (slowest proved "
+        f"{random_['proofs']['slowest_proved_s']:.2f} s)",
+    ]
 
 
 def main() -> int:
@@ -351,17 +399,28 @@ def main() -> int:
     parser.add_argument("--paint-runs", type=int, default=15,
                         help="launches per first-paint case (default 15; each about 0.3 s)")
     parser.add_argument("--output", type=Path, default=HERE / "results.json")
+    parser.add_argument("--only", action="append", choices=PARTS, metavar="PART",
+                        help="measure only this part (repeatable; one of "
+                             f"{', '.join(PARTS)}) and keep the others' figures from --output")
     args = parser.parse_args()
-    results = {
+    measure = {
+        "first_paint": lambda: measure_first_paint(args.paint_runs),
+        "checks": lambda: measure_checks(args.runs),
+        "sessions": lambda: measure_sessions(args.runs),
+        "growth": lambda: python_json(str(HERE / "checks.py"), "growth"),
+        "serve": lambda: python_json(str(HERE / "serve.py")),
+        "generate": lambda: python_json(str(HERE / "generate.py"), str(args.runs)),
+    }
+    results = {}
+    if args.only and args.output.exists():
+        results = json.loads(args.output.read_text())
+    results |= {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python "
                    f"{platform.python_version()}, {platform.platform()}",
         "runs": args.runs,
-        "first_paint": measure_first_paint(args.paint_runs),
-        "checks": measure_checks(args.runs),
-        "sessions": measure_sessions(args.runs),
-        "growth": python_json(str(HERE / "checks.py"), "growth"),
-        "serve": python_json(str(HERE / "serve.py")),
     }
+    for part in args.only or PARTS:
+        results[part] = measure[part]()
     results["targets"] = TARGETS
     results["targets_met"] = verdicts(results)
     args.output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")

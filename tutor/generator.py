@@ -178,7 +178,7 @@ class _Walk:
             return made
         step_id = self.step_id(of, wrt)
         shape = factor_shape(self.p.shapes[of], self.p.shapes[wrt])
-        words = self.texts.for_step(kind, of, wrt, shape, key, **context)
+        words = self.texts.for_step(kind, of, wrt, shape, key, composes=composes, **context)
         self.steps.append(Step(id=step_id, of=of, wrt=wrt, prompt=words.prompt,
                                answer=to_text(key), shape=shape, hints=words.hints,
                                mistakes=words.mistakes, note=words.note, composes=composes))
@@ -258,7 +258,8 @@ class _Walk:
                 composes = to_text(layout(rules.backward(expression, node, upstream_id), shape))
         except Unsupported as error:
             raise GeneratorError(f"cannot write ∂{of}/∂{node}: {error}") from None
-        return self.add(of, node, key, composes, "gradient", user=user)
+        return self.add(of, node, key, composes, "gradient", user=user,
+                        upstream=None if user == of else up)
 
 
 def _one() -> Node:

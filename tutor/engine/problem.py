@@ -202,11 +202,17 @@ class Problem:
 
         shape = self.derivative_shape(of, wrt)
         stand_in = component_symbols(f"_{wrt}", *self.shapes[wrt])
-        env = self.input_symbols()
-        if wrt in self.inputs:
-            env[wrt] = stand_in
+        # Only what wrt reaches, up to of, is built again over the stand-in; the rest is the
+        # forward pass's (each proof runs in a fresh child, and sympy builds slowly).
+        env = dict(self.symbols)
+        env[wrt] = stand_in
+        reached = {wrt}
         for name, node in self.definitions:
-            env[name] = stand_in if name == wrt else to_sympy(node, env)
+            if name != wrt and names_in(node) & reached:
+                env[name] = to_sympy(node, env)
+                reached.add(name)
+            if name == of:
+                break
         target = env[of]
         jacobian = sympy.Matrix(
             [[sympy.diff(entry, variable) for variable in stand_in] for entry in target]

@@ -1,0 +1,148 @@
+"""Generating a lesson from a network file and validating it, as `chain-tutor new` does.
+
+`python benchmarks/generate.py [RUNS]` (run.py runs it in a fresh process) prints one JSON
+object: for a depth-8 × width-8 network (x : 8x1, W1..W8 : 8x8, tanh and σ layers, a
+squared loss, goal dL/dW1),
+
+- ``fd``: generation with finite-difference validation only (symbolic budget 0), the
+  first run in the process and the median of RUNS; and the whole command
+  `chain-tutor new FILE --budget 0 -o LESSON` (interpreter start and imports included);
+- ``full``: the same with sympy at `chain-tutor new`'s default --budget (read from its
+  argument parser), the median of up to 3 runs, with what became of each step's proof;
+- ``random``: `new`'s work at that budget on the first 20 random networks of
+  `practice --random` (tutor.random_network), which is what students' own networks
+  look like: per network, the median and the longest.
+
+A proof's outcome and time are recorded by wrapping tutor.engine.symbolic.prove_equal,
+which validation calls once per step: "proved", "cut" (the budget ran out, or the
+expression was past the size bounds before sympy started), "undecided".
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+
+DEPTH = WIDTH = 8
+RANDOM_SEEDS = range(20)
+
+
+def deep_network(depth: int = DEPTH, width: int = WIDTH) -> str:
+    lines = [f"x : {width}x1"] + [f"W{i} : {width}x{width}" for i in range(1, depth + 1)]
+    lines += [f"w : 1x{width}", "y : 1"]
+    h = "x"
+    for i in range(1, depth + 1):
+        lines += [f"z{i} = W{i} @ {h}", f"h{i} = {'tanh' if i % 2 else 'sigma'}(z{i})"]
+        h = f"h{i}"
+    lines += [f"f = w @ {h}", "L = 0.5 * (f - y)^2", "goal: dL/dW1"]
+    return "\n".join(lines) + "\n"
+
+
+def new_default_budget() -> float:
+    from tutor.cli import build_parser
+
+    return build_parser().parse_args(["new", "network.txt"]).budget
+
+
+class ProofLog:
+    """Each proof validation asks for: its outcome and its wall time (fork to verdict)."""
+
+    def __init__(self) -> None:
+        import tutor.engine.symbolic as symbolic
+
+        self.entries: list[tuple[str, float]] = []
+        original = symbolic.prove_equal
+
+        def timed(answer, expected, budget=1.0):
+            start = time.perf_counter()
+            proof = original(answer, expected, budget)
+            outcome = {True: "proved", "timeout": "cut"}.get(proof, "undecided")
+            self.entries.append((outcome, time.perf_counter() - start))
+            return proof
+
+        symbolic.prove_equal = timed
+
+    def take(self) -> list[tuple[str, float]]:
+        entries, self.entries = self.entries, []
+        return entries
+
+
+def outcomes(entries: list[tuple[str, float]]) -> dict:
+    proved = [seconds for outcome, seconds in entries if outcome == "proved"]
+    return {
+        "steps": len(entries),
+        "proved": len(proved),
+        "cut": sum(outcome == "cut" for outcome, _ in entries),
+        "undecided": sum(outcome == "undecided" for outcome, _ in entries),
+        "slowest_proved_s": max(proved, default=0.0),
+    }
+
+
+def timed_generate(text: str, budget: float) -> tuple[float, int]:
+    from tutor.generator import generate_from_text
+
+    start = time.perf_counter()
+    lesson = generate_from_text(text, symbolic_budget=budget)
+    return time.perf_counter() - start, len(lesson.steps)
+
+
+def command_seconds(text: str, runs: int) -> float:
+    """The median wall time of the real `chain-tutor new FILE --budget 0 -o LESSON`."""
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        network = Path(folder) / "deep.txt"
+        network.write_text(text, encoding="utf-8")
+        command = [sys.executable, "-m", "tutor", "new", str(network), "--budget", "0", "-o",
+                   str(Path(folder) / "deep.toml")]
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            subprocess.run(command, check=True, capture_output=True)
+            times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
+    from tutor.random_network import random_network
+
+    log = ProofLog()  # imports sympy, which validation imports anyway: not in fd_first_s
+    budget = new_default_budget()
+    text = deep_network()
+    fd = [timed_generate(text, 0.0) for _ in range(runs)]
+    log.take()
+    full = []
+    for _ in range(min(runs, 3)):
+        full.append(timed_generate(text, budget)[0])
+        proofs = log.take()
+    per_network, random_proofs = [], []
+    for seed in RANDOM_SEEDS:
+        per_network.append(timed_generate(random_network(seed), budget)[0])
+        random_proofs += log.take()
+    print(json.dumps({
+        "network": f"depth {DEPTH} × width {WIDTH}, squared loss, goal dL/dW1",
+        "steps": fd[0][1],
+        "fd_first_s": fd[0][0],
+        "fd_s": statistics.median(seconds for seconds, _ in fd),
+        "command_fd_s": command_seconds(text, runs),
+        "budget_s": budget,
+        "full_s": statistics.median(full),
+        "full_runs": len(full),
+        "full_proofs": outcomes(proofs),
+        "random": {
+            "networks": len(per_network),
+            "median_s": statistics.median(per_network),
+            "max_s": max(per_network),
+            "total_s": sum(per_network),
+            "proofs": outcomes(random_proofs),
+        },
+    }))
+
+
+if __name__ == "__main__":
+    main()
