@@ -18,20 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from session import GapMeter  # noqa: E402 - after the path is set
-
-DEPTH = WIDTH = 8
-
-
-def deep_network(depth: int = DEPTH, width: int = WIDTH) -> str:
-    lines = [f"# depth {depth} × width {width}", f"x : {width}x1", "y : 1"]
-    lines += [f"W{n} : {width}x{width}" for n in range(1, depth + 1)] + [f"w : 1x{width}"]
-    h = "x"
-    for n in range(1, depth + 1):
-        lines += [f"z{n} = W{n} @ {h}", f"h{n} = {'tanh' if n % 2 else 'sigma'}(z{n})"]
-        h = f"h{n}"
-    lines += [f"f = w @ {h}", "L = 0.5 * (f - y)^2", "goal: dL/dW1"]
-    return "\n".join(lines) + "\n"
+from generate import DEPTH, WIDTH, deep_network  # noqa: E402 - after the path is set
+from session import GapMeter  # noqa: E402
 
 
 async def until(condition, limit: float = 120.0) -> float:

@@ -13,9 +13,9 @@ squared loss, goal dL/dW1),
   `practice --random` (tutor.random_network), which is what students' own networks
   look like: per network, the median and the longest.
 
-A proof's outcome and time are recorded by wrapping tutor.engine.symbolic.prove_equal,
-which validation calls once per step: "proved", "cut" (the budget ran out, or the
-expression was past the size bounds before sympy started), "undecided".
+A proof's outcome and time are recorded by wrapping tutor.engine.prover.prove_derivative
+(the proof worker), which validation calls once per step: "proved", "cut" (the budget
+ran out, or the expression was past the size bounds before sympy started), "undecided".
 """
 
 from __future__ import annotations
@@ -47,22 +47,22 @@ def new_default_budget() -> float:
 
 
 class ProofLog:
-    """Each proof validation asks for: its outcome and its wall time (fork to verdict)."""
+    """Each proof validation asks for: its outcome and its wall time (request to verdict)."""
 
     def __init__(self) -> None:
-        import tutor.engine.symbolic as symbolic
+        import tutor.engine.prover as prover
 
         self.entries: list[tuple[str, float]] = []
-        original = symbolic.prove_equal
+        original = prover.prove_derivative
 
-        def timed(answer, expected, budget=1.0):
+        def timed(problem, node, of, wrt, budget):
             start = time.perf_counter()
-            proof = original(answer, expected, budget)
+            proof = original(problem, node, of, wrt, budget)
             outcome = {True: "proved", "timeout": "cut"}.get(proof, "undecided")
             self.entries.append((outcome, time.perf_counter() - start))
             return proof
 
-        symbolic.prove_equal = timed
+        prover.prove_derivative = timed
 
     def take(self) -> list[tuple[str, float]]:
         entries, self.entries = self.entries, []

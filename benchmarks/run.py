@@ -15,7 +15,10 @@ Header, a Static and a Footer (benchmarks/bare_app.py).
 5. growth: check latency on generated deeper and wider networks, right and wrong answers;
 6. serve: memory per browser session of `chain-tutor serve` (benchmarks/serve.py);
 7. generate: `chain-tutor new` on a depth-8 × width-8 network file, with finite
-   differences only and with sympy at `new`'s default budget (benchmarks/generate.py).
+   differences only and with sympy at `new`'s default budget (benchmarks/generate.py);
+8. editor: the TUI's network editor with that network: the longest event-loop stall
+   while it is checked as typed, and while Start makes and validates its lesson
+   (benchmarks/editor.py).
 
 `--only PART` (repeatable) measures just those parts and keeps the other parts' figures
 from the results file.
@@ -53,8 +56,10 @@ TARGETS = {
     "serve_session_pss_mb": 120.0,
     # `chain-tutor new` on a depth-8 × width-8 network, finite-difference validation only.
     "generate_fd_s": 5.0,
+    # The network editor with a depth-8 × width-8 network: typing and Start never stall.
+    "editor_max_gap_ms": 50.0,
 }
-PARTS = ("first_paint", "checks", "sessions", "growth", "serve", "generate")
+PARTS = ("first_paint", "checks", "sessions", "growth", "serve", "generate", "editor")
 
 
 def python_json(*argv: str) -> dict | list:
@@ -290,6 +295,11 @@ def verdicts(results: dict) -> dict[str, bool]:
                                        <= TARGETS["serve_session_pss_mb"])
     if "generate" in results:
         met["generate_fd_s"] = results["generate"]["fd_s"] <= TARGETS["generate_fd_s"]
+    if "editor" in results:
+        editor = results["editor"]
+        met["editor_max_gap_ms"] = max(editor["max_gap_typing_ms"],
+                                       editor["max_gap_validating_ms"]) <= TARGETS[
+                                           "editor_max_gap_ms"]
     paint = results.get("first_paint", {"skipped": "not measured"})
     if "skipped" not in paint:
         met["first_paint_ratio"] = all(paint[name]["ratio"] <= TARGETS["first_paint_ratio"]
@@ -301,7 +311,8 @@ def table(results: dict) -> str:
     lines = ["chain-tutor benchmarks", f"machine: {results['machine']}"]
     for part, section in (("first_paint", _paint_lines), ("checks", _check_lines),
                           ("sessions", _session_lines), ("growth", _growth_lines),
-                          ("serve", _serve_lines), ("generate", _generate_lines)):
+                          ("serve", _serve_lines), ("generate", _generate_lines),
+                          ("editor", _editor_lines)):
         if part in results:
             lines += ["", *section(results[part])]
     lines += ["", "targets:"]
@@ -393,6 +404,17 @@ def _generate_lines(generate: dict) -> list[str]:
     ]
 
 
+def _editor_lines(editor: dict) -> list[str]:
+    return [
+        f"network editor ({editor['network']}, {editor['steps']} steps, headless 80×24)",
+        f"  checked {editor['check_s']:.2f} s after it is put in (0.3 s of it the pause in "
+        f"typing); longest stall while typing during checks {editor['max_gap_typing_ms']:.1f} ms",
+        f"  Start to the lesson's intro {editor['start_s']:.1f} s (validated, sympy in the "
+        f"proof worker); longest stall meanwhile {editor['max_gap_validating_ms']:.1f} ms, "
+        f"with opening the lesson {editor['max_gap_opening_ms']:.1f} ms",
+    ]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per timing (default 5)")
@@ -410,6 +432,7 @@ def main() -> int:
         "growth": lambda: python_json(str(HERE / "checks.py"), "growth"),
         "serve": lambda: python_json(str(HERE / "serve.py")),
         "generate": lambda: python_json(str(HERE / "generate.py"), str(args.runs)),
+        "editor": lambda: python_json(str(HERE / "editor.py")),
     }
     results = {}
     if args.only and args.output.exists():

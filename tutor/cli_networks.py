@@ -15,7 +15,7 @@ from pathlib import Path
 
 from tutor.exits import EXIT_INVALID
 
-NEW_BUDGET = 2.0  # seconds of sympy per step for `new`; see the README's Performance
+NEW_BUDGET = 1.0  # seconds of sympy per step for `new`: 2 s proves no more (README, Performance)
 
 
 def add_network_commands(sub) -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from tutor.derivatives import Rules, Unsupported, is_vector, name, size, tr
 from tutor.engine import Node, Shape, names_in, shape_text, to_text
@@ -27,9 +26,6 @@ from tutor.engine.nodes import Name, children
 from tutor.lessons import Lesson, Quantity, Step
 from tutor.network import Network, NetworkError, parse_network
 from tutor.step_texts import Texts
-
-if TYPE_CHECKING:
-    from tutor.validation import Prover
 
 
 class GeneratorError(NetworkError):
@@ -296,13 +292,12 @@ def _tensor(of: str, node: str, shapes: dict[str, Shape], network: Network) -> G
 
 def generate(network: Network, lesson_id: str = "your-network", title: str | None = None,
              symbolic_budget: float = 2.0, *, validate: bool = True,
-             prover: Prover | None = None,
              progress: Callable[[int, int], None] | None = None) -> Lesson:
     """The lesson for ``network``, validated; raises GeneratorError with the reason.
 
     ``validate=False`` only builds it (what a network editor needs as the student types:
     whether it can be asked, and its steps); a student never works on such a lesson.
-    ``prover`` and ``progress`` are validate_lesson's.
+    ``progress`` is validate_lesson's.
     """
     from tutor.validation import validate_lesson
 
@@ -336,7 +331,7 @@ def generate(network: Network, lesson_id: str = "your-network", title: str | Non
     )
     if not validate:
         return lesson
-    findings = validate_lesson(lesson, symbolic_budget, prover=prover, progress=progress)
+    findings = validate_lesson(lesson, symbolic_budget, progress=progress)
     errors = [f for f in findings if f.error]
     if errors:
         raise GeneratorError("the generated lesson failed its own checks, so it is not shown "

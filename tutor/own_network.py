@@ -55,21 +55,17 @@ def check_draft(text: str) -> DraftCheck:
     return DraftCheck(text, lesson_id, lesson.title, tuple(step.label for step in lesson.steps))
 
 
-def make_lesson(text: str, symbolic_budget: float, *, in_worker: bool = True,
+def make_lesson(text: str, symbolic_budget: float, *,
                 progress: Callable[[int, int], None] | None = None) -> Lesson:
     """The network's lesson, validated; NetworkError (in words) if it cannot be.
 
     ``symbolic_budget``: seconds for each step's sympy proof (0: finite differences
-    only). ``in_worker``: the proofs run in the session's proof worker, not in a child
-    forked from this process. ``progress(done, total)`` may raise Cancelled to stop.
+    only; the proofs run in the session's proof worker). ``progress(done, total)`` may
+    raise Cancelled to stop.
     """
-    from tutor.validation import prove_in_child, prove_in_worker
-
     try:
         return generate(parse_network(text), network_lesson_id(text),
-                        symbolic_budget=symbolic_budget,
-                        prover=prove_in_worker if in_worker else prove_in_child,
-                        progress=progress)
+                        symbolic_budget=symbolic_budget, progress=progress)
     except (NetworkError, Cancelled):
         raise
     except Exception as error:  # noqa: BLE001 - a fault of ours, said, never a traceback

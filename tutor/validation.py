@@ -39,8 +39,6 @@ from tutor.lesson_schema import lesson_place
 from tutor.lessons import Lesson, Step, load_lesson, unforeseen
 
 VALIDATION_SEEDS = (1, 2, 3)
-# How a key is proved ∂of/∂wrt: (lesson, step, budget) → True, None (undecided) or "timeout".
-Prover = Callable[[Lesson, Step, float], "bool | str | None"]
 FD_RTOL = 1e-5
 FD_ATOL = 1e-6
 
@@ -61,44 +59,37 @@ class Finding:
 
 
 def validate_lesson(lesson: Lesson, symbolic_budget: float = 10.0,
-                    prover: Prover | None = None,
                     progress: Callable[[int, int], None] | None = None) -> list[Finding]:
     """Check every key against the forward pass, independently of the key itself.
 
-    ``prover`` proves a key symbolically (default: sympy in a forked child of this
-    process, see prove_in_child; the tutor passes its proof worker, so that sympy stays
-    out of its own process). ``progress(done, total)`` is told after each step.
+    sympy differentiates and proves in the proof worker (tutor.engine.prover), which
+    keeps each lesson's symbols between steps and is killed at a step's budget; so sympy
+    never runs in the caller's own process (the tutor's, when it validates a student's
+    network). ``progress(done, total)`` is told after each step, and may raise to stop.
     """
     findings: list[Finding] = []
     if "numerator layout" not in lesson.intro.lower():
         findings.append(Finding(lesson.path, 1, None,
                                 "the intro must state the convention (numerator layout)"))
     for done, step in enumerate(lesson.steps, start=1):
-        findings.extend(_validate_step(lesson, step, symbolic_budget, prover or prove_in_child))
+        findings.extend(_validate_step(lesson, step, symbolic_budget))
         if progress is not None:
             progress(done, len(lesson.steps))
     findings.extend(_validate_compositions(lesson))
     return findings
 
 
-def prove_in_child(lesson: Lesson, step: Step, budget: float) -> bool | str | None:
-    """sympy differentiates and proves in a forked child, killed at the budget."""
-    from tutor.engine.symbolic import prove_equal, to_sympy
-
-    problem = lesson.problem
-    return prove_equal(lambda: to_sympy(lesson.factors[step.id].expected, problem.symbols),
-                       lambda: problem.symbolic_derivative(step.of, step.wrt), budget)
-
-
-def prove_in_worker(lesson: Lesson, step: Step, budget: float) -> bool | str | None:
-    """sympy differentiates and proves in the session's proof worker (tutor.engine.prover)."""
+def _prove(lesson: Lesson, step: Step, budget: float) -> bool | str | None:
+    """True (proved), None (undecided) or "timeout"; "not run" without a budget."""
+    if budget <= 0:
+        return "not run"
     from tutor.engine.prover import prove_derivative
 
     return prove_derivative(lesson.problem, lesson.factors[step.id].expected, step.of,
                             step.wrt, budget)
 
 
-def _validate_step(lesson: Lesson, step: Step, budget: float, prover: Prover) -> list[Finding]:
+def _validate_step(lesson: Lesson, step: Step, budget: float) -> list[Finding]:
     def finding(message: str, error: bool = True) -> Finding:
         return Finding(lesson.path, step.line, step.id, message, error)
 
@@ -117,7 +108,7 @@ def _validate_step(lesson: Lesson, step: Step, budget: float, prover: Prover) ->
             return findings
     # sympy.diff of a deep, wide network can run for many minutes: differentiating and
     # proving both run in the bounded child, and only finite differences are certain.
-    proof = prover(lesson, step, budget) if budget > 0 else "not run"
+    proof = _prove(lesson, step, budget)
     if proof == "not run":
         findings.append(finding("symbolic check not run (a budget of 0 s); the key agrees with "
                                 f"finite differences at {len(_validation_points(lesson))} points",

@@ -176,7 +176,7 @@ async def test_random_replaces_the_text_and_undo_brings_it_back(make_app):
         await pilot.press("f8")
         await checked(pilot)
         area = pilot.app.screen.query_one(TextArea)
-        assert area.text.startswith("# a random network (seed 42)")
+        assert area.text.startswith("# Random network 42: ")
         assert text_of(pilot, "#network-status").startswith("✓ ")
         await pilot.press("ctrl+z")
         assert area.text == "x : 2x1\n"
@@ -274,7 +274,7 @@ async def test_after_a_networks_last_step_the_summary_offers_a_random_network(ma
         await until_lesson(pilot)
         lesson = pilot.app.screen.lesson
         assert lesson.id != network_lesson_id(tiny)
-        assert lesson.title.startswith("a random network (seed 42)")
+        assert lesson.title.startswith("Random network 42: ")
 
 
 async def test_a_huge_or_hostile_paste_is_told_not_hung_on(make_app, store):

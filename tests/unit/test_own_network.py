@@ -81,7 +81,7 @@ def test_making_a_network_lesson_in_the_tutor_never_imports_sympy():
 
 def test_a_made_lesson_is_validated_and_checks_answers():
     steps = []
-    lesson = make_lesson(GATED, 0.0, in_worker=False, progress=lambda d, n: steps.append((d, n)))
+    lesson = make_lesson(GATED, 0.0, progress=lambda d, n: steps.append((d, n)))
     assert steps == [(n, len(lesson.steps)) for n in range(1, len(lesson.steps) + 1)]
     assert lesson.id == network_lesson_id(GATED)
     assert lesson.check("df_dh", "w").correct
