@@ -190,7 +190,8 @@ class Lesson:
     @cached_property
     def factors(self) -> dict[str, Factor]:
         keys = {step.id: parse(step.answer, self.names) for step in self.steps}
-        steps = {step.id: StepFactor(step.label, keys[step.id], self._composes(step))
+        steps = {step.id: StepFactor(step.label, keys[step.id], self._composes(step),
+                                     step.of, step.wrt)
                  for step in self.steps}
         return {step.id: self._factor(step, keys[step.id], steps) for step in self.steps}
 
