@@ -29,8 +29,10 @@ from tutor.engine import numbers
 from tutor.engine.errors import EngineError
 from tutor.engine.functions import FUNCTIONS, Shape
 from tutor.engine.nodes import (
+    SCREEN,
     BinOp,
     Call,
+    Glyphs,
     Name,
     Node,
     Transpose,
@@ -121,6 +123,7 @@ class Chain:
     shapes: list[Shape]
     variants: list[Variant]
     key_shape: Shape
+    glyphs: Glyphs = SCREEN  # how its factors are written for the student (the problem's)
     _values: dict[bytes, list] = field(default_factory=dict, repr=False)
 
     @property
@@ -222,7 +225,7 @@ def derive(factor: Factor, problem: Problem) -> Chain:
     builder.close()
     samples = problem.samples
     key_values = [evaluate(factor.expected, point) for point in samples]
-    chain = Chain(term, builder.links, builder.shapes, [], factor.shape)
+    chain = Chain(term, builder.links, builder.shapes, [], factor.shape, problem.glyphs)
     generated = _generate(chain, builder, steps, problem)
     seen: set[bytes] = set()
     kept: list[Variant] = []

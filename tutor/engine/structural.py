@@ -38,7 +38,7 @@ from tutor.engine.chains import (
 )
 from tutor.engine.errors import EngineError
 from tutor.engine.functions import FUNCTIONS
-from tutor.engine.nodes import SCREEN, Node, to_text
+from tutor.engine.nodes import Node, to_text
 from tutor.engine.numbers import EXACT, Tolerance
 from tutor.engine.numeric import evaluate
 from tutor.engine.shapes import infer_shape
@@ -243,20 +243,20 @@ def _finding(code: str, link: Link, atom: Atom, chain: Chain) -> Finding:
     """A missing factor as the chain holds it (its step's key); others as the answer writes them."""
     node = link.node if link.step and code == "missing-factor" else shown(link.node,
                                                                           atom.transposed)
-    return Finding(code, to_text(node, SCREEN), link.label)
+    return Finding(code, to_text(node, chain.glyphs), link.label)
 
 
-def _form(link: Link, atom: Atom, flipped: bool) -> str:
-    return to_text(shown(link.node, atom.transposed != flipped), SCREEN)
+def _form(link: Link, atom: Atom, flipped: bool, chain: Chain) -> str:
+    return to_text(shown(link.node, atom.transposed != flipped), chain.glyphs)
 
 
-def _named(link: Link, atom: Atom, flipped: bool, typed: bool) -> str | None:
+def _named(link: Link, atom: Atom, flipped: bool, typed: bool, chain: Chain) -> str | None:
     """"∂z2/∂h1 = W2" from an expression, "∂z2/∂h1" from numbers, None if it cannot be named."""
     if link.label and not typed:
-        return f"{link.label} = {_form(link, atom, flipped)}"
+        return f"{link.label} = {_form(link, atom, flipped, chain)}"
     if link.label:
         return link.label
-    return None if typed else _form(link, atom, flipped)
+    return None if typed else _form(link, atom, flipped, chain)
 
 
 def _sentence(match: Match, chain: Chain, label: str, typed: bool) -> str:
@@ -265,7 +265,8 @@ def _sentence(match: Match, chain: Chain, label: str, typed: bool) -> str:
     links = [chain.links[a.link] for a in atoms]
     if variant.code == "missing-factor":
         return _missing_sentence(links[0], atoms[0], variant, flipped, chain, typed)
-    names = [_named(link, atom, flipped, typed) for link, atom in zip(links, atoms, strict=True)]
+    names = [_named(link, atom, flipped, typed, chain)
+             for link, atom in zip(links, atoms, strict=True)]
     if variant.code == "extra-factor" and variant.repeated:
         who = f"The factor {names[0]}" if names[0] else "One factor of the chain"
         return f"{who} appears twice: each link of the chain contributes one factor, once."
@@ -288,8 +289,8 @@ def _sentence(match: Match, chain: Chain, label: str, typed: bool) -> str:
     glyph = FUNCTIONS[function].written
     where = f"the factor {links[0].label}" if links[0].label else "your answer"
     return (f"In {where}, {glyph}′ is taken at {output}, the layer's output; it belongs at the "
-            f"layer's input {to_text(argument, SCREEN)}, and {output} is already "
-            f"{glyph}({to_text(argument, SCREEN)}).")
+            f"layer's input {to_text(argument, chain.glyphs)}, and {output} is already "
+            f"{glyph}({to_text(argument, chain.glyphs)}).")
 
 
 def _missing_sentence(link: Link, atom: Atom, variant: Variant | None, flipped: bool,
@@ -302,7 +303,7 @@ def _missing_sentence(link: Link, atom: Atom, variant: Variant | None, flipped: 
         if typed:
             return (f"The factor {link.label} is missing{where}: your numbers are the product "
                     "of the other factors of the chain.")
-        return (f"The factor {link.label} = {to_text(link.node, SCREEN)} is missing{where}: "
+        return (f"The factor {link.label} = {to_text(link.node, chain.glyphs)} is missing{where}: "
                 "every link of the chain contributes one.")
     rows, columns = chain.shapes[atom.link][::-1] if atom.transposed else chain.shapes[atom.link]
     which = "A factor" if (rows, columns) == (1, 1) else f"A {rows}×{columns} factor"
@@ -317,7 +318,7 @@ def _where(variant: Variant, chain: Chain, typed: bool) -> str:
     product, where order matters; an elementwise one has no place to name."""
     if variant.within != "@":
         return ""
-    before, after = (None if a is None else _neighbour(chain.links[a.link], a, typed)
+    before, after = (None if a is None else _neighbour(chain.links[a.link], a, typed, chain)
                      for a in variant.near)
     if before and after:
         return f" between {before} and {after}"
@@ -331,11 +332,11 @@ def _where(variant: Variant, chain: Chain, typed: bool) -> str:
     return end or (f" {beside}" if beside else "")
 
 
-def _neighbour(link: Link, atom: Atom, typed: bool) -> str | None:
+def _neighbour(link: Link, atom: Atom, typed: bool, chain: Chain) -> str | None:
     """A factor the answer holds: as it writes it (W3ᵀ), or by its label for numbers typed
     by hand, which show no forms (the factor (∂f/∂h2)ᵀ); None when it has neither."""
     if not typed:
-        return _form(link, atom, False)
+        return _form(link, atom, False, chain)
     if link.label:
         shown_label = f"({link.label})ᵀ" if atom.transposed else link.label
         return f"the factor {shown_label}"

@@ -180,9 +180,12 @@ class LessonScreen(Screen[None]):
                 yield ChainView(id="chain")
                 yield GraphView(self.graph, shapes, self.lesson.definitions, id="graph")
                 yield Static(id="prompt")
-                # The example uses no lesson's names, so it gives nothing away.
+                # The example uses no lesson's names, so it gives nothing away; a lesson of
+                # numbers gets one without matrices.
+                example = "2 * a^3 / (1 + a)" if self.lesson.problem.numbers_only else \
+                    "2 * A.T @ diag(v)"
                 yield AnswerInput(  # shows control characters, never sends them
-                    placeholder="the factor, e.g. 2 * A.T @ diag(v)  (F1: what you can type)",
+                    placeholder=f"the factor, e.g. {example}  (F1: what you can type)",
                     id="answer",
                 )
                 yield Preview(id="preview")

@@ -33,7 +33,8 @@ def preview_content(text: str, problem: Problem, expected: Shape, *,
         verdict = (f"  {got}, the factor's shape", "$text-success")
     else:
         verdict = (f"  {got}, but the factor is {shape_label(expected)}", "bold $text-warning")
-    reading = Content.assemble(("reads as ", "$text-muted"), (pretty(parsed.node), "bold"),
+    reading = Content.assemble(("reads as ", "$text-muted"),
+                               (pretty(parsed.node, problem.glyphs), "bold"),
                                verdict)
     used = [name for name in sorted(names_in(parsed.node)) if name in (aliases or {})]
     if not used:
