@@ -123,9 +123,14 @@ def _factors_within(lesson: Lesson) -> dict[str, set[str]]:
 
 
 def chain_pieces(lesson: Lesson, factors: dict[str, FactorState],
-                 top: Step | None = None) -> list[Piece]:
+                 top: Step | None = None, *, as_solved: bool = False) -> list[Piece]:
     """``top``'s derivative (the goal's by default) as a product of the leaf factors,
-    expanded from `composes`."""
+    expanded from `composes`.
+
+    ``as_solved`` (the summary, "from your factors"): a step whose `composes` writes a
+    factor out itself (∂f/∂z2 = ∂f/∂h2 · diag(h2 ⊙ (1 − h2)), with no step for the
+    diagonal) stays one slot with the student's own answer, so that no form of the
+    lesson's is passed off as the student's."""
     goal = top or goal_step(lesson)
     steps = {step.id: step for step in lesson.steps}
     expression = goal.composes or goal.id
@@ -134,7 +139,7 @@ def chain_pieces(lesson: Lesson, factors: dict[str, FactorState],
     except EngineError:  # validation reports it to the author; the student still gets a slot
         return [_slot(goal, factors, frozenset({goal.id}))]
     names = list(lesson.names) + list(steps)
-    context = _Context(names, steps, factors, lesson.problem.glyphs)
+    context = _Context(names, steps, factors, lesson.problem.glyphs, as_solved)
     pieces = _pieces(node, context, frozenset({goal.id}), 0, {goal.id})
     return [_hidden_while_open(piece, factors) for piece in pieces]
 
@@ -155,6 +160,7 @@ class _Context:
     steps: dict[str, Step]
     factors: dict[str, FactorState]
     glyphs: Glyphs = SCREEN  # the lesson's math notation (· for every product of numbers)
+    as_solved: bool = False  # only the student's answers and the lesson's bare quantities
 
 
 def _slot(step: Step, factors: dict[str, FactorState], owners: frozenset[str],
@@ -230,9 +236,20 @@ def _step_pieces(
         node = parse(step.composes, context.names)
     except EngineError:
         return [_slot(step, context.factors, owners, outer, context.names)]
+    if context.as_solved and _writes_a_factor(node, context.steps.keys()):
+        return [_slot(step, context.factors, owners, outer, context.names)]
     grouped = owners | {step.id}
     body = _pieces(node, context, grouped, PRECEDENCE["@"], expanding | {step.id})
     return _parenthesised(body, grouped) if outer > PRECEDENCE["@"] else body
+
+
+def _writes_a_factor(node: Node, steps) -> bool:
+    """A part of a `composes` in the lesson's names that is more than a quantity (xᵀ, W2):
+    a factor the student derived and typed inside that step's answer."""
+    if not names_in(node) & steps:
+        bare = node.operand if isinstance(node, Transpose) else node
+        return not isinstance(bare, (Name, Num))
+    return any(_writes_a_factor(child, steps) for child in children(node))
 
 
 def _expanded(node: Node, context: _Context) -> Node:
