@@ -66,5 +66,6 @@ class Preview(Static):
     def show(self, text: str, problem: Problem, expected: Shape, *,
              compact: bool = False, aliases: Mapping[str, str] | None = None,
              redact: Callable[[EngineError], EngineError] | None = None) -> None:
+        self.set_class(compact, "-compact")  # a short screen gives it one line then
         self.update(preview_content(text, problem, expected, compact=compact, aliases=aliases,
                                     redact=redact))
