@@ -153,16 +153,41 @@ def _mark_duplicates(infos: Iterable[LessonInfo]) -> list[LessonInfo]:
     return index
 
 
+def lesson_number(ref: str) -> int | None:
+    """The number in ``chain-tutor show 3``, or None for a lesson id: a lesson may be named
+    by its place in the picker's list (curriculum order, from 1) wherever an id is taken."""
+    text = ref.strip()
+    return int(text) if text.isascii() and text.isdigit() else None
+
+
+def numbered(ids: Sequence[str], ref: str) -> str | None:
+    """The id that ``ref`` names by its number among ``ids`` (the lessons that open, in
+    curriculum order); None when ``ref`` is no number. A lesson whose id is that very
+    text wins: ids are matched first. LessonError for a number past the list."""
+    number = lesson_number(ref)
+    if number is None:
+        return None
+    if not 1 <= number <= len(ids):
+        span = f"1 to {len(ids)}" if len(ids) > 1 else "1" if ids else "none: no lesson loads"
+        raise LessonError(f"no lesson number {number}: the lessons are numbered {span}. "
+                          "Run `chain-tutor lessons` to list them.")
+    return ids[number - 1]
+
+
 def find_lesson(index: Sequence[LessonInfo], lesson_id: str) -> LessonInfo:
-    """The readable lesson with this id; LessonError (worded as by Catalog.get) otherwise."""
+    """The readable lesson with this id, or with this number in the picker's list;
+    LessonError (worded as by Catalog.get) otherwise."""
     for info in index:
         if info.error is None and info.id == lesson_id:
             return info
+    usable = [info for info in index if info.error is None]
+    by_number = numbered([info.id for info in usable], lesson_id)
+    if by_number is not None:
+        return next(info for info in usable if info.id == by_number)
     for info in index:
         if info.error is not None and (info.id == lesson_id or lesson_id in info.path.stem):
             raise LessonError(f"lesson {lesson_id!r} is broken: {info.path}: {info.error}")
-    usable = [info.id for info in index if info.error is None]
-    near = difflib.get_close_matches(lesson_id, usable, n=1)
+    near = difflib.get_close_matches(lesson_id, [info.id for info in usable], n=1)
     hint = f" Did you mean {near[0]}?" if near else ""
     raise LessonError(f"no lesson {lesson_id!r}.{hint} Run `chain-tutor lessons` to list them.")
 

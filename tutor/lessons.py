@@ -43,6 +43,7 @@ from tutor.lesson_index import (  # noqa: F401 - re-exported: the first seed, th
     lesson_dirs,
     lesson_files,
     located,
+    numbered,
     parse_toml,
     read_info,
     read_lesson_text,
@@ -189,7 +190,8 @@ class Lesson:
     @cached_property
     def factors(self) -> dict[str, Factor]:
         keys = {step.id: parse(step.answer, self.names) for step in self.steps}
-        steps = {step.id: StepFactor(step.label, keys[step.id], self._composes(step))
+        steps = {step.id: StepFactor(step.label, keys[step.id], self._composes(step),
+                                     step.of, step.wrt)
                  for step in self.steps}
         return {step.id: self._factor(step, keys[step.id], steps) for step in self.steps}
 
@@ -296,9 +298,14 @@ class Catalog:
     broken: list[BrokenLesson]
 
     def get(self, lesson_id: str) -> Lesson:
+        """The lesson with this id, or with this number in the picker's list (curriculum
+        order, from 1: ``chain-tutor show 1``); LessonError for anything else."""
         for lesson in self.lessons:
             if lesson.id == lesson_id:
                 return lesson
+        by_number = numbered([lesson.id for lesson in self.lessons], lesson_id)
+        if by_number is not None:
+            return self.get(by_number)
         for broken in self.broken:
             if broken.id == lesson_id or lesson_id in broken.path.stem:
                 raise LessonError(f"lesson {lesson_id!r} is broken: {broken.error}")

@@ -60,8 +60,9 @@ class FactorState:
 def factor_states(lesson: Lesson, state: LessonState, attempts: Iterable[Attempt],
                   show: Show = _hidden) -> dict[str, FactorState]:
     """Each step's slot: a solved step keeps its latest correct answer (even if retyped
-    wrong since), a revealed one shows the key. ``show`` writes an answer for the screen."""
-    solving = _solving_answers(attempts)
+    wrong since) — but numbers typed after an expression do not replace it; a revealed
+    one shows the key. ``show`` writes an answer for the screen."""
+    solving = _solving_answers(attempts, lesson)
     factors = {}
     for step in lesson.steps:
         saved = state.steps.get(step.id)
@@ -84,12 +85,40 @@ def factor_states(lesson: Lesson, state: LessonState, attempts: Iterable[Attempt
     return factors
 
 
-def _solving_answers(attempts: Iterable[Attempt]) -> dict[str, str]:
+def _solving_answers(attempts: Iterable[Attempt], lesson: Lesson) -> dict[str, str]:
+    """Each step's latest correct answer, an expression before numbers: the numbers of
+    this variant, retyped after solving it, say less than the factor the student wrote."""
     answers: dict[str, str] = {}
     for attempt in attempts:
-        if attempt.verdict == VerdictKind.CORRECT:
+        if attempt.verdict != VerdictKind.CORRECT:
+            continue
+        kept = answers.get(attempt.step_id)
+        if kept is None or not numbers_only(attempt.answer, lesson) or numbers_only(kept, lesson):
             answers[attempt.step_id] = attempt.answer
     return answers
+
+
+def numbers_only(answer: str, lesson: Lesson) -> bool:
+    """An answer of numbers alone ([1 0; 0 0]): right at one variant's values only."""
+    from tutor.engine import EngineError, names_in, parse
+
+    try:
+        return not names_in(parse(answer, [*lesson.names, *(s.id for s in lesson.steps)]))
+    except EngineError:
+        return False
+
+
+def solving_attempts(store: ProgressStore, lesson: Lesson, seed: int) -> list[Attempt]:
+    """What each solved step's slot is chosen from (factor_states): its latest correct
+    attempt with this variant, and its earlier correct ones too where that latest is
+    numbers only (the history is read only then)."""
+    latest = store.solving_attempts(lesson.id, seed)
+    typed = {a.step_id for a in latest if numbers_only(a.answer, lesson)}
+    if not typed:
+        return latest
+    return [a for a in store.attempts(lesson.id) if a.seed == seed
+            and a.verdict == VerdictKind.CORRECT and a.step_id in typed
+            ] + [a for a in latest if a.step_id not in typed]
 
 
 def resume_index(lesson: Lesson, state: LessonState) -> int:
@@ -202,7 +231,7 @@ class LessonSession:
     def reload(self) -> None:
         """Read the lesson's state again: the store is the truth (another login may write)."""
         self.state = self.store.lesson(self.lesson.id)
-        solving = self.store.solving_attempts(self.lesson.id, self.seed)
+        solving = solving_attempts(self.store, self.lesson, self.seed)
         self.factors = factor_states(self.lesson, self.state, solving, self.show)
 
     @property

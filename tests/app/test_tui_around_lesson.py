@@ -264,3 +264,41 @@ async def test_the_summary_footer_keeps_quit_and_help_in_view(make_app, store, c
         assert keys and max(w.region.right for w in keys) <= size[0]
         shown = {getattr(w, "description", "") for w in keys}
         assert {"Next", "New variant", "Review", "Lessons", "Quit", "Help"} <= shown
+
+
+# -- the summary's derivative is what the student solved (found walking every lesson) --------
+# The walk's own answers: lesson 12's ∂h2/∂z2 solved as an expression, then its numbers
+# retyped; lesson 9's ∂f/∂z2 written with * and ᵀ, where the lesson's `composes` has a diag.
+WALKED = {
+    "tanh-relu": [("dh1_dz1", "diag(1-h1^2)"), ("dh2_dz2", "diag(step(h2))"),
+                  ("dh2_dz2", "[1 0; 0 0]"), ("df_dh2", "v.T"),
+                  ("df_dz1", "v.T@diag(step(z2))@W2@diag(1-h1^2)"),
+                  ("df_dW1", "(v.T@diag(step(z2))@W2@diag(1-h1^2)).T@x.T")],
+    "two-layer-upstream": [("df_dW3", "h2.T"), ("df_dh2", "W3"),
+                           ("df_dz2", "W3*(h2*(1-h2)).T"),
+                           ("df_dW2", "(W3@diag(h2*(1-h2))).T@h1.T"),
+                           ("df_dh1", "W3@diag(h2*(1-h2))@W2"),
+                           ("df_dz1", "W3@diag(h2*(1-h2))@W2@diag(h1*(1-h1))"),
+                           ("df_dW1", "[0.00162 0; -0.0292 0]")],
+}
+SHOWN = {
+    "tanh-relu": "∂f/∂W1 = (v.T · diag(step(h2)) · W2 · diag(1-h1^2))ᵀ · xᵀ",
+    "two-layer-upstream": "∂f/∂W2 = (W3*(h2*(1-h2)).T)ᵀ · h1ᵀ",
+}
+
+
+@pytest.mark.parametrize("lesson_id", list(WALKED))
+async def test_the_summary_is_built_from_the_answers_the_student_solved(make_app, store,
+                                                                        catalog, lesson_id):
+    lesson = catalog.get(lesson_id)
+    store.set_seed(lesson_id, 1)
+    for step_id, answer in WALKED[lesson_id]:
+        verdict = lesson.check(step_id, answer, 1)
+        assert verdict.correct, (step_id, answer, verdict.feedback)
+        store.record_attempt(lesson_id, step_id, 1, answer, "correct", (), 2.0, solves=True)
+    app = make_app(lesson_id=lesson_id)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_summary(pilot)
+        derivative = text_of(pilot, "#summary-derivative")
+        assert SHOWN[lesson_id] in derivative
+        assert "[1 0; 0 0]" not in derivative and "diag(h2 ⊙ (1 − h2))" not in derivative

@@ -179,3 +179,20 @@ def test_the_header_never_shows_a_quantity_of_an_open_steps_answer(catalog):
     for later in ("dL_dh1", "dL_dz1", "dL_dW1"):
         shown = assembled(chain_pieces(lesson, factors, chain_step(lesson, lesson.step(later))))
         assert "w2" not in shown and "xᵀ" not in shown and "diag" not in shown
+
+
+def test_a_lesson_of_numbers_writes_its_one_product_as_a_dot(catalog):
+    """Every quantity 1×1: ⊙ (elementwise) would ask a distinction the lesson never makes."""
+    lesson = catalog.get("scalar-chain-rule")
+    done = {step.id: StepState("solved", 1, 0, step.answer) for step in lesson.steps}
+    for steps in ({}, done):
+        pieces = chain_pieces(lesson, factor_states(lesson, state(**steps), []))
+        text = "".join(p.top for p in pieces) + assembled(pieces)
+        assert "⊙" not in text and "·" in text, text
+    shown = str(preview_content("2 * u", lesson.problem, (1, 1)))
+    assert "reads as 2 · u" in shown
+    broken = str(preview_content("2 u", lesson.problem, (1, 1)))
+    assert "Write * to multiply." in broken and "@" not in broken
+    # A lesson of matrices keeps both products apart.
+    flagship = catalog.get(FLAGSHIP)
+    assert "⊙" in str(preview_content("h2 * h2", flagship.problem, (2, 1)))

@@ -705,7 +705,7 @@ TABLES: dict[str, dict[str, dict[str, list]]] = {
                 ("H * (1 - H)", "missing-factor"),
                 ("(w @ ones(1, 3)) * sigma(H) * (1 - sigma(H))", "wrong-point"),
                 ("-diag(w) @ (H - H^2)", "sign"),
-                ("w @ ones(1, 3)", ""),
+                ("w @ ones(1, 3)", "missing-factor"),
             ],
         },
         "df_dW": {

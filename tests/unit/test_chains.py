@@ -150,8 +150,8 @@ def test_the_issues_example_missing_w2_is_named_by_its_label(catalog):
 
 def test_a_missing_step_factor_is_named_with_its_form_from_an_expression(catalog):
     verdict = catalog.get("two-layer-sigmoid").check("df_dz1", "W3 @ W2 @ diag(h1*(1-h1))")
-    assert verdict.feedback == ("The factor ∂h2/∂z2 = diag(h2 ⊙ (1 − h2)) is missing: every "
-                                "link of the chain contributes one.")
+    assert verdict.feedback == ("The factor ∂h2/∂z2 = diag(h2 ⊙ (1 − h2)) is missing between "
+                                "W3 and W2: every link of the chain contributes one.")
 
 
 def test_typed_numbers_with_a_missing_factor_get_its_label_but_not_its_form(catalog):
@@ -161,15 +161,18 @@ def test_typed_numbers_with_a_missing_factor_get_its_label_but_not_its_form(cata
     typed = "[" + " ".join(f"{v:.5g}" for v in dropped.ravel()) + "]"
     verdict = lesson.check("df_dz1", typed, SEED)
     assert verdict.diagnosis == ("missing-factor",)
-    assert verdict.feedback == ("The factor ∂h2/∂z2 is missing: your numbers are the product "
-                                "of the other factors of the chain.")
+    assert verdict.feedback == ("The factor ∂h2/∂z2 is missing between the factor ∂f/∂h2 and "
+                                "the factor ∂z2/∂h1: your numbers are the product of the other "
+                                "factors of the chain.")
 
 
 def test_a_missing_factor_that_is_no_step_is_located_not_printed(catalog):
     verdict = catalog.get("two-layer-sigmoid").check(
         "df_dW1", "diag(h1 * (1 - h1)) @ W2.T @ diag(h2 * (1 - h2)) @ W3.T")
     assert verdict.diagnosis == ("shape", "missing-factor")
-    assert "missing after (∂f/∂h2)ᵀ" in verdict.feedback
+    assert verdict.feedback.split("\n")[-1] == (
+        "A 1×2 factor of the chain is missing at the right end of your product, after W3ᵀ: "
+        "every link of the chain contributes one.")
     assert "x" not in verdict.feedback.split("\n")[-1].replace("every", "")
     assert [f.to_json() for f in verdict.findings] == [
         {"code": "missing-factor", "factor": "xᵀ", "label": None}]
@@ -260,3 +263,66 @@ def test_the_reports_common_wrong_answers_carry_the_structural_codes(catalog, tm
              for s in part.steps if part.lesson_id == lesson.id}
     assert steps["df_dz1"].common_wrong == (
         WrongAnswer("W3@W2@diag(h1*(1-h1))", ("missing-factor",), 2, 2),)
+
+
+# -- a factor is "missing" only from a chain (the walk through every lesson found these) -------
+@pytest.mark.parametrize(("lesson_id", "step_id", "answer"), [
+    ("sigmoid-derivative", "ds_dt", "sigma(t)"),  # σ itself: s(1 − s) is one link's formula
+    ("sigmoid-derivative", "ds_dt", "1 - s"),
+    ("scalar-chain-rule", "dv_du", "u"),  # the power rule's 2 is no link of a chain
+    ("scalar-chain-rule", "dv_du", "2"),
+    ("mini-batch", "df_dH", "w.T"),  # the derivative by h, as a row: not w·1ᵀ less 1ᵀ
+    ("weight-gradient", "df_dW", "v.T"),
+    ("sigmoid-derivative", "dr_dt", "2 * r"),  # half of σ′(2t), not σ′ with a factor out
+    ("mini-batch", "df_dZ", "(w @ ones(1, 3)) * H"),
+    ("sigmoid-derivative", "dg_dz", "ones(1, 3) * h.T"),
+])
+def test_an_answer_with_nothing_missing_gets_no_missing_factor(catalog, lesson_id, step_id,
+                                                                answer):
+    verdict = catalog.get(lesson_id).check(step_id, answer, seed=SEED)
+    assert verdict.verdict == "incorrect"
+    assert "missing-factor" not in verdict.diagnosis, verdict.feedback
+    assert not [f for f in verdict.findings if f.code == "missing-factor"]
+
+
+@pytest.mark.parametrize(("lesson_id", "step_id", "answer", "label"), [
+    ("sigmoid-derivative", "dr_dt", "r * (1 - r)", None),  # the inner link d(2t)/dt = 2
+    ("mini-batch", "df_dZ", "H * (1 - H)", "∂f/∂H"),
+    ("mini-batch", "df_dZ", "w @ ones(1, 3)", None),  # σ′(Z) = H ⊙ (1 − H), one link
+    ("two-layer-upstream", "df_dz2", "W3", None),
+])
+def test_a_factor_really_missing_is_still_found(catalog, lesson_id, step_id, answer, label):
+    verdict = catalog.get(lesson_id).check(step_id, answer, seed=SEED)
+    assert "missing-factor" in verdict.diagnosis, verdict.feedback
+    assert [f.label for f in verdict.findings if f.code == "missing-factor"] == [label]
+
+
+def test_an_activations_slope_written_as_a_product_is_one_link(catalog):
+    lesson = catalog.get("mini-batch")
+    chain = chain_of(lesson.factors["df_dZ"], lesson.problem)
+    assert [to_text(expression(atom, chain.links)) for atom in chain.atoms] == [
+        "w @ ones(1, 3)", "H * (1 - H)"]
+
+
+def test_a_step_of_one_operation_is_one_link_whatever_products_its_key_writes(catalog):
+    for lesson_id, step_id in [("sigmoid-derivative", "ds_dt"), ("scalar-chain-rule", "dv_du")]:
+        lesson = catalog.get(lesson_id)
+        assert len(chain_of(lesson.factors[step_id], lesson.problem).atoms) == 1
+
+
+@pytest.mark.parametrize(("lesson_id", "step_id", "answer", "said"), [
+    ("two-layer-sigmoid", "df_dz1", "W3 @ diag(h2*(1-h2)) @ W2",
+     "The factor ∂h1/∂z1 = diag(h1 ⊙ (1 − h1)) is missing at the right end of your product, "
+     "after W2"),
+    ("two-layer-upstream", "df_dh1", "W3 @ W2", "A 2×2 factor of the chain is missing between "
+     "W3 and W2"),
+    ("one-hidden-layer", "df_dW1", "diag(h1 * (1 - h1)) @ w2",
+     "A 1×2 factor of the chain is missing at the right end of your product, after w2"),
+    ("scalar-gradient-vector", "df_dz", "w.T",
+     "The factor ∂h/∂z = diag(h ⊙ (1 − h)) is missing after wᵀ"),
+])
+def test_a_missing_factor_is_said_plainly_with_where_it_belongs(catalog, lesson_id, step_id,
+                                                                 answer, said):
+    feedback = catalog.get(lesson_id).check(step_id, answer, seed=SEED).feedback
+    assert said + ": every link of the chain contributes one." in feedback
+    assert ")ᵀ" not in feedback.split("missing", 1)[1]  # no "(∂f/∂h1)ᵀ" for a form typed

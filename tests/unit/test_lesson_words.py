@@ -10,6 +10,7 @@ the `composes` product of earlier factors, and with e^(…) for exp(…).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -92,6 +93,92 @@ def test_the_giveaway_finder_sees_the_spellings_issue_14_quoted(shipped):
     for harmless in ("That is W3ᵀ, a 2×1 column.", "W3_1·h2_1", "h2ᵀ is ∂f/∂W3",
                      "W3's rows", "W3.T is 2×1", "W3[i,j]"):
         assert gives_away(harmless, flagship, df_dh2) is None, harmless
+
+
+# -- intros: they set the problem up and give no step's factor away --------------------------
+# An intro may define the network (f = W3 @ h2 is not the answer ∂f/∂h2 = W3), state the
+# lesson's rules in general (∂f/∂W = δ xᵀ) and the chain rule in labels (∂f/∂z = ∂f/∂h ·
+# ∂h/∂z, which every prompt says), but not write a step's factor: neither as "∂f/∂W3 = h2ᵀ"
+# (the step's label, then its key or its `composes` with a factor of its own, such as
+# ∂f/∂z2 · W2, in any spelling; unless the step's prompt says as much) nor as an example in
+# code that the step would accept.
+CODE = re.compile(r"`([^`]+)`")
+
+
+def _chain_rule_only(form: str, lesson: Lesson) -> bool:
+    """Labels of steps multiplied, perhaps transposed: the chain rule, not a factor."""
+    for step in sorted(lesson.steps, key=lambda s: -len(s.label)):
+        form = form.replace(normal(step.label), "")
+    return re.sub(r"[().T]", "", form) == ""
+
+
+def _unparenthesised(form: str, lesson: Lesson) -> str:
+    for step in lesson.steps:
+        form = form.replace(f"({normal(step.label)})", normal(step.label))
+    return form
+
+
+def intro_statement(lesson: Lesson, step: Step) -> str | None:
+    """The statement of ``step``'s factor in the lesson's intro, if it makes one."""
+    forms = spellings(lesson, step)
+    forms |= {_unparenthesised(form, lesson) for form in forms}
+    prompt = normal(step.prompt)
+    forms = {form for form in forms
+             if not _chain_rule_only(form, lesson) and form not in prompt}
+    key = step.answer.strip()
+    # A lone name or number is a word: W3 then, not W3ᵀ, W3's or W3_1 (as in gives_away).
+    alone = (re.compile(rf"{re.escape(key)}(?![\wᵀ'_\[(×]|\.\w)")
+             if NAME.fullmatch(key) or re.fullmatch(r"[\d.]+", key) else None)
+    for line in [*lesson.intro.split("\n"), " ".join(lesson.intro.split())]:
+        for said in line.split(step.label)[1:]:
+            if not said.lstrip().startswith("="):
+                continue
+            for segment in said.split("=")[1:]:
+                if alone is not None:
+                    if alone.match(segment.strip()):
+                        return line.strip()
+                elif any(normal(segment).startswith(form) for form in forms):
+                    return line.strip()
+    for code in CODE.findall(lesson.intro):
+        try:
+            if lesson.check(step.id, code, 1).correct:
+                return f"`{code}`"
+        except Exception:  # noqa: BLE001 - code that is no answer states nothing
+            continue
+    return None
+
+
+def intro_giveaways(catalog) -> list[str]:
+    return [f"{lesson.id}/{step.id}: {said}"
+            for lesson in catalog.lessons for step in lesson.steps
+            if (said := intro_statement(lesson, step)) is not None]
+
+
+def test_no_intro_states_a_steps_factor(shipped):
+    assert intro_giveaways(shipped) == []
+
+
+def test_the_intro_finder_sees_a_factor_stated_and_not_a_definition(shipped):
+    upstream = next(lesson for lesson in shipped.lessons if lesson.id == "two-layer-upstream")
+    loss = next(lesson for lesson in shipped.lessons if lesson.id == "squared-loss")
+    stated = [
+        (upstream, "df_dW3", "    ∂f/∂W3 = h2ᵀ"),
+        (upstream, "df_dh1", "    ∂f/∂h1 = ∂f/∂z2 · W2"),
+        (upstream, "df_dW2", "so ∂f/∂W2 = (∂f/∂z2)ᵀ h1ᵀ here"),
+        (loss, "dL_dw2", "A 1×1 quantity may multiply anything: `(f - y) * h1.T` is 1×3."),
+        (upstream, "df_dh2", "and then ∂f/∂h2 = W3."),
+    ]
+    for lesson, step_id, text in stated:
+        told = replace(lesson, intro=text)
+        assert intro_statement(told, told.step(step_id)) is not None, text
+    harmless = [
+        (upstream, "df_dh2", "    f  = W3 @ h2     (f is a scalar); ∂f/∂h2 = W3ᵀ? No."),
+        (loss, "dL_df", "    L  = ½ (f − y)²    y is the target"),
+        (upstream, "df_dW1", "∂f/∂W = δ xᵀ, where δ = (∂f/∂z)ᵀ and x is that layer's input"),
+    ]
+    for lesson, step_id, text in harmless:
+        told = replace(lesson, intro=text)
+        assert intro_statement(told, told.step(step_id)) is None, text
 
 
 # At 80 columns the intro screen leaves 69 for a preformatted line (its margins and the

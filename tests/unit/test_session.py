@@ -192,3 +192,24 @@ def test_earlier_answers_read_only_the_latest_attempts_of_a_long_history(store):
         f"W3 * {n}" for n in (29, 28, 27, 26, 25)]
     assert store.recent_answers(FLAGSHIP, "df_dh2", limit=3)[0] == "W3 * 29"
     assert store.recent_answers(FLAGSHIP, "other-step") == []
+
+
+# -- what a solved step's slot holds (the walk through every lesson found numbers there) ------
+def test_numbers_retyped_after_solving_do_not_replace_the_students_expression(lesson, store):
+    s = session(lesson, store)
+    w3 = "[" + " ".join(str(v) for v in lesson.variant(1).values["W3"].ravel()) + "]"
+    assert s.submit("df_dh2", "W3", 1.0).verdict.correct
+    assert s.submit("df_dh2", w3, 1.0).verdict.correct  # this variant's numbers, later
+    s.reload()
+    assert s.factors["df_dh2"].answer == "W3"
+    assert s.submit("df_dh2", "(W3.T).T", 1.0).verdict.correct  # a later expression wins
+    s.reload()
+    assert s.factors["df_dh2"].answer == "(W3.T).T"
+
+
+def test_numbers_that_solved_a_step_stay_when_nothing_else_was_typed(lesson, store):
+    s = session(lesson, store)
+    w3 = "[" + " ".join(str(v) for v in lesson.variant(1).values["W3"].ravel()) + "]"
+    assert s.submit("df_dh2", w3, 1.0).verdict.correct
+    s.reload()
+    assert s.factors["df_dh2"].answer == w3

@@ -18,6 +18,7 @@ from tutor.engine.nodes import (
     SCREEN,
     BinOp,
     Call,
+    Glyphs,
     Matrix,
     Name,
     Neg,
@@ -42,11 +43,12 @@ from tutor.session import factor_states as session_factor_states
 # -- factors ---------------------------------------------------------------------------
 # What each step holds and where a student resumes are progress rules: they live in
 # tutor.session. The screens see each answer in math notation, written by ``pretty``.
-def pretty_or_none(text: str | None, names: Sequence[str]) -> str | None:
+def pretty_or_none(text: str | None, names: Sequence[str], glyphs: Glyphs = SCREEN
+                   ) -> str | None:
     if not text:
         return None
     try:
-        return pretty(parse(text, names))
+        return pretty(parse(text, names), glyphs)
     except EngineError:
         return None
 
@@ -59,7 +61,7 @@ def factor_states(
 
 def screen_notation(lesson: Lesson) -> Callable[[str], str | None]:
     """How the screens write a student's answer: in math notation, as the parser read it."""
-    return partial(pretty_or_none, names=lesson.names)
+    return partial(pretty_or_none, names=lesson.names, glyphs=lesson.problem.glyphs)
 
 
 # -- the chain of factors ----------------------------------------------------------------
@@ -121,9 +123,14 @@ def _factors_within(lesson: Lesson) -> dict[str, set[str]]:
 
 
 def chain_pieces(lesson: Lesson, factors: dict[str, FactorState],
-                 top: Step | None = None) -> list[Piece]:
+                 top: Step | None = None, *, as_solved: bool = False) -> list[Piece]:
     """``top``'s derivative (the goal's by default) as a product of the leaf factors,
-    expanded from `composes`."""
+    expanded from `composes`.
+
+    ``as_solved`` (the summary, "from your factors"): a step whose `composes` writes a
+    factor out itself (∂f/∂z2 = ∂f/∂h2 · diag(h2 ⊙ (1 − h2)), with no step for the
+    diagonal) stays one slot with the student's own answer, so that no form of the
+    lesson's is passed off as the student's."""
     goal = top or goal_step(lesson)
     steps = {step.id: step for step in lesson.steps}
     expression = goal.composes or goal.id
@@ -132,7 +139,8 @@ def chain_pieces(lesson: Lesson, factors: dict[str, FactorState],
     except EngineError:  # validation reports it to the author; the student still gets a slot
         return [_slot(goal, factors, frozenset({goal.id}))]
     names = list(lesson.names) + list(steps)
-    pieces = _pieces(node, _Context(names, steps, factors), frozenset({goal.id}), 0, {goal.id})
+    context = _Context(names, steps, factors, lesson.problem.glyphs, as_solved)
+    pieces = _pieces(node, context, frozenset({goal.id}), 0, {goal.id})
     return [_hidden_while_open(piece, factors) for piece in pieces]
 
 
@@ -151,6 +159,8 @@ class _Context:
     names: list[str]  # what a `composes` may mention: quantities and step ids
     steps: dict[str, Step]
     factors: dict[str, FactorState]
+    glyphs: Glyphs = SCREEN  # the lesson's math notation (· for every product of numbers)
+    as_solved: bool = False  # only the student's answers and the lesson's bare quantities
 
 
 def _slot(step: Step, factors: dict[str, FactorState], owners: frozenset[str],
@@ -186,21 +196,22 @@ def _pieces(
 
     if isinstance(node, Name) and node.name in context.steps:
         return _step_pieces(context.steps[node.name], context, owners, outer, expanding)
+    glyphs = context.glyphs
     if isinstance(node, (Name, Num, Matrix)):
-        return [text(pretty(node), literal=True)]
+        return [text(pretty(node, glyphs), literal=True)]
     if not names_in(node) & context.steps.keys():
         # Written out in the lesson's names (w2ᵀ, diag(h1 ⊙ (1 − h1))): one piece, so that
         # while its step is open it is one ?, not a form that gives the answer away.
-        shown = pretty(node)
+        shown = pretty(node, glyphs)
         return [text(f"({shown})" if needs_parentheses(node, outer) else shown, literal=True)]
     places = operand_places(node)
     if isinstance(node, Transpose):
-        return [*inner(node.operand, places[0]), text(SCREEN.transpose)]
+        return [*inner(node.operand, places[0]), text(glyphs.transpose)]
     if isinstance(node, Neg):
-        body = [text(SCREEN.negation), *inner(node.operand, places[0])]
+        body = [text(glyphs.negation), *inner(node.operand, places[0])]
         return _parenthesised(body, owners) if needs_parentheses(node, outer) else body
     if isinstance(node, Call):
-        call: list[Piece] = [text(f"{SCREEN.function(node.func)}(")]
+        call: list[Piece] = [text(f"{glyphs.function(node.func)}(")]
         for index, arg in enumerate(node.args):
             if index:
                 call.append(text(", "))
@@ -210,9 +221,9 @@ def _pieces(
         left = inner(node.left, places[0])
         if mixes_products(node, _expanded(node.left, context)):
             left = _parenthesised(left, owners)
-        body = [*left, text(SCREEN.operators[node.op]), *inner(node.right, places[1])]
+        body = [*left, text(glyphs.operators[node.op]), *inner(node.right, places[1])]
         return _parenthesised(body, owners) if needs_parentheses(node, outer) else body
-    return [text(pretty(node))]
+    return [text(pretty(node, glyphs))]
 
 
 def _step_pieces(
@@ -225,9 +236,20 @@ def _step_pieces(
         node = parse(step.composes, context.names)
     except EngineError:
         return [_slot(step, context.factors, owners, outer, context.names)]
+    if context.as_solved and _writes_a_factor(node, context.steps.keys()):
+        return [_slot(step, context.factors, owners, outer, context.names)]
     grouped = owners | {step.id}
     body = _pieces(node, context, grouped, PRECEDENCE["@"], expanding | {step.id})
     return _parenthesised(body, grouped) if outer > PRECEDENCE["@"] else body
+
+
+def _writes_a_factor(node: Node, steps) -> bool:
+    """A part of a `composes` in the lesson's names that is more than a quantity (xᵀ, W2):
+    a factor the student derived and typed inside that step's answer."""
+    if not names_in(node) & steps:
+        bare = node.operand if isinstance(node, Transpose) else node
+        return not isinstance(bare, (Name, Num))
+    return any(_writes_a_factor(child, steps) for child in children(node))
 
 
 def _expanded(node: Node, context: _Context) -> Node:

@@ -12,13 +12,14 @@ from __future__ import annotations
 import numpy as np
 
 from tutor.engine import Node
-from tutor.engine.nodes import SCREEN, to_text
+from tutor.engine.nodes import SCREEN, Glyphs, to_text
 from tutor.engine.numbers import four_figures
 
 
-def pretty(node: Node) -> str:
-    """The expression in math notation (W2ᵀ · x), with only the parentheses it needs."""
-    return to_text(node, SCREEN)
+def pretty(node: Node, glyphs: Glyphs = SCREEN) -> str:
+    """The expression in math notation (W2ᵀ · x), with only the parentheses it needs;
+    ``glyphs``: the lesson's (a lesson of numbers writes its one product as ·)."""
+    return to_text(node, glyphs)
 
 
 def number(value: float) -> str:

@@ -91,8 +91,8 @@ class Shelf:
         if lesson_id in self.networks:
             return self.networks[lesson_id]
         if self.catalog is not None:
-            return self.catalog.get(lesson_id)
-        return find_lesson(self.index, lesson_id)
+            return _by_id(self.catalog.get(lesson_id), lesson_id)
+        return _by_id(find_lesson(self.index, lesson_id), lesson_id)
 
     def lesson(self, lesson_id: str) -> Lesson:
         """The full lesson, to work on; only once the catalog is loaded."""
@@ -100,4 +100,13 @@ class Shelf:
             return self.networks[lesson_id]
         if self.catalog is None:
             raise LessonError("the lessons are still loading")
-        return self.catalog.get(lesson_id)
+        return _by_id(self.catalog.get(lesson_id), lesson_id)
+
+
+def _by_id(entry, asked: str):
+    """The app keeps a lesson's progress under the name it is opened by, so a lesson's
+    number (which `chain-tutor show 3` takes) must have become its id before it gets here."""
+    if entry.id != asked:
+        raise LessonError(f"{asked} is the number of the lesson {entry.id}: open it by its id "
+                          f"(chain-tutor {entry.id}), or choose it in the list.")
+    return entry

@@ -7,7 +7,10 @@ input. An author cannot predict all of them on every step, but they all follow f
 key. So the key (or the lesson's ``composes``, which says which sub-products are steps,
 so that their labels name the factors) is flattened into its links once per step —
 the structure does not depend on the seed — with transposes pushed through
-((A@B)ᵀ = BᵀAᵀ), so that a row chain and its column form are one chain. Its variants are
+((A@B)ᵀ = BᵀAᵀ), so that a row chain and its column form are one chain. A product that
+is one link's formula is not split: a step of one operation (∂s/∂t = s(1 − s) for
+s = σ(t), ∂v/∂u = 2u) is one link, and so is an activation's slope written as a product
+(H * (1 - H)); otherwise σ alone would read as σ′ "missing the factor 1 − s". Its variants are
 generated once, kept only when their shapes are valid (strict, as for an answer) and
 their values differ from the key's, and their values at a set of points are computed
 lazily and cached, so a wrong answer costs a few small array products per candidate of
@@ -26,8 +29,10 @@ from tutor.engine import numbers
 from tutor.engine.errors import EngineError
 from tutor.engine.functions import FUNCTIONS, Shape
 from tutor.engine.nodes import (
+    SCREEN,
     BinOp,
     Call,
+    Glyphs,
     Name,
     Node,
     Transpose,
@@ -56,6 +61,8 @@ class StepFactor:
     label: str
     expected: Node
     composes: Node | None = None  # over the lesson's names and its step ids
+    of: str | None = None  # the step is ∂of/∂wrt (a lesson's steps say; None elsewhere)
+    wrt: str | None = None
 
 
 @dataclass(frozen=True)
@@ -94,8 +101,11 @@ class Variant:
     shape: Shape
     placeholder: Node  # the term over names "_0", "_1", … (one per link) for evaluation
     repeated: bool = False  # extra-factor: a link of the chain written twice
-    # missing-factor: the factors before and after the missing one in its product
+    # missing-factor: the factors before and after the missing one in its product, and
+    # that product's operation (where a factor sits matters in a matrix product only)
     near: tuple[Atom | None, Atom | None] = (None, None)
+    within: str = "@"
+    place: str = ""  # "left" / "right" end of the whole product, or "" (inside it)
 
 
 @dataclass(frozen=True)
@@ -113,6 +123,7 @@ class Chain:
     shapes: list[Shape]
     variants: list[Variant]
     key_shape: Shape
+    glyphs: Glyphs = SCREEN  # how its factors are written for the student (the problem's)
     _values: dict[bytes, list] = field(default_factory=dict, repr=False)
 
     @property
@@ -151,7 +162,10 @@ class Chain:
             if variant.shape == shape:
                 flipped = False
             elif (shape != self.key_shape and variant.shape != self.key_shape
-                  and variant.shape == (shape[1], shape[0])):
+                  and variant.shape == (shape[1], shape[0])
+                  and not isinstance(variant.term, Atom)):
+                # A product read the other way; one factor transposed is no product left
+                # (wᵀ for w·1ᵀ is the wrong derivative, not w·1ᵀ with 1ᵀ dropped).
                 flipped = True
             else:
                 continue
@@ -202,12 +216,16 @@ def derive(factor: Factor, problem: Problem) -> Chain:
     builder = Builder(steps, problem)
     if own is not None and own.composes is not None:
         term = builder.flatten(own.composes, composes=True)
+    elif own is not None and one_operation(problem, own.of, own.wrt):
+        # ∂s/∂t for s = σ(t), ∂v/∂u for v = u²: one link, whose key is a product only as a
+        # formula (s(1 − s), 2u); no factor of it can be "missing" from a chain.
+        term = builder.atom(Link(factor.expected))
     else:
         term = builder.flatten(factor.expected, composes=False)
     builder.close()
     samples = problem.samples
     key_values = [evaluate(factor.expected, point) for point in samples]
-    chain = Chain(term, builder.links, builder.shapes, [], factor.shape)
+    chain = Chain(term, builder.links, builder.shapes, [], factor.shape, problem.glyphs)
     generated = _generate(chain, builder, steps, problem)
     seen: set[bytes] = set()
     kept: list[Variant] = []
@@ -225,6 +243,18 @@ def derive(factor: Factor, problem: Problem) -> Chain:
     chain.variants = kept
     chain._values.clear()  # the link table grew while generating: recompute on demand
     return chain
+
+
+def one_operation(problem: Problem, of: str | None, wrt: str | None) -> bool:
+    """``of`` is defined as one operation applied to ``wrt`` (σ(t), u², W @ x): every
+    occurrence of ``wrt`` in its definition sits right under the top operation."""
+    definition = dict(problem.definitions).get(of) if of else None
+    if definition is None or not wrt:
+        return False
+    operands = children(definition)
+    if not operands or not any(isinstance(n, Name) and n.name == wrt for n in operands):
+        return False
+    return all(wrt not in names_in(n) for n in operands if not isinstance(n, Name))
 
 
 def _same_as_key(values: Sequence[np.ndarray], key_values: Sequence[np.ndarray]) -> bool:
@@ -246,13 +276,24 @@ class Builder:
         self.shapes: list[Shape] = []
         self._index: dict[Node, int] = {}
         self._expanding: set[str] = set()
+        self._slope_cache: list[list[np.ndarray]] | None = None
 
     def flatten(self, node: Node, composes: bool) -> Term:
         if isinstance(node, Transpose):
             return _transposed(self.flatten(node.operand, composes))
+        if isinstance(node, BinOp) and node.op == "*":
+            parts = [self._leaf(part, composes) if one else self.flatten(part, composes)
+                     for part, one in self._slopes(_operands(node), composes)]
+            term = parts[0]
+            for part in parts[1:]:
+                term = _join("*", term, part)
+            return term
         if isinstance(node, BinOp) and node.op in PRODUCTS:
             return _join(node.op, self.flatten(node.left, composes),
                          self.flatten(node.right, composes))
+        return self._leaf(node, composes)
+
+    def _leaf(self, node: Node, composes: bool) -> Term:
         if composes and isinstance(node, Name) and node.name in self.steps:
             step = self.steps[node.name]
             if step.composes is not None and node.name not in self._expanding:
@@ -270,6 +311,48 @@ class Builder:
             if isinstance(step.expected, Transpose) and step.expected.operand == node:
                 return _transposed(self.atom(Link(step.expected, step.label, step=True)))
         return self.atom(Link(node))
+
+    def _slopes(self, operands: list[Node], composes: bool) -> list[tuple[Node, bool]]:
+        """The operands of an elementwise product, each run of them that is an activation's
+        slope (h * (1 - h) for σ′(z), H * (1 - H)) joined into one: one link of the chain,
+        not two factors that could each be missing. (node, True) for a joined run."""
+        slopes = self._slope_values()
+        out: list[tuple[Node, bool]] = []
+        i = 0
+        while i < len(operands):
+            for j in range(len(operands), i + 1, -1):
+                run = operands[i:j]
+                if slopes and self._is_slope(run, composes, slopes):
+                    product = run[0]
+                    for part in run[1:]:
+                        product = BinOp(0, 0, "*", product, part)
+                    out.append((product, True))
+                    i = j
+                    break
+            else:
+                out.append((operands[i], False))
+                i += 1
+        return out
+
+    def _is_slope(self, run: list[Node], composes: bool, slopes) -> bool:
+        if composes and any(names_in(part) & self.steps.keys() for part in run):
+            return False
+        product = run[0]
+        for part in run[1:]:
+            product = BinOp(0, 0, "*", product, part)
+        try:
+            values = [evaluate(product, point, self.broadcast) for point in self.problem.samples]
+        except (EngineError, ValueError, KeyError):
+            return False
+        return any(_same_as_key(values, truth) and values[0].shape == truth[0].shape
+                   for truth in slopes)
+
+    def _slope_values(self) -> list[list[np.ndarray]]:
+        """σ′ at each activation layer's input, at the sample points (computed once)."""
+        if self._slope_cache is None:
+            self._slope_cache = [[evaluate(at_input, point) for point in self.problem.samples]
+                                 for _f, _a, _o, at_input, _ in _activations(self.problem)]
+        return self._slope_cache
 
     def _written_out(self, node: Node) -> Node:
         """A composes expression in the lesson's names: each step id by its key."""
@@ -293,6 +376,13 @@ class Builder:
     def close(self) -> None:
         """The chain's own links end here; later ones are only in variants."""
         self.own = len(self.links)
+
+
+def _operands(node: Node) -> list[Node]:
+    """The operands of a run of elementwise products, in order: a * b * c → [a, b, c]."""
+    if isinstance(node, BinOp) and node.op == "*":
+        return _operands(node.left) + _operands(node.right)
+    return [node]
 
 
 def _join(op: str, left: Term, right: Term) -> Group:
@@ -381,8 +471,10 @@ def _generate(chain: Chain, builder: Builder, steps: Mapping[str, StepFactor],
                 before = group.items[i - 1] if i else None
                 after = group.items[i + 1] if i + 1 < len(group.items) else None
                 near = tuple(x if isinstance(x, Atom) else None for x in (before, after))
+                ends = {0: "left", len(group.items) - 1: "right"} if not path else {}
                 add("missing-factor", (item,),
-                    _replaced(term, path, group.items[:i] + group.items[i + 1:]), near=near)
+                    _replaced(term, path, group.items[:i] + group.items[i + 1:]), near=near,
+                    within=group.op, place=ends.get(i, ""))
     for path, group in groups:  # each factor repeated
         for i, item in enumerate(group.items):
             if isinstance(item, Atom):

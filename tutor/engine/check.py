@@ -102,7 +102,7 @@ class Parsed:
 
 def read_answer(text: str, problem: Problem) -> Parsed:
     """Parse and shape-check an answer; raises EngineError (the answer is invalid)."""
-    node = parse(text, problem.names)
+    node = parse(text, problem.names, wording=problem.wording)
     return Parsed(node, infer_shape(node, problem.shapes))
 
 
@@ -118,7 +118,7 @@ def check_answer(
     ``displayed`` holds the values the student sees (every input and intermediate).
     """
     try:
-        node = parse(text, problem.names)
+        node = parse(text, problem.names, wording=problem.wording)
     except EngineError as problem_:
         return _invalid(problem_, text)
     try:

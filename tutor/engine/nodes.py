@@ -100,6 +100,13 @@ SCREEN = Glyphs(
     function=lambda name: FUNCTIONS[name].written if name in FUNCTIONS else name,
     bracket_transposed_numbers=False,
 )
+# Math notation for a lesson of numbers only (every quantity 1×1): there the two products
+# are one, written as the centred dot; ⊙ would ask a distinction the lesson never makes.
+NUMBER_SCREEN = Glyphs(
+    {**SCREEN.operators, "*": " · "},
+    negation=SCREEN.negation, transpose=SCREEN.transpose, function=SCREEN.function,
+    bracket_transposed_numbers=False,
+)
 
 
 def to_text(node: Node, glyphs: Glyphs = TEXT) -> str:

@@ -28,10 +28,13 @@ from tutor.engine.nodes import (
     children,
 )
 from tutor.engine.tokens import (  # noqa: F401 - re-exported: the limits a student meets here
+    MATRICES,
     MAX_LENGTH,
     MAX_NAME_LENGTH,
     MAX_NUMBER_DIGITS,
+    NUMBERS,
     Token,
+    Wording,
     tokenize,
 )
 
@@ -45,11 +48,13 @@ BUILTIN_FUNCTIONS = tuple(FUNCTIONS)
 class Parser:
     """Pratt parser over the token list; one instance parses one text."""
 
-    def __init__(self, text: str, names: Collection[str], functions: Collection[str]) -> None:
+    def __init__(self, text: str, names: Collection[str], functions: Collection[str],
+                 wording: Wording = MATRICES) -> None:
         self.text = text
         self.names = set(names)
         self.functions = set(functions)
-        self.tokens = tokenize(text)
+        self.wording = wording
+        self.tokens = tokenize(text, wording)
         self.index = 0
         self.depth = 0
 
@@ -108,7 +113,7 @@ class Parser:
                 f"{token.text!r}.",
                 token.start,
                 token.end,
-                suggestion="Write * for an elementwise product or @ for a matrix product.",
+                suggestion=self.wording.side_by_side,
             )
         if token.kind == "op" and token.text in ")]":
             raise EngineError(f"This {token.text!r} has nothing to close.", token.start)
@@ -224,8 +229,8 @@ class Parser:
                 raise self._unknown_name(name)
             if word in self.names:
                 raise EngineError(
-                    f"{word} is a quantity, not a function: for a product write {word} @ (...) "
-                    f"or {word} * (...).",
+                    f"{word} is a quantity, not a function: for a product write "
+                    f"{self.wording.quantity_call.format(word=word)}.",
                     name.start,
                     name.end,
                     kind="name",
@@ -363,8 +368,10 @@ def parse(
     text: str,
     names: Collection[str] = (),
     functions: Collection[str] = BUILTIN_FUNCTIONS,
+    wording: Wording = MATRICES,
 ) -> Node:
-    """Parse an answer in the input language; raises ``EngineError`` with a position."""
+    """Parse an answer in the input language; raises ``EngineError`` with a position.
+    ``wording``: NUMBERS for a problem of numbers only, whose advice never says @."""
     if not isinstance(text, str):
         raise EngineError("The answer must be text.")
-    return Parser(text, names, functions).parse()
+    return Parser(text, names, functions, wording).parse()

@@ -17,10 +17,22 @@ import numpy as np
 
 from tutor.engine.errors import EngineError
 from tutor.engine.functions import FUNCTIONS, Shape, shape_text
-from tutor.engine.nodes import BinOp, Call, Matrix, Name, Node, children, names_in
+from tutor.engine.nodes import (
+    NUMBER_SCREEN,
+    SCREEN,
+    BinOp,
+    Call,
+    Glyphs,
+    Matrix,
+    Name,
+    Node,
+    children,
+    names_in,
+)
 from tutor.engine.numeric import evaluate
 from tutor.engine.parser import parse
 from tutor.engine.shapes import infer_shape
+from tutor.engine.tokens import MATRICES, NUMBERS, Wording
 
 if TYPE_CHECKING:
     import sympy
@@ -56,6 +68,21 @@ class Problem:
         self.sizes = dict.fromkeys(self.inputs, 1)
         for name, node in self.definitions:
             self.sizes[name] = self.symbolic_size(node)
+
+    @property
+    def numbers_only(self) -> bool:
+        """Every quantity is 1×1: products are plain multiplication, nothing is a matrix."""
+        return all(shape == (1, 1) for shape in self.shapes.values())
+
+    @property
+    def wording(self) -> Wording:
+        """How the parser advises on products: for numbers, * multiplies and @ is unsaid."""
+        return NUMBERS if self.numbers_only else MATRICES
+
+    @property
+    def glyphs(self) -> Glyphs:
+        """How the screen writes an expression: for numbers, one product (·), never ⊙."""
+        return NUMBER_SCREEN if self.numbers_only else SCREEN
 
     def symbolic_size(self, node: Node) -> int:
         """An estimate of the operations in each entry of ``node`` once expanded to inputs.

@@ -25,10 +25,20 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tutor.engine import numbers
-from tutor.engine.chains import Atom, Builder, Chain, Group, Link, Match, chain_of, shown
+from tutor.engine.chains import (
+    Atom,
+    Builder,
+    Chain,
+    Group,
+    Link,
+    Match,
+    Variant,
+    chain_of,
+    shown,
+)
 from tutor.engine.errors import EngineError
 from tutor.engine.functions import FUNCTIONS
-from tutor.engine.nodes import SCREEN, Node, to_text
+from tutor.engine.nodes import Node, to_text
 from tutor.engine.numbers import EXACT, Tolerance
 from tutor.engine.numeric import evaluate
 from tutor.engine.shapes import infer_shape
@@ -115,7 +125,9 @@ def missing_by_presence(node: Node, factor: Factor, problem: Problem,
     segment_values = {span: [evaluate(placeholder, {f"_{i}": v for i, v in enumerate(m)},
                                       broadcast) for m in mine]
                       for span, placeholder in segments.items()}
-    used = _cover(0, count, frozenset(), segment_values, leaf_values)
+    # One factor written must be one of the chain's as the chain writes it: wᵀ alone for
+    # w·1ᵀ is the wrong derivative (by h, as a row), not w·1ᵀ with 1ᵀ left out.
+    used = _cover(0, count, frozenset(), segment_values, leaf_values, exact=count < 2)
     if not used or len(used) == len(leaves):
         return NOTHING
     if count < 2 and len(leaves) - len(used) > 1:
@@ -123,7 +135,7 @@ def missing_by_presence(node: Node, factor: Factor, problem: Problem,
     missing = [atom for k, atom in enumerate(leaves) if k not in used]
     findings = tuple(_finding("missing-factor", chain.links[a.link], a, chain) for a in missing)
     named = [chain.links[a.link] for a in missing if chain.links[a.link].step]
-    sentences = [_missing_sentence(link, Atom(0), (None, None), False, chain, False)
+    sentences = [_missing_sentence(link, Atom(0), None, False, chain, False)
                  for link in named]
     unnamed = len(missing) - len(named)
     if unnamed:
@@ -178,8 +190,8 @@ def _segments(term) -> dict[tuple[int, int], Node]:
     return found
 
 
-def _cover(position: int, end: int, used: frozenset[int], segments, leaves
-           ) -> frozenset[int] | None:
+def _cover(position: int, end: int, used: frozenset[int], segments, leaves,
+           exact: bool = False) -> frozenset[int] | None:
     if position == end:
         return used
     for stop in range(end, position, -1):
@@ -187,16 +199,22 @@ def _cover(position: int, end: int, used: frozenset[int], segments, leaves
         if values is None:
             continue
         for k, leaf in enumerate(leaves):
-            if k not in used and _resembles(values, leaf):
-                found = _cover(stop, end, used | {k}, segments, leaves)
+            if k not in used and _resembles(values, leaf, exact):
+                found = _cover(stop, end, used | {k}, segments, leaves, exact)
                 if found is not None:
                     return found
     return None
 
 
-def _resembles(written: Sequence[np.ndarray], link: Sequence[np.ndarray]) -> bool:
-    """The same factor, perhaps transposed, or a vector for its diagonal matrix."""
+def _resembles(written: Sequence[np.ndarray], link: Sequence[np.ndarray],
+               exact: bool = False) -> bool:
+    """The same factor, perhaps transposed, or a vector for its diagonal matrix (``exact``:
+    the same factor only)."""
     def same(a: np.ndarray, e: np.ndarray) -> bool:
+        if a.shape == e.shape and numbers.close(a, e, EXACT):
+            return True
+        if exact:
+            return False
         if numbers.close(a, e, EXACT) or numbers.close(a.T, e, EXACT):
             return True
         if min(a.shape) == 1 and e.shape[0] == e.shape[1] == a.size > 1:
@@ -225,20 +243,20 @@ def _finding(code: str, link: Link, atom: Atom, chain: Chain) -> Finding:
     """A missing factor as the chain holds it (its step's key); others as the answer writes them."""
     node = link.node if link.step and code == "missing-factor" else shown(link.node,
                                                                           atom.transposed)
-    return Finding(code, to_text(node, SCREEN), link.label)
+    return Finding(code, to_text(node, chain.glyphs), link.label)
 
 
-def _form(link: Link, atom: Atom, flipped: bool) -> str:
-    return to_text(shown(link.node, atom.transposed != flipped), SCREEN)
+def _form(link: Link, atom: Atom, flipped: bool, chain: Chain) -> str:
+    return to_text(shown(link.node, atom.transposed != flipped), chain.glyphs)
 
 
-def _named(link: Link, atom: Atom, flipped: bool, typed: bool) -> str | None:
+def _named(link: Link, atom: Atom, flipped: bool, typed: bool, chain: Chain) -> str | None:
     """"∂z2/∂h1 = W2" from an expression, "∂z2/∂h1" from numbers, None if it cannot be named."""
     if link.label and not typed:
-        return f"{link.label} = {_form(link, atom, flipped)}"
+        return f"{link.label} = {_form(link, atom, flipped, chain)}"
     if link.label:
         return link.label
-    return None if typed else _form(link, atom, flipped)
+    return None if typed else _form(link, atom, flipped, chain)
 
 
 def _sentence(match: Match, chain: Chain, label: str, typed: bool) -> str:
@@ -246,8 +264,9 @@ def _sentence(match: Match, chain: Chain, label: str, typed: bool) -> str:
     atoms = variant.about
     links = [chain.links[a.link] for a in atoms]
     if variant.code == "missing-factor":
-        return _missing_sentence(links[0], atoms[0], variant.near, flipped, chain, typed)
-    names = [_named(link, atom, flipped, typed) for link, atom in zip(links, atoms, strict=True)]
+        return _missing_sentence(links[0], atoms[0], variant, flipped, chain, typed)
+    names = [_named(link, atom, flipped, typed, chain)
+             for link, atom in zip(links, atoms, strict=True)]
     if variant.code == "extra-factor" and variant.repeated:
         who = f"The factor {names[0]}" if names[0] else "One factor of the chain"
         return f"{who} appears twice: each link of the chain contributes one factor, once."
@@ -270,35 +289,55 @@ def _sentence(match: Match, chain: Chain, label: str, typed: bool) -> str:
     glyph = FUNCTIONS[function].written
     where = f"the factor {links[0].label}" if links[0].label else "your answer"
     return (f"In {where}, {glyph}′ is taken at {output}, the layer's output; it belongs at the "
-            f"layer's input {to_text(argument, SCREEN)}, and {output} is already "
-            f"{glyph}({to_text(argument, SCREEN)}).")
+            f"layer's input {to_text(argument, chain.glyphs)}, and {output} is already "
+            f"{glyph}({to_text(argument, chain.glyphs)}).")
 
 
-def _missing_sentence(link: Link, atom: Atom, near, flipped: bool, chain: Chain,
-                      typed: bool) -> str:
+def _missing_sentence(link: Link, atom: Atom, variant: Variant | None, flipped: bool,
+                      chain: Chain, typed: bool) -> str:
+    """Which factor is missing and where: a step's factor by its label (and its form, which
+    the student has seen, from an expression); any other by its shape, located by the
+    factors around it in the product as the answer writes them."""
+    where = "" if flipped or variant is None else _where(variant, chain, typed)
     if link.label and link.step:
         if typed:
-            return (f"The factor {link.label} is missing: your numbers are the product of the "
-                    "other factors of the chain.")
-        return (f"The factor {link.label} = {to_text(link.node, SCREEN)} is missing: every link "
-                "of the chain contributes one.")
+            return (f"The factor {link.label} is missing{where}: your numbers are the product "
+                    "of the other factors of the chain.")
+        return (f"The factor {link.label} = {to_text(link.node, chain.glyphs)} is missing{where}: "
+                "every link of the chain contributes one.")
+    rows, columns = chain.shapes[atom.link][::-1] if atom.transposed else chain.shapes[atom.link]
+    which = "A factor" if (rows, columns) == (1, 1) else f"A {rows}×{columns} factor"
     if flipped:
-        return ("A factor of the chain is missing, and what you wrote is the rest of the chain "
+        return (f"{which} of the chain is missing, and what you wrote is the rest of the chain "
                 "transposed: every link of the chain contributes one.")
-    names = [None if a is None else _neighbour(chain.links[a.link], a, flipped, typed)
-             for a in near]
-    if names[0] and names[1]:
-        where = f" between {names[0]} and {names[1]}"
-    elif names[0]:
-        where = f" after {names[0]}"
-    elif names[1]:
-        where = f" before {names[1]}"
-    else:
-        where = ""
-    return f"A factor of the chain is missing{where}: every link of the chain contributes one."
+    return f"{which} of the chain is missing{where}: every link of the chain contributes one."
 
 
-def _neighbour(link: Link, atom: Atom, flipped: bool, typed: bool) -> str | None:
+def _where(variant: Variant, chain: Chain, typed: bool) -> str:
+    """ between W3 and W2 / at the right end of your product, after W3ᵀ / … — in a matrix
+    product, where order matters; an elementwise one has no place to name."""
+    if variant.within != "@":
+        return ""
+    before, after = (None if a is None else _neighbour(chain.links[a.link], a, typed, chain)
+                     for a in variant.near)
+    if before and after:
+        return f" between {before} and {after}"
+    # One factor left is no product to have ends: "missing before W" then.
+    ends = {"left": " at the left end of your product",
+            "right": " at the right end of your product"}
+    end = ends.get(variant.place, "") if isinstance(variant.term, Group) else ""
+    beside = f"after {before}" if before else f"before {after}" if after else ""
+    if end and beside:
+        return f"{end}, {beside}"
+    return end or (f" {beside}" if beside else "")
+
+
+def _neighbour(link: Link, atom: Atom, typed: bool, chain: Chain) -> str | None:
+    """A factor the answer holds: as it writes it (W3ᵀ), or by its label for numbers typed
+    by hand, which show no forms (the factor (∂f/∂h2)ᵀ); None when it has neither."""
+    if not typed:
+        return _form(link, atom, False, chain)
     if link.label:
-        return f"({link.label})ᵀ" if atom.transposed != flipped else link.label
-    return None if typed else _form(link, atom, flipped)
+        shown_label = f"({link.label})ᵀ" if atom.transposed else link.label
+        return f"the factor {shown_label}"
+    return None

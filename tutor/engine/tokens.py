@@ -29,6 +29,38 @@ SYNONYMS = (
     | {function.glyph: name for name, function in FUNCTIONS.items() if function.glyph}
 )
 
+@dataclass(frozen=True)
+class Wording:
+    """What the parser's advice says about products. In a lesson whose quantities are all
+    numbers (1×1), "elementwise" and @ mean nothing to the student: * multiplies."""
+
+    side_by_side: str  # two terms with no operator between them
+    times_sign: str  # what × stands for
+    matlab: str  # MATLAB's .* typed: {pair} is .*, {plain} is *
+    quantity_call: str  # W(...): "for a product write …", {word} for the quantity
+    dot: str  # np.dot(a, b) and np.matmul(a, b) in this language
+    alphabet: str  # the language's operators, for a character that is none of them
+
+
+MATRICES = Wording(
+    side_by_side="Write * for an elementwise product or @ for a matrix product.",
+    times_sign="* (elementwise) or @ (matrix product)",
+    matlab="{pair} is MATLAB's elementwise operator; here {plain} is already elementwise "
+           "(and @ is the matrix product): write {plain}.",
+    quantity_call="{word} @ (...) or {word} * (...)",
+    dot="A @ B",
+    alphabet="+ - * / @ ^ ' ( ) [ ] , ;",
+)
+NUMBERS = Wording(
+    side_by_side="Write * to multiply.",
+    times_sign="*",
+    matlab="{pair} is MATLAB's way to write {plain}; here {plain} alone does it: write "
+           "{plain}.",
+    quantity_call="{word} * (...)",
+    dot="a * b",
+    alphabet="+ - * / ^ ( ) [ ] , ;",
+)
+
 # Look-alikes a pasted answer often carries: we name the letter they resemble.
 CONFUSABLES = {
     "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "х": "x", "у": "y", "і": "i",
@@ -36,7 +68,6 @@ CONFUSABLES = {
     "С": "C", "Т": "T", "Х": "X", "Α": "A", "Β": "B", "Ε": "E", "Ζ": "Z", "Η": "H",
     "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Χ": "X",
     "Υ": "Y", "ο": "o", "ν": "v", "ι": "i", "ϲ": "c", "ⅹ": "x",
-    "×": "* (elementwise) or @ (matrix product)",
     "‘": "' (transpose)", "’": "' (transpose)", "“": "nothing: strings are not allowed",
     "”": "nothing: strings are not allowed",
 }
@@ -61,7 +92,7 @@ class Token:
     space_before: bool
 
 
-def tokenize(text: str) -> list[Token]:
+def tokenize(text: str, wording: Wording = MATRICES) -> list[Token]:
     """Split text into tokens, refusing every character the language does not know."""
     if len(text) > MAX_LENGTH:
         raise EngineError(
@@ -77,7 +108,7 @@ def tokenize(text: str) -> list[Token]:
             space = True
             position += 1
             continue
-        token = _read_token(text, position, space)
+        token = _read_token(text, position, space, wording)
         tokens.append(token)
         position = token.end
         space = False
@@ -85,7 +116,7 @@ def tokenize(text: str) -> list[Token]:
     return tokens
 
 
-def _read_token(text: str, position: int, space: bool) -> Token:
+def _read_token(text: str, position: int, space: bool, wording: Wording) -> Token:
     char = text[position]
     if char in SYNONYMS:
         meaning = SYNONYMS[char]
@@ -96,7 +127,7 @@ def _read_token(text: str, position: int, space: bool) -> Token:
     if char == ".":
         if text[position + 1 : position + 2] == "T" and not _NAME.match(text, position + 2):
             return Token("op", "'", position, position + 2, space)
-        raise _dot_error(text, position)
+        raise _dot_error(text, position, wording)
     name = _NAME.match(text, position)
     if name:
         word = name.group()
@@ -112,24 +143,23 @@ def _read_token(text: str, position: int, space: bool) -> Token:
     for op in _OPERATORS:
         if text.startswith(op, position):
             return Token("op", "^" if op == "**" else op, position, position + len(op), space)
-    raise _unknown_character(text, position)
+    raise _unknown_character(text, position, wording)
 
 
 # What a student who knows numpy, PyTorch or MATLAB types, and what it is here.
 MATLAB_OPERATORS = {".*": "*", "./": "/", ".^": "^"}
 MODULES = ("np", "numpy", "torch", "math", "jnp", "tf", "sp", "sympy")
-MODULE_FUNCTIONS = {"dot": "A @ B", "matmul": "A @ B", "multiply": "A * B",
+MODULE_FUNCTIONS = {"dot": None, "matmul": None, "multiply": "A * B",  # None: Wording.dot
                     "transpose": "A.T", "power": "A ^ 2", "divide": "A / B"}
 _TRAILING_NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)$")
 
 
-def _dot_error(text: str, position: int) -> EngineError:
+def _dot_error(text: str, position: int, wording: Wording) -> EngineError:
     pair = text[position : position + 2]
     if pair in MATLAB_OPERATORS:
         plain = MATLAB_OPERATORS[pair]
         return EngineError(
-            f"{pair} is MATLAB's elementwise operator; here {plain} is already elementwise "
-            f"(and @ is the matrix product): write {plain}.",
+            wording.matlab.format(pair=pair, plain=plain),
             position, position + 2, kind="parse",
         )
     before = _TRAILING_NAME.search(text[:position])
@@ -140,7 +170,7 @@ def _dot_error(text: str, position: int) -> EngineError:
         if member in MODULE_FUNCTIONS:
             return EngineError(
                 f"{owner}.{member}(...) is Python; in this language write "
-                f"{MODULE_FUNCTIONS[member]}.",
+                f"{MODULE_FUNCTIONS[member] or wording.dot}.",
                 start, end, kind="parse",
             )
         if owner in MODULES:
@@ -192,15 +222,15 @@ def _read_number(text: str, position: int, space: bool) -> Token:
     return Token("num", literal, position, match.end(), space)
 
 
-def _unknown_character(text: str, position: int) -> EngineError:
+def _unknown_character(text: str, position: int, wording: Wording) -> EngineError:
     char = text[position]
     code = f"U+{ord(char):04X}"
     label = unicodedata.name(char, "unnamed character")
     category = unicodedata.category(char)
-    if char in CONFUSABLES:
+    if char in CONFUSABLES or char == "×":
         return EngineError(
             f"The character {char!r} ({label}) is not part of the language; "
-            f"did you mean {CONFUSABLES[char]}?",
+            f"did you mean {wording.times_sign if char == '×' else CONFUSABLES[char]}?",
             position,
             kind="parse",
         )
@@ -233,6 +263,6 @@ def _unknown_character(text: str, position: int) -> EngineError:
     printable = repr(char) if char.isprintable() else code
     hint = ""
     if char in "\"{}`$#!&|~<>=%:?\\":
-        hint = " The answer language has only numbers, names, + - * / @ ^ ' ( ) [ ] , ;."
+        hint = f" The answer language has only numbers, names, {wording.alphabet}."
     return EngineError(f"The character {printable} is not part of the language.{hint}",
                        position, kind="parse")

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
+from rich.cells import cell_len, set_cell_size
 from textual import events
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
@@ -180,9 +181,12 @@ class LessonScreen(Screen[None]):
                 yield ChainView(id="chain")
                 yield GraphView(self.graph, shapes, self.lesson.definitions, id="graph")
                 yield Static(id="prompt")
-                # The example uses no lesson's names, so it gives nothing away.
+                # The example uses no lesson's names, so it gives nothing away; a lesson of
+                # numbers gets one without matrices.
+                example = "2 * a^3 / (1 + a)" if self.lesson.problem.numbers_only else \
+                    "2 * A.T @ diag(v)"
                 yield AnswerInput(  # shows control characters, never sends them
-                    placeholder="the factor, e.g. 2 * A.T @ diag(v)  (F1: what you can type)",
+                    placeholder=f"the factor, e.g. {example}  (F1: what you can type)",
                     id="answer",
                 )
                 yield Preview(id="preview")
@@ -310,13 +314,18 @@ class LessonScreen(Screen[None]):
             self.refresh_bindings()
 
     def title_content(self) -> Content:
-        return Content.assemble(
-            (self.lesson.title, "bold"),
-            (
-                f"  ·  step {self.index + 1}/{len(self.lesson.steps)} · seed {self.seed}",
-                "$text-muted",
-            ),
-        )
+        """The title, then where the student is; a title too long for the screen is cut
+        (…) before the step counter is."""
+        where = f"  ·  step {self.index + 1}/{len(self.lesson.steps)} · seed {self.seed}"
+        title = self.lesson.title
+        room = self.size.width - 2 - cell_len(where)  # the title bar's padding
+        if self.size.width and cell_len(title) > room:
+            title = set_cell_size(title, max(1, room - 1)).rstrip() + "…"
+        return Content.assemble((title, "bold"), (where, "$text-muted"))
+
+    def on_resize(self, event: events.Resize) -> None:
+        for title in self.query("#lesson-title").results(Static):
+            show(title, self.title_content())
 
     def prompt_content(self) -> Content:
         step, factor = self.step, self.factor

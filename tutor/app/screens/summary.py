@@ -24,6 +24,7 @@ from tutor.app.screens.too_small import TooSmallNote
 from tutor.engine import evaluate
 from tutor.lessons import Lesson
 from tutor.progress import ProgressStore
+from tutor.session import solving_attempts
 
 STATUS_WORDS = {"solved": "✓ solved", "revealed": "◇ revealed", None: "· open"}
 
@@ -89,13 +90,13 @@ class SummaryScreen(Screen[str]):
 
     def _progress(self) -> tuple[dict[str, FactorState], dict[str, float]]:
         state = self.store.lesson(self.lesson.id)
-        solving = self.store.solving_attempts(self.lesson.id, self.seed)
+        solving = solving_attempts(self.store, self.lesson, self.seed)
         times = defaultdict(float, self.store.time_spent(self.lesson.id, self.seed))
         return factor_states(self.lesson, state, solving), times
 
     def derivative(self, factors: dict[str, FactorState]) -> Content:
         goal = goal_step(self.lesson)
-        formula = assembled(chain_pieces(self.lesson, factors))
+        formula = assembled(chain_pieces(self.lesson, factors, as_solved=True))
         value = evaluate(self.lesson.factors[goal.id].expected, self.variant_values())
         rows = [
             Content.styled("The whole derivative, from your factors:", "bold"),

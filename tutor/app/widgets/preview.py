@@ -33,7 +33,8 @@ def preview_content(text: str, problem: Problem, expected: Shape, *,
         verdict = (f"  {got}, the factor's shape", "$text-success")
     else:
         verdict = (f"  {got}, but the factor is {shape_label(expected)}", "bold $text-warning")
-    reading = Content.assemble(("reads as ", "$text-muted"), (pretty(parsed.node), "bold"),
+    reading = Content.assemble(("reads as ", "$text-muted"),
+                               (pretty(parsed.node, problem.glyphs), "bold"),
                                verdict)
     used = [name for name in sorted(names_in(parsed.node)) if name in (aliases or {})]
     if not used:
@@ -65,5 +66,6 @@ class Preview(Static):
     def show(self, text: str, problem: Problem, expected: Shape, *,
              compact: bool = False, aliases: Mapping[str, str] | None = None,
              redact: Callable[[EngineError], EngineError] | None = None) -> None:
+        self.set_class(compact, "-compact")  # a short screen gives it one line then
         self.update(preview_content(text, problem, expected, compact=compact, aliases=aliases,
                                     redact=redact))
