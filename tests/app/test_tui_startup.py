@@ -256,3 +256,18 @@ def test_run_refuses_a_lesson_the_index_cannot_read(tmp_path, capsys):
     args = Namespace(lesson="garbled", seed=None, lessons=[folder], data_dir=tmp_path / "data")
     assert app_module.run(args) == 2
     assert "broken" in capsys.readouterr().err
+
+
+def test_run_opens_a_lesson_named_by_its_number_under_its_id(tmp_path, monkeypatch):
+    """`chain-tutor 8` is the flagship, and its progress is kept under its id, not "8"."""
+    opened = {}
+
+    class Recorder(app_module.ChainTutorApp):
+        def run(self, *args, **kwargs):
+            opened["lesson"] = self.start_lesson
+            return None
+
+    monkeypatch.setattr(app_module, "ChainTutorApp", Recorder)
+    args = Namespace(lesson="8", seed=None, lessons=[], data_dir=tmp_path / "data")
+    assert app_module.run(args) == 0
+    assert opened["lesson"] == "two-layer-sigmoid"

@@ -4,7 +4,8 @@ a lesson id is taken: `chain-tutor show 1`, `chain-tutor check 8 df_dh2 W3`.
 The number is resolved in the core (Catalog.get for the full lessons, find_lesson for
 the quick index), so that every command reads it the same way; a number past the list
 says how the lessons are numbered. The app, which keeps progress under the name a
-lesson is opened by, is handed ids only (tutor.app.shelf refuses a number).
+lesson is opened by, is handed ids only: `chain-tutor 8` opens the lesson by its id
+(tutor.app.app.run resolves it), and tutor.app.shelf refuses a number.
 """
 
 from __future__ import annotations

@@ -602,7 +602,8 @@ def run(args) -> int:
     index = read_index(args.lessons, cache=cache / CACHE_NAME)
     if args.lesson:
         try:
-            find_lesson(index, args.lesson)
+            # By its id from here on: progress is kept under the id, not "8".
+            args.lesson = find_lesson(index, args.lesson).id
         except LessonError as error:
             print(f"chain-tutor: {error.message}", file=sys.stderr)
             return 2
