@@ -163,3 +163,44 @@ def test_the_report_names_a_students_network_and_reads_databases_from_before_net
     assert [(s.step_id, s.label) for s in lesson.steps] == [("df_dh", "∂f/∂h"),
                                                            ("df_dA", "∂f/∂A")]
     assert "a gated unit" in format_text(build_report(sources))
+
+
+ALL_ON = """\
+# both relus are on at seed 1, so ∂h2/∂z2 is the identity there
+x : 3x1 normal
+W1 : 3x3 normal
+W2 : 2x3 normal
+W3 : 2x2 normal
+w : 1x2
+y : 1
+z1 = W1 @ x
+h1 = tanh(z1)
+z2 = W2 @ h1
+h2 = relu(z2)
+z3 = W3 @ h2
+h3 = h2 + sigma(z3)
+f = w @ h3
+L = 0.5 * (f - y)^2
+goal: dL/dW1
+"""
+
+
+def test_eye_for_a_relu_that_is_all_on_here_is_a_formula_and_not_accepted():
+    """eye(2) states relu′ = I, which holds at this variant only; typed numbers stay
+    numbers (accepted at this variant, as the README says)."""
+    lesson = make_lesson(ALL_ON, 0.0)
+    assert lesson.check("dh2_dz2", "diag(step(z2))").correct
+    for formula in ("eye(2)", "diag(ones(2, 1))"):
+        verdict = lesson.check("dh2_dz2", formula)
+        assert verdict.diagnosis == ("specific-values",), formula
+        assert "only because of this variant's values" in verdict.feedback
+        assert "Numbers typed" not in verdict.feedback
+    assert lesson.check("dh2_dz2", "[1 0; 0 1]").correct
+
+
+def test_a_factor_left_out_that_is_the_identity_here_is_named_missing():
+    lesson = make_lesson(ALL_ON, 0.0)
+    verdict = lesson.check("dL_dz1", "dL_dh2 @ dz2_dh1 @ dh1_dz1")
+    assert verdict.diagnosis == ("missing-factor",)
+    assert [f.label for f in verdict.findings] == ["∂h2/∂z2"]
+    assert "Numbers typed" not in verdict.feedback

@@ -20,8 +20,8 @@ from tutor.engine import numbers
 from tutor.engine.chains import StepFactor
 from tutor.engine.diagnose import diagnose, ill_shaped_mistake
 from tutor.engine.errors import EngineError, Suggestion
-from tutor.engine.functions import Shape
-from tutor.engine.nodes import Node, names_in, to_text
+from tutor.engine.functions import FUNCTIONS, Shape
+from tutor.engine.nodes import Call, Node, Num, children, names_in, to_text
 from tutor.engine.numbers import EXACT, HAND, Tolerance
 from tutor.engine.numeric import evaluate
 from tutor.engine.parser import parse
@@ -143,7 +143,7 @@ def check_answer(
             )
         return _invalid(redacted(shape_error, factor, problem, displayed), text)
     canonical = to_text(node)
-    if not names_in(node):
+    if typed_numbers(node):
         return _check_numbers(node, shape, factor, problem, displayed, canonical)
     points = [displayed, *problem.samples]
     answers = [evaluate(node, values) for values in points]
@@ -155,17 +155,52 @@ def check_answer(
     if usable and all(numbers.close(answers[i], expected[i], EXACT) for i in usable):
         return _prove(node, factor, problem, shape, canonical, symbolic_budget, len(usable))
     if numbers.close(answers[0], expected[0], EXACT):
+        # A slip this variant happens to hide (a factor left out that is the identity
+        # here: a relu whose inputs are all positive) shows at the other points.
+        chain = structural(node, factor, problem, answers, shape, points, EXACT, typed=False)
+        if chain.findings:
+            return _wrong(node, factor, problem, shape, canonical, answers, expected, points,
+                          EXACT)
+        why = ("Numbers typed into an expression stay fixed when the inputs change; write "
+               "the factor in terms of the lesson's names." if _has_decimals(node) else
+               "It agrees here only because of this variant's values; write the factor as "
+               "it holds for any values of the inputs.")
         return Verdict(
             "incorrect",
             "Your answer matches this variant's numbers but not other values of the inputs, "
-            "so it is not the general factor. Numbers typed into an expression stay fixed "
-            "when the inputs change; write the factor in terms of the lesson's names.",
+            f"so it is not the general factor. {why}",
             ("specific-values",),
             numeric=False,
             shape=shape,
             canonical=canonical,
         )
     return _wrong(node, factor, problem, shape, canonical, answers, expected, points, EXACT)
+
+
+def typed_numbers(node: Node) -> bool:
+    """Numbers the student worked out at this variant (checked to the hand rule, here
+    only): no names, and no eye, ones or zeros, which state a formula (relu′ = eye(2)),
+    not numbers, so they must hold for any values, as an expression must."""
+    if names_in(node):
+        return False
+    return not _builds_constants(node)
+
+
+def _builds_constants(node: Node) -> bool:
+    if isinstance(node, Call) and node.func in FUNCTIONS and FUNCTIONS[node.func].constant_args:
+        return True
+    return any(_builds_constants(child) for child in children(node))
+
+
+def _has_decimals(node: Node) -> bool:
+    """Whether a number the student typed is more than a small integer (a size, a 2)."""
+    if isinstance(node, Num):
+        try:
+            value = float(node.text)
+        except ValueError:
+            return True
+        return not (value.is_integer() and abs(value) <= 10)
+    return any(_has_decimals(child) for child in children(node))
 
 
 GIVEN_AWAY = ("The sizes can be made to fit, and doing so would give the factor itself: "
