@@ -329,6 +329,7 @@ def generate(network: Network, lesson_id: str = "your-network", title: str | Non
         steps=walk.steps,
         goal=goal_ids[-1],
     )
+    _defined_everywhere(lesson, network)
     if not validate:
         return lesson
     findings = validate_lesson(lesson, symbolic_budget, progress=progress)
@@ -338,6 +339,36 @@ def generate(network: Network, lesson_id: str = "your-network", title: str | Non
                              "(a fault of the generator: please report this network):\n"
                              + "\n".join(str(f) for f in errors))
     return lesson
+
+
+def _defined_everywhere(lesson: Lesson, network: Network) -> None:
+    """Refuse a network whose forward pass is not a number at the drawn values (log of
+    an input that may be negative): no step of it could be checked, and the student
+    must learn why from the line, not from a failed validation."""
+    import numpy as np
+
+    from tutor.validation import VALIDATION_SEEDS
+
+    points = [lesson.variant(seed).values for seed in VALIDATION_SEEDS]
+    for values in [*points, *lesson.problem.samples]:
+        for definition in network.definitions:
+            if np.all(np.isfinite(values[definition.name])):
+                continue
+            used = sorted(call for call in ("log", "sqrt") if f"{call}(" in definition.text)
+            inputs = [i for i in network.inputs if i.name in names_in(definition.node)]
+            example = (f"{inputs[0].name} : {inputs[0].shape[0]}x{inputs[0].shape[1]} positive"
+                       if inputs else "x : 3x1 positive")
+            if used:
+                advice = (f"{' and '.join(used)} {'needs' if len(used) == 1 else 'need'} "
+                          f"positive arguments: draw the inputs it takes as positive "
+                          f"({example}), or take the log of a softmax's output")
+            elif "/" in definition.text:
+                advice = "it divides by a value that can be 0 at the drawn values"
+            else:
+                advice = "its values overflow at the drawn values"
+            raise GeneratorError(
+                f"{definition.name} = {definition.text} is not a number at some drawn values "
+                f"of the inputs: {advice}.", definition.line, 1)
 
 
 def generate_from_text(text: str, lesson_id: str = "your-network",

@@ -40,6 +40,8 @@ def test_each_kind_of_mistake_is_told_at_its_line_and_column():
         "x : 99x1\n": (1, "20"),
         "x : 2x1\nz = frob(x)\n": (2, "frob"),
         "x : 2x1\nW : 2x2\nz = W @ x\ngoal: dz/dW\n": (4, "3-tensor"),
+        "x : 2x1\nL = sum(log(x))\ngoal: dL/dx\n": (2, "x : 2x1 positive"),
+        "x : 2x1\nh = exp(exp(exp(100 * x)))\nL = sum(h)\ngoal: dL/dx\n": (2, "overflow"),
     }
     for text, (line, words) in cases.items():
         check = check_draft(text)
