@@ -206,3 +206,25 @@ def test_a_factor_left_out_that_is_the_identity_here_is_named_missing():
     assert verdict.diagnosis == ("missing-factor",)
     assert [f.label for f in verdict.findings] == ["∂h2/∂z2"]
     assert "Numbers typed" not in verdict.feedback
+
+
+SOFTMAX = """\
+x : 2x1 normal
+W1 : 3x2 normal
+w : 3x3 positive
+y : 3x1 onehot
+z1 = W1 @ x
+h1 = sigma(z1)
+f = w @ h1
+p = softmax(f)
+L = -sum(y * log(p))
+goal: dL/dW1
+"""
+
+
+def test_a_transposed_factor_is_named_as_the_chain_holds_it_beside_what_was_typed():
+    lesson = make_lesson(SOFTMAX, 0.0)
+    for answer in ("(p-y).T @ w.T @ diag(h1*(1-h1))", "dL_dp @ dp_df @ df_dh1.T @ dh1_dz1"):
+        verdict = lesson.check("dL_dz1", answer)
+        assert verdict.diagnosis == ("factor-transposed",), answer
+        assert verdict.feedback.startswith("The factor ∂f/∂h1 = w (your wᵀ) stands transposed")

@@ -281,7 +281,14 @@ def _sentence(match: Match, chain: Chain, label: str, typed: bool) -> str:
         return (f"The factors {names[0]} and {names[1]} are in the wrong order: matrix "
                 "products do not commute, so the factors must follow the chain link by link.")
     if variant.code == "factor-transposed":
-        who = f"The factor {names[0]}" if names[0] else "One factor of the chain"
+        link, atom = links[0], atoms[0]
+        if link.label and not typed:
+            # Named by what the chain holds, with the form the answer wrote beside it.
+            written = _form(link, atom, flipped, chain)
+            meant = to_text(shown(link.node, (not atom.transposed) != flipped), chain.glyphs)
+            who = f"The factor {link.label} = {meant} (your {written})"
+        else:
+            who = f"The factor {names[0]}" if names[0] else "One factor of the chain"
         return (f"{who} stands transposed in the chain: in numerator layout each factor has "
                 "one row per output and one column per input, and the chain of them is read "
                 "either all as rows or all transposed.")
