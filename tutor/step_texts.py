@@ -74,7 +74,7 @@ class Texts:
                 f"{shape_text(shape)} factor (you may type the product of the steps' ids).",
                 ("Multiply the factors in the order of the chain, with @; each one's columns "
                  "meet the next one's rows.",
-                 *((key_text,) if len(key_text) <= LONG else (" @ ".join(parts),))),
+                 f"In the steps' ids, in the prompt's order: {' @ '.join(parts)}."),
                 self._chain_note(of, wrt, shape))
         if kind == "sum":
             parts = context["parts"]
@@ -87,7 +87,7 @@ class Texts:
                  " + ".join(parts)),
                 "A branch in the forward pass is a sum in the backward pass: every path from "
                 f"{wrt} to {of} contributes its own product of factors.")
-        last = key_text if len(key_text) <= LONG else composes
+        last = _outline(key) if len(key_text) <= LONG else composes
         user, upstream = context["user"], context.get("upstream")
         definition = self.definitions[user]
         if isinstance(definition, BinOp) and definition.op == "@" \
@@ -214,7 +214,7 @@ class Texts:
         }.get(kind, _squared_loss_note(expression))
         return Words(
             f"{of} = {written}. What is {label}? {sizes}",
-            (*hints, *((key_text,) if len(key_text) <= LONG and key_text not in hints else ())),
+            (*hints, *((_outline(key),) if len(key_text) <= LONG and _outline(key) else ())),
             note)
 
     def _elementwise(self, of: str, wrt: str, label: str, key: Node, shape: Shape) -> Words:
@@ -231,10 +231,11 @@ class Texts:
                                     f"depends only on {wrt}_i: where do these numbers go, and "
                                     "what fills the rest?"),)
         if shape == (1, 1):
-            placed = (f"A 1×1 Jacobian is the slope itself: {to_text(key)}",)
+            placed = ("A 1×1 Jacobian is the slope itself, written with the layer's names.",)
         else:
             placed = (f"{of}_i depends only on {wrt}_i: the off-diagonal entries are 0.",
-                      f"Put the slope on the diagonal: {to_text(key)}")
+                      f"Put the slope on the diagonal: {_outline(key) or 'diag(…)'}, with the "
+                      "slope written in the layer's names.")
         return Words(
             f"{of} = {to_text(expression)}, applied entry by entry. What is the "
             f"{shape_text(shape)} Jacobian {label}? You may use {of} and {wrt}.",
@@ -332,6 +333,25 @@ def _transposed_mistake(key: Node, shape: Shape) -> tuple[StepMistake, ...]:
 
 def _is_name(node: Node, name: str) -> bool:
     return isinstance(node, Name) and node.name == name
+
+
+def _outline(key: Node) -> str:
+    """The key's form with every function's argument left out (diag(…) @ W2), for the last
+    hint: the shape of the answer, not the answer; "" when that would be the key itself
+    (a name, a transpose: the hints before it say which)."""
+    import dataclasses
+
+    def hide(node: Node) -> Node:
+        if isinstance(node, Call):
+            return dataclasses.replace(node, args=tuple(Name(0, 0, name="…") for _ in node.args))
+        if isinstance(node, BinOp):
+            return dataclasses.replace(node, left=hide(node.left), right=hide(node.right))
+        if isinstance(node, (Neg, Transpose)):
+            return dataclasses.replace(node, operand=hide(node.operand))
+        return node
+
+    hidden = hide(key)
+    return "" if hidden == key else to_text(hidden)
 
 
 def _left_operand(node: Node, name: str) -> bool:

@@ -228,3 +228,14 @@ def test_a_transposed_factor_is_named_as_the_chain_holds_it_beside_what_was_type
         verdict = lesson.check("dL_dz1", answer)
         assert verdict.diagnosis == ("factor-transposed",), answer
         assert verdict.feedback.startswith("The factor ∂f/∂h1 = w (your wᵀ) stands transposed")
+
+
+def test_no_hint_of_a_generated_lesson_is_its_key():
+    """Hints guide; the answer itself is Reveal's (which marks the step revealed)."""
+    from tutor.generator import generate_from_text
+    from tutor.random_network import random_network
+
+    for seed in range(60):
+        lesson = generate_from_text(random_network(seed), validate=False)
+        for step in lesson.steps:
+            assert step.answer not in step.hints, (seed, step.id, step.answer)
