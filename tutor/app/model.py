@@ -310,7 +310,7 @@ def forward_graph(lesson: Lesson) -> Graph:
         others = [p for p in parents if p != source]
         for other in others:
             side.setdefault(other, target)
-        links.insert(0, Link(source, target, _link_label(node, others)))
+        links.insert(0, Link(source, target, _link_label(node, source, others)))
         spine.insert(0, source)
     return Graph(spine, links, side)
 
@@ -337,12 +337,22 @@ def _main_parent(parents: list[str], definitions: dict, shapes: dict) -> str | N
     return parents[-1] if parents else None
 
 
-def _link_label(node: Node, others: list[str]) -> str:
-    if others:
-        return ", ".join(others)
-    if isinstance(node, Call):
-        return SCREEN.function(node.func)
-    return ""
+def _link_label(node: Node, source: str, others: list[str]) -> str:
+    """What acts on ``source``: the functions applied to it (σ), then the other inputs
+    (W1): h3 = h2 + σ(z3) is z3 ─σ, h2→ h3, L = −sum(y ⊙ log(p)) is p ─log, y→ L."""
+    functions = [SCREEN.function(call.func) for call in _calls_on(node, source)]
+    return ", ".join([*functions, *others])
+
+
+def _calls_on(node: Node, name: str) -> list[Call]:
+    """The calls whose argument is ``name`` itself, in reading order."""
+    found = []
+    if isinstance(node, Call) and any(isinstance(a, Name) and a.name == name
+                                      for a in node.args):
+        found.append(node)
+    for child in children(node):
+        found.extend(call for call in _calls_on(child, name) if call not in found)
+    return found
 
 
 def path_between(graph: Graph, wrt: str, of: str) -> set[str]:
