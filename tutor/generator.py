@@ -281,13 +281,33 @@ def _tensor(of: str, node: str, shapes: dict[str, Shape], network: Network) -> G
     vectors = [n for n, s in shapes.items() if is_vector(s) and n != of and n in network.shapes
                and network.depends_on(of, n)]
     example = f"d{of}/d{vectors[0]}" if vectors else None
+    wrt = goal.wrt if goal else node
+    scalars = [d.name for d in network.definitions
+               if shapes.get(d.name) == (1, 1) and network.depends_on(d.name, of)]
+    if scalars:  # the network has its scalar on top already
+        return GeneratorError(
+            f"∂{of}/∂{node} would be a 3-tensor ({shape_text(shapes[of])} by "
+            f"{shape_text(shapes[node])}): the tutor asks only for Jacobians between vectors "
+            f"and for gradients of a scalar. {scalars[-1]} is a scalar computed from {of}: "
+            f"ask for d{scalars[-1]}/d{wrt}" + (f"; or for a vector, such as {example}."
+                                                if example else "."),
+            goal.line if goal else None, 1)
+    top, target = _unused("L", network), _unused("y", network)
     return GeneratorError(
         f"∂{of}/∂{node} would be a 3-tensor ({shape_text(shapes[of])} by "
         f"{shape_text(shapes[node])}): the tutor asks only for Jacobians between vectors and "
-        f"for gradients of a scalar. Put a scalar on top of {of}, such as L = sum({of}) or a "
-        f"loss L = 0.5 * sum(({of} - y)^2), and ask for dL/d{goal.wrt if goal else node}"
+        f"for gradients of a scalar. Put a scalar on top of {of}, such as {top} = sum({of}) "
+        f"or a loss {top} = 0.5 * sum(({of} - {target})^2) (with an input {target} of "
+        f"{of}'s shape), and ask for d{top}/d{wrt}"
         + (f"; or ask for a vector, such as {example}." if example else "."),
         goal.line if goal else None, 1)
+
+
+def _unused(wanted: str, network: Network) -> str:
+    """A name the network does not use yet, for a line the student is told to add."""
+    taken = set(network.shapes)
+    return next(f"{wanted}{n or ''}" for n in range(len(taken) + 2)
+                if n != 1 and f"{wanted}{n or ''}" not in taken)
 
 
 def generate(network: Network, lesson_id: str = "your-network", title: str | None = None,
@@ -310,7 +330,7 @@ def generate(network: Network, lesson_id: str = "your-network", title: str | Non
             raise GeneratorError(
                 f"{goal.of} is a {shape_text(shapes[goal.of])} matrix: ∂{goal.of}/∂{goal.wrt} "
                 f"would be a tensor. Ask for the gradient of a scalar computed from "
-                f"{goal.of} (L = sum({goal.of}), say).", goal.line, 1)
+                f"{goal.of} ({_unused('L', network)} = sum({goal.of}), say).", goal.line, 1)
         try:
             goal_ids.append(walk.upstream(goal.of, goal.wrt))
         except GeneratorError as error:

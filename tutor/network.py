@@ -125,7 +125,8 @@ def parse_network(text: str) -> Network:
     for number, raw in enumerate(lines, start=1):
         body, _, comment = raw.partition("#")
         if not body.strip():
-            if number == 1 and comment.strip():
+            if not title and not inputs and not goals and comment.strip() and _opening(
+                    lines, number):
                 title = comment.strip()
             continue
         offset = len(body) - len(body.lstrip())
@@ -139,8 +140,10 @@ def parse_network(text: str) -> Network:
                 "expected an input (x : 3x1), a definition (z1 = W1 @ x) or a goal "
                 f"(goal: dL/dW1), not {body!r}", number, offset + 1)
         name = match.group("name")
-        _new_name(name, number, offset, first)
         rest_column = offset + match.start("rest")
+        if match.re is _INPUT:
+            _not_a_slip(name, match.group("rest"), number, offset, rest_column)
+        _new_name(name, number, offset, first)
         if match.re is _INPUT:
             if definitions:
                 raise NetworkError(f"the input {name} comes after a definition; declare every "
@@ -168,10 +171,25 @@ def _all_definitions(lines: list[str]) -> dict[str, int]:
     return found
 
 
+def _opening(lines: list[str], number: int) -> bool:
+    """Whether line ``number`` is the file's first line that is not blank."""
+    return all(not line.strip() for line in lines[:number - 1])
+
+
+def _not_a_slip(name: str, rest: str, number: int, offset: int, rest_column: int) -> None:
+    """What reads as an input but was meant as a goal or a definition."""
+    if name.lower() == "goal":
+        raise NetworkError(f"a goal line starts with goal: in lowercase, not {name}:", number,
+                           offset + 1)
+    if rest.startswith("="):
+        raise NetworkError(f"write {name} = … for a definition: = alone, not :=", number,
+                           rest_column)
+
+
 def _new_name(name: str, number: int, offset: int, first: dict[str, int]) -> None:
     if name in first:
-        raise NetworkError(f"{name} is defined twice: first at line {first[name]}", number,
-                           offset + 1)
+        raise NetworkError(f"{name} is defined twice: first at line {first[name]}. Give one of "
+                           "them another name (z1, z2, …).", number, offset + 1)
     if name in FUNCTIONS:
         raise NetworkError(f"{name!r} is a function of the answer language; call the quantity "
                            "something else", number, offset + 1)

@@ -41,6 +41,11 @@ def test_each_kind_of_mistake_is_told_at_its_line_and_column():
         "x : 2x1\nz = frob(x)\n": (2, "frob"),
         "x : 2x1\nW : 2x2\nz = W @ x\ngoal: dz/dW\n": (4, "3-tensor"),
         "x : 2x1\nL = sum(log(x))\ngoal: dL/dx\n": (2, "x : 2x1 positive"),
+        "x : 2x1\nL := sum(x)\ngoal: dL/dx\n": (2, "not :="),
+        "x : 2x1\nL = sum(x)\nGoal: dL/dx\n": (3, "lowercase"),
+        "x : 2x1\nL = sum(x)\nL = sum(x)\ngoal: dL/dx\n": (3, "another name"),
+        "x : 2x1\nW : 2x2\nh = tanh(W @ x)\nL = sum(h)\ngoal: dh/dW\n": (5, "ask for dL/dW"),
+        "x : 2x1\nW : 2x2\nz = W @ x\nL = z @ x.T\ngoal: dL/dW\n": (5, "L2 = sum(L)"),
         "x : 2x1\nh = exp(exp(exp(100 * x)))\nL = sum(h)\ngoal: dL/dx\n": (2, "overflow"),
     }
     for text, (line, words) in cases.items():
@@ -59,6 +64,10 @@ def test_a_fault_of_the_tutor_is_said_in_words_not_raised(monkeypatch):
     monkeypatch.setattr(own, "generate", broken)
     check = check_draft(GATED)
     assert not check.ok and "fault of chain-tutor" in check.error and "boom" in check.error
+
+
+def test_the_title_is_the_first_comment_even_after_blank_lines():
+    assert check_draft("\n\n# mine\nx : 2x1\nL = sum(x)\ngoal: dL/dx\n").title == "mine"
 
 
 def test_the_same_network_typed_again_is_the_same_lesson():
