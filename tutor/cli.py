@@ -212,7 +212,28 @@ def _lesson(args):
     try:
         return _catalog(args).get(args.lesson)
     except LessonError as error:
+        own = _own_network_lesson(args)
+        if own is not None:
+            return own
         print(f"chain-tutor: {error}", file=sys.stderr)
+        return None
+
+
+def _own_network_lesson(args):
+    """A network saved with your progress (net-…, as `progress` lists it), made again."""
+    if not args.lesson.startswith("net-"):
+        return None
+    from tutor.network import NetworkError
+    from tutor.own_network import make_lesson
+    from tutor.progress import ProgressStore
+
+    with ProgressStore.open(args.data_dir) as store:
+        saved = next((n for n in store.networks() if n.lesson_id == args.lesson), None)
+    if saved is None:
+        return None
+    try:
+        return make_lesson(saved.text, 0.0)  # finite differences: it was validated when saved
+    except NetworkError:
         return None
 
 

@@ -36,12 +36,12 @@ def add_network_commands(sub) -> None:
                     "first, then saved with your progress, so running it again resumes it), "
                     "or on a random network: depth 1-4, widths 1-4, sigma/tanh/relu, maybe a "
                     "skip connection, a loss or a mini-batch.")
-    source = practice.add_mutually_exclusive_group(required=True)
+    source = practice.add_mutually_exclusive_group()
     source.add_argument("network", type=Path, nargs="?", metavar="NETWORK_FILE")
     source.add_argument("--random", action="store_true", help="a random network")
     practice.add_argument("--seed", type=int, default=None,
-                          help="with --random: which random network (the same seed gives the "
-                               "same network everywhere); default: a new one")
+                          help="which random network (implies --random; the same seed gives "
+                               "the same network everywhere); default: a new one")
     practice.add_argument("--show", action="store_true",
                           help="print the network instead of opening the tutor")
     practice.add_argument("--budget", type=float, default=1.0, metavar="SECONDS",
@@ -106,15 +106,18 @@ def cmd_new(args) -> int:
 def cmd_practice(args) -> int:
     from tutor.own_network import check_draft
 
-    if args.random:
+    if args.network is None and not args.random and args.seed is None:
+        print("chain-tutor: practice needs a NETWORK_FILE, or --random", file=sys.stderr)
+        return EXIT_INVALID
+    if args.random or args.network is None:
         from tutor.random_network import random_network
 
         seed = args.seed if args.seed is not None else random.randint(1, 99_999)
         text, where = random_network(seed), f"random network {seed}"
     else:
         if args.seed is not None:
-            print("chain-tutor: --seed picks a random network; use it with --random",
-                  file=sys.stderr)
+            print("chain-tutor: --seed picks a random network, not a file's; give one or "
+                  "the other", file=sys.stderr)
             return EXIT_INVALID
         text, where = _read_network(args.network), str(args.network)
         if text is None:

@@ -45,6 +45,13 @@ def test_practice_refuses_what_it_cannot_read_and_a_seed_without_random(tmp_path
     fine.write_text("x : 2x1\nL = sum(x)\ngoal: dL/dx\n", encoding="utf-8")
     assert main(["practice", str(fine), "--seed", "3"]) == 2
     assert "--seed picks a random network" in capsys.readouterr().err
+    assert main(["practice"]) == 2
+    assert "needs a NETWORK_FILE, or --random" in capsys.readouterr().err
+
+
+def test_a_seed_alone_means_a_random_network(capsys):
+    assert main(["practice", "--seed", "5", "--show"]) == 0
+    assert capsys.readouterr().out == random_network(5)
 
 
 def test_progress_names_the_students_own_networks(tmp_path, capsys):
@@ -57,3 +64,15 @@ def test_progress_names_the_students_own_networks(tmp_path, capsys):
     assert main(["progress", "--data-dir", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert f"{lesson_id} (your network: my sum)" in out and "1 of 2 factors" in out
+
+
+def test_show_and_check_find_a_saved_network_by_its_id(tmp_path, capsys):
+    text = "x : 2x1\nW : 2x2\nz = W @ x\nL = sum(z)\ngoal: dL/dW\n"
+    lesson_id = network_lesson_id(text)
+    with ProgressStore.open(tmp_path) as store:
+        store.save_network(lesson_id, text, "mine", [("dL_dz", "∂L/∂z"), ("dL_dW", "∂L/∂W")])
+    assert main(["show", lesson_id, "--answers", "--data-dir", str(tmp_path)]) == 0
+    assert "dL_dW: ∂L/∂W (2×2)" in capsys.readouterr().out
+    assert main(["check", lesson_id, "dL_dz", "ones(1, 2)", "--data-dir", str(tmp_path)]) == 0
+    assert main(["check", "net-000000000000", "dL_dz", "x", "--data-dir", str(tmp_path)]) == 2
+    assert "no lesson 'net-000000000000'" in capsys.readouterr().err

@@ -80,7 +80,7 @@ def network_option(entry: NetworkEntry, state: LessonState) -> Option:
         ("  ◆ ", "$text-muted"),
         (entry.title, "bold"),
         "\n    ",
-        ("your network", "$text-muted"),
+        (f"your network {entry.id}", "$text-muted"),
         ("  ·  ", "$text-muted"),
         (progress, style),
     )
