@@ -173,9 +173,13 @@ class Rules:
         return found
 
     def _scale(self, factor: Node, jac: Node) -> Node:
-        """diag(factor) @ jac, written with * when factor is a scalar."""
+        """diag(factor) @ jac, written with * when factor is a scalar, and as one diagonal
+        when jac is one: diag(y) @ diag(1 / p) is diag(y * (1 / p))."""
         if self.shape(factor) == (1, 1):
             return times(factor, jac)
+        if isinstance(jac, Call) and jac.func == "diag" \
+                and self.shape(jac.args[0]) == self.shape(factor):
+            return call("diag", times(factor, jac.args[0]))
         return matmul(call("diag", factor), jac)
 
     def _spread(self, scalar_jac: Node, like: Node) -> Node:
@@ -201,6 +205,8 @@ class Rules:
     def _call_jacobian(self, node: Call, root: Node, wrt: str) -> Node:
         inner = self._jacobian(node.args[0], root, wrt)
         if node.func == "sum":
+            if isinstance(inner, Call) and inner.func == "diag":  # a row of ones times diag(v)
+                return self.row(inner.args[0])
             return matmul(ones(1, size(self.shape(node.args[0]))), inner)
         if node.func == "softmax":
             return matmul(self.softmax_jacobian(node, root), inner)
