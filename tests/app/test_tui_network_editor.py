@@ -255,6 +255,7 @@ async def test_a_saved_network_can_be_taken_off_the_list_after_asking(make_app, 
         assert store.networks() == []
         ids = [o.id for o in picker.query_one(OptionList).options]
         assert NETWORK_PREFIX + lesson_id not in ids and NEW_NETWORK in ids
+        assert picker.query_one(OptionList).highlighted_option.id == NEW_NETWORK  # in place
     assert store.lesson(lesson_id).status_of("df_dh") == "solved"  # the history is kept
 
 

@@ -262,10 +262,15 @@ class PickerScreen(Screen[None]):
             return
         from tutor.app.screens.confirm import ConfirmScreen
 
+        options = self.query_one(OptionList)
+        place = options.highlighted or 0
+
         def answered(yes: bool | None) -> None:
             if yes:
                 self.store.forget_network(network.id)
                 self.fill()
+                # The cursor stays where the network was: on the entry that took its place.
+                options.highlighted = min(place, options.option_count - 1)
 
         self.app.push_screen(ConfirmScreen(
             f"Remove “{network.title}” from the list?",
