@@ -288,7 +288,9 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
     def holds_keys(self) -> bool:
         # Duck-typed: the lesson screen's module loads with the engine.
         screen = self.screen
-        return isinstance(screen, LoadingScreen) or getattr(screen, "accepting_keys", True) is False
+        if isinstance(screen, LoadingScreen):
+            return screen.holds_keys
+        return getattr(screen, "accepting_keys", True) is False
 
     def passes(self, event: events.Key | events.Paste) -> bool:
         """Keys that act at once: Ctrl+Q, and Esc on a loading screen (back to the lessons)."""
@@ -428,7 +430,7 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
         job = self.network_job
         self.push_screen(LoadingScreen(
             "", "Your own network", self, note="Making the lesson from your network…",
-            back=self.leave_network))
+            back=self.leave_network, holds_keys=False))
         checked = {saved.lesson_id: saved.checked_by for saved in self.store.networks()}
         self.run_worker(partial(self.make_network_work, job, text, checked), thread=True,
                         exit_on_error=False)

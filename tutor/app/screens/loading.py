@@ -23,9 +23,13 @@ class LoadingScreen(Screen[None]):
 
     def __init__(self, lesson_id: str, title: str, navigator: Navigator, *,
                  note: str = "Loading the lesson…",
-                 back: Callable[[LoadingScreen], None] | None = None) -> None:
-        """``back``: what Esc does instead of going back to the lessons."""
+                 back: Callable[[LoadingScreen], None] | None = None,
+                 holds_keys: bool = True) -> None:
+        """``back``: what Esc does instead of going back to the lessons. ``holds_keys``:
+        what is typed meanwhile goes to the lesson's answer box (the app keeps it); not
+        while a network's lesson is made, which opens on its intro, not its steps."""
         super().__init__()
+        self.holds_keys = holds_keys
         self.navigator = navigator
         self.lesson_id = lesson_id
         self.lesson_title = title

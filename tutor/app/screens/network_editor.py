@@ -27,6 +27,8 @@ from tutor.app.screens.too_small import TooSmallNote
 from tutor.app.textual_patches import UndoSafeTextArea
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
+
     from tutor.own_network import DraftCheck
     from tutor.progress import ProgressStore
 
@@ -92,6 +94,7 @@ class NetworkEditorScreen(Screen[None]):
         self.checked: DraftCheck | None = None  # the latest check, of the text it names
         self.start_when_checked = False
         self.saved_draft = text
+        self.pause_timer: Timer | None = None  # until the text is checked
 
     def compose(self) -> ComposeResult:
         yield TooSmallNote()
@@ -100,6 +103,7 @@ class NetworkEditorScreen(Screen[None]):
         area = UndoSafeTextArea(self.initial, id="network-text", show_line_numbers=True,
                                 soft_wrap=False, tab_behavior="indent")
         area.cursor_blink = self.cursor_blink
+        self.text_area = area  # kept: on_unmount reads it after the screen's nodes have gone
         yield area
         yield Static(id="network-status", markup=False)
         yield Footer(compact=True, show_command_palette=False)
@@ -120,10 +124,13 @@ class NetworkEditorScreen(Screen[None]):
         self.check_soon()
 
     def check_soon(self) -> None:
-        timer = getattr(self, "pause_timer", None)
-        if timer is not None:
-            timer.stop()
+        if self.pause_timer is not None:
+            self.pause_timer.stop()
         self.pause_timer = self.set_timer(PAUSE, self.check_now)
+
+    def on_unmount(self) -> None:
+        # Quitting within the pause in typing: what was typed last is kept too.
+        self.keep_draft(self.text_area.text)
 
     def check_now(self) -> None:
         text = self.area.text
