@@ -179,8 +179,9 @@ def check_answer(
 
 def typed_numbers(node: Node) -> bool:
     """Numbers the student worked out at this variant (checked to the hand rule, here
-    only): no names, and no eye, ones or zeros, which state a formula (relu′ = eye(2)),
-    not numbers, so they must hold for any values, as an expression must."""
+    only): no names, and no eye or ones (functions whose arguments are sizes), which
+    state a formula (relu′ = eye(2)), not numbers, so they must hold for any values, as
+    an expression must."""
     if names_in(node):
         return False
     return not _builds_constants(node)
