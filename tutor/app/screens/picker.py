@@ -74,7 +74,7 @@ class StepLabelled:
 
 
 def network_option(entry: NetworkEntry, state: LessonState) -> Option:
-    progress = standing([step.id for step in entry.steps], state).words()
+    progress = progress_text(entry, state)
     style = "$text-success" if progress.startswith("done") else "$text-muted"
     prompt = Content.assemble(
         ("  ◆ ", "$text-muted"),
