@@ -3,22 +3,17 @@ first step answered: the whole path of "Your own network…" as a student takes 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tmux_terminal import TMUX, Terminal
+from tmux_terminal import TMUX, Terminal, tutor_in_tmux
 
 from tutor.network import network_lesson_id
 from tutor.progress import ProgressStore
 
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
-SCRIPT = Path(sys.executable).with_name("chain-tutor")
 
 NETWORK = [  # typed line by line; line 4 with a slip first
     "x : 2x1",
@@ -33,19 +28,8 @@ NETWORK = [  # typed line by line; line 4 with a slip first
 
 @pytest.fixture
 def picker(tmp_path: Path) -> Iterator[Terminal]:
-    if not SCRIPT.exists():
-        pytest.skip(f"the chain-tutor script is not installed beside {sys.executable}")
-    session = f"chain-tutor-net-{uuid.uuid4().hex[:8]}"
-    exports = f"CHAIN_TUTOR_DATA={tmp_path / 'data'} TERM=xterm-256color"
-    subprocess.run(
-        [TMUX, "new-session", "-d", "-s", session, "-x", "80", "-y", "24",
-         f"env {exports} {SCRIPT}; sleep 30"],
-        check=True, env={**os.environ, "TMUX": ""},
-    )
-    try:
-        yield Terminal(session)
-    finally:
-        subprocess.run([TMUX, "kill-session", "-t", session], check=False, capture_output=True)
+    with tutor_in_tmux("", tmp_path / "data", name="chain-tutor-net") as terminal:
+        yield terminal
 
 
 def gone(terminal: Terminal, text: str, timeout: float = 30.0) -> None:

@@ -6,42 +6,23 @@ test is as fast as the machine allows and does not depend on fixed sleeps.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tmux_terminal import TMUX, Terminal
+from tmux_terminal import TMUX, Terminal, tutor_in_tmux
 
 from tutor.progress import ProgressStore
 
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
-SCRIPT = Path(sys.executable).with_name("chain-tutor")
 TIMEOUT = 30.0
 
 
 @pytest.fixture
 def terminal(tmp_path: Path) -> Iterator[Terminal]:
-    if not SCRIPT.exists():
-        pytest.skip(f"the chain-tutor script is not installed beside {sys.executable}")
-    session = f"chain-tutor-e2e-{uuid.uuid4().hex[:8]}"
-    env = {"CHAIN_TUTOR_DATA": str(tmp_path / "data"), "TERM": "xterm-256color"}
-    exports = " ".join(f"{name}={value}" for name, value in env.items())
-    # `; sleep` keeps the pane (and a crash's traceback) on screen after the tutor exits.
-    command = f"env {exports} {SCRIPT} two-layer-sigmoid --seed 1; sleep 30"
-    subprocess.run(
-        [TMUX, "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command],
-        check=True,
-        env={**os.environ, "TMUX": ""},
-    )
-    try:
-        yield Terminal(session)
-    finally:
-        subprocess.run([TMUX, "kill-session", "-t", session], check=False, capture_output=True)
+    with tutor_in_tmux("two-layer-sigmoid --seed 1", tmp_path / "data") as terminal:
+        yield terminal
 
 
 EMPTY_BOX = "Type the factor; Enter checks it"  # the preview while the box is empty
@@ -128,19 +109,8 @@ def test_student_works_through_the_flagship_lesson_in_a_terminal(terminal, tmp_p
 @pytest.fixture
 def picker(tmp_path: Path) -> Iterator[Terminal]:
     """The tutor as a student starts it: the lesson picker, at 80×24."""
-    if not SCRIPT.exists():
-        pytest.skip(f"the chain-tutor script is not installed beside {sys.executable}")
-    session = f"chain-tutor-e2e-{uuid.uuid4().hex[:8]}"
-    exports = f"CHAIN_TUTOR_DATA={tmp_path / 'data'} TERM=xterm-256color"
-    subprocess.run(
-        [TMUX, "new-session", "-d", "-s", session, "-x", "80", "-y", "24",
-         f"env {exports} {SCRIPT} --seed 1; sleep 30"],
-        check=True, env={**os.environ, "TMUX": ""},
-    )
-    try:
-        yield Terminal(session)
-    finally:
-        subprocess.run([TMUX, "kill-session", "-t", session], check=False, capture_output=True)
+    with tutor_in_tmux("--seed 1", tmp_path / "data") as terminal:
+        yield terminal
 
 
 FLAGSHIP_BY_ENTER = [  # (what the step asks, the answer)

@@ -7,20 +7,16 @@ check still running, or an Enter acted on after the keys behind it.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import pytest
-from tmux_terminal import TMUX, Terminal
+from tmux_terminal import SCRIPT, TMUX, Terminal, start_tutor
 
 from tutor.progress import ProgressStore
 
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
-SCRIPT = Path(sys.executable).with_name("chain-tutor")
 LESSON = "two-layer-sigmoid"
 TITLE = "Two sigmoid layers"
 # Resumed at dh2_dz2: a wrong answer, the box cleared, a right one. (A step key in the
@@ -30,14 +26,7 @@ SAVED = [("dh2_dz2", "W3", "incorrect"), ("dh2_dz2", "diag(h2*(1-h2))", "correct
 
 
 def start(data: Path) -> Terminal:
-    session = f"chain-tutor-typeahead-{uuid.uuid4().hex[:8]}"
-    env = f"CHAIN_TUTOR_DATA={data} TERM=xterm-256color"
-    subprocess.run(
-        [TMUX, "new-session", "-d", "-s", session, "-x", "100", "-y", "30",
-         f"env {env} {SCRIPT} {LESSON}; sleep 30"],
-        check=True, env={**os.environ, "TMUX": ""},
-    )
-    return Terminal(session)
+    return start_tutor(LESSON, data, size=(100, 30), name="chain-tutor-typeahead")
 
 
 def saved(data: Path, count: int) -> list[tuple[str, str, str]]:
@@ -83,5 +72,4 @@ def test_a_burst_sent_as_the_resumed_lesson_appears_is_all_checked(tmp_path, tut
             terminal.keys("C-q")
     finally:
         for terminal in terminals:
-            subprocess.run([TMUX, "kill-session", "-t", terminal.session], check=False,
-                           capture_output=True)
+            terminal.close()

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
+import sys
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
 
 TMUX = shutil.which("tmux")
+SCRIPT = Path(sys.executable).with_name("chain-tutor")  # the command as users run it
 
 
 class Terminal:
@@ -36,3 +45,33 @@ class Terminal:
 
     def type(self, text: str) -> None:
         subprocess.run([TMUX, "send-keys", "-t", self.session, "-l", text], check=True)
+
+    def close(self) -> None:
+        subprocess.run([TMUX, "kill-session", "-t", self.session], check=False,
+                       capture_output=True)
+
+
+def start_tutor(arguments: str, data: Path, size: tuple[int, int] = (80, 24),
+                name: str = "chain-tutor-e2e") -> Terminal:
+    """The real `chain-tutor ARGUMENTS` in a new tmux session, its progress in ``data``.
+    `; sleep` keeps the pane (and a crash's traceback) on screen after the tutor exits."""
+    session = f"{name}-{uuid.uuid4().hex[:8]}"
+    exports = f"CHAIN_TUTOR_DATA={data} TERM=xterm-256color"
+    subprocess.run(
+        [TMUX, "new-session", "-d", "-s", session, "-x", str(size[0]), "-y", str(size[1]),
+         f"env {exports} {SCRIPT} {arguments}; sleep 30"],
+        check=True, env={**os.environ, "TMUX": ""},
+    )
+    return Terminal(session)
+
+
+@contextmanager
+def tutor_in_tmux(arguments: str, data: Path, **options) -> Iterator[Terminal]:
+    """start_tutor for one test: skipped without the installed script, closed after."""
+    if not SCRIPT.exists():
+        pytest.skip(f"the chain-tutor script is not installed beside {sys.executable}")
+    terminal = start_tutor(arguments, data, **options)
+    try:
+        yield terminal
+    finally:
+        terminal.close()
