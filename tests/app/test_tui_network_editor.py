@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
 from textual.widgets import OptionList, TextArea
 from tui_helpers import settle, submit, text_of
 
@@ -29,6 +30,22 @@ h = sigma(A @ x) * tanh(B @ x)
 f = w @ h
 goal: df/dA
 """
+
+
+@pytest.fixture
+def held_lesson(monkeypatch) -> threading.Event:
+    """Making a network's lesson waits until the test sets the returned event."""
+    import tutor.own_network as own
+
+    release = threading.Event()
+    real = own.make_lesson
+
+    def held(text, budget, **options):
+        release.wait(10)
+        return real(text, budget, **options)
+
+    monkeypatch.setattr(own, "make_lesson", held)
+    return release
 
 
 def keys(text: str) -> list[str]:
@@ -182,18 +199,9 @@ async def test_random_replaces_the_text_and_undo_brings_it_back(make_app):
         assert area.text == "x : 2x1\n"
 
 
-async def test_esc_while_the_lesson_is_made_goes_back_to_the_editor_and_drops_it(make_app,
-                                                                              monkeypatch):
-    release = threading.Event()
-    import tutor.own_network as own
-
-    real = own.make_lesson
-
-    def slow(text, budget, **options):
-        release.wait(10)
-        return real(text, budget, **options)
-
-    monkeypatch.setattr(own, "make_lesson", slow)
+async def test_esc_while_the_lesson_is_made_goes_back_to_the_editor_and_drops_it(
+        make_app, held_lesson):
+    release = held_lesson
     async with make_app(warm_up=False).run_test(size=(80, 24)) as pilot:
         await open_editor(pilot)
         await set_text(pilot, GATED)
@@ -293,19 +301,10 @@ async def test_a_huge_or_hostile_paste_is_told_not_hung_on(make_app, store):
 
 
 async def test_keys_typed_while_the_lesson_is_made_are_not_kept_for_its_answer_box(
-        make_app, monkeypatch):
+        make_app, held_lesson):
     """The network's lesson opens on its intro: keys typed on the way are not replayed
     into the first step's answer box later."""
-    release = threading.Event()
-    import tutor.own_network as own
-
-    real = own.make_lesson
-
-    def slow(text, budget, **options):
-        release.wait(10)
-        return real(text, budget, **options)
-
-    monkeypatch.setattr(own, "make_lesson", slow)
+    release = held_lesson
     async with make_app(warm_up=False).run_test(size=(80, 24)) as pilot:
         await open_editor(pilot)
         await set_text(pilot, GATED)
