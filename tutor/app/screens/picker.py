@@ -35,17 +35,23 @@ def progress_text(lesson: LessonEntry, state: LessonState) -> str:
 
 
 def lesson_option(number: int, lesson: LessonEntry, state: LessonState) -> Option:
-    progress = progress_text(lesson, state)
+    return _entry_option(f"{number:2}. ", lesson, lesson.id, state, lesson.id)
+
+
+def _entry_option(mark: str, entry: LessonEntry | NetworkEntry, about: str,
+                  state: LessonState, option_id: str) -> Option:
+    """Two lines: its mark and title; what it is and the student's progress in it."""
+    progress = progress_text(entry, state)
     style = "$text-success" if progress.startswith("done") else "$text-muted"
     prompt = Content.assemble(
-        (f"{number:2}. ", "$text-muted"),
-        (lesson.title, "bold"),
+        (mark, "$text-muted"),
+        (entry.title, "bold"),
         "\n    ",
-        (lesson.id, "$text-muted"),
+        (about, "$text-muted"),
         ("  ·  ", "$text-muted"),
         (progress, style),
     )
-    return Option(prompt, id=lesson.id)
+    return Option(prompt, id=option_id)
 
 
 @dataclass(frozen=True)
@@ -74,17 +80,8 @@ class StepLabelled:
 
 
 def network_option(entry: NetworkEntry, state: LessonState) -> Option:
-    progress = progress_text(entry, state)
-    style = "$text-success" if progress.startswith("done") else "$text-muted"
-    prompt = Content.assemble(
-        ("  ◆ ", "$text-muted"),
-        (entry.title, "bold"),
-        "\n    ",
-        (f"your network {entry.id}", "$text-muted"),
-        ("  ·  ", "$text-muted"),
-        (progress, style),
-    )
-    return Option(prompt, id=NETWORK_PREFIX + entry.id)
+    return _entry_option("  ◆ ", entry, f"your network {entry.id}", state,
+                         NETWORK_PREFIX + entry.id)
 
 
 def new_network_option() -> Option:
