@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from tutor.derivatives import Rules, Unsupported, is_vector, name, size, tr
 from tutor.engine import Node, Shape, names_in, shape_text, to_text
-from tutor.engine.nodes import Name, children
+from tutor.engine.nodes import Name, children, with_children
 from tutor.lessons import Lesson, Quantity, Step
 from tutor.network import Network, NetworkError, parse_network
 from tutor.step_texts import Texts
@@ -69,16 +69,7 @@ def _rename(node: Node, choose) -> Node:
     if isinstance(node, Name):
         return dataclasses.replace(node, name=choose(node.name))
     kids = children(node)
-    if not kids:
-        return node
-    fresh = [_rename(child, choose) for child in kids]
-    if hasattr(node, "args"):
-        return dataclasses.replace(node, args=tuple(fresh))
-    if hasattr(node, "operand"):
-        return dataclasses.replace(node, operand=fresh[0])
-    if hasattr(node, "left"):
-        return dataclasses.replace(node, left=fresh[0], right=fresh[1])
-    return node  # matrix literals hold numbers only in a network worth differentiating
+    return with_children(node, tuple(_rename(child, choose) for child in kids)) if kids else node
 
 
 def _prepare(network: Network) -> _Prepared:

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from tutor.engine import FUNCTIONS, Node, Shape, infer_shape, shape_text, to_text
-from tutor.engine.nodes import BinOp, Call, Name, Neg, Num, Transpose
+from tutor.engine.nodes import BinOp, Call, Name, Neg, Num, Transpose, children, with_children
 from tutor.lessons import StepMistake
 
 LONG = 60  # a key longer than this is not offered whole as a hint
@@ -339,16 +339,11 @@ def _outline(key: Node) -> str:
     """The key's form with every function's argument left out (diag(…) @ W2), for the last
     hint: the shape of the answer, not the answer; "" when that would be the key itself
     (a name, a transpose: the hints before it say which)."""
-    import dataclasses
-
     def hide(node: Node) -> Node:
         if isinstance(node, Call):
-            return dataclasses.replace(node, args=tuple(Name(0, 0, name="…") for _ in node.args))
-        if isinstance(node, BinOp):
-            return dataclasses.replace(node, left=hide(node.left), right=hide(node.right))
-        if isinstance(node, (Neg, Transpose)):
-            return dataclasses.replace(node, operand=hide(node.operand))
-        return node
+            return with_children(node, tuple(Name(0, 0, name="…") for _ in node.args))
+        parts = children(node)
+        return with_children(node, tuple(hide(part) for part in parts)) if parts else node
 
     hidden = hide(key)
     return "" if hidden == key else to_text(hidden)
