@@ -358,10 +358,9 @@ def _defined_everywhere(lesson: Lesson, network: Network) -> None:
     must learn why from the line, not from a failed validation."""
     import numpy as np
 
-    from tutor.validation import VALIDATION_SEEDS
+    from tutor.validation import validation_points
 
-    points = [lesson.variant(seed).values for seed in VALIDATION_SEEDS]
-    for values in [*points, *lesson.problem.samples]:
+    for values in validation_points(lesson):
         for definition in network.definitions:
             if np.all(np.isfinite(values[definition.name])):
                 continue

@@ -98,7 +98,8 @@ def _validate_step(lesson: Lesson, step: Step, budget: float) -> list[Finding]:
         return [finding(f"{step.of} does not depend on {step.wrt}; the factor would be zero")]
     factor = lesson.factors[step.id]
     findings = []
-    for values in _validation_points(lesson):
+    points = validation_points(lesson)
+    for values in points:
         truth = problem.numeric_derivative(step.of, step.wrt, values)
         key = evaluate(factor.expected, values)
         if not np.allclose(key, truth, rtol=FD_RTOL, atol=FD_ATOL):
@@ -107,16 +108,17 @@ def _validate_step(lesson: Lesson, step: Step, budget: float) -> list[Finding]:
                 f"{np.round(truth, 4).tolist()} where the key gives {np.round(key, 4).tolist()}"))
             return findings
     # sympy.diff of a deep, wide network can run for many minutes: differentiating and
-    # proving both run in the bounded child, and only finite differences are certain.
+    # proving both run in the proof worker, killed at the budget; only finite differences
+    # are certain.
     proof = _prove(lesson, step, budget)
     if proof == "not run":
         findings.append(finding("symbolic check not run (a budget of 0 s); the key agrees with "
-                                f"finite differences at {len(_validation_points(lesson))} points",
+                                f"finite differences at {len(points)} points",
                                 error=False))
     elif proof == "timeout":
         findings.append(finding(
             f"symbolic check skipped: differentiating and proving took longer than {budget:g} s; "
-            f"the key agrees with finite differences at {len(_validation_points(lesson))} "
+            f"the key agrees with finite differences at {len(points)} "
             "points (give more time with --budget)", error=False))
     elif proof is not True:
         findings.append(finding(
@@ -140,7 +142,9 @@ def _validate_step(lesson: Lesson, step: Step, budget: float) -> list[Finding]:
     return findings
 
 
-def _validation_points(lesson: Lesson) -> list[Values]:
+def validation_points(lesson: Lesson) -> list[Values]:
+    """Where every key is compared with finite differences: the validation seeds' values
+    and the lesson's random draws."""
     return [lesson.variant(seed).values for seed in VALIDATION_SEEDS] + lesson.problem.samples
 
 
@@ -163,7 +167,7 @@ def _validate_compositions(lesson: Lesson) -> list[Finding]:
                                     f"composes {step.composes!r} is {shape_text(shape)}, but "
                                     f"{step.label} is {shape_text(step.shape)}"))
             continue
-        for values in _validation_points(lesson):
+        for values in validation_points(lesson):
             extended = dict(values) | {
                 s.id: evaluate(lesson.factors[s.id].expected, values) for s in lesson.steps
             }
