@@ -317,11 +317,22 @@ def test_an_answer_that_hung_the_checker_gets_its_verdict_and_the_screen_moves_o
 def test_a_signal_during_a_proof_ends_the_tutor_and_its_proof(start, signum):
     session = start(options="--budget 60")
     submit_the_hanging_answer(session)
+    session.wait_for("checking…")
     proofs = poll(lambda: children(session.pid), "the proof's process")
     os.kill(session.pid, signum)
     assert session.exit_status() == 128 + signum
     poll(lambda: all(exited(pid) for pid in proofs), "the proof's process to end", 10)
     assert_progress_kept(session.data)
+    # The answer whose proof the signal cut short is recorded too, with its numeric verdict
+    # (right at every point; the proof did not finish), as README says.
+    connection = sqlite3.connect(session.data / "progress.db")
+    try:
+        cut_short = connection.execute(
+            "SELECT verdict FROM attempts WHERE step_id = 'dh2_dz2' AND answer = ?",
+            (HANGING_ANSWER,)).fetchall()
+    finally:
+        connection.close()
+    assert cut_short == [("correct",)]
 
 
 def children(pid: int) -> list[int]:

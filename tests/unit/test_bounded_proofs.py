@@ -266,3 +266,23 @@ def test_a_request_waiting_its_turn_when_everything_stops_starts_no_new_worker()
     after = worker.request(b"", 0.5)  # a request made after stop_all works again
     assert not after.finished  # (it sleeps past its budget) and it was killed
     assert worker._pid is None
+
+
+def test_a_closing_app_refuses_every_proof_asked_for_afterwards_until_resumed():
+    """A check whose first proof the closing app stopped goes on to a second one; that one
+    must not run its whole budget while the app waits to save the answer."""
+    from tutor.engine import bounded
+
+    worker = bounded.Worker(lambda payload: "proved")
+    try:
+        bounded.stop_all(closing=True)
+        started = time.monotonic()
+        assert not worker.request(b"", 20.0).finished
+        assert not run_bounded(lambda: 1, 20.0).finished
+        assert time.monotonic() - started < 5  # refused, not waited out
+        assert worker._pid is None  # and nothing was forked
+    finally:
+        bounded.resume()
+    assert worker.request(b"", 20.0).value == "proved"
+    assert run_bounded(lambda: 1, 20.0).value == 1
+    worker.stop()

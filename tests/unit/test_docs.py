@@ -77,3 +77,12 @@ def test_the_readme_test_command_makes_its_environment_under_ci_shell_options(tm
     )
     assert done.returncode == 0, done.stderr
     assert Path(done.stdout.strip()) == tmp_path / ".venv"
+
+
+def test_readme_states_every_limit_of_the_answer_language():
+    from tutor.engine import parser
+
+    limits = README.split("Limits, each with its own message:", 1)[1].split("\n\n", 1)[0]
+    limits = " ".join(limits.split())
+    assert f"{parser.MAX_DEPTH} levels of nesting" in limits
+    assert f"{parser.MAX_TREE_DEPTH} operations chained" in limits

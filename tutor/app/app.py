@@ -146,6 +146,9 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
         collection (see background.freeze_heap): right for the one app of a process.
         """
         super().__init__()
+        from tutor.engine.bounded import resume
+
+        resume()  # a process may run one app after another (tests do): proofs are allowed
         if catalog is None and index is None:
             index = read_index(extra_lessons)
         self.shelf = Shelf(index or (), catalog)
@@ -170,6 +173,8 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
         # Keys and pastes sent while a lesson is on its way (loading, or its screen not yet
         # focused), in order, for its answer box: see on_event.
         self.typed_ahead: list[events.Key | events.Paste] = []
+        # One event per answer sent and not yet saved (set by its check's thread once saved).
+        self.unsaved: set[threading.Event] = set()
 
     def get_default_screen(self) -> Screen:
         if self.start_lesson or self.start_network:
@@ -560,8 +565,17 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
         # for the rest of its budget after the screen is gone.
         from tutor.engine.bounded import stop_all
 
-        stop_all()
+        stop_all(closing=True)  # and the checks still running prove nothing more
         super().exit(*args, **kwargs)
+
+    def wait_for_saves(self, timeout: float) -> None:
+        """Let the checks still running save their answers: an answer sent is never lost.
+
+        After ``exit`` has stopped the proofs, a check left is numeric and ends at once.
+        """
+        deadline = time.monotonic() + timeout
+        for saved in list(self.unsaved):
+            saved.wait(max(0.0, deadline - time.monotonic()))
 
     def get_key_display(self, binding: Binding) -> str:
         """F-keys in capitals and page keys as printed on keyboards."""
@@ -620,6 +634,9 @@ def run(args) -> int:
         # SIGHUP, SIGTERM, SIGINT or a vanished terminal stop the app (see signals.py).
         with SessionGuard(app) as session:
             app.run()
+            # An answer whose proof the quit or a signal cut short is saved with its
+            # numeric verdict before the file closes (the guard's deadline still holds).
+            app.wait_for_saves(5.0)
     finally:
         store.close()
     return session.exit_code(app.return_code or 0)

@@ -41,6 +41,7 @@ _running: set[int] = set()  # children still at work, for stop_all
 _running_lock = threading.Lock()
 _workers: set[Worker] = set()  # long-lived children, for stop_all
 _epoch = 0  # how many times stop_all has run: a request from before it must not fork again
+_closing = False  # stop_all(closing=True) ran: every computation is refused until resume()
 EXTRA_MEMORY = 1 << 30  # a child may grow by 1 GiB beyond the parent's address space
 _CHILD_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGTSTP", "SIGWINCH", "SIGCONT")
 
@@ -54,7 +55,7 @@ class Outcome:
 
 def run_bounded(work: Callable[[], Any], seconds: float) -> Outcome:
     """``work()``'s result if it returns within ``seconds``; never waits longer."""
-    if seconds <= 0:
+    if seconds <= 0 or _closing:
         return Outcome(False)
     if not hasattr(os, "fork"):
         return _in_thread(work, seconds)
@@ -103,14 +104,17 @@ def _result(work: Callable[[], Any]) -> tuple[str, Any]:
         return ("error", f"{type(error).__name__}: {error}")
 
 
-def stop_all() -> None:
+def stop_all(*, closing: bool = False) -> None:
     """End every computation still running: their callers get ``finished=False`` at once.
 
-    For an app that is closing: no thread of it may wait out a proof's budget.
+    For an app that is closing: no thread of it may wait out a proof's budget. With
+    ``closing``, the computations asked for later are refused too (a check goes on to a
+    second proof once its first is stopped), until ``resume``.
     """
-    global _epoch
+    global _epoch, _closing
     with _running_lock:
         _epoch += 1
+        _closing = _closing or closing
         pids = list(_running)
         workers = list(_workers)
     for pid in pids:
@@ -118,6 +122,13 @@ def stop_all() -> None:
             os.kill(pid, signal.SIGKILL)
     for worker in workers:
         worker.stop()
+
+
+def resume() -> None:
+    """Allow computations again after ``stop_all(closing=True)`` (a new app starts)."""
+    global _closing
+    with _running_lock:
+        _closing = False
 
 
 class Worker:
@@ -147,7 +158,7 @@ class Worker:
             _workers.add(self)
 
     def request(self, payload: bytes, seconds: float) -> Outcome:
-        if seconds <= 0:
+        if seconds <= 0 or _closing:
             return Outcome(False)
         if not hasattr(os, "fork"):
             return _in_thread(lambda: self._handle(payload), seconds)

@@ -398,6 +398,8 @@ class LessonScreen(Screen[None]):
         token, step_id = self.token, self.step.id
         previous, saved = self.last_saved, threading.Event()
         self.last_saved = saved
+        unsaved: set[threading.Event] = getattr(self.app, "unsaved", set())
+        unsaved.add(saved)  # the app waits for it before closing the progress file
 
         def check() -> None:
             if previous is not None:
@@ -406,6 +408,7 @@ class LessonScreen(Screen[None]):
                 outcome = self.check_and_save(token, step_id, text, elapsed)
             finally:
                 saved.set()
+                unsaved.discard(saved)
             self.post_message(self.CheckDone(outcome))  # dropped if the screen is gone
 
         # The app's worker, not this screen's: Esc right after Enter removes the screen,
