@@ -85,7 +85,8 @@ SCHEMA_VERSION = len(_MIGRATIONS)
 
 
 # Stamped in every database the tutor creates (PRAGMA application_id, bytes 68-71 of the
-# file), so that it opens only its own: "CTut" in ASCII. `file progress.db` shows it.
+# file), so that it opens only its own: "CTut" in ASCII; `file progress.db` shows it as
+# 1129608564. Never change it: every database made so far carries it.
 APPLICATION_ID = 0x43547574
 
 # The tables every chain-tutor database has had since schema 1. With them and a schema
