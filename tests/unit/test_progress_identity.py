@@ -274,3 +274,26 @@ def test_the_report_names_and_skips_a_damaged_header_leaving_it_as_it_is(
     assert f"skipped {student / DB_NAME}: damaged: its header gives schema version " \
            f"{version}" in err
     assert (student / DB_NAME).read_bytes() == before and listing(student) == [DB_NAME]
+
+
+@pytest.mark.parametrize("command", ["check", "show"])
+@pytest.mark.parametrize("case", ["damaged header", "another program's"])
+def test_check_and_show_of_a_saved_network_say_what_became_of_the_progress_file(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str, case: str) -> None:
+    """`check net-…` and `show net-…` read the student's own networks from progress.db."""
+    db = tmp_path / DB_NAME
+    if case == "damaged header":
+        damaged(db, -5, stamped=False)
+        said = "was moved to"
+    else:
+        before = foreign_database(db, wal=True)
+        said = "not a chain-tutor progress database"
+    capsys.readouterr()
+    argv = [command, "net-0123456789ab", *(["dz", "W"] if command == "check" else [])]
+
+    assert main([*argv, "--data-dir", str(tmp_path)]) == 2  # no such lesson
+
+    err = capsys.readouterr().err
+    assert said in err and "Traceback" not in err
+    if case != "damaged header":
+        assert db.read_bytes() == before and listing(tmp_path) == [DB_NAME]
