@@ -134,10 +134,14 @@ def _check_identity(conn: sqlite3.Connection) -> None:
     """
     application_id = _application_id(conn)
     version = _user_version(conn)
-    entries = conn.execute("SELECT type, name FROM sqlite_master").fetchall()
-    tables = {name for kind, name in entries if kind == "table"}
+    entries, tables = conn.execute(
+        "SELECT count(*), count(CASE WHEN type = 'table' THEN 1 END) FROM sqlite_master"
+    ).fetchone()
+    own = {row[0] for row in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (?, ?, ?)",
+        sorted(_OWN_TABLES))}
     ours = application_id == APPLICATION_ID or (
-        application_id == 0 and version != 0 and _OWN_TABLES <= tables)
+        application_id == 0 and version != 0 and own == _OWN_TABLES)
     if ours:
         if not 0 <= version <= _MAX_VERSION:
             raise _Corrupt(f"its header gives schema version {version}, "
@@ -148,5 +152,5 @@ def _check_identity(conn: sqlite3.Connection) -> None:
         return  # a new file, or one another login is creating at this moment
     raise LeftAlone(
         f"not a chain-tutor progress database (application_id {application_id & 0xFFFFFFFF:#010x}"
-        f", schema version {version}, {len(tables)} table(s))"
+        f", schema version {version}, {tables} table(s))"
     )
