@@ -173,6 +173,29 @@ def test_a_link_to_another_programs_database_is_left_untouched(tmp_path: Path) -
     assert listing(data) == [DB_NAME] and listing(elsewhere) == ["app.sqlite"]
 
 
+@pytest.mark.parametrize("target", ["text", "damaged header"])
+def test_a_link_to_a_file_that_is_not_a_usable_database_is_not_moved(
+        tmp_path: Path, target: str) -> None:
+    """A damaged file is moved aside, but a link names a file put there on purpose."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    named = elsewhere / "notes.txt"
+    if target == "text":
+        named.write_text("another program's notes\n" * 100)
+    else:
+        damaged(named, -5)
+    before = named.read_bytes()
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / DB_NAME).symlink_to(named)
+
+    store = ProgressStore.open(data)
+
+    assert store.left_alone and "links to a file that is not a usable" in store.notice
+    assert named.read_bytes() == before and (data / DB_NAME).readlink() == named
+    assert listing(data) == [DB_NAME] and listing(elsewhere) == ["notes.txt"]
+
+
 @pytest.mark.parametrize("command", list(COMMANDS))
 def test_every_progress_command_refuses_another_programs_database_with_status_2(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str) -> None:

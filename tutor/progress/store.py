@@ -94,6 +94,11 @@ class ProgressStore:
         try:
             self._conn, self.journal = _connect(self.path, mode)
         except _Corrupt as exc:
+            if self.path.is_symlink():
+                # A link was made on purpose, and what it names may be another program's
+                # file: neither it nor the link is moved, and nothing is started in its place.
+                raise LeftAlone(f"{self.path} links to a file that is not a usable progress "
+                                f"database ({exc}); it was left untouched") from None
             moved = _move_aside(self.path, seen)
             self._conn, self.journal = _connect(self.path, mode)  # fails loudly if still bad
             if moved is not None:
