@@ -228,6 +228,8 @@ def _own_network_lesson(args):
     from tutor.progress import ProgressStore
 
     with ProgressStore.open(args.data_dir) as store:
+        if store.notice:  # moved aside, or left alone: why the network may not be found
+            print(f"chain-tutor: {store.notice}", file=sys.stderr)
         saved = next((n for n in store.networks() if n.lesson_id == args.lesson), None)
     if saved is None:
         return None

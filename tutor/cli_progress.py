@@ -24,6 +24,8 @@ def cmd_progress(args) -> int:
     with ProgressStore.open(args.data_dir) as store:
         if store.notice:
             print(f"chain-tutor: {store.notice}", file=sys.stderr)
+        if store.left_alone:
+            return EXIT_INVALID
         networks = {n.lesson_id: n.title for n in store.networks()}
         steps |= {n.lesson_id: [step_id for step_id, _label in n.steps]
                   for n in store.networks()}
@@ -53,13 +55,16 @@ def cmd_progress(args) -> int:
 
 
 def _open_store(args):
-    """The progress store, or None after saying why it cannot be used."""
+    """The progress store, or the exit status after saying why it cannot be used: 2 for
+    a file the tutor leaves alone (another program's: the user must act), else 1."""
     from tutor.progress import ProgressStore
 
     store = ProgressStore.open(args.data_dir)
     if store.notice:
         print(f"chain-tutor: {store.notice}", file=sys.stderr)
-    return store if store.enabled else None
+    if store.enabled:
+        return store
+    return EXIT_INVALID if store.left_alone else 1
 
 
 def _export(args) -> int:
@@ -69,8 +74,8 @@ def _export(args) -> int:
     from tutor.seeds import LoginError, current_login
 
     store = _open_store(args)
-    if store is None:
-        return 1
+    if isinstance(store, int):
+        return store
     try:
         student: str | None = current_login()
     except LoginError:
@@ -113,8 +118,8 @@ def _import(args) -> int:
         print(f"chain-tutor: note: {name} was exported by {snapshot.student}, not {you}",
               file=sys.stderr)
     store = _open_store(args)
-    if store is None:
-        return 1
+    if isinstance(store, int):
+        return store
     try:
         with store:
             result = store.merge(snapshot)

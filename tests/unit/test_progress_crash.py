@@ -47,16 +47,18 @@ def test_kill_9_during_writes_keeps_every_acknowledged_attempt(tmp_path, journal
     for _ in range(12):
         writer = subprocess.Popen(
             [sys.executable, "-c", WRITER, str(db), journal, str(acknowledged + 1)],
-            stdout=subprocess.PIPE, text=True, env=env,
+            # Unbuffered: communicate() with a timeout reads the pipe itself, so lines
+            # a buffered readline had already taken would be lost (and counted unsaid).
+            stdout=subprocess.PIPE, bufsize=0, env=env,
         )
         # Let it get going, then kill it at a random moment mid-stream.
         assert writer.stdout is not None
-        first = writer.stdout.readline()
+        first = writer.stdout.readline().decode()
         assert first.strip(), "the writer never wrote"
         time.sleep(rng.uniform(0.0, 0.15))
         writer.send_signal(signal.SIGKILL)
         out, _ = writer.communicate(timeout=30)
-        lines = [first, *out.splitlines()]
+        lines = [first, *out.decode().splitlines()]
         acknowledged = max(int(line) for line in lines if line.strip())
 
         assert integrity(db) == "ok"

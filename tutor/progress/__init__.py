@@ -14,6 +14,8 @@ Robustness rules, because this runs on students' machines and shared servers:
 * WAL is unsafe on network filesystems, so a rollback journal can be requested with
   ``journal="delete"`` or ``CHAIN_TUTOR_JOURNAL=delete``.
 * A damaged file is renamed aside, never deleted, and a fresh database started.
+* Only the tutor's own file is opened (its application_id, or the tables of a file from
+  before it): another program's database, or a link to one, is left untouched.
 * Once a store is open nothing here raises for I/O trouble: problems become
   ``notice`` (for the UI to show) and the tutor keeps going without saving.
 
@@ -75,10 +77,11 @@ from tutor.progress.records import (
     StepRecord,
     StepState,
 )
-from tutor.progress.schema import SCHEMA_VERSION
+from tutor.progress.schema import APPLICATION_ID, SCHEMA_VERSION, LeftAlone
 from tutor.progress.store import ProgressStore
 
 __all__ = [
+    "APPLICATION_ID",
     "APP_NAME",
     "BUSY_TIMEOUT",
     "CACHE_ENV",
@@ -102,6 +105,7 @@ __all__ = [
     "Attempt",
     "ExportError",
     "LessonRecord",
+    "LeftAlone",
     "LessonState",
     "MergeResult",
     "ProgressError",

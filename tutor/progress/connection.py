@@ -16,8 +16,12 @@ from pathlib import Path
 from tutor.files import create_private_file
 from tutor.progress.schema import (
     _MIGRATIONS,
+    APPLICATION_ID,
     SCHEMA_VERSION,
-    _refuse_newer,
+    LeftAlone,
+    _application_id,
+    _check_identity,
+    _Corrupt,
     _user_version,
 )
 
@@ -54,15 +58,17 @@ def _migrate(conn: sqlite3.Connection) -> None:
     The version is read under the write lock so two processes opening a new
     database at once cannot both run the same migration.
     """
-    if _user_version(conn) == SCHEMA_VERSION:
+    if _user_version(conn) == SCHEMA_VERSION and _application_id(conn) == APPLICATION_ID:
         return  # the common case: no write lock needed
     with _transaction(conn, write=True):
+        _check_identity(conn)  # again: the file may have changed since it was checked
         version = _user_version(conn)
-        _refuse_newer(version)
         for target in range(version + 1, SCHEMA_VERSION + 1):
             for statement in _MIGRATIONS[target - 1]:
                 conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {target}")
+        # A file from before the application_id is stamped with it here, once.
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
 
 def _requested_journal(journal: str) -> str:
@@ -104,10 +110,6 @@ def _set_journal(conn: sqlite3.Connection, mode: str) -> str:
         return str(conn.execute("PRAGMA journal_mode").fetchone()[0])
 
 
-class _Corrupt(Exception):
-    pass
-
-
 def _is_corruption(exc: sqlite3.Error) -> bool:
     # OperationalError ("database is locked", "unable to open") is a DatabaseError
     # too; only these codes mean the *file* is bad and may be moved aside.
@@ -126,8 +128,67 @@ def _check_integrity(conn: sqlite3.Connection) -> None:
         raise _Corrupt("; ".join(str(row[0]) for row in rows[:3]))
 
 
+def _read_only_uri(path: Path) -> str:
+    """A URI that opens `path` without writing anything, not even beside it.
+
+    ``mode=ro`` alone still creates the -wal and -shm files next to a WAL database
+    that was closed cleanly (and leaves them there): files in a student's folder, and
+    a failure where the reader may not create files. Such a database has no -wal, so
+    its main file holds everything, and ``immutable=1`` reads it with no locks and no
+    side files. While a -wal exists (the student's tutor is open, or crashed), the
+    recent attempts are in it, so plain ``mode=ro`` reads through the existing files.
+    """
+    uri = path.as_uri() + "?mode=ro"
+    try:
+        with open(path, "rb") as file:
+            header = file.read(20)
+    except OSError:
+        return uri  # let SQLite say what is wrong
+    in_wal = header.startswith(_SQLITE_MAGIC) and header[18:20] == b"\x02\x02"
+    if in_wal and not path.with_name(path.name + "-wal").exists():
+        uri += "&immutable=1"
+    return uri
+
+
+def _refuse_foreign(path: Path) -> None:
+    """Raise LeftAlone, before a byte is written, if the file is not one the tutor may open.
+
+    Read-only, so that another program's database (or a newer tutor's) gets no journal
+    change, no migration and no -wal or -shm file. Only a refusal is decided here:
+    anything else that stops this look (damage, a hot journal only a writer may roll
+    back) is left to the read-write open, which decides about damage under SQLite's locks.
+    """
+    try:
+        real = path.resolve(strict=True)  # a link's -wal sits beside the file it names
+        if real.stat().st_size == 0:
+            return  # new: the tutor's to begin
+    except (OSError, RuntimeError):
+        return  # missing or unreadable: the read-write open says what is wrong
+    try:
+        conn = sqlite3.connect(_read_only_uri(real), uri=True, timeout=BUSY_TIMEOUT,
+                               isolation_level=None)
+    except sqlite3.Error:
+        return
+    try:
+        with _transaction(conn, write=False):
+            _check_identity(conn)
+    except (sqlite3.Error, _Corrupt):
+        pass
+    finally:
+        conn.close()
+
+
 def _connect(path: Path, journal: str) -> tuple[sqlite3.Connection, str]:
-    """Open, check, and migrate. Raises _Corrupt when the file itself is damaged."""
+    """Open, check, and migrate. Raises _Corrupt when the file itself is damaged, and
+    LeftAlone, having changed nothing, when it is not the tutor's to open."""
+    try:
+        _refuse_foreign(path)
+        return _open_own(path, journal)
+    except LeftAlone as exc:
+        raise LeftAlone(f"{path}: {exc}; it was left untouched") from None
+
+
+def _open_own(path: Path, journal: str) -> tuple[sqlite3.Connection, str]:
     # isolation_level=None: we issue BEGIN/COMMIT ourselves, so transactions are
     # exactly as short as the code says. check_same_thread=False: the UI may call
     # from worker threads; the store serialises calls with its own lock.
@@ -136,9 +197,10 @@ def _connect(path: Path, journal: str) -> tuple[sqlite3.Connection, str]:
                            check_same_thread=False)
     try:
         _check_integrity(conn)
-        # Before touching the journal mode: that rewrites the header of a file that
-        # a newer version owns.
-        _refuse_newer(_user_version(conn))
+        # Before touching the journal mode: that rewrites the header of a file that a
+        # newer version, or another program, owns.
+        with _transaction(conn, write=False):
+            _check_identity(conn)
         mode = _set_journal(conn, journal)
         _migrate(conn)
     except sqlite3.DatabaseError as exc:

@@ -55,6 +55,7 @@ from tutor.progress.records import (
     SavedNetwork,
     Snapshot,
 )
+from tutor.progress.schema import LeftAlone
 from tutor.progress.snapshots import _merge, _snapshot
 from tutor.rules import STATUSES, VERDICTS, Event, event_for
 
@@ -63,9 +64,9 @@ class ProgressStore:
     """Progress for one user, backed by one SQLite file.
 
     ``ProgressStore(path)`` opens (creating and migrating as needed) and raises if the
-    file cannot be used; ``ProgressStore.open(data_dir)`` never raises and returns a
-    disabled store instead. Once open, methods never raise for database trouble:
-    they set ``notice`` and carry on.
+    file cannot be used (LeftAlone if it is another program's or a newer tutor's);
+    ``ProgressStore.open(data_dir)`` never raises and returns a disabled store instead.
+    Once open, methods never raise for database trouble: they set ``notice`` and carry on.
     """
 
     enabled: bool
@@ -75,6 +76,9 @@ class ProgressStore:
     # for a UI to show at once; set by the app. Must not raise.
     listener: Callable[[str], None] | None = None
     journal: str | None  # journal mode actually in use ("wal", "delete", ...)
+    # Off because the file is not the tutor's to open (another program's, a newer
+    # tutor's): the user must act, so a command that needs the store exits 2.
+    left_alone: bool = False
 
     def __init__(self, path: Path, journal: str = "wal", *,
                  clock: Callable[[], float] = time.time) -> None:
@@ -90,6 +94,11 @@ class ProgressStore:
         try:
             self._conn, self.journal = _connect(self.path, mode)
         except _Corrupt as exc:
+            if self.path.is_symlink():
+                # A link was made on purpose, and what it names may be another program's
+                # file: neither it nor the link is moved, and nothing is started in its place.
+                raise LeftAlone(f"{self.path} links to a file that is not a usable progress "
+                                f"database ({exc}); it was left untouched") from None
             moved = _move_aside(self.path, seen)
             self._conn, self.journal = _connect(self.path, mode)  # fails loudly if still bad
             if moved is not None:
@@ -104,6 +113,10 @@ class ProgressStore:
             directory = Path(data_dir) if data_dir is not None else default_data_dir()
             make_private_folder(directory)
             return cls(directory / DB_NAME, journal or "wal")
+        except LeftAlone as exc:
+            store = cls.disabled(str(exc))
+            store.left_alone = True
+            return store
         except (OSError, sqlite3.Error, ProgressError) as exc:
             return cls.disabled(str(exc))
 
