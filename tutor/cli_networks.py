@@ -52,17 +52,19 @@ def add_network_commands(sub) -> None:
 
 
 def _read_network(path: Path) -> str | None:
+    from tutor.files import FileRefused, read_bounded
     from tutor.network import MAX_TEXT
 
     try:
-        if path.stat().st_size > 4 * MAX_TEXT:  # a limit in characters, checked after
-            print(f"chain-tutor: {path} is {path.stat().st_size:,} bytes: a network file has "
-                  f"at most {MAX_TEXT:,} characters", file=sys.stderr)
-            return None
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        print(f"chain-tutor: cannot read {path}: {error}", file=sys.stderr)
-        return None
+        raw = read_bounded(path, 4 * MAX_TEXT,  # a limit in characters, checked after
+                           f"larger than {4 * MAX_TEXT:,} bytes: a network file has at most "
+                           f"{MAX_TEXT:,} characters")
+        return raw.decode("utf-8")
+    except FileRefused as error:
+        print(f"chain-tutor: cannot read {path}: {error.reason}", file=sys.stderr)
+    except UnicodeDecodeError as error:
+        print(f"chain-tutor: cannot read {path}: not UTF-8 text ({error})", file=sys.stderr)
+    return None
 
 
 def _refused(where: str, message: str, line: int | None, column: int | None) -> int:

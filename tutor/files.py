@@ -1,8 +1,10 @@
-"""Files the tutor writes: whole or not at all, and private where they hold a student's work."""
+"""Files the tutor writes (whole or not at all, private where they hold a student's work)
+and reads (regular files only, and only so much of them)."""
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -66,5 +68,107 @@ def create_private_file(path: Path) -> None:
         return
     try:
         os.fchmod(fd, PRIVATE_FILE)  # the umask may have cut it further, e.g. to 0400
+    finally:
+        os.close(fd)
+
+
+# -- reading ----------------------------------------------------------------------------
+# Every file the tutor reads comes from a person (a network, a lesson, an export, a
+# hand-in folder), so none is trusted to be a file at all: a named pipe blocks an open()
+# for ever, /dev/zero never ends, a folder reads as an error. One reader for all of them.
+
+_KINDS = (
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISDIR, "a folder"),
+)
+
+
+class FileRefused(Exception):
+    """A path that is not a regular file, cannot be opened, or is too large. ``reason``
+    reads after the path and a colon: "a named pipe, not a file"."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class FileTooLarge(FileRefused):
+    """A regular file over the reader's limit."""
+
+
+def _not_a_file(mode: int) -> str | None:
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((name for test, name in _KINDS if test(mode)), "something else")
+    return f"{kind}, not a file"
+
+
+def _open_regular(path: Path | str) -> int:
+    """A descriptor of ``path`` opened for reading, checked to be a regular file by the
+    open descriptor itself (so nothing can be swapped in between); FileRefused if not."""
+    try:
+        # stat first, so that a device is not even opened (opening some has effects).
+        refused = _not_a_file(os.stat(path).st_mode)
+        if refused:
+            raise FileRefused(refused)
+        # O_NONBLOCK: a named pipe put there since the stat opens at once instead of
+        # waiting for a writer; O_NOCTTY: a terminal does not become ours.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except OSError as error:
+        raise FileRefused(error.strerror or str(error)) from None
+    try:
+        refused = _not_a_file(os.fstat(fd).st_mode)
+        if refused:
+            raise FileRefused(refused)
+        os.set_blocking(fd, True)  # a regular file: reads are whole again
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _read_at_most(fd: int, count: int) -> bytes:
+    chunks = []
+    while count > 0:
+        chunk = os.read(fd, min(count, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        count -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_bounded(path: Path | str, limit: int, too_large: str | None = None) -> bytes:
+    """The bytes of the regular file ``path``, at most ``limit`` of them; FileRefused
+    (with a reason for a person) for anything else: a pipe, a device, a folder, a
+    socket, a file that cannot be opened, or one larger than ``limit`` bytes. Never
+    blocks, never reads more than ``limit`` + 1 bytes whatever the file claims to be
+    (FileTooLarge, a FileRefused, when over).
+    ``too_large``: the reason given for a file over the limit, in the caller's words."""
+    fd = _open_regular(path)
+    try:
+        size = os.fstat(fd).st_size
+        raw = b"" if size > limit else _read_at_most(fd, limit + 1)
+    except OSError as error:
+        raise FileRefused(error.strerror or str(error)) from None
+    finally:
+        os.close(fd)
+    if size > limit or len(raw) > limit:
+        raise FileTooLarge(too_large or f"larger than {limit:,} bytes")
+    return raw
+
+
+def read_head(path: Path | str, count: int) -> bytes:
+    """The first ``count`` bytes (fewer if the file is shorter) of the regular file
+    ``path``: what SQLite's header says, checked before SQLite opens the file (which
+    would wait for ever on a named pipe). FileRefused as read_bounded."""
+    fd = _open_regular(path)
+    try:
+        return _read_at_most(fd, count)
+    except OSError as error:
+        raise FileRefused(error.strerror or str(error)) from None
     finally:
         os.close(fd)

@@ -19,13 +19,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from tutor.files import write_whole
+from tutor.files import FileRefused, FileTooLarge, read_bounded, write_whole
 
 ENV_LESSONS = "CHAIN_TUTOR_LESSONS"
 DEFAULT_SEED = 1  # everyone's first variant
 CACHE_NAME = "lesson-index.json"
 CACHE_VERSION = 1
 CACHE_MAX_FILES = 1000  # entries kept for files in other folders (other --lessons runs)
+CACHE_MAX_BYTES = 16_000_000  # a larger cache is not ours, or not worth it: read the files
 LESSON_MAX_BYTES = 1_000_000
 
 
@@ -197,16 +198,13 @@ def read_lesson_text(path: Path) -> str:
     reads one, so that no file can do to one what the others refuse; LessonError if it
     cannot be read."""
     try:
-        if not path.is_file():
-            raise LessonError("not a regular file", path)
-        with path.open("rb") as file:
-            raw = file.read(LESSON_MAX_BYTES + 1)
-    except OSError as error:
-        raise LessonError(f"cannot read the file: {error}", path) from None
-    if len(raw) > LESSON_MAX_BYTES:
-        raise LessonError(f"the file is larger than {LESSON_MAX_BYTES // 1_000_000} MB; a "
-                          "lesson file may be at most 1 MB (the shipped ones are under 10 KB)",
-                          path)
+        raw = read_bounded(path, LESSON_MAX_BYTES,
+                           f"the file is larger than {LESSON_MAX_BYTES // 1_000_000} MB; a "
+                           "lesson file may be at most 1 MB (the shipped ones are under 10 KB)")
+    except FileTooLarge as error:
+        raise LessonError(error.reason, path) from None
+    except FileRefused as error:
+        raise LessonError(f"cannot read the file: {error.reason}", path) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -289,8 +287,8 @@ def _from_entry(path: Path, entry: object, stamp: list[int] | None) -> LessonInf
 
 def _load_cache(cache: Path) -> dict:
     try:
-        data = json.loads(cache.read_bytes())
-    except (OSError, ValueError, RecursionError):
+        data = json.loads(read_bounded(cache, CACHE_MAX_BYTES))
+    except (FileRefused, ValueError, RecursionError):
         return {}
     if not isinstance(data, dict) or data.get("version") != CACHE_VERSION:
         return {}

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tutor.files import write_whole
+from tutor.files import FileRefused, FileTooLarge, read_bounded, write_whole
 from tutor.network_ids import network_lesson_id
 from tutor.progress.connection import _SQLITE_MAGIC
 from tutor.progress.records import (
@@ -118,10 +118,12 @@ def write_export(path: Path | str, content: dict) -> None:
 def read_export(path: Path | str) -> Snapshot:
     """An export file, validated in full; ExportError (with the reason) if unusable."""
     try:
-        with open(path, "rb") as file:
-            raw = file.read(EXPORT_MAX_BYTES + 1)
-    except OSError as exc:
-        raise ExportError(f"cannot read the file: {exc.strerror or exc}") from exc
+        raw = read_bounded(path, EXPORT_MAX_BYTES)
+    except FileTooLarge:
+        raise ExportError(f"larger than {EXPORT_MAX_BYTES // 2**20} MiB, so not an export") \
+            from None
+    except FileRefused as exc:
+        raise ExportError(f"cannot read the file: {exc.reason}") from None
     return loads_export(raw)
 
 
