@@ -406,14 +406,23 @@ def _answers(lesson, variant, as_json: bool) -> int:
 
 def cmd_report(args) -> int:
     from tutor.lesson_index import read_index
-    from tutor.report import build_report, format_csv, format_text, load_sources, report_json
+    from tutor.report import (
+        build_report,
+        format_csv,
+        format_text,
+        load_sources,
+        printable,
+        report_json,
+    )
 
     if args.top < 0:
         print("chain-tutor: --top must be 0 or more", file=sys.stderr)
         return EXIT_INVALID
     sources, skipped = load_sources(args.paths, by_student=args.by_student)
     for item in skipped:
-        print(f"chain-tutor: skipped {item.path}: {item.reason}", file=sys.stderr)
+        # A file's name and the reason (which may quote the file) are the student's text.
+        print(f"chain-tutor: skipped {printable(str(item.path))}: {printable(item.reason)}",
+              file=sys.stderr)
     if not sources:
         print("chain-tutor: no progress database or export could be read", file=sys.stderr)
         return 1

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import os
 import statistics
 from collections import Counter, defaultdict
@@ -37,6 +38,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from tutor.files import FileRefused, read_head
 from tutor.lesson_index import LessonInfo
 from tutor.progress import (
     DB_NAME,
@@ -46,7 +48,7 @@ from tutor.progress import (
     read_database,
     read_export,
 )
-from tutor.rules import Status, attempts_until_solved, higher
+from tutor.rules import STATUSES, VERDICTS, Status, attempts_until_solved, higher
 
 TOP_WRONG = 3
 REPORT_FORMAT = "chain-tutor-report"
@@ -248,24 +250,56 @@ def build_report(sources: Sequence[Source], lessons: Sequence[LessonInfo] = (),
 # -- reading the sources (the only I/O) ----------------------------------------------
 
 
-def _looks_like_database(path: Path) -> bool:
-    if path.name.endswith(".db"):
-        return True
-    try:
-        with open(path, "rb") as file:
-            return file.read(16) == _SQLITE_MAGIC
-    except OSError:
-        return False
-
-
 def read_source(path: Path, by_student: bool = False) -> Source:
     """One progress database or export file; ProgressError (with the reason) if unusable."""
-    if _looks_like_database(path):
+    try:
+        header = read_head(path, len(_SQLITE_MAGIC))  # a regular file, or refused here
+    except FileRefused as error:
+        raise ProgressError(error.reason) from None
+    if path.name.endswith(".db") or header == _SQLITE_MAGIC:
         snapshot = read_database(path)
     else:
         snapshot = read_export(path)
+    _check_types(snapshot)
     student = snapshot.student if by_student and snapshot.student else _display(path)
     return Source(student, path, snapshot)
+
+
+def _is_time(value: object) -> bool:
+    return type(value) in (int, float) and math.isfinite(value)  # type: ignore[arg-type]
+
+
+def _check_types(snapshot: Snapshot) -> None:
+    """ProgressError unless every value the report uses is of its type: a database's
+    columns are typed by whoever made the file, not by SQLite (an export is typed on
+    reading, so this finds nothing there)."""
+    for attempt in snapshot.attempts:
+        texts = (attempt.lesson_id, attempt.step_id, attempt.answer, *attempt.diagnosis)
+        if (not all(isinstance(text, str) for text in texts) or attempt.verdict not in VERDICTS
+                or not _is_time(attempt.elapsed) or not _is_time(attempt.at)):
+            raise ProgressError("holds damaged records: an attempt whose fields are not "
+                                "the text, verdict and numbers of an attempt")
+    for lesson in snapshot.lessons:
+        if not isinstance(lesson.lesson_id, str) or not all(
+                isinstance(step.step_id, str) and step.status in (None, *STATUSES)
+                for step in lesson.steps):
+            raise ProgressError("holds damaged records: a lesson or step that is not text "
+                                "with a status")
+    for network in snapshot.networks:
+        if not isinstance(network.lesson_id, str) or not isinstance(network.title, str):
+            raise ProgressError("holds damaged records: a network whose id or title is "
+                                "not text")
+
+
+def _unusable(error: BaseException) -> str:
+    """Why a file could not be read, for the instructor, whatever went wrong in it."""
+    if isinstance(error, ProgressError):
+        return str(error)
+    if isinstance(error, RecursionError):
+        return "holds data nested too deeply to read"
+    if isinstance(error, MemoryError):
+        return "holds more than there is memory to read"
+    return f"cannot be read ({type(error).__name__}: {str(error)[:200]})"
 
 
 def _search(folder: Path, skipped: list[Skipped]) -> list[Path]:
@@ -311,8 +345,10 @@ def load_sources(paths: Iterable[Path | str],
             seen.add(identity)
             try:
                 sources.append(read_source(file, by_student))
-            except ProgressError as error:
-                skipped.append(Skipped(file, str(error)))
+            except Exception as error:  # noqa: BLE001 - one student's bad file is theirs
+                # alone: said and skipped (a crafted database can fail in ways no
+                # reader lists), and the class's report goes on without it.
+                skipped.append(Skipped(file, _unusable(error)))
     return sources, skipped
 
 
@@ -324,11 +360,19 @@ def _display(path: Path | str) -> str:
     return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
 
 
-def printable(text: str) -> str:
-    """`text` with every character a terminal would obey shown as an escape, ``\\x1b``."""
+SHOWN = 200  # characters of a record's text shown (an answer may be much longer)
+
+
+def printable(text: str, limit: int | None = None) -> str:
+    """`text` with every character a terminal would obey shown as an escape, ``\\x1b``;
+    cut after `limit` characters, saying how long it was: ``…(50,000,000 characters)``."""
     # Records come from students' files: an escape sequence in an answer must not
-    # reach the instructor's terminal (or spreadsheet) as one.
-    return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
+    # reach the instructor's terminal (or spreadsheet) as one, nor a 50 MB answer
+    # fill a screen or a cell.
+    cut = limit is not None and len(text) > limit
+    shown = text[:limit] if cut else text
+    escaped = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in shown)
+    return f"{escaped}…({len(text):,} characters)" if cut else escaped
 
 
 def rounded(value: float | None, digits: int = 1) -> float | int | None:
@@ -358,7 +402,7 @@ def plural(count: int, noun: str) -> str:
 
 def _wrong_text(wrong: WrongAnswer) -> str:
     codes = f" [{', '.join(wrong.diagnosis)}]" if wrong.diagnosis else ""
-    return (f"`{printable(wrong.answer)}`{printable(codes)} "
+    return (f"`{printable(wrong.answer, SHOWN)}`{printable(codes, SHOWN)} "
             f"{plural(wrong.count, 'attempt')}, {plural(wrong.students, 'student')}")
 
 
@@ -370,15 +414,17 @@ def format_text(report: Report) -> str:
         lines.append("No attempts recorded yet.")
     for lesson in report.lessons:
         title = lesson.title if lesson.title is not None else "(not installed here)"
-        lines += ["", f"{printable(lesson.lesson_id)} — {printable(title)}"]
-        id_width = max([4, *(len(step.step_id) for step in lesson.steps)])
-        label_width = max([6, *(len(step.label or "?") for step in lesson.steps)])
+        lines += ["", f"{printable(lesson.lesson_id, SHOWN)} — {printable(title, SHOWN)}"]
+        rows = [(printable(step.step_id, SHOWN), printable(step.label or "?", SHOWN), step)
+                for step in lesson.steps]
+        id_width = max([4, *(len(step_id) for step_id, _, _ in rows)])
+        label_width = max([6, *(len(label) for _, label, _ in rows)])
         lines.append(f"  {'step':<{id_width}}  {'factor':<{label_width}}  students  solved"
                      "  revealed  gave up  attempts    time")
-        for step in lesson.steps:
+        for step_id, label, step in rows:
             attempts = rounded(step.median_attempts)
             lines.append(
-                f"  {printable(step.step_id):<{id_width}}  {step.label or '?':<{label_width}}"
+                f"  {step_id:<{id_width}}  {label:<{label_width}}"
                 f"  {step.students:>8}  {step.solved:>6}  {step.revealed:>8}  {step.gave_up:>7}"
                 f"  {'–' if attempts is None else attempts:>8}  {duration(step.median_time):>6}"
             )
@@ -444,7 +490,8 @@ def format_csv(report: Report) -> str:
         for step in lesson.steps:
             medians = (rounded(step.median_attempts), rounded(step.median_time))
             writer.writerow([
-                lesson.lesson_id, lesson.title or "", step.step_id, step.label or "",
+                *(printable(text, SHOWN) for text in (lesson.lesson_id, lesson.title or "",
+                                               step.step_id, step.label or "")),
                 step.students, step.solved, step.revealed, step.gave_up,
                 *("" if value is None else value for value in medians),
                 " | ".join(_wrong_text(wrong) for wrong in step.common_wrong),

@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tutor.files import create_private_file
+from tutor.files import FileRefused, create_private_file, read_head
 from tutor.progress.schema import (
     _MIGRATIONS,
     APPLICATION_ID,
@@ -140,9 +140,8 @@ def _read_only_uri(path: Path) -> str:
     """
     uri = path.as_uri() + "?mode=ro"
     try:
-        with open(path, "rb") as file:
-            header = file.read(20)
-    except OSError:
+        header = read_head(path, 20)  # a named pipe is not waited on here
+    except FileRefused:
         return uri  # let SQLite say what is wrong
     in_wal = header.startswith(_SQLITE_MAGIC) and header[18:20] == b"\x02\x02"
     if in_wal and not path.with_name(path.name + "-wal").exists():

@@ -141,7 +141,7 @@ def _attempts(conn: sqlite3.Connection, lesson_id: str | None) -> list[Attempt]:
 
 def _attempts_where(conn: sqlite3.Connection, where: str, params: tuple) -> list[Attempt]:
     return [
-        Attempt(lesson, step, seed, answer, verdict, tuple(json.loads(codes)), elapsed, at)
+        Attempt(lesson, step, seed, answer, verdict, _codes(codes), elapsed, at)
         for lesson, step, seed, answer, verdict, codes, elapsed, at in conn.execute(
             "SELECT lesson_id, step_id, seed, answer, verdict, diagnosis, elapsed, at"
             f" FROM attempts WHERE {where} ORDER BY id", params)
@@ -198,10 +198,24 @@ def _networks(conn: sqlite3.Connection) -> list[SavedNetwork]:
                 " ORDER BY used DESC, lesson_id")]
 
 
+def _codes(raw: object) -> tuple[str, ...]:
+    """An attempt's diagnosis codes, stored as a JSON list of strings; ValueError for
+    anything else (a damaged or crafted database: the reader says which file)."""
+    try:
+        codes = json.loads(raw)  # type: ignore[arg-type]
+    except RecursionError:  # json recurses per level: "[[[[…" a million deep
+        raise ValueError("a diagnosis nested too deeply") from None
+    except TypeError:
+        raise ValueError(f"a diagnosis that is not text: {type(raw).__name__}") from None
+    if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
+        raise ValueError("a diagnosis that is not a list of codes")
+    return tuple(codes)
+
+
 def _step_pairs(raw: str) -> tuple[tuple[str, str], ...]:
     """The stored steps; a damaged entry lists none (the lesson made again has them)."""
     try:
         steps = json.loads(raw)
         return tuple((str(step_id), str(label)) for step_id, label in steps)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         return ()

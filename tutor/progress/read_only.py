@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from tutor.files import FileRefused, read_head
 from tutor.progress.connection import BUSY_TIMEOUT, _read_only_uri, _transaction
 from tutor.progress.records import ProgressError, Snapshot
 from tutor.progress.schema import _check_identity, _Corrupt
@@ -18,8 +19,18 @@ from tutor.progress.snapshots import _snapshot
 def read_database(path: Path | str) -> Snapshot:
     """The record in a progress database, opened read-only; ProgressError if unusable."""
     path = Path(path).resolve()
-    if not path.is_file():
-        raise ProgressError("no such file" if not path.exists() else "not a file")
+    # SQLite would open a named pipe and wait for ever, or read a device to its end: the
+    # database, and the side files SQLite opens beside it if they are there.
+    try:
+        read_head(path, 0)
+    except FileRefused as error:
+        raise ProgressError(error.reason) from None
+    for side in (path.with_name(path.name + end) for end in ("-wal", "-shm", "-journal")):
+        try:
+            if side.exists():
+                read_head(side, 0)
+        except FileRefused as error:
+            raise ProgressError(f"{side.name} beside it: {error.reason}") from None
     try:
         conn = sqlite3.connect(_read_only_uri(path), uri=True, timeout=BUSY_TIMEOUT,
                                isolation_level=None)

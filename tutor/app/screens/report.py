@@ -20,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Markdown, Static
 
 from tutor.report import (
+    SHOWN,
     LessonReport,
     Report,
     StepReport,
@@ -80,9 +81,9 @@ def step_details(lesson: LessonReport, step: StepReport) -> Content:
     lines = [
         Content.from_markup(
             "[b]$lesson[/b] · step $number of $count · [b]$step[/b] · $label",
-            lesson=printable(lesson.lesson_id), number=number, count=len(lesson.steps),
-            step=printable(step.step_id), label=label),
-        Content.from_markup("[$text-muted]$title[/]", title=printable(title)),
+            lesson=printable(lesson.lesson_id, SHOWN), number=number, count=len(lesson.steps),
+            step=printable(step.step_id, SHOWN), label=printable(label, SHOWN)),
+        Content.from_markup("[$text-muted]$title[/]", title=printable(title, SHOWN)),
         Content(""),
     ]
     band = band_of(step)
@@ -108,7 +109,7 @@ def step_details(lesson: LessonReport, step: StepReport) -> Content:
         codes = f"[{', '.join(wrong.diagnosis)}]" if wrong.diagnosis else "[no diagnosis]"
         lines.append(Content.from_markup(
             "  ✗ [b]$answer[/b]  [$text-warning]$codes[/]  $attempts, $students",
-            answer=printable(wrong.answer), codes=printable(codes),
+            answer=printable(wrong.answer, SHOWN), codes=printable(codes, SHOWN),
             attempts=plural(wrong.count, "attempt"),
             students=plural(wrong.students, "student")))
     return Content("\n").join(lines)
