@@ -106,6 +106,13 @@ def _not_a_file(mode: int) -> str | None:
     return f"{kind}, not a file"
 
 
+def not_a_file(path: Path | str) -> str | None:
+    """Why ``path`` (followed, if a link) is no regular file ("a named pipe, not a file"),
+    or None: for a file another library opens, such as SQLite, which would wait for ever
+    on a pipe. OSError if it cannot be looked at."""
+    return _not_a_file(os.stat(path).st_mode)
+
+
 def _open_regular(path: Path | str) -> int:
     """A descriptor of ``path`` opened for reading, checked to be a regular file by the
     open descriptor itself (so nothing can be swapped in between); FileRefused if not."""

@@ -196,6 +196,30 @@ def test_a_link_to_a_file_that_is_not_a_usable_database_is_not_moved(
     assert listing(data) == [DB_NAME] and listing(elsewhere) == ["notes.txt"]
 
 
+@pytest.mark.parametrize("kind", ["named pipe", "link to a device"])
+def test_a_progress_db_that_is_no_file_is_refused_unopened(tmp_path: Path, kind: str) -> None:
+    """SQLite would wait for ever on a named pipe for a writer (or write to a device)."""
+    import os
+    import subprocess
+    import sys
+
+    data = tmp_path / "data"
+    data.mkdir()
+    if kind == "named pipe":
+        os.mkfifo(data / DB_NAME)
+    else:
+        (data / DB_NAME).symlink_to("/dev/null")
+
+    store = ProgressStore.open(data)
+    assert store.left_alone and "not a file" in store.notice and not store.enabled
+
+    done = subprocess.run(  # the real command: refused at once, status 2 (a hang times out)
+        [sys.executable, "-m", "tutor", "progress", "--data-dir", str(data)],
+        capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "not a file" in done.stderr, done.stderr
+    assert listing(data) == [DB_NAME]
+
+
 @pytest.mark.parametrize("command", list(COMMANDS))
 def test_every_progress_command_refuses_another_programs_database_with_status_2(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str) -> None:

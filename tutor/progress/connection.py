@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tutor.files import FileRefused, create_private_file, read_head
+from tutor.files import FileRefused, create_private_file, not_a_file, read_head
 from tutor.progress.schema import (
     _MIGRATIONS,
     APPLICATION_ID,
@@ -159,10 +159,13 @@ def _refuse_foreign(path: Path) -> None:
     """
     try:
         real = path.resolve(strict=True)  # a link's -wal sits beside the file it names
-        if real.stat().st_size == 0:
+        refused = not_a_file(real)
+        if refused is None and real.stat().st_size == 0:
             return  # new: the tutor's to begin
     except (OSError, RuntimeError):
         return  # missing or unreadable: the read-write open says what is wrong
+    if refused is not None:  # SQLite would wait on a named pipe, or write to a device
+        raise LeftAlone(refused)
     try:
         conn = sqlite3.connect(_read_only_uri(real), uri=True, timeout=BUSY_TIMEOUT,
                                isolation_level=None)
