@@ -353,32 +353,48 @@ def generate(network: Network, lesson_id: str = "your-network", title: str | Non
 
 
 def _defined_everywhere(lesson: Lesson, network: Network) -> None:
-    """Refuse a network whose forward pass is not a number at the drawn values (log of
-    an input that may be negative): no step of it could be checked, and the student
-    must learn why from the line, not from a failed validation."""
+    """Refuse, at its line, a network whose forward pass is not a number at the drawn
+    values, or whose relu meets its kink there: no step of it could be checked, and the
+    student must learn why from the line, not from a failed validation.
+
+    Poles (1/x, log and sqrt of what may be negative) were refused as the network was
+    read (tutor.network_domains), for every draw; what only numbers show is left here:
+    an overflow (exp(exp(100 x))), and a relu whose argument is exactly 0 (relu(x - x)),
+    where it has no derivative and finite differences see a slope of ½."""
     import numpy as np
 
     from tutor.validation import validation_points
 
     for values in validation_points(lesson):
         for definition in network.definitions:
-            if np.all(np.isfinite(values[definition.name])):
-                continue
-            used = sorted(call for call in ("log", "sqrt") if f"{call}(" in definition.text)
-            inputs = [i for i in network.inputs if i.name in names_in(definition.node)]
-            example = (f"{inputs[0].name} : {inputs[0].shape[0]}x{inputs[0].shape[1]} positive"
-                       if inputs else "x : 3x1 positive")
-            if used:
-                advice = (f"{' and '.join(used)} {'needs' if len(used) == 1 else 'need'} "
-                          f"positive arguments: draw the inputs it takes as positive "
-                          f"({example}), or take the log of a softmax's output")
-            elif "/" in definition.text:
-                advice = "it divides by a value that can be 0 at the drawn values"
-            else:
-                advice = "its values overflow at the drawn values"
-            raise GeneratorError(
-                f"{definition.name} = {definition.text} is not a number at some drawn values "
-                f"of the inputs: {advice}.", definition.line, 1)
+            if not np.all(np.isfinite(values[definition.name])):
+                raise GeneratorError(
+                    f"{definition.name} = {definition.text} is not a number at some drawn "
+                    "values of the inputs: its values overflow there. Keep what goes into "
+                    "exp and powers small.", definition.line, 1)
+            kink = _at_a_kink(definition.node, values)
+            if kink is not None:
+                raise GeneratorError(
+                    f"{definition.name} = {definition.text}: the argument of "
+                    f"{to_text(kink)} is exactly 0 at some drawn values of the inputs, where "
+                    "relu has a kink and no derivative, so no factor through it could be "
+                    "checked. Give relu an argument that is not exactly 0 at the drawn values "
+                    "(a difference of equal quantities, x - x, is 0 everywhere).",
+                    definition.line, 1)
+
+
+def _at_a_kink(node: Node, values) -> Node | None:
+    """The first relu(…) in ``node`` whose argument has an entry exactly 0 at ``values``."""
+    import numpy as np
+
+    from tutor.engine import evaluate
+    from tutor.engine.nodes import Call
+
+    if isinstance(node, Call) and node.func == "relu" and np.any(
+            evaluate(node.args[0], values) == 0):
+        return node
+    return next((found for child in children(node)
+                 if (found := _at_a_kink(child, values)) is not None), None)
 
 
 def generate_from_text(text: str, lesson_id: str = "your-network",
