@@ -31,6 +31,7 @@ MAX_SIDE = 20  # rows or columns of any quantity: the lesson format's own limit
 MAX_INPUTS = 40
 MAX_DEFINITIONS = 60
 MAX_GOALS = 8
+MAX_NAME = 30  # characters of a name: its copies (x_a, x_aa) stay within the parser's 40
 MAX_TEXT = 20_000  # characters of a whole file
 DRAWS = ("decimal", "int", "normal", "positive", "onehot")  # "fixed" needs values: not here
 
@@ -191,6 +192,10 @@ def _not_a_slip(name: str, rest: str, number: int, offset: int, rest_column: int
 
 
 def _new_name(name: str, number: int, offset: int, first: dict[str, int]) -> None:
+    if len(name) > MAX_NAME:
+        raise NetworkError(f"the name {name[:12]}… has {len(name)} characters: names in a "
+                           f"network have at most {MAX_NAME} (the lesson names a quantity's "
+                           "copies x_a, x_b, … and a name has at most 40)", number, offset + 1)
     if name in first:
         raise NetworkError(f"{name} is defined twice: first at line {first[name]}. Give one of "
                            "them another name (z1, z2, …).", number, offset + 1)
