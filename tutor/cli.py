@@ -213,6 +213,9 @@ def _lesson(args):
         return _catalog(args).get(args.lesson)
     except LessonError as error:
         own = _own_network_lesson(args)
+        if isinstance(own, str):
+            print(f"chain-tutor: {own}", file=sys.stderr)
+            return None
         if own is not None:
             return own
         print(f"chain-tutor: {error}", file=sys.stderr)
@@ -220,7 +223,8 @@ def _lesson(args):
 
 
 def _own_network_lesson(args):
-    """A network saved with your progress (net-…, as `progress` lists it), made again."""
+    """A network saved with your progress (net-…, as `progress` lists it), made again;
+    None if there is no such network, or why its lesson could not be made (a str)."""
     if not args.lesson.startswith("net-"):
         return None
     from tutor.network import NetworkError
@@ -233,8 +237,8 @@ def _own_network_lesson(args):
         return None
     try:
         return make_lesson(saved.text, 0.0)  # finite differences: it was validated when saved
-    except NetworkError:
-        return None
+    except NetworkError as error:  # make_lesson says an unforeseen fault as one too
+        return f"the saved network {args.lesson} could not be built: {error}"
 
 
 def cmd_check(args) -> int:

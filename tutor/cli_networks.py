@@ -90,6 +90,10 @@ def cmd_new(args) -> int:
         lesson = generate(parse_network(text), lesson_id, symbolic_budget=args.budget)
     except NetworkError as error:
         return _refused(str(args.network), error.message, error.line, error.column)
+    except Exception as error:  # noqa: BLE001 - a fault of ours, said with its type, not a traceback
+        from tutor.own_network import fault
+
+        return _refused(str(args.network), fault(error), None, None)
     written = lesson_toml(lesson)
     if args.output is None:
         sys.stdout.write(written)

@@ -143,3 +143,34 @@ def test_new_refuses_with_exit_2_and_file_line_never_a_traceback(tmp_path, text,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr and f"{network}{words}" in done.stderr
+
+
+def test_a_saved_network_that_cannot_be_built_says_so_and_why(tmp_path, capsys):
+    from tutor.cli import main
+    from tutor.network_ids import network_lesson_id
+    from tutor.progress import ProgressStore
+
+    text = "x : 1\nf = 1 / x\ngoal: df/dx\n"  # saved before poles were refused
+    lesson_id = network_lesson_id(text)
+    with ProgressStore.open(tmp_path) as store:
+        store.save_network(lesson_id, text, "mine", [("df_dx", "∂f/∂x")])
+    assert main(["show", lesson_id, "--data-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"the saved network {lesson_id} could not be built: line 2" in err
+    assert "divides by x" in err and "no lesson" not in err
+
+
+def test_an_unforeseen_fault_in_new_is_a_message_naming_the_file_and_the_type(
+        tmp_path, capsys, monkeypatch):
+    import tutor.generator
+    from tutor.cli import main
+
+    def broken(*_args, **_kwargs):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(tutor.generator, "generate", broken)
+    network = tmp_path / "mine.net"
+    network.write_text("x : 1\nf = 2 * x\ngoal: df/dx\n", encoding="utf-8")
+    assert main(["new", str(network)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"chain-tutor: {network}: ") and "KeyError" in err and "boom" in err
