@@ -35,7 +35,9 @@ def _lessons_option(parser: argparse.ArgumentParser) -> None:
 
 def _seed_options(parser: argparse.ArgumentParser, seed_help: str | None = None) -> None:
     choice = parser.add_mutually_exclusive_group()
-    choice.add_argument("--seed", type=int, default=None, help=seed_help)
+    from tutor.seeds import seed_argument
+
+    choice.add_argument("--seed", type=seed_argument, default=None, help=seed_help)
     choice.add_argument("--seed-from-user", action="store_true",
                         help="the seed that belongs to your login name (see `chain-tutor "
                              "seed`), so each student of a class gets their own numbers")

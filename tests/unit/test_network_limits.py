@@ -174,3 +174,22 @@ def test_an_unforeseen_fault_in_new_is_a_message_naming_the_file_and_the_type(
     assert main(["new", str(network)]) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"chain-tutor: {network}: ") and "KeyError" in err and "boom" in err
+
+
+def test_the_seed_limit_quoted_is_the_one_checked_and_the_progress_file_stores_it(
+        tmp_path, capsys):
+    from tutor.cli import main
+    from tutor.progress import ProgressStore
+    from tutor.session import start_lesson
+
+    highest = 2**63 - 1
+    with ProgressStore.open(tmp_path) as store:  # the largest seed accepted can be stored
+        start_lesson(store, "scalar-chain-rule", highest)
+    assert main(["show", "scalar-chain-rule", "--seed", str(highest)]) == 0
+    capsys.readouterr()
+    for command in (["show", "scalar-chain-rule"], ["practice", "--show"]):
+        with pytest.raises(SystemExit) as leaving:
+            main([*command, "--seed", str(highest + 1)])
+        assert leaving.value.code == 2
+        err = capsys.readouterr().err
+        assert f"to {highest}" in err and str(highest + 1) in err.split("limit")[0]
