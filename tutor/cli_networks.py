@@ -92,7 +92,7 @@ def cmd_new(args) -> int:
         lesson = generate(parse_network(text), lesson_id, symbolic_budget=args.budget)
     except NetworkError as error:
         return _refused(str(args.network), error.message, error.line, error.column)
-    except Exception as error:  # noqa: BLE001 - a fault of ours, said with its type, not a traceback
+    except Exception as error:  # noqa: BLE001 - a fault of ours: said with its type, no traceback
         from tutor.own_network import fault
 
         return _refused(str(args.network), fault(error), None, None)

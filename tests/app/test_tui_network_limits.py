@@ -29,3 +29,15 @@ def test_the_status_line_shows_the_limit_at_its_line(text, line):
 def test_a_name_used_27_times_is_a_lesson_in_the_editor():
     text = "x : 1\nf = " + " + ".join(["x"] * 27) + "\ngoal: df/dx\n"
     assert status_content(check_draft(text), text).plain.startswith("✓ ")
+
+
+def test_a_key_that_is_not_a_number_is_said_in_the_feedback_not_only_as_no_answer_yet():
+    from tutor.app.widgets.feedback import verdict_content
+    from tutor.lessons import parse_lesson
+
+    from tests.unit.test_nonfinite_keys import POLE, seed_at_the_pole
+
+    lesson = parse_lesson(POLE)
+    verdict = lesson.check("df_dx", "5", seed_at_the_pole(lesson), symbolic_budget=0)
+    shown = verdict_content(verdict, lesson.steps[0], True).plain
+    assert "No attempt counted" in shown and "internal error of the lesson" in shown
