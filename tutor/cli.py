@@ -35,7 +35,9 @@ def _lessons_option(parser: argparse.ArgumentParser) -> None:
 
 def _seed_options(parser: argparse.ArgumentParser, seed_help: str | None = None) -> None:
     choice = parser.add_mutually_exclusive_group()
-    choice.add_argument("--seed", type=int, default=None, help=seed_help)
+    from tutor.seeds import seed_argument
+
+    choice.add_argument("--seed", type=seed_argument, default=None, help=seed_help)
     choice.add_argument("--seed-from-user", action="store_true",
                         help="the seed that belongs to your login name (see `chain-tutor "
                              "seed`), so each student of a class gets their own numbers")
@@ -213,6 +215,9 @@ def _lesson(args):
         return _catalog(args).get(args.lesson)
     except LessonError as error:
         own = _own_network_lesson(args)
+        if isinstance(own, str):
+            print(f"chain-tutor: {own}", file=sys.stderr)
+            return None
         if own is not None:
             return own
         print(f"chain-tutor: {error}", file=sys.stderr)
@@ -220,7 +225,8 @@ def _lesson(args):
 
 
 def _own_network_lesson(args):
-    """A network saved with your progress (net-…, as `progress` lists it), made again."""
+    """A network saved with your progress (net-…, as `progress` lists it), made again;
+    None if there is no such network, or why its lesson could not be made (a str)."""
     if not args.lesson.startswith("net-"):
         return None
     from tutor.network import NetworkError
@@ -235,8 +241,8 @@ def _own_network_lesson(args):
         return None
     try:
         return make_lesson(saved.text, 0.0)  # finite differences: it was validated when saved
-    except NetworkError:
-        return None
+    except NetworkError as error:  # make_lesson says an unforeseen fault as one too
+        return f"the saved network {args.lesson} could not be built: {error}"
 
 
 def cmd_check(args) -> int:

@@ -39,7 +39,9 @@ def add_network_commands(sub) -> None:
     source = practice.add_mutually_exclusive_group()
     source.add_argument("network", type=Path, nargs="?", metavar="NETWORK_FILE")
     source.add_argument("--random", action="store_true", help="a random network")
-    practice.add_argument("--seed", type=int, default=None,
+    from tutor.seeds import seed_argument
+
+    practice.add_argument("--seed", type=seed_argument, default=None,
                           help="which random network (implies --random; the same seed gives "
                                "the same network everywhere); default: a new one")
     practice.add_argument("--show", action="store_true",
@@ -92,6 +94,10 @@ def cmd_new(args) -> int:
         lesson = generate(parse_network(text), lesson_id, symbolic_budget=args.budget)
     except NetworkError as error:
         return _refused(str(args.network), error.message, error.line, error.column)
+    except Exception as error:  # noqa: BLE001 - a fault of ours: said with its type, no traceback
+        from tutor.own_network import fault
+
+        return _refused(str(args.network), fault(error), None, None)
     written = lesson_toml(lesson)
     if args.output is None:
         sys.stdout.write(written)

@@ -20,7 +20,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from tutor.engine import FUNCTIONS, Node, Shape, infer_shape, names_in, parse, to_text
+from tutor.engine import (
+    FUNCTIONS,
+    EngineError,
+    Node,
+    Shape,
+    infer_shape,
+    names_in,
+    parse,
+    to_text,
+)
 from tutor.engine.nodes import BinOp, Call, Name, Neg, Num, Transpose
 
 
@@ -34,7 +43,9 @@ def name(text: str) -> Node:
 
 
 def number(value: float) -> Node:
-    text = f"{value:g}"
+    # 15 figures: :g kept 6, so 999999999999 became 1e+12 (past the parser's limit) and
+    # 1.23456789 a key of 1.23457 that the exact answer no longer matched.
+    text = f"{value:.15g}"
     return Neg(0, 0, Num(0, 0, text[1:])) if text.startswith("-") else Num(0, 0, text)
 
 
@@ -158,7 +169,12 @@ class Rules:
             raise Unsupported(f"the generator has no derivative rule for {call_node.func}(...)")
         arg, out = call_node.args[0], self.output(call_node, root)
         text = function.derivative.format(arg=f"({to_text(arg)})", out=f"({to_text(out)})")
-        return parse(text, list(self.shapes))
+        try:
+            return parse(text, list(self.shapes))
+        except EngineError as error:  # past the answer language's limits: no one could type it
+            raise Unsupported(f"the derivative of {call_node.func}(…), written out, is past what "
+                              f"an answer may be ({error.message.rstrip('.')}); split the "
+                              "definition into smaller ones") from None
 
     def softmax_jacobian(self, call_node: Call, root: Node) -> Node:
         p = self.column(self.output(call_node, root))

@@ -21,8 +21,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tutor.derivatives import Rules, Unsupported, is_vector, name, size, tr
-from tutor.engine import Node, Shape, names_in, shape_text, to_text
+from tutor.engine import EngineError, Node, Shape, names_in, parse, shape_text, to_text
 from tutor.engine.nodes import Name, children, with_children
+from tutor.engine.tokens import MAX_NAME_LENGTH
 from tutor.lessons import Lesson, Quantity, Step
 from tutor.network import Network, NetworkError, parse_network
 from tutor.step_texts import Texts
@@ -86,7 +87,7 @@ def _prepare(network: Network) -> _Prepared:
     copies: dict[str, list[str]] = {}
     for quantity, count in uses.items():
         if count > 1:
-            copies[quantity] = [_fresh(f"{quantity}_{chr(ord('a') + i)}", taken)
+            copies[quantity] = [_fresh(f"{quantity}_{_letters(i)}", taken)
                                 for i in range(count)]
     inputs = {i.name: i.shape for i in network.inputs}
     shapes = dict(inputs)
@@ -114,6 +115,17 @@ def _leaves(node: Node) -> list[str]:
     if isinstance(node, Name):
         return [node.name]
     return [leaf for child in children(node) for leaf in _leaves(child)]
+
+
+def _letters(index: int) -> str:
+    """a, b, …, z, aa, ab, …: a copy's suffix, a name the parser reads (past z, chr
+    would give '{')."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(ord("a") + rest) + letters
+    return letters
 
 
 def _fresh(wanted: str, taken: set[str]) -> str:
@@ -153,7 +165,11 @@ class _Walk:
 
     # -- steps ----------------------------------------------------------------------
     def step_id(self, of: str, wrt: str) -> str:
+        """d{of}_d{wrt}, a name a student can type in a product of factors; step{n} when
+        that would be past the parser's 40 characters of a name."""
         wanted = f"d{of}_d{wrt}"
+        if len(wanted) > MAX_NAME_LENGTH - 3:
+            wanted = f"step{len(self.steps) + 1}"
         while wanted in self.p.shapes:
             wanted += "_"
         return wanted
@@ -165,6 +181,7 @@ class _Walk:
             return made
         step_id = self.step_id(of, wrt)
         shape = factor_shape(self.p.shapes[of], self.p.shapes[wrt])
+        self.within_limits(to_text(key), composes, of, wrt, kind, context.get("user"))
         words = self.texts.for_step(kind, of, wrt, shape, key, composes=composes, **context)
         self.steps.append(Step(id=step_id, of=of, wrt=wrt, prompt=words.prompt,
                                answer=to_text(key), shape=shape, hints=words.hints,
@@ -172,6 +189,28 @@ class _Walk:
         self.expanded[step_id] = key
         self.made[(of, wrt)] = step_id
         return step_id
+
+    def within_limits(self, answer: str, composes: str | None, of: str, wrt: str, kind: str,
+                      user: str | None) -> None:
+        """Refuse a step whose key (or composes) no one could type: the lesson reads each
+        with the answer language's parser, whose limits (2,000 characters, 60 levels of
+        nesting, numbers below 1e12, …) a student's answer has too."""
+        names = [*self.p.shapes, *(s.id for s in self.steps)]
+        for what, text in (("key", answer), ("product of its factors", composes)):
+            if text is None:
+                continue
+            try:
+                parse(text, names)
+            except EngineError as error:
+                where = self.network.definition(of if kind == "local" else user or "")
+                advice = (f"split {where.name} = … into smaller definitions"
+                          if where is not None else
+                          f"ask for a goal nearer to {wrt}, or make the network between "
+                          f"{wrt} and {of} smaller")
+                raise GeneratorError(
+                    f"the {what} of ∂{of}/∂{wrt}, written out, is past what an answer may "
+                    f"be ({error.message.rstrip('.')}), so no student could type it: "
+                    f"{advice}.", where.line if where is not None else None, 1) from None
 
     def rules(self, target: str) -> Rules:
         shapes = dict(self.p.shapes) | {s.id: s.shape for s in self.steps}
@@ -244,7 +283,9 @@ class _Walk:
             if user != of:
                 composes = to_text(layout(rules.backward(expression, node, upstream_id), shape))
         except Unsupported as error:
-            raise GeneratorError(f"cannot write ∂{of}/∂{node}: {error}") from None
+            where = self.network.definition(user)  # the definition the rule failed on
+            raise GeneratorError(f"cannot write ∂{of}/∂{node}: {error}",
+                                 where.line if where is not None else None, 1) from None
         return self.add(of, node, key, composes, "gradient", user=user,
                         upstream=None if user == of else up)
 
@@ -328,6 +369,9 @@ def generate(network: Network, lesson_id: str = "your-network", title: str | Non
             if error.line is None:
                 error.line = goal.line
             raise
+        except EngineError as error:  # a rule met a limit of the answer language
+            raise GeneratorError(f"cannot write the steps of d{goal.of}/d{goal.wrt}: "
+                                 f"{error.message}", goal.line, 1) from None
     texts = walk.texts
     lesson = Lesson(
         id=lesson_id,
@@ -353,32 +397,48 @@ def generate(network: Network, lesson_id: str = "your-network", title: str | Non
 
 
 def _defined_everywhere(lesson: Lesson, network: Network) -> None:
-    """Refuse a network whose forward pass is not a number at the drawn values (log of
-    an input that may be negative): no step of it could be checked, and the student
-    must learn why from the line, not from a failed validation."""
+    """Refuse, at its line, a network whose forward pass is not a number at the drawn
+    values, or whose relu meets its kink there: no step of it could be checked, and the
+    student must learn why from the line, not from a failed validation.
+
+    Poles (1/x, log and sqrt of what may be negative) were refused as the network was
+    read (tutor.network_domains), for every draw; what only numbers show is left here:
+    an overflow (exp(exp(100 x))), and a relu whose argument is exactly 0 (relu(x - x)),
+    where it has no derivative and finite differences see a slope of ½."""
     import numpy as np
 
     from tutor.validation import validation_points
 
     for values in validation_points(lesson):
         for definition in network.definitions:
-            if np.all(np.isfinite(values[definition.name])):
-                continue
-            used = sorted(call for call in ("log", "sqrt") if f"{call}(" in definition.text)
-            inputs = [i for i in network.inputs if i.name in names_in(definition.node)]
-            example = (f"{inputs[0].name} : {inputs[0].shape[0]}x{inputs[0].shape[1]} positive"
-                       if inputs else "x : 3x1 positive")
-            if used:
-                advice = (f"{' and '.join(used)} {'needs' if len(used) == 1 else 'need'} "
-                          f"positive arguments: draw the inputs it takes as positive "
-                          f"({example}), or take the log of a softmax's output")
-            elif "/" in definition.text:
-                advice = "it divides by a value that can be 0 at the drawn values"
-            else:
-                advice = "its values overflow at the drawn values"
-            raise GeneratorError(
-                f"{definition.name} = {definition.text} is not a number at some drawn values "
-                f"of the inputs: {advice}.", definition.line, 1)
+            if not np.all(np.isfinite(values[definition.name])):
+                raise GeneratorError(
+                    f"{definition.name} = {definition.text} is not a number at some drawn "
+                    "values of the inputs: its values overflow there. Keep what goes into "
+                    "exp and powers small.", definition.line, 1)
+            kink = _at_a_kink(definition.node, values)
+            if kink is not None:
+                raise GeneratorError(
+                    f"{definition.name} = {definition.text}: the argument of "
+                    f"{to_text(kink)} is exactly 0 at some drawn values of the inputs, where "
+                    "relu has a kink and no derivative, so no factor through it could be "
+                    "checked. Give relu an argument that is not exactly 0 at the drawn values "
+                    "(a difference of equal quantities, x - x, is 0 everywhere).",
+                    definition.line, 1)
+
+
+def _at_a_kink(node: Node, values) -> Node | None:
+    """The first relu(…) in ``node`` whose argument has an entry exactly 0 at ``values``."""
+    import numpy as np
+
+    from tutor.engine import evaluate
+    from tutor.engine.nodes import Call
+
+    if isinstance(node, Call) and node.func == "relu" and np.any(
+            evaluate(node.args[0], values) == 0):
+        return node
+    return next((found for child in children(node)
+                 if (found := _at_a_kink(child, values)) is not None), None)
 
 
 def generate_from_text(text: str, lesson_id: str = "your-network",

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from tutor.engine import EngineError, Node, Shape, infer_shape, parse, shape_text
 from tutor.engine.functions import FUNCTIONS
+from tutor.network_domains import ANY, DRAW_SIGNS, DomainError, Signs, signs_of
 from tutor.network_ids import network_lesson_id, normalized
 
 __all__ = ["NetworkError", "Network", "network_lesson_id", "normalized", "parse_network"]
@@ -30,6 +31,7 @@ MAX_SIDE = 20  # rows or columns of any quantity: the lesson format's own limit
 MAX_INPUTS = 40
 MAX_DEFINITIONS = 60
 MAX_GOALS = 8
+MAX_NAME = 30  # characters of a name: its copies (x_a, x_aa) stay within the parser's 40
 MAX_TEXT = 20_000  # characters of a whole file
 DRAWS = ("decimal", "int", "normal", "positive", "onehot")  # "fixed" needs values: not here
 
@@ -121,6 +123,7 @@ def parse_network(text: str) -> Network:
     goals: list[Goal] = []
     first: dict[str, int] = {}
     shapes: dict[str, Shape] = {}
+    signs: dict[str, Signs] = {}  # the signs each quantity's entries can take
     title = ""
     for number, raw in enumerate(lines, start=1):
         body, _, comment = raw.partition("#")
@@ -151,9 +154,11 @@ def parse_network(text: str) -> Network:
             item = _input(name, match.group("rest"), number, rest_column)
             inputs.append(item)
             shapes[name] = item.shape
+            signs[name] = DRAW_SIGNS.get(item.draw, ANY)
         else:
             item = _definition(name, match.group("rest"), number, rest_column, shapes,
                                defined_at)
+            signs[name] = _defined_everywhere(item, rest_column, signs, inputs, definitions)
             definitions.append(item)
             shapes[name] = item.shape
         first[name] = number
@@ -187,6 +192,10 @@ def _not_a_slip(name: str, rest: str, number: int, offset: int, rest_column: int
 
 
 def _new_name(name: str, number: int, offset: int, first: dict[str, int]) -> None:
+    if len(name) > MAX_NAME:
+        raise NetworkError(f"the name {name[:12]}… has {len(name)} characters: names in a "
+                           f"network have at most {MAX_NAME} (the lesson names a quantity's "
+                           "copies x_a, x_b, … and a name has at most 40)", number, offset + 1)
     if name in first:
         raise NetworkError(f"{name} is defined twice: first at line {first[name]}. Give one of "
                            "them another name (z1, z2, …).", number, offset + 1)
@@ -258,6 +267,37 @@ def _definition(name: str, rest: str, number: int, column: int, shapes: dict[str
             raise NetworkError(f"{name} is {shape_text(shape)}: {size} {side} is past the limit "
                                f"of {MAX_SIDE} per side", number, column + 1)
     return Definition(name, text, node, shape, number)
+
+
+def _defined_everywhere(item: Definition, column: int, signs: dict[str, Signs],
+                        inputs: list[Input], definitions: list[Definition]) -> Signs:
+    """The signs of a definition's entries; refused at its line where some draw of the
+    inputs makes it, or its derivative, not a number (tutor.network_domains)."""
+    try:
+        return signs_of(item.node, signs)
+    except DomainError as error:
+        at = column + 1 + error.node.start
+        said = f"{item.name} = {item.text}"
+        if error.kind == "limit":
+            raise NetworkError(f"{said}: {error.message}", item.line, at) from None
+        below = [i for i in _inputs_under(error.node, inputs, definitions)
+                 if i.draw != "positive"]
+        declare = ", ".join(f"{i.name} : {i.shape[0]}x{i.shape[1]} positive" for i in below[:2])
+        raise NetworkError(
+            f"{said} is not a number for every draw of its inputs: {error.message}. "
+            + (f"Declare the inputs it takes as positive ({declare}), or {error.remedy}."
+               if declare else f"{error.remedy[0].upper()}{error.remedy[1:]}."),
+            item.line, at) from None
+
+
+def _inputs_under(node: Node, inputs: list[Input], definitions: list[Definition]
+                  ) -> list[Input]:
+    """The inputs ``node`` is computed from, in the file's order."""
+    wanted = _names(node)
+    for definition in reversed(definitions):
+        if definition.name in wanted:
+            wanted |= _names(definition.node)
+    return [i for i in inputs if i.name in wanted]
 
 
 def _goal(match: re.Match, number: int, offset: int, shapes: dict[str, Shape]) -> Goal:

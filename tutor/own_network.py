@@ -51,7 +51,7 @@ def check_draft(text: str) -> DraftCheck:
         return DraftCheck(text, lesson_id, error=error.message, line=error.line,
                           column=error.column)
     except Exception as error:  # noqa: BLE001 - a fault of ours, said, never a traceback
-        return DraftCheck(text, lesson_id, error=_fault(error))
+        return DraftCheck(text, lesson_id, error=fault(error))
     return DraftCheck(text, lesson_id, lesson.title, tuple(step.label for step in lesson.steps))
 
 
@@ -69,9 +69,11 @@ def make_lesson(text: str, symbolic_budget: float, *,
     except (NetworkError, Cancelled):
         raise
     except Exception as error:  # noqa: BLE001 - a fault of ours, said, never a traceback
-        raise NetworkError(_fault(error)) from error
+        raise NetworkError(fault(error)) from error
 
 
-def _fault(error: Exception) -> str:
+def fault(error: Exception) -> str:
+    """What the tutor says of an exception it did not foresee: its type and text kept,
+    so that the report finds the bug."""
     return (f"the tutor failed on this network ({type(error).__name__}: {error}); this is a "
             "fault of chain-tutor, not of your network — please report it")

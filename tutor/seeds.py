@@ -20,6 +20,25 @@ import hashlib
 import os
 
 SEED_MIN, SEED_MAX = 1, 999_999
+# What --seed takes: what the progress file stores, SQLite's signed 64-bit INTEGER
+# (2**63 - 1 = 9223372036854775807 at most; one more raised OverflowError in the tutor).
+SEED_LOWEST, SEED_HIGHEST = -(2**63), 2**63 - 1
+
+
+def seed_argument(text: str) -> int:
+    """--seed's type: a whole number the progress file can store, or argparse's error
+    (exit status 2) that quotes the very limits checked."""
+    import argparse
+
+    try:
+        seed = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not SEED_LOWEST <= seed <= SEED_HIGHEST:
+        raise argparse.ArgumentTypeError(
+            f"{text} is past the limit: a seed is a whole number from {SEED_LOWEST} to "
+            f"{SEED_HIGHEST}")
+    return seed
 
 
 class LoginError(Exception):

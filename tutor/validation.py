@@ -102,6 +102,12 @@ def _validate_step(lesson: Lesson, step: Step, budget: float) -> list[Finding]:
     for values in points:
         truth = problem.numeric_derivative(step.of, step.wrt, values)
         key = evaluate(factor.expected, values)
+        if not np.all(np.isfinite(key)):  # allclose takes inf for inf: say it first
+            findings.append(finding(
+                f"the key {step.answer!r} is not a number at drawn values of the inputs (it "
+                f"gives {np.round(key, 4).tolist()}), so no answer could be checked there: "
+                "draw the inputs where it is defined (draw = \"positive\", or low and high)"))
+            return findings
         if not np.allclose(key, truth, rtol=FD_RTOL, atol=FD_ATOL):
             findings.append(finding(
                 f"the answer {step.answer!r} is not {step.label}: finite differences give "

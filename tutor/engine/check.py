@@ -143,6 +143,9 @@ def check_answer(
             )
         return _invalid(redacted(shape_error, factor, problem, displayed), text)
     canonical = to_text(node)
+    key = evaluate(factor.expected, displayed)
+    if not np.all(np.isfinite(key)):
+        return _key_not_a_number(factor, key, canonical)
     if typed_numbers(node):
         return _check_numbers(node, shape, factor, problem, displayed, canonical)
     points = [displayed, *problem.samples]
@@ -233,6 +236,25 @@ def _is_the_factor(node: Node | None, factor: Factor, problem: Problem, displaye
     points = [displayed, *problem.samples]
     return all(numbers.close(evaluate(node, p), evaluate(factor.expected, p), EXACT)
                for p in points)
+
+
+def _key_not_a_number(factor: Factor, key: np.ndarray, canonical: str) -> Verdict:
+    """The lesson's own key is not a number at this variant (a pole the lesson let
+    through): no answer can be judged against it, so none is correct, and the student
+    is told it is the lesson's fault; it costs no attempt."""
+    return Verdict(
+        "invalid",
+        f"This variant's key for {factor.label} is not a number ({_entries_text(key)}): an "
+        "internal error of the lesson, not of your answer, so it cannot be checked here. "
+        "Try another variant, and tell the lesson's author.",
+        ("key-not-a-number",),
+        canonical=canonical,
+    )
+
+
+def _entries_text(key: np.ndarray) -> str:
+    shown = [str(v) for v in key.reshape(-1)[:4]]
+    return ", ".join(shown) + (", …" if key.size > 4 else "")
 
 
 def _invalid(error: EngineError, text: str) -> Verdict:

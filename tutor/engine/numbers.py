@@ -44,8 +44,10 @@ class Tolerance:
         return cls(rtol, HAND.kappa * rtol / HAND.rtol)
 
     def bounds(self, expected: np.ndarray) -> np.ndarray:
-        """The largest allowed |a − e|, entry by entry."""
-        largest = float(np.max(np.abs(expected))) if expected.size else 0.0
+        """The largest allowed |a − e|, entry by entry (an entry of inf or nan widens no
+        other's bound: it meets no rule itself, see entries_within)."""
+        finite = np.abs(expected[np.isfinite(expected)])
+        largest = float(np.max(finite)) if finite.size else 0.0
         if not largest > 0:
             return np.full(expected.shape, ZERO_FLOOR)
         return self.rtol * np.abs(expected) + self.kappa * largest
@@ -77,10 +79,12 @@ EXACT = Tolerance(1e-7, 1e-9)
 
 
 def entries_within(answer: np.ndarray, expected: np.ndarray, tolerance: Tolerance) -> np.ndarray:
-    """A boolean matrix: which entries of ``answer`` meet the rule (False where not finite)."""
+    """A boolean matrix: which entries of ``answer`` meet the rule (False where either is
+    not finite: a key of -inf is a fault of the lesson, which no answer matches)."""
     with np.errstate(all="ignore"):
         gap = np.abs(answer - expected)
-        return np.isfinite(answer) & (gap <= tolerance.bounds(expected))
+        return (np.isfinite(answer) & np.isfinite(expected)
+                & (gap <= tolerance.bounds(expected)))
 
 
 def close(answer: np.ndarray, expected: np.ndarray, tolerance: Tolerance) -> bool:

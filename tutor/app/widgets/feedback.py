@@ -35,6 +35,11 @@ REVEALING_SLIPS = {"transpose", "sign", "scale"}
 def verdict_content(verdict: Verdict, step: Step, is_last: bool) -> Content:
     if verdict.verdict == "correct":
         return correct_content(verdict, step, is_last)
+    if verdict.verdict == "invalid" and verdict.error is None:
+        # Not the answer's form (the lesson's key is no number here, or the checker
+        # failed): the preview has nothing to point at, so the engine's words are shown.
+        return Content.assemble(("⚠ No attempt counted. ", "bold $text-warning"),
+                                verdict.feedback)
     if verdict.verdict == "invalid":
         # The preview under the box already says what is wrong and points at it.
         return Content.assemble(
