@@ -25,6 +25,7 @@ from tutor.engine import Node, Shape, names_in, shape_text, to_text
 from tutor.engine.nodes import Name, children, with_children
 from tutor.lessons import Lesson, Quantity, Step
 from tutor.network import Network, NetworkError, parse_network
+from tutor.progress.limits import MAX_STEPS, id_problem
 from tutor.step_texts import Texts
 
 
@@ -164,6 +165,7 @@ class _Walk:
         if made is not None:
             return made
         step_id = self.step_id(of, wrt)
+        self.storable(step_id, of, wrt)
         shape = factor_shape(self.p.shapes[of], self.p.shapes[wrt])
         words = self.texts.for_step(kind, of, wrt, shape, key, composes=composes, **context)
         self.steps.append(Step(id=step_id, of=of, wrt=wrt, prompt=words.prompt,
@@ -172,6 +174,18 @@ class _Walk:
         self.expanded[step_id] = key
         self.made[(of, wrt)] = step_id
         return step_id
+
+    def storable(self, step_id: str, of: str, wrt: str) -> None:
+        """Refuse, before it is made, a step whose progress an import would refuse."""
+        if len(self.steps) >= MAX_STEPS:
+            raise GeneratorError(f"this network's lesson has more steps than the limit of "
+                                 f"{MAX_STEPS:,} steps for a lesson: ask fewer goals, or use "
+                                 "each quantity in fewer places")
+        wrong = id_problem(step_id)
+        if wrong is not None:
+            shown = step_id if len(step_id) <= 40 else step_id[:39] + "…"
+            raise GeneratorError(f"the step ∂{of}/∂{wrt} would have the id {shown!r}, "
+                                 f"which {wrong}: give the quantities shorter names")
 
     def rules(self, target: str) -> Rules:
         shapes = dict(self.p.shapes) | {s.id: s.shape for s in self.steps}
