@@ -381,3 +381,19 @@ def test_a_version_1_export_without_networks_still_imports(tmp_path):
     old = {"format": EXPORT_FORMAT, "version": 1, "student": "alice", "lessons": [],
            "attempts": []}
     assert snapshot_from_json(old).networks == ()
+
+
+def test_report_leaves_out_a_bad_entry_of_an_export_not_the_file(tmp_path, capsys):
+    """Before, one attempt with a tab in its step id made `report` skip the whole file."""
+    data = _valid()
+    data["attempts"].append(dict(data["attempts"][0], step_id="df\tdh2", answer="tabbed"))
+    path = tmp_path / "alice.json"
+    path.write_text(json.dumps(data))
+    assert main(["report", "--json", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert err == f"chain-tutor: left out of {path}: attempts[1].step_id holds a tab (U+0009)\n"
+    report = json.loads(out)
+    assert report["skipped"] == [] and report["students"] == [str(path)]
+    [step] = [s for lesson in report["lessons"] for s in lesson["steps"]
+              if s["step_id"] == "df_dh2"]
+    assert step["solved"] == 1
