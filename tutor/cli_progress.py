@@ -99,6 +99,7 @@ def _export(args) -> int:
 
 def _import(args) -> int:
     from tutor.progress import ExportError, ProgressError, left_out, loads_export, read_export
+    from tutor.progress.export import student_name
     from tutor.seeds import LoginError, current_login
 
     name = "stdin" if args.import_file == "-" else args.import_file
@@ -116,7 +117,7 @@ def _import(args) -> int:
     for line in left_out(name, snapshot.skipped):  # one bad entry costs only itself
         print(f"chain-tutor: {line}", file=sys.stderr)
     try:
-        you = current_login()
+        you = student_name(current_login())  # as an export of yours would say it
     except LoginError:
         you = None
     if snapshot.student and you and snapshot.student != you:

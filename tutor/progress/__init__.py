@@ -29,7 +29,8 @@ Where each part lives:
 * queries — the SQL behind the store's methods
 * snapshots — a whole record taken from a database, and one merged into it (import)
 * read_only — another user's database, read without writing anything (the report)
-* export — the export file: format, limits, validation
+* limits — what the tutor stores and imports: the limits and text rules, in one place
+* export — the export file: format and validation (an entry at a time)
 
 Every public name is imported here, so ``from tutor.progress import X`` is the way in.
 """

@@ -78,8 +78,7 @@ def export_json(snapshot: Snapshot, exported_at: float) -> dict:
         "version": EXPORT_VERSION,
         # Cleaned as an import would take them: a login or a title saved by an older
         # version may hold what the import's rules refuse.
-        "student": None if snapshot.student is None else clean_text(snapshot.student,
-                                                                    MAX_STUDENT_LENGTH),
+        "student": None if snapshot.student is None else student_name(snapshot.student),
         "exported_at": datetime.fromtimestamp(exported_at, UTC).isoformat(timespec="seconds"),
         "lessons": [
             {
@@ -113,6 +112,11 @@ def export_json(snapshot: Snapshot, exported_at: float) -> dict:
             for n in snapshot.networks
         ],
     }
+
+
+def student_name(login: str) -> str:
+    """A login as an export writes it: one printable line an import takes whole."""
+    return clean_text(login, MAX_STUDENT_LENGTH)
 
 
 def write_export(path: Path | str, content: dict) -> None:
