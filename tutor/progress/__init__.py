@@ -41,6 +41,16 @@ from tutor.progress.export import (
     EXPORT_FORMAT,
     EXPORT_MAX_BYTES,
     EXPORT_VERSION,
+    ExportError,
+    export_json,
+    left_out,
+    loads_export,
+    max_answer_length,
+    read_export,
+    snapshot_from_json,
+    write_export,
+)
+from tutor.progress.limits import (
     MAX_DIAGNOSIS_CODES,
     MAX_ELAPSED,
     MAX_HINTS,
@@ -50,14 +60,6 @@ from tutor.progress.export import (
     MAX_STEPS,
     MAX_STUDENT_LENGTH,
     MAX_TIME,
-    ExportError,
-    export_json,
-    left_out,
-    loads_export,
-    max_answer_length,
-    read_export,
-    snapshot_from_json,
-    write_export,
 )
 from tutor.progress.locations import (
     APP_NAME,

@@ -16,7 +16,6 @@ what it means, not this version's tables, so a later schema still reads version 
 from __future__ import annotations
 
 import json
-from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,18 +23,11 @@ from typing import TYPE_CHECKING
 from tutor.files import FileRefused, FileTooLarge, read_bounded, write_whole
 from tutor.network_ids import network_lesson_id
 from tutor.progress.connection import _SQLITE_MAGIC
-from tutor.progress.limits import (  # noqa: F401 - the limits are the export's, said here too
-    MAX_DIAGNOSIS_CODES,
-    MAX_ELAPSED,
-    MAX_HINTS,
-    MAX_ID_LENGTH,
+from tutor.progress.limits import (
     MAX_IMPORT_ATTEMPTS,
     MAX_IMPORT_LESSONS,
-    MAX_NETWORK_TEXT,
     MAX_NETWORKS,
-    MAX_STEPS,
     MAX_STUDENT_LENGTH,
-    MAX_TIME,
     MAX_TITLE,
     clean_text,
     unprintable,

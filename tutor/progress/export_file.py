@@ -16,9 +16,8 @@ from typing import Annotated, Any, Literal
 
 from msgspec import Meta, Struct
 
-from tutor.progress.export import (
-    _INT64,
-    EXPORT_VERSION,
+from tutor.progress.export import _INT64, EXPORT_VERSION
+from tutor.progress.limits import (
     MAX_DIAGNOSIS_CODES,
     MAX_ELAPSED,
     MAX_HINTS,

@@ -24,13 +24,13 @@ from tutor.progress.connection import (
     _stat_or_none,
     _transaction,
 )
-from tutor.progress.export import (
+from tutor.progress.export import max_answer_length
+from tutor.progress.limits import (
     MAX_DIAGNOSIS_CODES,
     MAX_ELAPSED,
     MAX_HINTS,
     MAX_TITLE,
     clean_text,
-    max_answer_length,
 )
 from tutor.progress.locations import DB_NAME, default_data_dir
 from tutor.progress.queries import (
