@@ -412,6 +412,7 @@ def _answers(lesson, variant, as_json: bool) -> int:
 
 def cmd_report(args) -> int:
     from tutor.lesson_index import read_index
+    from tutor.progress import left_out
     from tutor.report import (
         build_report,
         format_csv,
@@ -429,6 +430,9 @@ def cmd_report(args) -> int:
         # A file's name and the reason (which may quote the file) are the student's text.
         print(f"chain-tutor: skipped {printable(str(item.path))}: {printable(item.reason)}",
               file=sys.stderr)
+    for source in sources:  # an export's bad entries are left out, not the whole file
+        for line in left_out(printable(str(source.path)), source.snapshot.skipped):
+            print(f"chain-tutor: {line}", file=sys.stderr)
     if not sources:
         print("chain-tutor: no progress database or export could be read", file=sys.stderr)
         return 1

@@ -98,7 +98,8 @@ def _export(args) -> int:
 
 
 def _import(args) -> int:
-    from tutor.progress import ExportError, ProgressError, loads_export, read_export
+    from tutor.progress import ExportError, ProgressError, left_out, loads_export, read_export
+    from tutor.progress.export import student_name
     from tutor.seeds import LoginError, current_login
 
     name = "stdin" if args.import_file == "-" else args.import_file
@@ -113,8 +114,10 @@ def _import(args) -> int:
     except ExportError as error:
         print(f"chain-tutor: cannot import {name}: {error}", file=sys.stderr)
         return EXIT_INVALID
+    for line in left_out(name, snapshot.skipped):  # one bad entry costs only itself
+        print(f"chain-tutor: {line}", file=sys.stderr)
     try:
-        you = current_login()
+        you = student_name(current_login())  # as an export of yours would say it
     except LoginError:
         you = None
     if snapshot.student and you and snapshot.student != you:
@@ -130,6 +133,8 @@ def _import(args) -> int:
         print(f"chain-tutor: nothing imported: {error}", file=sys.stderr)
         return 1
     networks = f"; {result.networks} network(s) of your own added" if result.networks else ""
+    skipped = (f"; {len(snapshot.skipped)} entr{'y' if len(snapshot.skipped) == 1 else 'ies'}"
+               " left out (see above)") if snapshot.skipped else ""
     print(f"Imported {result.added} attempt(s) from {name} ({result.present} already "
-          f"present); {result.raised} step status(es) raised{networks}.")
+          f"present); {result.raised} step status(es) raised{networks}{skipped}.")
     return 0

@@ -26,6 +26,7 @@ from tutor.engine.nodes import Name, children, with_children
 from tutor.engine.tokens import MAX_NAME_LENGTH
 from tutor.lessons import Lesson, Quantity, Step
 from tutor.network import Network, NetworkError, parse_network
+from tutor.progress.limits import MAX_STEPS, id_problem
 from tutor.step_texts import Texts
 
 
@@ -180,6 +181,7 @@ class _Walk:
         if made is not None:
             return made
         step_id = self.step_id(of, wrt)
+        self.storable(step_id, of, wrt)
         shape = factor_shape(self.p.shapes[of], self.p.shapes[wrt])
         self.within_limits(to_text(key), composes, of, wrt, kind, context.get("user"))
         words = self.texts.for_step(kind, of, wrt, shape, key, composes=composes, **context)
@@ -211,6 +213,18 @@ class _Walk:
                     f"the {what} of ∂{of}/∂{wrt}, written out, is past what an answer may "
                     f"be ({error.message.rstrip('.')}), so no student could type it: "
                     f"{advice}.", where.line if where is not None else None, 1) from None
+
+    def storable(self, step_id: str, of: str, wrt: str) -> None:
+        """Refuse, before it is made, a step whose progress an import would refuse."""
+        if len(self.steps) >= MAX_STEPS:
+            raise GeneratorError(f"this network's lesson has more steps than the limit of "
+                                 f"{MAX_STEPS:,} steps for a lesson: ask fewer goals, or use "
+                                 "each quantity in fewer places")
+        wrong = id_problem(step_id)
+        if wrong is not None:
+            shown = step_id if len(step_id) <= 40 else step_id[:39] + "…"
+            raise GeneratorError(f"the step ∂{of}/∂{wrt} would have the id {shown!r}, "
+                                 f"which {wrong}: give the quantities shorter names")
 
     def rules(self, target: str) -> Rules:
         shapes = dict(self.p.shapes) | {s.id: s.shape for s in self.steps}

@@ -60,6 +60,7 @@ from tutor.lesson_schema import (
     section_place,
     step_places,
 )
+from tutor.progress.limits import MAX_STEPS, id_problem
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -355,6 +356,9 @@ def _build(data: dict, text: str, path: Path | None) -> Lesson:
     definitions = _definitions(table.definitions, text, path)
     if not table.steps:
         raise LessonError("a lesson needs at least one [[steps]]", path)
+    if len(table.steps) > MAX_STEPS:  # the most steps an import takes of one lesson
+        raise LessonError(f"{len(table.steps):,} [[steps]] is past the limit of {MAX_STEPS:,} "
+                          "for a lesson", path)
     try:
         inputs = {name: q.shape for name, q in quantities.items()}
         problem = Problem.from_text(inputs, definitions)
@@ -450,6 +454,9 @@ def _check_range(quantity: Quantity, place: Place) -> None:
 
 
 def _step(raw: StepTable, place: Place, problem: Problem, text: str) -> Step:
+    wrong = id_problem(raw.id)  # progress is stored, exported and imported under it
+    if wrong is not None:
+        raise place.error(f"the step id {raw.id!r} {wrong}", "id")
     for key in ("of", "wrt"):
         name = getattr(raw, key)
         if name not in problem.shapes:

@@ -24,6 +24,7 @@ from tutor.engine import EngineError, Node, Shape, infer_shape, parse, shape_tex
 from tutor.engine.functions import FUNCTIONS
 from tutor.network_domains import ANY, DRAW_SIGNS, DomainError, Signs, signs_of
 from tutor.network_ids import network_lesson_id, normalized
+from tutor.progress.limits import MAX_TITLE, clean_text
 
 __all__ = ["NetworkError", "Network", "network_lesson_id", "normalized", "parse_network"]
 
@@ -130,7 +131,7 @@ def parse_network(text: str) -> Network:
         if not body.strip():
             if not title and not inputs and not goals and comment.strip() and _opening(
                     lines, number):
-                title = comment.strip()
+                title = clean_text(comment, MAX_TITLE)  # one line, as stored and exported
             continue
         offset = len(body) - len(body.lstrip())
         body = body.strip()

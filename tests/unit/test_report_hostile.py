@@ -152,6 +152,10 @@ def _crafted(root: Path) -> Path:
         store.save_network(lesson, "x : 1x1\nL = sum(x)\ngoal: dL/dx\n", "title" + ESC,
                            [("s1" + ESC, "∂L/∂x" + ESC)])
         store.record_attempt(lesson, "s1" + ESC, 1, "x" + ESC, "incorrect", ["code" + ESC], 1)
+    # The store keeps a title clean (tutor.progress.limits.clean_text); a crafted file need not.
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE networks SET title = ?", ("title" + ESC,))
+    conn.close()
     return db
 
 

@@ -29,7 +29,8 @@ Where each part lives:
 * queries — the SQL behind the store's methods
 * snapshots — a whole record taken from a database, and one merged into it (import)
 * read_only — another user's database, read without writing anything (the report)
-* export — the export file: format, limits, validation
+* limits — what the tutor stores and imports: the limits and text rules, in one place
+* export — the export file: format and validation (an entry at a time)
 
 Every public name is imported here, so ``from tutor.progress import X`` is the way in.
 """
@@ -40,6 +41,16 @@ from tutor.progress.export import (
     EXPORT_FORMAT,
     EXPORT_MAX_BYTES,
     EXPORT_VERSION,
+    ExportError,
+    export_json,
+    left_out,
+    loads_export,
+    max_answer_length,
+    read_export,
+    snapshot_from_json,
+    write_export,
+)
+from tutor.progress.limits import (
     MAX_DIAGNOSIS_CODES,
     MAX_ELAPSED,
     MAX_HINTS,
@@ -49,13 +60,6 @@ from tutor.progress.export import (
     MAX_STEPS,
     MAX_STUDENT_LENGTH,
     MAX_TIME,
-    ExportError,
-    export_json,
-    loads_export,
-    max_answer_length,
-    read_export,
-    snapshot_from_json,
-    write_export,
 )
 from tutor.progress.locations import (
     APP_NAME,
@@ -117,6 +121,7 @@ __all__ = [
     "default_cache_dir",
     "default_data_dir",
     "export_json",
+    "left_out",
     "loads_export",
     "max_answer_length",
     "read_database",

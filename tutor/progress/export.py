@@ -1,8 +1,11 @@
 """The export file: one student's record as JSON, written, read, and validated in full.
 
 An export comes from anywhere (a student's laptop, a mail attachment), so nothing in
-it is used before all of it has been checked against the limits below, which are
-also the limits the store keeps to when it records (so every export imports).
+it is used before all of it has been checked against tutor.progress.limits, which
+are also the rules the tutor keeps to when it makes and records what it stores (so
+every export imports). A file that is not an export, or whose frame is damaged, is
+refused whole; one entry that breaks a rule (an attempt, a lesson's record, a network)
+is left out with the reason, and the rest is read (Snapshot.skipped says what).
 
 JSON rather than a copy of the SQLite file (which the backup API could make): a
 person can read it before handing it in, it diffs and mails well, it has no
@@ -13,7 +16,6 @@ what it means, not this version's tables, so a later schema still reads version 
 from __future__ import annotations
 
 import json
-from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +23,15 @@ from typing import TYPE_CHECKING
 from tutor.files import FileRefused, FileTooLarge, read_bounded, write_whole
 from tutor.network_ids import network_lesson_id
 from tutor.progress.connection import _SQLITE_MAGIC
+from tutor.progress.limits import (
+    MAX_IMPORT_ATTEMPTS,
+    MAX_IMPORT_LESSONS,
+    MAX_NETWORKS,
+    MAX_STUDENT_LENGTH,
+    MAX_TITLE,
+    clean_text,
+    unprintable,
+)
 from tutor.progress.records import (
     Attempt,
     LessonRecord,
@@ -37,23 +48,6 @@ EXPORT_FORMAT = "chain-tutor-progress"
 EXPORT_VERSION = 2  # 2: the student's own networks; version 1 files still read
 EXPORT_MAX_BYTES = 64 * 1024 * 1024  # years of attempts are a few MB; more is not ours
 _INT64 = 2**63
-
-
-# What one import may hold: no more than the tutor itself writes (record_attempt keeps
-# to the same limits), so that nothing imported can make a screen or a report slow,
-# huge or wrong. An answer's limit is the parser's (max_answer_length).
-MAX_IMPORT_ATTEMPTS = 100_000  # a lesson with this many opens quickly (test_tui_history.py)
-MAX_IMPORT_LESSONS = 1_000
-MAX_STEPS = 200  # per lesson
-MAX_ID_LENGTH = 200  # lesson and step ids, diagnosis codes
-MAX_STUDENT_LENGTH = 256  # a login name
-MAX_DIAGNOSIS_CODES = 32  # per attempt
-MAX_HINTS = 100  # per step; a lesson offers a handful
-MAX_ELAPSED = 7 * 86400.0  # seconds on one answer: a step left open for a week
-MAX_TIME = float(2**32)  # unix time, in 2106; times before 1970 are refused too
-MAX_NETWORKS = 1_000
-MAX_NETWORK_TEXT = 20_000  # characters: tutor.network's own limit for a network file
-MAX_TITLE = 500
 
 
 def max_answer_length() -> int:
@@ -74,7 +68,9 @@ def export_json(snapshot: Snapshot, exported_at: float) -> dict:
     return {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
-        "student": snapshot.student,
+        # Cleaned as an import would take them: a login or a title saved by an older
+        # version may hold what the import's rules refuse.
+        "student": None if snapshot.student is None else student_name(snapshot.student),
         "exported_at": datetime.fromtimestamp(exported_at, UTC).isoformat(timespec="seconds"),
         "lessons": [
             {
@@ -103,11 +99,16 @@ def export_json(snapshot: Snapshot, exported_at: float) -> dict:
         # Whether this version validated a network's lesson is not said: the importing
         # tutor makes and validates the lesson itself.
         "networks": [
-            {"lesson_id": n.lesson_id, "title": n.title, "text": n.text,
+            {"lesson_id": n.lesson_id, "title": clean_text(n.title, MAX_TITLE), "text": n.text,
              "steps": [list(step) for step in n.steps], "added": n.added, "used": n.used}
             for n in snapshot.networks
         ],
     }
+
+
+def student_name(login: str) -> str:
+    """A login as an export writes it: one printable line an import takes whole."""
+    return clean_text(login, MAX_STUDENT_LENGTH)
 
 
 def write_export(path: Path | str, content: dict) -> None:
@@ -141,7 +142,14 @@ def loads_export(raw: bytes) -> Snapshot:
 
 
 def snapshot_from_json(data: object) -> Snapshot:
-    """Validate an export's content, all of it, before anything uses it."""
+    """Validate an export's content, all of it, before anything uses it.
+
+    Refused whole (ExportError): not an export, a newer version, or a damaged frame
+    (a top-level field missing, of the wrong type, or unknown). Left out, each with
+    its reason in the snapshot's ``skipped``: an entry of lessons, attempts or networks
+    that breaks a rule, one listed a second time, a student name that is not a name,
+    and the entries past a list's limit.
+    """
     if not isinstance(data, dict) or data.get("format") != EXPORT_FORMAT:
         raise ExportError(f"not a chain-tutor progress export (no \"format\": "
                           f"\"{EXPORT_FORMAT}\")")
@@ -157,66 +165,134 @@ def snapshot_from_json(data: object) -> Snapshot:
         export = msgspec.convert(data, ExportFile)
     except msgspec.ValidationError as error:
         raise ExportError(worded(str(error))) from None
-    return _checked(export)
+    return _Reader().snapshot(export)
 
 
-def _checked(export: ExportFile) -> Snapshot:
-    if export.student is not None:
-        _name(export.student, "student")
-    ids = Counter(lesson.lesson_id for lesson in export.lessons)
-    twice = sorted(lesson_id for lesson_id, count in ids.items() if count > 1)
-    if twice:
-        raise ExportError(f"lesson {twice[0]!r} is listed twice")
-    lessons = []
-    for i, lesson in enumerate(export.lessons):
-        where = f"lessons[{i}]"
-        _name(lesson.lesson_id, f"{where}.lesson_id")
+def left_out(name: str, skipped: tuple[str, ...], shown: int = 20) -> list[str]:
+    """The lines that tell what an import or a report left out of file ``name``: the
+    first ``shown`` reasons, then how many more (a damaged file can have thousands)."""
+    lines = [f"left out of {name}: {_shown(reason)}" for reason in skipped[:shown]]
+    if len(skipped) > shown:
+        lines.append(f"left out of {name}: {len(skipped) - shown:,} more entries")
+    return lines
+
+
+def _shown(reason: str, longest: int = 300) -> str:
+    """A reason as a terminal may print it: msgspec's quotes a wrong value as it is."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in reason)
+    return text if len(text) <= longest else text[:longest - 1] + "…"
+
+
+class _Reader:
+    """One export's entries, each converted and checked on its own; what does not pass
+    is noted in ``skipped`` and left out."""
+
+    def __init__(self) -> None:
+        self.skipped: list[str] = []
+        self.longest = max_answer_length()
+
+    def snapshot(self, export: ExportFile) -> Snapshot:
+        from tutor.progress.export_file import AttemptEntry, LessonEntry, NetworkEntry
+
+        student = export.student
+        if student is not None:
+            problem = _name_problem(student, MAX_STUDENT_LENGTH)
+            if problem is not None:
+                self.skipped.append(f"the student name {problem}, so it was left out")
+                student = None
+        lessons = self.entries(export.lessons, "lessons", MAX_IMPORT_LESSONS, LessonEntry,
+                               self.lesson)
+        attempts = self.entries(export.attempts, "attempts", MAX_IMPORT_ATTEMPTS, AttemptEntry,
+                                self.attempt)
+        networks = self.entries(export.networks, "networks", MAX_NETWORKS, NetworkEntry,
+                                self.network)
+        return Snapshot(tuple(self.once(lessons, "lesson")), tuple(a for _, a in attempts), student,
+                        tuple(self.once(networks, "network")), tuple(self.skipped))
+
+    def entries(self, items: list, key: str, limit: int, kind: type, check) -> list:
+        import msgspec
+
+        from tutor.progress.export_file import worded
+
+        if len(items) > limit:
+            self.skipped.append(f"{key} holds {len(items):,} entries: the {len(items) - limit:,} "
+                                f"past the limit of {limit:,} were left out")
+        kept = []
+        for i, item in enumerate(items[:limit]):
+            where = f"{key}[{i}]"
+            try:
+                kept.append((where, check(msgspec.convert(item, kind), where)))
+            except msgspec.ValidationError as error:
+                self.skipped.append(worded(str(error), where))
+            except ExportError as error:
+                self.skipped.append(str(error))
+        return kept
+
+    def once(self, entries: list, what: str) -> list:
+        """The entries with a lesson id not seen before: a second one is left out."""
+        seen: set[str] = set()
+        kept = []
+        for where, entry in entries:
+            if entry.lesson_id in seen:
+                self.skipped.append(f"{where} lists {what} {entry.lesson_id!r} a second time")
+                continue
+            seen.add(entry.lesson_id)
+            kept.append(entry)
+        return kept
+
+    def lesson(self, lesson, where: str) -> LessonRecord:
+        _name(lesson.lesson_id, where, ".lesson_id")
         if len({step.step_id for step in lesson.steps}) != len(lesson.steps):
             raise ExportError(f"{where} lists a step twice")
         for j, step in enumerate(lesson.steps):
-            _name(step.step_id, f"{where}.steps[{j}].step_id")
-        lessons.append(LessonRecord(
+            _name(step.step_id, where, f".steps[{j}].step_id")
+        return LessonRecord(
             lesson.lesson_id, lesson.seed, lesson.started, lesson.finished,
-            tuple(StepRecord(step.step_id, step.status, step.hints) for step in lesson.steps)))
-    longest = max_answer_length()
-    attempts = []
-    for i, a in enumerate(export.attempts):
-        where = f"attempts[{i}]"
-        for key in ("lesson_id", "step_id"):
-            _name(getattr(a, key), f"{where}.{key}")
-        if len(a.answer) > longest:
+            tuple(StepRecord(step.step_id, step.status, step.hints) for step in lesson.steps))
+
+    def attempt(self, a, where: str) -> Attempt:
+        _name(a.lesson_id, where, ".lesson_id")
+        _name(a.step_id, where, ".step_id")
+        if len(a.answer) > self.longest:
             raise ExportError(f"{where}.answer is {len(a.answer):,} characters long; the "
-                              f"tutor takes answers of at most {longest:,}")
-        _encodable(a.answer, f"{where}.answer")
-        codes = tuple(_name(code, f"{where}.diagnosis") for code in a.diagnosis)
-        attempts.append(Attempt(a.lesson_id, a.step_id, a.seed, a.answer, a.verdict, codes,
-                                a.elapsed, a.at))
-    networks = []
-    for i, n in enumerate(export.networks):
-        where = f"networks[{i}]"
+                              f"tutor takes answers of at most {self.longest:,}")
+        _encodable(a.answer, where, ".answer")
+        for code in a.diagnosis:
+            _name(code, where, ".diagnosis")
+        return Attempt(a.lesson_id, a.step_id, a.seed, a.answer, a.verdict,
+                       tuple(a.diagnosis), a.elapsed, a.at)
+
+    def network(self, n, where: str) -> SavedNetwork:
         if network_lesson_id(n.text) != n.lesson_id:
             raise ExportError(f"{where}.lesson_id is not the id of its text (the text was "
                               "changed, or the id)")
-        _encodable(n.text, f"{where}.text")
-        steps = tuple((_name(step_id, f"{where}.steps"), _name(label, f"{where}.steps"))
+        _encodable(n.text, where, ".text")
+        steps = tuple((_name(step_id, where, ".steps"), _name(label, where, ".steps"))
                       for step_id, label in n.steps)
-        networks.append(SavedNetwork(n.lesson_id, n.text, _name(n.title, f"{where}.title"),
-                                     steps, None, n.added, n.used))
-    if len({n.lesson_id for n in networks}) != len(networks):
-        raise ExportError("a network is listed twice")
-    return Snapshot(tuple(lessons), tuple(attempts), export.student, tuple(networks))
+        # A title is only shown: cleaned as the tutor cleans one it reads, never refused.
+        return SavedNetwork(n.lesson_id, n.text, clean_text(n.title, MAX_TITLE), steps, None,
+                            n.added, n.used)
 
 
-def _encodable(text: str, where: str) -> str:
+def _encodable(text: str, where: str, field: str = "") -> str:
+    """``where`` + ``field``: joined only to say what is wrong (100,000 attempts)."""
     try:
         text.encode("utf-8")  # a lone surrogate ("\ud800") parses but cannot be stored
     except UnicodeEncodeError as exc:
-        raise ExportError(f"{where} holds text that is not valid Unicode") from exc
+        raise ExportError(f"{where}{field} holds text that is not valid Unicode") from exc
     return text
 
 
-def _name(text: str, where: str) -> str:
-    """An id, code or login: without control characters a terminal would obey."""
-    if not text.isprintable():
-        raise ExportError(f"{where} holds a control character")
-    return _encodable(text, where)
+def _name_problem(text: str, limit: int) -> str | None:
+    if len(text) > limit:
+        return f"holds more than {limit:,} characters"
+    found = unprintable(text)
+    return None if found is None else f"holds {found}"
+
+
+def _name(text: str, where: str, field: str = "") -> str:
+    """An id, code or login: without characters a terminal would obey or a person could
+    not see. A plain space is allowed: ids stored by older versions may hold one."""
+    if text.isprintable():  # the common case, at C speed; a lone surrogate is not printable
+        return text
+    raise ExportError(f"{where}{field} holds {unprintable(text)}")

@@ -1,5 +1,10 @@
 """The export file's format, declared once as types (msgspec), and its errors in words.
 
+Two levels, because a file is refused whole only when it is not an export at all or
+is damaged in its frame (ExportFile: format, version, the three lists): each entry of
+a list (LessonEntry, AttemptEntry, NetworkEntry) is converted on its own, and one that
+does not fit is left out, with its reason, while the rest is imported.
+
 Imported only when a file is read (tutor.progress.export.snapshot_from_json): msgspec
 costs the first screen ~18 ms it must not wait for.
 """
@@ -7,31 +12,25 @@ costs the first screen ~18 ms it must not wait for.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from msgspec import Meta, Struct
 
-from tutor.progress.export import (
-    _INT64,
-    EXPORT_VERSION,
+from tutor.progress.export import _INT64, EXPORT_VERSION
+from tutor.progress.limits import (
     MAX_DIAGNOSIS_CODES,
     MAX_ELAPSED,
     MAX_HINTS,
     MAX_ID_LENGTH,
-    MAX_IMPORT_ATTEMPTS,
-    MAX_IMPORT_LESSONS,
     MAX_NETWORK_TEXT,
-    MAX_NETWORKS,
     MAX_STEPS,
-    MAX_STUDENT_LENGTH,
     MAX_TIME,
-    MAX_TITLE,
 )
 from tutor.rules import STATUSES, VERDICTS
 
 # The format is these types; msgspec checks every field's type and bounds, and refuses
 # unknown fields. What a type cannot say (printable ids, the parser's answer length, a
-# lesson listed twice) is checked after, in _checked.
+# lesson listed twice, how many entries a list may hold) is checked after, in export.py.
 Id = Annotated[str, Meta(min_length=1, max_length=MAX_ID_LENGTH)]
 Code = Annotated[str, Meta(max_length=MAX_ID_LENGTH)]
 Int64 = Annotated[int, Meta(ge=-_INT64, le=_INT64 - 1)]
@@ -67,7 +66,7 @@ class AttemptEntry(Struct, forbid_unknown_fields=True, frozen=True):
 
 class NetworkEntry(Struct, forbid_unknown_fields=True, frozen=True):
     lesson_id: Id
-    title: Annotated[str, Meta(max_length=MAX_TITLE)]
+    title: str  # any text: cleaned as the tutor cleans a title it reads (clean_text)
     text: Annotated[str, Meta(min_length=1, max_length=MAX_NETWORK_TEXT)]
     added: Time
     used: Time
@@ -77,11 +76,11 @@ class NetworkEntry(Struct, forbid_unknown_fields=True, frozen=True):
 class ExportFile(Struct, forbid_unknown_fields=True, frozen=True):
     format: Literal["chain-tutor-progress"]
     version: Annotated[int, Meta(ge=1, le=EXPORT_VERSION)]
-    lessons: Annotated[list[LessonEntry], Meta(max_length=MAX_IMPORT_LESSONS)]
-    attempts: Annotated[list[AttemptEntry], Meta(max_length=MAX_IMPORT_ATTEMPTS)]
-    student: Annotated[str, Meta(max_length=MAX_STUDENT_LENGTH)] | None = None
+    lessons: list[Any]  # of LessonEntry, each converted on its own
+    attempts: list[Any]  # of AttemptEntry
+    student: str | None = None  # its length and characters are checked after
     exported_at: str | None = None  # ISO 8601, for people; not read back
-    networks: Annotated[list[NetworkEntry], Meta(max_length=MAX_NETWORKS)] = []  # version 2
+    networks: list[Any] = []  # of NetworkEntry; version 2
 
 
 
@@ -91,10 +90,13 @@ _KINDS = {"str": "a string", "int": "an integer", "float": "a number", "array": 
           "object": "an object", "null": "null", "bool": "true or false"}
 
 
-def worded(message: str) -> str:
-    """msgspec's message, said as the other errors here are: where, then what."""
+def worded(message: str, at: str = "") -> str:
+    """msgspec's message, said as the other errors here are: where, then what.
+    ``at``: where the converted value sits in the file ("attempts[3]")."""
     found = _LOCATION.search(message)
     where = found.group("path") if found else ""
+    if at:
+        where = at + ("" if not where or where.startswith("[") else ".") + where
     what = _LOCATION.sub("", message)
     if what.startswith("Object missing required field"):
         field = what.split("`")[1]

@@ -97,6 +97,9 @@ class Snapshot:
     attempts: tuple[Attempt, ...]
     student: str | None = None
     networks: tuple[SavedNetwork, ...] = ()  # the student's own, whose lessons these are
+    # Read from an export: what the file held that is not here, each with its reason
+    # ("attempts[3].step_id holds a tab (U+0009)"). Always empty from a database.
+    skipped: tuple[str, ...] = ()
 
     def statuses(self) -> dict[tuple[str, str], str]:
         """(lesson_id, step_id) → "solved" / "revealed", for the steps that have one."""

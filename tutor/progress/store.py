@@ -24,11 +24,13 @@ from tutor.progress.connection import (
     _stat_or_none,
     _transaction,
 )
-from tutor.progress.export import (
+from tutor.progress.export import max_answer_length
+from tutor.progress.limits import (
     MAX_DIAGNOSIS_CODES,
     MAX_ELAPSED,
     MAX_HINTS,
-    max_answer_length,
+    MAX_TITLE,
+    clean_text,
 )
 from tutor.progress.locations import DB_NAME, default_data_dir
 from tutor.progress.queries import (
@@ -328,7 +330,10 @@ class ProgressStore:
                      steps: Iterable[tuple[str, str]], checked_by: str | None = None) -> None:
         """Keep a network (or mark it used now): its text is what resumes its lesson.
         ``steps``: its lesson's (id, label) pairs; ``checked_by``: the version that has
-        just validated its lesson (None: unchanged)."""
+        just validated its lesson (None: unchanged). The title is kept as an import would
+        take it (tutor.progress.limits.clean_text), so that every export imports."""
+        title = clean_text(title, MAX_TITLE)
+
         def work(conn: sqlite3.Connection, now: float) -> None:
             _save_network(conn, SavedNetwork(lesson_id, text, title, tuple(steps), checked_by,
                                              now, now))
