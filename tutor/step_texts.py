@@ -36,9 +36,9 @@ def construct(node: Node) -> str:
             return "elementwise"
         return node.func  # sum, softmax
     if isinstance(node, BinOp) and node.op in "*@" and isinstance(node.left, Num):
-        return construct(node.right)  # 0.5 * (f - y)^2 is a power, scaled
+        return _scaled(construct(node.right))  # 0.5 * (f - y)^2 is a power, scaled
     if isinstance(node, Neg):
-        return construct(node.operand)
+        return _scaled(construct(node.operand))
     if isinstance(node, BinOp):
         return {"@": "linear", "+": "sum-rule", "-": "sum-rule", "*": "product", "/": "quotient",
                 "^": "power"}[node.op]
@@ -47,6 +47,12 @@ def construct(node: Node) -> str:
     if isinstance(node, Name):
         return "copy"
     return "other"
+
+
+def _scaled(kind: str) -> str:
+    # -tanh(x) is no elementwise definition of its own (whose texts name one function and
+    # its slope): the constant in front has its own words.
+    return "scaled-elementwise" if kind == "elementwise" else kind
 
 
 class Texts:
@@ -199,6 +205,10 @@ class Texts:
             "softmax": lambda: (f"Differentiate {of}_i = e^({wrt}_i) / Σ_k e^({wrt}_k) by the "
                                 f"quotient rule: ∂{of}_i/∂{wrt}_j = {of}_i·[i = j] − {of}_i "
                                 f"{of}_j.",),
+            "scaled-elementwise": lambda: (
+                "A constant factor (a sign, a number) stays in front of the derivative.",
+                "The function under it is applied entry by entry, so its Jacobian is a "
+                "diagonal matrix of its slopes; multiply that by the constant."),
             "transpose": lambda: ("A transpose keeps a vector's entries in order.",
                                   *self._transposed_hints(expression)),
         }

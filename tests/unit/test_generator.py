@@ -299,3 +299,13 @@ def test_show_answers_json_gives_every_shipped_steps_key_and_value(capsys):
     sheet = json.loads(capsys.readouterr().out)
     assert [a["id"] for a in sheet["answers"]][0] == "dL_df"
     assert all(len(a["value"]) == a["shape"][0] for a in sheet["answers"])
+
+
+@pytest.mark.parametrize("definition", ["-(tanh(x))", "-relu(x)", "0.5 * sigma(x)", "2 * exp(x)"])
+def test_a_function_under_a_sign_or_constant_has_hints_that_keep_the_constant(definition):
+    """-(tanh(x)) crashed the step texts (a Neg taken for a call); its hints must not give
+    the unscaled function's Jacobian as the answer."""
+    lesson = generate_from_text(f"x : 3x1 decimal\nh1 = {definition}\nL = sum(h1)\ngoal: dL/dx\n")
+    assert [f for f in validate_lesson(lesson) if f.error] == []
+    step = lesson.steps[[s.of for s in lesson.steps].index("h1")]
+    assert any("constant factor" in hint for hint in step.hints)
