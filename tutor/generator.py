@@ -343,7 +343,7 @@ def generate(network: Network, lesson_id: str = "your-network", title: str | Non
     _defined_everywhere(lesson, network)
     if not validate:
         return lesson
-    findings = validate_lesson(lesson, symbolic_budget, progress=progress)
+    findings = validate_lesson(lesson, symbolic_budget, progress=progress, notes=False)
     errors = [f for f in findings if f.error]
     if errors:
         raise GeneratorError("the generated lesson failed its own checks, so it is not shown "

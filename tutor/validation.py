@@ -20,12 +20,13 @@ import numpy as np
 from tutor.engine import (
     EngineError,
     Values,
-    check_answer,
     evaluate,
     infer_shape,
     parse,
     shape_text,
 )
+from tutor.engine.check import accepted
+from tutor.engine.problem import Problem
 from tutor.engine.structural import automatic
 from tutor.lesson_index import (
     LessonError,
@@ -41,6 +42,14 @@ from tutor.lessons import Lesson, Step, load_lesson, unforeseen
 VALIDATION_SEEDS = (1, 2, 3)
 FD_RTOL = 1e-5
 FD_ATOL = 1e-6
+# Up to this many entries in the quantity a step differentiates by, finite differences
+# build the whole Jacobian (two forward passes per entry); past it they check it along
+# DIRECTIONS random unit directions per point (two passes each), as PyTorch's
+# gradcheck(fast_mode=True) does: a wrong Jacobian J' gives J'v ≠ Jv for almost every v,
+# so the verdict is the same, for a cost that does not grow with W's 400 entries.
+FULL_JACOBIAN_ENTRIES = 16
+DIRECTIONS = 3
+DIRECTION_SEED = 20261206
 
 
 @dataclass(frozen=True)
@@ -59,23 +68,29 @@ class Finding:
 
 
 def validate_lesson(lesson: Lesson, symbolic_budget: float = 10.0,
-                    progress: Callable[[int, int], None] | None = None) -> list[Finding]:
+                    progress: Callable[[int, int], None] | None = None, *,
+                    notes: bool = True) -> list[Finding]:
     """Check every key against the forward pass, independently of the key itself.
 
     sympy differentiates and proves in the proof worker (tutor.engine.prover), which
     keeps each lesson's symbols between steps and is killed at a step's budget; so sympy
     never runs in the caller's own process (the tutor's, when it validates a student's
     network). ``progress(done, total)`` is told after each step, and may raise to stop.
+    ``notes=False`` leaves out the one note that costs more than the checks (which declared
+    mistakes the chain diagnoses find by themselves: deriving a deep step's chain takes
+    a second), for a caller that keeps only the errors.
     """
     findings: list[Finding] = []
     if "numerator layout" not in lesson.intro.lower():
         findings.append(Finding(lesson.path, 1, None,
                                 "the intro must state the convention (numerator layout)"))
+    points = validation_points(lesson)  # each variant's forward pass, once per lesson
+    displayed = lesson.variant().values
     for done, step in enumerate(lesson.steps, start=1):
-        findings.extend(_validate_step(lesson, step, symbolic_budget))
+        findings.extend(_validate_step(lesson, step, symbolic_budget, points, displayed, notes))
         if progress is not None:
             progress(done, len(lesson.steps))
-    findings.extend(_validate_compositions(lesson))
+    findings.extend(_validate_compositions(lesson, points))
     return findings
 
 
@@ -89,7 +104,8 @@ def _prove(lesson: Lesson, step: Step, budget: float) -> bool | str | None:
                             step.wrt, budget)
 
 
-def _validate_step(lesson: Lesson, step: Step, budget: float) -> list[Finding]:
+def _validate_step(lesson: Lesson, step: Step, budget: float, points: list[Values],
+                   displayed: Values, notes: bool = True) -> list[Finding]:
     def finding(message: str, error: bool = True) -> Finding:
         return Finding(lesson.path, step.line, step.id, message, error)
 
@@ -98,11 +114,11 @@ def _validate_step(lesson: Lesson, step: Step, budget: float) -> list[Finding]:
         return [finding(f"{step.of} does not depend on {step.wrt}; the factor would be zero")]
     factor = lesson.factors[step.id]
     findings = []
-    points = validation_points(lesson)
+    directions = np.random.default_rng(DIRECTION_SEED)
     for values in points:
-        truth = problem.numeric_derivative(step.of, step.wrt, values)
         key = evaluate(factor.expected, values)
-        if not np.allclose(key, truth, rtol=FD_RTOL, atol=FD_ATOL):
+        truth = _disagreement(problem, step.of, step.wrt, key, values, directions)
+        if truth is not None:
             findings.append(finding(
                 f"the answer {step.answer!r} is not {step.label}: finite differences give "
                 f"{np.round(truth, 4).tolist()} where the key gives {np.round(key, 4).tolist()}"))
@@ -124,13 +140,13 @@ def _validate_step(lesson: Lesson, step: Step, budget: float) -> list[Finding]:
         findings.append(finding(
             f"the key agrees with finite differences, but sympy could not prove it equal to "
             f"{step.label} (undecided)", error=False))
-    displayed = lesson.variant().values
     for mistake in factor.mistakes:
-        verdict = check_answer(mistake.text, factor, problem, displayed, 0.0)
-        if verdict.verdict == "correct":
+        if accepted(mistake.text, factor, problem, displayed):
             findings.append(finding(
                 f"the mistake {mistake.text!r} is accepted as correct, so its feedback could "
                 "never show and it would reject nothing"))
+            continue
+        if not notes:
             continue
         found = automatic(mistake.expression, factor, problem, displayed)
         if found:
@@ -142,14 +158,43 @@ def _validate_step(lesson: Lesson, step: Step, budget: float) -> list[Finding]:
     return findings
 
 
+def _disagreement(problem: Problem, of: str, wrt: str, key: np.ndarray, values: Values,
+                  directions: np.random.Generator) -> np.ndarray | None:
+    """None if ``key`` is ∂of/∂wrt at ``values`` by finite differences; else their
+    Jacobian (the whole of it, for the message)."""
+    base = values[wrt]
+    if base.size > FULL_JACOBIAN_ENTRIES:
+        jacobian = key.reshape(-1, base.size)  # numerator layout and gradients alike
+        for _ in range(DIRECTIONS):
+            direction = directions.standard_normal(base.shape)
+            direction /= np.linalg.norm(direction)
+            along = problem.directional_derivative(of, wrt, values, direction)
+            if not np.allclose(jacobian @ direction.reshape(-1), along, rtol=FD_RTOL,
+                               atol=FD_ATOL):
+                break
+        else:
+            return None
+    truth = problem.numeric_derivative(of, wrt, values)
+    return None if np.allclose(key, truth, rtol=FD_RTOL, atol=FD_ATOL) else truth
+
+
 def validation_points(lesson: Lesson) -> list[Values]:
     """Where every key is compared with finite differences: the validation seeds' values
     and the lesson's random draws."""
     return [lesson.variant(seed).values for seed in VALIDATION_SEEDS] + lesson.problem.samples
 
 
-def _validate_compositions(lesson: Lesson) -> list[Finding]:
+def _validate_compositions(lesson: Lesson, points: list[Values]) -> list[Finding]:
     findings = []
+    extended: list[Values] = []
+
+    def keyed() -> list[Values]:
+        """Each point with every step's key at it, computed once for all compositions."""
+        if not extended:
+            extended.extend(dict(values) | {s.id: evaluate(lesson.factors[s.id].expected, values)
+                                            for s in lesson.steps} for values in points)
+        return extended
+
     names = lesson.names + [s.id for s in lesson.steps]
     shapes = dict(lesson.problem.shapes) | {s.id: s.shape for s in lesson.steps}
     for step in lesson.steps:
@@ -167,11 +212,8 @@ def _validate_compositions(lesson: Lesson) -> list[Finding]:
                                     f"composes {step.composes!r} is {shape_text(shape)}, but "
                                     f"{step.label} is {shape_text(step.shape)}"))
             continue
-        for values in validation_points(lesson):
-            extended = dict(values) | {
-                s.id: evaluate(lesson.factors[s.id].expected, values) for s in lesson.steps
-            }
-            if not np.allclose(evaluate(node, extended), extended[step.id], rtol=1e-9,
+        for at in keyed():
+            if not np.allclose(evaluate(node, at), at[step.id], rtol=1e-9,
                                atol=1e-12):
                 findings.append(Finding(lesson.path, step.line, step.id,
                                         f"the factors in composes {step.composes!r} do not "
