@@ -28,6 +28,14 @@ from tutor.network import Network, NetworkError, parse_network
 from tutor.step_texts import Texts
 
 
+# A lesson made from a network is done within TIME_LIMIT s (`new` and the editor's Start;
+# the worst network the limits admit takes ~20 s on a loaded 2-core machine): the
+# validation work is bounded before it starts (validation.MAX_WORK), sympy's share by
+# SYMBOLIC_TOTAL, and the deadline stops anything else with a message.
+SYMBOLIC_TOTAL = 20.0
+TIME_LIMIT = 120.0
+
+
 class GeneratorError(NetworkError):
     """A network the generator refuses: a goal it cannot ask, or a lesson that failed checks."""
 
@@ -86,7 +94,7 @@ def _prepare(network: Network) -> _Prepared:
     copies: dict[str, list[str]] = {}
     for quantity, count in uses.items():
         if count > 1:
-            copies[quantity] = [_fresh(f"{quantity}_{chr(ord('a') + i)}", taken)
+            copies[quantity] = [_fresh(f"{quantity}_{_letters(i)}", taken)
                                 for i in range(count)]
     inputs = {i.name: i.shape for i in network.inputs}
     shapes = dict(inputs)
@@ -114,6 +122,16 @@ def _leaves(node: Node) -> list[str]:
     if isinstance(node, Name):
         return [node.name]
     return [leaf for child in children(node) for leaf in _leaves(child)]
+
+
+def _letters(index: int) -> str:
+    """a, b, …, z, aa, ab, …: a copy's suffix, a name whatever the count of uses."""
+    word = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        word = chr(ord("a") + rest) + word
+    return word
 
 
 def _fresh(wanted: str, taken: set[str]) -> str:
@@ -163,6 +181,7 @@ class _Walk:
         made = self.made.get((of, wrt))
         if made is not None:
             return made
+        _not_too_long(key, of, wrt)
         step_id = self.step_id(of, wrt)
         shape = factor_shape(self.p.shapes[of], self.p.shapes[wrt])
         words = self.texts.for_step(kind, of, wrt, shape, key, composes=composes, **context)
@@ -249,6 +268,31 @@ class _Walk:
                         upstream=None if user == of else up)
 
 
+def _not_too_long(key: Node, of: str, wrt: str) -> None:
+    """Refuse a key past the answer language's length before writing it out: a quantity
+    used twice in each layer doubles the key at every layer (the trees share their
+    parts, their text does not), so writing it could take longer than anyone waits."""
+    from tutor.engine.tokens import MAX_LENGTH
+
+    # Each node is at least one character of text: counting stops past the limit.
+    if _nodes_past(key, MAX_LENGTH) or len(to_text(key)) > MAX_LENGTH:
+        raise GeneratorError(
+            f"∂{of}/∂{wrt} would be written with more than {MAX_LENGTH:,} characters, past "
+            "the answer language's limit: a quantity used several times in each layer "
+            "doubles its factors at every layer. Use it once per layer, or make the network "
+            "shallower.")
+
+
+def _nodes_past(node: Node, limit: int) -> bool:
+    count, pending = 0, [node]
+    while pending:
+        count += 1
+        if count > limit:
+            return True
+        pending.extend(children(pending.pop()))
+    return False
+
+
 def _one() -> Node:
     from tutor.derivatives import number
 
@@ -303,18 +347,24 @@ def _unused(wanted: str, network: Network) -> str:
 
 def generate(network: Network, lesson_id: str = "your-network", title: str | None = None,
              symbolic_budget: float = 2.0, *, validate: bool = True,
-             progress: Callable[[int, int], None] | None = None) -> Lesson:
+             progress: Callable[[int, int], None] | None = None,
+             time_limit: float | None = None) -> Lesson:
     """The lesson for ``network``, validated; raises GeneratorError with the reason.
 
     ``validate=False`` only builds it (what a network editor needs as the student types:
     whether it can be asked, and its steps); a student never works on such a lesson.
-    ``progress`` is validate_lesson's.
+    ``progress`` is validate_lesson's. Past ``time_limit`` seconds it stops with a
+    GeneratorError saying how far it got.
     """
-    from tutor.validation import validate_lesson
+    import time
+
+    from tutor.validation import OutOfTime, validate_lesson
+
+    deadline = None if time_limit is None else time.monotonic() + time_limit
 
     prepared = _prepare(network)
     walk = _Walk(prepared, network)
-    goal_ids = []
+    goal_ids, ends = [], []
     for goal in network.goals:
         shapes = prepared.shapes
         if min(shapes[goal.of]) > 1:
@@ -328,6 +378,7 @@ def generate(network: Network, lesson_id: str = "your-network", title: str | Non
             if error.line is None:
                 error.line = goal.line
             raise
+        ends.append(len(walk.steps))
     texts = walk.texts
     lesson = Lesson(
         id=lesson_id,
@@ -341,15 +392,42 @@ def generate(network: Network, lesson_id: str = "your-network", title: str | Non
         goal=goal_ids[-1],
     )
     _defined_everywhere(lesson, network)
+    _within_work(lesson, network, ends)
     if not validate:
         return lesson
-    findings = validate_lesson(lesson, symbolic_budget, progress=progress, notes=False)
+    try:
+        findings = validate_lesson(lesson, symbolic_budget, progress=progress, notes=False,
+                                   deadline=deadline, symbolic_total=SYMBOLIC_TOTAL)
+    except OutOfTime as stopped:
+        raise GeneratorError(
+            f"making the lesson took longer than its time limit of {time_limit:g} s "
+            f"({stopped.done} of {stopped.total} factors checked), so it stopped. Ask fewer "
+            "goals, or make the network shallower or its sizes smaller") from None
     errors = [f for f in findings if f.error]
     if errors:
         raise GeneratorError("the generated lesson failed its own checks, so it is not shown "
                              "(a fault of the generator: please report this network):\n"
                              + "\n".join(str(f) for f in errors))
     return lesson
+
+
+def _within_work(lesson: Lesson, network: Network, ends: list[int]) -> None:
+    """Refuse, at the goal that passes it, a lesson whose validation would outrun the
+    limit (tutor.validation.MAX_WORK): the sizes, definitions and goals each within
+    their limits can still multiply into a lesson that takes minutes to check."""
+    from tutor.validation import MAX_WORK, validation_work
+
+    total = 0
+    for index, work in enumerate(validation_work(lesson)):
+        total += work
+        if total > MAX_WORK:
+            goal = network.goals[next(g for g, end in enumerate(ends) if index < end)]
+            raise GeneratorError(
+                f"checking the lesson up to this goal would take past the limit of "
+                f"{MAX_WORK:,} evaluations ({len(lesson.steps)} steps in all, "
+                f"{sum(validation_work(lesson)):,} evaluations), which keeps making a "
+                "lesson within a minute: ask fewer goals, or make the network shallower "
+                "or its sizes smaller", goal.line, 1)
 
 
 def _defined_everywhere(lesson: Lesson, network: Network) -> None:

@@ -11,6 +11,7 @@ equal the product it names; and a lesson's id must not collide with a shipped on
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from tutor.engine import (
     shape_text,
 )
 from tutor.engine.check import accepted
+from tutor.engine.nodes import Node, children
 from tutor.engine.problem import Problem
 from tutor.engine.structural import automatic
 from tutor.lesson_index import (
@@ -50,6 +52,19 @@ FD_ATOL = 1e-6
 FULL_JACOBIAN_ENTRIES = 16
 DIRECTIONS = 3
 DIRECTION_SEED = 20261206
+# The most work (expression nodes evaluated, validation_work) a lesson made from a network
+# may need: calibrated so that the worst network the limits admit validates in about
+# 10 s on a 2-core machine (2–5 µs a node; README, Your own network), sympy aside.
+MAX_WORK = 2_000_000
+
+
+class OutOfTime(Exception):
+    """Validation ran past its deadline: ``done`` of ``total`` steps were checked."""
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__(f"{done} of {total} factors checked")
+        self.done = done
+        self.total = total
 
 
 @dataclass(frozen=True)
@@ -69,7 +84,8 @@ class Finding:
 
 def validate_lesson(lesson: Lesson, symbolic_budget: float = 10.0,
                     progress: Callable[[int, int], None] | None = None, *,
-                    notes: bool = True) -> list[Finding]:
+                    notes: bool = True, deadline: float | None = None,
+                    symbolic_total: float | None = None) -> list[Finding]:
     """Check every key against the forward pass, independently of the key itself.
 
     sympy differentiates and proves in the proof worker (tutor.engine.prover), which
@@ -78,7 +94,10 @@ def validate_lesson(lesson: Lesson, symbolic_budget: float = 10.0,
     network). ``progress(done, total)`` is told after each step, and may raise to stop.
     ``notes=False`` leaves out the one note that costs more than the checks (which declared
     mistakes the chain diagnoses find by themselves: deriving a deep step's chain takes
-    a second), for a caller that keeps only the errors.
+    a second), for a caller that keeps only the errors. ``deadline`` (a time.monotonic()
+    instant) raises OutOfTime when it passes, and cuts a proof short at it; after
+    ``symbolic_total`` seconds of validation the remaining steps get finite differences
+    only, so that a lesson of many steps is not a step count times the budget.
     """
     findings: list[Finding] = []
     if "numerator layout" not in lesson.intro.lower():
@@ -86,12 +105,47 @@ def validate_lesson(lesson: Lesson, symbolic_budget: float = 10.0,
                                 "the intro must state the convention (numerator layout)"))
     points = validation_points(lesson)  # each variant's forward pass, once per lesson
     displayed = lesson.variant().values
-    for done, step in enumerate(lesson.steps, start=1):
-        findings.extend(_validate_step(lesson, step, symbolic_budget, points, displayed, notes))
+    started = time.monotonic()
+    for done, step in enumerate(lesson.steps):
+        budget = symbolic_budget
+        if symbolic_total is not None:
+            budget = min(budget, max(0.0, started + symbolic_total - time.monotonic()))
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise OutOfTime(done, len(lesson.steps))
+            budget = min(budget, left)
+        findings.extend(_validate_step(lesson, step, budget, points, displayed, notes))
         if progress is not None:
-            progress(done, len(lesson.steps))
+            progress(done + 1, len(lesson.steps))
+    if deadline is not None and time.monotonic() > deadline:
+        raise OutOfTime(len(lesson.steps), len(lesson.steps))
     findings.extend(_validate_compositions(lesson, points))
     return findings
+
+
+def validation_work(lesson: Lesson) -> list[int]:
+    """Per step, about how many expression nodes validate_lesson evaluates for it (without
+    sympy): finite differences (a pass through the definitions between the step's wrt and
+    its of, per entry of wrt or per direction, at each point), its key and its mistakes,
+    and its composition. Counted on the trees, before anything is evaluated, so that a
+    network too costly to validate is refused at once, in words."""
+    problem = lesson.problem
+    points = len(VALIDATION_SEEDS) + problem.sample_count
+    work = []
+    for step in lesson.steps:
+        entries = problem.shapes[step.wrt][0] * problem.shapes[step.wrt][1]
+        passes = 2 * (entries if entries <= FULL_JACOBIAN_ENTRIES else DIRECTIONS)
+        downstream = sum(_size(node) for _, node in problem.downstream(step.of, step.wrt))
+        factor = lesson.factors[step.id]
+        key = _size(factor.expected)
+        mistakes = sum(_size(mistake.expression) + key for mistake in factor.mistakes)
+        work.append(points * (passes * max(downstream, 1) + 2 * key + mistakes))
+    return work
+
+
+def _size(node: Node) -> int:
+    return 1 + sum(_size(child) for child in children(node))
 
 
 def _prove(lesson: Lesson, step: Step, budget: float) -> bool | str | None:

@@ -240,18 +240,21 @@ class Problem:
         return ((up - down) / (2 * h)).reshape(-1)
 
     def _at(self, values: Values) -> Values:
-        """The forward pass at ``values``' inputs, once, for the passes that vary one name."""
+        """The forward pass at ``values``' inputs, for the passes that vary one name: the
+        values themselves when they hold every name (a variant's or a sample's pass)."""
+        if all(name in values for name in self.shapes):
+            return values
         return self.forward({name: values[name] for name in self.inputs})
 
     def _value_with(self, of: str, wrt: str, pinned: np.ndarray, at: Values) -> np.ndarray:
         # Only the definitions wrt reaches, up to of, change; the rest are at's.
         values = dict(at)
         values[wrt] = np.asarray(pinned, dtype=float)
-        for name, node in self._downstream(of, wrt):
+        for name, node in self.downstream(of, wrt):
             values[name] = evaluate(node, values)
         return values[of]
 
-    def _downstream(self, of: str, wrt: str) -> list[tuple[str, Node]]:
+    def downstream(self, of: str, wrt: str) -> list[tuple[str, Node]]:
         """The definitions that wrt reaches, in order, up to of."""
         key, cache = (of, wrt), self._downstream_cache
         if key not in cache:
@@ -277,7 +280,7 @@ class Problem:
         stand_in = component_symbols(f"_{wrt}", *self.shapes[wrt])
         # Only what wrt reaches, up to of, is built again over the stand-in; the rest is the
         # forward pass's, built only as far as those definitions need (sympy builds slowly).
-        downstream = self._downstream(of, wrt)
+        downstream = self.downstream(of, wrt)
         reached = {wrt} | {name for name, _ in downstream}
         outside = {wrt, of}.union(*(names_in(node) for _, node in downstream)) - (reached - {wrt})
         env = dict(self.symbols(outside))
