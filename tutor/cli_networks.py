@@ -128,13 +128,14 @@ class _Progress:
 
         self.clock = time.monotonic
         self.started = self.clock()
-        self.shown = 0.0  # when it was last written (0: not yet)
+        self.shown: float | None = None  # when it was last written
         self.terminal = sys.stderr.isatty()
 
     def __call__(self, done: int, total: int) -> None:
         now = self.clock()
         if now - self.started < self.MOMENT or (
-                not self.terminal and now - self.shown < self.PERIOD and done < total):
+                not self.terminal and self.shown is not None
+                and now - self.shown < self.PERIOD and done < total):
             return
         said = f"chain-tutor: validating the lesson: {done} of {total} factors checked"
         if self.terminal:
@@ -145,9 +146,9 @@ class _Progress:
         self.shown = now
 
     def end(self) -> None:
-        if self.terminal and self.shown:
+        if self.terminal and self.shown is not None:
             sys.stderr.write("\n")
-            self.shown = 0.0
+            self.shown = None
 
 
 def cmd_practice(args) -> int:
