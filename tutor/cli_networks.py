@@ -31,7 +31,7 @@ def add_network_commands(sub) -> None:
                      help=f"seconds for each step's symbolic check (default {NEW_BUDGET:g})")
     new.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
                      help="stop (exit status 2) if making the lesson takes longer (default "
-                          "120; the worst network the limits admit takes about 20)")
+                          "120; the worst network the limits admit takes about 30)")
 
     practice = sub.add_parser(
         "practice", help="practise the backpropagation of your own network, or a random one",
