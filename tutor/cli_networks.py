@@ -91,10 +91,14 @@ def cmd_new(args) -> int:
         return EXIT_INVALID
     from tutor.generator import TIME_LIMIT
 
+    if args.time_limit is not None and not args.time_limit > 0:
+        print("chain-tutor: --time-limit is a number of seconds above 0", file=sys.stderr)
+        return EXIT_INVALID
     report = _Progress()
     try:
         lesson = generate(parse_network(text), lesson_id, symbolic_budget=args.budget,
-                          progress=report, time_limit=args.time_limit or TIME_LIMIT)
+                          progress=report,
+                          time_limit=TIME_LIMIT if args.time_limit is None else args.time_limit)
     except NetworkError as error:
         report.end()
         return _refused(str(args.network), error.message, error.line, error.column)

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tutor.generator import TIME_LIMIT, generate
+from tutor.generator import generate
 from tutor.lessons import Lesson
 from tutor.network import NetworkError, network_lesson_id, parse_network
 
@@ -57,18 +57,21 @@ def check_draft(text: str) -> DraftCheck:
 
 def make_lesson(text: str, symbolic_budget: float, *,
                 progress: Callable[[int, int], None] | None = None,
-                time_limit: float = TIME_LIMIT) -> Lesson:
+                time_limit: float | None = None) -> Lesson:
     """The network's lesson, validated; NetworkError (in words) if it cannot be.
 
     ``symbolic_budget``: seconds for each step's sympy proof (0: finite differences
     only; the proofs run in the session's proof worker). ``progress(done, total)`` may
-    raise Cancelled to stop. Past ``time_limit`` seconds (`chain-tutor new`'s default
-    too) it stops with a NetworkError that says so.
+    raise Cancelled to stop. Past ``time_limit`` seconds (default: `chain-tutor new`'s,
+    tutor.generator.TIME_LIMIT) it stops with a NetworkError that says so.
     """
+    import tutor.generator
+
     try:
         return generate(parse_network(text), network_lesson_id(text),
                         symbolic_budget=symbolic_budget, progress=progress,
-                        time_limit=time_limit)
+                        time_limit=tutor.generator.TIME_LIMIT if time_limit is None
+                        else time_limit)
     except (NetworkError, Cancelled):
         raise
     except Exception as error:  # noqa: BLE001 - a fault of ours, said, never a traceback
