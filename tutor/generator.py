@@ -34,6 +34,7 @@ from tutor.step_texts import Texts
 # SYMBOLIC_TOTAL, and the deadline stops anything else with a message.
 SYMBOLIC_TOTAL = 20.0
 TIME_LIMIT = 120.0
+MAX_COPIES = 100  # uses of quantities used more than once, each a step of its own
 
 
 class GeneratorError(NetworkError):
@@ -90,6 +91,7 @@ def _prepare(network: Network) -> _Prepared:
             for leaf in _leaves(definition.node):
                 if leaf in relevant:
                     uses[leaf] = uses.get(leaf, 0) + 1
+            _within_copies(uses, definition)
     taken = set(network.shapes)
     copies: dict[str, list[str]] = {}
     for quantity, count in uses.items():
@@ -116,6 +118,21 @@ def _prepare(network: Network) -> _Prepared:
         shapes[definition.name] = definition.shape
         add_copies(definition.name)
     return _Prepared(inputs, definitions, shapes, copies)
+
+
+def _within_copies(uses: dict[str, int], definition) -> None:
+    """Refuse, at the definition that passes it, more than MAX_COPIES uses of quantities
+    used more than once: each use is a step of its own (and the walk looks through the
+    definitions for each), so 58 lines of x * x * … made 4,000 steps in two minutes
+    before the key's length refused them."""
+    copies = sum(count for count in uses.values() if count > 1)
+    if copies > MAX_COPIES:
+        many = sorted((n for n, c in uses.items() if c > 1), key=lambda n: -uses[n])
+        raise GeneratorError(
+            f"{', '.join(many[:3])} {'is' if len(many) == 1 else 'are'} used {copies} times "
+            f"in all on the way to the goals, past the limit of {MAX_COPIES}: each use is a "
+            "factor of its own to find. Name a repeated product once (p = x * x) and use the "
+            "name", definition.line, 1)
 
 
 def _leaves(node: Node) -> list[str]:
@@ -278,9 +295,9 @@ def _not_too_long(key: Node, of: str, wrt: str) -> None:
     if _nodes_past(key, MAX_LENGTH) or len(to_text(key)) > MAX_LENGTH:
         raise GeneratorError(
             f"∂{of}/∂{wrt} would be written with more than {MAX_LENGTH:,} characters, past "
-            "the answer language's limit: a quantity used several times in each layer "
-            "doubles its factors at every layer. Use it once per layer, or make the network "
-            "shallower.")
+            "the answer language's limit: a quantity used many times adds a term for each "
+            "use, and one used twice in each layer doubles the terms at every layer. Use it "
+            "once per layer, or make the network shallower.")
 
 
 def _nodes_past(node: Node, limit: int) -> bool:

@@ -126,3 +126,15 @@ def test_new_shows_factors_checked_on_stderr_once_it_runs_past_a_moment(capsys):
     assert capsys.readouterr().err.splitlines() == [
         "chain-tutor: validating the lesson: 2 of 10 factors checked",
         "chain-tutor: validating the lesson: 10 of 10 factors checked"]
+
+
+def test_more_than_max_copies_uses_are_refused_at_the_definition_before_the_walk():
+    from tutor.generator import MAX_COPIES
+
+    lines = ["x : 1"] + [f"z{i} = " + " * ".join(["x"] * 70) for i in range(58)]
+    text = "\n".join(lines + ["L = " + " + ".join(f"z{i}" for i in range(58)),
+                              "goal: dL/dx"]) + "\n"
+    with pytest.raises(GeneratorError) as refused:  # 4,060 steps, two minutes, before
+        generate_from_text(text, validate=False)
+    assert f"past the limit of {MAX_COPIES}" in str(refused.value)
+    assert refused.value.line == 3  # z1: 140 uses of x so far
