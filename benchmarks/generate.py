@@ -11,7 +11,11 @@ squared loss, goal dL/dW1),
   argument parser), the median of up to 3 runs, with what became of each step's proof;
 - ``random``: `new`'s work at that budget on the first 20 random networks of
   `practice --random` (tutor.random_network), which is what students' own networks
-  look like: per network, the median and the longest.
+  look like: per network, the median and the longest;
+- ``worst``: the whole command `chain-tutor new FILE -o LESSON` (default budget and
+  time limit) on the worst network the limits admit (worst_admitted: 60 definitions,
+  20×20 weights, 8 goals, padded to just under validation.MAX_WORK), one run, with its
+  CPU time; the landed code before the limits took 386 s on the unpadded network.
 
 A proof's outcome and time are recorded by wrapping tutor.engine.prover.prove_derivative
 (the proof worker), which validation calls once per step: "proved", "cut" (the budget
@@ -38,6 +42,56 @@ def deep_network(depth: int = DEPTH, width: int = WIDTH) -> str:
         h = f"h{i}"
     lines += [f"f = w @ {h}", "L = 0.5 * (f - y)^2", "goal: dL/dW1"]
     return "\n".join(lines) + "\n"
+
+
+def worst_admitted(pad: int = 50) -> str:
+    """x : 20x1 through 29 tanh/σ layers of 20×20 weights to a squared loss, with 8 goals
+    dL/dW1..dL/dW8 (32 inputs, 60 definitions, 8 goals: each at its limit), each layer
+    padded with `+ c` terms (an input off every path) until the lesson's validation work
+    is just under the limit (pad 52 is refused)."""
+    lines = ["x : 20x1", "c : 20x1"] + [f"W{i} : 20x20" for i in range(1, 30)]
+    lines += ["w : 1x20", "y : 1"]
+    h = "x"
+    for i in range(1, 30):
+        lines += [f"z{i} = W{i} @ {h}" + " + c" * pad,
+                  f"h{i} = {'tanh' if i % 2 else 'sigma'}(z{i})"]
+        h = f"h{i}"
+    lines += [f"f = w @ {h}", "L = 0.5 * (f - y)^2"]
+    return "\n".join(lines + [f"goal: dL/dW{i}" for i in range(1, 9)]) + "\n"
+
+
+def worst_command() -> dict:
+    """One run of the real `chain-tutor new` on worst_admitted(): wall and CPU time."""
+    import os
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from tutor.generator import TIME_LIMIT, generate_from_text
+    from tutor.validation import MAX_WORK, validation_work
+
+    text = worst_admitted()
+    lesson = generate_from_text(text, validate=False)
+    with tempfile.TemporaryDirectory() as folder:
+        network = Path(folder) / "worst.txt"
+        network.write_text(text, encoding="utf-8")
+        before = os.times()
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "tutor", "new", str(network), "-o",
+                               str(Path(folder) / "worst.toml")], capture_output=True)
+        wall = time.perf_counter() - start
+        after = os.times()
+    return {
+        "network": "depth 29 × width 20, 60 definitions, 8 goals, padded to the work limit",
+        "steps": len(lesson.steps),
+        "work": sum(validation_work(lesson)),
+        "max_work": MAX_WORK,
+        "exit": done.returncode,
+        "command_s": wall,
+        "command_cpu_s": (after.children_user + after.children_system
+                          - before.children_user - before.children_system),
+        "time_limit_s": TIME_LIMIT,
+    }
 
 
 def new_default_budget() -> float:
@@ -124,6 +178,7 @@ def main() -> None:
     for seed in RANDOM_SEEDS:
         per_network.append(timed_generate(random_network(seed), budget)[0])
         random_proofs += log.take()
+    worst = worst_command()
     print(json.dumps({
         "network": f"depth {DEPTH} × width {WIDTH}, squared loss, goal dL/dW1",
         "steps": fd[0][1],
@@ -141,6 +196,7 @@ def main() -> None:
             "total_s": sum(per_network),
             "proofs": outcomes(random_proofs),
         },
+        "worst": worst,
     }))
 
 

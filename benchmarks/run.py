@@ -56,6 +56,8 @@ TARGETS = {
     "serve_session_pss_mb": 120.0,
     # `chain-tutor new` on a depth-8 × width-8 network, finite-difference validation only.
     "generate_fd_s": 5.0,
+    # `chain-tutor new` on the worst network the limits admit, the whole command.
+    "generate_worst_s": 60.0,
     # The network editor with a depth-8 × width-8 network: typing and Start never stall.
     "editor_max_gap_ms": 50.0,
 }
@@ -295,6 +297,9 @@ def verdicts(results: dict) -> dict[str, bool]:
                                        <= TARGETS["serve_session_pss_mb"])
     if "generate" in results:
         met["generate_fd_s"] = results["generate"]["fd_s"] <= TARGETS["generate_fd_s"]
+        if "worst" in results["generate"]:
+            met["generate_worst_s"] = (results["generate"]["worst"]["command_s"]
+                                       <= TARGETS["generate_worst_s"])
     if "editor" in results:
         editor = results["editor"]
         met["editor_max_gap_ms"] = max(editor["max_gap_typing_ms"],
@@ -401,7 +406,11 @@ def _generate_lines(generate: dict) -> list[str]:
         f"{random_['proofs']['proved']} of {random_['proofs']['steps']} steps, cut "
         f"{random_['proofs']['cut']} (slowest proved "
         f"{random_['proofs']['slowest_proved_s']:.2f} s)",
-    ]
+    ] + ([
+        f"  the worst network the limits admit ({generate['worst']['steps']} steps, "
+        f"{generate['worst']['work']:,} of {generate['worst']['max_work']:,} evaluations): "
+        f"`new` {generate['worst']['command_s']:.1f} s ({generate['worst']['command_cpu_s']:.1f}"
+        f" s CPU), exit {generate['worst']['exit']}"] if "worst" in generate else [])
 
 
 def _editor_lines(editor: dict) -> list[str]:

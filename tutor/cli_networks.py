@@ -29,6 +29,9 @@ def add_network_commands(sub) -> None:
                      help="where to write the lesson (default: stdout)")
     new.add_argument("--budget", type=float, default=NEW_BUDGET,
                      help=f"seconds for each step's symbolic check (default {NEW_BUDGET:g})")
+    new.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
+                     help="stop (exit status 2) if making the lesson takes longer (default "
+                          "120; the worst network the limits admit takes about 30)")
 
     practice = sub.add_parser(
         "practice", help="practise the backpropagation of your own network, or a random one",
@@ -90,14 +93,29 @@ def cmd_new(args) -> int:
         print(f"chain-tutor: the lesson id {lesson_id!r} must be lowercase letters, digits "
               "and -; give one with --id", file=sys.stderr)
         return EXIT_INVALID
+    from tutor.generator import TIME_LIMIT
+
+    if args.time_limit is not None and not args.time_limit > 0:
+        print("chain-tutor: --time-limit is a number of seconds above 0", file=sys.stderr)
+        return EXIT_INVALID
+    report = _Progress()
     try:
-        lesson = generate(parse_network(text), lesson_id, symbolic_budget=args.budget)
+        lesson = generate(parse_network(text), lesson_id, symbolic_budget=args.budget,
+                          progress=report,
+                          time_limit=TIME_LIMIT if args.time_limit is None else args.time_limit)
     except NetworkError as error:
+        report.end()
         return _refused(str(args.network), error.message, error.line, error.column)
     except Exception as error:  # noqa: BLE001 - a fault of ours: said with its type, no traceback
         from tutor.own_network import fault
 
+        report.end()
         return _refused(str(args.network), fault(error), None, None)
+    finally:
+        from tutor.engine.bounded import stop_all
+
+        stop_all()  # the proof worker, which would otherwise idle until this process ends
+    report.end()
     written = lesson_toml(lesson)
     if args.output is None:
         sys.stdout.write(written)
@@ -109,6 +127,41 @@ def cmd_new(args) -> int:
         return 1
     print(f"Wrote {args.output}: {len(lesson.steps)} steps, validated.")
     return 0
+
+
+class _Progress:
+    """`new`'s "k of n factors checked" on stderr, once it has run longer than a moment:
+    rewritten in place on a terminal, a line at a time (each PERIOD s) otherwise."""
+
+    MOMENT = 1.0
+    PERIOD = 5.0
+
+    def __init__(self) -> None:
+        import time
+
+        self.clock = time.monotonic
+        self.started = self.clock()
+        self.shown: float | None = None  # when it was last written
+        self.terminal = sys.stderr.isatty()
+
+    def __call__(self, done: int, total: int) -> None:
+        now = self.clock()
+        if now - self.started < self.MOMENT or (
+                not self.terminal and self.shown is not None
+                and now - self.shown < self.PERIOD and done < total):
+            return
+        said = f"chain-tutor: validating the lesson: {done} of {total} factors checked"
+        if self.terminal:
+            sys.stderr.write(f"\r{said}")
+        else:
+            sys.stderr.write(f"{said}\n")
+        sys.stderr.flush()
+        self.shown = now
+
+    def end(self) -> None:
+        if self.terminal and self.shown is not None:
+            sys.stderr.write("\n")
+            self.shown = None
 
 
 def cmd_practice(args) -> int:

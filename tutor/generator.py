@@ -30,6 +30,15 @@ from tutor.progress.limits import MAX_STEPS, id_problem
 from tutor.step_texts import Texts
 
 
+# A lesson made from a network is done within TIME_LIMIT s (`new` and the editor's Start;
+# the worst network the limits admit takes ~30 s on a loaded 2-core machine): the
+# validation work is bounded before it starts (validation.MAX_WORK), sympy's share by
+# SYMBOLIC_TOTAL, and the deadline stops anything else with a message.
+SYMBOLIC_TOTAL = 20.0
+TIME_LIMIT = 120.0
+MAX_COPIES = 100  # uses of quantities used more than once, each a step of its own
+
+
 class GeneratorError(NetworkError):
     """A network the generator refuses: a goal it cannot ask, or a lesson that failed checks."""
 
@@ -84,6 +93,7 @@ def _prepare(network: Network) -> _Prepared:
             for leaf in _leaves(definition.node):
                 if leaf in relevant:
                     uses[leaf] = uses.get(leaf, 0) + 1
+            _within_copies(uses, definition)
     taken = set(network.shapes)
     copies: dict[str, list[str]] = {}
     for quantity, count in uses.items():
@@ -110,6 +120,21 @@ def _prepare(network: Network) -> _Prepared:
         shapes[definition.name] = definition.shape
         add_copies(definition.name)
     return _Prepared(inputs, definitions, shapes, copies)
+
+
+def _within_copies(uses: dict[str, int], definition) -> None:
+    """Refuse, at the definition that passes it, more than MAX_COPIES uses of quantities
+    used more than once: each use is a step of its own (and the walk looks through the
+    definitions for each), so 58 lines of x * x * … made 4,000 steps in two minutes
+    before the key's length refused them."""
+    copies = sum(count for count in uses.values() if count > 1)
+    if copies > MAX_COPIES:
+        many = sorted((n for n, c in uses.items() if c > 1), key=lambda n: -uses[n])
+        raise GeneratorError(
+            f"{', '.join(many[:3])} {'is' if len(many) == 1 else 'are'} used {copies} times "
+            f"in all on the way to the goals, past the limit of {MAX_COPIES}: each use is a "
+            "factor of its own to find. Name a repeated product once (p = x * x) and use the "
+            "name", definition.line, 1)
 
 
 def _leaves(node: Node) -> list[str]:
@@ -180,6 +205,7 @@ class _Walk:
         made = self.made.get((of, wrt))
         if made is not None:
             return made
+        _not_too_long(key, of, wrt)
         step_id = self.step_id(of, wrt)
         self.storable(step_id, of, wrt)
         shape = factor_shape(self.p.shapes[of], self.p.shapes[wrt])
@@ -304,6 +330,31 @@ class _Walk:
                         upstream=None if user == of else up)
 
 
+def _not_too_long(key: Node, of: str, wrt: str) -> None:
+    """Refuse a key past the answer language's length before writing it out: a quantity
+    used twice in each layer doubles the key at every layer (the trees share their
+    parts, their text does not), so writing it could take longer than anyone waits."""
+    from tutor.engine.tokens import MAX_LENGTH
+
+    # Each node is at least one character of text: counting stops past the limit.
+    if _nodes_past(key, MAX_LENGTH) or len(to_text(key)) > MAX_LENGTH:
+        raise GeneratorError(
+            f"∂{of}/∂{wrt} would be written with more than {MAX_LENGTH:,} characters, past "
+            "the answer language's limit: a quantity used many times adds a term for each "
+            "use, and one used twice in each layer doubles the terms at every layer. Use it "
+            "once per layer, or make the network shallower.")
+
+
+def _nodes_past(node: Node, limit: int) -> bool:
+    count, pending = 0, [node]
+    while pending:
+        count += 1
+        if count > limit:
+            return True
+        pending.extend(children(pending.pop()))
+    return False
+
+
 def _one() -> Node:
     from tutor.derivatives import number
 
@@ -358,18 +409,24 @@ def _unused(wanted: str, network: Network) -> str:
 
 def generate(network: Network, lesson_id: str = "your-network", title: str | None = None,
              symbolic_budget: float = 2.0, *, validate: bool = True,
-             progress: Callable[[int, int], None] | None = None) -> Lesson:
+             progress: Callable[[int, int], None] | None = None,
+             time_limit: float | None = None) -> Lesson:
     """The lesson for ``network``, validated; raises GeneratorError with the reason.
 
     ``validate=False`` only builds it (what a network editor needs as the student types:
     whether it can be asked, and its steps); a student never works on such a lesson.
-    ``progress`` is validate_lesson's.
+    ``progress`` is validate_lesson's. Past ``time_limit`` seconds it stops with a
+    GeneratorError saying how far it got.
     """
-    from tutor.validation import validate_lesson
+    import time
+
+    from tutor.validation import OutOfTime, validate_lesson
+
+    deadline = None if time_limit is None else time.monotonic() + time_limit
 
     prepared = _prepare(network)
     walk = _Walk(prepared, network)
-    goal_ids = []
+    goal_ids, ends = [], []
     for goal in network.goals:
         shapes = prepared.shapes
         if min(shapes[goal.of]) > 1:
@@ -386,6 +443,7 @@ def generate(network: Network, lesson_id: str = "your-network", title: str | Non
         except EngineError as error:  # a rule met a limit of the answer language
             raise GeneratorError(f"cannot write the steps of d{goal.of}/d{goal.wrt}: "
                                  f"{error.message}", goal.line, 1) from None
+        ends.append(len(walk.steps))
     texts = walk.texts
     lesson = Lesson(
         id=lesson_id,
@@ -399,15 +457,42 @@ def generate(network: Network, lesson_id: str = "your-network", title: str | Non
         goal=goal_ids[-1],
     )
     _defined_everywhere(lesson, network)
+    _within_work(lesson, network, ends)
     if not validate:
         return lesson
-    findings = validate_lesson(lesson, symbolic_budget, progress=progress)
+    try:
+        findings = validate_lesson(lesson, symbolic_budget, progress=progress, notes=False,
+                                   deadline=deadline, symbolic_total=SYMBOLIC_TOTAL)
+    except OutOfTime as stopped:
+        raise GeneratorError(
+            f"making the lesson took longer than its time limit of {time_limit:g} s "
+            f"({stopped.done} of {stopped.total} factors checked), so it stopped. Ask fewer "
+            "goals, or make the network shallower or its sizes smaller") from None
     errors = [f for f in findings if f.error]
     if errors:
         raise GeneratorError("the generated lesson failed its own checks, so it is not shown "
                              "(a fault of the generator: please report this network):\n"
                              + "\n".join(str(f) for f in errors))
     return lesson
+
+
+def _within_work(lesson: Lesson, network: Network, ends: list[int]) -> None:
+    """Refuse, at the goal that passes it, a lesson whose validation would outrun the
+    limit (tutor.validation.MAX_WORK): the sizes, definitions and goals each within
+    their limits can still multiply into a lesson that takes minutes to check."""
+    from tutor.validation import MAX_WORK, validation_work
+
+    total = 0
+    for index, work in enumerate(validation_work(lesson)):
+        total += work
+        if total > MAX_WORK:
+            goal = network.goals[next(g for g, end in enumerate(ends) if index < end)]
+            raise GeneratorError(
+                f"checking the lesson up to this goal would take past the limit of "
+                f"{MAX_WORK:,} evaluations ({len(lesson.steps)} steps in all, "
+                f"{sum(validation_work(lesson)):,} evaluations), which keeps making a "
+                "lesson within a minute: ask fewer goals, or make the network shallower "
+                "or its sizes smaller", goal.line, 1)
 
 
 def _defined_everywhere(lesson: Lesson, network: Network) -> None:

@@ -56,16 +56,22 @@ def check_draft(text: str) -> DraftCheck:
 
 
 def make_lesson(text: str, symbolic_budget: float, *,
-                progress: Callable[[int, int], None] | None = None) -> Lesson:
+                progress: Callable[[int, int], None] | None = None,
+                time_limit: float | None = None) -> Lesson:
     """The network's lesson, validated; NetworkError (in words) if it cannot be.
 
     ``symbolic_budget``: seconds for each step's sympy proof (0: finite differences
     only; the proofs run in the session's proof worker). ``progress(done, total)`` may
-    raise Cancelled to stop.
+    raise Cancelled to stop. Past ``time_limit`` seconds (default: `chain-tutor new`'s,
+    tutor.generator.TIME_LIMIT) it stops with a NetworkError that says so.
     """
+    import tutor.generator
+
     try:
         return generate(parse_network(text), network_lesson_id(text),
-                        symbolic_budget=symbolic_budget, progress=progress)
+                        symbolic_budget=symbolic_budget, progress=progress,
+                        time_limit=tutor.generator.TIME_LIMIT if time_limit is None
+                        else time_limit)
     except (NetworkError, Cancelled):
         raise
     except Exception as error:  # noqa: BLE001 - a fault of ours, said, never a traceback

@@ -11,6 +11,7 @@ equal the product it names; and a lesson's id must not collide with a shipped on
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,12 +21,14 @@ import numpy as np
 from tutor.engine import (
     EngineError,
     Values,
-    check_answer,
     evaluate,
     infer_shape,
     parse,
     shape_text,
 )
+from tutor.engine.check import accepted
+from tutor.engine.nodes import Node, children
+from tutor.engine.problem import Problem
 from tutor.engine.structural import automatic
 from tutor.lesson_index import (
     LessonError,
@@ -41,6 +44,27 @@ from tutor.lessons import Lesson, Step, load_lesson, unforeseen
 VALIDATION_SEEDS = (1, 2, 3)
 FD_RTOL = 1e-5
 FD_ATOL = 1e-6
+# Up to this many entries in the quantity a step differentiates by, finite differences
+# build the whole Jacobian (two forward passes per entry); past it they check it along
+# DIRECTIONS random unit directions per point (two passes each), as PyTorch's
+# gradcheck(fast_mode=True) does: a wrong Jacobian J' gives J'v ≠ Jv for almost every v,
+# so the verdict is the same, for a cost that does not grow with W's 400 entries.
+FULL_JACOBIAN_ENTRIES = 16
+DIRECTIONS = 3
+DIRECTION_SEED = 20261206
+# The most work (expression nodes evaluated, validation_work) a lesson made from a network
+# may need: calibrated so that the worst network the limits admit validates in about
+# 10 s on a 2-core machine (2–5 µs a node; README, Your own network), sympy aside.
+MAX_WORK = 2_000_000
+
+
+class OutOfTime(Exception):
+    """Validation ran past its deadline: ``done`` of ``total`` steps were checked."""
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__(f"{done} of {total} factors checked")
+        self.done = done
+        self.total = total
 
 
 @dataclass(frozen=True)
@@ -59,24 +83,69 @@ class Finding:
 
 
 def validate_lesson(lesson: Lesson, symbolic_budget: float = 10.0,
-                    progress: Callable[[int, int], None] | None = None) -> list[Finding]:
+                    progress: Callable[[int, int], None] | None = None, *,
+                    notes: bool = True, deadline: float | None = None,
+                    symbolic_total: float | None = None) -> list[Finding]:
     """Check every key against the forward pass, independently of the key itself.
 
     sympy differentiates and proves in the proof worker (tutor.engine.prover), which
     keeps each lesson's symbols between steps and is killed at a step's budget; so sympy
     never runs in the caller's own process (the tutor's, when it validates a student's
     network). ``progress(done, total)`` is told after each step, and may raise to stop.
+    ``notes=False`` leaves out the one note that costs more than the checks (which declared
+    mistakes the chain diagnoses find by themselves: deriving a deep step's chain takes
+    a second), for a caller that keeps only the errors. ``deadline`` (a time.monotonic()
+    instant) raises OutOfTime when it passes, and cuts a proof short at it; after
+    ``symbolic_total`` seconds of validation the remaining steps get finite differences
+    only, so that a lesson of many steps is not a step count times the budget.
     """
     findings: list[Finding] = []
     if "numerator layout" not in lesson.intro.lower():
         findings.append(Finding(lesson.path, 1, None,
                                 "the intro must state the convention (numerator layout)"))
-    for done, step in enumerate(lesson.steps, start=1):
-        findings.extend(_validate_step(lesson, step, symbolic_budget))
+    points = validation_points(lesson)  # each variant's forward pass, once per lesson
+    displayed = lesson.variant().values
+    started = time.monotonic()
+    for done, step in enumerate(lesson.steps):
+        budget = symbolic_budget
+        if symbolic_total is not None:
+            budget = min(budget, max(0.0, started + symbolic_total - time.monotonic()))
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise OutOfTime(done, len(lesson.steps))
+            budget = min(budget, left)
+        findings.extend(_validate_step(lesson, step, budget, points, displayed, notes))
         if progress is not None:
-            progress(done, len(lesson.steps))
-    findings.extend(_validate_compositions(lesson))
+            progress(done + 1, len(lesson.steps))
+    if deadline is not None and time.monotonic() > deadline:
+        raise OutOfTime(len(lesson.steps), len(lesson.steps))
+    findings.extend(_validate_compositions(lesson, points))
     return findings
+
+
+def validation_work(lesson: Lesson) -> list[int]:
+    """Per step, about how many expression nodes validate_lesson evaluates for it (without
+    sympy): finite differences (a pass through the definitions between the step's wrt and
+    its of, per entry of wrt or per direction, at each point), its key and its mistakes,
+    and its composition. Counted on the trees, before anything is evaluated, so that a
+    network too costly to validate is refused at once, in words."""
+    problem = lesson.problem
+    points = len(VALIDATION_SEEDS) + problem.sample_count
+    work = []
+    for step in lesson.steps:
+        entries = problem.shapes[step.wrt][0] * problem.shapes[step.wrt][1]
+        passes = 2 * (entries if entries <= FULL_JACOBIAN_ENTRIES else DIRECTIONS)
+        downstream = sum(_size(node) for _, node in problem.downstream(step.of, step.wrt))
+        factor = lesson.factors[step.id]
+        key = _size(factor.expected)
+        mistakes = sum(_size(mistake.expression) + key for mistake in factor.mistakes)
+        work.append(points * (passes * max(downstream, 1) + 2 * key + mistakes))
+    return work
+
+
+def _size(node: Node) -> int:
+    return 1 + sum(_size(child) for child in children(node))
 
 
 def _prove(lesson: Lesson, step: Step, budget: float) -> bool | str | None:
@@ -89,7 +158,8 @@ def _prove(lesson: Lesson, step: Step, budget: float) -> bool | str | None:
                             step.wrt, budget)
 
 
-def _validate_step(lesson: Lesson, step: Step, budget: float) -> list[Finding]:
+def _validate_step(lesson: Lesson, step: Step, budget: float, points: list[Values],
+                   displayed: Values, notes: bool = True) -> list[Finding]:
     def finding(message: str, error: bool = True) -> Finding:
         return Finding(lesson.path, step.line, step.id, message, error)
 
@@ -98,9 +168,8 @@ def _validate_step(lesson: Lesson, step: Step, budget: float) -> list[Finding]:
         return [finding(f"{step.of} does not depend on {step.wrt}; the factor would be zero")]
     factor = lesson.factors[step.id]
     findings = []
-    points = validation_points(lesson)
+    directions = np.random.default_rng(DIRECTION_SEED)
     for values in points:
-        truth = problem.numeric_derivative(step.of, step.wrt, values)
         key = evaluate(factor.expected, values)
         if not np.all(np.isfinite(key)):  # allclose takes inf for inf: say it first
             findings.append(finding(
@@ -108,7 +177,8 @@ def _validate_step(lesson: Lesson, step: Step, budget: float) -> list[Finding]:
                 f"gives {np.round(key, 4).tolist()}), so no answer could be checked there: "
                 "draw the inputs where it is defined (draw = \"positive\", or low and high)"))
             return findings
-        if not np.allclose(key, truth, rtol=FD_RTOL, atol=FD_ATOL):
+        truth = _disagreement(problem, step.of, step.wrt, key, values, directions)
+        if truth is not None:
             findings.append(finding(
                 f"the answer {step.answer!r} is not {step.label}: finite differences give "
                 f"{np.round(truth, 4).tolist()} where the key gives {np.round(key, 4).tolist()}"))
@@ -130,13 +200,13 @@ def _validate_step(lesson: Lesson, step: Step, budget: float) -> list[Finding]:
         findings.append(finding(
             f"the key agrees with finite differences, but sympy could not prove it equal to "
             f"{step.label} (undecided)", error=False))
-    displayed = lesson.variant().values
     for mistake in factor.mistakes:
-        verdict = check_answer(mistake.text, factor, problem, displayed, 0.0)
-        if verdict.verdict == "correct":
+        if accepted(mistake.text, factor, problem, displayed):
             findings.append(finding(
                 f"the mistake {mistake.text!r} is accepted as correct, so its feedback could "
                 "never show and it would reject nothing"))
+            continue
+        if not notes:
             continue
         found = automatic(mistake.expression, factor, problem, displayed)
         if found:
@@ -148,14 +218,43 @@ def _validate_step(lesson: Lesson, step: Step, budget: float) -> list[Finding]:
     return findings
 
 
+def _disagreement(problem: Problem, of: str, wrt: str, key: np.ndarray, values: Values,
+                  directions: np.random.Generator) -> np.ndarray | None:
+    """None if ``key`` is ∂of/∂wrt at ``values`` by finite differences; else their
+    Jacobian (the whole of it, for the message)."""
+    base = values[wrt]
+    if base.size > FULL_JACOBIAN_ENTRIES:
+        jacobian = key.reshape(-1, base.size)  # numerator layout and gradients alike
+        for _ in range(DIRECTIONS):
+            direction = directions.standard_normal(base.shape)
+            direction /= np.linalg.norm(direction)
+            along = problem.directional_derivative(of, wrt, values, direction)
+            if not np.allclose(jacobian @ direction.reshape(-1), along, rtol=FD_RTOL,
+                               atol=FD_ATOL):
+                break
+        else:
+            return None
+    truth = problem.numeric_derivative(of, wrt, values)
+    return None if np.allclose(key, truth, rtol=FD_RTOL, atol=FD_ATOL) else truth
+
+
 def validation_points(lesson: Lesson) -> list[Values]:
     """Where every key is compared with finite differences: the validation seeds' values
     and the lesson's random draws."""
     return [lesson.variant(seed).values for seed in VALIDATION_SEEDS] + lesson.problem.samples
 
 
-def _validate_compositions(lesson: Lesson) -> list[Finding]:
+def _validate_compositions(lesson: Lesson, points: list[Values]) -> list[Finding]:
     findings = []
+    extended: list[Values] = []
+
+    def keyed() -> list[Values]:
+        """Each point with every step's key at it, computed once for all compositions."""
+        if not extended:
+            extended.extend(dict(values) | {s.id: evaluate(lesson.factors[s.id].expected, values)
+                                            for s in lesson.steps} for values in points)
+        return extended
+
     names = lesson.names + [s.id for s in lesson.steps]
     shapes = dict(lesson.problem.shapes) | {s.id: s.shape for s in lesson.steps}
     for step in lesson.steps:
@@ -173,11 +272,8 @@ def _validate_compositions(lesson: Lesson) -> list[Finding]:
                                     f"composes {step.composes!r} is {shape_text(shape)}, but "
                                     f"{step.label} is {shape_text(step.shape)}"))
             continue
-        for values in validation_points(lesson):
-            extended = dict(values) | {
-                s.id: evaluate(lesson.factors[s.id].expected, values) for s in lesson.steps
-            }
-            if not np.allclose(evaluate(node, extended), extended[step.id], rtol=1e-9,
+        for at in keyed():
+            if not np.allclose(evaluate(node, at), at[step.id], rtol=1e-9,
                                atol=1e-12):
                 findings.append(Finding(lesson.path, step.line, step.id,
                                         f"the factors in composes {step.composes!r} do not "

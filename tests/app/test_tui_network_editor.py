@@ -320,3 +320,27 @@ async def test_keys_typed_while_the_lesson_is_made_are_not_kept_for_its_answer_b
 
         assert isinstance(pilot.app.screen, LessonScreen)
         assert pilot.app.screen.query_one("#answer", Input).value == ""
+
+
+async def test_start_past_the_time_limit_says_so_and_goes_back_to_the_editor(make_app,
+                                                                             monkeypatch):
+    import tutor.generator
+
+    monkeypatch.setattr(tutor.generator, "TIME_LIMIT", 1e-9)  # `new`'s, and Start's
+    app = make_app(warm_up=False)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await open_editor(pilot)
+        await set_text(pilot, GATED)
+        await pilot.press("f5")
+        deadline = time.monotonic() + 30
+
+        def said() -> bool:
+            return any("longer than its time limit" in n.message and "factors checked"
+                       in n.message for n in app._notifications)
+
+        while not said():
+            assert time.monotonic() < deadline, "Start never said it stopped"
+            await pilot.pause(0.1)
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, NetworkEditorScreen)
+        assert pilot.app.store.networks() == []

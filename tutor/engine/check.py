@@ -153,10 +153,8 @@ def check_answer(
     expected = [evaluate(factor.expected, values) for values in points]
     if shape != factor.shape:
         return _wrong(node, factor, problem, shape, canonical, answers, expected, points, EXACT)
-    usable = [i for i, e in enumerate(expected) if np.all(np.isfinite(e))]
-    # all() of nothing is True: with no finite expected value, nothing was verified.
-    if usable and all(numbers.close(answers[i], expected[i], EXACT) for i in usable):
-        return _prove(node, factor, problem, shape, canonical, symbolic_budget, len(usable))
+    if verified := _verified(answers, expected):
+        return _prove(node, factor, problem, shape, canonical, symbolic_budget, verified)
     if numbers.close(answers[0], expected[0], EXACT):
         # A slip this variant happens to hide (a factor left out that is the identity
         # here: a relu whose inputs are all positive) shows at the other points.
@@ -178,6 +176,34 @@ def check_answer(
             canonical=canonical,
         )
     return _wrong(node, factor, problem, shape, canonical, answers, expected, points, EXACT)
+
+
+def _verified(answers: list[np.ndarray], expected: list[np.ndarray]) -> int:
+    """At how many points an expression's answer is verified correct: equal to the key
+    wherever the key is a number (0: it is not, or the key is a number nowhere)."""
+    usable = [i for i, e in enumerate(expected) if np.all(np.isfinite(e))]
+    if all(numbers.close(answers[i], expected[i], EXACT) for i in usable):
+        return len(usable)
+    return 0
+
+
+def accepted(text: str, factor: Factor, problem: Problem, displayed: Values) -> bool:
+    """Whether check_answer would call ``text`` correct, without working out what is wrong
+    with it otherwise: validation asks this of each declared mistake, and the chain
+    diagnoses of a wrong answer take a second on a deep network's step."""
+    try:
+        node = parse(text, problem.names, wording=problem.wording)
+        shape = infer_shape(node, problem.shapes)
+    except EngineError:
+        return False
+    if shape != factor.shape:
+        return False
+    if typed_numbers(node):
+        return numbers.close(evaluate(node, displayed), evaluate(factor.expected, displayed),
+                             factor.tolerance)
+    points = [displayed, *problem.samples]
+    return _verified([evaluate(node, values) for values in points],
+                     [evaluate(factor.expected, values) for values in points]) > 0
 
 
 def typed_numbers(node: Node) -> bool:

@@ -54,6 +54,10 @@ class Problem:
     simplex: frozenset[str] = frozenset()  # inputs whose entries sum to 1 (one-hot labels)
     shapes: dict[str, Shape] = field(init=False)
     sizes: dict[str, int] = field(init=False)
+    _symbols: dict[str, sympy.Matrix] = field(init=False, repr=False, compare=False,
+                                              default_factory=dict)
+    _downstream_cache: dict[tuple[str, str], list[tuple[str, Node]]] = field(
+        init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.shapes = dict(self.inputs)
@@ -167,14 +171,25 @@ class Problem:
                 [entries]).reshape(*self.inputs[name])
         return env
 
-    @cached_property
-    def symbols(self) -> dict[str, sympy.Matrix]:
-        """Each input as a matrix of component symbols, each definition expanded over them."""
+    def symbols(self, names: set[str] | frozenset[str]) -> dict[str, sympy.Matrix]:
+        """Each input as a matrix of component symbols, and each definition that ``names``
+        need (they and what they are computed from) expanded over them.
+
+        Only those: a proof about the first layer of a deep network must not wait for sympy
+        to build its last (each built once, and kept for the problem's later proofs).
+        """
         from tutor.engine.symbolic import to_sympy
 
-        env = self.input_symbols()
+        needed = set(names)
+        for name, node in reversed(self.definitions):
+            if name in needed:
+                needed |= names_in(node)
+        env = self._symbols
+        if not env:
+            env.update(self.input_symbols())
         for name, node in self.definitions:
-            env[name] = to_sympy(node, env)
+            if name in needed and name not in env:
+                env[name] = to_sympy(node, env)
         return env
 
     # -- true derivatives ------------------------------------------------------------
@@ -201,25 +216,59 @@ class Problem:
     def numeric_derivative(self, of: str, wrt: str, values: Values, h: float = 1e-6) -> np.ndarray:
         """Central finite differences of ``of`` in ``wrt``, everything upstream held fixed."""
         shape = self.derivative_shape(of, wrt)
-        base = values[wrt]
+        at = self._at(values)
+        base = at[wrt]
         columns = []
         for index in np.ndindex(base.shape):
             plus, minus = base.copy(), base.copy()
             plus[index] += h
             minus[index] -= h
-            up = self._value_with(of, wrt, plus, values)
-            down = self._value_with(of, wrt, minus, values)
+            up = self._value_with(of, wrt, plus, at)
+            down = self._value_with(of, wrt, minus, at)
             columns.append(((up - down) / (2 * h)).reshape(-1))
         jacobian = np.stack(columns, axis=1)  # rows: entries of `of`, cols: entries of `wrt`
         return jacobian.reshape(shape)
 
-    def _value_with(self, of: str, wrt: str, pinned: np.ndarray, values: Values) -> np.ndarray:
-        if wrt in self.inputs:
-            inputs = {name: values[name] for name in self.inputs}
-            inputs[wrt] = pinned
-            return self.forward(inputs)[of]
-        inputs = {name: values[name] for name in self.inputs}
-        return self.forward(inputs, overrides={wrt: pinned})[of]
+    def directional_derivative(self, of: str, wrt: str, values: Values, direction: np.ndarray,
+                               h: float = 1e-6) -> np.ndarray:
+        """Central finite differences of ``of`` along ``direction`` (wrt's shape): the
+        Jacobian times that direction, flattened, for two forward passes instead of two
+        per entry of ``wrt``."""
+        at = self._at(values)
+        up = self._value_with(of, wrt, at[wrt] + h * direction, at)
+        down = self._value_with(of, wrt, at[wrt] - h * direction, at)
+        return ((up - down) / (2 * h)).reshape(-1)
+
+    def _at(self, values: Values) -> Values:
+        """The forward pass at ``values``' inputs, for the passes that vary one name: the
+        values themselves when they hold every name (a variant's or a sample's pass)."""
+        if all(name in values for name in self.shapes):
+            return values
+        return self.forward({name: values[name] for name in self.inputs})
+
+    def _value_with(self, of: str, wrt: str, pinned: np.ndarray, at: Values) -> np.ndarray:
+        # Only the definitions wrt reaches, up to of, change; the rest are at's.
+        values = dict(at)
+        values[wrt] = np.asarray(pinned, dtype=float)
+        for name, node in self.downstream(of, wrt):
+            values[name] = evaluate(node, values)
+        return values[of]
+
+    def downstream(self, of: str, wrt: str) -> list[tuple[str, Node]]:
+        """The definitions that wrt reaches, in order, up to of."""
+        key, cache = (of, wrt), self._downstream_cache
+        if key not in cache:
+            reached, found = {wrt}, []
+            for name, node in self.definitions:
+                if name == wrt:
+                    continue
+                if names_in(node) & reached:
+                    reached.add(name)
+                    found.append((name, node))
+                if name == of:
+                    break
+            cache[key] = found
+        return cache[key]
 
     def symbolic_derivative(self, of: str, wrt: str) -> sympy.Matrix:
         """∂of/∂wrt by sympy differentiation of explicit components, expressed in the inputs."""
@@ -230,20 +279,18 @@ class Problem:
         shape = self.derivative_shape(of, wrt)
         stand_in = component_symbols(f"_{wrt}", *self.shapes[wrt])
         # Only what wrt reaches, up to of, is built again over the stand-in; the rest is the
-        # forward pass's (each proof runs in a fresh child, and sympy builds slowly).
-        env = dict(self.symbols)
+        # forward pass's, built only as far as those definitions need (sympy builds slowly).
+        downstream = self.downstream(of, wrt)
+        reached = {wrt} | {name for name, _ in downstream}
+        outside = {wrt, of}.union(*(names_in(node) for _, node in downstream)) - (reached - {wrt})
+        env = dict(self.symbols(outside))
+        actual = env[wrt]
         env[wrt] = stand_in
-        reached = {wrt}
-        for name, node in self.definitions:
-            if name != wrt and names_in(node) & reached:
-                env[name] = to_sympy(node, env)
-                reached.add(name)
-            if name == of:
-                break
+        for name, node in downstream:
+            env[name] = to_sympy(node, env)
         target = env[of]
         jacobian = sympy.Matrix(
             [[sympy.diff(entry, variable) for variable in stand_in] for entry in target]
         )
-        actual = self.symbols[wrt]
         jacobian = jacobian.xreplace(dict(zip(stand_in, actual, strict=True)))
         return jacobian.reshape(*shape)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import pickle
 
 from tutor.engine.bounded import Worker
-from tutor.engine.nodes import Node
+from tutor.engine.nodes import Node, names_in
 from tutor.engine.problem import Problem
 
 Proof = bool | str | None  # True (proved), None (undecided), "timeout"
@@ -36,10 +36,11 @@ def _handle(payload: bytes) -> Proof:
     if problem is None:
         inputs, definitions, simplex = pickle.loads(spec)
         problem = _problems[spec] = Problem(inputs, definitions, simplex=simplex)
-    env = problem.symbols
     if isinstance(expected, tuple):  # (of, wrt): sympy differentiates, here in the worker
         truth = problem.symbolic_derivative(*expected)
+        env = problem.symbols(names_in(node))
     else:
+        env = problem.symbols(names_in(node) | names_in(expected))
         truth = to_sympy(expected, env)
     return decide_equal(to_sympy(node, env), truth)
 
@@ -65,7 +66,9 @@ def prove(problem: Problem, node: Node, expected: Node, budget: float) -> Proof:
 def prove_derivative(problem: Problem, node: Node, of: str, wrt: str, budget: float) -> Proof:
     """Whether ``node`` is ∂of/∂wrt, differentiated by sympy in the worker, within
     ``budget`` s: how a lesson made in the tutor (from a student's network) is validated
-    without sympy in the tutor's own process."""
+    without sympy in the tutor's own process. (No size bound first, unlike a student's
+    answer: sympy shares the network's subtrees, and proves in time derivatives whose
+    estimated size is 10⁹; the worker builds only the definitions the proof needs.)"""
     outcome = _worker.request(pickle.dumps((_spec(problem), node, (of, wrt))), budget)
     if not outcome.finished:
         return "timeout"
