@@ -205,7 +205,13 @@ class _Walk:
         made = self.made.get((of, wrt))
         if made is not None:
             return made
-        _not_too_long(key, of, wrt)
+        try:
+            _not_too_long(key, of, wrt)
+        except GeneratorError as error:  # said at the definition that makes it, if one does
+            where = self.network.definition(of if kind == "local" else context.get("user") or "")
+            if where is not None:
+                error.line, error.column = where.line, 1
+            raise
         step_id = self.step_id(of, wrt)
         self.storable(step_id, of, wrt)
         shape = factor_shape(self.p.shapes[of], self.p.shapes[wrt])
