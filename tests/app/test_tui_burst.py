@@ -18,7 +18,10 @@ from textual import events
 from textual.widgets import Input
 from tui_helpers import FLAGSHIP, settle, text_of
 
+import test_tui_network_editor as editor_tests  # a module: its tests are not collected here
+
 import tutor.app.input_flow as input_flow
+from tutor.app.screens import network_editor
 from tutor.app.widgets.answer import FULL_NOTICE
 from tutor.app.widgets.preview import Preview
 from tutor.engine.tokens import MAX_LENGTH
@@ -72,6 +75,48 @@ async def test_a_long_paste_keeps_what_fits(make_app):
         assert box.value == "W3" + " " * (MAX_LENGTH - 2)
         box.value = "x" * 100_000  # set whole: cut too
         assert len(box.value) == MAX_LENGTH
+
+
+async def test_a_key_burst_into_the_network_editor_fills_a_line_and_is_checked_once(
+    make_app, monkeypatch
+):
+    """Before, each key cost the text area work in proportion to its line, and a timer
+    of its own: 8,000 keys took half a minute and 50 MB."""
+    checks: list[str] = []
+    timers: list[float] = []
+    check_now = network_editor.NetworkEditorScreen.check_now
+    set_timer = network_editor.NetworkEditorScreen.set_timer
+
+    def counted_check(self):
+        checks.append(self.area.text)
+        return check_now(self)
+
+    def counted_timer(self, delay, *args, **kwargs):
+        timers.append(delay)
+        return set_timer(self, delay, *args, **kwargs)
+
+    monkeypatch.setattr(network_editor.NetworkEditorScreen, "check_now", counted_check)
+    monkeypatch.setattr(network_editor.NetworkEditorScreen, "set_timer", counted_timer)
+    app = make_app()
+    notices: list[str] = []
+    notify = app.notify
+    monkeypatch.setattr(app, "notify", lambda message, **kw: (notices.append(message),
+                                                              notify(message, **kw)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await editor_tests.open_editor(pilot)
+        checks.clear()
+        timers.clear()
+        for _ in range(BURST):
+            app.post_message(events.Key("a", "a"))
+        await editor_tests.checked(pilot)
+        await editor_tests.checked(pilot)
+        row = screen.area.cursor_location[0]
+        assert len(screen.area.document[row]) == MAX_LENGTH
+        assert 1 <= len(checks) <= 3, f"the text was checked {len(checks)} times"
+        assert len(timers) <= 10, f"{len(timers)} timers for one burst"
+        assert notices and len(notices) <= 3 and "2000" in notices[0]
+        await pilot.press("enter", "b")  # a new line takes keys again
+        assert screen.area.document[row + 1].startswith("b")
 
 
 class FakeDriver:
