@@ -140,6 +140,9 @@ async def key_stream(ws, pid: int, seconds: float) -> dict:
         started = time.monotonic()
         sent = 0
         while time.monotonic() - started < seconds:
+            if ws.closed:
+                raise RuntimeError(f"the server closed the session: {ws.close_code} "
+                                   f"after {sent} keys in {time.monotonic() - started:.0f} s")
             await ws.send_json(["stdin", "a" * chunk])
             sent += chunk
             await asyncio.sleep(max(0.0, started + sent / KEY_RATE - time.monotonic()))

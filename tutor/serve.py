@@ -61,7 +61,7 @@ INPUT_BURST_BYTES = 64 * 1024
 INPUT_BYTES_PER_SECOND = 8 * 1024
 QUIT_GRACE = 2.0  # seconds for a tutor to quit when asked, then for one to be hung up on
 CLOSE_GRACE = 2.0  # seconds for a client to answer our closing of its socket
-INPUT_STALL = 10.0  # seconds a tutor may leave its input unread before its session ends
+INPUT_STALL = 10.0  # seconds a tutor may read none of its input before its session ends
 
 log = logging.getLogger("chain-tutor")
 
@@ -287,6 +287,25 @@ def _signal(process: asyncio.subprocess.Process, signum: int) -> None:
             os.kill(process.pid, signum)
 
 
+async def _sent(session: Any, data: bytes) -> bool:
+    """Whether `data` reached the tutor's input, False once the tutor has read none of it
+    for INPUT_STALL seconds. A tutor reads keys no faster than it handles them
+    (tutor/app/input_flow.py), so keys sent fast wait here, the socket's reading with
+    them; slow is not stuck: the wait goes on while the pipe drains at all."""
+    sending = asyncio.ensure_future(session.send_bytes(data))
+    transport = session.stdin.transport
+    waiting = transport.get_write_buffer_size()
+    while True:
+        done, _ = await asyncio.wait({sending}, timeout=INPUT_STALL)
+        if done:
+            return True
+        now = transport.get_write_buffer_size()
+        if now >= waiting:
+            sending.cancel()
+            return False
+        waiting = now
+
+
 def _server_class() -> type:
     from aiohttp import WSCloseCode, WSMsgType, web  # imported for this subcommand only
     from textual_serve.app_service import AppService
@@ -437,10 +456,7 @@ def _server_class() -> type:
                     return WSCloseCode.UNSUPPORTED_DATA, "chain-tutor: not a page message"
                 kind, data = envelope
                 if kind == "stdin":
-                    try:
-                        await asyncio.wait_for(
-                            session.send_bytes(data.encode("utf-8", "replace")), INPUT_STALL)
-                    except TimeoutError:
+                    if not await _sent(session, data.encode("utf-8", "replace")):
                         return (WSCloseCode.TRY_AGAIN_LATER,
                                 "chain-tutor: the tutor stopped reading its input")
                 elif kind == "resize":
