@@ -506,6 +506,20 @@ def test_the_input_budget_allows_a_burst_then_a_rate():
     assert budget.spend(999) and not budget.spend(2)
 
 
+def test_input_read_late_because_the_tutor_was_slow_is_not_a_flood():
+    """The server reads nothing while it waits for a slow tutor, then reads at once what
+    the client sent meanwhile; before, that ended a session sent keys within the budget."""
+    from tutor.serve import InputBudget
+
+    now = [0.0]
+    budget = InputBudget(burst=1000, rate=100, clock=lambda: now[0])
+    assert budget.spend(1000)
+    now[0] += 30
+    budget.waited(30)  # the client sent 3000 bytes meanwhile, at the rate
+    assert budget.spend(3000)
+    assert not budget.spend(1)  # and then it is the bucket again: empty
+
+
 
 def test_a_hang_up_ends_the_server_and_its_sessions(start_serve):
     """Its terminal closing (SIGHUP) ends serve as Ctrl+C does, with the tutors it ran."""
