@@ -14,11 +14,10 @@ from __future__ import annotations
 import threading
 import time
 
+import test_tui_network_editor as editor_tests  # a module: its tests are not collected here
 from textual import events
 from textual.widgets import Input
 from tui_helpers import FLAGSHIP, settle, text_of
-
-import test_tui_network_editor as editor_tests  # a module: its tests are not collected here
 
 import tutor.app.input_flow as input_flow
 from tutor.app.screens import network_editor
