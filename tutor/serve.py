@@ -61,7 +61,8 @@ INPUT_BURST_BYTES = 64 * 1024
 INPUT_BYTES_PER_SECOND = 8 * 1024
 QUIT_GRACE = 2.0  # seconds for a tutor to quit when asked, then for one to be hung up on
 CLOSE_GRACE = 2.0  # seconds for a client to answer our closing of its socket
-INPUT_STALL = 10.0  # seconds a tutor may leave its input unread before its session ends
+MAX_OWED_SECONDS = 60.0  # of input read late, at most, kept for the reading
+INPUT_STALL = 10.0  # seconds a tutor may read none of its input before its session ends
 
 log = logging.getLogger("chain-tutor")
 
@@ -226,22 +227,36 @@ def _loopback_literal(name: str) -> bool:
 @dataclass
 class InputBudget:
     """How much a session's client may send: `burst` bytes at once, refilled at `rate`
-    bytes a second (a token bucket). `spend` is False once the client is over it."""
+    bytes a second (a token bucket). `spend` is False once the client is over it.
+
+    The bucket measures when the server reads, not when the client sent. While the
+    server waits for a slow tutor to take its input, it reads nothing, and then reads at
+    once what the client sent meanwhile: `waited` says so, and that time's allowance is
+    kept whole (up to MAX_OWED) instead of being cut to one burst."""
 
     burst: int = INPUT_BURST_BYTES
     rate: float = INPUT_BYTES_PER_SECOND
     clock: Callable[[], float] = time.monotonic
     _left: float = field(init=False)
     _at: float = field(init=False)
+    _owed: float = field(init=False, default=0.0)
 
     def __post_init__(self) -> None:
         self._left, self._at = float(self.burst), self.clock()
 
     def spend(self, size: int) -> bool:
         now = self.clock()
-        self._left = min(self.burst, self._left + (now - self._at) * self.rate) - size
+        self._left = min(self.burst, self._left + (now - self._at) * self.rate)
         self._at = now
+        owed = min(self._owed, size)
+        self._owed -= owed
+        self._left -= size - owed
         return self._left >= 0
+
+    def waited(self, seconds: float) -> None:
+        """The server waited `seconds` on the tutor: read late, not sent fast."""
+        self._at += seconds  # that time refills the allowance owed, not the bucket
+        self._owed = min(self._owed + seconds * self.rate, MAX_OWED_SECONDS * self.rate)
 
 
 def read_envelope(text: str) -> tuple[str, Any] | None:
@@ -285,6 +300,25 @@ def _signal(process: asyncio.subprocess.Process, signum: int) -> None:
     if process.returncode is None:  # not yet reaped, so the pid is still the tutor's
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.kill(process.pid, signum)
+
+
+async def _sent(session: Any, data: bytes) -> bool:
+    """Whether `data` reached the tutor's input, False once the tutor has read none of it
+    for INPUT_STALL seconds. A tutor reads keys no faster than it handles them
+    (tutor/app/input_flow.py), so keys sent fast wait here, the socket's reading with
+    them; slow is not stuck: the wait goes on while the pipe drains at all."""
+    sending = asyncio.ensure_future(session.send_bytes(data))
+    transport = session.stdin.transport
+    waiting = transport.get_write_buffer_size()
+    while True:
+        done, _ = await asyncio.wait({sending}, timeout=INPUT_STALL)
+        if done:
+            return True
+        now = transport.get_write_buffer_size()
+        if now >= waiting:
+            sending.cancel()
+            return False
+        waiting = now
 
 
 def _server_class() -> type:
@@ -437,12 +471,11 @@ def _server_class() -> type:
                     return WSCloseCode.UNSUPPORTED_DATA, "chain-tutor: not a page message"
                 kind, data = envelope
                 if kind == "stdin":
-                    try:
-                        await asyncio.wait_for(
-                            session.send_bytes(data.encode("utf-8", "replace")), INPUT_STALL)
-                    except TimeoutError:
+                    started = time.monotonic()
+                    if not await _sent(session, data.encode("utf-8", "replace")):
                         return (WSCloseCode.TRY_AGAIN_LATER,
                                 "chain-tutor: the tutor stopped reading its input")
+                    budget.waited(time.monotonic() - started)
                 elif kind == "resize":
                     size = clamp_size(data.get("width"), data.get("height"))
                     await session.set_terminal_size(*size)

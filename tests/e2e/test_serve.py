@@ -506,6 +506,20 @@ def test_the_input_budget_allows_a_burst_then_a_rate():
     assert budget.spend(999) and not budget.spend(2)
 
 
+def test_input_read_late_because_the_tutor_was_slow_is_not_a_flood():
+    """The server reads nothing while it waits for a slow tutor, then reads at once what
+    the client sent meanwhile; before, that ended a session sent keys within the budget."""
+    from tutor.serve import InputBudget
+
+    now = [0.0]
+    budget = InputBudget(burst=1000, rate=100, clock=lambda: now[0])
+    assert budget.spend(1000)
+    now[0] += 30
+    budget.waited(30)  # the client sent 3000 bytes meanwhile, at the rate
+    assert budget.spend(3000)
+    assert not budget.spend(1)  # and then it is the bucket again: empty
+
+
 
 def test_a_hang_up_ends_the_server_and_its_sessions(start_serve):
     """Its terminal closing (SIGHUP) ends serve as Ctrl+C does, with the tutors it ran."""
@@ -541,3 +555,48 @@ def test_a_tutor_under_the_web_driver_ends_when_its_server_is_gone(tmp_path):
     finally:
         process.kill()
         process.wait()
+
+
+async def drain(ws, guard: Callable[[], None], done: asyncio.Event) -> None:
+    """Read and drop what the session sends, as a browser draws it, until `done`."""
+    while not done.is_set():
+        guard()
+        with contextlib.suppress(TimeoutError):
+            await ws.receive(timeout=0.25)
+
+
+def test_keys_within_the_budget_keep_the_tutor_small_and_answering(start_serve):
+    """Before, keys sent under the budget (8 KiB/s) grew a tutor by 800 MB in 90 s: each
+    key was queued whole and cost work in proportion to the text before it. Here 20 s of
+    keys at 6 KiB/s go into an answer box; the tutor reads them no faster than it handles
+    them, stays within 80 MB of its size before, and answers the next key."""
+    import aiohttp
+
+    served = start_serve()
+    guard = MemoryGuard(served, limit_mb=600)
+
+    async def session() -> tuple[float, float]:
+        url = f"http://127.0.0.1:{served.port}/ws?width=100&height=30"
+        async with aiohttp.ClientSession() as client, client.ws_connect(url) as ws:
+            await until(ws, "scalar-chain-rule", guard)
+            await ws.send_json(["stdin", "\r"])  # the first lesson: its intro
+            await until(ws, "Start the steps", guard)
+            await ws.send_json(["stdin", "\r"])
+            await until(ws, "the factor, e.g.", guard)
+            [tutor] = [p for p in served.sessions() if p.rss_mb() > 0][:1]
+            before = tutor.rss_mb()
+            done = asyncio.Event()
+            reading = asyncio.create_task(drain(ws, guard, done))
+            peak = before
+            for _ in range(40):  # 20 s at 6 KiB a second, a key a byte
+                await ws.send_json(["stdin", "a" * 3072])
+                await asyncio.sleep(0.5)
+                peak = max(peak, tutor.rss_mb())
+            done.set()
+            await reading
+            await ws.send_json(["stdin", "\x15"])  # Ctrl+U: the box empties, the hint shows
+            await until(ws, "Type the factor", lambda: None, timeout=120)
+            return before, max(peak, tutor.rss_mb())
+
+    before, peak = asyncio.run(session())
+    assert peak - before < 80, f"the tutor grew from {before:.0f} MB to {peak:.0f} MB"

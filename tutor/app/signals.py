@@ -37,6 +37,7 @@ from collections.abc import Callable
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 
+from tutor.app.input_flow import InputFlow
 from tutor.app.textual_patches import driver_output, linux_driver, wrap_driver_output
 
 if TYPE_CHECKING:
@@ -324,13 +325,14 @@ class _WebSessionMixin:
 
 
 def session_driver(base: type[Driver]) -> type[Driver]:
-    """`base` made safe for a session that may end under it (a Linux or web driver)."""
+    """`base` made safe for a session that may end under it (a Linux or web driver), and
+    reading its input no faster than the app handles it (input_flow.py)."""
     if issubclass(base, (_SessionDriverMixin, _WebSessionMixin)):
         return base
     # By module name: importing the web driver costs the terminal's start a few ms.
     if any(c.__module__ == "textual.drivers.web_driver" for c in base.__mro__):
-        return type(f"Session{base.__name__}", (_WebSessionMixin, base), {})
+        return type(f"Session{base.__name__}", (_WebSessionMixin, InputFlow, base), {})
     LinuxDriver = linux_driver()  # noqa: N806 - a class
     if LinuxDriver is None or not issubclass(base, LinuxDriver):
         return base  # Windows: no SIGHUP, no terminal to watch
-    return type(f"Session{base.__name__}", (_SessionDriverMixin, base), {})
+    return type(f"Session{base.__name__}", (_SessionDriverMixin, InputFlow, base), {})

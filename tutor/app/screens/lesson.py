@@ -374,6 +374,11 @@ class LessonScreen(Screen[None]):
 
     # -- typing and checking ---------------------------------------------------------
     def on_input_changed(self, event: Input.Changed) -> None:
+        # A box that has changed again since is a burst: a newer Changed is queued, and
+        # the preview of this text would be drawn over at once. Only the latest text is
+        # read, so a burst costs one preview, not one per key (each one parses the text).
+        if event.value != event.input.value:
+            return
         self.query_one(Preview).show(event.value, self.session.problem, self.step.shape,
                                      aliases=self.session.aliases, redact=self.session.redact)
         if self.checking is not None and event.value.strip() != self.checking:

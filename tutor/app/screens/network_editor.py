@@ -6,10 +6,16 @@ The check runs in a worker thread after each pause in typing, so a long network 
 holds up a keystroke; a result for text that has changed since is dropped. The text is
 saved as a draft with each check and on leaving, so nothing typed is lost; "Random"
 replaces it with a drawn network, and Ctrl+Z brings the student's text back.
+
+A burst of keys (a paste in a terminal that sends it key by key) costs each key a
+constant: the text holds what a network file may (tutor.network.MAX_TEXT characters),
+and what comes past that is dropped before the text area's work on it, said once; the
+pause in typing is one timer for the burst, not one per key.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +27,7 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TextArea
+from textual.widgets.text_area import Edit, EditResult
 
 from tutor.app.screens.navigation import Navigator
 from tutor.app.screens.too_small import TooSmallNote
@@ -33,6 +40,9 @@ if TYPE_CHECKING:
     from tutor.progress import ProgressStore
 
 PAUSE = 0.3  # seconds without typing before the text is checked
+FULL_NOTICE = ("A network holds {limit} characters, and a line {line}, at most; what came "
+               "past that was left out.")
+NOTICE_SECONDS = 5.0  # the notice's time on screen; told again only once it has gone
 HELP = "Inputs (x : 3x1), definitions (z1 = W1 @ x), goal: dL/dW1"
 
 
@@ -73,6 +83,43 @@ def status_content(check: DraftCheck, text: str) -> Content:
     return Content.assemble(*parts)
 
 
+class NetworkText(UndoSafeTextArea):
+    """The editor's text area: it holds a network file's worth of text, no more, and
+    lines no longer than an answer (a definition is one; a longer line helps nobody)."""
+
+    full_told: float | None = None  # when the student was told the text is full
+
+    def edit(self, edit: Edit) -> EditResult:
+        """Every edit comes here (a key, a paste, Random): cut to the room left before
+        the text area does any work on it, so a key past the limit costs nothing. (Its
+        work on a key grows with the line's length: a line without end made a burst of
+        keys quadratic.)"""
+        from tutor.engine.tokens import MAX_LENGTH as MAX_LINE  # the engine: kept off the
+        from tutor.network import MAX_TEXT  # first screen (an answer's length is a line's)
+
+        document = self.document
+        top, bottom = edit.top, edit.bottom
+        length = sum(map(len, document.lines)) + document.line_count - 1
+        room = MAX_TEXT - length + len(document.get_text_range(top, bottom))
+        if "\n" not in edit.text and "\r" not in edit.text:
+            # What is left of the line(s) the edit lands in, around the replaced range.
+            line = top[1] + len(document[bottom[0]]) - bottom[1]
+            room = min(room, MAX_LINE - line)
+        if len(edit.text) > room:
+            edit.text = edit.text[:max(0, room)]
+            self.tell_full(MAX_TEXT, MAX_LINE)
+            if not edit.text and top == bottom:
+                return EditResult(end_location=top, replaced_text="")
+        return super().edit(edit)
+
+    def tell_full(self, limit: int, line: int) -> None:
+        now = time.monotonic()
+        if self.full_told is None or now - self.full_told > NOTICE_SECONDS:
+            self.full_told = now
+            self.notify(FULL_NOTICE.format(limit=limit, line=line), title="Network full",
+                        severity="warning", timeout=NOTICE_SECONDS, markup=False)
+
+
 class NetworkEditorScreen(Screen[None]):
     CSS_PATH = Path(__file__).parent / "network_editor.tcss"
     BINDINGS = [
@@ -95,13 +142,14 @@ class NetworkEditorScreen(Screen[None]):
         self.start_when_checked = False
         self.saved_draft = text
         self.pause_timer: Timer | None = None  # until the text is checked
+        self.changed_at = 0.0  # the last edit: the pause in typing counts from it
 
     def compose(self) -> ComposeResult:
         yield TooSmallNote()
         yield Static("Your own network", classes="screen-title")
         yield Static(HELP, id="network-help")
-        area = UndoSafeTextArea(self.initial, id="network-text", show_line_numbers=True,
-                                soft_wrap=False, tab_behavior="indent")
+        area = NetworkText(self.initial, id="network-text", show_line_numbers=True,
+                           soft_wrap=False, tab_behavior="indent")
         area.cursor_blink = self.cursor_blink
         self.text_area = area  # kept: on_unmount reads it after the screen's nodes have gone
         yield area
@@ -119,14 +167,25 @@ class NetworkEditorScreen(Screen[None]):
     # -- checking as the student types ------------------------------------------------
     @on(TextArea.Changed)
     def text_changed(self) -> None:
-        self.query_one("#network-status", Static).update(
-            Content.styled("…", "$text-muted"))
+        if self.pause_timer is None:  # the first edit after a check: one "…" a burst
+            self.query_one("#network-status", Static).update(
+                Content.styled("…", "$text-muted"))
         self.check_soon()
 
     def check_soon(self) -> None:
-        if self.pause_timer is not None:
-            self.pause_timer.stop()
-        self.pause_timer = self.set_timer(PAUSE, self.check_now)
+        """The check runs PAUSE seconds after the last edit. One timer a pause: each key
+        only notes its time (a timer apiece, stopped by the next key, cost a task each)."""
+        self.changed_at = time.monotonic()
+        if self.pause_timer is None:
+            self.pause_timer = self.set_timer(PAUSE, self.pause_over)
+
+    def pause_over(self) -> None:
+        left = self.changed_at + PAUSE - time.monotonic()
+        if left > 0.01:  # typed on since the timer was set: wait for the rest of the pause
+            self.pause_timer = self.set_timer(left, self.pause_over)
+            return
+        self.pause_timer = None
+        self.check_now()
 
     def on_unmount(self) -> None:
         # Quitting within the pause in typing: what was typed last is kept too.

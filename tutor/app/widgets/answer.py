@@ -12,17 +12,27 @@ Up and Down walk the step's earlier answers (newest first) and back to what the
 student was typing, which is kept meanwhile.
 
 Its own keys act in the order they were typed, even in a burst (see _on_key).
+
+It holds at most MAX_LENGTH characters, the most an answer can have: what comes past
+that is dropped before any work is done on it, and the student is told once. Without
+the limit a burst of keys (a paste in a terminal that sends it key by key) grew the
+text without end, and each key cost work in proportion to all the text before it.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 
 from textual import events
 from textual.binding import Binding
 from textual.widgets import Input
 
-from tutor.engine.tokens import CONTROL_PICTURES
+from tutor.engine.tokens import CONTROL_PICTURES, MAX_LENGTH
+
+FULL_NOTICE = (f"The answer box holds {MAX_LENGTH} characters, the most an answer can have; "
+               "what came past that was left out.")
+NOTICE_SECONDS = 5.0  # the notice's time on screen; told again only once it has gone
 
 _PICTURES = dict(CONTROL_PICTURES)  # ␀ … ␟, ␡
 _PICTURES[ord("\t")] = ord(" ")
@@ -48,9 +58,33 @@ class AnswerInput(Input):
         self.history: list[str] = []  # newest first, read when a walk starts
         self.recalled = -1  # the history entry shown; -1: the student's own text
         self.draft = ""  # their own text, kept while they walk the history
+        self.full_told: float | None = None  # when the student was told the box is full
 
     def validate_value(self, value: str) -> str:
+        if len(value) > MAX_LENGTH:  # set whole (an earlier answer, a test): cut here too
+            value = value[:MAX_LENGTH]
+            self.tell_full()
         return visible(value)
+
+    def replace(self, text: str, start: int, end: int) -> None:
+        """Every edit comes here (a key, a paste, Ctrl+U): the text is cut to the room
+        left before Input builds the new value, so a key past the limit costs nothing."""
+        start, end = sorted((max(0, start), min(len(self.value), end)))
+        room = MAX_LENGTH - (len(self.value) - (end - start))
+        if len(text) > room:
+            text = text[:max(0, room)]
+            self.tell_full()
+            if not text and start == end:
+                return  # nothing to insert, nothing to delete
+        super().replace(text, start, end)
+
+    def tell_full(self) -> None:
+        """Once a burst, not once a key: a notice per key would cost more than the key."""
+        now = time.monotonic()
+        if self.full_told is None or now - self.full_told > NOTICE_SECONDS:
+            self.full_told = now
+            self.notify(FULL_NOTICE, title="Answer box full", severity="warning",
+                        timeout=NOTICE_SECONDS, markup=False)
 
     def set_history(self, source: Callable[[], Sequence[str]]) -> None:
         """Where the answers Up walks back through come from; read when the student
