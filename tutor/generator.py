@@ -21,14 +21,21 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tutor.derivatives import Rules, Unsupported, is_vector, name, size, tr
-from tutor.engine import EngineError, Node, Shape, names_in, parse, shape_text, to_text
+from tutor.engine import EngineError, Node, Shape, names_in, shape_text, to_text
 from tutor.engine.nodes import Name, children, with_children
 from tutor.engine.tokens import MAX_NAME_LENGTH
+from tutor.generator_checks import (
+    GeneratorError,
+    defined_everywhere,
+    not_too_long,
+    storable,
+    within_copies,
+    within_limits,
+    within_work,
+)
 from tutor.lessons import Lesson, Quantity, Step
-from tutor.network import Network, NetworkError, parse_network
-from tutor.progress.limits import MAX_STEPS, id_problem
+from tutor.network import Network, parse_network
 from tutor.step_texts import Texts
-
 
 # A lesson made from a network is done within TIME_LIMIT s (`new` and the editor's Start;
 # the worst network the limits admit takes ~30 s on a loaded 2-core machine): the
@@ -36,11 +43,6 @@ from tutor.step_texts import Texts
 # SYMBOLIC_TOTAL, and the deadline stops anything else with a message.
 SYMBOLIC_TOTAL = 20.0
 TIME_LIMIT = 120.0
-MAX_COPIES = 100  # uses of quantities used more than once, each a step of its own
-
-
-class GeneratorError(NetworkError):
-    """A network the generator refuses: a goal it cannot ask, or a lesson that failed checks."""
 
 
 def layout(gradient: Node, shape: Shape) -> Node:
@@ -93,7 +95,7 @@ def _prepare(network: Network) -> _Prepared:
             for leaf in _leaves(definition.node):
                 if leaf in relevant:
                     uses[leaf] = uses.get(leaf, 0) + 1
-            _within_copies(uses, definition)
+            within_copies(uses, definition)
     taken = set(network.shapes)
     copies: dict[str, list[str]] = {}
     for quantity, count in uses.items():
@@ -120,21 +122,6 @@ def _prepare(network: Network) -> _Prepared:
         shapes[definition.name] = definition.shape
         add_copies(definition.name)
     return _Prepared(inputs, definitions, shapes, copies)
-
-
-def _within_copies(uses: dict[str, int], definition) -> None:
-    """Refuse, at the definition that passes it, more than MAX_COPIES uses of quantities
-    used more than once: each use is a step of its own (and the walk looks through the
-    definitions for each), so 58 lines of x * x * … made 4,000 steps in two minutes
-    before the key's length refused them."""
-    copies = sum(count for count in uses.values() if count > 1)
-    if copies > MAX_COPIES:
-        many = sorted((n for n, c in uses.items() if c > 1), key=lambda n: -uses[n])
-        raise GeneratorError(
-            f"{', '.join(many[:3])} {'is' if len(many) == 1 else 'are'} used {copies} times "
-            f"in all on the way to the goals, past the limit of {MAX_COPIES}: each use is a "
-            "factor of its own to find. Name a repeated product once (p = x * x) and use the "
-            "name", definition.line, 1)
 
 
 def _leaves(node: Node) -> list[str]:
@@ -206,16 +193,17 @@ class _Walk:
         if made is not None:
             return made
         try:
-            _not_too_long(key, of, wrt)
+            not_too_long(key, of, wrt)
         except GeneratorError as error:  # said at the definition that makes it, if one does
             where = self.network.definition(of if kind == "local" else context.get("user") or "")
             if where is not None:
                 error.line, error.column = where.line, 1
             raise
         step_id = self.step_id(of, wrt)
-        self.storable(step_id, of, wrt)
+        storable(len(self.steps), step_id, of, wrt)
         shape = factor_shape(self.p.shapes[of], self.p.shapes[wrt])
-        self.within_limits(to_text(key), composes, of, wrt, kind, context.get("user"))
+        within_limits(self.network, [*self.p.shapes, *(s.id for s in self.steps)], to_text(key),
+                      composes, of, wrt, kind, context.get("user"))
         words = self.texts.for_step(kind, of, wrt, shape, key, composes=composes, **context)
         self.steps.append(Step(id=step_id, of=of, wrt=wrt, prompt=words.prompt,
                                answer=to_text(key), shape=shape, hints=words.hints,
@@ -223,40 +211,6 @@ class _Walk:
         self.expanded[step_id] = key
         self.made[(of, wrt)] = step_id
         return step_id
-
-    def within_limits(self, answer: str, composes: str | None, of: str, wrt: str, kind: str,
-                      user: str | None) -> None:
-        """Refuse a step whose key (or composes) no one could type: the lesson reads each
-        with the answer language's parser, whose limits (2,000 characters, 60 levels of
-        nesting, numbers below 1e12, …) a student's answer has too."""
-        names = [*self.p.shapes, *(s.id for s in self.steps)]
-        for what, text in (("key", answer), ("product of its factors", composes)):
-            if text is None:
-                continue
-            try:
-                parse(text, names)
-            except EngineError as error:
-                where = self.network.definition(of if kind == "local" else user or "")
-                advice = (f"split {where.name} = … into smaller definitions"
-                          if where is not None else
-                          f"ask for a goal nearer to {wrt}, or make the network between "
-                          f"{wrt} and {of} smaller")
-                raise GeneratorError(
-                    f"the {what} of ∂{of}/∂{wrt}, written out, is past what an answer may "
-                    f"be ({error.message.rstrip('.')}), so no student could type it: "
-                    f"{advice}.", where.line if where is not None else None, 1) from None
-
-    def storable(self, step_id: str, of: str, wrt: str) -> None:
-        """Refuse, before it is made, a step whose progress an import would refuse."""
-        if len(self.steps) >= MAX_STEPS:
-            raise GeneratorError(f"this network's lesson has more steps than the limit of "
-                                 f"{MAX_STEPS:,} steps for a lesson: ask fewer goals, or use "
-                                 "each quantity in fewer places")
-        wrong = id_problem(step_id)
-        if wrong is not None:
-            shown = step_id if len(step_id) <= 40 else step_id[:39] + "…"
-            raise GeneratorError(f"the step ∂{of}/∂{wrt} would have the id {shown!r}, "
-                                 f"which {wrong}: give the quantities shorter names")
 
     def rules(self, target: str) -> Rules:
         shapes = dict(self.p.shapes) | {s.id: s.shape for s in self.steps}
@@ -334,31 +288,6 @@ class _Walk:
                                  where.line if where is not None else None, 1) from None
         return self.add(of, node, key, composes, "gradient", user=user,
                         upstream=None if user == of else up)
-
-
-def _not_too_long(key: Node, of: str, wrt: str) -> None:
-    """Refuse a key past the answer language's length before writing it out: a quantity
-    used twice in each layer doubles the key at every layer (the trees share their
-    parts, their text does not), so writing it could take longer than anyone waits."""
-    from tutor.engine.tokens import MAX_LENGTH
-
-    # Each node is at least one character of text: counting stops past the limit.
-    if _nodes_past(key, MAX_LENGTH) or len(to_text(key)) > MAX_LENGTH:
-        raise GeneratorError(
-            f"∂{of}/∂{wrt} would be written with more than {MAX_LENGTH:,} characters, past "
-            "the answer language's limit: a quantity used many times adds a term for each "
-            "use, and one used twice in each layer doubles the terms at every layer. Use it "
-            "once per layer, or make the network shallower.")
-
-
-def _nodes_past(node: Node, limit: int) -> bool:
-    count, pending = 0, [node]
-    while pending:
-        count += 1
-        if count > limit:
-            return True
-        pending.extend(children(pending.pop()))
-    return False
 
 
 def _one() -> Node:
@@ -462,8 +391,8 @@ def generate(network: Network, lesson_id: str = "your-network", title: str | Non
         steps=walk.steps,
         goal=goal_ids[-1],
     )
-    _defined_everywhere(lesson, network)
-    _within_work(lesson, network, ends)
+    defined_everywhere(lesson, network)
+    within_work(lesson, network, ends)
     if not validate:
         return lesson
     try:
@@ -480,70 +409,6 @@ def generate(network: Network, lesson_id: str = "your-network", title: str | Non
                              "(a fault of the generator: please report this network):\n"
                              + "\n".join(str(f) for f in errors))
     return lesson
-
-
-def _within_work(lesson: Lesson, network: Network, ends: list[int]) -> None:
-    """Refuse, at the goal that passes it, a lesson whose validation would outrun the
-    limit (tutor.validation.MAX_WORK): the sizes, definitions and goals each within
-    their limits can still multiply into a lesson that takes minutes to check."""
-    from tutor.validation import MAX_WORK, validation_work
-
-    total = 0
-    for index, work in enumerate(validation_work(lesson)):
-        total += work
-        if total > MAX_WORK:
-            goal = network.goals[next(g for g, end in enumerate(ends) if index < end)]
-            raise GeneratorError(
-                f"checking the lesson up to this goal would take past the limit of "
-                f"{MAX_WORK:,} evaluations ({len(lesson.steps)} steps in all, "
-                f"{sum(validation_work(lesson)):,} evaluations), which keeps making a "
-                "lesson within a minute: ask fewer goals, or make the network shallower "
-                "or its sizes smaller", goal.line, 1)
-
-
-def _defined_everywhere(lesson: Lesson, network: Network) -> None:
-    """Refuse, at its line, a network whose forward pass is not a number at the drawn
-    values, or whose relu meets its kink there: no step of it could be checked, and the
-    student must learn why from the line, not from a failed validation.
-
-    Poles (1/x, log and sqrt of what may be negative) were refused as the network was
-    read (tutor.network_domains), for every draw; what only numbers show is left here:
-    an overflow (exp(exp(100 x))), and a relu whose argument is exactly 0 (relu(x - x)),
-    where it has no derivative and finite differences see a slope of ½."""
-    import numpy as np
-
-    from tutor.validation import validation_points
-
-    for values in validation_points(lesson):
-        for definition in network.definitions:
-            if not np.all(np.isfinite(values[definition.name])):
-                raise GeneratorError(
-                    f"{definition.name} = {definition.text} is not a number at some drawn "
-                    "values of the inputs: its values overflow there. Keep what goes into "
-                    "exp and powers small.", definition.line, 1)
-            kink = _at_a_kink(definition.node, values)
-            if kink is not None:
-                raise GeneratorError(
-                    f"{definition.name} = {definition.text}: the argument of "
-                    f"{to_text(kink)} is exactly 0 at some drawn values of the inputs, where "
-                    "relu has a kink and no derivative, so no factor through it could be "
-                    "checked. Give relu an argument that is not exactly 0 at the drawn values "
-                    "(a difference of equal quantities, x - x, is 0 everywhere).",
-                    definition.line, 1)
-
-
-def _at_a_kink(node: Node, values) -> Node | None:
-    """The first relu(…) in ``node`` whose argument has an entry exactly 0 at ``values``."""
-    import numpy as np
-
-    from tutor.engine import evaluate
-    from tutor.engine.nodes import Call
-
-    if isinstance(node, Call) and node.func == "relu" and np.any(
-            evaluate(node.args[0], values) == 0):
-        return node
-    return next((found for child in children(node)
-                 if (found := _at_a_kink(child, values)) is not None), None)
 
 
 def generate_from_text(text: str, lesson_id: str = "your-network",

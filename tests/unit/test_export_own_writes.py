@@ -112,10 +112,10 @@ def test_a_network_within_the_limits_whose_lesson_has_over_200_steps_hands_in_wh
 def test_a_network_whose_lesson_would_pass_the_step_limit_is_refused_when_made(monkeypatch):
     """The generator keeps to the limit the import holds (a network that passes it within
     the documented limits is slow to build, so the limit is lowered here)."""
-    from tutor import generator
+    from tutor import generator_checks
     from tutor.network import NetworkError
 
-    monkeypatch.setattr(generator, "MAX_STEPS", 100)
+    monkeypatch.setattr(generator_checks, "MAX_STEPS", 100)
     with pytest.raises(NetworkError, match="more steps than the limit of 100 steps") as raised:
         lesson_of(big_network())
     assert raised.value.line is not None  # at the goal that needed the step

@@ -129,7 +129,7 @@ def test_new_shows_factors_checked_on_stderr_once_it_runs_past_a_moment(capsys):
 
 
 def test_more_than_max_copies_uses_are_refused_at_the_definition_before_the_walk():
-    from tutor.generator import MAX_COPIES
+    from tutor.generator_checks import MAX_COPIES
 
     lines = ["x : 1"] + [f"z{i} = " + " * ".join(["x"] * 70) for i in range(58)]
     text = "\n".join(lines + ["L = " + " + ".join(f"z{i}" for i in range(58)),
