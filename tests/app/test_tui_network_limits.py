@@ -32,10 +32,9 @@ def test_a_name_used_27_times_is_a_lesson_in_the_editor():
 
 
 def test_a_key_that_is_not_a_number_is_said_in_the_feedback_not_only_as_no_answer_yet():
+    from tests.unit.test_nonfinite_keys import POLE, seed_at_the_pole
     from tutor.app.widgets.feedback import verdict_content
     from tutor.lessons import parse_lesson
-
-    from tests.unit.test_nonfinite_keys import POLE, seed_at_the_pole
 
     lesson = parse_lesson(POLE)
     verdict = lesson.check("df_dx", "5", seed_at_the_pole(lesson), symbolic_budget=0)

@@ -568,8 +568,8 @@ async def drain(ws, guard: Callable[[], None], done: asyncio.Event) -> None:
 def test_keys_within_the_budget_keep_the_tutor_small_and_answering(start_serve):
     """Before, keys sent under the budget (8 KiB/s) grew a tutor by 800 MB in 90 s: each
     key was queued whole and cost work in proportion to the text before it. Here 8 s of
-    keys at 6 KiB/s (48,000 keys) go into an answer box; the tutor reads them no faster than it handles
-    them, stays within 80 MB of its size before, and answers the next key."""
+    keys at 6 KiB/s (48,000 keys) go into an answer box; the tutor reads them no faster
+    than it handles them, stays within 80 MB of its size before, and answers the next key."""
     import aiohttp
 
     served = start_serve()
