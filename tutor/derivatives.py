@@ -242,7 +242,12 @@ class Rules:
                 jb = self._spread(jb, node)
             return plus(ja, jb if jb is None or op == "+" else neg(jb))
         if op == "^":
-            return self._scale(times(node.right, power(a, _value(node.right) - 1)), ja)
+            exponent = _value(node.right)
+            # An exponent written as an expression of numbers (1/2, 2/3) stays one, exact:
+            # 2/3 - 1, not a rounded -0.333333333333333 that sympy would not prove equal.
+            lowered = (power(a, exponent - 1) if exponent is not None
+                       else BinOp(0, 0, "^", a, BinOp(0, 0, "-", node.right, number(1))))
+            return self._scale(times(node.right, lowered), ja)
         if op in "*/":
             other_a = b if op == "*" else divide(number(1), b)
             other_b = a if op == "*" else neg(divide(a, power(b, 2)))

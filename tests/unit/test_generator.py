@@ -309,3 +309,13 @@ def test_a_function_under_a_sign_or_constant_has_hints_that_keep_the_constant(de
     assert [f for f in validate_lesson(lesson) if f.error] == []
     step = lesson.steps[[s.of for s in lesson.steps].index("h1")]
     assert any("constant factor" in hint for hint in step.hints)
+
+
+@pytest.mark.parametrize("exponent", ["(1/2)", "(2/3)", "(-1/3)", "(4/2)", "(2^3)"])
+def test_an_exponent_written_as_an_expression_of_numbers_makes_an_exact_key(exponent):
+    """x ^ (1/2) crashed the generator (its power rule read only a plain number)."""
+    lesson = generate_from_text(f"x : 3x1 positive\nL = sum(x ^ {exponent})\ngoal: dL/dx\n")
+    assert [f for f in validate_lesson(lesson) if f.error] == []
+    if exponent == "(1/2)":
+        assert lesson.check("dL_dx", "(0.5 * x^(-0.5)).T", symbolic_budget=5.0).correct
+        assert not lesson.check("dL_dx", "(x^(-0.5)).T", symbolic_budget=5.0).correct
