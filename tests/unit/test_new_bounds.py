@@ -138,3 +138,30 @@ def test_more_than_max_copies_uses_are_refused_at_the_definition_before_the_walk
         generate_from_text(text, validate=False)
     assert f"past the limit of {MAX_COPIES}" in str(refused.value)
     assert refused.value.line == 3  # z1: 140 uses of x so far
+
+
+def test_finite_differences_too_coarse_for_a_deep_network_try_other_steps_not_a_looser_rule():
+    """20 tanh layers of 20×20 weights: central differences at 1e-6 were off by 3e-5 of the
+    derivative (truncation, from a huge third derivative), and a right key was refused as
+    'a fault of the generator'. Another step's differences decide; a wrong key still fails."""
+    import numpy as np
+
+    from tutor.validation import _agrees
+
+    right = np.array([83.9064, -0.1573])
+
+    def truncated(h):  # error c·h²: 3e-5 of the value at 1e-6, 3e-7 at 1e-7
+        return right * (1 + 3e7 * h * h)
+
+    def rounded(h):  # error ε·|f|/h of huge values: 2e-4 at 1e-6, 2e-6 at 1e-4
+        return right * (1 + 2e-10 / h)
+
+    assert not np.allclose(right, truncated(1e-6), rtol=1e-5, atol=1e-6)  # the old rule
+    assert _agrees(right, truncated) and _agrees(right, rounded)
+    for wrong in (right * 1.001, right + np.array([0.0, 0.01]), -right):
+        assert not _agrees(wrong, truncated) and not _agrees(wrong, rounded)
+    # Differences that disagree with each other past FD_TRUST vouch for nothing.
+    def guessing(h):  # the other steps' differences are far from the first step's
+        return right * 3 if h == 1e-6 else right * 1.5
+
+    assert not _agrees(right * 1.5, guessing)
