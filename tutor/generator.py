@@ -25,7 +25,9 @@ from tutor.engine import EngineError, Node, Shape, names_in, shape_text, to_text
 from tutor.engine.nodes import Name, children, with_children
 from tutor.engine.tokens import MAX_NAME_LENGTH
 from tutor.generator_checks import (
+    FD_MISMATCH,
     GeneratorError,
+    beyond_differences,
     defined_everywhere,
     not_too_long,
     storable,
@@ -404,11 +406,19 @@ def generate(network: Network, lesson_id: str = "your-network", title: str | Non
             f"({stopped.done} of {stopped.total} factors checked), so it stopped. Ask fewer "
             "goals, or make the network shallower or its sizes smaller") from None
     errors = [f for f in findings if f.error]
+    if errors and all(FD_MISMATCH in f.message for f in errors):
+        raise beyond_differences(lesson, network, [f.step or "" for f in errors])
     if errors:
+        shown = [_shortened(str(f)) for f in errors[:3]]
+        more = f"\n… and {len(errors) - 3} more" if len(errors) > 3 else ""
         raise GeneratorError("the generated lesson failed its own checks, so it is not shown "
                              "(a fault of the generator: please report this network):\n"
-                             + "\n".join(str(f) for f in errors))
+                             + "\n".join(shown) + more)
     return lesson
+
+
+def _shortened(text: str, most: int = 400) -> str:
+    return text if len(text) <= most else text[:most - 1] + "…"
 
 
 def generate_from_text(text: str, lesson_id: str = "your-network",

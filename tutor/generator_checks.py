@@ -16,6 +16,7 @@ from tutor.network import Network, NetworkError
 from tutor.progress.limits import MAX_STEPS, id_problem
 
 MAX_COPIES = 100  # uses of quantities used more than once, each a step of its own
+FD_MISMATCH = "finite differences give"  # how validation words a key they do not confirm
 
 
 class GeneratorError(NetworkError):
@@ -159,3 +160,29 @@ def _at_a_kink(node: Node, values) -> Node | None:
         return node
     return next((found for child in children(node)
                  if (found := _at_a_kink(child, values)) is not None), None)
+
+
+def beyond_differences(lesson: Lesson, network: Network, steps: list[str]) -> GeneratorError:
+    """The refusal of a network whose keys finite differences cannot confirm, though the
+    rules that wrote them are checked on every other network: its values are so large or
+    steep at the drawn points (a deep relu stack, 20×20 weights) that the differences
+    lose their digits. Said at the definition with the largest value, not as a fault."""
+    import numpy as np
+
+    from tutor.validation import validation_points
+
+    largest, where = 0.0, None
+    for values in validation_points(lesson):
+        for definition in network.definitions:
+            size = float(np.max(np.abs(values[definition.name]), initial=0.0))
+            if size > largest:
+                largest, where = size, definition
+    labels = ", ".join(lesson.factors[s].label for s in steps[:3] if s in lesson.factors)
+    more = f" and {len(steps) - 3} more" if len(steps) > 3 else ""
+    named = (f" ({where.name} reaches {largest:.3g})" if where is not None else "")
+    return GeneratorError(
+        f"finite differences, which check every factor of a lesson, cannot confirm "
+        f"{len(steps)} of this one's ({labels}{more}): at the drawn values its numbers are "
+        f"too large or too steep for them{named}. Make the network shallower or its sizes "
+        "smaller, or put a squashing function (tanh, sigma) between its layers.",
+        where.line if where is not None else None, 1)

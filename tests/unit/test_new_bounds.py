@@ -165,3 +165,17 @@ def test_finite_differences_too_coarse_for_a_deep_network_try_other_steps_not_a_
         return right * 3 if h == 1e-6 else right * 1.5
 
     assert not _agrees(right * 1.5, guessing)
+
+
+def test_a_network_too_large_for_finite_differences_is_refused_at_its_line_not_as_a_fault():
+    """A deep relu stack of 20×20 weights reached 5e15: no step of finite differences kept
+    the digits to confirm ∂L/∂h29 = ones, and the refusal blamed the generator, in 200 KB."""
+    from tutor.generator import GeneratorError, generate_from_text
+
+    text = "x : 2x1\nh = 100000000000 * x\ng = h * h\nL = sum(g)\ngoal: dL/dx\n"
+    with pytest.raises(GeneratorError) as refused:
+        generate_from_text(text, symbolic_budget=0.0)
+    message = refused.value.message
+    assert refused.value.line == 4 and "L reaches" in message  # the largest value's line
+    assert "fault" not in message and "please report" not in message
+    assert len(message) < 600
