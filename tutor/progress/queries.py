@@ -179,8 +179,8 @@ def _attempt(lesson: object, step: object, seed: object, answer: object, verdict
             and isinstance(verdict, str) and _is_seed(seed, none=False)
             and _is_number(elapsed) and _is_number(at)):
         return None
-    return Attempt(lesson, step, seed, answer, verdict, _codes_or_none(codes),  # type: ignore[arg-type]
-                   float(elapsed), float(at))  # type: ignore[arg-type]
+    return Attempt(lesson, step, seed, answer, verdict,  # type: ignore[arg-type]
+                   _codes_or_none(codes), float(elapsed), float(at))  # type: ignore[arg-type]
 
 
 def _is_seed(value: object, *, none: bool = True) -> bool:

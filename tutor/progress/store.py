@@ -79,7 +79,8 @@ class ProgressStore:
     listener: Callable[[str], None] | None = None
     journal: str | None  # journal mode actually in use ("wal", "delete", ...)
     # Off because the file is not the tutor's to open (another program's, a newer
-    # tutor's) or the data folder is no folder: the user must act, so a command that needs the store exits 2.
+    # tutor's) or the data folder is no folder: the user must act, so a command that
+    # needs the store exits 2.
     left_alone: bool = False
 
     def __init__(self, path: Path, journal: str = "wal", *,
