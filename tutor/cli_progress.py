@@ -84,6 +84,10 @@ def _export(args) -> int:
         with store:
             snapshot = store.snapshot(student)
         content = export_json(snapshot, time.time())
+        if snapshot.skipped:  # damaged rows: the rest is exported, and the user told
+            count = len(snapshot.skipped)
+            print(f"chain-tutor: {count:,} damaged row{'' if count == 1 else 's'} of"
+                  f" {store.path} left out of the export", file=sys.stderr)
         if args.export == "-":
             print(json.dumps(content, ensure_ascii=False, indent=2))
         else:

@@ -36,6 +36,24 @@ PRIVATE_FOLDER = 0o700
 PRIVATE_FILE = 0o600
 
 
+def not_a_folder(path: Path) -> str | None:
+    """Why ``path`` cannot be a folder to write in ("plain.txt is a file, not a folder"):
+    it, or the first of its parents that exists, is something else; None if it can be."""
+    for folder in (path, *path.parents):
+        try:
+            mode = os.stat(folder).st_mode
+        except (FileNotFoundError, NotADirectoryError):  # a parent says which
+            continue
+        except OSError:
+            return None  # no permission and the like: the mkdir says so in its words
+        if stat.S_ISDIR(mode):
+            return None
+        kind = ("a file" if stat.S_ISREG(mode)
+                else next((name for test, name in _KINDS if test(mode)), "something else"))
+        return f"{folder} is {kind}, not a folder"
+    return None
+
+
 def make_private_folder(path: Path) -> Path:
     """Create ``path`` and any missing parents readable by their owner only, whatever the
     umask, and return it. Folders that exist already keep their mode: one the user made

@@ -71,6 +71,18 @@ OVER_THE_LIMITS = {
         export([attempt(diagnosis=["shape"] * (MAX_DIAGNOSIS_CODES + 1))]), "diagnosis"),
     "a long diagnosis code": (export([attempt(diagnosis=["c" * (MAX_ID_LENGTH + 1)])]),
                               "diagnosis"),
+    # Each said in words a person reads right (F7): the bound exactly, NaN as no number,
+    # a union of types in words.
+    "a seed one past int64": (export([attempt(seed=2**63)]),
+                              "attempts[0].seed must be at most 9,223,372,036,854,775,807"),
+    "a seed one below int64": (export([attempt(seed=-2**63 - 1)]),
+                               "attempts[0].seed must be at least -9,223,372,036,854,775,808"),
+    "a time spent that is NaN": (export([attempt(elapsed=float("nan"))]),
+                                 "attempts[0].elapsed is not a number"),
+    "a lesson seed that is text": (export(seed="abc"),
+                                   "lessons[0].seed must be a whole number or null"),
+    "an attempt seed that is text": (export([attempt(seed="abc")]),
+                                     "attempts[0].seed must be a whole number"),
     "a long student name": (dict(export(), student="s" * 1000),
                             "the student name holds more than 256 characters"),
 }

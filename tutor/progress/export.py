@@ -223,7 +223,7 @@ class _Reader:
             try:
                 kept.append((where, check(msgspec.convert(item, kind), where)))
             except msgspec.ValidationError as error:
-                self.skipped.append(worded(str(error), where))
+                self.skipped.append(worded(str(error), where, item))
             except ExportError as error:
                 self.skipped.append(str(error))
         return kept

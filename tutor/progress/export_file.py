@@ -86,18 +86,34 @@ class ExportFile(Struct, forbid_unknown_fields=True, frozen=True):
 
 _LOCATION = re.compile(r" - at `\$\.?(?P<path>[^`]*)`$")
 _BOUND = re.compile(r"Expected `(?P<kind>\w+)`(?: of length)? (?P<op>[<>]=) (?P<limit>[-\d.e+]+)$")
-_KINDS = {"str": "a string", "int": "an integer", "float": "a number", "array": "a list",
+_KINDS = {"str": "a string", "int": "a whole number", "float": "a number", "array": "a list",
           "object": "an object", "null": "null", "bool": "true or false"}
 
 
-def worded(message: str, at: str = "") -> str:
+def _at(value: Any, path: str) -> Any:
+    """The part of ``value`` at msgspec's ``path`` ("steps[2].hints"); None if none."""
+    for name, index in _STEP.findall(path):
+        try:
+            value = value[int(index)] if index else value[name]
+        except (LookupError, TypeError, ValueError):
+            return None
+    return value
+
+
+_STEP = re.compile(r"\.?(\w+)|\[(\d+)\]")
+
+
+def worded(message: str, at: str = "", value: Any = None) -> str:
     """msgspec's message, said as the other errors here are: where, then what.
-    ``at``: where the converted value sits in the file ("attempts[3]")."""
+    ``at``: where the converted ``value`` sits in the file ("attempts[3]")."""
     found = _LOCATION.search(message)
-    where = found.group("path") if found else ""
+    path = where = found.group("path") if found else ""
     if at:
         where = at + ("" if not where or where.startswith("[") else ".") + where
     what = _LOCATION.sub("", message)
+    held = _at(value, path) if found else None
+    if _BOUND.match(what) and isinstance(held, float) and held != held:
+        return f"{where} is not a number"  # NaN fails every bound: "at least 0" would puzzle
     if what.startswith("Object missing required field"):
         field = what.split("`")[1]
         return f"{where or 'the file'} has no {field!r}"
@@ -110,8 +126,11 @@ def worded(message: str, at: str = "") -> str:
         return f"{where} must be {listed}, not {what.split(' ', 3)[3]}"
     bound = _BOUND.match(what)
     if bound:
-        limit = float(bound.group("limit"))
-        shown = f"{limit:,.0f}" if limit == int(limit) else f"{limit:g}"
+        text = bound.group("limit")
+        # An integer bound read as a float would be rounded: 2**63 - 1 shown as 2**63.
+        limit = int(text) if text.lstrip("-").isdigit() else float(text)
+        shown = (f"{limit:,}" if isinstance(limit, int)
+                 else f"{limit:,.0f}" if limit == int(limit) else f"{limit:g}")
         kind = bound.group("kind")
         if "of length" in what:
             unit = "entries" if kind == "array" else "characters"
@@ -119,6 +138,7 @@ def worded(message: str, at: str = "") -> str:
         side = "at most" if bound.group("op") == "<=" else "at least"
         return f"{where} must be {side} {shown}"
     if what.startswith("Expected `"):
-        expected = what.split("`")[1]
-        return f"{where or 'the file'} must be {_KINDS.get(expected, expected)}"
+        expected = what.split("`")[1]  # "int", or a union: "int | null"
+        kinds = " or ".join(_KINDS.get(kind, kind) for kind in expected.split(" | "))
+        return f"{where or 'the file'} must be {kinds}"
     return f"{where}: {what}" if where else what

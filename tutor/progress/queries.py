@@ -7,6 +7,7 @@ composes several of them and they all see one consistent database.
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 
 from tutor.progress.records import Attempt, LessonState, SavedNetwork, StepState
@@ -61,11 +62,15 @@ def _lesson_state(conn: sqlite3.Connection, lesson_id: str) -> LessonState:
         (lesson_id,),
     ).fetchone()
     seed, started, finished, lesson_reset = lesson if lesson else (None, None, None, 0)
+    if not _is_seed(seed):  # a damaged row: the lesson starts a variant afresh
+        seed = None
     rows = conn.execute(
         "SELECT step_id, status, hints, reset_after FROM steps WHERE lesson_id = ?",
         (lesson_id,),
     ).fetchall()
-    kept = {step_id: (status, hints, reset) for step_id, status, hints, reset in rows}
+    kept = {step_id: (status if isinstance(status, str) else None,
+                      hints if _is_seed(hints, none=False) else 0, reset)
+            for step_id, status, hints, reset in rows}
     steps: dict[str, StepState] = {}
     for step_id in sorted(kept.keys() | set(_attempted_steps(conn, lesson_id))):
         status, hints, step_reset = kept.get(step_id, (None, 0, 0))
@@ -76,7 +81,10 @@ def _lesson_state(conn: sqlite3.Connection, lesson_id: str) -> LessonState:
             " ORDER BY id DESC LIMIT 1",
             (lesson_id, step_id, since),
         ).fetchone()
-        state = StepState(status, int(counted), hints, last[0] if last else None)
+        answer = last[0] if last else None
+        if isinstance(answer, bytes):  # a damaged row: what can be read of it
+            answer = answer.decode("utf-8", errors="replace")
+        state = StepState(status, int(counted), hints, answer)
         if state != StepState(None, 0, 0, None):  # a reset step with nothing since
             steps[step_id] = state
     return LessonState(lesson_id, seed, steps, started, finished)
@@ -127,25 +135,69 @@ def _recent_answers(conn: sqlite3.Connection, lesson_id: str, step_id: str, limi
     for (answer,) in conn.execute(
         "SELECT answer FROM attempts WHERE lesson_id = ? AND step_id = ?"
         " ORDER BY id DESC LIMIT ?", (lesson_id, step_id, scan)):
+        if isinstance(answer, bytes):  # a damaged row: what can be read of it
+            answer = answer.decode("utf-8", errors="replace")
+        if not isinstance(answer, str):
+            continue
         answers.setdefault(answer, None)
         if len(answers) >= limit:
             break
     return list(answers)
 
 
-def _attempts(conn: sqlite3.Connection, lesson_id: str | None) -> list[Attempt]:
+def _attempts(conn: sqlite3.Connection, lesson_id: str | None,
+              damaged: list[str] | None = None) -> list[Attempt]:
     if lesson_id is None:
-        return _attempts_where(conn, "1", ())
-    return _attempts_where(conn, "lesson_id = ?", (lesson_id,))
+        return _attempts_where(conn, "1", (), damaged)
+    return _attempts_where(conn, "lesson_id = ?", (lesson_id,), damaged)
 
 
-def _attempts_where(conn: sqlite3.Connection, where: str, params: tuple) -> list[Attempt]:
-    return [
-        Attempt(lesson, step, seed, answer, verdict, _codes(codes), elapsed, at)
-        for lesson, step, seed, answer, verdict, codes, elapsed, at in conn.execute(
-            "SELECT lesson_id, step_id, seed, answer, verdict, diagnosis, elapsed, at"
-            f" FROM attempts WHERE {where} ORDER BY id", params)
-    ]
+def _attempts_where(conn: sqlite3.Connection, where: str, params: tuple,
+                    damaged: list[str] | None = None) -> list[Attempt]:
+    """The attempts; a damaged row (a value of the wrong type, left by another program
+    or a crafted file) is left out, and said in ``damaged`` when given."""
+    attempts = []
+    for row in conn.execute(
+            "SELECT id, lesson_id, step_id, seed, answer, verdict, diagnosis, elapsed, at"
+            f" FROM attempts WHERE {where} ORDER BY id", params):
+        attempt = _attempt(*row[1:])
+        if attempt is not None:
+            attempts.append(attempt)
+        elif damaged is not None:
+            damaged.append(f"attempt {row[0]} of the database: a damaged row")
+    return attempts
+
+
+def _attempt(lesson: object, step: object, seed: object, answer: object, verdict: object,
+             codes: object, elapsed: object, at: object) -> Attempt | None:
+    """The row as an Attempt, read leniently where that is safe (an answer stored as
+    bytes is decoded with replacement, a diagnosis that cannot be read has no codes);
+    None when what identifies or times the attempt is not of its type."""
+    if isinstance(answer, bytes):
+        answer = answer.decode("utf-8", errors="replace")
+    if not (isinstance(lesson, str) and isinstance(step, str) and isinstance(answer, str)
+            and isinstance(verdict, str) and _is_seed(seed, none=False)
+            and _is_number(elapsed) and _is_number(at)):
+        return None
+    return Attempt(lesson, step, seed, answer, verdict,  # type: ignore[arg-type]
+                   _codes_or_none(codes), float(elapsed), float(at))  # type: ignore[arg-type]
+
+
+def _is_seed(value: object, *, none: bool = True) -> bool:
+    return (value is None and none) or (isinstance(value, int) and not isinstance(value, bool))
+
+
+def _is_number(value: object) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value))
+
+
+def _codes_or_none(raw: object) -> tuple[str, ...]:
+    """A diagnosis that cannot be read costs only its codes, not the attempt."""
+    try:
+        return _codes(raw)
+    except (ValueError, UnicodeDecodeError):
+        return ()
 
 
 def _time_spent(conn: sqlite3.Connection, lesson_id: str, seed: int) -> dict[str, float]:
@@ -205,7 +257,7 @@ def _codes(raw: object) -> tuple[str, ...]:
         codes = json.loads(raw)  # type: ignore[arg-type]
     except RecursionError:  # json recurses per level: "[[[[…" a million deep
         raise ValueError("a diagnosis nested too deeply") from None
-    except TypeError:
+    except (TypeError, UnicodeDecodeError):
         raise ValueError(f"a diagnosis that is not text: {type(raw).__name__}") from None
     if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
         raise ValueError("a diagnosis that is not a list of codes")

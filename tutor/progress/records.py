@@ -98,7 +98,7 @@ class Snapshot:
     student: str | None = None
     networks: tuple[SavedNetwork, ...] = ()  # the student's own, whose lessons these are
     # Read from an export: what the file held that is not here, each with its reason
-    # ("attempts[3].step_id holds a tab (U+0009)"). Always empty from a database.
+    # ("attempts[3].step_id holds a tab (U+0009)"); from a database, its damaged rows.
     skipped: tuple[str, ...] = ()
 
     def statuses(self) -> dict[tuple[str, str], str]:

@@ -10,30 +10,50 @@ import json
 import sqlite3
 from collections import Counter
 
-from tutor.progress.queries import _attempts, _ensure_lesson, _ensure_step, _networks
+from tutor.progress.queries import (
+    _attempts,
+    _ensure_lesson,
+    _ensure_step,
+    _is_number,
+    _is_seed,
+    _networks,
+)
 from tutor.progress.records import Attempt, LessonRecord, MergeResult, Snapshot, StepRecord
 from tutor.rules import higher
 
 
 def _snapshot(conn: sqlite3.Connection, student: str | None) -> Snapshot:
+    """The record; a damaged row (a value of the wrong type) is left out and said in
+    ``skipped``, so the rest is still exported, imported or reported."""
+    damaged: list[str] = []
     steps: dict[str, list[StepRecord]] = {}
     for lesson_id, step_id, status, hints in conn.execute(
         "SELECT lesson_id, step_id, status, hints FROM steps"
         " WHERE status IS NOT NULL OR hints > 0 ORDER BY lesson_id, step_id"
     ):
+        if not (isinstance(lesson_id, str) and isinstance(step_id, str)
+                and (status is None or isinstance(status, str)) and _is_seed(hints, none=False)):
+            damaged.append("a step of the database: a damaged row")
+            continue
         steps.setdefault(lesson_id, []).append(StepRecord(step_id, status, int(hints)))
-    lessons = tuple(
-        LessonRecord(lesson_id, seed, started, finished, tuple(steps.get(lesson_id, ())))
-        for lesson_id, seed, started, finished in conn.execute(
-            "SELECT lesson_id, seed, started, finished FROM lessons"
-            " ORDER BY started IS NULL, started, lesson_id"
-        )
-    )
+    lessons = []
+    for lesson_id, seed, started, finished in conn.execute(
+        "SELECT lesson_id, seed, started, finished FROM lessons"
+        " ORDER BY started IS NULL, started, lesson_id"
+    ):
+        if not (isinstance(lesson_id, str) and _is_seed(seed)
+                and (started is None or _is_number(started))
+                and (finished is None or _is_number(finished))):
+            damaged.append("a lesson of the database: a damaged row")
+            continue
+        lessons.append(LessonRecord(lesson_id, seed, started, finished,
+                                    tuple(steps.get(lesson_id, ()))))
     # A database of schema 2 (read by the report, never migrated) has no networks table.
     has_networks = conn.execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'networks'").fetchone()
     networks = tuple(_networks(conn)) if has_networks else ()
-    return Snapshot(lessons, tuple(_attempts(conn, None)), student, networks)
+    attempts = tuple(_attempts(conn, None, damaged))
+    return Snapshot(tuple(lessons), attempts, student, networks, tuple(damaged))
 
 
 def _attempt_key(attempt: Attempt) -> tuple:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from tutor.files import make_private_folder
+from tutor.files import make_private_folder, not_a_folder
 from tutor.progress.connection import (
     _connect,
     _Corrupt,
@@ -32,7 +32,7 @@ from tutor.progress.limits import (
     MAX_TITLE,
     clean_text,
 )
-from tutor.progress.locations import DB_NAME, default_data_dir
+from tutor.progress.locations import DATA_ENV, DB_NAME, default_data_dir
 from tutor.progress.queries import (
     _apply,
     _attempts,
@@ -79,7 +79,8 @@ class ProgressStore:
     listener: Callable[[str], None] | None = None
     journal: str | None  # journal mode actually in use ("wal", "delete", ...)
     # Off because the file is not the tutor's to open (another program's, a newer
-    # tutor's): the user must act, so a command that needs the store exits 2.
+    # tutor's) or the data folder is no folder: the user must act, so a command that
+    # needs the store exits 2.
     left_alone: bool = False
 
     def __init__(self, path: Path, journal: str = "wal", *,
@@ -113,6 +114,10 @@ class ProgressStore:
         """Open the store in `data_dir` (default: default_data_dir()); never raises for I/O."""
         try:
             directory = Path(data_dir) if data_dir is not None else default_data_dir()
+            refused = not_a_folder(directory)
+            if refused:  # the user must name another folder: commands exit 2
+                named = "--data-dir" if data_dir is not None else f"${DATA_ENV}"
+                raise LeftAlone(f"{refused}: {named} names the folder that holds {DB_NAME}")
             make_private_folder(directory)
             return cls(directory / DB_NAME, journal or "wal")
         except LeftAlone as exc:
