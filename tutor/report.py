@@ -40,6 +40,7 @@ from pathlib import Path
 
 from tutor.files import FileRefused, read_head
 from tutor.lesson_index import LessonInfo
+from tutor.markup import SHOWN, printable
 from tutor.progress import (
     DB_NAME,
     Attempt,
@@ -360,19 +361,6 @@ def _display(path: Path | str) -> str:
     return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
 
 
-SHOWN = 200  # characters of a record's text shown (an answer may be much longer)
-
-
-def printable(text: str, limit: int | None = None) -> str:
-    """`text` with every character a terminal would obey shown as an escape, ``\\x1b``;
-    cut after `limit` characters, saying how long it was: ``…(50,000,000 characters)``."""
-    # Records come from students' files: an escape sequence in an answer must not
-    # reach the instructor's terminal (or spreadsheet) as one, nor a 50 MB answer
-    # fill a screen or a cell.
-    cut = limit is not None and len(text) > limit
-    shown = text[:limit] if cut else text
-    escaped = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in shown)
-    return f"{escaped}…({len(text):,} characters)" if cut else escaped
 
 
 def rounded(value: float | None, digits: int = 1) -> float | int | None:
