@@ -301,14 +301,14 @@ def _invalid_json(args, message: str) -> int:
 
 
 def cmd_validate(args) -> int:
-    from tutor.lessons import lesson_dirs, lesson_files
-    from tutor.validation import validate_paths
+    from tutor.lessons import lesson_dirs
+    from tutor.validation import named_files, validate_paths
 
     paths = args.paths or lesson_dirs(args.lessons)
     findings = validate_paths(paths, args.budget)
     for finding in findings:
         print(finding)
-    count = len(lesson_files(Path(p) for p in paths))
+    count = len(named_files(paths))
     errors = sum(1 for f in findings if f.error)
     if errors:
         print(f"{errors} error(s) in {count} lesson file(s).")
