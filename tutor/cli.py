@@ -434,8 +434,9 @@ def cmd_report(args) -> int:
         for line in left_out(printable(str(source.path)), source.snapshot.skipped):
             print(f"chain-tutor: {line}", file=sys.stderr)
     if not sources:
+        # Bad input, as everywhere: the files given, not the tutor, are at fault.
         print("chain-tutor: no progress database or export could be read", file=sys.stderr)
-        return 1
+        return EXIT_INVALID
     report = build_report(sources, read_index(args.lessons), skipped, top=args.top)
     if args.tui:
         from tutor.app.report_app import run_report

@@ -203,9 +203,12 @@ def test_damaged_database_is_reported_and_skipped(klass, capsys):
     assert "not a chain-tutor progress export" in captured.err
 
 
-def test_nothing_readable_exits_1(tmp_path, capsys):
+def test_nothing_readable_exits_2(tmp_path, capsys):
+    # Bad input like any other (exit status 2), whatever each file's reason.
     (tmp_path / "progress.db").write_bytes(b"\0" * 4096)
-    assert main(["report", str(tmp_path)]) == 1
+    os.mkfifo(tmp_path / "alice.json")
+    assert main(["report", str(tmp_path)]) == 2
+    assert main(["report", str(tmp_path / "alice.json")]) == 2
     assert "no progress database or export could be read" in capsys.readouterr().err
 
 
