@@ -15,6 +15,7 @@ from pathlib import Path
 from tutor.cli_networks import add_network_commands, cmd_new, cmd_practice
 from tutor.cli_progress import cmd_progress
 from tutor.exits import EXIT_CORRECT, EXIT_INCORRECT, EXIT_INTERNAL, EXIT_INVALID
+from tutor.markup import printable
 
 SUBCOMMANDS = ("check", "validate", "lessons", "show", "new", "practice", "progress", "report",
                "seed", "serve")
@@ -326,7 +327,7 @@ def cmd_lessons(args) -> int:
         }, ensure_ascii=False, indent=2))
         return 0
     for number, lesson in enumerate(catalog.lessons, start=1):
-        print(f"{number:2}. {lesson.id} — {lesson.title}")
+        print(f"{number:2}. {lesson.id} — {printable(lesson.title)}")
         for step in lesson.steps:
             print(f"      {step.id:<12} {step.label:<12} {step.shape[0]}×{step.shape[1]}")
     for broken in catalog.broken:
@@ -366,7 +367,7 @@ def cmd_show(args) -> int:
         }, ensure_ascii=False, indent=2))
         return 0
     # The JSON keeps the intro's Markdown for whoever renders it; a terminal gets text.
-    print(f"{plain_text(lesson.title)}  [{lesson.id}, seed {seed}]\n")
+    print(f"{printable(plain_text(lesson.title))}  [{lesson.id}, seed {seed}]\n")
     print(plain_text(lesson.intro).strip(), "\n")
     for name, text in lesson.definitions.items():
         print(f"  {name} = {text}")
@@ -400,7 +401,7 @@ def _answers(lesson, variant, as_json: bool) -> int:
              "composes": step.composes, "value": value.tolist()} for step, value in rows]},
             ensure_ascii=False, indent=2))
         return 0
-    print(f"{lesson.title}  [{lesson.id}, seed {variant.seed}]: answers\n")
+    print(f"{printable(lesson.title)}  [{lesson.id}, seed {variant.seed}]: answers\n")
     for step, value in rows:
         numbers = _rows(value)
         print(f"{step.id}: {step.label} ({step.shape[0]}×{step.shape[1]})\n  = {step.answer}")
@@ -418,7 +419,6 @@ def cmd_report(args) -> int:
         format_csv,
         format_text,
         load_sources,
-        printable,
         report_json,
     )
 
