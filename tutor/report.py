@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tutor.files import FileRefused, read_head
-from tutor.lesson_index import LessonInfo
+from tutor.lesson_index import CACHE_NAME, LessonInfo
 from tutor.markup import SHOWN, printable
 from tutor.progress import (
     DB_NAME,
@@ -311,9 +311,12 @@ def _search(folder: Path, skipped: list[Skipped]) -> list[Path]:
                                f"cannot be searched: {error.strerror or error}"))
 
     for root, dirs, files in os.walk(folder, onerror=unreadable):  # symlinks not followed
-        dirs.sort()
+        # A data folder's cache/ is the tutor's own (its lesson index is .json too), not
+        # a student's work: passed over without a word.
+        dirs[:] = sorted(name for name in dirs if not (name == "cache" and DB_NAME in files))
         found.extend(Path(root) / name for name in sorted(files)
-                     if name == DB_NAME or name.endswith(".json"))
+                     if name == DB_NAME or name.endswith(".json")
+                     and not (name == CACHE_NAME and Path(root).name == "cache"))
     if not found:
         skipped.append(Skipped(folder, f"holds no {DB_NAME} or exported .json file"))
     return found
