@@ -161,12 +161,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args_list and args_list[0] in SUBCOMMANDS:
             _exit_on_signals()
             args = build_parser().parse_args(args_list)
+            _warn_lesson_dirs(args)
             if not _seed_from_user(args):
                 if args.command == "check" and args.json:
                     return _invalid_json(args, "cannot tell your login name")
                 return EXIT_INVALID
             return COMMANDS[args.command](args)
         args = build_app_parser().parse_args(args_list)
+        _warn_lesson_dirs(args)
         if not _seed_from_user(args):
             return EXIT_INVALID
         return run_app(args)
@@ -174,6 +176,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+
+
+def _warn_lesson_dirs(args) -> None:
+    """A warning for each lesson folder named that adds nothing; the command goes on."""
+    from tutor.lesson_index import lesson_dir_problems
+
+    for problem in lesson_dir_problems(getattr(args, "lessons", [])):
+        print(f"chain-tutor: warning: {printable(problem)}", file=sys.stderr)
 
 
 def _exit_on_signals() -> None:

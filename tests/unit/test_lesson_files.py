@@ -365,3 +365,21 @@ def test_a_title_with_a_control_character_is_refused_at_its_line(tmp_path, capsy
         captured = capsys.readouterr()
         assert "\x1b" not in captured.out + captured.err
         assert "\t" not in captured.out + captured.err
+
+
+def test_a_lessons_folder_that_is_missing_or_a_device_is_warned_about(tmp_path, capsys,
+                                                                      monkeypatch):
+    # They were passed over without a word: the author's lessons simply were not there.
+    monkeypatch.setenv(ENV_LESSONS, str(tmp_path / "gone-too"))
+    (tmp_path / "tiny.toml").write_text(TINY)
+    argv = ["lessons", "--lessons", str(tmp_path / "gone"), "--lessons", "/dev/zero",
+            "--lessons", str(tmp_path)]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "tiny" in captured.out  # the command goes on over the rest
+    assert captured.err.splitlines() == [
+        f"chain-tutor: warning: --lessons {tmp_path / 'gone'}: no such folder; its lessons "
+        "are left out",
+        "chain-tutor: warning: --lessons /dev/zero: not a folder of lesson files; left out",
+        f"chain-tutor: warning: {ENV_LESSONS} {tmp_path / 'gone-too'}: no such folder; its "
+        "lessons are left out"]
