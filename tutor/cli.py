@@ -15,6 +15,7 @@ from pathlib import Path
 from tutor.cli_networks import add_network_commands, cmd_new, cmd_practice
 from tutor.cli_progress import cmd_progress
 from tutor.exits import EXIT_CORRECT, EXIT_INCORRECT, EXIT_INTERNAL, EXIT_INVALID
+from tutor.markup import printable
 
 SUBCOMMANDS = ("check", "validate", "lessons", "show", "new", "practice", "progress", "report",
                "seed", "serve")
@@ -160,12 +161,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args_list and args_list[0] in SUBCOMMANDS:
             _exit_on_signals()
             args = build_parser().parse_args(args_list)
+            _warn_lesson_dirs(args)
             if not _seed_from_user(args):
                 if args.command == "check" and args.json:
                     return _invalid_json(args, "cannot tell your login name")
                 return EXIT_INVALID
             return COMMANDS[args.command](args)
         args = build_app_parser().parse_args(args_list)
+        _warn_lesson_dirs(args)
         if not _seed_from_user(args):
             return EXIT_INVALID
         return run_app(args)
@@ -173,6 +176,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+
+
+def _warn_lesson_dirs(args) -> None:
+    """A warning for each lesson folder named that adds nothing; the command goes on."""
+    from tutor.lesson_index import lesson_dir_problems
+
+    for problem in lesson_dir_problems(getattr(args, "lessons", [])):
+        print(f"chain-tutor: warning: {printable(problem)}", file=sys.stderr)
 
 
 def _exit_on_signals() -> None:
@@ -301,14 +312,14 @@ def _invalid_json(args, message: str) -> int:
 
 
 def cmd_validate(args) -> int:
-    from tutor.lessons import lesson_dirs, lesson_files
-    from tutor.validation import validate_paths
+    from tutor.lessons import lesson_dirs
+    from tutor.validation import named_files, validate_paths
 
     paths = args.paths or lesson_dirs(args.lessons)
     findings = validate_paths(paths, args.budget)
     for finding in findings:
         print(finding)
-    count = len(lesson_files(Path(p) for p in paths))
+    count = len(named_files(paths))
     errors = sum(1 for f in findings if f.error)
     if errors:
         print(f"{errors} error(s) in {count} lesson file(s).")
@@ -326,7 +337,7 @@ def cmd_lessons(args) -> int:
         }, ensure_ascii=False, indent=2))
         return 0
     for number, lesson in enumerate(catalog.lessons, start=1):
-        print(f"{number:2}. {lesson.id} — {lesson.title}")
+        print(f"{number:2}. {lesson.id} — {printable(lesson.title)}")
         for step in lesson.steps:
             print(f"      {step.id:<12} {step.label:<12} {step.shape[0]}×{step.shape[1]}")
     for broken in catalog.broken:
@@ -366,7 +377,7 @@ def cmd_show(args) -> int:
         }, ensure_ascii=False, indent=2))
         return 0
     # The JSON keeps the intro's Markdown for whoever renders it; a terminal gets text.
-    print(f"{plain_text(lesson.title)}  [{lesson.id}, seed {seed}]\n")
+    print(f"{printable(plain_text(lesson.title))}  [{lesson.id}, seed {seed}]\n")
     print(plain_text(lesson.intro).strip(), "\n")
     for name, text in lesson.definitions.items():
         print(f"  {name} = {text}")
@@ -400,7 +411,7 @@ def _answers(lesson, variant, as_json: bool) -> int:
              "composes": step.composes, "value": value.tolist()} for step, value in rows]},
             ensure_ascii=False, indent=2))
         return 0
-    print(f"{lesson.title}  [{lesson.id}, seed {variant.seed}]: answers\n")
+    print(f"{printable(lesson.title)}  [{lesson.id}, seed {variant.seed}]: answers\n")
     for step, value in rows:
         numbers = _rows(value)
         print(f"{step.id}: {step.label} ({step.shape[0]}×{step.shape[1]})\n  = {step.answer}")
@@ -418,7 +429,6 @@ def cmd_report(args) -> int:
         format_csv,
         format_text,
         load_sources,
-        printable,
         report_json,
     )
 
@@ -434,8 +444,9 @@ def cmd_report(args) -> int:
         for line in left_out(printable(str(source.path)), source.snapshot.skipped):
             print(f"chain-tutor: {line}", file=sys.stderr)
     if not sources:
+        # Bad input, as everywhere: the files given, not the tutor, are at fault.
         print("chain-tutor: no progress database or export could be read", file=sys.stderr)
-        return 1
+        return EXIT_INVALID
     report = build_report(sources, read_index(args.lessons), skipped, top=args.top)
     if args.tui:
         from tutor.app.report_app import run_report

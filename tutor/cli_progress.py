@@ -46,9 +46,12 @@ def cmd_progress(args) -> int:
     if not summary:
         print("No progress yet. Run chain-tutor to start a lesson.")
         return 0
-    for row in summary:
-        name = f"{row['lesson_id']} (your network: {row['network']})" if "network" in row \
-            else row["lesson_id"]
+    from tutor.markup import SHOWN, printable
+
+    for row in summary:  # ids and titles are the student's files' text: never obeyed
+        lesson = printable(row["lesson_id"], SHOWN)
+        name = f"{lesson} (your network: {printable(row['network'], SHOWN)})" \
+            if "network" in row else lesson
         print(f"{name:<28} {row['standing']}: solved {row['solved']}, "
               f"revealed {row['revealed']}, attempts {row['attempts']}, hints {row['hints']}")
     return 0

@@ -74,6 +74,22 @@ def lesson_dirs(extra: Sequence[Path | str] = ()) -> list[Path]:
     return dirs
 
 
+def lesson_dir_problems(extra: Sequence[Path | str] = ()) -> list[str]:
+    """Why each ``--lessons`` or $CHAIN_TUTOR_LESSONS entry adds no lessons, in words:
+    missing, or neither a folder nor a file (a device, a named pipe). Those are passed
+    over, so whoever named one is told rather than left wondering where its lessons went."""
+    named = [(Path(p), "--lessons") for p in extra]
+    named += [(Path(p), ENV_LESSONS) for p in os.environ.get(ENV_LESSONS, "").split(os.pathsep)
+              if p]
+    problems = []
+    for path, where in named:
+        if not path.exists():
+            problems.append(f"{where} {path}: no such folder; its lessons are left out")
+        elif not path.is_dir() and not path.is_file():
+            problems.append(f"{where} {path}: not a folder of lesson files; left out")
+    return problems
+
+
 def lesson_files(dirs: Iterable[Path]) -> list[Path]:
     """Lesson files in curriculum order: folder by folder, by file name within one."""
     files: list[Path] = []

@@ -28,6 +28,7 @@ from msgspec import Meta, Struct
 
 from tutor.lesson_index import LessonError
 from tutor.progress import MAX_ID_LENGTH
+from tutor.progress.limits import unprintable
 
 FORMAT = 1  # the lesson format this chain-tutor reads; a file without `format` is format 1
 DRAWS = ("int", "decimal", "normal", "positive", "onehot", "fixed")
@@ -116,9 +117,16 @@ def decode(data: dict, text: str, path: Path | None) -> LessonTable:
     """tomllib's dict of a lesson file as its declared types, or LessonError at its line."""
     _refuse_newer(data, text, path)
     try:
-        return msgspec.convert(data, LessonTable)
+        table = msgspec.convert(data, LessonTable)
     except msgspec.ValidationError as error:
         raise _located(error, data, text, path) from None
+    # The title is one line in every list (picker, `lessons`, reports): a control
+    # character would be obeyed by a terminal, a tab or line break would break the row.
+    found = unprintable(table.title)
+    if found is not None:
+        raise lesson_place(text, path).error(
+            f"the title holds {found}; a title is one line of printable text", "title")
+    return table
 
 
 def _refuse_newer(data: dict, text: str, path: Path | None) -> None:

@@ -72,3 +72,18 @@ def plain_text(markdown: str) -> str:
         else "".join(piece for piece, _ in inline_pieces(block))
         for block in blocks
     )
+
+
+SHOWN = 200  # characters of a record's text shown (an answer may be much longer)
+
+
+def printable(text: str, limit: int | None = None) -> str:
+    """`text` with every character a terminal would obey shown as an escape, ``\\x1b``;
+    cut after `limit` characters, saying how long it was: ``…(50,000,000 characters)``."""
+    # Records come from students' files: an escape sequence in an answer must not
+    # reach the instructor's terminal (or spreadsheet) as one, nor a 50 MB answer
+    # fill a screen or a cell.
+    cut = limit is not None and len(text) > limit
+    shown = text[:limit] if cut else text
+    escaped = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in shown)
+    return f"{escaped}…({len(text):,} characters)" if cut else escaped

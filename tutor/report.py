@@ -39,7 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tutor.files import FileRefused, read_head
-from tutor.lesson_index import LessonInfo
+from tutor.lesson_index import CACHE_NAME, LessonInfo
+from tutor.markup import SHOWN, printable
 from tutor.progress import (
     DB_NAME,
     Attempt,
@@ -310,9 +311,12 @@ def _search(folder: Path, skipped: list[Skipped]) -> list[Path]:
                                f"cannot be searched: {error.strerror or error}"))
 
     for root, dirs, files in os.walk(folder, onerror=unreadable):  # symlinks not followed
-        dirs.sort()
+        # A data folder's cache/ is the tutor's own (its lesson index is .json too), not
+        # a student's work: passed over without a word.
+        dirs[:] = sorted(name for name in dirs if not (name == "cache" and DB_NAME in files))
         found.extend(Path(root) / name for name in sorted(files)
-                     if name == DB_NAME or name.endswith(".json"))
+                     if name == DB_NAME or name.endswith(".json")
+                     and not (name == CACHE_NAME and Path(root).name == "cache"))
     if not found:
         skipped.append(Skipped(folder, f"holds no {DB_NAME} or exported .json file"))
     return found
@@ -360,19 +364,6 @@ def _display(path: Path | str) -> str:
     return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
 
 
-SHOWN = 200  # characters of a record's text shown (an answer may be much longer)
-
-
-def printable(text: str, limit: int | None = None) -> str:
-    """`text` with every character a terminal would obey shown as an escape, ``\\x1b``;
-    cut after `limit` characters, saying how long it was: ``…(50,000,000 characters)``."""
-    # Records come from students' files: an escape sequence in an answer must not
-    # reach the instructor's terminal (or spreadsheet) as one, nor a 50 MB answer
-    # fill a screen or a cell.
-    cut = limit is not None and len(text) > limit
-    shown = text[:limit] if cut else text
-    escaped = "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in shown)
-    return f"{escaped}…({len(text):,} characters)" if cut else escaped
 
 
 def rounded(value: float | None, digits: int = 1) -> float | int | None:

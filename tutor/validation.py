@@ -318,8 +318,8 @@ def validate_paths(paths: Sequence[Path | str], symbolic_budget: float = 10.0) -
     ``symbolic_budget``: seconds for each step's symbolic check, a hard limit.
     """
     findings: list[Finding] = []
-    files = lesson_files(Path(p) for p in paths)
-    missing = [Path(p) for p in paths if not Path(p).exists()]
+    files = named_files(paths)
+    missing = [Path(p) for p in paths if not Path(p).exists() and not Path(p).is_symlink()]
     for path in missing:
         findings.append(Finding(path, None, None, "no such file or folder"))
     ids = _shipped_ids()
@@ -333,6 +333,19 @@ def validate_paths(paths: Sequence[Path | str], symbolic_budget: float = 10.0) -
         except Exception as error:  # noqa: BLE001 - the other files are still validated
             findings.append(Finding(path, None, None, unforeseen(error, path).message))
     return findings
+
+
+def named_files(paths: Sequence[Path | str]) -> list[Path]:
+    """The files `validate` reads: each folder's lesson files, and every other path given
+    as it is, so a named pipe or a device named on the command line is read, and refused
+    with its reason, as it is inside a folder, never passed over as zero files."""
+    files: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            files += lesson_files([path])
+        elif path.exists() or path.is_symlink():
+            files.append(path)
+    return files
 
 
 def _shipped_ids() -> dict[str, Path]:

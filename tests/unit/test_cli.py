@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -145,3 +146,30 @@ def test_show_never_prints_minus_zero(capsys):
         assert main(argv) == 0
         out = capsys.readouterr().out
         assert "-0 " not in out and "-0]" not in out and "-0;" not in out
+
+
+def test_progress_text_escapes_and_cuts_what_the_records_hold(tmp_path, capsys):
+    # A title or lesson id from a student's file must not drive the terminal, nor a
+    # 5,000,000-character id fill it: shown as `report` shows them.
+    from tutor.progress import ProgressStore
+
+    text = "x : 1\nf = x*x\ngoal: df/dx\n"
+    with ProgressStore.open(tmp_path) as store:
+        from tutor.network import network_lesson_id
+
+        own = network_lesson_id(text)
+        store.save_network(own, text, "\x1b[2Jraw title\x07", [("df_dx", "label")])
+        store.record_attempt(own, "df_dx", 1, "2*x", "correct", [], 1.0, solves=True)
+        store.record_attempt("les\x1b[31mX", "s", 1, "1", "incorrect", [], 1.0)
+        store.record_attempt("y" * 5_000_000, "s", 1, "1", "incorrect", [], 1.0)
+    with sqlite3.connect(tmp_path / "progress.db") as db:  # as another program may write it
+        db.execute("update networks set title = ?", ("\x1b[2Jraw title\x07",))
+    db.close()
+    assert main(["progress", "--data-dir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "\\x1b[2Jraw title\\x07" in out and "les\\x1b[31mX" in out
+    assert "…(5,000,000 characters)" in out and len(out) < 2_000
+    code, result = run_json(capsys, "progress", "--json", "--data-dir", str(tmp_path))
+    assert code == 0 and {"les\x1b[31mX", "y" * 5_000_000} <= {
+        row["lesson_id"] for row in result["lessons"]}  # JSON escapes them itself

@@ -344,3 +344,42 @@ def test_a_lesson_or_step_id_longer_than_an_import_accepts_is_refused_at_its_lin
             parse_lesson(text.replace(old, f'id = "{long_id}"'))
         assert f"of 1 to {MAX_ID_LENGTH} characters" in raised.value.message
         assert raised.value.line is not None
+
+
+@pytest.mark.parametrize(("title", "words"), [
+    ("T\\u001b[31mRED", "a control character (U+001B)"),
+    ("one\\ttwo", "a tab (U+0009)"),
+    ("right\\u202eleft", "an invisible formatting character (U+202E"),
+])
+def test_a_title_with_a_control_character_is_refused_at_its_line(tmp_path, capsys, title,
+                                                                   words):
+    # It passed validate and was printed raw by `lessons` and `show`: a terminal obeyed it.
+    (tmp_path / "tiny.toml").write_text(TINY.replace('title = "Tiny"', f'title = "{title}"'))
+    with pytest.raises(LessonError) as raised:
+        load_lesson(tmp_path / "tiny.toml")
+    assert raised.value.line == 2 and words in raised.value.message
+    assert main(["validate", str(tmp_path / "tiny.toml")]) == 1
+    assert f"tiny.toml:2: error: the title holds {words}" in capsys.readouterr().out
+    for argv in (["lessons"], ["show", "tiny"]):
+        main([*argv, "--lessons", str(tmp_path)])
+        captured = capsys.readouterr()
+        assert "\x1b" not in captured.out + captured.err
+        assert "\t" not in captured.out + captured.err
+
+
+def test_a_lessons_folder_that_is_missing_or_a_device_is_warned_about(tmp_path, capsys,
+                                                                      monkeypatch):
+    # They were passed over without a word: the author's lessons simply were not there.
+    monkeypatch.setenv(ENV_LESSONS, str(tmp_path / "gone-too"))
+    (tmp_path / "tiny.toml").write_text(TINY)
+    argv = ["lessons", "--lessons", str(tmp_path / "gone"), "--lessons", "/dev/zero",
+            "--lessons", str(tmp_path)]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "tiny" in captured.out  # the command goes on over the rest
+    assert captured.err.splitlines() == [
+        f"chain-tutor: warning: --lessons {tmp_path / 'gone'}: no such folder; its lessons "
+        "are left out",
+        "chain-tutor: warning: --lessons /dev/zero: not a folder of lesson files; left out",
+        f"chain-tutor: warning: {ENV_LESSONS} {tmp_path / 'gone-too'}: no such folder; its "
+        "lessons are left out"]

@@ -241,7 +241,7 @@ def test_the_report_skips_another_programs_database_and_says_why(
     student.mkdir()
     before = foreign_database(student / DB_NAME, wal=True)
 
-    assert main(["report", str(tmp_path)]) == 1  # nothing else to report on
+    assert main(["report", str(tmp_path)]) == 2  # nothing else to report on: bad input
 
     err = capsys.readouterr().err
     assert f"skipped {student / DB_NAME}: not a chain-tutor progress database" in err

@@ -132,6 +132,22 @@ def test_a_lesson_file_that_is_a_pipe_or_a_device_is_broken_not_waited_for(tmp_p
     }
 
 
+def test_validate_refuses_a_pipe_or_a_device_named_on_the_command_line(tmp_path, capsys):
+    # Inside a folder they were errors; named directly they were passed over as
+    # "All 0 lesson file(s) valid", exit 0.
+    from tutor.cli import main
+
+    os.mkfifo(tmp_path / "fifo.net")
+    os.mkfifo(tmp_path / "x.toml")
+    (tmp_path / "z.toml").symlink_to("/dev/zero")
+    for name, what in (("fifo.net", "a named pipe"), ("x.toml", "a named pipe"),
+                       ("z.toml", "a device")):
+        assert main(["validate", str(tmp_path / name)]) == 1
+        out = capsys.readouterr().out
+        assert f"{name}: error: cannot read the file: {what}, not a file" in out
+        assert "1 error(s) in 1 lesson file(s)." in out
+
+
 def test_a_lesson_index_cache_that_is_a_named_pipe_is_ignored(tmp_path):
     os.mkfifo(tmp_path / "lesson-index.json")
     probe = ("import sys; from pathlib import Path; from tutor.lesson_index import read_index\n"

@@ -203,9 +203,12 @@ def test_damaged_database_is_reported_and_skipped(klass, capsys):
     assert "not a chain-tutor progress export" in captured.err
 
 
-def test_nothing_readable_exits_1(tmp_path, capsys):
+def test_nothing_readable_exits_2(tmp_path, capsys):
+    # Bad input like any other (exit status 2), whatever each file's reason.
     (tmp_path / "progress.db").write_bytes(b"\0" * 4096)
-    assert main(["report", str(tmp_path)]) == 1
+    os.mkfifo(tmp_path / "alice.json")
+    assert main(["report", str(tmp_path)]) == 2
+    assert main(["report", str(tmp_path / "alice.json")]) == 2
     assert "no progress database or export could be read" in capsys.readouterr().err
 
 
@@ -301,3 +304,14 @@ def test_typing_in_a_revealed_solution_does_not_count_as_solving(tmp_path):
     step = _steps(build_report(sources, read_index()))[LESSON, "df_dh2"]
     assert (step.solved, step.revealed, step.gave_up) == (0, 1, 0)
     assert (step.median_attempts, step.median_time) == (2, 11)
+
+
+def test_a_data_folders_own_cache_is_not_reported_as_a_skipped_file(tmp_path, capsys):
+    # The tutor writes cache/lesson-index.json beside progress.db: not a student's export.
+    with ProgressStore.open(tmp_path) as store:
+        store.record_attempt("scalar-chain-rule", "du_dx", 1, "3", "correct", [], 1.0)
+    read_index(cache=tmp_path / "cache" / "lesson-index.json")
+    assert (tmp_path / "cache" / "lesson-index.json").is_file()
+    assert main(["report", "--json", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["skipped"] == [] and captured.err == ""
