@@ -344,3 +344,52 @@ def test_check_and_show_of_a_saved_network_say_what_became_of_the_progress_file(
     assert said in err and "Traceback" not in err
     if case != "damaged header":
         assert db.read_bytes() == before and listing(tmp_path) == [DB_NAME]
+
+
+def foreign_database_with_a_hot_journal(path: Path) -> bytes:
+    """Another program's database whose writer died mid-transaction: its -journal stays
+    beside it, and the file holds pages the journal would roll back."""
+    import subprocess
+    import sys
+
+    script = (
+        "import os, sqlite3, sys\n"
+        "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+        "c.execute('PRAGMA cache_size = 1')\n"
+        "c.execute('CREATE TABLE notes (text TEXT)')\n"
+        "c.execute('BEGIN')\n"
+        "for i in range(2000):\n"
+        "    c.execute('INSERT INTO notes VALUES (?)', ('note %d ' % i * 20,))\n"
+        "os._exit(0)  # no commit, no rollback: the writer died\n"
+    )
+    subprocess.run([sys.executable, "-c", script, str(path)], check=True, timeout=60)
+    assert path.with_name(path.name + "-journal").exists()
+    return path.read_bytes()
+
+
+def test_another_programs_database_with_an_unfinished_transaction_is_not_opened(
+        tmp_path: Path) -> None:
+    """Even a read-only look makes SQLite roll the transaction back: the file changed
+    while the tutor said it was left untouched."""
+    data = tmp_path / "data"
+    data.mkdir()
+    before = foreign_database_with_a_hot_journal(data / DB_NAME)
+    journal = (data / f"{DB_NAME}-journal").read_bytes()
+
+    store = ProgressStore.open(data)
+    assert store.left_alone and "unfinished" in store.notice
+    skipped = read_report_reason(data / DB_NAME)
+
+    assert "unfinished" in skipped
+    assert (data / DB_NAME).read_bytes() == before
+    assert (data / f"{DB_NAME}-journal").read_bytes() == journal
+
+
+def read_report_reason(path: Path) -> str:
+    from tutor.progress import ProgressError
+
+    try:
+        read_database(path)
+    except ProgressError as error:
+        return str(error)
+    return ""

@@ -149,6 +149,22 @@ def _read_only_uri(path: Path) -> str:
     return uri
 
 
+def _refuse_foreign_journal(real: Path) -> None:
+    """Another program's database with a transaction it left unfinished (a -journal
+    beside it) is rolled back by SQLite as soon as anyone reads it, even read-only: so
+    its header alone decides, and a file not stamped as the tutor's is left unopened."""
+    if not real.with_name(real.name + "-journal").exists():
+        return
+    try:
+        header = read_head(real, 100)
+    except FileRefused:
+        return  # the read-write open says what is wrong
+    if header.startswith(_SQLITE_MAGIC) and int.from_bytes(header[68:72], "big") != APPLICATION_ID:
+        raise LeftAlone("not a chain-tutor progress database, and another program's transaction "
+                        f"is unfinished in it ({real.name}-journal beside it), so it was not "
+                        "opened at all")
+
+
 def _refuse_foreign(path: Path) -> None:
     """Raise LeftAlone, before a byte is written, if the file is not one the tutor may open.
 
@@ -166,6 +182,7 @@ def _refuse_foreign(path: Path) -> None:
         return  # missing or unreadable: the read-write open says what is wrong
     if refused is not None:  # SQLite would wait on a named pipe, or write to a device
         raise LeftAlone(refused)
+    _refuse_foreign_journal(real)
     try:
         conn = sqlite3.connect(_read_only_uri(real), uri=True, timeout=BUSY_TIMEOUT,
                                isolation_level=None)

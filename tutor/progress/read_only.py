@@ -10,9 +10,14 @@ import sqlite3
 from pathlib import Path
 
 from tutor.files import FileRefused, read_head
-from tutor.progress.connection import BUSY_TIMEOUT, _read_only_uri, _transaction
+from tutor.progress.connection import (
+    BUSY_TIMEOUT,
+    _read_only_uri,
+    _refuse_foreign_journal,
+    _transaction,
+)
 from tutor.progress.records import ProgressError, Snapshot
-from tutor.progress.schema import _check_identity, _Corrupt
+from tutor.progress.schema import LeftAlone, _check_identity, _Corrupt
 from tutor.progress.snapshots import _snapshot
 
 
@@ -31,6 +36,10 @@ def read_database(path: Path | str) -> Snapshot:
                 read_head(side, 0)
         except FileRefused as error:
             raise ProgressError(f"{side.name} beside it: {error.reason}") from None
+    try:
+        _refuse_foreign_journal(path.resolve())
+    except LeftAlone as exc:
+        raise ProgressError(str(exc)) from None
     try:
         conn = sqlite3.connect(_read_only_uri(path), uri=True, timeout=BUSY_TIMEOUT,
                                isolation_level=None)
