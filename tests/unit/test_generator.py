@@ -264,9 +264,10 @@ def test_written_lessons_read_back_and_validate(tmp_path):
 def test_quoting_survives_quotes_backslashes_and_control_characters():
     # A prompt, which may run over lines (a title is one line of printable text).
     text = 'say "hi" \\ then\n\ttab \x7f \x00 """ end'
-    assert parse_lesson(f'id = "q"\ntitle = "t"\nintro = "numerator layout"\n'
-                        '[quantities]\nx = { shape = [1, 1] }\n[[steps]]\nid = "a"\nof = "x"\n'
-                        f'wrt = "x"\nprompt = {quote(text)}\nanswer = "1"\n').steps[0].prompt == text
+    lesson = parse_lesson(f'id = "q"\ntitle = "t"\nintro = "numerator layout"\n'
+                          '[quantities]\nx = { shape = [1, 1] }\n[[steps]]\nid = "a"\n'
+                          f'of = "x"\nwrt = "x"\nprompt = {quote(text)}\nanswer = "1"\n')
+    assert lesson.steps[0].prompt == text
 
 
 def test_new_writes_a_lesson_that_validate_show_and_check_accept(tmp_path, capsys):
