@@ -48,9 +48,7 @@ def not_a_folder(path: Path) -> str | None:
             return None  # no permission and the like: the mkdir says so in its words
         if stat.S_ISDIR(mode):
             return None
-        kind = ("a file" if stat.S_ISREG(mode)
-                else next((name for test, name in _KINDS if test(mode)), "something else"))
-        return f"{folder} is {kind}, not a folder"
+        return f"{folder} is {_kind(mode)}, not a folder"
     return None
 
 
@@ -117,11 +115,15 @@ class FileTooLarge(FileRefused):
     """A regular file over the reader's limit."""
 
 
-def _not_a_file(mode: int) -> str | None:
+def _kind(mode: int) -> str:
+    """What a path of this mode is, in words: "a file", "a named pipe", …"""
     if stat.S_ISREG(mode):
-        return None
-    kind = next((name for test, name in _KINDS if test(mode)), "something else")
-    return f"{kind}, not a file"
+        return "a file"
+    return next((name for test, name in _KINDS if test(mode)), "something else")
+
+
+def _not_a_file(mode: int) -> str | None:
+    return None if stat.S_ISREG(mode) else f"{_kind(mode)}, not a file"
 
 
 def not_a_file(path: Path | str) -> str | None:
