@@ -197,11 +197,17 @@ def test_a_near_miss_is_precision_not_a_constant_factor_on_every_step():
 
 
 def test_one_point_two_for_one_point_one_eight_three_five_is_close_not_a_stray_factor():
+    """1.2 is 1.1835 to two figures: rounded short, which costs no attempt (tests/unit/
+    test_rounding.py); 1.17 is no rounding of it, but close: a near miss, which counts."""
     problem = Problem.from_text({"X": (1, 1)}, {})
     factor = Factor(parse("X", ["X"]), (1, 1), "∂y/∂x")
     verdict = check_answer("1.2", factor, problem, {"X": np.array([[1.1835]])})
     assert verdict.diagnosis == ("precision",)
-    assert "Close to ∂y/∂x" in verdict.feedback and "by 1.4%" in verdict.feedback
+    assert "agrees with ∂y/∂x to two significant figures" in verdict.feedback
+    assert "constant factor" not in verdict.feedback
+    verdict = check_answer("1.17", factor, problem, {"X": np.array([[1.1835]])})
+    assert verdict.diagnosis == ("precision",) and verdict.counts_as_attempt
+    assert "Close to ∂y/∂x" in verdict.feedback and "by 1.1%" in verdict.feedback
     assert "constant factor" not in verdict.feedback
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from tutor.engine import numbers
 from tutor.engine.chains import StepFactor
-from tutor.engine.diagnose import diagnose, ill_shaped_mistake
+from tutor.engine.diagnose import diagnose, ill_shaped_mistake, rounding_sentence
 from tutor.engine.errors import EngineError, Suggestion
 from tutor.engine.functions import FUNCTIONS, Shape
 from tutor.engine.nodes import Call, Node, Num, children, names_in, to_text
@@ -77,7 +77,8 @@ class Verdict:
 
     @property
     def counts_as_attempt(self) -> bool:
-        """An invalid answer (it does not parse, or its shapes clash) costs no attempt."""
+        """An invalid answer (it does not parse, its shapes clash, or its numbers are the
+        factor rounded to too few figures) costs no attempt."""
         return self.verdict != "invalid"
 
     def to_json(self) -> dict:
@@ -333,6 +334,13 @@ def _check_numbers(node, shape, factor, problem, displayed, canonical) -> Verdic
             shape=shape,
             canonical=canonical,
         )
+    if shape == factor.shape and (given := numbers.figures_given(answer, expected,
+                                                                 factor.tolerance)):
+        # The mathematics is right and only the rounding is short: like an invalid
+        # answer, it costs no attempt (rules.counts), but it is said why.
+        return Verdict("invalid", rounding_sentence(factor, given, factor.tolerance),
+                       ("precision",), numeric=False, shape=shape, canonical=canonical,
+                       entries=numbers.off_entries(answer, expected, factor.tolerance))
     return _wrong(node, factor, problem, shape, canonical, [answer], [expected], [displayed],
                   factor.tolerance)
 

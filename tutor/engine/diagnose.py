@@ -192,6 +192,15 @@ def _precision_sentence(factor: Factor, answer: np.ndarray, expected: np.ndarray
     )
 
 
+def rounding_sentence(factor: Factor, figures: int, tolerance: Tolerance) -> str:
+    """For an answer that is the factor rounded to ``figures`` (numbers.figures_given)."""
+    wanted = numbers.figures_text(tolerance.figures)
+    agree = "Your number agrees" if factor.shape == (1, 1) else "Your numbers agree"
+    each = "" if factor.shape == (1, 1) else f": each entry to {wanted}"
+    return (f"{agree} with {factor.label} to {numbers.figures_text(figures)}; give "
+            f"{wanted.split()[0]}{each}, working from the values as shown.")
+
+
 def matching_mistake(factor: Factor, answers: Arrays, points: Sequence[Values],
                      tolerance: Tolerance) -> Mistake | None:
     for mistake in factor.mistakes:

@@ -131,6 +131,43 @@ def near_miss(answer: np.ndarray, expected: np.ndarray, tolerance: Tolerance) ->
     )
 
 
+def figures_given(answer: np.ndarray, expected: np.ndarray, tolerance: Tolerance) -> int | None:
+    """The significant figures an answer was rounded to, when fewer than the rule asks.
+
+    Each entry either meets the rule or is its key entry rounded, or cut off, to k < the
+    rule's figures (``0.019`` for −0.01956 counts: people truncate as often as they round);
+    the answer's figures are the fewest k of its entries. None when it meets the rule, or
+    when any entry is not such a rounding: 0.0065 for 0.0072 has two figures but is not
+    the key to two (nor to one), so it is an arithmetic slip, which counts as an attempt.
+    A 0 typed for an entry that is not 0 is never a rounding: a row of zeros for a row of
+    small entries is a factor missing from that row, not figures cut short.
+    """
+    if answer.shape != expected.shape or not (np.all(np.isfinite(answer))
+                                              and np.all(np.isfinite(expected))):
+        return None
+    within = entries_within(answer, expected, tolerance)
+    if within.all():
+        return None
+    given = tolerance.figures
+    for a, e in zip(answer[~within], expected[~within], strict=True):
+        k = next((k for k in range(tolerance.figures - 1, 0, -1)
+                  if _rounds_to(float(a), float(e), k)), None)
+        if k is None:
+            return None
+        given = min(given, k)
+    return given
+
+
+def _rounds_to(typed: float, exact: float, figures: int) -> bool:
+    """Whether ``typed`` is ``exact`` rounded or cut off to ``figures`` significant figures."""
+    if exact == 0 or typed == 0:
+        return False
+    unit = 10.0 ** (math.floor(math.log10(abs(exact))) - figures + 1)
+    steps = exact / unit
+    return any(abs(typed - c * unit) <= 1e-9 * abs(exact)
+               for c in {round(steps), math.trunc(steps)} if c)
+
+
 def fitted_scale(answer: np.ndarray, expected: np.ndarray) -> float | None:
     """The c that makes c·expected closest to answer (least squares), if there is one."""
     a, e = answer.reshape(-1), expected.reshape(-1)
