@@ -25,6 +25,7 @@ from tutor.engine.nodes import Call, Node, Num, children, names_in, to_text
 from tutor.engine.numbers import EXACT, HAND, Tolerance
 from tutor.engine.numeric import evaluate
 from tutor.engine.parser import parse
+from tutor.engine.precedence import regrouping
 from tutor.engine.problem import Problem, Values
 from tutor.engine.shapes import infer_shape
 from tutor.engine.structural import NOTHING, Finding, missing_by_presence, structural
@@ -142,6 +143,13 @@ def check_answer(
                 suggestions=shape_error.suggestions,
                 findings=found.findings,
             )
+        points = [displayed, *problem.samples]
+        if shape_error.kind == "shape" and (meant := regrouping(
+                text, node, factor.shape, problem, points,
+                [evaluate(factor.expected, values) for values in points])):
+            # Ill-shaped as typed, so it costs no attempt, but right as it was meant.
+            return Verdict("invalid", f"{meant.sentence}\n\n{shape_error.describe(text)}",
+                           ("precedence",), canonical=to_text(node))
         return _invalid(redacted(shape_error, factor, problem, displayed), text)
     canonical = to_text(node)
     key = evaluate(factor.expected, displayed)
@@ -152,10 +160,13 @@ def check_answer(
     points = [displayed, *problem.samples]
     answers = [evaluate(node, values) for values in points]
     expected = [evaluate(factor.expected, values) for values in points]
+    if shape == factor.shape and (verified := _verified(answers, expected)):
+        return _prove(node, factor, problem, shape, canonical, symbolic_budget, verified)
+    if meant := regrouping(text, node, factor.shape, problem, points, expected):
+        return Verdict("incorrect", meant.sentence, ("precedence",), numeric=False,
+                       shape=shape, canonical=canonical)
     if shape != factor.shape:
         return _wrong(node, factor, problem, shape, canonical, answers, expected, points, EXACT)
-    if verified := _verified(answers, expected):
-        return _prove(node, factor, problem, shape, canonical, symbolic_budget, verified)
     if numbers.close(answers[0], expected[0], EXACT):
         # A slip this variant happens to hide (a factor left out that is the identity
         # here: a relu whose inputs are all positive) shows at the other points.

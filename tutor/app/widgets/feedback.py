@@ -22,6 +22,7 @@ DIAGNOSIS_NAMES = {
     "known-mistake": "a known mistake",
     "specific-values": "numbers instead of names",
     "precision": "close, not precise enough",
+    "precedence": "right, grouped otherwise",
     "missing-factor": "a factor missing",
     "extra-factor": "a factor too many",
     "order": "factors in the wrong order",
