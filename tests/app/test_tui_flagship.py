@@ -258,5 +258,19 @@ def test_a_transposed_answer_shows_no_grid_of_the_true_values_and_codes_read_as_
     wrong = lesson.check("dh2_dz2", "[0.2431 0.1; 0 0.2485]", 1)
     assert marked_rows(wrong)  # an answer with a wrong entry still gets its grid
     for code in ("precision", "missing-factor", "extra-factor", "order", "factor-transposed",
-                 "wrong-point"):
+                 "wrong-point", "precedence"):
         assert code in DIAGNOSIS_NAMES
+
+
+def test_numbers_rounded_short_say_no_attempt_counted_and_a_precedence_slip_is_named():
+    from tutor.app.widgets.feedback import verdict_content
+    from tutor.lessons import load_catalog
+
+    lesson = load_catalog().get(FLAGSHIP)
+    rounded = lesson.check("df_dW1", "[0.0065 -0.019; 0.01 -0.031]", 2)
+    shown = verdict_content(rounded, lesson.step("df_dW1"), True).plain
+    assert shown.startswith("⚠ No attempt counted. ") and "two significant figures" in shown
+    grouped = lesson.check("dh2_dz2", "diag(h2 * 1-h2)", 1)
+    shown = verdict_content(grouped, lesson.step("dh2_dz2"), False).plain
+    assert shown.startswith("✗ Not yet  (right, grouped otherwise)")
+    assert "`1-h2` is in parentheses" in shown

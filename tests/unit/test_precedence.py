@@ -129,3 +129,35 @@ def test_the_regroupings_tried_are_bounded_by_the_answers_size(terms):
     assert 0 < len(calls) * size <= MAX_WORK
     if terms == 1:
         assert len(calls) < MAX_WORK // size  # all of them, singles and pairs, were tried
+
+
+def _grouping_parentheses(text: str) -> list[tuple[int, int]]:
+    """Each pair of parentheses of ``text`` that groups (not a function's)."""
+    opened, pairs = [], []
+    for at, char in enumerate(text):
+        if char == "(":
+            opened.append(at)
+        elif char == ")":
+            start = opened.pop()
+            if start == 0 or not (text[start - 1].isalnum() or text[start - 1] == "_"):
+                pairs.append((start, at))
+    return pairs
+
+
+def test_every_shipped_key_with_a_pair_of_its_parentheses_left_out_is_a_precedence_slip():
+    """`diag(h2 * 1 - h2)`, `W3 @ … @ diag(h1 * (1 - h1)).T @ x.T` for `(W3 @ …).T @ x.T`:
+    each is named, with the key nowhere in the feedback."""
+    missed, tried = [], 0
+    for lesson in load_catalog().lessons:
+        for step in lesson.steps:
+            key = step.answer
+            for start, end in _grouping_parentheses(key):
+                text = key[:start] + key[start + 1:end] + key[end + 1:]
+                verdict = lesson.check(step.id, text, 1)
+                if verdict.correct:  # (a * b) * c: the parentheses changed nothing
+                    continue
+                tried += 1
+                leaked = "".join(key.split()) in "".join(verdict.feedback.split())
+                if "precedence" not in verdict.diagnosis or leaked:
+                    missed.append((lesson.id, step.id, text, verdict.feedback))
+    assert tried >= 40 and missed == []

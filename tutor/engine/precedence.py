@@ -81,9 +81,14 @@ def regrouping(text: str, node: Node, shape: Shape, problem: Problem,
     if not usable:
         return None
     limit = max(1, MAX_WORK // _size(node))
+    try:
+        infer_shape(node, problem.shapes)
+        movable = False
+    except EngineError:
+        movable = True  # a transpose or a function's parenthesis may be misplaced
     tried = 0
     singles: list[Rotation] = []
-    for tree, say, fixed in _rotations(node, text, frozenset(), problem.shapes):
+    for tree, say, fixed in _rotations(node, text, frozenset(), problem.shapes, movable):
         tried += 1
         if _right(tree, shape, problem, points, expected, usable) and (spot := say()):
             return Regrouping(_sentence([spot]))
@@ -91,7 +96,7 @@ def regrouping(text: str, node: Node, shape: Shape, problem: Problem,
         if tried >= limit:
             return None
     for first, say_first, fixed in singles:
-        for tree, say, _ in _rotations(first, text, fixed, problem.shapes):
+        for tree, say, _ in _rotations(first, text, fixed, problem.shapes, movable):
             tried += 1
             if (_right(tree, shape, problem, points, expected, usable)
                     and (spot := say_first()) and (second := say())):
@@ -137,26 +142,30 @@ def _sentence(spots: list[_Spot]) -> str:
 Rotation = tuple[Node, Callable[[], _Spot | None], frozenset[int]]
 
 
-def _rotations(node: Node, text: str, fixed: frozenset[int], shapes: Mapping[str, Shape]
-               ) -> Iterator[Rotation]:
+def _rotations(node: Node, text: str, fixed: frozenset[int], shapes: Mapping[str, Shape],
+               movable: bool) -> Iterator[Rotation]:
     """Each tree with one grouping undone, anywhere in ``node``. ``fixed``: the groups an
-    earlier regrouping made, which are the student's now and are not broken again."""
-    yield from _here(node, text, fixed, shapes)
+    earlier regrouping made, which are the student's now and are not broken again;
+    ``movable``: the answer's shapes clash as typed (see clashes, in _here)."""
+    yield from _here(node, text, fixed, shapes, movable)
     parts = children(node)
     for index, child in enumerate(parts):
-        for tree, say, made in _rotations(child, text, fixed, shapes):
+        for tree, say, made in _rotations(child, text, fixed, shapes, movable):
             changed = (*parts[:index], tree, *parts[index + 1:])
             yield with_children(node, changed), say, made
 
 
-def _here(node: Node, text: str, fixed: frozenset[int], shapes: Mapping[str, Shape]
-          ) -> Iterator[Rotation]:
+def _here(node: Node, text: str, fixed: frozenset[int], shapes: Mapping[str, Shape],
+          movable: bool) -> Iterator[Rotation]:
     def open_(child: Node) -> bool:
         return not _bracketed(child, text, fixed)
 
     def clashes() -> bool:
         """A transpose or a function's parenthesis is written on purpose, unless the
-        shapes clash as typed: only then is moving it what the student meant."""
+        shapes clash as typed (`(A @ B).T @ x.T` without its parentheses), or here after
+        a first regrouping: only then is moving it what the student meant."""
+        if movable:
+            return True
         try:
             infer_shape(node, shapes)
         except EngineError:
