@@ -88,3 +88,38 @@ def test_a_rounded_answer_is_recorded_but_costs_no_attempt_in_the_session(lesson
         recorded = store.attempts(LESSON)
         assert [a.verdict for a in recorded] == ["invalid", "incorrect"]
         assert recorded[0].diagnosis == ("precision",)
+
+
+def test_a_half_rounds_either_way_and_a_computed_value_is_cut_where_it_is_meant():
+    assert figures_given(np.array([[0.03, -0.2]]), np.array([[0.025, -0.25]]), HAND) == 1
+    assert figures_given(np.array([[0.02, -0.3]]), np.array([[0.025, -0.25]]), HAND) == 1
+    computed = np.array([[0.1 + 0.2 - 0.27, 1.0]])  # 0.03, held as 0.0299999…
+    assert figures_given(np.array([[0.02, 1.0]]), computed, HAND) is None
+    assert figures_given(np.array([[-0.03, 1.0]]), computed, HAND) is None  # the sign
+
+
+def _rounded(value: np.ndarray, figures: int) -> str:
+    rows = (" ".join(f"{v:.{figures - 1}e}" if v else "0" for v in row) for row in value)
+    return "[" + "; ".join(rows) + "]"
+
+
+def test_every_shipped_key_rounded_to_one_or_two_figures_costs_no_attempt():
+    """Rounded, it is precision (or correct, when the figures dropped were zeros); with
+    one entry then 10% off, it is a wrong answer that counts."""
+    wrong = []
+    for shipped in load_catalog().lessons:
+        for step in shipped.steps:
+            for seed in (1, 2):
+                key = evaluate(shipped.factors[step.id].expected, shipped.variant(seed).values)
+                for figures in (1, 2):
+                    verdict = shipped.check(step.id, _rounded(key, figures), seed)
+                    if not (verdict.correct or (verdict.diagnosis == ("precision",)
+                                                and not verdict.counts_as_attempt)):
+                        wrong.append((shipped.id, step.id, seed, figures, verdict.feedback))
+                slipped = key.copy()
+                slipped.flat[np.argmax(np.abs(key))] *= 1.1
+                # To three figures: -0.02976 to two is -0.030, -0.02705 to one, rightly.
+                verdict = shipped.check(step.id, _rounded(slipped, 3), seed)
+                if not verdict.counts_as_attempt:
+                    wrong.append((shipped.id, step.id, seed, "10% off", verdict.feedback))
+    assert wrong == []

@@ -163,9 +163,12 @@ def _rounds_to(typed: float, exact: float, figures: int) -> bool:
     if exact == 0 or typed == 0:
         return False
     unit = 10.0 ** (math.floor(math.log10(abs(exact))) - figures + 1)
-    steps = exact / unit
-    return any(abs(typed - c * unit) <= 1e-9 * abs(exact)
-               for c in {round(steps), math.trunc(steps)} if c)
+    steps = abs(exact) / unit
+    cut = math.floor(steps + 1e-9)  # 0.03 computed as 0.0299999… is cut to 0.03
+    # Rounded: up past the half, and either way at a half (0.025 → 0.02 or 0.03).
+    kept = {cut, cut + 1} if steps - cut >= 0.5 - 1e-9 else {cut}
+    return any(abs(abs(typed) - c * unit) <= 1e-9 * abs(exact) for c in kept) and (
+        (typed > 0) == (exact > 0))
 
 
 def fitted_scale(answer: np.ndarray, expected: np.ndarray) -> float | None:
