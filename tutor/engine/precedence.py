@@ -25,7 +25,7 @@ never the regrouped answer itself.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -88,7 +88,7 @@ def regrouping(text: str, node: Node, shape: Shape, problem: Problem,
         movable = True  # a transpose or a function's parenthesis may be misplaced
     tried = 0
     singles: list[Rotation] = []
-    for tree, say, fixed in _rotations(node, text, frozenset(), problem.shapes, movable):
+    for tree, say, fixed in _rotations(node, text, frozenset(), movable):
         tried += 1
         if _right(tree, shape, problem, points, expected, usable) and (spot := say()):
             return Regrouping(_sentence([spot]))
@@ -96,7 +96,7 @@ def regrouping(text: str, node: Node, shape: Shape, problem: Problem,
         if tried >= limit:
             return None
     for first, say_first, fixed in singles:
-        for tree, say, _ in _rotations(first, text, fixed, problem.shapes, movable):
+        for tree, say, _ in _rotations(first, text, fixed, movable):
             tried += 1
             if (_right(tree, shape, problem, points, expected, usable)
                     and (spot := say_first()) and (second := say())):
@@ -142,35 +142,29 @@ def _sentence(spots: list[_Spot]) -> str:
 Rotation = tuple[Node, Callable[[], _Spot | None], frozenset[int]]
 
 
-def _rotations(node: Node, text: str, fixed: frozenset[int], shapes: Mapping[str, Shape],
-               movable: bool) -> Iterator[Rotation]:
+def _rotations(node: Node, text: str, fixed: frozenset[int], movable: bool
+               ) -> Iterator[Rotation]:
     """Each tree with one grouping undone, anywhere in ``node``. ``fixed``: the groups an
     earlier regrouping made, which are the student's now and are not broken again;
     ``movable``: the answer's shapes clash as typed (see clashes, in _here)."""
-    yield from _here(node, text, fixed, shapes, movable)
+    yield from _here(node, text, fixed, movable)
     parts = children(node)
     for index, child in enumerate(parts):
-        for tree, say, made in _rotations(child, text, fixed, shapes, movable):
+        for tree, say, made in _rotations(child, text, fixed, movable):
             changed = (*parts[:index], tree, *parts[index + 1:])
             yield with_children(node, changed), say, made
 
 
-def _here(node: Node, text: str, fixed: frozenset[int], shapes: Mapping[str, Shape],
-          movable: bool) -> Iterator[Rotation]:
+def _here(node: Node, text: str, fixed: frozenset[int], movable: bool
+          ) -> Iterator[Rotation]:
     def open_(child: Node) -> bool:
         return not _bracketed(child, text, fixed)
 
     def clashes() -> bool:
         """A transpose or a function's parenthesis is written on purpose, unless the
-        shapes clash as typed (`(A @ B).T @ x.T` without its parentheses), or here after
-        a first regrouping: only then is moving it what the student meant."""
-        if movable:
-            return True
-        try:
-            infer_shape(node, shapes)
-        except EngineError:
-            return True
-        return False
+        shapes clash as typed (`(A @ B).T @ x.T` without its parentheses): only then is
+        moving it what the student meant."""
+        return movable
 
     def made(tree: Node, inner: Node, say: Callable[[], _Spot | None]) -> Rotation:
         return tree, say, fixed | {id(inner)}
