@@ -20,6 +20,7 @@ from tutor.engine import numbers
 from tutor.engine.chains import StepFactor
 from tutor.engine.diagnose import diagnose, ill_shaped_mistake
 from tutor.engine.errors import EngineError, Suggestion
+from tutor.engine.explain import explain
 from tutor.engine.functions import FUNCTIONS, Shape
 from tutor.engine.nodes import Call, Node, Num, children, names_in, to_text
 from tutor.engine.numbers import EXACT, HAND, Tolerance
@@ -27,7 +28,7 @@ from tutor.engine.numeric import evaluate
 from tutor.engine.parser import parse
 from tutor.engine.problem import Problem, Values
 from tutor.engine.shapes import infer_shape
-from tutor.engine.structural import NOTHING, Finding, missing_by_presence, structural
+from tutor.engine.structural import NOTHING, Finding, missing_by_presence
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ def check_answer(
     if numbers.close(answers[0], expected[0], EXACT):
         # A slip this variant happens to hide (a factor left out that is the identity
         # here: a relu whose inputs are all positive) shows at the other points.
-        chain = structural(node, factor, problem, answers, shape, points, EXACT, typed=False)
+        chain = explain(node, factor, problem, answers, shape, points, EXACT, typed=False)
         if chain.findings:
             return _wrong(node, factor, problem, shape, canonical, answers, expected, points,
                           EXACT)
@@ -342,7 +343,7 @@ def _wrong(node, factor, problem, shape, canonical, answers, expected, points, t
     """``tolerance`` is the hand rule for number-only answers, EXACT for expressions."""
     chain = NOTHING
     if all(np.all(np.isfinite(answer)) for answer in answers):
-        chain = structural(node, factor, problem, answers, shape, points, tolerance,
+        chain = explain(node, factor, problem, answers, shape, points, tolerance,
                            typed=tolerance != EXACT)
     found = diagnose(factor, shape, answers, expected, points, tolerance, chain)
     return Verdict(
