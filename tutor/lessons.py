@@ -167,6 +167,7 @@ class Lesson:
         one_hot = frozenset(n for n, q in self.quantities.items() if q.draw == "onehot")
         self.problem = Problem.from_text(inputs, self.definitions, sampler=self._sample,
                                          simplex=one_hot)
+        self.problem.about = {name: q.about for name, q in self.quantities.items() if q.about}
 
     def _sample(self, rng: np.random.Generator) -> Values:
         return {name: q.sample_value(rng) for name, q in self.quantities.items()}
@@ -241,6 +242,7 @@ class Lesson:
                 base = self.problem
                 cached = Problem.from_text(base.inputs, [*self.definitions.items(), *aliases],
                                            sampler=base.sampler, simplex=base.simplex)
+                cached.about = base.about
             self._step_problems[step_id] = cached
         return cached
 

@@ -27,9 +27,9 @@ from tutor.engine import (
     shape_text,
 )
 from tutor.engine.check import accepted
+from tutor.engine.explain import automatic
 from tutor.engine.nodes import Node, children
 from tutor.engine.problem import Problem
-from tutor.engine.structural import automatic
 from tutor.lesson_index import (
     LessonError,
     lesson_files,

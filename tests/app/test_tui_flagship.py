@@ -198,7 +198,8 @@ async def test_the_posted_closed_form_is_explained_in_full_at_80x24(make_app, st
         assert current_step(pilot) == "df_dW1"
         await type_text(pilot, POSTED)
         full = text_of(pilot, "#preview")
-        assert "^" in full and "add .T" in full  # while typing: where and what to do
+        assert "^" in full and "work out from these shapes" in full  # where and what to do
+        assert "add .T" not in full  # each rewrite would still be wrong: none is offered
         feedback = await submit(pilot, POSTED)
         assert "known mistake" in feedback and "three ways" in feedback
         preview = text_of(pilot, "#preview")

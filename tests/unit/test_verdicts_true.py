@@ -255,37 +255,40 @@ def corpus():
                 yield lesson_id, step_id, f"({left} - 1) {op} {right}.T"
 
 
-def culprit_of(verdict, text, names):
-    error = verdict.error
-    return parse(text[error.start:error.end], names)
-
-
 def strip_transpose(node):
     return node.operand if isinstance(node, Transpose) else node
 
 
 def test_every_suggestion_reparses_to_its_shape_and_uses_the_culprits_operands():
+    """What the shape rules propose where no step judges it (a network editor): a lesson
+    step offers only the rewrites that are not wrong answers (test_suggestions_steer)."""
     seen = 0
-    for lesson_id, step_id, text in corpus():
+    for lesson_id, _step_id, text in corpus():
         lesson = catalog().get(lesson_id)
-        verdict = lesson.check(step_id, text, 1)
         problem = lesson.problem
-        for suggestion in verdict.suggestions:
+        try:
+            node = parse(text, problem.names)
+            infer_shape(node, problem.shapes)
+            continue
+        except EngineError as raised:
+            error = raised
+        feedback = error.describe(text)
+        for suggestion in error.suggestions:
             seen += 1
-            node = parse(suggestion.text, problem.names)
-            assert node == suggestion.node, (text, suggestion.text)
-            assert infer_shape(node, problem.shapes) == suggestion.shape, (text, suggestion)
-            value = evaluate(node, lesson.variant(1).values)
+            offered = parse(suggestion.text, problem.names)
+            assert offered == suggestion.node, (text, suggestion.text)
+            assert infer_shape(offered, problem.shapes) == suggestion.shape, (text, suggestion)
+            value = evaluate(offered, lesson.variant(1).values)
             assert value.shape == suggestion.shape
-            assert suggestion.text in verdict.feedback
-            assert f"{suggestion.shape[0]}×{suggestion.shape[1]}" in verdict.feedback
-            if verdict.error is not None:
-                culprit = culprit_of(verdict, text, problem.names)
-                assert isinstance(node, BinOp) and isinstance(culprit, BinOp)
-                operands = {strip_transpose(node.left), strip_transpose(node.right)}
-                wanted = {strip_transpose(culprit.left), strip_transpose(culprit.right)}
-                assert operands == wanted, (text, suggestion.text)
-                assert names_in(node) == names_in(culprit)
+            assert suggestion.text in feedback
+            assert f"{suggestion.shape[0]}×{suggestion.shape[1]}" in feedback
+            culprit = parse(text[error.start:error.end], problem.names)
+            assert isinstance(offered, BinOp) and isinstance(culprit, BinOp)
+            operands = {strip_transpose(offered.left), strip_transpose(offered.right)}
+            wanted = {strip_transpose(culprit.left), strip_transpose(culprit.right)}
+            assert operands == wanted, (text, suggestion.text)
+            assert names_in(offered) == names_in(culprit)
+            assert suggestion.replaces == culprit  # what a step judges it by
     assert seen > 200
 
 
@@ -302,11 +305,19 @@ def test_the_issues_suggestions_carry_the_parentheses_they_need(text, names, sug
     assert suggested in raised.value.suggestion
 
 
-def test_check_json_lists_suggestions_with_their_shapes(capsys):
+def test_a_suggestion_lists_its_text_and_shape_in_json():
+    with pytest.raises(EngineError) as raised:
+        infer_shape(parse("W3 * h2", ["W3", "h2"]), {"W3": (1, 2), "h2": (2, 1)})
+    listed = [s.to_json() for s in raised.value.suggestions]
+    assert {"text": "W3 @ h2", "shape": [1, 1]} in listed
+    assert {"text": "W3 * h2.T", "shape": [1, 2]} in listed
+
+
+def test_check_json_lists_no_suggestion_the_text_withdrew(capsys):
     assert main(["check", "--json", "two-layer-sigmoid", "df_dh2", "W3 * h2"]) == 2
     out = json.loads(capsys.readouterr().out)
-    assert {"text": "W3 @ h2", "shape": [1, 1]} in out["suggestions"]
-    assert {"text": "W3 * h2.T", "shape": [1, 2]} in out["suggestions"]
+    assert out["suggestions"] == []
+    assert "W3 @ h2" not in out["feedback"] and "h2.T" not in out["feedback"]
 
 
 # -- 6. the language as the help describes it --------------------------------------------
@@ -379,7 +390,8 @@ def test_a_suggested_fix_that_is_the_factor_itself_is_not_shown():
     assert "(p - y) @ x.T" not in verdict.feedback
     assert "would give the factor itself" in verdict.feedback
     other = catalog().get("two-layer-sigmoid").check("df_dh2", "W3*h2", 1)
-    assert other.suggestions  # a fix that is not the answer is still offered
+    assert not other.suggestions  # a fix that is a wrong answer is not offered either
+    assert "would give the factor itself" not in other.feedback
 
 
 def test_the_session_redacts_the_preview_the_same_way(tmp_path):

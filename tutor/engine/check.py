@@ -20,15 +20,16 @@ from tutor.engine import numbers
 from tutor.engine.chains import StepFactor
 from tutor.engine.diagnose import diagnose, ill_shaped_mistake, rounding_sentence
 from tutor.engine.errors import EngineError, Suggestion
+from tutor.engine.explain import explain
 from tutor.engine.functions import FUNCTIONS, Shape
-from tutor.engine.nodes import Call, Node, Num, children, names_in, to_text
+from tutor.engine.nodes import BinOp, Call, Node, Num, children, names_in, to_text
 from tutor.engine.numbers import EXACT, HAND, Tolerance
 from tutor.engine.numeric import evaluate
 from tutor.engine.parser import parse
 from tutor.engine.precedence import regrouping
 from tutor.engine.problem import Problem, Values
-from tutor.engine.shapes import infer_shape
-from tutor.engine.structural import NOTHING, Finding, missing_by_presence, structural
+from tutor.engine.shapes import infer_shape, shapes_alone
+from tutor.engine.structural import NOTHING, Finding, missing_by_presence
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,7 @@ def check_answer(
         mistake = None
         if shape_error.kind == "shape":
             mistake = ill_shaped_mistake(node, factor, problem, displayed)
+        shown = redacted(shape_error, factor, problem, displayed)
         if mistake is not None:
             # Its numbers are numpy's broadcasting, so only the factors it writes can be
             # compared with the chain's (the posted closed form lacks W2 and xᵀ).
@@ -136,11 +138,11 @@ def check_answer(
                                         broadcast=True)
             return Verdict(
                 "incorrect",
-                f"{mistake.feedback}\n\n{shape_error.describe(text)}",
+                f"{mistake.feedback}\n\n{shown.describe(text)}",
                 ("known-mistake", "shape", *found.codes),
                 numeric=False,
                 canonical=to_text(node),
-                suggestions=shape_error.suggestions,
+                suggestions=shown.suggestions,
                 findings=found.findings,
             )
         points = [displayed, *problem.samples]
@@ -148,9 +150,9 @@ def check_answer(
                 text, node, factor.shape, problem, points,
                 [evaluate(factor.expected, values) for values in points])):
             # Ill-shaped as typed, so it costs no attempt, but right as it was meant.
-            return Verdict("invalid", f"{meant.sentence}\n\n{shape_error.describe(text)}",
+            return Verdict("invalid", f"{meant.sentence}\n\n{shown.describe(text)}",
                            ("precedence",), canonical=to_text(node))
-        return _invalid(redacted(shape_error, factor, problem, displayed), text)
+        return _invalid(shown, text)
     canonical = to_text(node)
     key = evaluate(factor.expected, displayed)
     if not np.all(np.isfinite(key)):
@@ -170,7 +172,7 @@ def check_answer(
     if numbers.close(answers[0], expected[0], EXACT):
         # A slip this variant happens to hide (a factor left out that is the identity
         # here: a relu whose inputs are all positive) shows at the other points.
-        chain = structural(node, factor, problem, answers, shape, points, EXACT, typed=False)
+        chain = explain(node, factor, problem, answers, shape, points, EXACT, typed=False)
         if chain.findings:
             return _wrong(node, factor, problem, shape, canonical, answers, expected, points,
                           EXACT)
@@ -252,14 +254,28 @@ GIVEN_AWAY = ("The sizes can be made to fit, and doing so would give the factor 
 
 def redacted(error: EngineError, factor: Factor, problem: Problem, displayed: Values
              ) -> EngineError:
-    """``error`` without the suggestions that are the factor itself: a fix for a shape
-    clash must not hand over the answer, for free (a clash costs no attempt)."""
-    if not error.suggestions or not any(
-        _is_the_factor(s.node, factor, problem, displayed) for s in error.suggestions
-    ):
+    """``error`` with only the rewrites this step may offer: a fix for a shape clash must
+    not hand over the answer for free (a clash costs no attempt), nor steer to a wrong
+    answer (which then costs one). So a rewrite is offered only when the answer with it
+    has the factor's shape and its numbers are not known to be wrong; the rewrites are
+    alternatives of one sentence, so one that fails withdraws them all, and the shapes
+    are explained alone instead."""
+    if not error.suggestions:
         return error
+    if any(_is_the_factor(s.node, factor, problem, displayed)
+           or _is_the_factor(s.whole, factor, problem, displayed) for s in error.suggestions):
+        advice = GIVEN_AWAY
+    elif all(_may_offer(s.whole, factor, problem, displayed) for s in error.suggestions):
+        return error
+    else:
+        culprit = error.suggestions[0].replaces
+        if not isinstance(culprit, BinOp):
+            advice = None
+        else:
+            whole = error.suggestions[0].whole is error.suggestions[0].node
+            advice = shapes_alone(culprit, whole, factor.label, factor.shape, problem.shapes)
     return EngineError(error.message, error.start, error.end, kind=error.kind,
-                       suggestion=GIVEN_AWAY)
+                       suggestion=advice)
 
 
 def _is_the_factor(node: Node | None, factor: Factor, problem: Problem, displayed: Values
@@ -274,6 +290,26 @@ def _is_the_factor(node: Node | None, factor: Factor, problem: Problem, displaye
     points = [displayed, *problem.samples]
     return all(numbers.close(evaluate(node, p), evaluate(factor.expected, p), EXACT)
                for p in points)
+
+
+def _may_offer(whole: Node | None, factor: Factor, problem: Problem, displayed: Values
+               ) -> bool:
+    """Whether ``whole``, an answer as a rewrite would make it, has the factor's shape and
+    is not known to be wrong: it differs from the key nowhere the key is a number. (One
+    that matches the key is the factor itself, given away; so in a step, what remains is
+    only an answer the numbers cannot judge.)"""
+    if whole is None:  # built by hand, not by infer_shape: cannot be judged, so not offered
+        return False
+    try:
+        if infer_shape(whole, problem.shapes) != factor.shape:
+            return False
+    except EngineError:
+        return False
+    for values in [displayed, *problem.samples]:
+        key = evaluate(factor.expected, values)
+        if np.all(np.isfinite(key)) and not numbers.close(evaluate(whole, values), key, EXACT):
+            return False
+    return True
 
 
 def _key_not_a_number(factor: Factor, key: np.ndarray, canonical: str) -> Verdict:
@@ -361,7 +397,7 @@ def _wrong(node, factor, problem, shape, canonical, answers, expected, points, t
     """``tolerance`` is the hand rule for number-only answers, EXACT for expressions."""
     chain = NOTHING
     if all(np.all(np.isfinite(answer)) for answer in answers):
-        chain = structural(node, factor, problem, answers, shape, points, tolerance,
+        chain = explain(node, factor, problem, answers, shape, points, tolerance,
                            typed=tolerance != EXACT)
     found = diagnose(factor, shape, answers, expected, points, tolerance, chain)
     return Verdict(

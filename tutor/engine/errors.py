@@ -11,11 +11,18 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Suggestion:
-    """An expression the tutor proposes, printed so that it parses back to ``node``."""
+    """An expression the tutor proposes, printed so that it parses back to ``node``.
+
+    ``node`` rewrites the clashing sub-expression ``replaces``; ``whole`` is the answer
+    as a whole with that rewrite, so that a step can judge it as an answer before it is
+    offered (a rewrite that is a wrong answer would steer the student to it).
+    """
 
     text: str
     shape: tuple[int, int]
     node: Node | None = field(default=None, compare=False, repr=False)
+    replaces: Node | None = field(default=None, compare=False, repr=False)
+    whole: Node | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict:
         return {"text": self.text, "shape": list(self.shape)}

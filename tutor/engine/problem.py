@@ -52,6 +52,9 @@ class Problem:
     sampler: Sampler | None = None
     sample_count: int = 4
     simplex: frozenset[str] = frozenset()  # inputs whose entries sum to 1 (one-hot labels)
+    # What each input is, in the lesson's words ("first layer's weights"): the diagnoses
+    # say what a quantity typed in the wrong place is.
+    about: dict[str, str] = field(default_factory=dict, compare=False)
     shapes: dict[str, Shape] = field(init=False)
     sizes: dict[str, int] = field(init=False)
     _symbols: dict[str, sympy.Matrix] = field(init=False, repr=False, compare=False,

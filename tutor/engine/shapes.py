@@ -9,10 +9,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 
 from tutor.engine.errors import EngineError, Suggestion
 from tutor.engine.functions import FUNCTIONS, Shape, ShapeRuleError, shape_text
-from tutor.engine.nodes import BinOp, Call, Matrix, Name, Neg, Node, Num, Transpose, to_text
+from tutor.engine.nodes import (
+    BinOp,
+    Call,
+    Matrix,
+    Name,
+    Neg,
+    Node,
+    Num,
+    Transpose,
+    children,
+    to_text,
+    with_children,
+)
 
 MAX_EXPONENT = 64.0
 OPERATION = {"+": "sum", "-": "difference", "*": "elementwise product", "/": "elementwise quotient"}
@@ -23,20 +36,35 @@ def infer_shape(node: Node, shapes: Mapping[str, Shape], broadcast: bool = False
 
     ``broadcast=True`` accepts what numpy would broadcast; it exists only to evaluate a
     lesson's deliberately ill-shaped mistakes, never to accept an answer.
+
+    A clash's suggested rewrites each carry the whole of ``node`` with that rewrite
+    (``Suggestion.whole``), so that a caller who knows what the answer should be can
+    judge the rewrite as an answer before offering it (tutor.engine.check.redacted).
     """
+    try:
+        return _shape(node, shapes, broadcast)
+    except EngineError as error:
+        error.suggestions = tuple(
+            replace(offer, whole=_spliced(node, offer.replaces, offer.node))
+            for offer in error.suggestions
+        )
+        raise
+
+
+def _shape(node: Node, shapes: Mapping[str, Shape], broadcast: bool) -> Shape:
     if isinstance(node, Num):
         return (1, 1)
     if isinstance(node, Name):
         return shapes[node.name]
     if isinstance(node, Neg):
-        return infer_shape(node.operand, shapes, broadcast)
+        return _shape(node.operand, shapes, broadcast)
     if isinstance(node, Transpose):
-        rows, cols = infer_shape(node.operand, shapes, broadcast)
+        rows, cols = _shape(node.operand, shapes, broadcast)
         return (cols, rows)
     if isinstance(node, Matrix):
         for row in node.rows:
             for cell in row:
-                cell_shape = infer_shape(cell, shapes, broadcast)
+                cell_shape = _shape(cell, shapes, broadcast)
                 if cell_shape != (1, 1):
                     raise EngineError(
                         f"Each entry of a matrix literal must be a number or a 1×1 "
@@ -54,7 +82,7 @@ def infer_shape(node: Node, shapes: Mapping[str, Shape], broadcast: bool = False
 
 
 def _binop_shape(node: BinOp, shapes: Mapping[str, Shape], broadcast: bool) -> Shape:
-    left = infer_shape(node.left, shapes, broadcast)
+    left = _shape(node.left, shapes, broadcast)
     if node.op == "^":
         exponent = constant_value(node.right)
         if exponent is None:
@@ -73,7 +101,7 @@ def _binop_shape(node: BinOp, shapes: Mapping[str, Shape], broadcast: bool) -> S
                 kind="limit",
             )
         return left
-    right = infer_shape(node.right, shapes, broadcast)
+    right = _shape(node.right, shapes, broadcast)
     if broadcast:
         return _numpy_shape(node, left, right)
     if node.op == "@":
@@ -127,47 +155,80 @@ def _transposed(node: Node) -> Node:
     return Transpose(node.start, node.end, node)
 
 
-def _offer(node: Node, shape: Shape) -> Suggestion:
-    return Suggestion(to_text(node), shape, node)
+def _offer(culprit: BinOp, rewrite: BinOp, shape: Shape) -> Suggestion:
+    return Suggestion(to_text(rewrite), shape, rewrite, replaces=culprit)
+
+
+def _spliced(root: Node, old: Node | None, new: Node) -> Node:
+    """``root`` with the node ``old`` itself (not an equal one elsewhere) replaced by ``new``."""
+    if root is old:
+        return new
+    parts = children(root)
+    if not parts:
+        return root
+    return with_children(root, tuple(_spliced(part, old, new) for part in parts))
 
 
 def _matmul_suggestion(node: BinOp, left: Shape, right: Shape
                        ) -> tuple[str | None, tuple[Suggestion, ...]]:
     a, b = node.left, node.right
     if right[1] == left[0]:
-        swapped = _offer(BinOp(node.start, node.end, "@", b, a), (right[0], left[1]))
+        swapped = _offer(node, BinOp(node.start, node.end, "@", b, a), (right[0], left[1]))
         return (f"The sizes fit the other way round, as {swapped.text} "
                 f"({shape_text(swapped.shape)}): matrix products do not commute, so check the "
                 "order of the factors."), (swapped,)
     if left[1] == right[1]:
-        fixed = _offer(BinOp(node.start, node.end, "@", a, _transposed(b)),
+        fixed = _offer(node, BinOp(node.start, node.end, "@", a, _transposed(b)),
                        (left[0], right[0]))
         return (f"Transposing the right side would make the sizes fit: {fixed.text} is "
                 f"{shape_text(fixed.shape)}."), (fixed,)
     if left[0] == right[0]:
-        fixed = _offer(BinOp(node.start, node.end, "@", _transposed(a), b),
+        fixed = _offer(node, BinOp(node.start, node.end, "@", _transposed(a), b),
                        (left[1], right[1]))
         return (f"Transposing the left side would make the sizes fit: {fixed.text} is "
                 f"{shape_text(fixed.shape)}."), (fixed,)
     if left == (1, 1) or right == (1, 1):
-        scaled = _offer(BinOp(node.start, node.end, "*", a, b), right if left == (1, 1) else left)
+        scaled = _offer(node, BinOp(node.start, node.end, "*", a, b),
+                        right if left == (1, 1) else left)
         return (f"To scale by a 1×1 quantity, use * instead of @: {scaled.text} is "
                 f"{shape_text(scaled.shape)}."), (scaled,)
     return None, ()
+
+
+def shapes_alone(culprit: BinOp, whole: bool, label: str, target: Shape,
+                 shapes: Mapping[str, Shape]) -> str:
+    """What to work out from a clash's shapes, with no rewrite: said in place of the
+    rewrites when each would be a wrong answer or the factor itself. ``whole``: the
+    clash is the whole answer, not a part of it."""
+    goal = shape_text(target)
+    where = "" if whole else f" in {to_text(culprit)}"
+    if culprit.op == "@":
+        sides = (_shape(culprit.left, shapes, False), _shape(culprit.right, shapes, False))
+        advice = (f"which factors the chain multiplies{where or ' here'}, in which order, "
+                  "and whether one of them is transposed.")
+        if (1, 1) in sides:
+            advice += " A 1×1 quantity scales with *, not @."
+    elif culprit.op == "*":
+        advice = f"what each side should be{where}, and which product, @ or *, joins them."
+    else:
+        advice = (f"what each side of the {OPERATION[culprit.op]}{where} should be, and "
+                  "whether one of them is transposed.")
+    tail = "" if whole else f" Your whole answer must be {goal}."
+    return f"{label} is {goal}: work out from these shapes {advice}{tail}"
 
 
 def _elementwise_suggestion(node: BinOp, left: Shape, right: Shape
                             ) -> tuple[str | None, tuple[Suggestion, ...]]:
     a, b = node.left, node.right
     if left == (right[1], right[0]):
-        transposed = _offer(BinOp(node.start, node.end, node.op, a, _transposed(b)),
+        transposed = _offer(node, BinOp(node.start, node.end, node.op, a, _transposed(b)),
                             left)
-        product = _offer(BinOp(node.start, node.end, "@", a, b), (left[0], right[1]))
+        product = _offer(node, BinOp(node.start, node.end, "@", a, b), (left[0], right[1]))
         return (f"The shapes are each other's transpose: add .T to one side "
                 f"({transposed.text} is {shape_text(transposed.shape)}), or use @ for a matrix "
                 f"product ({product.text} is {shape_text(product.shape)})."), (transposed, product)
     if node.op == "*" and left[1] == right[0]:
-        product = _offer(BinOp(node.start, node.end, "@", a, b), (left[0], right[1]))
+        product = _offer(node, BinOp(node.start, node.end, "@", a, b), (left[0], right[1]))
         return (f"Did you mean a matrix product? {product.text} is "
                 f"{shape_text(product.shape)}."), (product,)
     return None, ()
@@ -191,7 +252,7 @@ def _call_shape(node: Call, shapes: Mapping[str, Shape], broadcast: bool) -> Sha
         arg_shapes: list[Shape] = []
     else:
         sizes = []
-        arg_shapes = [infer_shape(arg, shapes, broadcast) for arg in node.args]
+        arg_shapes = [_shape(arg, shapes, broadcast) for arg in node.args]
     try:
         return function.shape(arg_shapes, sizes)
     except ShapeRuleError as problem:

@@ -41,7 +41,6 @@ from tutor.engine.functions import FUNCTIONS
 from tutor.engine.nodes import Node, to_text
 from tutor.engine.numbers import EXACT, Tolerance
 from tutor.engine.numeric import evaluate
-from tutor.engine.shapes import infer_shape
 
 if TYPE_CHECKING:
     from tutor.engine.check import Factor
@@ -75,8 +74,9 @@ NOTHING = Structural()
 
 def structural(node: Node, factor: Factor, problem: Problem, answers: Sequence[np.ndarray],
                shape, points: Sequence[Values], tolerance: Tolerance,
-               typed: bool) -> Structural:
-    """What the chain says about a wrong, well-shaped answer (``typed``: numbers only)."""
+               typed: bool, presence: bool = True) -> Structural:
+    """What the chain says about a wrong, well-shaped answer (``typed``: numbers only);
+    ``presence``: then, for an expression, which factors it lacks (missing_by_presence)."""
     chain = chain_of(factor, problem)
     if not chain.variants and len(chain.atoms) < 2:
         return NOTHING
@@ -84,24 +84,9 @@ def structural(node: Node, factor: Factor, problem: Problem, answers: Sequence[n
     matches = chain.matches(answers, shape, points, tolerance, key_value)
     if matches:
         return _words(matches, chain, factor.label, typed)
-    if typed:
+    if typed or not presence:
         return NOTHING
     return missing_by_presence(node, factor, problem, points)
-
-
-def automatic(node: Node, factor: Factor, problem: Problem, displayed: Values
-              ) -> tuple[Finding, ...]:
-    """The variants of the chain an expression equals: what `validate` tells an author the
-    engine finds without an authored mistake. An ill-shaped one is never a variant."""
-    try:
-        shape = infer_shape(node, problem.shapes)
-    except EngineError:
-        return ()
-    points = [displayed, *problem.samples]
-    answers = [evaluate(node, point) for point in points]
-    chain = chain_of(factor, problem)
-    matches = chain.matches(answers, shape, points, EXACT)
-    return _words(matches, chain, factor.label, False).findings if matches else ()
 
 
 def missing_by_presence(node: Node, factor: Factor, problem: Problem,

@@ -1,0 +1,229 @@
+"""The key's mutations: slips inside a factor, named by the engine itself on every step.
+
+Each shipped lesson's steps, and lessons generated from random networks, have their
+mutations derived from the key; every one that is a wrong answer is checked as a student
+would type it, and must be said by its code (or by a slip as specific that gives the same
+numbers), naming what was typed, without the key in the feedback. The answer table holds the
+issue's examples.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tutor.engine.explain import SPECIFIC
+from tutor.engine.mutations import CODES, mutations_of, pairs_of
+from tutor.engine.nodes import SCREEN, to_text
+from tutor.generator import generate_from_text
+from tutor.generator_checks import GeneratorError
+from tutor.lessons import load_lesson
+from tutor.random_network import random_network
+
+LESSONS = sorted((Path(__file__).parents[2] / "lessons").glob("*.toml"))
+CHAIN_CODES = {"missing-factor", "extra-factor", "order", "factor-transposed", "wrong-point",
+               "known-mistake", "transpose", "sign", "scale", "vector-vs-diag", "shape"}
+GENERIC = "the values are not"
+
+
+def lesson_named(name: str):
+    return load_lesson(next(p for p in LESSONS if name in p.stem))
+
+
+def said_as_specifically(verdict, code: str) -> bool:
+    """Said by its code, or by a slip as specific or more that gives the same numbers."""
+    codes = set(verdict.diagnosis)
+    if code in codes or codes & CHAIN_CODES:
+        return True
+    rank = SPECIFIC.index(code)
+    return any(c in SPECIFIC and SPECIFIC.index(c) <= rank for c in codes)
+
+
+def key_free(feedback: str, key) -> bool:
+    """The feedback never writes the step's key (in either notation), beyond a lone name,
+    which any sentence about that quantity must print."""
+    texts = {to_text(key), to_text(key, SCREEN)}
+    return all(len(text) <= 3 or text not in feedback for text in texts)
+
+
+def walk(lesson, seed: int = 1, limit: int | None = None):
+    """(step, mutant, verdict) for every single mutation of every step that is a wrong answer."""
+    displayed = lesson.variant(seed).values
+    for step in lesson.steps:
+        factor = lesson.factors[step.id]
+        mutations = mutations_of(factor, lesson.problem)
+        by_code: dict[str, int] = {}
+        for mutant in mutations.singles:
+            code = mutant.edits[0].code
+            if limit is not None and by_code.get(code, 0) >= limit:
+                continue
+            if same_as_key(mutations, mutant, [displayed, *lesson.problem.samples]):
+                continue  # no slip at all (a relu's slope where the input is positive)
+            verdict = lesson.check(step.id, to_text(mutant.node), seed=seed)
+            assert not verdict.correct, (step.id, to_text(mutant.node))
+            by_code[code] = by_code.get(code, 0) + 1
+            yield step, mutant, verdict
+
+
+def same_as_key(mutations, mutant, points) -> bool:
+    """Equal to the key wherever both are numbers, or a number nowhere (y / y, y one-hot)."""
+    usable = 0
+    for point in points:
+        value, key = mutations.value(mutant.node, point), mutations.value(mutations.key, point)
+        if not (np.all(np.isfinite(value)) and np.all(np.isfinite(key))):
+            continue
+        if not np.allclose(value, key, rtol=1e-9, atol=1e-12):
+            return False
+        usable += 1
+    return True
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_every_mutation_of_every_shipped_step_is_named_without_giving_the_key(path):
+    lesson = load_lesson(path)
+    seen = 0
+    for step, mutant, verdict in walk(lesson):
+        seen += 1
+        code = mutant.edits[0].code
+        assert verdict.verdict in ("incorrect", "invalid"), (step.id, verdict)
+        if verdict.verdict == "invalid":
+            continue  # its shapes clash at this point of the language (a 1×1 stretch)
+        assert said_as_specifically(verdict, code), (step.id, to_text(mutant.node),
+                                                     verdict.feedback)
+        assert GENERIC not in verdict.feedback, (step.id, to_text(mutant.node))
+        assert key_free(verdict.feedback, lesson.factors[step.id].expected), verdict.feedback
+        if code == "wrong-quantity" and code in verdict.diagnosis \
+                and "known-mistake" not in verdict.diagnosis:
+            typed = mutant.edits[0].typed
+            assert any(f.factor == typed for f in verdict.findings), verdict.findings
+            assert re.search(rf"\b{re.escape(typed)}\b", verdict.feedback)
+    assert seen or path.stem.startswith(("03-", "01-"))
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_random_networks_mutations_are_named(seed):
+    try:
+        lesson = generate_from_text(random_network(seed), f"random-{seed}", validate=False)
+    except GeneratorError:
+        return  # a draw `new` refuses, with its reason: no lesson to diagnose
+    for step, mutant, verdict in walk(lesson, limit=1):
+        code = mutant.edits[0].code
+        if verdict.verdict == "invalid":
+            continue
+        assert said_as_specifically(verdict, code), (seed, step.id, to_text(mutant.node),
+                                                     verdict.feedback)
+        assert key_free(verdict.feedback, lesson.factors[step.id].expected)
+
+
+def test_every_class_is_derived_somewhere():
+    classes = set()
+    for path in LESSONS:
+        lesson = load_lesson(path)
+        for step in lesson.steps:
+            mutations = mutations_of(lesson.factors[step.id], lesson.problem)
+            classes |= {m.edits[0].code for m in mutations.singles}
+    skip = generate_from_text(SKIP, "skip", validate=False)
+    for step in skip.steps:
+        mutations = mutations_of(skip.factors[step.id], skip.problem)
+        classes |= {m.edits[0].code for m in mutations.singles}
+    assert classes == set(CODES)
+
+
+SKIP = """\
+# a skip connection
+x : 2x1
+W1 : 2x2
+W2 : 2x2
+h = tanh(W1 @ x)
+f = sum(W2 @ h + x)
+goal: df/dx
+"""
+
+# The issue's examples: (lesson, step, answer, the code said, words the feedback holds)
+TABLE = [
+    ("two-layer-sigmoid", "dh1_dz1", "diag(h2*(1-h2))", "wrong-quantity", "h2 = σ(z2)"),
+    ("two-layer-sigmoid", "dz2_dh1", "W1", "wrong-quantity", "first layer's weights"),
+    ("two-layer-sigmoid", "df_dz1", "W3 @ diag(h2*(1-h2)) @ W1 @ diag(h1*(1-h1))",
+     "wrong-quantity", "In the factor ∂z2/∂h1, W1"),
+    ("two-layer-sigmoid", "dh2_dz2", "diag(sigma(z2))", "not-differentiated", "σ′(z2)"),
+    ("two-layer-sigmoid", "dh2_dz2", "diag(h2)", "not-differentiated", "not differentiated"),
+    ("tanh-relu", "dh1_dz1", "diag(tanh(z1))", "not-differentiated", "tanh′(z1)"),
+    ("tanh-relu", "df_dz1", "v.T @ diag(relu(z2)) @ W2 @ diag(1 - h1^2)",
+     "not-differentiated", "In the factor ∂h2/∂z2"),
+    ("mini-batch", "df_dZ", "(w @ ones(1, 3)) * H", "not-differentiated", "σ′(Z)"),
+    ("squared-loss", "dL_dw2", "(f - y) * w2.T", "wrong-quantity", "w2"),
+    ("softmax-cross-entropy", "dp_dz", "diag(p)", "not-elementwise", "not diagonal"),
+    ("two-layer-sigmoid", "dh2_dz2", "diag(z2*(1-z2))", "wrong-point", "closed form"),
+    ("two-layer-sigmoid", "df_dz1", "W3 @ W1 @ diag(h1*(1-h1))", "wrong-quantity",
+     "∂h2/∂z2"),
+    ("two-layer-sigmoid", "df_dz1", "W3 @ (diag(h2*(1-h2)) * W2) @ diag(h1*(1-h1))",
+     "product-kind", "elementwise product (⊙)"),
+]
+
+
+@pytest.mark.parametrize("lesson_id, step, answer, code, words", TABLE)
+def test_the_issues_examples_are_named(lesson_id, step, answer, code, words):
+    verdict = lesson_named(lesson_id).check(step, answer, seed=1)
+    assert verdict.verdict == "incorrect"
+    assert code in verdict.diagnosis, verdict
+    assert words in verdict.feedback, verdict.feedback
+    assert GENERIC not in verdict.feedback
+
+
+def test_two_slips_at_once_report_both_codes_and_both_findings():
+    verdict = lesson_named("two-layer-sigmoid").check(
+        "df_dz1", "W3 @ W1 @ diag(h1*(1-h1))", seed=1)
+    assert {"missing-factor", "wrong-quantity"} <= set(verdict.diagnosis)
+    assert {f.code for f in verdict.findings} == {"missing-factor", "wrong-quantity"}
+    assert any(f.factor == "W1" for f in verdict.findings)
+
+
+def test_a_path_left_out_is_named_by_the_path():
+    lesson = generate_from_text(SKIP, "skip", validate=False)
+    verdict = lesson.check("df_dx", "ones(1, 2)", seed=1)
+    assert "missing-path" in verdict.diagnosis, verdict
+    assert "∂f/∂x_a" in verdict.feedback
+
+
+def test_a_batch_not_summed_says_the_sum_is_missing():
+    batch = generate_from_text(BATCH, "batch", validate=False)
+    step = next(s for s in batch.steps if s.id == "df_dw")
+    mutations = mutations_of(batch.factors[step.id], batch.problem)
+    unsummed = [m for m in mutations.singles if m.edits[0].code == "missing-batch-sum"]
+    assert unsummed
+    verdict = batch.check(step.id, to_text(unsummed[0].node), seed=1)
+    assert "missing-batch-sum" in verdict.diagnosis, verdict
+    assert "sum" in verdict.feedback and "ones(" in verdict.feedback
+
+
+BATCH = """\
+# a batch
+X : 2x4
+W : 3x2
+w : 1x3
+H = sigma(W @ X)
+f = sum(w @ H)
+goal: df/dw
+"""
+
+
+def test_no_correct_answer_gets_a_finding_and_pairs_are_bounded():
+    lesson = lesson_named("two-layer-sigmoid")
+    for step in lesson.steps:
+        verdict = lesson.check(step.id, step.answer, seed=1)
+        assert verdict.correct and not verdict.findings
+        factor = lesson.factors[step.id]
+        assert len(pairs_of(mutations_of(factor, lesson.problem), factor, lesson.problem)) \
+            <= 3000
+
+
+def test_numbers_typed_by_hand_for_an_undifferentiated_activation_are_named():
+    lesson = lesson_named("two-layer-sigmoid")
+    values = lesson.variant(1).values
+    h2 = values["h2"].reshape(-1)
+    typed = f"[{h2[0]:.4g} 0; 0 {h2[1]:.4g}]"
+    verdict = lesson.check("dh2_dz2", typed, seed=1)
+    assert "not-differentiated" in verdict.diagnosis, verdict

@@ -1,0 +1,95 @@
+"""Which slip explains a wrong answer: the chain's, the key's mutations, or factors missing.
+
+Why one door: the chain diagnoses (tutor.engine.chains) and the key's mutations
+(tutor.engine.mutations) both derive wrong answers from the key, and several can equal one
+answer; the most specific is said. The order: a slip of the chain (a factor left out, extra,
+swapped, transposed, σ′ at the output); else one mutation of the key (the wrong quantity, σ
+for σ′, ⊙ for @, softmax as if elementwise, a closed form at the input, a path or a batch's
+sum left out); else two slips at once (a chain slip with a mutation, or two mutations); and
+for an expression, factors of the chain its written factors lack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from tutor.engine.errors import EngineError
+from tutor.engine.mutation_words import words
+from tutor.engine.mutations import Mutant, mutations_of, pairs_of
+from tutor.engine.nodes import Node
+from tutor.engine.numbers import EXACT, Tolerance
+from tutor.engine.numeric import evaluate
+from tutor.engine.shapes import infer_shape
+from tutor.engine.structural import NOTHING, Finding, Structural, missing_by_presence, structural
+
+# Of slips that give the same numbers, the one said: the most specific first.
+SPECIFIC = ("missing-batch-sum", "missing-path", "not-elementwise", "wrong-point",
+            "not-differentiated", "product-kind", "wrong-quantity")
+
+if TYPE_CHECKING:
+    from tutor.engine.check import Factor
+    from tutor.engine.functions import Shape
+    from tutor.engine.problem import Problem, Values
+
+
+def explain(node: Node, factor: Factor, problem: Problem, answers: Sequence[np.ndarray],
+            shape: Shape, points: Sequence[Values], tolerance: Tolerance,
+            typed: bool) -> Structural:
+    """What explains a wrong, well-shaped answer (``typed``: numbers only, one point)."""
+    found = structural(node, factor, problem, answers, shape, points, tolerance, typed,
+                       presence=False)
+    if found.findings and set(found.codes) != {"missing-factor"}:
+        return found
+    # A factor left out may be a batch's sum (ones(1, 4) @ Hᵀ) or a whole path of a sum:
+    # then that is what is said, not "a 1×4 factor is missing".
+    chained, found = found, mutated(factor, problem, answers, shape, points, tolerance, typed)
+    if chained.findings and not set(found.codes) & {"missing-batch-sum", "missing-path"}:
+        return chained
+    if found.findings or typed:
+        return found
+    return missing_by_presence(node, factor, problem, points)
+
+
+def mutated(factor: Factor, problem: Problem, answers: Sequence[np.ndarray], shape: Shape,
+            points: Sequence[Values], tolerance: Tolerance, typed: bool) -> Structural:
+    mutations = mutations_of(factor, problem)
+    key_value = evaluate(factor.expected, points[0]) if typed else None
+    found = mutations.matches(mutations.singles, answers, shape, points, tolerance, key_value)
+    if not found and not typed:  # two slips at one point would fit too much by chance
+        found = mutations.matches(pairs_of(mutations, factor, problem), answers, shape,
+                                  points, tolerance)
+    if not found:
+        return NOTHING
+    return words(_simplest(found), mutations, factor, problem, typed)
+
+
+def _simplest(found: list[Mutant]) -> list[Mutant]:
+    """The most specific of the slips that fit: one before two, and of slips that give the
+    same numbers, the one that says most (z2 ⊙ (1 − z2) is σ′ taken at the input before it is
+    z2 put for h2)."""
+    def rank(mutant: Mutant) -> tuple[int, int]:
+        return (len(mutant.edits) + (mutant.chain is not None),
+                max(SPECIFIC.index(edit.code) for edit in mutant.edits))
+
+    best = min(rank(m) for m in found)
+    return [m for m in found if rank(m) == best]
+
+
+def automatic(node: Node, factor: Factor, problem: Problem, displayed: Values
+              ) -> tuple[Finding, ...]:
+    """The slips an expression is, found without an authored mistake: what `validate` tells
+    an author the engine says by itself. An ill-shaped one is never a variant."""
+    try:
+        shape = infer_shape(node, problem.shapes)
+    except EngineError:
+        return ()
+    points = [displayed, *problem.samples]
+    answers = [evaluate(node, point) for point in points]
+    found = structural(node, factor, problem, answers, shape, points, EXACT, False,
+                       presence=False)
+    if not found.findings:
+        found = mutated(factor, problem, answers, shape, points, EXACT, False)
+    return found.findings
