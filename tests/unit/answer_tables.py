@@ -55,7 +55,7 @@ TABLES: dict[str, dict[str, dict[str, list]]] = {
                 ("-2 * u * exp(-v)", "scale"),
                 ("6 * u * y", "sign"),
                 ("-exp(-v)", "known-mistake"),
-                ("-6 * x * y", ""),
+                ("-6 * x * y", "wrong-quantity"),
                 ("-exp(-v) * 2 * u * 3 * 3", "extra-factor"),
             ],
         },
@@ -225,7 +225,7 @@ TABLES: dict[str, dict[str, dict[str, list]]] = {
             ],
             "reject": [
                 ("h * (1 - h)", "vector-vs-diag"),
-                ("diag(h)", ""),
+                ("diag(h)", "not-differentiated"),
                 ("-diag(h - h^2)", "sign"),
             ],
         },
@@ -288,7 +288,7 @@ TABLES: dict[str, dict[str, dict[str, list]]] = {
         },
         "df_dh1": {
             "accept": ["w2.T", "w2'", "[0.5 -0.1 0.9]"],
-            "reject": [("w2", "transpose"), ("h1.T", ""), ("2 * w2.T", "scale")],
+            "reject": [("w2", "transpose"), ("h1.T", "wrong-quantity"), ("2 * w2.T", "scale")],
         },
         "dh1_dz1": {
             "accept": [
@@ -334,7 +334,7 @@ TABLES: dict[str, dict[str, dict[str, list]]] = {
     "two-layer-sigmoid": {
         "df_dh2": {
             "accept": ["W3", "W3.T.T", "[0.7 0.8]"],
-            "reject": [("W3.T", "transpose"), ("h2.T", ""), ("-W3", "sign")],
+            "reject": [("W3.T", "transpose"), ("h2.T", "wrong-quantity"), ("-W3", "sign")],
         },
         "dh2_dz2": {
             "accept": [
@@ -360,7 +360,7 @@ TABLES: dict[str, dict[str, dict[str, list]]] = {
             ],
             "reject": [
                 ("h1 * (1 - h1)", "vector-vs-diag"),
-                ("diag(h2 * (1 - h2))", ""),
+                ("diag(h2 * (1 - h2))", "wrong-quantity"),
                 ("-diag(h1 * (1 - h1))", "sign"),
             ],
         },
@@ -637,7 +637,7 @@ TABLES: dict[str, dict[str, dict[str, list]]] = {
         },
         "df_dh2": {
             "accept": ["v.T", "v'", "[0.9 -0.4]"],
-            "reject": [("v", "transpose"), ("-v.T", "sign"), ("h2.T", "")],
+            "reject": [("v", "transpose"), ("-v.T", "sign"), ("h2.T", "wrong-quantity")],
         },
         "df_dz1": {
             "accept": [

@@ -18,8 +18,8 @@ import numpy as np
 
 from tutor.engine.errors import EngineError
 from tutor.engine.mutation_words import words
-from tutor.engine.mutations import Mutant, mutations_of, pairs_of
-from tutor.engine.nodes import Node
+from tutor.engine.mutations import Edit, Mutant, mutations_of, pairs_of
+from tutor.engine.nodes import Node, names_in
 from tutor.engine.numbers import EXACT, Tolerance
 from tutor.engine.numeric import evaluate
 from tutor.engine.shapes import infer_shape
@@ -45,7 +45,8 @@ def explain(node: Node, factor: Factor, problem: Problem, answers: Sequence[np.n
         return found
     # A factor left out may be a batch's sum (ones(1, 4) @ Hᵀ) or a whole path of a sum:
     # then that is what is said, not "a 1×4 factor is missing".
-    chained, found = found, mutated(factor, problem, answers, shape, points, tolerance, typed)
+    chained, found = found, mutated(factor, problem, answers, shape, points, tolerance, typed,
+                                    node)
     if chained.findings and not set(found.codes) & {"missing-batch-sum", "missing-path"}:
         return chained
     if found.findings or typed:
@@ -54,13 +55,20 @@ def explain(node: Node, factor: Factor, problem: Problem, answers: Sequence[np.n
 
 
 def mutated(factor: Factor, problem: Problem, answers: Sequence[np.ndarray], shape: Shape,
-            points: Sequence[Values], tolerance: Tolerance, typed: bool) -> Structural:
+            points: Sequence[Values], tolerance: Tolerance, typed: bool,
+            node: Node | None = None) -> Structural:
+    """The mutations of the key the answer equals. A slip that names a quantity is said only
+    when the answer writes it: eye(2) for a relu's slope that is all on is not "x put for z"
+    because step(x) happens to be 1 everywhere too."""
     mutations = mutations_of(factor, problem)
     key_value = evaluate(factor.expected, points[0]) if typed else None
     found = mutations.matches(mutations.singles, answers, shape, points, tolerance, key_value)
     if not found and not typed:  # two slips at one point would fit too much by chance
         found = mutations.matches(pairs_of(mutations, factor, problem), answers, shape,
                                   points, tolerance)
+    if node is not None and not typed:
+        written = names_in(node)
+        found = [m for m in found if all(_writes(edit, written) for edit in m.edits)]
     if not found:
         return NOTHING
     return words(_simplest(found), mutations, factor, problem, typed)
@@ -91,5 +99,17 @@ def automatic(node: Node, factor: Factor, problem: Problem, displayed: Values
     found = structural(node, factor, problem, answers, shape, points, EXACT, False,
                        presence=False)
     if not found.findings:
-        found = mutated(factor, problem, answers, shape, points, EXACT, False)
+        found = mutated(factor, problem, answers, shape, points, EXACT, False, node)
     return found.findings
+
+
+def _writes(edit: Edit, written: set[str]) -> bool:
+    """The answer writes what the slip names: the quantity put in, or the function's value
+    or argument."""
+    if edit.code == "wrong-quantity":
+        return edit.typed in written
+    if edit.code in ("not-differentiated", "not-elementwise"):
+        return bool(edit.output in written or names_in(edit.argument) & written)
+    if edit.code == "wrong-point":
+        return bool(names_in(edit.argument) & written)
+    return True

@@ -105,7 +105,9 @@ def _said(edit: Edit, factor: Factor, problem: Problem, typed: bool) -> str:
     lead = "Your numbers fit one slip. " if typed else ""
     glyphs = problem.glyphs
     if edit.code == "wrong-quantity":
-        return (f"{lead}{where}, {edit.typed} stands where another quantity of the same shape "
+        shown = f"{edit.typed}ᵀ" if edit.transposed else edit.typed
+        same = "of that shape" if edit.transposed else "of the same shape"
+        return (f"{lead}{where}, {shown} stands where another quantity {same} "
                 f"belongs: {describe(edit.typed, problem, factor.expected)}. "
                 f"{_belongs(edit, problem)}")
     if edit.code == "not-differentiated":
@@ -178,9 +180,11 @@ def _belongs(edit: Edit, problem: Problem) -> str:
     typed, meant = edit.typed in defined, edit.meant in defined
     if typed and meant:
         return "Check which layer each quantity of the chain comes from."
+    if meant and problem.numbers_only:
+        return "That place needs a quantity computed along the way, not an input."
     if meant:
         return ("That place needs a value the forward pass computes, not an input of the "
-                "network: the roles of a weight and an activation are easy to swap.")
+                "network (a weight and an activation are easy to swap).")
     if typed:
         return ("That place needs an input of the network (a weight or the data), not a value "
                 "the forward pass computes.")

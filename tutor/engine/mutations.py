@@ -75,6 +75,7 @@ class Edit:
     output: str = ""
     keeps_shape: bool = True  # the replacement has the target's shape (edits then combine)
     within: Node | None = None  # the factor of the key (an operand of its @-product) it is in
+    transposed: bool = False  # wrong-quantity: the other quantity written transposed (hᵀ)
 
 
 @dataclass(frozen=True)
@@ -307,10 +308,15 @@ def _wrong_quantities(key: Node, factor: Factor, problem: Problem, factors: Sequ
                                                                   Name(0, 0, other)),
                                typed=other, meant=leaf.name, within=part)
     for leaf, part in single:
-        for other in by_shape.get(problem.shapes[leaf.name], ()):
+        rows, columns = problem.shapes[leaf.name]
+        for other in by_shape.get((rows, columns), ()):
             if other != leaf.name:
                 yield Edit("wrong-quantity", leaf, Name(0, 0, other), typed=other,
                            meant=leaf.name, within=part)
+        if rows != columns:  # hᵀ where the row of weights W3 belongs
+            for other in by_shape.get((columns, rows), ()):
+                yield Edit("wrong-quantity", leaf, Transpose(0, 0, Name(0, 0, other)),
+                           typed=other, meant=leaf.name, within=part, transposed=True)
 
 
 # -- ⊙ for @ ------------------------------------------------------------------------------------
