@@ -63,13 +63,16 @@ def _gives_nothing_away(feedback: str, key: str) -> None:
 
 
 @pytest.mark.parametrize(("answer", "key"), [
-    ("W @ x.T", "(W @ x).T"),  # ill-shaped as typed: free, but said
+    ("W @ x.T", "(W @ x).T"),  # ill-shaped as typed
     ("diag(s) * (1-s)", "diag(s * (1-s))"),  # diag's parenthesis closed early
 ])
-def test_an_ill_shaped_answer_right_as_regrouped_is_told_so_and_costs_nothing(answer, key):
+def test_an_ill_shaped_answer_right_as_regrouped_is_told_so_and_counts(answer, key):
+    """As an ill-shaped mistake the lesson predicts: where the parentheses go would be the
+    factor for free if it cost nothing, as a clash does."""
     verdict = check(answer, key)
-    assert verdict.diagnosis == ("precedence",) and not verdict.counts_as_attempt
+    assert verdict.diagnosis == ("precedence", "shape") and verdict.counts_as_attempt
     assert verdict.feedback.startswith("Your answer is right if ")
+    assert not verdict.suggestions
     _gives_nothing_away(verdict.feedback, key)
 
 

@@ -149,9 +149,10 @@ def check_answer(
         if shape_error.kind == "shape" and (meant := regrouping(
                 text, node, factor.shape, problem, points,
                 [evaluate(factor.expected, values) for values in points])):
-            # Ill-shaped as typed, so it costs no attempt, but right as it was meant.
-            return Verdict("invalid", f"{meant.sentence}\n\n{shown.describe(text)}",
-                           ("precedence",), canonical=to_text(node))
+            # Right as it was meant: saying where the parentheses go would be the factor for
+            # free if a clash cost nothing, so, as a predicted mistake that clashes, it counts.
+            return Verdict("incorrect", f"{meant.sentence}\n\n{shown.message}",
+                           ("precedence", "shape"), numeric=False, canonical=to_text(node))
         return _invalid(shown, text)
     canonical = to_text(node)
     key = evaluate(factor.expected, displayed)
