@@ -22,8 +22,8 @@ included, since the report is about what happened):
   one.
 
 Medians are over the students who answered the step at all. Wrong answers are the
-incorrect ones with whitespace removed, ranked by how many students gave them, then
-by how many times.
+incorrect ones with whitespace removed (and numbers rounded short, which cost no
+attempt: `precision`), ranked by how many students gave them, then by how many times.
 """
 
 from __future__ import annotations
@@ -124,6 +124,16 @@ def normalise(answer: str) -> str:
     return "".join(answer.split())
 
 
+# Free answers that are still worth an instructor's eye: numbers rounded short (the
+# working right, the figures not), which cost no attempt but are not accepted either.
+SAID_THOUGH_FREE = frozenset({"precision"})
+
+
+def _not_accepted(attempt: Attempt) -> bool:
+    return attempt.verdict == "incorrect" or (
+        attempt.verdict == "invalid" and not SAID_THOUGH_FREE.isdisjoint(attempt.diagnosis))
+
+
 def _outcome(status: str | None, attempts: Sequence[Attempt]) -> _Outcome:
     ordered = sorted(attempts, key=lambda a: a.at)
     first_correct = next((i for i, a in enumerate(ordered) if a.verdict == "correct"), None)
@@ -134,7 +144,7 @@ def _outcome(status: str | None, attempts: Sequence[Attempt]) -> _Outcome:
         result = "revealed"
     else:
         result = "gave_up"
-    wrong = tuple((normalise(a.answer), a.diagnosis) for a in ordered if a.verdict == "incorrect")
+    wrong = tuple((normalise(a.answer), a.diagnosis) for a in ordered if _not_accepted(a))
     if not ordered:
         return _Outcome(result, None, None, wrong)
     return _Outcome(result, attempts_until_solved(ordered),

@@ -123,3 +123,21 @@ def test_every_shipped_key_rounded_to_one_or_two_figures_costs_no_attempt():
                 if not verdict.counts_as_attempt:
                     wrong.append((shipped.id, step.id, seed, "10% off", verdict.feedback))
     assert wrong == []
+
+
+def test_the_report_lists_a_rounded_answer_among_the_common_ones_but_counts_no_attempt(
+        lesson, tmp_path):
+    from tutor.report import WrongAnswer, build_report, load_sources
+
+    rounded, slipped = "[0.0065 -0.019; 0.01 -0.031]", "[0.0065 -0.0196; 0.0105 -0.0345]"
+    (tmp_path / "ann").mkdir()
+    with ProgressStore(tmp_path / "ann" / "progress.db") as store:
+        start_lesson(store, LESSON, open_variant(store, LESSON, SEED).seed)
+        session = LessonSession(lesson, SEED, store)
+        for answer in (rounded, slipped, "[0.00652 -0.0196; 0.0105 -0.0314]"):
+            session.submit(STEP, answer, 2.0)
+    sources, _ = load_sources([tmp_path])
+    step = next(s for one in build_report(sources).lessons for s in one.steps
+                if s.step_id == STEP)
+    assert step.median_attempts == 2  # the slip and the correct answer; rounding is free
+    assert WrongAnswer("".join(rounded.split()), ("precision",), 1, 1) in step.common_wrong
