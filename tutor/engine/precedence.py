@@ -8,14 +8,17 @@ the answer away, since the student typed every symbol of it.
 
 From the parsed tree (whose nodes keep their spans of the student's text), each grouping
 the parser chose between two neighbouring operations that the student did not bracket is
-undone, one at a time and then in pairs, within a bounded count:
+undone, one at a time and then in pairs, within a bound on work (MAX_WORK):
 
 * ``a op1 b op2 c`` read as ``(a op1 b) op2 c`` regrouped as ``a op1 (b op2 c)``
-  (`h2 * 1-h2`, `1/1+e`, `a/b*c`), and the reverse (`a*b^2` as `(a*b)^2`);
+  (`h2 * 1-h2`, `1/1+e`, `a/b*c`), and the reverse (`a*b^2` as `(a*b)^2`); never within
+  a chain of one associative operation, (a@b)@c being a@(b@c);
 * a minus sign in front: `-x^2` as `(-x)^2`, `-a+b` as `-(a+b)`;
-* a transpose after a product: `a*b.T` as `(a*b).T`;
-* a function's closing parenthesis placed early: `diag(h2) * (1-h2)` as
-  `diag(h2 * (1-h2))`.
+* only when the shapes clash as typed (a transpose or a function's parenthesis is
+  otherwise written on purpose, and moving it would turn an order slip, BᵀAᵀ for
+  (AB)ᵀ, into a "precedence" one): a transpose after a product, `W @ x.T` as
+  `(W @ x).T`, and a function's closing parenthesis placed early, `diag(h2) * (1-h2)`
+  as `diag(h2 * (1-h2))`.
 
 A regrouping is reported only when it is shape-valid (strictly, as every answer is) and
 equal to the key at every point the checker uses, by the checker's own rule. The
