@@ -107,6 +107,8 @@ def test_the_issues_example_on_the_shipped_lesson():
             "`(h2 * 1)-h2`, because * binds tighter than -.")
     inside = lesson.check("df_dz1", "W3 @ diag(h2 * 1-h2) @ W2 @ diag(h1*(1-h1))", 1)
     assert inside.diagnosis == ("precedence",)
+    assert inside.to_json()["findings"] == [
+        {"code": "precedence", "factor": "h2 * 1-h2", "label": None}]
     assert "W3@diag(h2*(1-h2))" not in "".join(inside.feedback.split())
 
 

@@ -152,7 +152,8 @@ def check_answer(
             # Right as it was meant: saying where the parentheses go would be the factor for
             # free if a clash cost nothing, so, as a predicted mistake that clashes, it counts.
             return Verdict("incorrect", f"{meant.sentence}\n\n{shown.message}",
-                           ("precedence", "shape"), numeric=False, canonical=to_text(node))
+                           ("precedence", "shape"), numeric=False, canonical=to_text(node),
+                           findings=tuple(Finding("precedence", s) for s in meant.spots))
         return _invalid(shown, text)
     canonical = to_text(node)
     key = evaluate(factor.expected, displayed)
@@ -167,7 +168,8 @@ def check_answer(
         return _prove(node, factor, problem, shape, canonical, symbolic_budget, verified)
     if meant := regrouping(text, node, factor.shape, problem, points, expected):
         return Verdict("incorrect", meant.sentence, ("precedence",), numeric=False,
-                       shape=shape, canonical=canonical)
+                       shape=shape, canonical=canonical,
+                       findings=tuple(Finding("precedence", s) for s in meant.spots))
     if shape != factor.shape:
         return _wrong(node, factor, problem, shape, canonical, answers, expected, points, EXACT)
     if numbers.close(answers[0], expected[0], EXACT):

@@ -64,6 +64,7 @@ class Regrouping:
     """Where the student's parentheses belong, in words for them."""
 
     sentence: str
+    spots: tuple[str, ...]  # each regrouped spot as the student typed it: `h2 * 1-h2`
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class _Spot:
 
     together: str  # "`1-h2` is in parentheses"
     reading: str  # "as typed, `h2 * 1-h2` means `(h2 * 1)-h2`, because * binds tighter than -"
+    typed: str  # "h2 * 1-h2"
 
 
 def regrouping(text: str, node: Node, shape: Shape, problem: Problem,
@@ -94,7 +96,7 @@ def regrouping(text: str, node: Node, shape: Shape, problem: Problem,
     for tree, say, fixed in _rotations(node, text, frozenset(), movable):
         tried += 1
         if _right(tree, shape, problem, points, expected, usable) and (spot := say()):
-            return Regrouping(_sentence([spot]))
+            return _regrouping([spot])
         singles.append((tree, say, fixed))
         if tried >= limit:
             return None
@@ -103,7 +105,7 @@ def regrouping(text: str, node: Node, shape: Shape, problem: Problem,
             tried += 1
             if (_right(tree, shape, problem, points, expected, usable)
                     and (spot := say_first()) and (second := say())):
-                return Regrouping(_sentence([spot, second]))
+                return _regrouping([spot, second])
             if tried >= limit:
                 return None
     return None
@@ -130,12 +132,14 @@ def _right(tree: Node, shape: Shape, problem: Problem, points: Sequence[Values],
         return False
 
 
-def _sentence(spots: list[_Spot]) -> str:
+def _regrouping(spots: list[_Spot]) -> Regrouping:
+    typed = tuple(spot.typed for spot in spots)
     if len(spots) == 1:
-        return f"Your answer is right if {spots[0].together}: {spots[0].reading}."
+        return Regrouping(f"Your answer is right if {spots[0].together}: {spots[0].reading}.",
+                          typed)
     first, second = spots
-    return (f"Your answer is right if {first.together} ({first.reading}), and then "
-            f"{second.together} ({second.reading}).")
+    return Regrouping(f"Your answer is right if {first.together} ({first.reading}), and then "
+                      f"{second.together} ({second.reading}).", typed)
 
 
 # -- the regroupings -------------------------------------------------------------------------
@@ -211,12 +215,12 @@ def _regroups(child: Node, op: str) -> bool:
     return isinstance(child, BinOp) and not (child.op == op and op in ASSOCIATIVE)
 
 
-def _spot(together: str, reading: str) -> _Spot | None:
+def _spot(together: str, reading: str, typed: str) -> _Spot | None:
     """``None`` when the text to show would cut through a parenthesis: a second regrouping
     inside a function's argument that the first one widened is no slip anyone makes."""
-    if not (_balanced(together) and _balanced(reading)):
+    if not (_balanced(together) and _balanced(reading) and _balanced(typed)):
         return None
-    return _Spot(together, reading)
+    return _Spot(together, reading, typed)
 
 
 def _balanced(text: str) -> bool:
@@ -234,7 +238,8 @@ def _grouped(text: str, node: BinOp, read: Node, inner: Node, why: str) -> _Spot
     shown = (_span(text, start, read.start) + f"({_span(text, read.start, read.end)})"
              + _span(text, read.end, end))
     return _spot(f"`{_span(text, inner.start, inner.end)}` is in parentheses",
-                 f"as typed, `{_span(text, start, end)}` means `{shown}`, because {why}")
+                 f"as typed, `{_span(text, start, end)}` means `{shown}`, because {why}",
+                 _span(text, start, end))
 
 
 def _closed_early(text: str, node: BinOp) -> _Spot | None:
@@ -243,14 +248,15 @@ def _closed_early(text: str, node: BinOp) -> _Spot | None:
     name = text[call.start:argument.start].rstrip("( ")
     return _spot(f"`{_span(text, call.end, node.right.end).strip()}` is inside {name}(…)",
                  f"as typed, `{_span(text, call.start, node.right.end)}` applies {name} to "
-                 f"`{_span(text, argument.start, argument.end)}` alone")
+                 f"`{_span(text, argument.start, argument.end)}` alone",
+                 _span(text, call.start, node.right.end))
 
 
 def _signed(text: str, minus: int, operand: BinOp, inner: Node) -> _Spot | None:
     sign, power = _span(text, minus, operand.start), _span(text, operand.start, operand.end)
     return _spot(f"`{_span(text, inner.start, inner.end)}` is in parentheses",
                  f"as typed, `{sign}{power}` means `{sign}({power})`, because {operand.op} "
-                 "binds tighter than the minus sign")
+                 "binds tighter than the minus sign", sign + power)
 
 
 def _why_left(tighter: str, outer: str) -> str:
