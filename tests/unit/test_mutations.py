@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from tutor.engine.explain import SPECIFIC
-from tutor.engine.mutations import CODES, mutations_of, pairs_of
+from tutor.engine.mutations import CODES, MAX_PAIRS, mutations_of, pairs_of
 from tutor.engine.nodes import SCREEN, to_text
 from tutor.generator import generate_from_text
 from tutor.generator_checks import GeneratorError
@@ -217,7 +217,7 @@ def test_no_correct_answer_gets_a_finding_and_pairs_are_bounded():
         assert verdict.correct and not verdict.findings
         factor = lesson.factors[step.id]
         assert len(pairs_of(mutations_of(factor, lesson.problem), factor, lesson.problem)) \
-            <= 3000
+            <= MAX_PAIRS
 
 
 def test_numbers_typed_by_hand_for_an_undifferentiated_activation_are_named():

@@ -29,6 +29,9 @@ from tutor.engine.structural import NOTHING, Finding, Structural, missing_by_pre
 SPECIFIC = ("missing-batch-sum", "missing-path", "not-elementwise", "wrong-point",
             "not-differentiated", "product-kind", "wrong-quantity")
 
+# Slips that leave a whole factor out, said instead of "a factor is missing" when they fit.
+WHOLE = frozenset({"missing-batch-sum", "missing-path"})
+
 if TYPE_CHECKING:
     from tutor.engine.check import Factor
     from tutor.engine.functions import Shape
@@ -45,9 +48,10 @@ def explain(node: Node, factor: Factor, problem: Problem, answers: Sequence[np.n
         return found
     # A factor left out may be a batch's sum (ones(1, 4) @ Hᵀ) or a whole path of a sum:
     # then that is what is said, not "a 1×4 factor is missing".
-    chained, found = found, mutated(factor, problem, answers, shape, points, tolerance, typed,
-                                    node)
-    if chained.findings and not set(found.codes) & {"missing-batch-sum", "missing-path"}:
+    chained = found
+    found = mutated(factor, problem, answers, shape, points, tolerance, typed, node,
+                    only=WHOLE if chained.findings else None)
+    if chained.findings and not found.findings:
         return chained
     if found.findings or typed:
         return found
@@ -56,14 +60,17 @@ def explain(node: Node, factor: Factor, problem: Problem, answers: Sequence[np.n
 
 def mutated(factor: Factor, problem: Problem, answers: Sequence[np.ndarray], shape: Shape,
             points: Sequence[Values], tolerance: Tolerance, typed: bool,
-            node: Node | None = None) -> Structural:
+            node: Node | None = None, only: frozenset[str] | None = None) -> Structural:
     """The mutations of the key the answer equals. A slip that names a quantity is said only
     when the answer writes it: eye(2) for a relu's slope that is all on is not "x put for z"
     because step(x) happens to be 1 everywhere too."""
     mutations = mutations_of(factor, problem)
     key_value = evaluate(factor.expected, points[0]) if typed else None
-    found = mutations.matches(mutations.singles, answers, shape, points, tolerance, key_value)
-    if not found and not typed:  # two slips at one point would fit too much by chance
+    singles = mutations.singles
+    if only is not None:
+        singles = [m for m in singles if m.edits[0].code in only]
+    found = mutations.matches(singles, answers, shape, points, tolerance, key_value)
+    if not found and not typed and only is None:  # two slips at one point fit too much
         found = mutations.matches(pairs_of(mutations, factor, problem), answers, shape,
                                   points, tolerance)
     if node is not None and not typed:
