@@ -311,7 +311,8 @@ def pairs_of(mutations: Mutations, factor: Factor, problem: Problem) -> list[Mut
                     if isinstance(chain.links[index].node, Transpose):
                         continue  # written as the operand of the link's own transpose
                     place = (*place, 0)
-                out.append(Mutant(put(base, place, node), variant.shape, (edit,), variant))
+                if len(out) < MAX_PAIRS // 2:
+                    out.append(Mutant(put(base, place, node), variant.shape, (edit,), variant))
     places = mutations.places
     for first, second in itertools.combinations(edits, 2):
         if len(out) >= MAX_PAIRS:
