@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from tutor.engine import numbers
 from tutor.engine.errors import EngineError
 from tutor.engine.mutation_words import words
 from tutor.engine.mutations import Edit, Mutant, mutations_of, pairs_of
@@ -66,6 +67,8 @@ def mutated(factor: Factor, problem: Problem, answers: Sequence[np.ndarray], sha
     because step(x) happens to be 1 everywhere too."""
     mutations = mutations_of(factor, problem)
     key_value = evaluate(factor.expected, points[0]) if typed else None
+    if _whole_slip(mutations, answers, points, tolerance):
+        return NOTHING  # the key transposed or negated: said as that, not as two swaps
     singles = mutations.singles
     if only is not None:
         singles = [m for m in singles if m.edits[0].code in only]
@@ -79,6 +82,17 @@ def mutated(factor: Factor, problem: Problem, answers: Sequence[np.ndarray], sha
     if not found:
         return NOTHING
     return words(_simplest(found), mutations, factor, problem, typed)
+
+
+def _whole_slip(mutations, answers: Sequence[np.ndarray], points: Sequence[Values],
+                tolerance: Tolerance) -> bool:
+    """The answer is the key transposed or negated at every point (diagnose says so)."""
+    keys = [mutations.value(mutations.key, point) for point in points]
+    pairs = [(a, k) for a, k in zip(answers, keys, strict=True) if np.all(np.isfinite(k))]
+    if not pairs:
+        return False
+    return (all(a.shape == k.T.shape and numbers.close(a, k.T, tolerance) for a, k in pairs)
+            or all(a.shape == k.shape and numbers.close(a, -k, tolerance) for a, k in pairs))
 
 
 def _simplest(found: list[Mutant]) -> list[Mutant]:
