@@ -16,6 +16,7 @@ import numpy as np
 
 from tutor.engine import Factor, Problem, check_answer, parse
 from tutor.engine.chains import chain_of, expression
+from tutor.engine.mutations import mutations_of, pairs_of
 from tutor.engine.nodes import to_text
 from tutor.lessons import load_catalog
 
@@ -39,6 +40,11 @@ def answers_for(lesson, step) -> dict[str, str]:
     chain = chain_of(lesson.factors[step.id], lesson.problem)
     if chain.variants:  # a structural slip the chain finds (its first variant)
         answers["variant"] = to_text(expression(chain.variants[0].term, chain.links))
+    mutations = mutations_of(lesson.factors[step.id], lesson.problem)
+    for mutant in mutations.singles:  # a slip inside a factor (the first that is wrong here)
+        if not np.allclose(mutations.value(mutant.node, value), numbers):
+            answers["mutation"] = to_text(mutant.node)
+            break
     return answers
 
 
@@ -150,6 +156,9 @@ def growth() -> list[dict]:
                     row[f"{kind}_symbolic"] = verdict.symbolic
                     assert verdict.correct, (depth, width, kind, verdict.feedback)
             row["variants"] = len(chain_of(factor, problem).variants)
+            mutations = mutations_of(factor, problem)
+            row["mutations"] = len(mutations.singles)
+            row["pairs"] = len(pairs_of(mutations, factor, problem))
             rows.append(row)
     return rows
 

@@ -375,12 +375,14 @@ def _growth_lines(growth: list[dict]) -> list[str]:
                      f"({row['key_symbolic']}) / {row['rewrite_ms']:7.2f} "
                      f"({row['rewrite_symbolic']})")
     lines.append("growth, wrong answers (W2 left out / not a variant; ms, first check of "
-                 "the step → median of 3; variants of the chain)")
+                 "the step → median of 3; variants of the chain, mutations of the key "
+                 "and pairs of slips)")
     for row in growth:
         lines.append(f"  depth {row['depth']} width {row['width']}: "
                      f"{row['missing_first_ms']:6.1f} → {row['missing_ms']:5.1f} / "
                      f"{row['unfound_first_ms']:6.1f} → {row['unfound_ms']:5.1f}  "
-                     f"({row['variants']} variants)")
+                     f"({row['variants']} variants, {row.get('mutations', 0)} mutations, "
+                     f"{row.get('pairs', 0)} pairs)")
     return lines
 
 

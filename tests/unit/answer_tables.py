@@ -743,3 +743,18 @@ def rejected() -> list[tuple[str, str, str, str]]:
         for step, table in steps.items()
         for answer, code in table["reject"]
     ]
+
+
+def key_free(feedback: str, key, typed: str = "", names=()) -> bool:
+    """The feedback never writes the step's key, in either notation (beyond a name of up to
+    three characters, which any sentence about that quantity must print), unless the answer
+    itself writes it (a factor written twice is quoted as written)."""
+    from tutor.engine.nodes import SCREEN, to_text
+    from tutor.engine.parser import parse
+
+    texts = {to_text(key), to_text(key, SCREEN)}
+    if typed:
+        answer = parse(typed, names)
+        written = to_text(answer) + " " + to_text(answer, SCREEN)
+        texts = {text for text in texts if text not in written}
+    return all(len(text) <= 3 or text not in feedback for text in texts)

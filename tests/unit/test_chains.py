@@ -9,7 +9,7 @@ import json
 
 import numpy as np
 import pytest
-from answer_tables import SEED, TABLES, accepted
+from answer_tables import SEED, TABLES, accepted, key_free
 
 from tutor.cli import main
 from tutor.engine import Factor, Problem, check_answer, evaluate, parse
@@ -61,6 +61,8 @@ def test_each_structural_variant_gets_its_code_and_names_its_factor(
     if variant.code == "missing-factor" and set(verdict.diagnosis) & SAID_BETTER:
         return  # the factor left out is a batch's sum or a path: said as that
     assert variant.code in verdict.diagnosis, (text, verdict.diagnosis, verdict.feedback)
+    assert key_free(verdict.feedback, lesson.factors[step_id].expected, text, lesson.names), \
+        verdict.feedback
     mine = [f for f in verdict.findings if f.code == variant.code]
     for atom in variant.about:
         link = chain.links[atom.link]

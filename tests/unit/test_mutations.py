@@ -14,10 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from answer_tables import key_free
 
 from tutor.engine.explain import SPECIFIC
-from tutor.engine.mutations import CODES, mutations_of, pairs_of
-from tutor.engine.nodes import SCREEN, to_text
+from tutor.engine.mutations import CODES, MAX_PAIRS, mutations_of, pairs_of
+from tutor.engine.nodes import to_text
 from tutor.generator import generate_from_text
 from tutor.generator_checks import GeneratorError
 from tutor.lessons import load_lesson
@@ -40,13 +41,6 @@ def said_as_specifically(verdict, code: str) -> bool:
         return True
     rank = SPECIFIC.index(code)
     return any(c in SPECIFIC and SPECIFIC.index(c) <= rank for c in codes)
-
-
-def key_free(feedback: str, key) -> bool:
-    """The feedback never writes the step's key (in either notation), beyond a lone name,
-    which any sentence about that quantity must print."""
-    texts = {to_text(key), to_text(key, SCREEN)}
-    return all(len(text) <= 3 or text not in feedback for text in texts)
 
 
 def walk(lesson, seed: int = 1, limit: int | None = None):
@@ -217,7 +211,7 @@ def test_no_correct_answer_gets_a_finding_and_pairs_are_bounded():
         assert verdict.correct and not verdict.findings
         factor = lesson.factors[step.id]
         assert len(pairs_of(mutations_of(factor, lesson.problem), factor, lesson.problem)) \
-            <= 3000
+            <= MAX_PAIRS
 
 
 def test_numbers_typed_by_hand_for_an_undifferentiated_activation_are_named():

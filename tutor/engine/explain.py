@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from tutor.engine import numbers
 from tutor.engine.errors import EngineError
 from tutor.engine.mutation_words import words
 from tutor.engine.mutations import Edit, Mutant, mutations_of, pairs_of
@@ -28,6 +29,9 @@ from tutor.engine.structural import NOTHING, Finding, Structural, missing_by_pre
 # Of slips that give the same numbers, the one said: the most specific first.
 SPECIFIC = ("missing-batch-sum", "missing-path", "not-elementwise", "wrong-point",
             "not-differentiated", "product-kind", "wrong-quantity")
+
+# Slips that leave a whole factor out, said instead of "a factor is missing" when they fit.
+WHOLE = frozenset({"missing-batch-sum", "missing-path"})
 
 if TYPE_CHECKING:
     from tutor.engine.check import Factor
@@ -45,9 +49,10 @@ def explain(node: Node, factor: Factor, problem: Problem, answers: Sequence[np.n
         return found
     # A factor left out may be a batch's sum (ones(1, 4) @ Hᵀ) or a whole path of a sum:
     # then that is what is said, not "a 1×4 factor is missing".
-    chained, found = found, mutated(factor, problem, answers, shape, points, tolerance, typed,
-                                    node)
-    if chained.findings and not set(found.codes) & {"missing-batch-sum", "missing-path"}:
+    chained = found
+    found = mutated(factor, problem, answers, shape, points, tolerance, typed, node,
+                    only=WHOLE if chained.findings else None)
+    if chained.findings and not found.findings:
         return chained
     if found.findings or typed:
         return found
@@ -56,14 +61,19 @@ def explain(node: Node, factor: Factor, problem: Problem, answers: Sequence[np.n
 
 def mutated(factor: Factor, problem: Problem, answers: Sequence[np.ndarray], shape: Shape,
             points: Sequence[Values], tolerance: Tolerance, typed: bool,
-            node: Node | None = None) -> Structural:
+            node: Node | None = None, only: frozenset[str] | None = None) -> Structural:
     """The mutations of the key the answer equals. A slip that names a quantity is said only
     when the answer writes it: eye(2) for a relu's slope that is all on is not "x put for z"
     because step(x) happens to be 1 everywhere too."""
     mutations = mutations_of(factor, problem)
     key_value = evaluate(factor.expected, points[0]) if typed else None
-    found = mutations.matches(mutations.singles, answers, shape, points, tolerance, key_value)
-    if not found and not typed:  # two slips at one point would fit too much by chance
+    if _whole_slip(mutations, answers, points, tolerance):
+        return NOTHING  # the key transposed or negated: said as that, not as two swaps
+    singles = mutations.singles
+    if only is not None:
+        singles = [m for m in singles if m.edits[0].code in only]
+    found = mutations.matches(singles, answers, shape, points, tolerance, key_value)
+    if not found and not typed and only is None:  # two slips at one point fit too much
         found = mutations.matches(pairs_of(mutations, factor, problem), answers, shape,
                                   points, tolerance)
     if node is not None and not typed:
@@ -72,6 +82,17 @@ def mutated(factor: Factor, problem: Problem, answers: Sequence[np.ndarray], sha
     if not found:
         return NOTHING
     return words(_simplest(found), mutations, factor, problem, typed)
+
+
+def _whole_slip(mutations, answers: Sequence[np.ndarray], points: Sequence[Values],
+                tolerance: Tolerance) -> bool:
+    """The answer is the key transposed or negated at every point (diagnose says so)."""
+    keys = [mutations.value(mutations.key, point) for point in points]
+    pairs = [(a, k) for a, k in zip(answers, keys, strict=True) if np.all(np.isfinite(k))]
+    if not pairs:
+        return False
+    return (all(a.shape == k.T.shape and numbers.close(a, k.T, tolerance) for a, k in pairs)
+            or all(a.shape == k.shape and numbers.close(a, -k, tolerance) for a, k in pairs))
 
 
 def _simplest(found: list[Mutant]) -> list[Mutant]:

@@ -18,6 +18,7 @@ wrong answer, so none is reported. The words are in tutor.engine.mutation_words.
 from __future__ import annotations
 
 import itertools
+from collections import ChainMap
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tutor.engine import numbers
-from tutor.engine.chains import POINT_CACHE, _fingerprint, chain_of, expression
+from tutor.engine.chains import POINT_CACHE, _fingerprint, chain_of
 from tutor.engine.errors import EngineError
 from tutor.engine.functions import FUNCTIONS, Shape
 from tutor.engine.nodes import (
@@ -48,14 +49,14 @@ from tutor.engine.parser import parse
 from tutor.engine.shapes import constant_value, infer_shape
 
 if TYPE_CHECKING:
-    from tutor.engine.chains import Variant
+    from tutor.engine.chains import Chain, Variant
     from tutor.engine.check import Factor
     from tutor.engine.problem import Problem, Values
 
 CODES = ("wrong-quantity", "not-differentiated", "product-kind", "not-elementwise",
          "wrong-point", "missing-path", "missing-batch-sum")
 MAX_SINGLES = 3000  # edits of one step's key (a depth-8 network's longest key has ~1,000)
-MAX_PAIRS = 3000  # two slips at once: pairs of edits, and a chain slip with an edit
+MAX_PAIRS = 1200  # two slips at once: a chain slip with an edit, then two edits (half each)
 
 
 @dataclass(frozen=True)
@@ -91,43 +92,72 @@ class Mutations:
     key: Node
     singles: list[Mutant]
     pairs: list[Mutant] | None = None  # built on the first answer no single explains
+    shapes: dict[int, Shape] = field(default_factory=dict, repr=False)
+    places: dict[int, tuple[int, ...]] = field(default_factory=dict, repr=False)
+    _stacks: dict[tuple, np.ndarray] = field(default_factory=dict, repr=False)
     _values: dict[bytes, dict[int, np.ndarray]] = field(default_factory=dict, repr=False)
 
-    def value(self, node: Node, point: Values) -> np.ndarray:
+    def _memo(self, point: Values) -> dict[int, np.ndarray]:
         key = _fingerprint(point)
         memo = self._values.get(key)
         if memo is None:
             if len(self._values) >= POINT_CACHE:
                 self._values.pop(next(iter(self._values)))
             memo = self._values[key] = {}
+        return memo
+
+    def value(self, node: Node, point: Values) -> np.ndarray:
         with np.errstate(all="ignore"):
-            return _value(node, point, memo)
+            return _value(node, point, self._memo(point))
 
     def matches(self, candidates: Sequence[Mutant], answers: Sequence[np.ndarray],
                 shape: Shape, points: Sequence[Values], tolerance: Tolerance,
                 key_value: np.ndarray | None = None) -> list[Mutant]:
         """The candidates the answer equals at every point (the verdict's rule of closeness);
         for numbers typed by hand, none within a near miss of the key (that is precision)."""
+        memos = [self._memo(point) for point in points]
+        near = tolerance.widened(numbers.NEAR_FACTOR)
         found = []
-        for mutant in candidates:
-            if mutant.shape != shape:
-                continue
-            if key_value is not None and numbers.close(
-                    self.value(mutant.node, points[0]), key_value,
-                    tolerance.widened(numbers.NEAR_FACTOR)):
-                continue
-            usable = 0
-            for answer, point in zip(answers, points, strict=True):
-                value = self.value(mutant.node, point)
-                if not np.all(np.isfinite(value)):
+        with np.errstate(all="ignore"):
+            for mutant in self._survivors(candidates, shape, answers[0], points[0], tolerance):
+                if key_value is not None and numbers.close(
+                        _value(mutant.node, points[0], memos[0]), key_value, near):
                     continue
-                if not numbers.close(answer, value, tolerance):
-                    break
-                usable += 1
-            else:
-                if usable:
-                    found.append(mutant)
+                usable = 0
+                for answer, point, memo in zip(answers, points, memos, strict=True):
+                    value = _value(mutant.node, point, memo)
+                    if not np.all(np.isfinite(value)):
+                        continue
+                    if not numbers.close(answer, value, tolerance):
+                        break
+                    usable += 1
+                else:
+                    if usable:
+                        found.append(mutant)
         return found
+
+    def _survivors(self, candidates: Sequence[Mutant], shape: Shape, answer: np.ndarray,
+                   point: Values, tolerance: Tolerance) -> list[Mutant]:
+        """The candidates of the answer's shape not ruled out at the first point by the rule's
+        widest bound (|a − e| ≤ (rtol + κ)·max|e| for every entry), all at once: their values
+        there are stacked once per point, so a wrong answer costs one array comparison."""
+        group = [m for m in candidates if m.shape == shape]
+        if len(group) < 32:
+            return group
+        key = (id(candidates), shape, _fingerprint(point))
+        stacked = self._stacks.get(key)
+        if stacked is None:
+            memo = self._memo(point)
+            stacked = np.stack([_value(m.node, point, memo) for m in group])
+            if len(self._stacks) >= POINT_CACHE:
+                self._stacks.pop(next(iter(self._stacks)))
+            self._stacks[key] = stacked
+        reach = tolerance.rtol + tolerance.kappa
+        gap = np.max(np.abs(stacked - answer), axis=(1, 2))
+        bound = reach * np.max(np.abs(stacked), axis=(1, 2)) + numbers.ZERO_FLOOR
+        # A value that is not a number there is judged at the other points, one by one.
+        keep = (gap <= bound) | ~np.all(np.isfinite(stacked), axis=(1, 2))
+        return [group[i] for i in np.flatnonzero(keep)]
 
 
 def _value(node: Node, point: Values, memo: dict[int, np.ndarray]) -> np.ndarray:
@@ -169,82 +199,184 @@ def mutations_of(factor: Factor, problem: Problem) -> Mutations:
 
 
 def derive(factor: Factor, problem: Problem) -> Mutations:
-    key = factor.expected
-    edits = list(itertools.islice(_edits(key, factor, problem), MAX_SINGLES))
+    # A long chain of matrix products written left to right is a path as deep as the chain;
+    # balanced, an edit re-evaluates only log₂ of its factors (the values are the same).
+    key = balanced(factor.expected)
+    places = _places(key)
+    shapes: dict[int, Shape] = {}
+    whole = _shape(key, problem, shapes)
     singles = []
-    for edit in edits:
-        node = replaced(key, edit.target, edit.replacement)
-        if node is key:
+    for edit in itertools.islice(_edits(key, factor, problem), MAX_SINGLES):
+        place = places.get(id(edit.target))
+        if place is None:
             continue
+        node = put(key, place, edit.replacement)
         try:
-            shape = infer_shape(node, problem.shapes)
+            # An edit that keeps its target's shape keeps the key's (most of them).
+            shape = whole if edit.keeps_shape else _shape(node, problem, shapes)
         except EngineError:
             continue
         singles.append(Mutant(node, shape, (edit,)))
-    return Mutations(key, singles)
+    return Mutations(key, singles, shapes=shapes, places=places)
+
+
+def _places(tree: Node, at: tuple[int, ...] = (), found: dict | None = None
+            ) -> dict[int, tuple[int, ...]]:
+    """Where each sub-tree of ``tree`` is, by identity: the child indices down to it."""
+    found = {} if found is None else found
+    found.setdefault(id(tree), at)
+    for index, child in enumerate(children(tree)):
+        _places(child, (*at, index), found)
+    return found
+
+
+def put(tree: Node, place: Sequence[int], replacement: Node) -> Node:
+    """``tree`` with the sub-tree at ``place`` replaced; every other sub-tree shared."""
+    if not place:
+        return replacement
+    parts = children(tree)
+    index = place[0]
+    new = put(parts[index], place[1:], replacement)
+    return with_children(tree, (*parts[:index], new, *parts[index + 1:]))
+
+
+def balanced(node: Node) -> Node:
+    """``node`` with each chain of matrix products regrouped as a balanced tree."""
+    if isinstance(node, BinOp) and node.op == "@":
+        operands = [balanced(part) for part in _chain_operands(node)]
+        return _halves(operands)
+    parts = children(node)
+    if not parts:
+        return node
+    new = tuple(balanced(part) for part in parts)
+    if all(a is b for a, b in zip(new, parts, strict=True)):
+        return node
+    return with_children(node, new)
+
+
+def _halves(operands: Sequence[Node]) -> Node:
+    if len(operands) == 1:
+        return operands[0]
+    middle = len(operands) // 2
+    return BinOp(0, 0, "@", _halves(operands[:middle]), _halves(operands[middle:]))
+
+
+_STAND_INS = tuple(Name(0, 0, f"_{i}") for i in range(8))
+
+
+def _shape(node: Node, problem: Problem, memo: dict[int, Shape]) -> Shape:
+    """infer_shape, with each sub-tree's shape kept by identity (variants share sub-trees)."""
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    parts = children(node)
+    if not parts or isinstance(node, (Matrix, Call)) and (
+            isinstance(node, Matrix) or FUNCTIONS[node.func].constant_args) or (
+            isinstance(node, BinOp) and node.op == "^"):
+        shape = infer_shape(node, problem.shapes)
+    else:
+        stand_ins = {f"_{i}": _shape(part, problem, memo) for i, part in enumerate(parts)}
+        shallow = with_children(node, _STAND_INS[:len(parts)])
+        shape = infer_shape(shallow, ChainMap(stand_ins, problem.shapes))
+    memo[id(node)] = shape
+    return shape
 
 
 def pairs_of(mutations: Mutations, factor: Factor, problem: Problem) -> list[Mutant]:
-    """Two slips at once, within MAX_PAIRS: a chain slip with an edit first (a factor left
-    out and the wrong weight), then two edits of the key. Only edits that keep their
-    target's shape combine, so every pair is as well-shaped as its parts."""
+    """Two slips at once, within MAX_PAIRS: a chain slip with an edit of one of its factors
+    first (a factor left out and the wrong weight), then two edits of the key at separate
+    places. Only edits that keep their target's shape combine, so every pair is as
+    well-shaped as its parts."""
     if mutations.pairs is not None:
         return mutations.pairs
     out: list[Mutant] = []
     edits = [m.edits[0] for m in mutations.singles if m.edits[0].keeps_shape]
     chain = chain_of(factor, problem)
+    touched = _link_edits(chain, edits)
+    shown: dict[tuple[int, bool], Node] = {}
     for variant in chain.variants:
-        if len(out) >= MAX_PAIRS:
+        if len(out) >= MAX_PAIRS // 2:
             break
         if variant.code not in ("missing-factor", "extra-factor", "order"):
             continue
-        base = expression(variant.term, chain.links)
-        for edit in edits:
-            node = replaced(base, edit.target, edit.replacement)
-            if node is not base:
-                out.append(Mutant(node, variant.shape, (edit,), variant))
+        base = _written(variant.term, chain, shown)
+        where = _places(base)
+        for index, node, edit in touched:
+            for transposed in (False, True):
+                atom = shown.get((index, transposed))
+                place = where.get(id(atom)) if atom is not None else None
+                if place is None or (transposed and not isinstance(atom, Transpose)):
+                    continue
+                if transposed:
+                    if isinstance(chain.links[index].node, Transpose):
+                        continue  # written as the operand of the link's own transpose
+                    place = (*place, 0)
+                if len(out) < MAX_PAIRS // 2:
+                    out.append(Mutant(put(base, place, node), variant.shape, (edit,), variant))
+    places = mutations.places
     for first, second in itertools.combinations(edits, 2):
         if len(out) >= MAX_PAIRS:
             break
-        if _overlap(first.target, second.target) or first.code == second.code == "product-kind":
+        here, there = places[id(first.target)], places[id(second.target)]
+        if here[:len(there)] == there or there[:len(here)] == here:
+            continue  # one inside the other: not two slips
+        if first.code == second.code == "product-kind":
             continue
-        once = replaced(mutations.key, first.target, first.replacement)
-        twice = replaced(once, second.target, second.replacement)
-        if once is not mutations.key and twice is not once:
-            out.append(Mutant(twice, factor.shape, (first, second)))
-    mutations.pairs = out[:MAX_PAIRS]
-    return mutations.pairs
+        twice = put(put(mutations.key, here, first.replacement), there, second.replacement)
+        out.append(Mutant(twice, factor.shape, (first, second)))
+    mutations.pairs = out
+    return out
 
 
-def _overlap(a: Node, b: Node) -> bool:
-    return a is b or _inside(a, b) or _inside(b, a)
+def _written(term, chain: Chain, shown: dict[tuple[int, bool], Node]) -> Node:
+    """A chain variant as a tree whose factors are shared between variants (so their values
+    are computed once), its matrix products balanced like the key's."""
+    if not hasattr(term, "items"):
+        node = shown.get((term.link, term.transposed))
+        if node is None:
+            link = chain.links[term.link].node
+            node = (link if not term.transposed else link.operand
+                    if isinstance(link, Transpose) else Transpose(0, 0, link))
+            shown[(term.link, term.transposed)] = node
+        return node
+    items = [_written(item, chain, shown) for item in term.items]
+    if term.op == "@":
+        return _halves(items)
+    node = items[0]
+    for item in items[1:]:
+        node = BinOp(0, 0, term.op, node, item)
+    return node
+
+
+def _link_edits(chain: Chain, edits: Sequence[Edit]) -> list[tuple[int, Node, Edit]]:
+    """(link, the link's node with the edit, the edit) for each edit inside one factor of
+    the chain: the factor as the key writes it, or a quantity in a factor from another
+    step's key (a chain from the lesson's ``composes``)."""
+    found = []
+    for index in range(len(chain.links)):
+        node = chain.links[index].node
+        inside = _places(node)
+        named: dict[str, tuple[int, ...]] = {}
+        for name, place in _named_places(node):
+            named.setdefault(name, place)
+        for edit in edits:
+            place = inside.get(id(edit.target))
+            if place is None and isinstance(edit.target, Name):
+                place = named.get(edit.target.name)
+            if place is not None:
+                found.append((index, put(node, place, edit.replacement), edit))
+    return found
+
+
+def _named_places(tree: Node, at: tuple[int, ...] = ()):
+    if isinstance(tree, Name):
+        yield tree.name, at
+    for index, child in enumerate(children(tree)):
+        yield from _named_places(child, (*at, index))
 
 
 def _inside(small: Node, big: Node) -> bool:
     return any(child is small or _inside(small, child) for child in children(big))
-
-
-def replaced(tree: Node, target: Node, replacement: Node) -> Node:
-    """``tree`` with the sub-tree ``target`` as ``replacement``: that very node (an edit of
-    the key), or else the first one equal to it (a chain variant's tree, which writes the
-    key's factors anew). Every other sub-tree is shared, so values cached for it serve;
-    ``tree`` itself when the target is absent."""
-    new = _swap(tree, lambda node: node is target, replacement)
-    if new is tree:
-        new = _swap(tree, lambda node: type(node) is type(target) and node == target,
-                    replacement)
-    return new
-
-
-def _swap(tree: Node, hit, replacement: Node) -> Node:
-    if hit(tree):
-        return replacement
-    parts = children(tree)
-    for index, child in enumerate(parts):
-        new = _swap(child, hit, replacement)
-        if new is not child:
-            return with_children(tree, (*parts[:index], new, *parts[index + 1:]))
-    return tree
 
 
 def _edits(key: Node, factor: Factor, problem: Problem) -> Iterator[Edit]:
@@ -405,7 +537,10 @@ def _derivative_spots(key: Node, factor: Factor, problem: Problem
                        [evaluate(rule, point) for point in samples]))
     if not truths:
         return
+    memos: list[dict[int, np.ndarray]] = [{} for _ in samples]
+    alive = []  # the runs built here stay alive while their values are kept by identity
     for node, target, rebuild in _joined(key):
+        alive.append(node)
         if not names_in(node):
             continue
         try:
@@ -418,7 +553,8 @@ def _derivative_spots(key: Node, factor: Factor, problem: Problem
                 continue
             if values is None:
                 with np.errstate(all="ignore"):
-                    values = [evaluate(node, point) for point in samples]
+                    values = [_value(node, point, memo)
+                              for point, memo in zip(samples, memos, strict=True)]
             if _same(values, truth):
                 yield Spot(target, rebuild), function, argument, holder
                 break
