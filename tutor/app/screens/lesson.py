@@ -39,7 +39,9 @@ from tutor.app.model import (
     chain_pieces,
     chain_step,
     forward_graph,
+    id_spans,
     screen_notation,
+    step_ids_help,
 )
 from tutor.app.notation import shape_label
 from tutor.app.screens.confirm import ConfirmScreen
@@ -294,8 +296,12 @@ class LessonScreen(Screen[None]):
         step = self.step
         show(self.query_one("#lesson-title", Static), self.title_content())
         top = chain_step(self.lesson, step)  # the product this step is a factor of
+        pieces = chain_pieces(self.lesson, self.factors, top)
+        typeable = self.session.typeable
         self.query_one(ChainView).show(
-            top.label, chain_pieces(self.lesson, self.factors, top), self.factors, step.id
+            top.label, pieces, self.factors, step.id,
+            id_spans(self.lesson, pieces, typeable, top.id),
+            with_ids=len(self.session.step_names()) > 1,  # else no id is ever typed
         )
         for graph in self.query(GraphView):
             graph.focus_on(step.of, step.wrt)
@@ -305,7 +311,7 @@ class LessonScreen(Screen[None]):
         hints = self.query_one("#hints", Static)
         show(hints, hints_content(step.hints, self.factor.hints))
         set_display(hints, self.factor.hints > 0)
-        factor_list = self.factor_list()
+        factor_list = self.factor_list(typeable)
         for widget in self.query(".factor-list").results(Static):
             show(widget, factor_list)
         keys = tuple(self.check_action(action, ()) for action in STATEFUL_ACTIONS)
@@ -355,7 +361,9 @@ class LessonScreen(Screen[None]):
             return revealed_content(self.step, self.is_last)
         return Content("")
 
-    def factor_list(self) -> Content:
+    def factor_list(self, typeable: frozenset[str] = frozenset()) -> Content:
+        """Each step, its status and the student's answer: `df_dh2 = W3` when its id is a
+        name this step's answer may use."""
         rows = []
         for index, step in enumerate(self.lesson.steps):
             factor = self.factors[step.id]
@@ -367,7 +375,10 @@ class LessonScreen(Screen[None]):
             )
             rows.append(head)
             if factor.answer:
-                rows.append(Content.assemble("   ", (factor.answer, _status_style(factor))))
+                name = ((step.id, "bold $text-accent"), (" = ", "$text-muted")) \
+                    if step.id in typeable else ()
+                rows.append(Content.assemble("   ", *name,
+                                             (factor.answer, _status_style(factor))))
                 if factor.canonical and _differs(factor.canonical, factor.answer):
                     rows.append(Content.styled(f"   = {factor.canonical}", "$text-muted"))
         return Content("\n").join(rows)
@@ -463,6 +474,10 @@ class LessonScreen(Screen[None]):
                                          compact=True)
 
     # -- actions ---------------------------------------------------------------------
+    def help_part(self) -> str:
+        """What F1 says about this lesson: its step ids, and which this step may use."""
+        return step_ids_help(self.session.step_names())
+
     def palette_commands(self) -> list[SystemCommand]:
         """What the command palette offers on this screen: the actions that apply now."""
         return [
