@@ -365,9 +365,9 @@ def _code(text: str) -> str:
 
 
 def _escaped(text: str) -> str:
-    """An author's label as Markdown shows it literally: every ASCII punctuation mark
-    escaped, so `*`, `_` or `|` in a label stays itself."""
-    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", text)
+    """An author's label as Markdown shows it literally: each mark that could start
+    emphasis, code, a link, an entity or a table cell escaped (∂f/∂h2 stays as it is)."""
+    return re.sub(r"([\\`*_\[\]()|<>~!&])", r"\\\1", text)
 
 
 # -- the forward graph ---------------------------------------------------------------------

@@ -49,7 +49,7 @@ from tutor.app.screens.intro import IntroScreen
 from tutor.app.screens.navigation import Navigator
 from tutor.app.screens.too_small import TooSmallNote
 from tutor.app.widgets.answer import AnswerInput
-from tutor.app.widgets.chain import ChainView
+from tutor.app.widgets.chain import ID_STYLE, ChainView
 from tutor.app.widgets.feedback import (
     Feedback,
     correct_content,
@@ -375,7 +375,7 @@ class LessonScreen(Screen[None]):
             )
             rows.append(head)
             if factor.answer:
-                name = ((step.id, "bold $text-accent"), (" = ", "$text-muted")) \
+                name = ((step.id, ID_STYLE), (" = ", "$text-muted")) \
                     if step.id in typeable else ()
                 rows.append(Content.assemble("   ", *name,
                                              (factor.answer, _status_style(factor))))

@@ -12,6 +12,7 @@ from tutor.app.model import FactorState, IdSpan, Piece
 from tutor.app.widgets.fit import FitStatic
 
 IDS_LEAD = "ids:"
+ID_STYLE = "bold $text-primary"  # a name to type: not a factor's status colour
 # What the ids row says while it has no id yet: it is there from the first step on, so
 # that the screen does not jump when the first one comes; the long form when it fits.
 NO_IDS = ("each solved factor's id, to type in later answers", "—")
@@ -110,12 +111,12 @@ class ChainView(FitStatic):
                 continue
             room = sum(widths[span.first:span.last + 1])
             if span.single:
-                parts.append((_pad(span.step_id, room), "bold $text-accent"))
+                parts.extend([(span.step_id, ID_STYLE), " " * (room - cell_len(span.step_id))])
             else:
                 dashes = room - cell_len(span.step_id) - 4
                 left = dashes // 2
                 parts.extend([("└" + "─" * left + " ", "$text-muted"),
-                              (span.step_id, "bold $text-accent"),
+                              (span.step_id, ID_STYLE),
                               (" " + "─" * (dashes - left) + "┘", "$text-muted")])
             index = span.last + 1
         return Content.assemble(*parts).rstrip()
@@ -138,7 +139,7 @@ class ChainView(FitStatic):
         for number, span in enumerate(self.spans):
             if number:
                 parts.append(", ")
-            parts.append((span.step_id, "bold $text-accent"))
+            parts.append((span.step_id, ID_STYLE))
             if not span.single:
                 parts.append((f" = {span.label}", "$text-muted"))
         return [Content.assemble(*parts)]
