@@ -118,8 +118,8 @@ class LessonScreen(Screen[None]):
     # -narrow/-wide classes: the side panel (values, graph) shows at -wide. Set here, not on
     # the app: every screen with breakpoints is restyled as a whole when it is first sized.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
-    # The footer takes two rows below 110 columns: to make up for it, below 25 rows the
-    # blank line above the verdict goes, and below 22 the one above the prompt too, so
+    # The footer takes two rows below 110 columns, and the chain's row of ids one: to make
+    # up for them, below 25 rows the blank lines above the verdict and the prompt go, so
     # that a verdict's last line ("Enter: the next factor") is seen at 80×24 and 60×18.
     VERTICAL_BREAKPOINTS = [(0, "-short"), (22, "-medium"), (25, "-tall")]
     BINDINGS = [
