@@ -120,7 +120,9 @@ class LessonScreen(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     # The footer takes two rows below 110 columns, and the chain's row of ids one: to make
     # up for them, below 25 rows the blank lines above the verdict and the prompt go, so
-    # that a verdict's last line ("Enter: the next factor") is seen at 80×24 and 60×18.
+    # that a verdict's last line ("Enter: the next factor") is seen at 80×24. Below 22
+    # rows (60×18) there is no blank line left: the ids take one of the verdict's rows,
+    # and a long verdict scrolls.
     VERTICAL_BREAKPOINTS = [(0, "-short"), (22, "-medium"), (25, "-tall")]
     BINDINGS = [
         # Priority: the focused Input would otherwise take the page keys for scrolling.

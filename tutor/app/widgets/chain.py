@@ -127,7 +127,8 @@ class ChainView(FitStatic):
 
     def _listed_ids(self, width: int, lead: str) -> list[Content]:
         """The ids row when the chain is not aligned: the ids in the chain's order, a
-        product's with the derivative it stands for (its factors' labels are above)."""
+        product's with the derivative it stands for (its factors' labels are above) where
+        the row has room for that; one row either way, if it can."""
         if not self.with_ids:
             return []
         head = self._ids_lead(lead)
@@ -135,14 +136,17 @@ class ChainView(FitStatic):
             room = width - cell_len(head[0])
             note = NO_IDS[0] if cell_len(NO_IDS[0]) <= room else NO_IDS[1]
             return [Content.assemble(head, (note, "$text-muted"))]
-        parts: list[Content | tuple[str, str] | str] = [head]
-        for number, span in enumerate(self.spans):
-            if number:
-                parts.append(", ")
-            parts.append((span.step_id, ID_STYLE))
-            if not span.single:
-                parts.append((f" = {span.label}", "$text-muted"))
-        return [Content.assemble(*parts)]
+        rows = []
+        for labelled in (True, False):
+            parts: list[Content | tuple[str, str] | str] = [head]
+            for number, span in enumerate(self.spans):
+                if number:
+                    parts.append(", ")
+                parts.append((span.step_id, ID_STYLE))
+                if labelled and not span.single:
+                    parts.append((f" = {span.label}", "$text-muted"))
+            rows.append(Content.assemble(*parts))
+        return [rows[0] if rows[0].cell_length <= width else rows[1]]
 
     def _stacked(self, lead: str) -> Content:
         """Too narrow to align: the formula of labels, then the formula of values, wrapped."""
