@@ -22,6 +22,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from tutor.lesson_index import DEFAULT_SEED
@@ -121,6 +122,7 @@ def solving_attempts(store: ProgressStore, lesson: Lesson, seed: int) -> list[At
             ] + [a for a in latest if a.step_id not in typed]
 
 
+@lru_cache(maxsize=1024)  # asked on every redraw, for every step of the lesson
 def _reads_as_a_name(step_id: str) -> bool:
     """Whether an answer can name the step: an id such as `d-h` or `sum` (which a lesson
     file allows) reads as something else, so it is never offered as a name to type."""
