@@ -290,7 +290,7 @@ def id_spans(lesson: Lesson, pieces: Sequence[Piece], typeable: Iterable[str],
 
     One row holds them, so the widest go first: at ∂f/∂W1 = (… · …)ᵀ · xᵀ the id of the
     whole product in parentheses (df_dz1) is written under it, and its factors' ids,
-    inside that span, are left to the values panel and F1. ``top`` (the header's own
+    inside that span, are left to the Factors panel and F1. ``top`` (the header's own
     left side) gets none. An id whose pieces are apart (a factor written twice) gets
     one span for each run.
     """
