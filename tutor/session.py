@@ -22,6 +22,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from tutor.lesson_index import DEFAULT_SEED
@@ -121,6 +122,20 @@ def solving_attempts(store: ProgressStore, lesson: Lesson, seed: int) -> list[At
             ] + [a for a in latest if a.step_id not in typed]
 
 
+@lru_cache(maxsize=1024)  # asked on every redraw, for every step of the lesson
+def _reads_as_a_name(step_id: str) -> bool:
+    """Whether an answer can name the step: an id such as `d-h` or `sum` (which a lesson
+    file allows) reads as something else, so it is never offered as a name to type."""
+    from tutor.engine import EngineError, parse
+    from tutor.engine.nodes import Name
+
+    try:
+        node = parse(step_id, [step_id])
+    except EngineError:
+        return False
+    return isinstance(node, Name) and node.name == step_id
+
+
 def resume_index(lesson: Lesson, state: LessonState) -> int:
     """The first step not solved or revealed; the last step when all are done."""
     step_ids = [step.id for step in lesson.steps]
@@ -195,6 +210,17 @@ def standing(step_ids: Sequence[str], state: LessonState) -> Standing:
 
 # -- a lesson in progress ------------------------------------------------------------------
 @dataclass(frozen=True)
+class StepName:
+    """A step's id as a name: typed in a later step's answer, it stands for the step's
+    true factor (its key), whatever the student answered there."""
+
+    step: Step
+    status: str | None  # Status.SOLVED | Status.REVEALED | None (open)
+    usable: bool  # the current step's answer may use it: an earlier step, solved or revealed
+    place: str  # "before", "here" or "after" the current step
+
+
+@dataclass(frozen=True)
 class Checked:
     """A verdict, saved: what the student sent for which step."""
 
@@ -258,6 +284,24 @@ class LessonSession:
         """The earlier steps' ids this step's answer may use, each with what it stands for."""
         return {step.id: f"{step.label} ({step.shape[0]}×{step.shape[1]})"
                 for step in self.lesson.earlier_steps(self.step.id)}
+
+    def step_names(self) -> list[StepName]:
+        """Every step whose id can stand for its factor in an answer, as the F1 help lists
+        them: the engine reads an id in the answers of the steps after it (see
+        Lesson.problem_for); the screens offer it once it is also solved or revealed."""
+        before = {step.id for step in self.lesson.earlier_steps(self.step.id)}
+        here = self.index
+        return [StepName(step, self.factors[step.id].status,
+                         usable=step.id in before and self.factors[step.id].done,
+                         place=("before" if index < here else "here" if index == here
+                                else "after"))
+                for index, step in enumerate(self.lesson.steps)
+                if step.id not in self.lesson.problem.shapes and _reads_as_a_name(step.id)]
+
+    @property
+    def typeable(self) -> frozenset[str]:
+        """The step ids the screens show as names this step's answer may use."""
+        return frozenset(name.step.id for name in self.step_names() if name.usable)
 
     @property
     def factor(self) -> FactorState:

@@ -213,3 +213,23 @@ def test_numbers_that_solved_a_step_stay_when_nothing_else_was_typed(lesson, sto
     assert s.submit("df_dh2", w3, 1.0).verdict.correct
     s.reload()
     assert s.factors["df_dh2"].answer == w3
+
+
+def test_a_steps_id_is_offered_as_a_name_once_done_and_only_after_it(lesson, store):
+    """What the screens show as typeable: the ids the engine reads in this step's answer
+    (the steps before it), of the steps that are solved or revealed."""
+    s = session(lesson, store)
+    assert s.typeable == frozenset()
+    s.submit("df_dh2", KEYS["df_dh2"], 1.0)
+    s.reload()
+    assert s.typeable == frozenset()  # solved, but this step's own answer cannot use it
+    s.next()
+    assert s.typeable == {"df_dh2"}
+    s.reveal()
+    s.next()
+    assert s.typeable == {"df_dh2", "dh2_dz2"}
+    places = {name.step.id: (name.place, name.usable) for name in s.step_names()}
+    assert places["dh2_dz2"] == ("before", True) and places["dz2_dh1"] == ("here", False)
+    assert places["df_dW1"] == ("after", False)
+    s.go_to(0)
+    assert s.typeable == frozenset()

@@ -593,7 +593,9 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
     # -- help and the command palette --------------------------------------------------------
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            # The lesson screen adds its own part (duck-typed, as palette_commands below).
+            lesson_part = getattr(self.screen, "help_part", None)
+            self.push_screen(HelpScreen(lesson_part() if lesson_part else ""))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield SystemCommand("Help", "The keys and the answer language (F1)", self.action_help)

@@ -7,11 +7,12 @@ widgets only lay them out.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 
-from tutor.app.notation import pretty
+from tutor.app.notation import pretty, shape_label
 from tutor.engine import EngineError, Node, parse
 from tutor.engine.nodes import (
     PRECEDENCE,
@@ -34,6 +35,7 @@ from tutor.lessons import Lesson, Step
 from tutor.progress import Attempt, LessonState
 from tutor.session import (  # noqa: F401 - FactorState, resume_index: for the screens
     FactorState,
+    StepName,
     goal_step,
     resume_index,
 )
@@ -268,9 +270,104 @@ def _parenthesised(body: list[Piece], owners: frozenset[str]) -> list[Piece]:
     return [Piece("(", "(", None, owners), *body, Piece(")", ")", None, owners)]
 
 
+@dataclass(frozen=True)
+class IdSpan:
+    """A step id the chain header writes under its factor: pieces ``first``..``last``."""
+
+    step_id: str
+    label: str
+    first: int
+    last: int  # inclusive
+
+    @property
+    def single(self) -> bool:
+        return self.first == self.last
+
+
+def id_spans(lesson: Lesson, pieces: Sequence[Piece], typeable: Iterable[str],
+             top: str | None = None) -> list[IdSpan]:
+    """Which ids the student may type now the header writes, under which pieces.
+
+    One row holds them, so the widest go first: at ∂f/∂W1 = (… · …)ᵀ · xᵀ the id of the
+    whole product in parentheses (df_dz1) is written under it, and its factors' ids,
+    inside that span, are left to the Factors panel and F1. ``top`` (the header's own
+    left side) gets none. An id whose pieces are apart (a factor written twice) gets
+    one span for each run.
+    """
+    labels = {step.id: step.label for step in lesson.steps}
+    runs: list[IdSpan] = []
+    for step_id in typeable:
+        if step_id == top or step_id not in labels:
+            continue
+        held = [index for index, piece in enumerate(pieces) if step_id in piece.owners]
+        start = None
+        for position, index in enumerate(held):
+            if start is None:
+                start = index
+            if position + 1 == len(held) or held[position + 1] != index + 1:
+                runs.append(IdSpan(step_id, labels[step_id], start, index))
+                start = None
+    chosen: list[IdSpan] = []
+    for span in sorted(runs, key=lambda s: (s.first - s.last, s.first, s.step_id)):
+        if all(span.last < other.first or span.first > other.last for other in chosen):
+            chosen.append(span)
+    return sorted(chosen, key=lambda s: s.first)
+
+
 def assembled(pieces: Sequence[Piece]) -> str:
     """The bottom row without padding: the derivative written with the student's factors."""
     return "".join(piece.bottom for piece in pieces)
+
+
+# -- the step ids, in the F1 help -------------------------------------------------------------
+def step_ids_help(names: Sequence[StepName]) -> str:
+    """The lesson's part of the F1 help: each step's id, what it stands for, and whether this
+    step's answer may use it now. Empty for a lesson of one step, whose id no answer uses."""
+    if len(names) < 2:
+        return ""
+    usable = [name.step.id for name in names if name.usable]
+    example = usable[-1] if usable else names[0].step.id
+    rows = [
+        "## This lesson's step ids",
+        "",
+        "Once a step is solved or revealed, its id can be typed in the answers of the steps "
+        f"after it: {_code(example)} then stands for {_escaped(_label(names, example))}, at "
+        "its right value, whatever you typed there. The chain at the top shows the ids you "
+        "may type now under their factors.",
+        "",
+    ]
+    rows += [f"* {_code(name.step.id)} — {_escaped(name.step.label)}, "
+             f"{shape_label(name.step.shape)}: {_use(name)}" for name in names]
+    return "\n".join(rows) + "\n"
+
+
+def _use(name: StepName) -> str:
+    """Where the student may type one id, in words."""
+    status = {"solved": "✓ solved", "revealed": "◇ revealed"}.get(name.status or "", "open")
+    if name.usable:
+        return f"{status} · **type it now**"
+    if name.place == "here":
+        return "this step: write it out"
+    if name.place == "after":
+        return f"{status} · usable " + ("in the steps after it" if name.status
+                                         else "after it, once solved")
+    return f"{status} · usable here once solved"
+
+
+def _label(names: Sequence[StepName], step_id: str) -> str:
+    return next(name.step.label for name in names if name.step.id == step_id)
+
+
+def _code(text: str) -> str:
+    """``text`` as inline code, whatever backticks it holds."""
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    return f"{fence} {text} {fence}" if "`" in text else f"{fence}{text}{fence}"
+
+
+def _escaped(text: str) -> str:
+    """An author's label as Markdown shows it literally: each mark that could start
+    emphasis, code, a link, an entity or a table cell escaped (∂f/∂h2 stays as it is)."""
+    return re.sub(r"([\\`*_\[\]()|<>~!&])", r"\\\1", text)
 
 
 # -- the forward graph ---------------------------------------------------------------------

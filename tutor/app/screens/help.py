@@ -1,4 +1,7 @@
-"""F1: how to use the tutor and the answer language, from help.md beside this package."""
+"""F1: how to use the tutor and the answer language, from help.md beside this package.
+
+Opened from a lesson, the lesson's own part comes first (its step ids: tutor.app.model
+writes it from the session), then the general text."""
 
 from __future__ import annotations
 
@@ -27,12 +30,18 @@ class HelpScreen(Screen[None]):
         Binding("escape,f1,ctrl+l", "close", "Back", id="help-close"),
     ]
 
+    def __init__(self, lesson_part: str = "") -> None:
+        super().__init__()
+        self.lesson_part = lesson_part  # Markdown about the lesson open below, or ""
+
     def compose(self) -> ComposeResult:
         from tutor.app.widgets.markdown import TutorMarkdown  # imports markdown-it
 
         yield TooSmallNote()
         yield Static("chain-tutor · help", classes="screen-title")
         with VerticalScroll(id="help-scroll"):
+            if self.lesson_part:
+                yield TutorMarkdown(self.lesson_part, id="help-lesson")
             yield TutorMarkdown(help_text(), id="help-text")
         yield Footer(compact=True, show_command_palette=False)
 

@@ -39,7 +39,9 @@ from tutor.app.model import (
     chain_pieces,
     chain_step,
     forward_graph,
+    id_spans,
     screen_notation,
+    step_ids_help,
 )
 from tutor.app.notation import shape_label
 from tutor.app.screens.confirm import ConfirmScreen
@@ -47,7 +49,7 @@ from tutor.app.screens.intro import IntroScreen
 from tutor.app.screens.navigation import Navigator
 from tutor.app.screens.too_small import TooSmallNote
 from tutor.app.widgets.answer import AnswerInput
-from tutor.app.widgets.chain import ChainView
+from tutor.app.widgets.chain import ID_STYLE, ChainView
 from tutor.app.widgets.feedback import (
     Feedback,
     correct_content,
@@ -116,9 +118,11 @@ class LessonScreen(Screen[None]):
     # -narrow/-wide classes: the side panel (values, graph) shows at -wide. Set here, not on
     # the app: every screen with breakpoints is restyled as a whole when it is first sized.
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
-    # The footer takes two rows below 110 columns: to make up for it, below 25 rows the
-    # blank line above the verdict goes, and below 22 the one above the prompt too, so
-    # that a verdict's last line ("Enter: the next factor") is seen at 80×24 and 60×18.
+    # The footer takes two rows below 110 columns, and the chain's row of ids one: to make
+    # up for them, below 25 rows the blank lines above the verdict and the prompt go, so
+    # that a verdict's last line ("Enter: the next factor") is seen at 80×24. Below 22
+    # rows (60×18) there is no blank line left: the ids take one of the verdict's rows,
+    # and a long verdict scrolls.
     VERTICAL_BREAKPOINTS = [(0, "-short"), (22, "-medium"), (25, "-tall")]
     BINDINGS = [
         # Priority: the focused Input would otherwise take the page keys for scrolling.
@@ -294,8 +298,12 @@ class LessonScreen(Screen[None]):
         step = self.step
         show(self.query_one("#lesson-title", Static), self.title_content())
         top = chain_step(self.lesson, step)  # the product this step is a factor of
+        pieces = chain_pieces(self.lesson, self.factors, top)
+        typeable = self.session.typeable
         self.query_one(ChainView).show(
-            top.label, chain_pieces(self.lesson, self.factors, top), self.factors, step.id
+            top.label, pieces, self.factors, step.id,
+            id_spans(self.lesson, pieces, typeable, top.id),
+            with_ids=len(self.session.step_names()) > 1,  # else no id is ever typed
         )
         for graph in self.query(GraphView):
             graph.focus_on(step.of, step.wrt)
@@ -305,7 +313,7 @@ class LessonScreen(Screen[None]):
         hints = self.query_one("#hints", Static)
         show(hints, hints_content(step.hints, self.factor.hints))
         set_display(hints, self.factor.hints > 0)
-        factor_list = self.factor_list()
+        factor_list = self.factor_list(typeable)
         for widget in self.query(".factor-list").results(Static):
             show(widget, factor_list)
         keys = tuple(self.check_action(action, ()) for action in STATEFUL_ACTIONS)
@@ -355,7 +363,9 @@ class LessonScreen(Screen[None]):
             return revealed_content(self.step, self.is_last)
         return Content("")
 
-    def factor_list(self) -> Content:
+    def factor_list(self, typeable: frozenset[str] = frozenset()) -> Content:
+        """Each step, its status and the student's answer: `df_dh2 = W3` when its id is a
+        name this step's answer may use."""
         rows = []
         for index, step in enumerate(self.lesson.steps):
             factor = self.factors[step.id]
@@ -367,7 +377,10 @@ class LessonScreen(Screen[None]):
             )
             rows.append(head)
             if factor.answer:
-                rows.append(Content.assemble("   ", (factor.answer, _status_style(factor))))
+                name = ((step.id, ID_STYLE), (" = ", "$text-muted")) \
+                    if step.id in typeable else ()
+                rows.append(Content.assemble("   ", *name,
+                                             (factor.answer, _status_style(factor))))
                 if factor.canonical and _differs(factor.canonical, factor.answer):
                     rows.append(Content.styled(f"   = {factor.canonical}", "$text-muted"))
         return Content("\n").join(rows)
@@ -463,6 +476,10 @@ class LessonScreen(Screen[None]):
                                          compact=True)
 
     # -- actions ---------------------------------------------------------------------
+    def help_part(self) -> str:
+        """What F1 says about this lesson: its step ids, and which this step may use."""
+        return step_ids_help(self.session.step_names())
+
     def palette_commands(self) -> list[SystemCommand]:
         """What the command palette offers on this screen: the actions that apply now."""
         return [
