@@ -225,7 +225,9 @@ async def test_the_entries_that_are_off_are_marked_in_a_grid_of_the_students_val
         rows = [line for line in feedback.splitlines() if line.strip().startswith("[")]
         assert len(rows) == 2
         assert "0.1✗" in rows[0] and "✗" not in rows[1]  # only (1,2) is marked
-        feedback = await submit(pilot, "[0.24 0; 0 0.25]")
+        feedback = await submit(pilot, "[0.24 0; 0 0.25]")  # rounded short: free
+        assert "No attempt counted" in feedback and "two significant figures" in feedback
+        feedback = await submit(pilot, "[0.2445 0; 0 0.2485]")  # a near miss, not rounding
         assert "Close to ∂h2/∂z2" in feedback and "three significant figures" in feedback
 
 
