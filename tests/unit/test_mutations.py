@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 from answer_tables import key_free
 
+from tutor.engine.edits import CODES
 from tutor.engine.explain import SPECIFIC
-from tutor.engine.mutations import CODES, MAX_PAIRS, mutations_of, pairs_of
+from tutor.engine.mutations import MAX_PAIRS, mutations_of, pairs_of
 from tutor.engine.nodes import to_text
 from tutor.generator import generate_from_text
 from tutor.generator_checks import GeneratorError

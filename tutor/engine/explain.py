@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tutor.engine import numbers
+from tutor.engine.edits import Edit
 from tutor.engine.errors import EngineError
 from tutor.engine.mutation_words import words
-from tutor.engine.mutations import Edit, Mutant, mutations_of, pairs_of
+from tutor.engine.mutations import Mutant, mutations_of, pairs_of
 from tutor.engine.nodes import Node, names_in
 from tutor.engine.numbers import EXACT, Tolerance
 from tutor.engine.numeric import evaluate

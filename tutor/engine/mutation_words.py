@@ -17,8 +17,9 @@ import numpy as np
 
 from tutor.engine import numbers
 from tutor.engine.chains import Match, chain_of
+from tutor.engine.edits import Edit, rule
 from tutor.engine.functions import FUNCTIONS
-from tutor.engine.mutations import Edit, Mutant, Mutations, _rule
+from tutor.engine.mutations import Mutant, Mutations
 from tutor.engine.nodes import Name, Node, names_in, to_text
 from tutor.engine.numbers import EXACT
 from tutor.engine.numeric import evaluate
@@ -119,7 +120,7 @@ def _said(edit: Edit, factor: Factor, problem: Problem, typed: bool) -> str:
                 f"({to_text(edit.argument, glyphs)}), entry by entry.")
     if edit.code == "wrong-point":
         written = FUNCTIONS[edit.function].written
-        form = to_text(_rule(edit.function, Name(0, 0, "t"), Name(0, 0, "t")), glyphs)
+        form = to_text(rule(edit.function, Name(0, 0, "t"), Name(0, 0, "t")), glyphs)
         out = f"{edit.output} = " if edit.output else ""
         return (f"{lead}{where}, {written}′ is written in closed form at the layer's input "
                 f"{to_text(edit.argument, glyphs)}: the form {form} holds for t the "

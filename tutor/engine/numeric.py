@@ -70,3 +70,34 @@ def _binop(op: str, left: np.ndarray, right: np.ndarray, broadcast: bool) -> np.
     if op == "*":
         return np.multiply(left, right)
     return np.divide(left, right)
+
+
+def evaluate_shared(node: Node, point: Mapping[str, np.ndarray], memo: dict[int, np.ndarray]
+                    ) -> np.ndarray:
+    """``evaluate`` with every sub-tree's value kept in ``memo`` by identity, for trees that
+    share sub-trees (the key's mutations, tutor.engine.mutations): each costs only its own
+    nodes. The caller keeps the trees alive as long as the memo (an id is reused after)
+    and silences numpy's warnings."""
+    cached = memo.get(id(node))
+    if cached is not None:
+        return cached
+    if isinstance(node, (Num, Name, Matrix)) or (
+            isinstance(node, Call) and FUNCTIONS[node.func].constant_args):
+        result = evaluate(node, point)
+    elif isinstance(node, Neg):
+        result = -evaluate_shared(node.operand, point, memo)
+    elif isinstance(node, Transpose):
+        result = evaluate_shared(node.operand, point, memo).T
+    elif isinstance(node, Call):
+        result = np.atleast_2d(FUNCTIONS[node.func].numeric(
+            *(evaluate_shared(arg, point, memo) for arg in node.args)))
+    elif isinstance(node, BinOp) and node.op == "^":
+        result = np.power(evaluate_shared(node.left, point, memo), constant_value(node.right))
+    elif isinstance(node, BinOp):
+        result = np.atleast_2d(_binop(node.op, evaluate_shared(node.left, point, memo),
+                                      evaluate_shared(node.right, point, memo), False))
+    else:
+        raise TypeError(f"not an expression node: {node!r}")
+    result = np.asarray(result, dtype=float)
+    memo[id(node)] = result
+    return result
