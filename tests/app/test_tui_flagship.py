@@ -260,8 +260,10 @@ def test_a_transposed_answer_shows_no_grid_of_the_true_values_and_codes_read_as_
     assert marked_rows(transposed) == []  # every true value, only swapped: no grid
     wrong = lesson.check("dh2_dz2", "[0.2431 0.1; 0 0.2485]", 1)
     assert marked_rows(wrong)  # an answer with a wrong entry still gets its grid
+    from tutor.engine.edits import CODES
+
     for code in ("precision", "missing-factor", "extra-factor", "order", "factor-transposed",
-                 "wrong-point", "precedence"):
+                 "wrong-point", "precedence", *CODES):
         assert code in DIAGNOSIS_NAMES
 
 

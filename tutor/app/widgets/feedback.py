@@ -28,6 +28,12 @@ DIAGNOSIS_NAMES = {
     "order": "factors in the wrong order",
     "factor-transposed": "a factor transposed",
     "wrong-point": "a derivative at the wrong point",
+    "wrong-quantity": "the wrong quantity",
+    "not-differentiated": "not differentiated",
+    "product-kind": "⊙ and @ mixed up",
+    "not-elementwise": "taken as elementwise",
+    "missing-path": "a path missing",
+    "missing-batch-sum": "the batch not summed",
 }
 # A slip whose grid of values would show every true value, moved or negated.
 REVEALING_SLIPS = {"transpose", "sign", "scale"}
