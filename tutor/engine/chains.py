@@ -202,11 +202,16 @@ def _named(values: Sequence[np.ndarray]) -> dict[str, np.ndarray]:
 # -- deriving the chain ---------------------------------------------------------------------
 def chain_of(factor: Factor, problem: Problem) -> Chain:
     """The factor's chain, derived on first use and kept on the factor (shared by variants)."""
-    memo = factor.memo
-    cached = memo.get("chain")
+    return kept(factor, "chain", problem, derive)
+
+
+def kept(factor: Factor, what: str, problem: Problem, make):
+    """``make(factor, problem)``, made once per factor and problem and kept on the factor:
+    what depends on the step's key and not on the seed is shared by every variant."""
+    cached = factor.memo.get(what)
     if cached is None or cached[0] is not problem:
-        cached = (problem, derive(factor, problem))
-        memo["chain"] = cached
+        cached = (problem, make(factor, problem))
+        factor.memo[what] = cached
     return cached[1]
 
 

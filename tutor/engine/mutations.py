@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tutor.engine import numbers
-from tutor.engine.chains import POINT_CACHE, _fingerprint, chain_of
+from tutor.engine.chains import POINT_CACHE, _fingerprint, chain_of, kept
 from tutor.engine.edits import Edit, chain_operands, edits_of
 from tutor.engine.errors import EngineError
 from tutor.engine.functions import FUNCTIONS, Shape
@@ -138,12 +138,7 @@ class Mutations:
 # -- deriving them ----------------------------------------------------------------------------
 def mutations_of(factor: Factor, problem: Problem) -> Mutations:
     """The step's mutations, derived on first use and kept on the factor (shared by seeds)."""
-    memo = factor.memo
-    cached = memo.get("mutations")
-    if cached is None or cached[0] is not problem:
-        cached = (problem, derive(factor, problem))
-        memo["mutations"] = cached
-    return cached[1]
+    return kept(factor, "mutations", problem, derive)
 
 
 def derive(factor: Factor, problem: Problem) -> Mutations:
