@@ -140,7 +140,7 @@ class Chain:
         return values[index]
 
     def _cached(self, point: Values) -> list:
-        key = _fingerprint(point)
+        key = fingerprint(point)
         entry = self._values.get(key)
         if entry is None:
             if len(self._values) >= POINT_CACHE:
@@ -191,7 +191,7 @@ def _equal_everywhere(value_at, answers, points, tolerance, flipped) -> bool:
     return usable > 0
 
 
-def _fingerprint(point: Values) -> bytes:
+def fingerprint(point: Values) -> bytes:
     return b"".join(np.ascontiguousarray(value).tobytes() for value in point.values())
 
 

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tutor.engine import numbers
-from tutor.engine.chains import POINT_CACHE, _fingerprint, chain_of, kept
+from tutor.engine.chains import POINT_CACHE, fingerprint, chain_of, kept
 from tutor.engine.edits import Edit, chain_operands, edits_of
 from tutor.engine.errors import EngineError
 from tutor.engine.functions import FUNCTIONS, Shape
@@ -73,7 +73,7 @@ class Mutations:
     _values: dict[bytes, dict[int, np.ndarray]] = field(default_factory=dict, repr=False)
 
     def _memo(self, point: Values) -> dict[int, np.ndarray]:
-        key = _fingerprint(point)
+        key = fingerprint(point)
         memo = self._values.get(key)
         if memo is None:
             if len(self._values) >= POINT_CACHE:
@@ -119,7 +119,7 @@ class Mutations:
         group = [m for m in candidates if m.shape == shape]
         if len(group) < 32:
             return group
-        key = (id(candidates), shape, _fingerprint(point))
+        key = (id(candidates), shape, fingerprint(point))
         stacked = self._stacks.get(key)
         if stacked is None:
             memo = self._memo(point)
