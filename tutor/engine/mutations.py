@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tutor.engine import numbers
-from tutor.engine.chains import POINT_CACHE, fingerprint, chain_of, kept
+from tutor.engine.chains import POINT_CACHE, chain_of, fingerprint, kept
 from tutor.engine.edits import Edit, chain_operands, edits_of
 from tutor.engine.errors import EngineError
 from tutor.engine.functions import FUNCTIONS, Shape
