@@ -13,7 +13,7 @@ import random
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +33,7 @@ from tutor.engine import (
     shape_text,
 )
 from tutor.engine.chains import StepFactor
+from tutor.engine.nodes import Name
 from tutor.engine.numbers import Tolerance
 from tutor.engine.parser import BUILTIN_FUNCTIONS
 from tutor.lesson_index import (  # noqa: F401 - re-exported: the first seed, the error, where lessons live
@@ -264,7 +265,7 @@ class Lesson:
         """An unknown name that is a step's id: say which ids this step may use."""
         ids = [s.id for s in self.steps]
         word = text[verdict.error.start:verdict.error.end]
-        usable = [s.id for s in self.earlier_steps(step.id)]
+        usable = [s.id for s in self.earlier_steps(step.id) if reads_as_a_name(s.id)]
         if word not in ids:
             if not usable or f"{usable[0]}," in verdict.error.message:  # listed already
                 return verdict
@@ -498,3 +499,14 @@ def unforeseen(error: Exception, path: Path) -> LessonError:
     return LessonError(f"cannot be used ({type(error).__name__}: {error}); the loader "
                        "should have refused it with a clear message: please report this "
                        "file", path)
+
+
+@lru_cache(maxsize=1024)  # asked on every redraw, for every step of the lesson
+def reads_as_a_name(step_id: str) -> bool:
+    """Whether an answer can name the step: an id such as `d-h` or `sum` (which a lesson
+    file allows) reads as something else, so it is never offered as a name to type."""
+    try:
+        node = parse(step_id, [step_id])
+    except EngineError:
+        return False
+    return isinstance(node, Name) and node.name == step_id

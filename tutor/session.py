@@ -22,10 +22,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from tutor.lesson_index import DEFAULT_SEED
+from tutor.lessons import reads_as_a_name
 from tutor.progress import Attempt, LessonState, ProgressStore
 from tutor.rules import Status, VerdictKind
 
@@ -120,20 +120,6 @@ def solving_attempts(store: ProgressStore, lesson: Lesson, seed: int) -> list[At
     return [a for a in store.attempts(lesson.id) if a.seed == seed
             and a.verdict == VerdictKind.CORRECT and a.step_id in typed
             ] + [a for a in latest if a.step_id not in typed]
-
-
-@lru_cache(maxsize=1024)  # asked on every redraw, for every step of the lesson
-def _reads_as_a_name(step_id: str) -> bool:
-    """Whether an answer can name the step: an id such as `d-h` or `sum` (which a lesson
-    file allows) reads as something else, so it is never offered as a name to type."""
-    from tutor.engine import EngineError, parse
-    from tutor.engine.nodes import Name
-
-    try:
-        node = parse(step_id, [step_id])
-    except EngineError:
-        return False
-    return isinstance(node, Name) and node.name == step_id
 
 
 def resume_index(lesson: Lesson, state: LessonState) -> int:
@@ -296,7 +282,7 @@ class LessonSession:
                          place=("before" if index < here else "here" if index == here
                                 else "after"))
                 for index, step in enumerate(self.lesson.steps)
-                if step.id not in self.lesson.problem.shapes and _reads_as_a_name(step.id)]
+                if step.id not in self.lesson.problem.shapes and reads_as_a_name(step.id)]
 
     @property
     def typeable(self) -> frozenset[str]:

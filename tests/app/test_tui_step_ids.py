@@ -242,6 +242,10 @@ def test_an_id_an_answer_cannot_name_is_never_offered(store, tmp_path):
     assert [name.step.id for name in session.step_names()] == ["dv_du", "dy_dv", "dy_dx"]
     assert session.typeable == frozenset()
     assert "du-dx" not in step_ids_help(session.step_names())
+    # Nor does the advice on an unknown name in an answer offer it.
+    advice = lesson.check("dy_dx", "dz_dq * 2", seed=1)
+    assert advice.verdict == "invalid" and "du-dx" not in advice.feedback
+    assert "dv_du" in advice.feedback
 
 
 def test_the_help_shows_ids_and_labels_as_written(catalog):
