@@ -90,6 +90,8 @@ def test_every_mutation_of_every_shipped_step_is_named_without_giving_the_key(pa
                                                      verdict.feedback)
         assert GENERIC not in verdict.feedback, (step.id, to_text(mutant.node))
         assert key_free(verdict.feedback, lesson.factors[step.id].expected), verdict.feedback
+        if code in verdict.diagnosis:
+            assert any(f.code == code for f in verdict.findings), verdict.findings
         if code == "wrong-quantity" and code in verdict.diagnosis \
                 and "known-mistake" not in verdict.diagnosis:
             typed = mutant.edits[0].typed
@@ -154,6 +156,7 @@ TABLE = [
     ("two-layer-sigmoid", "dh2_dz2", "diag(z2*(1-z2))", "wrong-point", "closed form"),
     ("two-layer-sigmoid", "df_dz1", "W3 @ W1 @ diag(h1*(1-h1))", "wrong-quantity",
      "∂h2/∂z2"),
+    ("squared-loss", "dL_dh1", "(f - y) * h1.T", "wrong-quantity", "h1 = σ(z1)"),
     ("two-layer-sigmoid", "df_dz1", "W3 @ (diag(h2*(1-h2)) * W2) @ diag(h1*(1-h1))",
      "product-kind", "elementwise product (⊙)"),
 ]
@@ -166,6 +169,51 @@ def test_the_issues_examples_are_named(lesson_id, step, answer, code, words):
     assert code in verdict.diagnosis, verdict
     assert words in verdict.feedback, verdict.feedback
     assert GENERIC not in verdict.feedback
+
+
+SOFTMAX = """\
+# softmax regression
+x : 4x1
+W : 3x4
+y : 3x1 onehot
+z = W @ x
+p = softmax(z)
+L = -sum(y * log(p))
+goal: dL/dW
+"""
+
+TANH = """\
+# one tanh layer
+x : 2x1
+W : 2x2
+v : 1x2
+h = tanh(W @ x)
+f = v @ h
+goal: df/dW
+"""
+
+# Generated lessons have no authored mistakes: every name comes from the engine.
+GENERATED = [
+    (SOFTMAX, "dp_dz", "diag(p*(1-p))", "not-elementwise", "not diagonal"),
+    (SOFTMAX, "dL_dz", "-(y / p).T @ diag(p*(1-p))", "not-elementwise", "In the factor ∂p/∂z"),
+]
+
+
+@pytest.mark.parametrize("network, step, answer, code, words", GENERATED)
+def test_a_generated_lessons_slips_are_named(network, step, answer, code, words):
+    lesson = generate_from_text(network, "generated", validate=False)
+    verdict = lesson.check(step, answer, seed=1)
+    assert code in verdict.diagnosis, verdict
+    assert words in verdict.feedback and "known-mistake" not in verdict.diagnosis
+
+
+def test_a_generated_tanh_step_names_the_closed_form_at_the_input_and_the_value():
+    lesson = generate_from_text(TANH, "tanh", validate=False)
+    step = next(s for s in lesson.steps if "1 - h^2" in s.answer)
+    point = lesson.check(step.id, step.answer.replace("h^2", "(W @ x)^2"), seed=1)
+    assert "wrong-point" in point.diagnosis and "closed form" in point.feedback, point
+    value = lesson.check(step.id, step.answer.replace("1 - h^2", "h"), seed=1)
+    assert "not-differentiated" in value.diagnosis and "tanh′" in value.feedback, value
 
 
 def test_two_slips_at_once_report_both_codes_and_both_findings():
