@@ -231,6 +231,29 @@ def test_a_path_left_out_is_named_by_the_path():
     assert "∂f/∂x_a" in verdict.feedback
 
 
+SKIP_FROM_A_LAYER = """\
+# a skip connection from a layer
+x : 2x1
+W1 : 2x2
+W2 : 2x2
+h = tanh(W1 @ x)
+g = sigma(W2 @ h) + h
+f = sum(g)
+goal: df/dh
+"""
+
+
+def test_each_path_left_out_from_a_layer_is_named_as_itself():
+    lesson = generate_from_text(SKIP_FROM_A_LAYER, "skip2", validate=False)
+    key = lesson.step("df_dh").answer
+    through, straight = key.rsplit(" + ", 1)
+    for kept, named in ((through, "∂f/∂h_b"), (straight, "∂f/∂h_a")):
+        verdict = lesson.check("df_dh", kept, seed=1)
+        assert "missing-path" in verdict.diagnosis, verdict
+        assert f"the path through {named.split('/∂')[1]}" \
+            in verdict.feedback and named in verdict.feedback
+
+
 def test_a_batch_not_summed_says_the_sum_is_missing():
     batch = generate_from_text(BATCH, "batch", validate=False)
     step = next(s for s in batch.steps if s.id == "df_dw")

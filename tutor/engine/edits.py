@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 CODES = ("wrong-quantity", "not-differentiated", "product-kind", "not-elementwise",
          "wrong-point", "missing-path", "missing-batch-sum")
 
+
 @dataclass(frozen=True)
 class Edit:
     """One slip: the sub-tree ``target`` of the key written as ``replacement``."""
@@ -361,8 +362,9 @@ def _several_paths(factor: Factor, problem: Problem) -> bool:
         return True  # no lesson's word on it: every sum may be one of paths
     uses = {name: names_in(node) for name, node in problem.definitions}
     counts: dict[str, int] = {own.wrt: 1}
-    for name, _node in problem.definitions:
-        counts[name] = sum(counts.get(used, 0) for used in uses[name])
+    for name, _node in problem.definitions:  # the paths from wrt to each quantity
+        if name != own.wrt:
+            counts[name] = sum(counts.get(used, 0) for used in uses[name])
     return counts.get(own.of, 0) > 1 or _aliased(own.wrt, problem)
 
 

@@ -211,7 +211,17 @@ def _path_name(dropped: Node, factor: Factor, problem: Problem) -> str:
         values = [evaluate(dropped, point) for point in samples]
     except (KeyError, ValueError):
         values = []
-    for step_id, step in (factor.steps or {}).items():
+    own = (factor.steps or {}).get(factor.step) if factor.step else None
+
+    def nearness(item) -> int:
+        """The steps this sum is made of first: the same output, by a copy of the input."""
+        step = item[1]
+        if own is None or step.of != own.of:
+            return 2
+        copy = dict(problem.definitions).get(step.wrt or "")
+        return 0 if isinstance(copy, Name) and copy.name == own.wrt else 1
+
+    for step_id, step in sorted((factor.steps or {}).items(), key=nearness):
         if step_id == factor.step or not values:
             continue
         if names_in(step.expected) - problem.shapes.keys():
