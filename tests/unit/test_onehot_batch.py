@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 
 from tutor.cli import main
+from tutor.engine.numeric import evaluate
+from tutor.engine.onehot import groups
+from tutor.engine.parser import parse
+from tutor.engine.problem import Problem
+from tutor.engine.prover import prove, prove_derivative
 from tutor.generator import generate_from_text
+from tutor.lesson_index import LessonError
 from tutor.lesson_writer import lesson_toml
 from tutor.lessons import load_catalog, parse_lesson
 from tutor.network import NetworkError, parse_network
@@ -79,8 +85,6 @@ def test_a_vector_label_keeps_one_1_overall_and_no_layout():
     assert network.inputs[1].per is None
     row = parse_network("z : 1x3\ny : 1x3 onehot\nL = sum(y * z)\ngoal: dL/dz\n")
     assert row.inputs[1].per is None
-    from tutor.engine.onehot import groups
-
     assert groups((1, 3), "column") == [[0, 1, 2]] == groups((3, 1), "row")
 
 
@@ -91,7 +95,7 @@ def test_a_vector_label_keeps_one_1_overall_and_no_layout():
     ("Y : 3x1 onehot rows", "every entry"),
 ])
 def test_a_bad_layout_word_is_refused_at_its_column(line, words):
-    text = COLUMNS_NET.replace("Y : 3x4 onehot", line).replace("W : 3x2", "W : 3x2")
+    text = COLUMNS_NET.replace("Y : 3x4 onehot", line)
     if "3x1" in line:
         text = "z : 3x1\n" + line + "\nL = sum(Y * z)\ngoal: dL/dz\n"
     with pytest.raises(NetworkError) as caught:
@@ -160,8 +164,6 @@ def test_a_generated_batch_lesson_validates_and_agrees_with_finite_differences()
         values = variant.values
         for step in lesson.steps:
             key = lesson.factors[step.id].expected
-            from tutor.engine.numeric import evaluate
-
             got = evaluate(key, values).reshape(step.shape)
             want = lesson.problem.numeric_derivative(step.of, step.wrt, values)
             assert np.allclose(got, want, atol=1e-5), (seed, step.id)
@@ -210,8 +212,6 @@ def test_a_lesson_files_per_is_read_and_checked_at_its_line():
         'per = "row", low = 1': "low and high apply only",
     }
     for replacement, words in cases.items():
-        from tutor.lesson_index import LessonError
-
         with pytest.raises(LessonError) as caught:
             parse_lesson(LESSON.replace('per = "row"', replacement))
         assert words in str(caught.value) and caught.value.line == 6, str(caught.value)
@@ -228,11 +228,31 @@ def test_a_lesson_files_per_is_read_and_checked_at_its_line():
 
 def test_a_proof_holds_one_1_per_column_of_a_batch_label():
     """Σ over a column of Y is 1, symbolically: sum(Y) is the number of examples."""
-    from tutor.engine.problem import Problem
-    from tutor.engine.prover import prove
-    from tutor.engine.parser import parse
-
     problem = Problem.from_text({"Y": (3, 4)}, {"s": "sum(Y)"}, simplex={"Y": "column"})
     assert prove(problem, parse("4", ["Y", "s"]), parse("s", ["Y", "s"]), 20.0) is True
     rows = Problem.from_text({"Y": (3, 4)}, {"s": "sum(Y)"}, simplex={"Y": "row"})
     assert prove(rows, parse("3", ["Y", "s"]), parse("s", ["Y", "s"]), 20.0) is True
+
+
+SOFTMAX_BATCH = """\
+X : 2x4
+W : 3x2
+Y : 3x4 onehot
+Z = W @ X
+E = exp(Z)
+P = E / (ones(3, 3) @ E)
+L = -sum(Y * log(P))
+goal: dL/dZ
+"""
+
+
+def test_a_batch_softmax_with_cross_entropy_collapses_to_p_minus_y():
+    """Each column of P sums to 1 and so does each column of Y: ∂L/∂Z = P − Y, at every
+    seed and as sympy proves it; one 1 in the whole of Y would make it false."""
+    lesson = generate_from_text(SOFTMAX_BATCH, symbolic_budget=0)
+    for seed in SEEDS:
+        assert lesson.check("dL_dZ", "P - Y", seed=seed, symbolic_budget=0).correct, seed
+    node = parse("P - Y", lesson.names)
+    assert prove_derivative(lesson.problem, node, "L", "Z", 60.0) is True
+    rows = Problem(lesson.problem.inputs, lesson.problem.definitions, simplex={"Y": "row"})
+    assert prove_derivative(rows, node, "L", "Z", 60.0) is None  # the layout is what holds
