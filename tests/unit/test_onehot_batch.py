@@ -246,13 +246,26 @@ goal: dL/dZ
 """
 
 
-def test_a_batch_softmax_with_cross_entropy_collapses_to_p_minus_y():
-    """Each column of P sums to 1 and so does each column of Y: ∂L/∂Z = P − Y, at every
-    seed and as sympy proves it; one 1 in the whole of Y would make it false."""
-    lesson = generate_from_text(SOFTMAX_BATCH, symbolic_budget=0)
+SOFTMAX_ROWS = """\
+X : 4x2
+W : 2x3
+Y : 4x3 onehot
+Z = X @ W
+E = exp(Z)
+P = E / (E @ ones(3, 3))
+L = -sum(Y * log(P))
+goal: dL/dZ
+"""
+
+
+@pytest.mark.parametrize(("text", "other"), [(SOFTMAX_BATCH, "row"), (SOFTMAX_ROWS, "column")])
+def test_a_batch_softmax_with_cross_entropy_collapses_to_p_minus_y(text, other):
+    """Each example's P sums to 1 and so does its Y: ∂L/∂Z = P − Y, at every seed and as
+    sympy proves it; one 1 in the whole of Y, or per the other axis, would make it false."""
+    lesson = generate_from_text(text, symbolic_budget=0)
     for seed in SEEDS:
         assert lesson.check("dL_dZ", "P - Y", seed=seed, symbolic_budget=0).correct, seed
     node = parse("P - Y", lesson.names)
     assert prove_derivative(lesson.problem, node, "L", "Z", 60.0) is True
-    rows = Problem(lesson.problem.inputs, lesson.problem.definitions, simplex={"Y": "row"})
-    assert prove_derivative(rows, node, "L", "Z", 60.0) is None  # the layout is what holds
+    wrong = Problem(lesson.problem.inputs, lesson.problem.definitions, simplex={"Y": other})
+    assert prove_derivative(wrong, node, "L", "Z", 60.0) is None  # the layout is what holds
