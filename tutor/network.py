@@ -242,11 +242,11 @@ def _input(name: str, rest: str, number: int, column: int) -> Input:
                                number, at)
     per = None
     if len(words) > 2:
-        at = column + rest.index(words[2], rest.index(words[1])) + 1
-        per = _layout(name, (rows, cols), draw, words[2], number, at)
-    if len(words) > 3:
-        raise NetworkError(f"unexpected {words[3]!r} after {words[2]!r}", number,
-                           column + rest.index(words[3], at - column) + 1)
+        after = rest.index(words[2], rest.index(words[1]) + len(words[1]))
+        per = _layout(name, (rows, cols), draw, words[2], number, column + after + 1)
+        if len(words) > 3:
+            raise NetworkError(f"unexpected {words[3]!r} after {words[2]!r}", number,
+                               column + rest.index(words[3], after + len(words[2])) + 1)
     return Input(name, (rows, cols), draw, number, per)
 
 
