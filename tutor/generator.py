@@ -386,7 +386,7 @@ def generate(network: Network, lesson_id: str = "your-network", title: str | Non
         id=lesson_id,
         title=title or network.title or texts.title(network.goals),
         intro=texts.intro(network, prepared.definitions),
-        quantities={i.name: Quantity(i.name, i.shape, i.draw,
+        quantities={i.name: Quantity(i.name, i.shape, i.draw, per=i.per,
                                      about=f"an input, {shape_text(i.shape)}")
                     for i in network.inputs},
         definitions={q: to_text(e) for q, e in prepared.definitions.items()},
