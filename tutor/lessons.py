@@ -29,10 +29,10 @@ from tutor.engine import (
     Verdict,
     check_answer,
     infer_shape,
+    onehot,
     parse,
     shape_text,
 )
-from tutor.engine import onehot
 from tutor.engine.chains import StepFactor
 from tutor.engine.nodes import Name
 from tutor.engine.numbers import Tolerance
