@@ -244,7 +244,9 @@ class _Walk:
         if is_vector(shapes[node]) and is_vector(shapes[user]):
             try:
                 local = self.rules(user).jacobian(self.p.definitions[user], node)
-            except Unsupported:
+            except Unsupported as error:
+                if shapes[of] != (1, 1):  # no gradient to fall back on: say why, where
+                    raise self._unsupported(of, node, user, error) from None
                 local = None
             if local is not None:
                 base, factors = self.chain(of, user)
@@ -285,11 +287,19 @@ class _Walk:
             if user != of:
                 composes = to_text(layout(rules.backward(expression, node, upstream_id), shape))
         except Unsupported as error:
-            where = self.network.definition(user)  # the definition the rule failed on
-            raise GeneratorError(f"cannot write ∂{of}/∂{node}: {error}",
-                                 where.line if where is not None else None, 1) from None
+            raise self._unsupported(of, node, user, error) from None
         return self.add(of, node, key, composes, "gradient", user=user,
                         upstream=None if user == of else up)
+
+
+    def _unsupported(self, of: str, node: str, user: str, error: Unsupported
+                     ) -> GeneratorError:
+        """A rule that failed, said at the definition it failed on (user, or the quantity
+        it copies), not at the goal."""
+        original = next((q for q, names in self.p.copies.items() if user in names), user)
+        where = self.network.definition(original)
+        return GeneratorError(f"cannot write ∂{of}/∂{node}: {error}.".replace("..", "."),
+                              where.line if where is not None else None, 1)
 
 
 def _one() -> Node:

@@ -90,8 +90,8 @@ def _call(node: Call, known: Mapping[str, Signs]) -> Signs:
         raise DomainError(
             f"{node.func} needs a positive argument, and {to_text(node.args[0])} can be "
             f"{_can_be(inner)} at the drawn values of the inputs", node,
-            remedy=f"take the {node.func} of something positive, such as a softmax's output "
-                   "or 1 + x^2")
+            remedy=f"take the {node.func} of something positive, such as "
+                   f"{_positive_examples(node.args[0])}")
     if node.func in _POSITIVE_CALLS or node.func == "sqrt":
         return POSITIVE
     if node.func == "tanh":
@@ -115,6 +115,8 @@ def _binop(node: BinOp, known: Mapping[str, Signs]) -> Signs:
     if node.op == "-":
         return _sum(left, _negated(right))
     if node.op == "*":
+        if node.left == node.right:  # u * u, a square: never negative
+            return frozenset(abs(s) for s in left)
         return _product(left, right)
     if node.op == "/":
         if 0 in right:
@@ -157,3 +159,10 @@ def _power(node: BinOp, base: Signs) -> Signs:
 def _can_be(signs: Signs) -> str:
     bad = [word for sign, word in ((-1, "negative"), (0, "0")) if sign in signs]
     return " or ".join(bad) if bad else "0"
+
+
+def _positive_examples(argument: Node) -> str:
+    """Positive things made of the network's own argument: sigma(z) or 1 + z^2."""
+    text = to_text(argument)
+    base = text if isinstance(argument, Name | Num) else f"({text})"
+    return f"sigma({text}), exp({text}) or 1 + {base}^2"
