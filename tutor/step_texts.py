@@ -106,13 +106,61 @@ class Texts:
             prompt_end = (f"{user} = {expression}: work back through it from ∂{of}/∂{user} "
                           f"(you may type its step, {upstream}).")
         return Words(
-            f"{label} has {wrt}'s shape, {shape_text(shape)} (the gradient of a scalar by a "
-            f"matrix). {prompt_end}",
-            (f"Entry (i, j) is how {of} moves when only {wrt}[i,j] moves.",
+            f"{self._gradient_shape(label, wrt, shape)} {prompt_end}",
+            (self._gradient_entry(of, wrt),
              self._backward_rule(of, wrt, user, definition),
+             *self._diag_hint(of, wrt, user, definition),
              *((last,) if last else ())),
-            "A gradient by a matrix keeps the matrix's shape, so elementwise slopes enter with ⊙ "
-            "instead of diag.")
+            self._gradient_note(wrt))
+
+    def _gradient_shape(self, label: str, wrt: str, shape: Shape) -> str:
+        """What the gradient of a scalar by wrt looks like, by what wrt is: a matrix keeps
+        its shape; a column's gradient is a row (numerator layout, as ∂L/∂x is in the
+        shipped lessons); a row keeps its shape; a scalar's is a number."""
+        rows, cols = self.shapes[wrt]
+        if rows == cols == 1:
+            return f"{label} is 1×1 (the derivative of a scalar by a scalar)."
+        if cols == 1:
+            return (f"{label} is a {shape_text(shape)} row (the gradient of a scalar by the "
+                    f"{self.shape(wrt)} column {wrt}, in numerator layout: one entry per "
+                    f"entry of {wrt}).")
+        if rows == 1:
+            return (f"{label} has {wrt}'s shape, {shape_text(shape)} (the gradient of a "
+                    "scalar by a row vector).")
+        return (f"{label} has {wrt}'s shape, {shape_text(shape)} (the gradient of a scalar "
+                "by a matrix).")
+
+    def _gradient_entry(self, of: str, wrt: str) -> str:
+        if min(self.shapes[wrt]) == 1:
+            return f"Entry i is how {of} moves when only {wrt}_i moves."
+        return f"Entry (i, j) is how {of} moves when only {wrt}[i,j] moves."
+
+    def _gradient_note(self, wrt: str) -> str:
+        if self.shapes[wrt][1] == 1 and self.shapes[wrt][0] > 1:
+            return (f"Working back through a definition keeps each quantity's own shape, so "
+                    f"elementwise slopes enter with ⊙ instead of diag; the gradient by the "
+                    f"column {wrt} is then written as a row (transposed), as numerator layout "
+                    "asks.")
+        return ("A gradient keeps the shape of what it is taken by, so elementwise slopes "
+                "enter with ⊙ instead of diag.")
+
+    def _diag_hint(self, of: str, wrt: str, user: str, definition: Node) -> tuple[str, ...]:
+        """How a vector on a diagonal (a scale, as batch normalisation's γ) takes its
+        gradient back: diag(g) scales the rows or the columns of what it multiplies."""
+        for node in _subtrees(definition):
+            if not (isinstance(node, BinOp) and node.op == "@"):
+                continue
+            if _is_diag_of(node.right, wrt):
+                other = to_text(node.left)
+                return (f"{to_text(node)} multiplies column j of {other} by {wrt}_j, so "
+                        f"∂{of}/∂{wrt}_j adds up column j of (∂{of}/∂{user}) ⊙ ({other}): "
+                        f"a row of ones on the left sums each column.",)
+            if _is_diag_of(node.left, wrt):
+                other = to_text(node.right)
+                return (f"{to_text(node)} multiplies row i of {other} by {wrt}_i, so "
+                        f"∂{of}/∂{wrt}_i adds up row i of (∂{of}/∂{user}) ⊙ ({other}): a "
+                        "column of ones on the right sums each row.",)
+        return ()
 
     def _chain_note(self, of: str, wrt: str, shape: Shape) -> str:
         if shape[0] != 1:
@@ -164,7 +212,7 @@ class Texts:
         use = f" You may type {upstream} for ∂{of}/∂{user}." if upstream else ""
         if other_shape[1] == 1:
             return Words(
-                f"{label} has {wrt}'s shape, {shape_text(shape)}. Since {user} = "
+                f"{self._gradient_shape(label, wrt, shape)} Since {user} = "
                 f"{to_text(definition)}, entry (i, j) is ∂{of}/∂{user}_i · {other}_j.{use}",
                 (f"{user}_i = Σ_j {wrt}[i,j] · {other}_j, so ∂{user}_i/∂{wrt}[i,j] = {other}_j.",
                  f"An outer product: the column (∂{of}/∂{user})ᵀ times the row {other}ᵀ.",
@@ -174,7 +222,7 @@ class Texts:
                 _transposed_mistake(key, shape))
         columns = other_shape[1]
         return Words(
-            f"{label} has {wrt}'s shape, {shape_text(shape)}. {user} = {to_text(definition)} "
+            f"{self._gradient_shape(label, wrt, shape)} {user} = {to_text(definition)} "
             f"holds one example in each of its {columns} columns, and each example adds its own "
             f"outer product to {label}.{use}",
             (f"For example n alone, ∂{of}/∂{wrt} is δ_n {other}_nᵀ: column n of ∂{of}/∂{user} "
@@ -343,6 +391,16 @@ def _transposed_mistake(key: Node, shape: Shape) -> tuple[StepMistake, ...]:
 
 def _is_name(node: Node, name: str) -> bool:
     return isinstance(node, Name) and node.name == name
+
+
+def _is_diag_of(node: Node, name: str) -> bool:
+    from tutor.engine import names_in
+
+    return isinstance(node, Call) and node.func == "diag" and name in names_in(node)
+
+
+def _subtrees(node: Node) -> list[Node]:
+    return [node, *(sub for child in children(node) for sub in _subtrees(child))]
 
 
 def _outline(key: Node) -> str:
