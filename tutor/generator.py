@@ -17,6 +17,7 @@ shipped one (finite differences and sympy) before it is returned.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -296,10 +297,12 @@ class _Walk:
                      ) -> GeneratorError:
         """A rule that failed, said at the definition it failed on (user, or the quantity
         it copies), not at the goal."""
-        original = next((q for q, names in self.p.copies.items() if user in names), user)
-        where = self.network.definition(original)
-        return GeneratorError(f"cannot write ∂{of}/∂{node}: {error}.".replace("..", "."),
-                              where.line if where is not None else None, 1)
+        where = self.network.definition(user)
+        message = f"cannot write ∂{of}/∂{node}: {error}.".replace("..", ".")
+        for quantity, names in self.p.copies.items():  # in the network's names, not x_a
+            for copy in names:
+                message = re.sub(rf"\b{re.escape(copy)}\b", quantity, message)
+        return GeneratorError(message, where.line if where is not None else None, 1)
 
 
 def _one() -> Node:

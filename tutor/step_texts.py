@@ -258,7 +258,7 @@ class Texts:
                 "The function under it is applied entry by entry, so its Jacobian is a "
                 "diagonal matrix of its slopes; multiply that by the constant."),
             "transpose": lambda: ("A transpose keeps a vector's entries in order.",
-                                  *self._transposed_hints(expression)),
+                                  *self._transposed_hints(_unscaled(expression))),
         }
         hints = rules.get(kind, lambda: ("Differentiate the definition by " + wrt + ", holding "
                                          "every other quantity fixed; work from the outermost "
@@ -330,7 +330,7 @@ class Texts:
         return (first, f"Differentiate the term {to_text(term)} by {wrt} on its own.")
 
     def _transposed_hints(self, expression: Node) -> tuple[str, ...]:
-        inner = expression.operand  # type: ignore[attr-defined]
+        inner = expression.operand if isinstance(expression, Transpose) else None
         if isinstance(inner, Call) and FUNCTIONS[inner.func].elementwise:
             function = FUNCTIONS[inner.func]
             slope = function.derivative.format(arg=to_text(inner.args[0]), out=to_text(inner))
@@ -441,7 +441,7 @@ def _unscaled(node: Node) -> Node:
     """The expression without a leading minus or constant factor: -sum(…), 0.5 * sum(…)."""
     if isinstance(node, Neg):
         return _unscaled(node.operand)
-    if isinstance(node, BinOp) and node.op == "*" and isinstance(node.left, Num):
+    if isinstance(node, BinOp) and node.op in "*@" and isinstance(node.left, Num):
         return _unscaled(node.right)
     return node
 

@@ -140,6 +140,14 @@ def test_a_vector_jacobian_through_a_rule_that_fails_is_refused_at_its_definitio
     assert "sigma(z) or relu(z)" in refused.value.message
 
 
+def test_a_refusal_names_the_networks_quantities_not_their_copies():
+    with pytest.raises(GeneratorError) as refused:
+        generate_from_text("v : 3x1\nh = step(v * v)\ngoal: dh/dv\n", validate=False)
+    assert refused.value.line == 2
+    assert "step(v * v)" in refused.value.message and "v_a" not in refused.value.message
+    assert "sigma(v * v) or relu(v * v)" in refused.value.message
+
+
 def test_a_log_of_a_possibly_negative_input_suggests_that_inputs_own_declaration():
     with pytest.raises(NetworkError) as refused:
         parse_network("p : 4x1\nq : 2x3\nL = sum(log(p)) + sum(q)\ngoal: dL/dp\n")
