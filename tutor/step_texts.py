@@ -37,6 +37,8 @@ def construct(node: Node) -> str:
         return node.func  # sum, softmax
     if isinstance(node, BinOp) and node.op in "*@" and isinstance(node.left, Num):
         return _scaled(construct(node.right))  # 0.5 * (f - y)^2 is a power, scaled
+    if isinstance(node, BinOp) and node.op in "*/" and isinstance(node.right, Num):
+        return _scaled(construct(node.left))  # tanh(z) / 3 is no quotient rule's
     if isinstance(node, Neg):
         return _scaled(construct(node.operand))
     if isinstance(node, BinOp):
@@ -342,6 +344,7 @@ class Texts:
         call = _unscaled(expression)
         hints = ["sum adds every entry: its Jacobian is a row of ones."]
         if isinstance(call, Call) and call.args and _entrywise(call.args[0]) \
+                and not isinstance(call.args[0], Name) \
                 and self.shapes.get(wrt) == infer_shape(call.args[0], self.shapes):
             argument = to_text(call.args[0])
             hints.append(f"Inside the sum, {argument} is computed entry by entry from {wrt}: "
@@ -443,6 +446,8 @@ def _unscaled(node: Node) -> Node:
         return _unscaled(node.operand)
     if isinstance(node, BinOp) and node.op in "*@" and isinstance(node.left, Num):
         return _unscaled(node.right)
+    if isinstance(node, BinOp) and node.op in "*/" and isinstance(node.right, Num):
+        return _unscaled(node.left)
     return node
 
 

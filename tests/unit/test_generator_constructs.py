@@ -186,3 +186,11 @@ def test_a_scalar_and_a_row_are_named_for_what_they_are():
     assert "scalar by a scalar" in goal_step(scalar).prompt
     row = made("r : 1x3\nY = ones(2, 1) @ r\nL = sum(Y * Y)\ngoal: dL/dr\n")
     assert "row vector" in goal_step(row).prompt
+
+
+def test_a_constant_factor_on_either_side_is_said_as_one_not_as_a_quotient():
+    lesson = made("a : 3x1\nh = tanh(a) / 3\ng = sigma(h) * 2\nL = sum(g)\ngoal: dL/da\n")
+    for step_id in ("dh_da", "dg_dh"):
+        hints = " ".join(lesson.step(step_id).hints)
+        assert "A constant factor" in hints and "Quotient rule" not in hints, step_id
+    assert "g is computed entry by entry from g" not in " ".join(lesson.step("dL_dg").hints)
