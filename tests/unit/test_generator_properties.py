@@ -95,7 +95,7 @@ def expression(draw, shape, depth, leaves):
         return f"{wrap(draw(sub(other)))}.T"
     if kind == "matmul":
         if shape == C:
-            return f"W @ {wrap(draw(sub(C)))}"
+            return f"{draw(st.sampled_from(['W', 'eye(3)']))} @ {wrap(draw(sub(C)))}"
         if shape == R:
             return f"{wrap(draw(sub(R)))} @ W"
         return f"{wrap(draw(sub(R)))} @ {wrap(draw(sub(C)))}"
@@ -103,7 +103,8 @@ def expression(draw, shape, depth, leaves):
         return f"softmax({draw(sub())})"
     if kind == "diag":
         if shape == C:
-            return f"diag({draw(sub(C))}) @ {wrap(draw(sub(C)))}"
+            return draw(st.sampled_from([f"diag({draw(sub(C))}) @ {wrap(draw(sub(C)))}",
+                                         f"{wrap(draw(sub(C)))} @ diag({draw(sub(S))})"]))
         return f"{wrap(draw(sub(R)))} @ diag({draw(sub(C))})"
     if kind == "sum":
         return f"sum({draw(sub(draw(st.sampled_from([S, C, R, M]))))})"
@@ -120,7 +121,7 @@ def expression(draw, shape, depth, leaves):
 def networks(draw):
     leaves = {n: s for n, (_, s) in INPUTS.items() if s is not None}
     first_shape = draw(st.sampled_from([S, C, R, M]))
-    first = draw(expression(first_shape, 2, leaves))
+    first = draw(expression(first_shape, 3, leaves))
     leaves["h1"] = first_shape
     top_shape = draw(st.sampled_from([S, C, R, M]))
     top = draw(expression(top_shape, 2, leaves))
