@@ -271,6 +271,8 @@ class _Walk:
 
     def gradient_step(self, of: str, node: str, user: str) -> str:
         if self.p.shapes[of] != (1, 1):
+            if is_vector(self.p.shapes[node]) and not is_vector(self.p.shapes[user]):
+                raise self._through_matrix(of, node, user)
             raise _tensor(of, node, self.p.shapes, self.network)
         user_shape = self.p.shapes[user]
         if user == of:
@@ -292,6 +294,23 @@ class _Walk:
         return self.add(of, node, key, composes, "gradient", user=user,
                         upstream=None if user == of else up)
 
+
+    def _through_matrix(self, of: str, node: str, user: str) -> GeneratorError:
+        """A Jacobian between vectors whose path passes a matrix: the tensor is there, so
+        it is said at that definition (∂h/∂c is 3×3, but ∂h/∂M is not a matrix)."""
+        shapes, network = self.p.shapes, self.network
+        original = next((q for q, names in self.p.copies.items() if node in names), node)
+        goal = next((g for g in network.goals if g.of == of), None)
+        wrt = goal.wrt if goal is not None else original
+        where = network.definition(user)
+        top = _unused("L", network)
+        return GeneratorError(
+            f"∂{of}/∂{wrt} passes through {user}, a {shape_text(shapes[user])} matrix, and "
+            f"∂{of}/∂{user} would be a 3-tensor ({shape_text(shapes[of])} by "
+            f"{shape_text(shapes[user])}): the tutor asks only for Jacobians between vectors "
+            f"and for gradients of a scalar, each step a matrix. Put a scalar on top of {of}, "
+            f"such as {top} = sum({of}), and ask for d{top}/d{wrt}.",
+            where.line if where is not None else None, 1)
 
     def _unsupported(self, of: str, node: str, user: str, error: Unsupported
                      ) -> GeneratorError:

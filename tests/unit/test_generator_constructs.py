@@ -140,6 +140,16 @@ def test_a_vector_jacobian_through_a_rule_that_fails_is_refused_at_its_definitio
     assert "sigma(z) or relu(z)" in refused.value.message
 
 
+def test_a_jacobian_through_a_matrix_is_refused_at_the_matrix_not_as_the_goals_tensor():
+    with pytest.raises(GeneratorError) as refused:
+        generate_from_text("c : 3x1\nM = c @ ones(1, 2)\nh = M @ ones(2, 1)\ngoal: dh/dc\n",
+                           validate=False)
+    message = refused.value.message
+    assert refused.value.line == 2  # M = …, where the matrix is made
+    assert "through M, a 3×2 matrix" in message and "(3×1 by 3×1)" not in message
+    assert "L = sum(h), and ask for dL/dc" in message
+
+
 def test_a_refusal_names_the_networks_quantities_not_their_copies():
     with pytest.raises(GeneratorError) as refused:
         generate_from_text("v : 3x1\nh = step(v * v)\ngoal: dh/dv\n", validate=False)
