@@ -42,6 +42,17 @@ class DomainError(Exception):
         self.remedy = remedy or "write it so that it is a number for any values"
 
 
+def with_gates(node: Node, gates: Mapping[str, Node]) -> Node:
+    """``node`` with each name of a sigmoid (p = sigma(s)) written as its call, where it
+    keeps its place in the text: 1 - p is then known positive, as 1 - sigma(s) is."""
+    from tutor.engine.nodes import children, with_children
+
+    if isinstance(node, Name) and node.name in gates:
+        return Call(node.start, node.end, "sigma", gates[node.name].args)  # type: ignore
+    parts = children(node)
+    return with_children(node, tuple(with_gates(p, gates) for p in parts)) if parts else node
+
+
 def signs_of(node: Node, known: Mapping[str, Signs]) -> Signs:
     """The signs the entries of ``node`` can have; raises DomainError at a pole."""
     if isinstance(node, Num):
@@ -113,6 +124,9 @@ def _binop(node: BinOp, known: Mapping[str, Signs]) -> Signs:
     if node.op == "+":
         return _sum(left, right)
     if node.op == "-":
+        if constant_value(node.left) == 1 and isinstance(node.right, Call) \
+                and node.right.func == "sigma":  # σ < 1: the logistic loss's log(1 - p)
+            return POSITIVE
         return _sum(left, _negated(right))
     if node.op == "*":
         if node.left == node.right:  # u * u, a square: never negative

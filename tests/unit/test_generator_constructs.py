@@ -167,6 +167,30 @@ def test_a_log_of_a_possibly_negative_input_suggests_that_inputs_own_declaration
     assert refused.value.line == 3
 
 
+LOGISTIC_LOSS = """\
+X : 5x3
+w : 3x1
+y : 5x1 onehot
+s = X @ w
+p = sigma(s)
+L = -sum(y * log(p) + (1 - y) * log(1 - p))
+goal: dL/dw
+"""
+
+
+def test_the_logistic_loss_log_of_one_minus_a_sigmoid_is_known_to_be_a_number():
+    made(LOGISTIC_LOSS)  # σ < 1, so 1 - p > 0: the loss of every course is not refused
+    made("a : 1\nL = -log(1 - sigma(a))\ngoal: dL/da\n")
+
+
+def test_a_declaration_that_would_not_help_is_not_suggested():
+    with pytest.raises(NetworkError) as refused:
+        parse_network("x : 3x1\nW : 3x3\nz = W @ x\nL = sum(log(1 - z))\ngoal: dL/dx\n")
+    message = refused.value.message
+    assert "positive (x" not in message and "Declare" not in message  # 1 - z stays unsigned
+    assert refused.value.line == 4 and "sigma(1 - z)" in message
+
+
 # -- words: a gradient by a column is a row, and is said to be ------------------------------
 BATCH_BIAS = """\
 X : 2x4
