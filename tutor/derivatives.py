@@ -74,6 +74,8 @@ def tr(node: Node) -> Node:
         return node.operand
     if _value(node) is not None or is_eye(node):
         return node
+    if isinstance(node, Call) and node.func == "ones":  # ones(3, 1), not ones(1, 3).T
+        return Call(0, 0, "ones", (node.args[1], node.args[0]))
     return Transpose(0, 0, node)
 
 

@@ -207,6 +207,7 @@ def test_a_bias_columns_gradient_is_said_to_be_a_row_not_a_matrix_of_its_shape()
     lesson = made(BATCH_BIAS)
     bias = lesson.step("dL_db")
     assert bias.shape == (1, 2)  # numerator layout, as ∂L/∂x is for a column x
+    assert bias.composes == "(dL_dZ @ ones(4, 1)).T"  # row sums, not ones(1, 4).T
     assert "1×2 row" in bias.prompt and "2×1 column b" in bias.prompt
     assert "b's shape" not in bias.prompt and "by a matrix" not in bias.prompt
     assert "[i,j]" not in bias.hints[0]
