@@ -8,6 +8,8 @@ and ones, nested, on scalars, columns, rows and a batch. For each drawn network
 `chain-tutor new`'s generator either makes a lesson whose every step's key (and
 composes) agrees with central finite differences, or refuses with a GeneratorError or
 NetworkError in words: never another exception, never "a fault of the generator".
+The lesson is validated as `new` validates it (finite differences; sympy is left out
+to keep the test quick), and its keys checked again here, independently.
 """
 
 from __future__ import annotations
@@ -160,7 +162,7 @@ def test_a_network_of_any_construct_makes_a_right_lesson_or_a_refusal_in_words(t
     if text is None:
         return
     try:
-        lesson = generate_from_text(text, validate=False)
+        lesson = generate_from_text(text, symbolic_budget=0)  # validated, as `new` does
     except NetworkError as refused:  # GeneratorError is one
         message = refused.message
         assert message and "fault" not in message and "Traceback" not in message, text
