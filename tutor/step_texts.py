@@ -141,8 +141,7 @@ class Texts:
         if self.shapes[wrt][1] == 1 and self.shapes[wrt][0] > 1:
             return (f"Working back through a definition keeps each quantity's own shape, so "
                     f"elementwise slopes enter with ⊙ instead of diag; the gradient by the "
-                    f"column {wrt} is then written as a row (transposed), as numerator layout "
-                    "asks.")
+                    f"column {wrt} is written as a row, as numerator layout asks.")
         return ("A gradient keeps the shape of what it is taken by, so elementwise slopes "
                 "enter with ⊙ instead of diag.")
 
@@ -153,14 +152,14 @@ class Texts:
             if not (isinstance(node, BinOp) and node.op == "@"):
                 continue
             if _is_diag_of(node.right, wrt):
-                other = to_text(node.left)
+                other = _grouped(node.left)
                 return (f"{to_text(node)} multiplies column j of {other} by {wrt}_j, so "
-                        f"∂{of}/∂{wrt}_j adds up column j of (∂{of}/∂{user}) ⊙ ({other}): "
+                        f"∂{of}/∂{wrt}_j adds up column j of ∂{of}/∂{user} ⊙ {other}: "
                         f"a row of ones on the left sums each column.",)
             if _is_diag_of(node.left, wrt):
-                other = to_text(node.right)
+                other = _grouped(node.right)
                 return (f"{to_text(node)} multiplies row i of {other} by {wrt}_i, so "
-                        f"∂{of}/∂{wrt}_i adds up row i of (∂{of}/∂{user}) ⊙ ({other}): a "
+                        f"∂{of}/∂{wrt}_i adds up row i of ∂{of}/∂{user} ⊙ {other}: a "
                         "column of ones on the right sums each row.",)
         return ()
 
@@ -394,6 +393,11 @@ def _transposed_mistake(key: Node, shape: Shape) -> tuple[StepMistake, ...]:
 
 def _is_name(node: Node, name: str) -> bool:
     return isinstance(node, Name) and node.name == name
+
+
+def _grouped(node: Node) -> str:
+    """The node's text, in parentheses unless it is a name."""
+    return to_text(node) if isinstance(node, Name) else f"({to_text(node)})"
 
 
 def _is_diag_of(node: Node, name: str) -> bool:
