@@ -9,8 +9,8 @@ definition that holds the construct, with the network's own names.
 from __future__ import annotations
 
 import pytest
-
 from generated_keys import disagreements
+
 from tutor.engine import FUNCTIONS
 from tutor.generator import GeneratorError, generate_from_text
 from tutor.network import NetworkError, parse_network
