@@ -229,3 +229,13 @@ def test_a_constant_factor_on_either_side_is_said_as_one_not_as_a_quotient():
         hints = " ".join(lesson.step(step_id).hints)
         assert "A constant factor" in hints and "Quotient rule" not in hints, step_id
     assert "g is computed entry by entry from g" not in " ".join(lesson.step("dL_dg").hints)
+
+
+def test_a_saturated_logistic_loss_is_a_number_and_makes_its_lesson():
+    import numpy as np
+
+    from tutor.engine.functions import sigmoid
+
+    assert sigmoid(np.array([[-40.0]]))[0, 0] > 0  # the tanh form rounded it to 0
+    assert np.isclose(np.log(sigmoid(np.array([[-40.0]])))[0, 0], -40.0)
+    made("a : 1\nL = -log(sigma(50 * a))\ngoal: dL/da\n")  # σ(-50) was log(0) = -inf
