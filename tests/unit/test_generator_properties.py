@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from generated_keys import disagreements
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -142,7 +143,23 @@ def networks(draw):
     if top_shape in (C, R) and wrt_vector and draw(st.booleans()):
         of = "h2"
     declared = "".join(f"{n} : {text}\n" for n, (text, _) in INPUTS.items())
-    return (f"{declared}h1 = {first}\nh2 = {top}\nL = {loss}\ngoal: d{of}/d{wrt}\n")
+    goals = f"goal: d{of}/d{wrt}\n"
+    others = [w for w in wrts if w != wrt]
+    if others and draw(st.booleans()):  # a second goal shares the steps it can
+        goals += f"goal: dL/d{draw(st.sampled_from(others))}\n"
+    return f"{declared}h1 = {first}\nh2 = {top}\nL = {loss}\n{goals}"
+
+
+@pytest.mark.parametrize("text", [
+    "a : 1\np = sigma(a)\nL = -log(p)\ngoal: dL/da\n",
+    "a : 3x1\np = -tanh(a)\nL = sum(p * p)\ngoal: dL/da\n",
+], ids=["-log(sigma)", "-tanh"])
+def test_the_issues_negations_make_their_lessons_from_the_command_line(tmp_path, text):
+    from tutor.cli import main
+
+    network, out = tmp_path / "net.txt", tmp_path / "lesson.toml"
+    network.write_text(text)
+    assert main(["new", str(network), "-o", str(out), "--budget", "0"]) == 0
 
 
 DECLARED = "".join(f"{n} : {text}\n" for n, (text, _) in INPUTS.items())
