@@ -188,6 +188,15 @@ class Texts:
             return (f"{user} = {function.written}({wrt}) entry by entry: each entry of "
                     f"∂{of}/∂{wrt} is the same entry of ∂{of}/∂{user} times the slope {slope}. "
                     "Use * (⊙), not diag.")
+        core = _unscaled(definition)
+        if kind == "scaled-elementwise" and isinstance(core, Call) \
+                and _is_name(core.args[0], wrt):  # -tanh(z), 2 * sigma(z), sigma(z) / 3
+            function = FUNCTIONS[core.func]
+            slope = function.derivative.format(arg=wrt, out=to_text(core))
+            return (f"{user} = {to_text(definition)}: a constant times {function.written}"
+                    f"({wrt}), entry by entry. Each entry of ∂{of}/∂{wrt} is the same entry "
+                    f"of ∂{of}/∂{user} times the constant and the slope {slope}. Use * (⊙), "
+                    "not diag.")
         if kind == "linear" and user == of:
             return (f"{of} is linear in {wrt}: entry (i, j) of the gradient is what multiplies "
                     f"{wrt}[i,j] in {of}.")

@@ -239,3 +239,10 @@ def test_a_saturated_logistic_loss_is_a_number_and_makes_its_lesson():
     assert sigmoid(np.array([[-40.0]]))[0, 0] > 0  # the tanh form rounded it to 0
     assert np.isclose(np.log(sigmoid(np.array([[-40.0]])))[0, 0], -40.0)
     made("a : 1\nL = -log(sigma(50 * a))\ngoal: dL/da\n")  # σ(-50) was log(0) = -inf
+
+
+def test_a_negated_function_in_a_batch_is_explained_as_a_constant_times_its_slope():
+    lesson = made("X : 3x2\nH = -tanh(X)\nL = sum(H * H)\ngoal: dL/dX\n")
+    rule = " ".join(goal_step(lesson).hints)
+    assert "a constant times tanh(X), entry by entry" in rule
+    assert "slope 1 - tanh(X)^2" in rule  # tanh's own value, not H's (H is -tanh)
