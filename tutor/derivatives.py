@@ -320,6 +320,15 @@ class Rules:
             raise Unsupported(f"{to_text(root)} does not depend on {wrt}")
         return found
 
+    def _times(self, left: Node, right: Node) -> Node:
+        """left ⊙ right, with a matrix of ones of the other's shape left out: sum(H * H)
+        gives H back, not ones(3, 2) * H."""
+        for ones_part, other in ((left, right), (right, left)):
+            if isinstance(ones_part, Call) and ones_part.func == "ones" \
+                    and self.shape(ones_part) == self.shape(other):
+                return other
+        return times(left, right)
+
     def _fit(self, gradient: Node, shape: Shape) -> Node:
         """A gradient at a scalar that was spread over a matrix collects every entry."""
         if shape == (1, 1) and self.shape(gradient) != (1, 1):
@@ -370,7 +379,7 @@ class Rules:
         elif op == "-":
             ga, gb = grad, neg(grad)
         elif op == "*":
-            ga, gb = times(grad, b), times(grad, a)
+            ga, gb = self._times(grad, b), self._times(grad, a)
         else:
             ga, gb = divide(grad, b), neg(times(grad, divide(a, power(b, 2))))
         return plus(self._backward(a, root, wrt, self._fit(ga, sa)),

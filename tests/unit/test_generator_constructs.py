@@ -246,3 +246,11 @@ def test_a_negated_function_in_a_batch_is_explained_as_a_constant_times_its_slop
     rule = " ".join(goal_step(lesson).hints)
     assert "a constant times tanh(X), entry by entry" in rule
     assert "slope 1 - tanh(X)^2" in rule  # tanh's own value, not H's (H is -tanh)
+
+
+def test_a_product_with_a_matrix_of_ones_of_its_own_shape_is_left_out_of_a_key():
+    lesson = made("X : 3x2\nH = -tanh(X)\nL = sum(H * H)\ngoal: dL/dX\n")
+    assert lesson.step("dL_dH_a").answer == "H_b"  # not ones(3, 2) * H_b
+    assert "ones" not in lesson.step("dL_dH").answer
+    kept = made("X : 3x2\na : 1\nL = sum(X * a)\ngoal: dL/da\n")  # a scalar: ones stays
+    assert disagreements(kept) == []
