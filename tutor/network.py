@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from tutor.engine import EngineError, Node, Shape, infer_shape, parse, shape_text
 from tutor.engine.functions import FUNCTIONS
 from tutor.engine.onehot import contradiction
-from tutor.network_domains import ANY, DRAW_SIGNS, DomainError, Signs, signs_of
+from tutor.network_domains import ANY, DRAW_SIGNS, POSITIVE, DomainError, Signs, signs_of
 from tutor.network_ids import network_lesson_id, normalized
 from tutor.progress.limits import MAX_TITLE, clean_text
 
@@ -326,12 +326,27 @@ def _defined_everywhere(item: Definition, column: int, signs: dict[str, Signs],
             raise NetworkError(f"{said}: {error.message}", item.line, at) from None
         below = [i for i in _inputs_under(error.node, inputs, definitions)
                  if i.draw != "positive"]
+        if not _helps(item, signs, {i.name for i in below}):
+            below = []  # 1 - p is no more positive for a positive p: say the remedy only
         declare = ", ".join(f"{i.name} : {i.shape[0]}x{i.shape[1]} positive" for i in below[:2])
         raise NetworkError(
             f"{said} is not a number for every draw of its inputs: {error.message}. "
             + (f"Declare the inputs it takes as positive ({declare}), or {error.remedy}."
                if declare else f"{error.remedy[0].upper()}{error.remedy[1:]}."),
             item.line, at) from None
+
+
+def _helps(item: Definition, signs: dict[str, Signs], declared: set[str]) -> bool:
+    """Whether declaring ``declared`` positive would make the definition a number
+    everywhere: a suggestion that would be refused again is no suggestion."""
+    if not declared:
+        return False
+    assumed = dict(signs) | {name: POSITIVE for name in declared}
+    try:
+        signs_of(item.node, assumed)
+    except DomainError:
+        return False
+    return True
 
 
 def _inputs_under(node: Node, inputs: list[Input], definitions: list[Definition]

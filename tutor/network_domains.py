@@ -170,8 +170,8 @@ def _call(node: Call, known: Mapping[str, Range]) -> Range:
         raise DomainError(
             f"{node.func} needs a positive argument, and {to_text(node.args[0])} can be "
             f"{inner.can_be()} at the drawn values of the inputs", node,
-            remedy=f"take the {node.func} of something positive, such as a softmax's output "
-                   "or 1 + x^2")
+            remedy=f"take the {node.func} of something positive, such as "
+                   f"{_positive_examples(node.args[0])}")
     if node.func == "sigma":
         return _within(_monotone(inner, _sigmoid, 0.0, 1.0), UNIT)
     if node.func == "softmax":
@@ -271,3 +271,10 @@ def _odd(r: Range, exponent: float) -> Range:
         return math.copysign(min(abs(value) ** exponent, INF), value) if value else 0.0
 
     return Range(power(r.low), power(r.high), r.low_in, r.high_in)
+
+
+def _positive_examples(argument: Node) -> str:
+    """Positive things made of the network's own argument: sigma(z) or 1 + z^2."""
+    text = to_text(argument)
+    base = text if isinstance(argument, Name | Num) else f"({text})"
+    return f"sigma({text}), exp({text}) or 1 + {base}^2"

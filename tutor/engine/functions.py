@@ -156,8 +156,11 @@ def _eye_shape(_shapes: list[Shape], sizes: list[int | None]) -> Shape:
 
 # -- numpy forms ---------------------------------------------------------------------------
 def sigmoid(values: np.ndarray) -> np.ndarray:
-    # tanh form: never overflows, unlike 1 / (1 + exp(-t)) for large negative t.
-    return 0.5 * (1.0 + np.tanh(0.5 * values))
+    # e^-|t| never overflows (1 / (1 + exp(-t)) does for large negative t), and, unlike
+    # the tanh form 0.5 (1 + tanh(t/2)), keeps σ(-40) = 4e-18 instead of rounding it to 0,
+    # so -log σ(s), the logistic loss, is a number wherever a course draws s.
+    small = np.exp(-np.abs(values))
+    return np.where(values >= 0, 1.0 / (1.0 + small), small / (1.0 + small))
 
 
 def _softmax(values: np.ndarray) -> np.ndarray:
