@@ -104,20 +104,6 @@ y = g * n + c
 L = w @ y
 goal: dL/dx
 """,
-    "layernorm-gain": """\
-# layer normalisation: the gain's gradient
-x : 4x1
-g : 4x1
-c : 4x1
-w : 1x4
-mu = sum(x) / 4
-d = x - mu
-v = sum(d * d) / 4
-n = d / sqrt(v + 0.00001)
-y = g * n + c
-L = w @ tanh(y)
-goal: dL/dg
-""",
     "batchnorm": """\
 # batch normalisation written out, examples in rows
 X : 4x3
@@ -373,6 +359,11 @@ d = -tanh(c) / 3
 goal: dd/da
 """,
 }
+# A variant that differs from its family's network in its last lines only.
+NETWORKS["layernorm-gain"] = NETWORKS["layernorm"].replace(
+    " written out", ": the gain's gradient").replace(
+    "L = w @ y\ngoal: dL/dx", "L = w @ tanh(y)\ngoal: dL/dg")
+
 
 
 def richardson(problem, of: str, wrt: str, values, h: float = 1e-4) -> np.ndarray:
