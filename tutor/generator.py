@@ -25,7 +25,6 @@ from tutor.engine import EngineError, Node, Shape, names_in, shape_text, to_text
 from tutor.engine.nodes import Name, children, with_children
 from tutor.engine.tokens import MAX_NAME_LENGTH
 from tutor.generator_checks import (
-    FD_MISMATCH,
     GeneratorError,
     beyond_differences,
     defined_everywhere,
@@ -357,7 +356,7 @@ def generate(network: Network, lesson_id: str = "your-network", title: str | Non
     """
     import time
 
-    from tutor.validation import OutOfTime, validate_lesson
+    from tutor.validation import FD_UNDECIDED, OutOfTime, validate_lesson
 
     deadline = None if time_limit is None else time.monotonic() + time_limit
 
@@ -406,7 +405,7 @@ def generate(network: Network, lesson_id: str = "your-network", title: str | Non
             f"({stopped.done} of {stopped.total} factors checked), so it stopped. Ask fewer "
             "goals, or make the network shallower or its sizes smaller") from None
     errors = [f for f in findings if f.error]
-    if errors and all(FD_MISMATCH in f.message for f in errors):
+    if errors and all(FD_UNDECIDED in f.message for f in errors):
         raise beyond_differences(lesson, network, [f.step or "" for f in errors])
     if errors:
         shown = [_shortened(str(f)) for f in errors[:3]]
