@@ -38,11 +38,13 @@ AGREES, WRONG, UNDECIDED = "agrees", "wrong", "undecided"
 class Estimate:
     """A derivative by finite differences, and bounds on how far it is from the truth:
     the truncation (|D(h) − D(h/2)|, which the function's curvature makes) and the
-    rounding (ε·|f|/h, the floor of what floats can tell)."""
+    rounding (ε·|f|/h, the floor of what floats can tell); and ``kink``, past 0 where the
+    point is not smooth within the step."""
 
     value: np.ndarray
     truncation: np.ndarray
     rounding: np.ndarray
+    kink: np.ndarray
 
     @property
     def error(self) -> np.ndarray:
@@ -56,29 +58,47 @@ def steps(base: np.ndarray) -> np.ndarray:
     return RELATIVE_STEP * np.where(size > 0, size, largest if largest > 0 else 1.0)
 
 
-def _richardson(value_at, step: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Central differences at step and step/2, extrapolated, with their error estimate;
-    ``value_at(t)`` is the output at the point moved by t along the perturbation."""
+def _richardson(value_at, centre: np.ndarray, step: float) -> tuple[np.ndarray, ...]:
+    """Central differences at step and step/2, extrapolated, with their error estimates;
+    ``value_at(t)`` is the output at the point moved by t along the perturbation, and
+    ``centre`` the output at the point itself (its forward pass: no pass more).
+
+    A kink at the centre fools Richardson (both steps see the mean of the two slopes),
+    so the one-sided slopes' gap says it: smooth, it halves with the step (h·f″); at a
+    kink it stays the jump in slope."""
     passes = [np.asarray(value_at(t), dtype=float).reshape(-1)
               for t in (step, -step, step / 2, -step / 2)]
+    centre = np.asarray(centre, dtype=float).reshape(-1)
     with np.errstate(all="ignore"):
         wide = (passes[0] - passes[1]) / (2 * step)
         narrow = (passes[2] - passes[3]) / step
         value = narrow + (narrow - wide) / 3
-        size = np.max(np.abs(np.stack(passes)), axis=0)
-        return value, np.abs(narrow - wide), ROUNDING * size / step
+        size = np.max(np.abs(np.stack(passes + [centre])), axis=0)
+        gap_wide = np.abs(passes[0] - 2 * centre + passes[1]) / step
+        gap_narrow = np.abs(passes[2] - 2 * centre + passes[3]) / (step / 2)
+        return (value, np.abs(narrow - wide), ROUNDING * size / step,
+                gap_narrow - 0.75 * gap_wide)
+
+
+def _centre(problem: Problem, of: str, wrt: str, values: Values) -> np.ndarray:
+    """``of`` at the point: from its forward pass when it holds it (a variant's, a sample's)."""
+    if of in values:
+        return values[of]
+    return problem.value_with(of, wrt, values[wrt], values)
 
 
 def jacobian(problem: Problem, of: str, wrt: str, values: Values) -> Estimate:
     """∂of/∂wrt at ``values`` (its lesson shape), entry by entry of wrt: 4 passes each."""
     base = np.asarray(values[wrt], dtype=float)
     sizes = steps(base)
+    centre = _centre(problem, of, wrt, values)
     columns = []
     for index in np.ndindex(base.shape):
         unit = np.zeros_like(base)
         unit[index] = 1.0
         columns.append(_richardson(
-            lambda t, u=unit: problem.value_with(of, wrt, base + t * u, values), sizes[index]))
+            lambda t, u=unit: problem.value_with(of, wrt, base + t * u, values), centre,
+            sizes[index]))
     shape = problem.derivative_shape(of, wrt)
     return Estimate(*(np.stack(parts, axis=1).reshape(shape) for parts in zip(*columns)))
 
@@ -91,7 +111,7 @@ def along(problem: Problem, of: str, wrt: str, values: Values,
     base = np.asarray(values[wrt], dtype=float)
     move = direction * steps(base) / RELATIVE_STEP
     parts = _richardson(lambda t: problem.value_with(of, wrt, base + t * move, values),
-                        RELATIVE_STEP)
+                        _centre(problem, of, wrt, values), RELATIVE_STEP)
     return Estimate(*parts), move
 
 
@@ -109,7 +129,8 @@ def verdict(key: np.ndarray, estimate: Estimate) -> str:
     scale = float(np.max(np.abs(value), initial=0.0))
     floor = FLOOR * scale + TINY
     reference = max(scale, float(np.max(np.abs(key), initial=0.0)))
-    if np.any(estimate.truncation > TRUST * reference + SAFETY * estimate.rounding + floor):
+    unsure = TRUST * reference + SAFETY * estimate.rounding + floor
+    if np.any(estimate.truncation > unsure) or np.any(estimate.kink > unsure):
         return UNDECIDED
     if np.any(np.abs(key - value) > SAFETY * error + floor):
         return WRONG
