@@ -25,6 +25,11 @@ from tutor.engine.problem import Problem
 # that is 0): Richardson's result is off by O(h⁴), the rounding by ε·|f|/h, and 1e-4
 # keeps both far below the differences a wrong key makes (1e-4 of the value).
 RELATIVE_STEP = 1e-4
+# A forward pass can round far worse than ε·|f| (a log of 1 − σ(20), or any cancellation
+# a network writes), and its noise can fall alike at h and h/2: so a key found wrong is
+# checked again at steps this many times larger (noise/h ten times smaller), and is wrong
+# only if it is wrong there too; steps that contradict each other decide nothing.
+RECHECK = 10.0
 SAFETY = 4.0  # |D(h) − D(h/2)| is already ~3× the error of D(h/2), and more of the result's
 ROUNDING = 64 * float(np.finfo(float).eps)  # a forward pass's own rounding, relative to |f|
 FLOOR = 1e-7  # of the Jacobian's largest entry: below it no check in floats can tell
@@ -51,11 +56,11 @@ class Estimate:
         return self.truncation + self.rounding
 
 
-def steps(base: np.ndarray) -> np.ndarray:
+def steps(base: np.ndarray, relative: float = RELATIVE_STEP) -> np.ndarray:
     """Each entry's step: a share of its own size, so that x ± h never changes x's sign."""
     size = np.abs(np.asarray(base, dtype=float))
     largest = float(size.max(initial=0.0))
-    return RELATIVE_STEP * np.where(size > 0, size, largest if largest > 0 else 1.0)
+    return relative * np.where(size > 0, size, largest if largest > 0 else 1.0)
 
 
 def _richardson(value_at, centre: np.ndarray, step: float) -> tuple[np.ndarray, ...]:
@@ -87,10 +92,11 @@ def _centre(problem: Problem, of: str, wrt: str, values: Values) -> np.ndarray:
     return problem.value_with(of, wrt, values[wrt], values)
 
 
-def jacobian(problem: Problem, of: str, wrt: str, values: Values) -> Estimate:
+def jacobian(problem: Problem, of: str, wrt: str, values: Values,
+             relative: float = RELATIVE_STEP) -> Estimate:
     """∂of/∂wrt at ``values`` (its lesson shape), entry by entry of wrt: 4 passes each."""
     base = np.asarray(values[wrt], dtype=float)
-    sizes = steps(base)
+    sizes = steps(base, relative)
     centre = _centre(problem, of, wrt, values)
     columns = []
     for index in np.ndindex(base.shape):
@@ -103,15 +109,15 @@ def jacobian(problem: Problem, of: str, wrt: str, values: Values) -> Estimate:
     return Estimate(*(np.stack(parts, axis=1).reshape(shape) for parts in zip(*columns)))
 
 
-def along(problem: Problem, of: str, wrt: str, values: Values,
-          direction: np.ndarray) -> tuple[Estimate, np.ndarray]:
+def along(problem: Problem, of: str, wrt: str, values: Values, direction: np.ndarray,
+          relative: float = RELATIVE_STEP) -> tuple[Estimate, np.ndarray]:
     """The Jacobian times a perturbation: ``direction`` (wrt's shape) scaled entry by entry
     to wrt's own sizes. Four passes, whatever wrt's size; returns the estimate and the
     perturbation, which the key's Jacobian must map to the same vector."""
     base = np.asarray(values[wrt], dtype=float)
     move = direction * steps(base) / RELATIVE_STEP
     parts = _richardson(lambda t: problem.value_with(of, wrt, base + t * move, values),
-                        _centre(problem, of, wrt, values), RELATIVE_STEP)
+                        _centre(problem, of, wrt, values), relative)
     return Estimate(*parts), move
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from tutor import differences
-from tutor.differences import AGREES, UNDECIDED, WRONG, Estimate
+from tutor.differences import AGREES, RECHECK, UNDECIDED, WRONG, Estimate
 from tutor.engine import (
     EngineError,
     Values,
@@ -293,15 +293,25 @@ def _compare(problem: Problem, of: str, wrt: str, key: np.ndarray, values: Value
         jacobian = key.reshape(-1, base.size)  # numerator layout and gradients alike
         outcomes = []
         for _ in range(DIRECTIONS):
-            estimate, move = differences.along(problem, of, wrt, values,
-                                               directions.standard_normal(base.shape))
-            outcomes.append(differences.verdict(jacobian @ move.reshape(-1), estimate))
+            direction = directions.standard_normal(base.shape)
+            outcome = WRONG
+            for relative in (differences.RELATIVE_STEP, differences.RELATIVE_STEP * RECHECK):
+                estimate, move = differences.along(problem, of, wrt, values, direction,
+                                                   relative)
+                seen = differences.verdict(jacobian @ move.reshape(-1), estimate)
+                if seen != WRONG:
+                    outcome = seen if relative == differences.RELATIVE_STEP else UNDECIDED
+                    break
+            outcomes.append(outcome)
         if WRONG not in outcomes:
             return (UNDECIDED if UNDECIDED in outcomes else AGREES), None
         return WRONG, differences.jacobian(problem, of, wrt, values)
-    estimate = differences.jacobian(problem, of, wrt, values)
-    outcome = differences.verdict(key, estimate)
-    return outcome, estimate if outcome == WRONG else None
+    for relative in (differences.RELATIVE_STEP, differences.RELATIVE_STEP * RECHECK):
+        estimate = differences.jacobian(problem, of, wrt, values, relative)
+        outcome = differences.verdict(key, estimate)
+        if outcome != WRONG:
+            return (outcome if relative == differences.RELATIVE_STEP else UNDECIDED), None
+    return WRONG, estimate
 
 
 def validation_points(lesson: Lesson) -> list[Values]:

@@ -34,7 +34,22 @@ goal: dL/dM
 """
 
 
-@pytest.mark.parametrize("text", [SOFTMAX_REGRESSION, BILINEAR_LOGISTIC,
+# A batch's logistic loss at σ(±20): the forward pass itself rounded σ(−20) to 1e-7 of
+# itself, and the differences' noise fell alike at h and h/2 in one column.
+LOGISTIC_BATCH = """X : 4x8 int
+w : 1x4 int
+b : 1 int
+y : 1x8 int
+s = w @ X + b * ones(1, 8)
+p = sigma(s)
+q = sigma(-s)
+L = -sum(y * log(p) + (1 - y) * log(q)) / 8
+goal: dL/dw
+goal: dL/db
+"""
+
+
+@pytest.mark.parametrize("text", [SOFTMAX_REGRESSION, BILINEAR_LOGISTIC, LOGISTIC_BATCH,
                                   SOFTMAX_REGRESSION.replace("4x1 int", "8x1 int")
                                   .replace("3x4 int", "6x8 int").replace("3x1 onehot",
                                                                          "6x1 onehot")])
@@ -102,3 +117,12 @@ def test_where_the_differences_cannot_decide_sympy_does(monkeypatch):
     with pytest.raises(GeneratorError) as refused:
         generate_from_text(text, symbolic_budget=0.0)
     assert "fault" not in refused.value.message and "cannot confirm" in refused.value.message
+
+
+def test_sigma_keeps_its_relative_precision_where_it_saturates():
+    from tutor.engine.functions import sigmoid
+
+    t = np.array([[-30.0, -20.0, 0.0, 20.0, -800.0, 800.0]])
+    exact = np.array([[9.357622968839e-14, 2.061153618190e-09, 0.5, 0.999999997938846,
+                       0.0, 1.0]])
+    assert np.allclose(sigmoid(t), exact, rtol=1e-12, atol=0.0)
