@@ -2,9 +2,11 @@
 
 What `chain-tutor validate` runs for a lesson author. For each step the key must
 match central finite differences of the forward pass at the validation seeds'
-values and at random draws; sympy then tries to prove it equal to the symbolic
-derivative (within a hard time budget: sympy.diff of a deep network can run for
-minutes); a declared mistake must not be accepted as correct (and one the chain diagnoses find
+values and at random draws, within the differences' own error estimate
+(tutor.differences: where they cannot decide, sympy's proof is the verdict); a lesson
+`new` stamped as validated, unchanged, is trusted (tutor.stamps). sympy then tries to
+prove it equal to the symbolic derivative (within a hard time budget: sympy.diff of a
+deep network can run for minutes); a declared mistake must not be accepted as correct (and one the chain diagnoses find
 by themselves is noted, so that authors write only what the engine cannot); a `composes` must
 equal the product it names; and a lesson's id must not collide with a shipped one.
 """
