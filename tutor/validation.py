@@ -53,7 +53,7 @@ VALIDATION_SEEDS = (1, 2, 3)
 # as PyTorch's gradcheck(fast_mode=True) does with one: a wrong Jacobian J' gives
 # J'v ≠ Jv for almost every v, so the verdict is the same, for a cost that does not grow
 # with W's 400 entries (and each of the 7 points draws its own direction).
-FULL_JACOBIAN_ENTRIES = 8
+FULL_JACOBIAN_ENTRIES = 4
 DIRECTIONS = 1
 PASSES = 4  # forward passes per entry or direction (tutor.differences)
 # After this many steps in a row whose proofs ran out of budget, the lesson's remaining
