@@ -85,3 +85,30 @@ def test_after_a_streak_of_cut_proofs_the_rest_rest_on_finite_differences(monkey
     assert len(asked) == CUT_STREAK and not [f for f in findings if f.error]
     assert sum("ran out of time on the" in f.message for f in findings) == (
         len(lesson.steps) - CUT_STREAK)
+
+
+def test_a_courses_batch_norm_network_is_made_with_bounded_work(monkeypatch):
+    """The backprop-ninja batch (19 steps) took 97 s for new + validate: each proof cut at
+    its budget, then all again. Its forward passes are counted, and its proofs: no more
+    than CUT_STREAK are asked when each is cut."""
+    from pathlib import Path
+
+    import tutor.engine.problem as problem_module
+    from tutor.generator import generate_from_text
+
+    monkeypatch.syspath_prepend(str(Path(__file__).parents[2] / "benchmarks"))
+    from generate import course_batch  # the benchmark's network, the same one measured
+
+    evaluated, asked = [0], []
+    original = problem_module.evaluate
+
+    def counted(*args, **kwargs):
+        evaluated[0] += 1
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(problem_module, "evaluate", counted)
+    monkeypatch.setattr(prover, "prove_derivative",
+                        lambda *args: asked.append(args[2:4]) or "timeout")
+    lesson = generate_from_text(course_batch(), symbolic_budget=1.0)
+    assert len(lesson.steps) == 19
+    assert len(asked) == CUT_STREAK and evaluated[0] <= 6_000
