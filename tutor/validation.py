@@ -6,9 +6,10 @@ values and at random draws, within the differences' own error estimate
 (tutor.differences: where they cannot decide, sympy's proof is the verdict); a lesson
 `new` stamped as validated, unchanged, is trusted (tutor.stamps). sympy then tries to
 prove it equal to the symbolic derivative (within a hard time budget: sympy.diff of a
-deep network can run for minutes); a declared mistake must not be accepted as correct (and one the chain diagnoses find
-by themselves is noted, so that authors write only what the engine cannot); a `composes` must
-equal the product it names; and a lesson's id must not collide with a shipped one.
+deep network can run for minutes); a declared mistake must not be accepted as correct
+(and one the chain diagnoses find by themselves is noted, so that authors write only
+what the engine cannot); a `composes` must equal the product it names; and a lesson's
+id must not collide with a shipped one.
 """
 
 from __future__ import annotations
