@@ -74,6 +74,8 @@ def tr(node: Node) -> Node:
         return node.operand
     if _value(node) is not None or is_eye(node):
         return node
+    if isinstance(node, Call) and node.func == "ones":  # ones(3, 1), not ones(1, 3).T
+        return Call(0, 0, "ones", (node.args[1], node.args[0]))
     return Transpose(0, 0, node)
 
 
@@ -125,8 +127,22 @@ def power(base: Node, exponent: float) -> Node:
     return base if exponent == 1 else BinOp(0, 0, "^", base, number(exponent))
 
 
+def power_slope(node: BinOp) -> Node:
+    """n u^(n-1) for u^n. An exponent written as an expression of numbers (1/2, 2/3)
+    stays one, exact: 2/3 - 1, not a rounded -0.333333333333333 that sympy would not
+    prove equal (and not a crash in the reverse rule, which once took it for a number)."""
+    exponent = _value(node.right)
+    lowered = (power(node.left, exponent - 1) if exponent is not None
+               else BinOp(0, 0, "^", node.left, BinOp(0, 0, "-", node.right, number(1))))
+    return times(node.right, lowered)
+
+
 def call(function: str, *args: Node) -> Node:
     return Call(0, 0, function, args)
+
+
+def is_diag(node: Node) -> bool:
+    return isinstance(node, Call) and node.func == "diag"
 
 
 def size(shape: Shape) -> int:
@@ -165,6 +181,12 @@ class Rules:
     def slope(self, call_node: Call, root: Node) -> Node:
         """f'(arg), entry by entry, from the function's own record."""
         function = FUNCTIONS[call_node.func]
+        if call_node.func == "step":  # relu's slope: itself flat, so nothing to find
+            arg = to_text(call_node.args[0])
+            raise Unsupported(
+                f"{to_text(call_node)} is flat: its slope is 0 wherever it has one (at 0 it "
+                f"jumps), so every factor through it would be zero. For a gate with a slope "
+                f"to find, write sigma({arg}) or relu({arg}) instead")
         if function.derivative is None or not function.elementwise:
             raise Unsupported(f"the generator has no derivative rule for {call_node.func}(...)")
         arg, out = call_node.args[0], self.output(call_node, root)
@@ -206,6 +228,10 @@ class Rules:
     def _jacobian(self, node: Node, root: Node, wrt: str) -> Node | None:
         if wrt not in names_in(node):
             return None
+        if not is_vector(self.shape(node)):  # a Jacobian through a matrix is no matrix
+            raise Unsupported(f"{to_text(node)} is a {'×'.join(map(str, self.shape(node)))} "
+                              f"matrix on the way from {wrt}, and a Jacobian passes through "
+                              "vectors only")
         if isinstance(node, Name):
             return eye(size(self.shapes[wrt]))
         if isinstance(node, Neg):
@@ -219,6 +245,10 @@ class Rules:
         raise Unsupported(f"the generator cannot differentiate {to_text(node)}")
 
     def _call_jacobian(self, node: Call, root: Node, wrt: str) -> Node:
+        if node.func == "diag":
+            if self.shape(node.args[0]) != (1, 1):  # a matrix: no Jacobian of a vector
+                raise Unsupported("diag(…) of a vector is a matrix, not a vector")
+            return self._jacobian(node.args[0], root, wrt)  # diag of a scalar is itself
         inner = self._jacobian(node.args[0], root, wrt)
         if node.func == "sum":
             if isinstance(inner, Call) and inner.func == "diag":  # a row of ones times diag(v)
@@ -231,6 +261,11 @@ class Rules:
     def _binop_jacobian(self, node: BinOp, root: Node, wrt: str) -> Node | None:
         a, b = node.left, node.right
         sa, sb, whole = self.shape(a), self.shape(b), self.shape(node)
+        if node.op == "@" and is_diag(a) and sa != (1, 1) and sb[1] == 1:
+            # diag(g) @ b scales b's entries one by one: it is g ⊙ b, a product of vectors
+            return self._jacobian(times(self.column(a.args[0]), b), root, wrt)
+        if node.op == "@" and is_diag(b) and sb != (1, 1) and sa[0] == 1:
+            return self._jacobian(times(a, self.row(b.args[0])), root, wrt)
         ja, jb = self._jacobian(a, root, wrt), self._jacobian(b, root, wrt)
         op = node.op
         if op == "@" and (sa == (1, 1) or sb == (1, 1)):
@@ -242,12 +277,7 @@ class Rules:
                 jb = self._spread(jb, node)
             return plus(ja, jb if jb is None or op == "+" else neg(jb))
         if op == "^":
-            exponent = _value(node.right)
-            # An exponent written as an expression of numbers (1/2, 2/3) stays one, exact:
-            # 2/3 - 1, not a rounded -0.333333333333333 that sympy would not prove equal.
-            lowered = (power(a, exponent - 1) if exponent is not None
-                       else BinOp(0, 0, "^", a, BinOp(0, 0, "-", node.right, number(1))))
-            return self._scale(times(node.right, lowered), ja)
+            return self._scale(power_slope(node), ja)
         if op in "*/":
             other_a = b if op == "*" else divide(number(1), b)
             other_b = a if op == "*" else neg(divide(a, power(b, 2)))
@@ -290,6 +320,15 @@ class Rules:
             raise Unsupported(f"{to_text(root)} does not depend on {wrt}")
         return found
 
+    def _times(self, left: Node, right: Node) -> Node:
+        """left ⊙ right, with a matrix of ones of the other's shape left out: sum(H * H)
+        gives H back, not ones(3, 2) * H."""
+        for ones_part, other in ((left, right), (right, left)):
+            if isinstance(ones_part, Call) and ones_part.func == "ones" \
+                    and self.shape(ones_part) == self.shape(other):
+                return other
+        return times(left, right)
+
     def _fit(self, gradient: Node, shape: Shape) -> Node:
         """A gradient at a scalar that was spread over a matrix collects every entry."""
         if shape == (1, 1) and self.shape(gradient) != (1, 1):
@@ -311,6 +350,8 @@ class Rules:
                 shape = self.shape(arg)
                 spread = ones(*shape) if _value(grad) == 1 else times(grad, ones(*shape))
                 return self._backward(arg, root, wrt, spread)
+            if node.func == "diag":
+                return self._backward(arg, root, wrt, self.diagonal(grad, arg))
             if node.func == "softmax":
                 jac = self.softmax_jacobian(node, root)
                 if self.shape(arg)[1] == 1:
@@ -328,8 +369,9 @@ class Rules:
         if op == "@" and (sa == (1, 1) or sb == (1, 1)):
             op = "*"
         if op == "^":
-            slope = times(node.right, power(a, _value(node.right) - 1))
-            return self._backward(a, root, wrt, times(grad, slope))
+            return self._backward(a, root, wrt, times(grad, power_slope(node)))
+        if op == "@" and (is_diag(a) or is_diag(b)):
+            return self._diag_backward(a, b, root, wrt, grad)
         if op == "@":
             ga, gb = matmul(grad, tr(b)), matmul(tr(a), grad)
         elif op == "+":
@@ -337,8 +379,39 @@ class Rules:
         elif op == "-":
             ga, gb = grad, neg(grad)
         elif op == "*":
-            ga, gb = times(grad, b), times(grad, a)
+            ga, gb = self._times(grad, b), self._times(grad, a)
         else:
             ga, gb = divide(grad, b), neg(times(grad, divide(a, power(b, 2))))
         return plus(self._backward(a, root, wrt, self._fit(ga, sa)),
                     self._backward(b, root, wrt, self._fit(gb, sb)))
+
+    # -- diag: a vector on a diagonal, its gradient gathered back off it ------------------
+    def diagonal(self, grad: Node, vector: Node) -> Node:
+        """The gradient at diag(g) (a matrix G) taken to g: G's diagonal, in g's shape,
+        written as the answer language can (it has no "diagonal of"): (eye(n) * G) @ ones."""
+        shape = self.shape(vector)
+        if shape == (1, 1):
+            return grad
+        side = size(shape)
+        masked = times(eye(side), grad)
+        return matmul(masked, ones(side, 1)) if shape[1] == 1 else matmul(ones(1, side), masked)
+
+    def _diag_backward(self, a: Node, b: Node, root: Node, wrt: str, grad: Node
+                       ) -> Node | None:
+        """diag(g) @ B scales row i of B by g_i, so ∂/∂g_i = Σ_j G_ij B_ij: the row sums of
+        G ⊙ B; A @ diag(g) scales column j, so ∂/∂g_j is a column sum of G ⊙ A. Written so,
+        not as the diagonal of G @ Bᵀ, since that is how a person works it out."""
+        sa, sb = self.shape(a), self.shape(b)
+        if is_diag(a) and sa != (1, 1):
+            g = a.args[0]
+            spread = times(grad, b)
+            gathered = matmul(spread, ones(sb[1], 1))  # a column: one sum per row
+            to_g = gathered if self.shape(g)[1] == 1 else tr(gathered)
+            return plus(self._backward(g, root, wrt, to_g),
+                        self._backward(b, root, wrt, matmul(a, grad)))  # diag(g)ᵀ = diag(g)
+        g = b.args[0]  # type: ignore[attr-defined]
+        spread = times(grad, a)
+        gathered = matmul(ones(1, sa[0]), spread)  # a row: one sum per column
+        to_g = gathered if self.shape(g)[0] == 1 else tr(gathered)
+        return plus(self._backward(a, root, wrt, matmul(grad, b)),
+                    self._backward(g, root, wrt, to_g))

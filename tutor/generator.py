@@ -17,6 +17,7 @@ shipped one (finite differences and sympy) before it is returned.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -244,7 +245,9 @@ class _Walk:
         if is_vector(shapes[node]) and is_vector(shapes[user]):
             try:
                 local = self.rules(user).jacobian(self.p.definitions[user], node)
-            except Unsupported:
+            except Unsupported as error:
+                if shapes[of] != (1, 1):  # no gradient to fall back on: say why, where
+                    raise self._unsupported(of, node, user, error) from None
                 local = None
             if local is not None:
                 base, factors = self.chain(of, user)
@@ -268,6 +271,8 @@ class _Walk:
 
     def gradient_step(self, of: str, node: str, user: str) -> str:
         if self.p.shapes[of] != (1, 1):
+            if is_vector(self.p.shapes[node]) and not is_vector(self.p.shapes[user]):
+                raise self._through_matrix(of, node, user)
             raise _tensor(of, node, self.p.shapes, self.network)
         user_shape = self.p.shapes[user]
         if user == of:
@@ -285,11 +290,38 @@ class _Walk:
             if user != of:
                 composes = to_text(layout(rules.backward(expression, node, upstream_id), shape))
         except Unsupported as error:
-            where = self.network.definition(user)  # the definition the rule failed on
-            raise GeneratorError(f"cannot write ∂{of}/∂{node}: {error}",
-                                 where.line if where is not None else None, 1) from None
+            raise self._unsupported(of, node, user, error) from None
         return self.add(of, node, key, composes, "gradient", user=user,
                         upstream=None if user == of else up)
+
+
+    def _through_matrix(self, of: str, node: str, user: str) -> GeneratorError:
+        """A Jacobian between vectors whose path passes a matrix: the tensor is there, so
+        it is said at that definition (∂h/∂c is 3×3, but ∂h/∂M is not a matrix)."""
+        shapes, network = self.p.shapes, self.network
+        original = next((q for q, names in self.p.copies.items() if node in names), node)
+        goal = next((g for g in network.goals if g.of == of), None)
+        wrt = goal.wrt if goal is not None else original
+        where = network.definition(user)
+        top = _unused("L", network)
+        return GeneratorError(
+            f"∂{of}/∂{wrt} passes through {user}, a {shape_text(shapes[user])} matrix, and "
+            f"∂{of}/∂{user} would be a 3-tensor ({shape_text(shapes[of])} by "
+            f"{shape_text(shapes[user])}): the tutor asks only for Jacobians between vectors "
+            f"and for gradients of a scalar, each step a matrix. Put a scalar on top of {of}, "
+            f"such as {top} = sum({of}), and ask for d{top}/d{wrt}.",
+            where.line if where is not None else None, 1)
+
+    def _unsupported(self, of: str, node: str, user: str, error: Unsupported
+                     ) -> GeneratorError:
+        """A rule that failed, said at the definition it failed on (user, or the quantity
+        it copies), not at the goal."""
+        where = self.network.definition(user)
+        message = f"cannot write ∂{of}/∂{node}: {error}.".replace("..", ".")
+        for quantity, names in self.p.copies.items():  # in the network's names, not x_a
+            for copy in names:
+                message = re.sub(rf"\b{re.escape(copy)}\b", quantity, message)
+        return GeneratorError(message, where.line if where is not None else None, 1)
 
 
 def _one() -> Node:
@@ -386,7 +418,7 @@ def generate(network: Network, lesson_id: str = "your-network", title: str | Non
         id=lesson_id,
         title=title or network.title or texts.title(network.goals),
         intro=texts.intro(network, prepared.definitions),
-        quantities={i.name: Quantity(i.name, i.shape, i.draw,
+        quantities={i.name: Quantity(i.name, i.shape, i.draw, per=i.per,
                                      about=f"an input, {shape_text(i.shape)}")
                     for i in network.inputs},
         definitions={q: to_text(e) for q, e in prepared.definitions.items()},

@@ -54,6 +54,7 @@ _Size = Annotated[int, Meta(ge=1, le=MAX_SIZE)]
 Shape = Annotated[tuple[_Size, _Size], Meta(
     description=f"[rows, cols] with sizes 1 to {MAX_SIZE}, like [2, 1]")]
 Draw = Annotated[Literal[DRAWS], Meta(description=f"one of {', '.join(DRAWS)}")]
+Per = Annotated[Literal["row", "column"], Meta(description='"row" or "column"')]
 Tolerance = Annotated[float, Meta(gt=0, lt=1, description="a relative tolerance between 0 "
                                                           "and 1, like 0.01")]
 Format = Annotated[int, Meta(ge=1, le=FORMAT, description=f"{FORMAT}, the lesson format "
@@ -95,6 +96,7 @@ class QuantityTable(Struct, forbid_unknown_fields=True, frozen=True, kw_only=Tru
     high: Number | None = None
     values: Rows | None = None  # for draw = "fixed" only, of the quantity's shape
     about: Text = ""  # what the quantity is, shown beside its value
+    per: Per | None = None  # a one-hot matrix: one 1 per row or per column (None: column)
 
 
 class LessonTable(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):

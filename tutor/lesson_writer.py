@@ -50,6 +50,8 @@ def _quantity(quantity: Quantity) -> str:
     if quantity.values is not None:
         rows = ", ".join("[" + ", ".join(repr(v) for v in row) + "]" for row in quantity.values)
         parts.append(f"values = [{rows}]")
+    if quantity.per is not None:
+        parts.append(f"per = {quote(quantity.per)}")
     if quantity.about:
         parts.append(f"about = {quote(quantity.about)}")
     return f"{_key(quantity.name)} = {{ {', '.join(parts)} }}"

@@ -29,6 +29,7 @@ from tutor.engine import (
     Verdict,
     check_answer,
     infer_shape,
+    onehot,
     parse,
     shape_text,
 )
@@ -78,6 +79,7 @@ class Quantity:
     high: float | None = None
     values: tuple[tuple[float, ...], ...] | None = None
     about: str = ""
+    per: str | None = None  # a one-hot matrix's 1s: one per "row" or per "column" (None)
 
     def variant_value(self, rng: random.Random) -> np.ndarray:
         """Numbers pleasant by hand, the same for a seed on every machine (stdlib random)."""
@@ -85,8 +87,7 @@ class Quantity:
         if self.draw == "fixed":
             return np.array(self.values, dtype=float)
         if self.draw == "onehot":
-            hot = rng.randrange(rows * cols)
-            return np.eye(1, rows * cols, hot).reshape(rows, cols)
+            return onehot.variant_draw(self.shape, self.per, rng)
         low, high = self.range()
         if self.draw == "int":
             pick = lambda: float(rng.randint(int(low), int(high)))  # noqa: E731
@@ -107,8 +108,7 @@ class Quantity:
         if self.draw == "fixed":
             return np.array(self.values, dtype=float)
         if self.draw == "onehot":
-            hot = rng.integers(self.shape[0] * self.shape[1])
-            return np.eye(1, self.shape[0] * self.shape[1], hot).reshape(self.shape)
+            return onehot.sample_draw(self.shape, self.per, rng)
         if self.draw == "positive" or self.low is not None or self.high is not None:
             low, high = self.range()
             return rng.uniform(low, high, size=self.shape)
@@ -165,7 +165,7 @@ class Lesson:
 
     def __post_init__(self) -> None:
         inputs = {name: q.shape for name, q in self.quantities.items()}
-        one_hot = frozenset(n for n, q in self.quantities.items() if q.draw == "onehot")
+        one_hot = {n: q.per for n, q in self.quantities.items() if q.draw == "onehot"}
         self.problem = Problem.from_text(inputs, self.definitions, sampler=self._sample,
                                          simplex=one_hot)
         self.problem.about = {name: q.about for name, q in self.quantities.items() if q.about}
@@ -424,8 +424,11 @@ def _quantity(name: str, spec: QuantityTable, place: Place) -> Quantity:
         values = tuple(tuple(float(entry) for entry in row) for row in values)
     elif values is not None:
         raise place.error("values apply only to draw = \"fixed\"", "values")
-    quantity = Quantity(name, shape, spec.draw, spec.low, spec.high, values, spec.about)
+    quantity = Quantity(name, shape, spec.draw, spec.low, spec.high, values, spec.about, spec.per)
     _check_range(quantity, place)
+    wrong = onehot.per_problem(spec.draw, shape, spec.per)
+    if wrong is not None:
+        raise place.error(wrong, "per")
     return quantity
 
 

@@ -18,11 +18,12 @@ network into a lesson is tutor.generator's job; nothing here imports Textual or 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tutor.engine import EngineError, Node, Shape, infer_shape, parse, shape_text
 from tutor.engine.functions import FUNCTIONS
-from tutor.network_domains import ANY, DRAW_SIGNS, DomainError, Signs, signs_of
+from tutor.engine.onehot import contradiction
+from tutor.network_domains import ANY, DRAW_SIGNS, POSITIVE, DomainError, Signs, signs_of
 from tutor.network_ids import network_lesson_id, normalized
 from tutor.progress.limits import MAX_TITLE, clean_text
 
@@ -35,6 +36,7 @@ MAX_GOALS = 8
 MAX_NAME = 30  # characters of a name: its copies (x_a, x_aa) stay within the parser's 40
 MAX_TEXT = 20_000  # characters of a whole file
 DRAWS = ("decimal", "int", "normal", "positive", "onehot")  # "fixed" needs values: not here
+LAYOUTS = {"rows": "row", "row": "row", "columns": "column", "column": "column"}
 
 NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _INPUT = re.compile(rf"^(?P<name>{NAME})\s*:\s*(?P<rest>.*)$")
@@ -66,6 +68,7 @@ class Input:
     shape: Shape
     draw: str
     line: int
+    per: str | None = None  # a one-hot matrix: one 1 per "row" or per "column" (an example)
 
 
 @dataclass(frozen=True)
@@ -164,7 +167,7 @@ def parse_network(text: str) -> Network:
             shapes[name] = item.shape
         first[name] = number
     _check_counts(inputs, definitions, goals)
-    return Network(tuple(inputs), tuple(definitions), tuple(goals), title)
+    return Network(_laid_out(inputs), tuple(definitions), tuple(goals), title)
 
 
 def _all_definitions(lines: list[str]) -> dict[str, int]:
@@ -237,10 +240,50 @@ def _input(name: str, rest: str, number: int, column: int) -> Input:
         if draw not in DRAWS:
             raise NetworkError(f"unknown draw {words[1]!r}; the draws are {', '.join(DRAWS)}",
                                number, at)
-        if len(words) > 2:
-            raise NetworkError(f"unexpected {words[2]!r} after the draw", number,
-                               column + rest.index(words[2], rest.index(words[1])) + 1)
-    return Input(name, (rows, cols), draw, number)
+    per = None
+    if len(words) > 2:
+        after = rest.index(words[2], rest.index(words[1]) + len(words[1]))
+        per = _layout(name, (rows, cols), draw, words[2], number, column + after + 1)
+        if len(words) > 3:
+            raise NetworkError(f"unexpected {words[3]!r} after {words[2]!r}", number,
+                               column + rest.index(words[3], after + len(words[2])) + 1)
+    return Input(name, (rows, cols), draw, number, per)
+
+
+def _layout(name: str, shape: Shape, draw: str, word: str, number: int, at: int) -> str | None:
+    """The word after onehot: where a batch's examples lie, so where each 1 goes."""
+    if draw != "onehot":
+        raise NetworkError(f"unexpected {word!r} after the draw: rows or columns comes only "
+                           "after onehot (y : 3x4 onehot columns)", number, at)
+    per = LAYOUTS.get(word.lower())
+    if per is None:
+        raise NetworkError(f"unknown layout {word!r} for the one-hot {name}: write rows (one "
+                           "1 per row: examples are rows) or columns (one 1 per column: "
+                           "examples are columns)", number, at)
+    wrong = contradiction(shape, per)
+    if wrong is not None:
+        raise NetworkError(f"{name} : {shape_text(shape)} onehot {word}: {wrong}; drop "
+                           f"{word!r}", number, at)
+    return per if min(shape) > 1 else None
+
+
+def _laid_out(inputs: list[Input]) -> tuple[Input, ...]:
+    """Each one-hot matrix with the layout of its 1s: the file's word, else the data's.
+
+    The data input is the first declared that is not one-hot; when it shares the label's
+    row count and not its column count (X : 4x2 beside Y : 4x3), the examples are rows;
+    otherwise they are columns, the tutor's own layout (X : 2x4 beside Y : 3x4). A vector
+    is one example: its one 1 is anywhere in it, and it has no layout.
+    """
+    data = next((i for i in inputs if i.draw != "onehot"), None)
+    laid = []
+    for item in inputs:
+        if item.draw == "onehot" and item.per is None and min(item.shape) > 1:
+            rows = data is not None and data.shape[0] == item.shape[0] and (
+                data.shape[1] != item.shape[1])
+            item = replace(item, per="row" if rows else "column")
+        laid.append(item)
+    return tuple(laid)
 
 
 def _definition(name: str, rest: str, number: int, column: int, shapes: dict[str, Shape],
@@ -283,12 +326,27 @@ def _defined_everywhere(item: Definition, column: int, signs: dict[str, Signs],
             raise NetworkError(f"{said}: {error.message}", item.line, at) from None
         below = [i for i in _inputs_under(error.node, inputs, definitions)
                  if i.draw != "positive"]
+        if not _helps(item, signs, {i.name for i in below}):
+            below = []  # 1 - p is no more positive for a positive p: say the remedy only
         declare = ", ".join(f"{i.name} : {i.shape[0]}x{i.shape[1]} positive" for i in below[:2])
         raise NetworkError(
             f"{said} is not a number for every draw of its inputs: {error.message}. "
             + (f"Declare the inputs it takes as positive ({declare}), or {error.remedy}."
                if declare else f"{error.remedy[0].upper()}{error.remedy[1:]}."),
             item.line, at) from None
+
+
+def _helps(item: Definition, signs: dict[str, Signs], declared: set[str]) -> bool:
+    """Whether declaring ``declared`` positive would make the definition a number
+    everywhere: a suggestion that would be refused again is no suggestion."""
+    if not declared:
+        return False
+    assumed = dict(signs) | {name: POSITIVE for name in declared}
+    try:
+        signs_of(item.node, assumed)
+    except DomainError:
+        return False
+    return True
 
 
 def _inputs_under(node: Node, inputs: list[Input], definitions: list[Definition]

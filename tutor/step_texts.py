@@ -37,6 +37,8 @@ def construct(node: Node) -> str:
         return node.func  # sum, softmax
     if isinstance(node, BinOp) and node.op in "*@" and isinstance(node.left, Num):
         return _scaled(construct(node.right))  # 0.5 * (f - y)^2 is a power, scaled
+    if isinstance(node, BinOp) and node.op in "*/" and isinstance(node.right, Num):
+        return _scaled(construct(node.left))  # tanh(z) / 3 is no quotient rule's
     if isinstance(node, Neg):
         return _scaled(construct(node.operand))
     if isinstance(node, BinOp):
@@ -106,13 +108,60 @@ class Texts:
             prompt_end = (f"{user} = {expression}: work back through it from ∂{of}/∂{user} "
                           f"(you may type its step, {upstream}).")
         return Words(
-            f"{label} has {wrt}'s shape, {shape_text(shape)} (the gradient of a scalar by a "
-            f"matrix). {prompt_end}",
-            (f"Entry (i, j) is how {of} moves when only {wrt}[i,j] moves.",
+            f"{self._gradient_shape(label, wrt, shape)} {prompt_end}",
+            (self._gradient_entry(of, wrt),
              self._backward_rule(of, wrt, user, definition),
+             *self._diag_hint(of, wrt, user, definition),
              *((last,) if last else ())),
-            "A gradient by a matrix keeps the matrix's shape, so elementwise slopes enter with ⊙ "
-            "instead of diag.")
+            self._gradient_note(wrt))
+
+    def _gradient_shape(self, label: str, wrt: str, shape: Shape) -> str:
+        """What the gradient of a scalar by wrt looks like, by what wrt is: a matrix keeps
+        its shape; a column's gradient is a row (numerator layout, as ∂L/∂x is in the
+        shipped lessons); a row keeps its shape; a scalar's is a number."""
+        rows, cols = self.shapes[wrt]
+        if rows == cols == 1:
+            return f"{label} is 1×1 (the derivative of a scalar by a scalar)."
+        if cols == 1:
+            return (f"{label} is a {shape_text(shape)} row (the gradient of a scalar by the "
+                    f"{self.shape(wrt)} column {wrt}, in numerator layout: one entry per "
+                    f"entry of {wrt}).")
+        if rows == 1:
+            return (f"{label} has {wrt}'s shape, {shape_text(shape)} (the gradient of a "
+                    "scalar by a row vector).")
+        return (f"{label} has {wrt}'s shape, {shape_text(shape)} (the gradient of a scalar "
+                "by a matrix).")
+
+    def _gradient_entry(self, of: str, wrt: str) -> str:
+        if min(self.shapes[wrt]) == 1:
+            return f"Entry i is how {of} moves when only {wrt}_i moves."
+        return f"Entry (i, j) is how {of} moves when only {wrt}[i,j] moves."
+
+    def _gradient_note(self, wrt: str) -> str:
+        if self.shapes[wrt][1] == 1 and self.shapes[wrt][0] > 1:
+            return (f"Working back through a definition keeps each quantity's own shape, so "
+                    f"elementwise slopes enter with ⊙ instead of diag; the gradient by the "
+                    f"column {wrt} is written as a row, as numerator layout asks.")
+        return ("A gradient keeps the shape of what it is taken by, so elementwise slopes "
+                "enter with ⊙ instead of diag.")
+
+    def _diag_hint(self, of: str, wrt: str, user: str, definition: Node) -> tuple[str, ...]:
+        """How a vector on a diagonal (a scale, as batch normalisation's γ) takes its
+        gradient back: diag(g) scales the rows or the columns of what it multiplies."""
+        for node in _subtrees(definition):
+            if not (isinstance(node, BinOp) and node.op == "@"):
+                continue
+            if _is_diag_of(node.right, wrt):
+                other = _grouped(node.left)
+                return (f"{to_text(node)} multiplies column j of {other} by {wrt}_j, so "
+                        f"∂{of}/∂{wrt}_j adds up column j of ∂{of}/∂{user} ⊙ {other}: "
+                        f"a row of ones on the left sums each column.",)
+            if _is_diag_of(node.left, wrt):
+                other = _grouped(node.right)
+                return (f"{to_text(node)} multiplies row i of {other} by {wrt}_i, so "
+                        f"∂{of}/∂{wrt}_i adds up row i of ∂{of}/∂{user} ⊙ {other}: a "
+                        "column of ones on the right sums each row.",)
+        return ()
 
     def _chain_note(self, of: str, wrt: str, shape: Shape) -> str:
         if shape[0] != 1:
@@ -139,6 +188,15 @@ class Texts:
             return (f"{user} = {function.written}({wrt}) entry by entry: each entry of "
                     f"∂{of}/∂{wrt} is the same entry of ∂{of}/∂{user} times the slope {slope}. "
                     "Use * (⊙), not diag.")
+        core = _unscaled(definition)
+        if kind == "scaled-elementwise" and isinstance(core, Call) \
+                and _is_name(core.args[0], wrt):  # -tanh(z), 2 * sigma(z), sigma(z) / 3
+            function = FUNCTIONS[core.func]
+            slope = function.derivative.format(arg=wrt, out=to_text(core))
+            return (f"{user} = {to_text(definition)}: a constant times {function.written}"
+                    f"({wrt}), entry by entry. Each entry of ∂{of}/∂{wrt} is the same entry "
+                    f"of ∂{of}/∂{user} times the constant and the slope {slope}. Use * (⊙), "
+                    "not diag.")
         if kind == "linear" and user == of:
             return (f"{of} is linear in {wrt}: entry (i, j) of the gradient is what multiplies "
                     f"{wrt}[i,j] in {of}.")
@@ -164,7 +222,7 @@ class Texts:
         use = f" You may type {upstream} for ∂{of}/∂{user}." if upstream else ""
         if other_shape[1] == 1:
             return Words(
-                f"{label} has {wrt}'s shape, {shape_text(shape)}. Since {user} = "
+                f"{self._gradient_shape(label, wrt, shape)} Since {user} = "
                 f"{to_text(definition)}, entry (i, j) is ∂{of}/∂{user}_i · {other}_j.{use}",
                 (f"{user}_i = Σ_j {wrt}[i,j] · {other}_j, so ∂{user}_i/∂{wrt}[i,j] = {other}_j.",
                  f"An outer product: the column (∂{of}/∂{user})ᵀ times the row {other}ᵀ.",
@@ -174,7 +232,7 @@ class Texts:
                 _transposed_mistake(key, shape))
         columns = other_shape[1]
         return Words(
-            f"{label} has {wrt}'s shape, {shape_text(shape)}. {user} = {to_text(definition)} "
+            f"{self._gradient_shape(label, wrt, shape)} {user} = {to_text(definition)} "
             f"holds one example in each of its {columns} columns, and each example adds its own "
             f"outer product to {label}.{use}",
             (f"For example n alone, ∂{of}/∂{wrt} is δ_n {other}_nᵀ: column n of ∂{of}/∂{user} "
@@ -210,7 +268,7 @@ class Texts:
                 "The function under it is applied entry by entry, so its Jacobian is a "
                 "diagonal matrix of its slopes; multiply that by the constant."),
             "transpose": lambda: ("A transpose keeps a vector's entries in order.",
-                                  *self._transposed_hints(expression)),
+                                  *self._transposed_hints(_unscaled(expression))),
         }
         hints = rules.get(kind, lambda: ("Differentiate the definition by " + wrt + ", holding "
                                          "every other quantity fixed; work from the outermost "
@@ -282,7 +340,7 @@ class Texts:
         return (first, f"Differentiate the term {to_text(term)} by {wrt} on its own.")
 
     def _transposed_hints(self, expression: Node) -> tuple[str, ...]:
-        inner = expression.operand  # type: ignore[attr-defined]
+        inner = expression.operand if isinstance(expression, Transpose) else None
         if isinstance(inner, Call) and FUNCTIONS[inner.func].elementwise:
             function = FUNCTIONS[inner.func]
             slope = function.derivative.format(arg=to_text(inner.args[0]), out=to_text(inner))
@@ -294,6 +352,7 @@ class Texts:
         call = _unscaled(expression)
         hints = ["sum adds every entry: its Jacobian is a row of ones."]
         if isinstance(call, Call) and call.args and _entrywise(call.args[0]) \
+                and not isinstance(call.args[0], Name) \
                 and self.shapes.get(wrt) == infer_shape(call.args[0], self.shapes):
             argument = to_text(call.args[0])
             hints.append(f"Inside the sum, {argument} is computed entry by entry from {wrt}: "
@@ -345,6 +404,21 @@ def _is_name(node: Node, name: str) -> bool:
     return isinstance(node, Name) and node.name == name
 
 
+def _grouped(node: Node) -> str:
+    """The node's text, in parentheses unless it is a name."""
+    return to_text(node) if isinstance(node, Name) else f"({to_text(node)})"
+
+
+def _is_diag_of(node: Node, name: str) -> bool:
+    from tutor.engine import names_in
+
+    return isinstance(node, Call) and node.func == "diag" and name in names_in(node)
+
+
+def _subtrees(node: Node) -> list[Node]:
+    return [node, *(sub for child in children(node) for sub in _subtrees(child))]
+
+
 def _outline(key: Node) -> str:
     """The key's form with every function's argument left out (diag(…) @ W2), for the last
     hint: the shape of the answer, not the answer; "" when that would be the key itself
@@ -383,8 +457,10 @@ def _unscaled(node: Node) -> Node:
     """The expression without a leading minus or constant factor: -sum(…), 0.5 * sum(…)."""
     if isinstance(node, Neg):
         return _unscaled(node.operand)
-    if isinstance(node, BinOp) and node.op == "*" and isinstance(node.left, Num):
+    if isinstance(node, BinOp) and node.op in "*@" and isinstance(node.left, Num):
         return _unscaled(node.right)
+    if isinstance(node, BinOp) and node.op in "*/" and isinstance(node.right, Num):
+        return _unscaled(node.left)
     return node
 
 

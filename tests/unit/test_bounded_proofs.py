@@ -286,3 +286,17 @@ def test_a_closing_app_refuses_every_proof_asked_for_afterwards_until_resumed():
     assert worker.request(b"", 20.0).value == "proved"
     assert run_bounded(lambda: 1, 20.0).value == 1
     worker.stop()
+
+
+def test_the_first_proof_after_stop_all_is_served_by_a_new_worker():
+    """stop_all (as `new` runs it when it is done) kills an idle worker; the next request
+    used to write to the dead child and come back 'timeout' at once."""
+    from tutor.engine import bounded
+
+    worker = bounded.Worker(lambda payload: "proved")
+    try:
+        assert worker.request(b"", 20.0).value == "proved"  # a child is running, idle
+        bounded.stop_all()
+        assert worker.request(b"", 20.0).value == "proved"
+    finally:
+        worker.stop()

@@ -34,6 +34,10 @@ def nested(function: str, depth: int) -> str:
     ("x : 1\nf = sqrt(x)\ngoal: df/dx\n", 2, 5, "x : 1x1 positive"),
     ("x : 1 positive\nf = sqrt(x - x)\ngoal: df/dx\n", 2, 5, "sqrt needs a positive argument"),
     ("x : 3 onehot\nL = sum(log(x))\ngoal: dL/dx\n", 2, 9, "x : 3x1 positive"),
+    # The ranges are followed, not only the signs: a cube of (0, ∞) less 0.05 can be < 0,
+    # and 1 − tanh can be 0 only where tanh is 1, which it never is, but 0.5 − σ can be.
+    ("x : 1 positive\nf = log(x^3 - 0.05)\ngoal: df/dx\n", 2, 5, "can be negative"),
+    ("s : 1\nf = log(0.5 - sigma(s))\ngoal: df/ds\n", 2, 5, "can be negative"),
 ])
 def test_a_pole_at_some_draw_is_refused_at_its_line(text, line, column, words):
     error = refused(text)
@@ -47,6 +51,12 @@ def test_a_pole_at_some_draw_is_refused_at_its_line(text, line, column, words):
     "x : 3\np = softmax(x)\nL = -sum(log(p))\ngoal: dL/dx\n",
     "x : 2\nW : 2x2\nh = tanh(W @ x)\nL = sqrt(sum(h ^ 2) + 1)\ngoal: dL/dW\n",
     "x : 2\nf = sum(x ^ 1.5 * 0 + x ^ 2)\ngoal: df/dx\n".replace("x ^ 1.5 * 0 + ", ""),
+    # What courses write: the logistic loss, a variance plus ε under a root, xᵀx + 1.
+    "x : 3\nw : 1x3\ny : 1 positive\np = sigma(w @ x)\n"
+    "L = -(y * log(p) + (1 - y) * log(1 - p))\ngoal: dL/dw\n",
+    "x : 4\nd = x - sum(x) / 4\nv = sum(d * d) / 4\nn = d / sqrt(v + 0.00001)\n"
+    "L = sum(tanh(n))\ngoal: dL/dx\n",
+    "x : 3\nL = log(x.T @ x + 1) + log(1 - tanh(sum(x))^2)\ngoal: dL/dx\n",
 ])
 def test_what_is_a_number_at_every_draw_is_accepted(text):
     assert generate(parse_network(text), "fine", validate=False).steps
@@ -54,7 +64,7 @@ def test_what_is_a_number_at_every_draw_is_accepted(text):
 
 def test_the_signs_follow_the_draws_through_the_operations():
     network = parse_network("x : 2 positive\ny : 2\nf = sum(exp(y) * x + x ^ 2)\ngoal: df/dx\n")
-    assert signs_of(network.definitions[0].node, {"x": POSITIVE}) == POSITIVE
+    assert signs_of(network.definitions[0].node, {"x": POSITIVE}).positive
 
 
 def test_division_by_an_input_never_gives_a_key_that_is_not_a_number():

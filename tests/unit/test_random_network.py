@@ -1,7 +1,7 @@
 """Random networks: what is drawn, the same for a seed everywhere, and titled for the lesson.
 
 That every drawn network becomes a lesson whose keys pass finite differences is held by
-test_random_networks_validate in test_generator.py (300 seeds), and with sympy by
+test_random_networks_validate in test_generator.py (500 seeds), and with sympy by
 test_random_networks_keys_are_proved_where_sympy_finishes there.
 """
 

@@ -153,6 +153,7 @@ class Worker:
         self._prepare_seconds = prepare_seconds
         self._lock = threading.Lock()
         self._pid: int | None = None
+        self._stopped = False  # stop() killed the child: the next request starts a new one
         self._to_child = self._from_child = -1
         with _running_lock:
             _workers.add(self)
@@ -166,6 +167,10 @@ class Worker:
         with self._lock:
             if epoch != _epoch:  # stop_all ran while this waited its turn: the app is closing
                 return Outcome(False)
+            if self._stopped:  # a child killed by stop(), not yet reaped: start afresh
+                self._stopped = False
+                if self._pid is not None:
+                    self._end()
             try:
                 if self._pid is None and not self._start():
                     return Outcome(False)
@@ -178,7 +183,9 @@ class Worker:
         return _outcome(data)
 
     def stop(self) -> None:
-        """End the child now (a request waiting on it gets ``finished=False``)."""
+        """End the child now (a request waiting on it gets ``finished=False``; the next
+        request starts a new child rather than writing to the dead one)."""
+        self._stopped = True
         pid = self._pid
         if pid is not None:
             with contextlib.suppress(ProcessLookupError):

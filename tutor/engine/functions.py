@@ -156,12 +156,11 @@ def _eye_shape(_shapes: list[Shape], sizes: list[int | None]) -> Shape:
 
 # -- numpy forms ---------------------------------------------------------------------------
 def sigmoid(values: np.ndarray) -> np.ndarray:
-    # e^-|t| never overflows, unlike 1 / (1 + exp(-t)) for large negative t; and each side
-    # keeps σ's relative precision where it is tiny, which the tanh form 0.5(1 + tanh(t/2))
-    # lost to cancellation (1e-7 of σ(−20)): enough to make log σ's finite differences,
-    # and the numbers a student sees, wrong in their fifth digit.
+    # e^-|t| never overflows (1 / (1 + exp(-t)) does for large negative t), and, unlike
+    # the tanh form 0.5 (1 + tanh(t/2)), keeps σ(-40) = 4e-18 instead of rounding it to 0,
+    # so -log σ(s), the logistic loss, is a number wherever a course draws s.
     small = np.exp(-np.abs(values))
-    return np.where(values >= 0, 1.0, small) / (1.0 + small)
+    return np.where(values >= 0, 1.0 / (1.0 + small), small / (1.0 + small))
 
 
 def _softmax(values: np.ndarray) -> np.ndarray:

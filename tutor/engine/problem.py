@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from tutor.engine import onehot
 from tutor.engine.errors import EngineError
 from tutor.engine.functions import FUNCTIONS, Shape, shape_text
 from tutor.engine.nodes import (
@@ -51,7 +52,10 @@ class Problem:
     definitions: list[tuple[str, Node]]
     sampler: Sampler | None = None
     sample_count: int = 4
-    simplex: frozenset[str] = frozenset()  # inputs whose entries sum to 1 (one-hot labels)
+    # One-hot labels, and the layout of a matrix's 1s ("row", "column"; None: column):
+    # each group of entries (tutor.engine.onehot) sums to 1. A set of names is taken
+    # as every one of them with the default layout.
+    simplex: Mapping[str, str | None] = field(default_factory=dict)
     # What each input is, in the lesson's words ("first layer's weights"): the diagnoses
     # say what a quantity typed in the wrong place is.
     about: dict[str, str] = field(default_factory=dict, compare=False)
@@ -63,6 +67,8 @@ class Problem:
         init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.simplex, Mapping):
+            self.simplex = dict.fromkeys(self.simplex)
         self.shapes = dict(self.inputs)
         for name, node in self.definitions:
             if name in self.shapes:
@@ -117,7 +123,7 @@ class Problem:
         inputs: Mapping[str, Shape],
         definitions: Mapping[str, str] | list[tuple[str, str]],
         sampler: Sampler | None = None,
-        simplex: frozenset[str] = frozenset(),
+        simplex: Mapping[str, str | None] | frozenset[str] = frozenset(),
     ) -> Problem:
         """Parse definitions in order; a definition may use the inputs and earlier names."""
         known = list(inputs)
@@ -130,7 +136,7 @@ class Problem:
                 problem.message = f"definition of {name}: {problem.message}"
                 raise
             known.append(name)
-        return cls(dict(inputs), parsed, sampler, simplex=frozenset(simplex))
+        return cls(dict(inputs), parsed, sampler, simplex=simplex)
 
     @property
     def names(self) -> list[str]:
@@ -161,17 +167,22 @@ class Problem:
     def input_symbols(self) -> dict[str, sympy.Matrix]:
         """Each input as a matrix of component symbols.
 
-        A one-hot label's entries sum to 1; writing its last entry as 1 − (the others) lets
-        sympy prove identities such as ∂L/∂z = p − y that hold only under that constraint.
+        A one-hot label's entries sum to 1, per example in a batch (each column, or each
+        row: tutor.engine.onehot); writing each group's last entry as 1 − (the others)
+        lets sympy prove identities such as ∂L/∂z = p − y that hold only under that
+        constraint.
         """
+        import sympy
+
         from tutor.engine.symbolic import component_symbols
 
         env = {name: component_symbols(name, *shape) for name, shape in self.inputs.items()}
-        for name in self.simplex:
+        for name, per in self.simplex.items():
+            shape = self.inputs[name]
             entries = list(env[name])
-            entries[-1] = 1 - sum(entries[:-1])
-            env[name] = env[name].reshape(1, len(entries)).__class__(
-                [entries]).reshape(*self.inputs[name])
+            for group in onehot.groups(shape, per):
+                entries[group[-1]] = 1 - sum(entries[index] for index in group[:-1])
+            env[name] = sympy.Matrix(*shape, entries)
         return env
 
     def symbols(self, names: set[str] | frozenset[str]) -> dict[str, sympy.Matrix]:

@@ -22,9 +22,10 @@ _problems: dict[bytes, Problem] = {}  # in the worker: each lesson's problem, bu
 
 
 def _spec(problem: Problem) -> bytes:
-    """What the worker needs to rebuild a problem: its inputs and definitions."""
+    """What the worker needs to rebuild a problem: its inputs, definitions and one-hot
+    labels with their layouts (sorted: the same problem, the same bytes)."""
     return pickle.dumps((dict(problem.inputs), list(problem.definitions),
-                         frozenset(problem.simplex)))
+                         tuple(sorted(problem.simplex.items()))))
 
 
 def _handle(payload: bytes) -> Proof:
@@ -35,7 +36,7 @@ def _handle(payload: bytes) -> Proof:
     problem = _problems.get(spec)
     if problem is None:
         inputs, definitions, simplex = pickle.loads(spec)
-        problem = _problems[spec] = Problem(inputs, definitions, simplex=simplex)
+        problem = _problems[spec] = Problem(inputs, definitions, simplex=dict(simplex))
     if isinstance(expected, tuple):  # (of, wrt): sympy differentiates, here in the worker
         truth = problem.symbolic_derivative(*expected)
         env = problem.symbols(names_in(node))
