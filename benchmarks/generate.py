@@ -15,7 +15,13 @@ squared loss, goal dL/dW1),
 - ``worst``: the whole command `chain-tutor new FILE -o LESSON` (default budget and
   time limit) on the worst network the limits admit (worst_admitted: 60 definitions,
   20×20 weights, 8 goals, padded to just under validation.MAX_WORK), one run, with its
-  CPU time; the landed code before the limits took 386 s on the unpadded network.
+  CPU time; the landed code before the limits took 386 s on the unpadded network;
+- ``course``: the whole commands `chain-tutor new FILE -o LESSON` and then
+  `chain-tutor validate LESSON` (default budgets) on the hardest network a course
+  assigns (course_batch: a batch MLP with batch normalisation written out and
+  softmax cross-entropy, three goals), one run each, with their CPU times; issue #22
+  reported 97 s for new + validate on such a network (`validate` then repeated all of
+  `new`'s work; `new` now stamps the lesson and `validate` trusts the stamp). Target: 10 s.
 
 A proof's outcome and time are recorded by wrapping tutor.engine.prover.prove_derivative
 (the proof worker), which validation calls once per step: "proved", "cut" (the budget
@@ -58,6 +64,59 @@ def worst_admitted(pad: int = 50) -> str:
         h = f"h{i}"
     lines += [f"f = w @ {h}", "L = 0.5 * (f - y)^2"]
     return "\n".join(lines + [f"goal: dL/dW{i}" for i in range(1, 9)]) + "\n"
+
+
+def course_batch() -> str:
+    """A course's "backprop by hand" exercise: a batch of 8 examples (rows) through a
+    linear layer, batch normalisation written out (mean, variance, scale and shift),
+    tanh, a second linear layer, a row-wise softmax and the mean cross-entropy; the
+    gradients of both weight matrices and of the scale."""
+    return "\n".join([
+        "# batch MLP with batch norm and softmax cross-entropy",
+        "X : 8x4", "W1 : 4x6", "b1 : 1x6", "gamma : 1x6", "beta : 1x6", "W2 : 6x3",
+        "b2 : 1x3", "Y : 8x3 onehot",
+        "H0 = X @ W1 + ones(8, 1) @ b1",
+        "mu = ones(1, 8) @ H0 / 8",
+        "D = H0 - ones(8, 1) @ mu",
+        "var = ones(1, 8) @ D^2 / 8",
+        "Xhat = D / (ones(8, 1) @ sqrt(var + 0.00001))",
+        "Hbn = Xhat * (ones(8, 1) @ gamma) + ones(8, 1) @ beta",
+        "H = tanh(Hbn)",
+        "Z = H @ W2 + ones(8, 1) @ b2",
+        "E = exp(Z)",
+        "P = E / (E @ ones(3, 3))",
+        "L = -sum(Y * log(P)) / 8",
+        "goal: dL/dW1", "goal: dL/dgamma", "goal: dL/dW2"]) + "\n"
+
+
+def course_command() -> dict:
+    """`chain-tutor new` then `chain-tutor validate` on course_batch(): wall and CPU."""
+    import os
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    from tutor.generator import generate_from_text
+
+    text = course_batch()
+    steps = len(generate_from_text(text, validate=False).steps)
+    timed = {}
+    with tempfile.TemporaryDirectory() as folder:
+        network, lesson = Path(folder) / "course.txt", Path(folder) / "course.toml"
+        network.write_text(text, encoding="utf-8")
+        for name, command in (("new", ["new", str(network), "-o", str(lesson)]),
+                              ("validate", ["validate", str(lesson)])):
+            before = os.times()
+            start = time.perf_counter()
+            done = subprocess.run([sys.executable, "-m", "tutor", *command],
+                                  capture_output=True)
+            after = os.times()
+            timed[f"{name}_s"] = time.perf_counter() - start
+            timed[f"{name}_cpu_s"] = (after.children_user + after.children_system
+                                      - before.children_user - before.children_system)
+            timed[f"{name}_exit"] = done.returncode
+    return {"network": "batch MLP (8×4 batch) with batch norm and cross-entropy, 3 goals",
+            "steps": steps, **timed, "total_s": timed["new_s"] + timed["validate_s"]}
 
 
 def worst_command() -> dict:
@@ -179,6 +238,7 @@ def main() -> None:
         per_network.append(timed_generate(random_network(seed), budget)[0])
         random_proofs += log.take()
     worst = worst_command()
+    course = course_command()
     print(json.dumps({
         "network": f"depth {DEPTH} × width {WIDTH}, squared loss, goal dL/dW1",
         "steps": fd[0][1],
@@ -197,6 +257,7 @@ def main() -> None:
             "proofs": outcomes(random_proofs),
         },
         "worst": worst,
+        "course": course,
     }))
 
 

@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--budget", type=float, default=10.0,
                           help="seconds for each step's symbolic check (default 10); past "
                                "it the check is skipped and said so")
+    validate.add_argument("--again", action="store_true",
+                          help="check a lesson `new` stamped as validated, unchanged, too")
     _common(validate)
 
     lessons = sub.add_parser("lessons", help="list the lessons and their steps")
@@ -316,7 +318,7 @@ def cmd_validate(args) -> int:
     from tutor.validation import named_files, validate_paths
 
     paths = args.paths or lesson_dirs(args.lessons)
-    findings = validate_paths(paths, args.budget)
+    findings = validate_paths(paths, args.budget, again=args.again)
     for finding in findings:
         print(finding)
     count = len(named_files(paths))

@@ -84,6 +84,7 @@ def cmd_new(args) -> int:
     from tutor.generator import generate
     from tutor.lesson_writer import lesson_toml
     from tutor.network import NetworkError, parse_network
+    from tutor.stamps import stamped
 
     text = _read_network(args.network)
     if text is None:
@@ -116,7 +117,7 @@ def cmd_new(args) -> int:
 
         stop_all()  # the proof worker, which would otherwise idle until this process ends
     report.end()
-    written = lesson_toml(lesson)
+    written = stamped(lesson_toml(lesson))  # validated: `validate` need not repeat it
     if args.output is None:
         sys.stdout.write(written)
         return 0

@@ -16,7 +16,6 @@ from tutor.network import Network, NetworkError
 from tutor.progress.limits import MAX_STEPS, id_problem
 
 MAX_COPIES = 100  # uses of quantities used more than once, each a step of its own
-FD_MISMATCH = "finite differences give"  # how validation words a key they do not confirm
 
 
 class GeneratorError(NetworkError):
@@ -163,10 +162,11 @@ def _at_a_kink(node: Node, values) -> Node | None:
 
 
 def beyond_differences(lesson: Lesson, network: Network, steps: list[str]) -> GeneratorError:
-    """The refusal of a network whose keys finite differences cannot confirm, though the
-    rules that wrote them are checked on every other network: its values are so large or
-    steep at the drawn points (a deep relu stack, 20×20 weights) that the differences
-    lose their digits. Said at the definition with the largest value, not as a fault."""
+    """The refusal of a network whose keys neither check can confirm, though the rules
+    that wrote them are checked on every other network: at every drawn point the finite
+    differences' own error estimate is too large to judge by (values so large or steep
+    that they lose their digits, a kink within the step), and sympy ran out of time.
+    Said at the definition with the largest value, not as a fault."""
     import numpy as np
 
     from tutor.validation import validation_points
@@ -182,7 +182,8 @@ def beyond_differences(lesson: Lesson, network: Network, steps: list[str]) -> Ge
     named = (f" ({where.name} reaches {largest:.3g})" if where is not None else "")
     return GeneratorError(
         f"finite differences, which check every factor of a lesson, cannot confirm "
-        f"{len(steps)} of this one's ({labels}{more}): at the drawn values its numbers are "
-        f"too large or too steep for them{named}. Make the network shallower or its sizes "
+        f"{len(steps)} of this one's ({labels}{more}): at every drawn value their own error "
+        f"is too large to judge by, its numbers too large or too steep for them{named}, and "
+        "sympy could not prove them in its time. Make the network shallower or its sizes "
         "smaller, or put a squashing function (tanh, sigma) between its layers.",
         where.line if where is not None else None, 1)

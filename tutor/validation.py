@@ -2,11 +2,14 @@
 
 What `chain-tutor validate` runs for a lesson author. For each step the key must
 match central finite differences of the forward pass at the validation seeds'
-values and at random draws; sympy then tries to prove it equal to the symbolic
-derivative (within a hard time budget: sympy.diff of a deep network can run for
-minutes); a declared mistake must not be accepted as correct (and one the chain diagnoses find
-by themselves is noted, so that authors write only what the engine cannot); a `composes` must
-equal the product it names; and a lesson's id must not collide with a shipped one.
+values and at random draws, within the differences' own error estimate
+(tutor.differences: where they cannot decide, sympy's proof is the verdict); a lesson
+`new` stamped as validated, unchanged, is trusted (tutor.stamps). sympy then tries to
+prove it equal to the symbolic derivative (within a hard time budget: sympy.diff of a
+deep network can run for minutes); a declared mistake must not be accepted as correct
+(and one the chain diagnoses find by themselves is noted, so that authors write only
+what the engine cannot); a `composes` must equal the product it names; and a lesson's
+id must not collide with a shipped one.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tutor import differences
+from tutor.differences import AGREES, RECHECK, UNDECIDED, WRONG, Estimate
 from tutor.engine import (
     EngineError,
     Values,
@@ -40,22 +45,29 @@ from tutor.lesson_index import (
 )
 from tutor.lesson_schema import lesson_place
 from tutor.lessons import Lesson, Step, load_lesson, unforeseen
+from tutor.stamps import stamp_holds
 
 VALIDATION_SEEDS = (1, 2, 3)
-FD_RTOL = 1e-5
-FD_ATOL = 1e-6
 # Up to this many entries in the quantity a step differentiates by, finite differences
-# build the whole Jacobian (two forward passes per entry); past it they check it along
-# DIRECTIONS random unit directions per point (two passes each), as PyTorch's
-# gradcheck(fast_mode=True) does: a wrong Jacobian J' gives J'v ≠ Jv for almost every v,
-# so the verdict is the same, for a cost that does not grow with W's 400 entries.
-FULL_JACOBIAN_ENTRIES = 16
-DIRECTIONS = 3
+# build the whole Jacobian (four forward passes per entry: steps h and h/2 both ways);
+# past it they check it along DIRECTIONS random directions per point (four passes each),
+# as PyTorch's gradcheck(fast_mode=True) does with one: a wrong Jacobian J' gives
+# J'v ≠ Jv for almost every v, so the verdict is the same, for a cost that does not grow
+# with W's 400 entries (and each of the 7 points draws its own direction).
+FULL_JACOBIAN_ENTRIES = 4
+DIRECTIONS = 1
+PASSES = 4  # forward passes per entry or direction (tutor.differences)
+# After this many steps in a row whose proofs ran out of budget, the lesson's remaining
+# steps rest on finite differences alone (each said in a note), unless the differences
+# cannot decide one: sympy is cut on the larger factors that follow just the same, and
+# each cut costs its budget and a new proof worker (README, Performance).
+CUT_STREAK = 3
 DIRECTION_SEED = 20261206
 # The most work (expression nodes evaluated, validation_work) a lesson made from a network
 # may need: calibrated so that the worst network the limits admit validates in about
-# 10 s on a 2-core machine (2–5 µs a node; README, Your own network), sympy aside.
-MAX_WORK = 2_000_000
+# 10 s on a 2-core machine (2–5 µs a node; README, Your own network), sympy aside. (It
+# was 2,000,000 when a wide step took 6 passes a point, not 4: the same networks pass.)
+MAX_WORK = 1_330_000
 
 
 class OutOfTime(Exception):
@@ -97,7 +109,9 @@ def validate_lesson(lesson: Lesson, symbolic_budget: float = 10.0,
     a second), for a caller that keeps only the errors. ``deadline`` (a time.monotonic()
     instant) raises OutOfTime when it passes, and cuts a proof short at it; after
     ``symbolic_total`` seconds of validation the remaining steps get finite differences
-    only, so that a lesson of many steps is not a step count times the budget.
+    only, so that a lesson of many steps is not a step count times the budget; so do the
+    steps after CUT_STREAK proofs in a row cut at their budget. A step the differences
+    cannot decide gets its proof whatever was spent (up to the deadline).
     """
     findings: list[Finding] = []
     if "numerator layout" not in lesson.intro.lower():
@@ -106,16 +120,27 @@ def validate_lesson(lesson: Lesson, symbolic_budget: float = 10.0,
     points = validation_points(lesson)  # each variant's forward pass, once per lesson
     displayed = lesson.variant().values
     started = time.monotonic()
+    cuts = 0  # proofs cut at their budget in a row
     for done, step in enumerate(lesson.steps):
-        budget = symbolic_budget
+        budget, why_not = symbolic_budget, ""
         if symbolic_total is not None:
-            budget = min(budget, max(0.0, started + symbolic_total - time.monotonic()))
+            left_total = max(0.0, started + symbolic_total - time.monotonic())
+            if left_total < budget:
+                budget = left_total
+                why_not = f"sympy's {symbolic_total:g} s for the lesson are spent"
+        if cuts >= CUT_STREAK:
+            budget, why_not = 0.0, (f"sympy ran out of time on the {cuts} factors before "
+                                    "this one, so the rest rest on finite differences")
+        undecided_budget = symbolic_budget
         if deadline is not None:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise OutOfTime(done, len(lesson.steps))
-            budget = min(budget, left)
-        findings.extend(_validate_step(lesson, step, budget, points, displayed, notes))
+            budget, undecided_budget = min(budget, left), min(undecided_budget, left)
+        found, proof = _validate_step(lesson, step, budget, points, displayed, notes,
+                                      undecided_budget=undecided_budget, why_not=why_not)
+        findings.extend(found)
+        cuts = cuts + 1 if proof == "timeout" else 0 if proof != "not run" else cuts
         if progress is not None:
             progress(done + 1, len(lesson.steps))
     if deadline is not None and time.monotonic() > deadline:
@@ -135,7 +160,7 @@ def validation_work(lesson: Lesson) -> list[int]:
     work = []
     for step in lesson.steps:
         entries = problem.shapes[step.wrt][0] * problem.shapes[step.wrt][1]
-        passes = 2 * (entries if entries <= FULL_JACOBIAN_ENTRIES else DIRECTIONS)
+        passes = PASSES * (entries if entries <= FULL_JACOBIAN_ENTRIES else DIRECTIONS)
         downstream = sum(_size(node) for _, node in problem.downstream(step.of, step.wrt))
         factor = lesson.factors[step.id]
         key = _size(factor.expected)
@@ -159,16 +184,22 @@ def _prove(lesson: Lesson, step: Step, budget: float) -> bool | str | None:
 
 
 def _validate_step(lesson: Lesson, step: Step, budget: float, points: list[Values],
-                   displayed: Values, notes: bool = True) -> list[Finding]:
+                   displayed: Values, notes: bool = True, *, undecided_budget: float | None = None,
+                   why_not: str = "") -> tuple[list[Finding], bool | str | None]:
+    """The step's findings, and what became of its proof. ``budget`` is sympy's time for
+    a step the differences decide (0: not tried, and ``why_not`` says why);
+    ``undecided_budget`` (default: budget) for one they cannot decide, where sympy's is
+    the only verdict."""
     def finding(message: str, error: bool = True) -> Finding:
         return Finding(lesson.path, step.line, step.id, message, error)
 
     problem = lesson.problem
     if not problem.depends_on(step.of, step.wrt):
-        return [finding(f"{step.of} does not depend on {step.wrt}; the factor would be zero")]
+        return [finding(f"{step.of} does not depend on {step.wrt}; the factor would be zero")], None
     factor = lesson.factors[step.id]
     findings = []
     directions = np.random.default_rng(DIRECTION_SEED)
+    undecided = 0
     for values in points:
         key = evaluate(factor.expected, values)
         if not np.all(np.isfinite(key)):  # allclose takes inf for inf: say it first
@@ -176,30 +207,51 @@ def _validate_step(lesson: Lesson, step: Step, budget: float, points: list[Value
                 f"the key {step.answer!r} is not a number at drawn values of the inputs (it "
                 f"gives {np.round(key, 4).tolist()}), so no answer could be checked there: "
                 "draw the inputs where it is defined (draw = \"positive\", or low and high)"))
-            return findings
-        truth = _disagreement(problem, step.of, step.wrt, key, values, directions)
-        if truth is not None:
+            return findings, None
+        outcome, truth = _compare(problem, step.of, step.wrt, key, values, directions)
+        if outcome == WRONG:
+            assert truth is not None
             findings.append(finding(
                 f"the answer {step.answer!r} is not {step.label}: finite differences give "
-                f"{np.round(truth, 4).tolist()} where the key gives {np.round(key, 4).tolist()}"))
-            return findings
+                f"{_shown(truth.value)} (each within {float(np.max(truth.error)):.2g}) where "
+                f"the key gives {_shown(key)}"))
+            return findings, None
+        undecided += outcome == UNDECIDED
     # sympy.diff of a deep, wide network can run for many minutes: differentiating and
-    # proving both run in the proof worker, killed at the budget; only finite differences
-    # are certain.
+    # proving both run in the proof worker, killed at the budget. Where the differences
+    # cannot decide, the proof is the verdict, so it gets its budget whatever was spent.
+    if undecided and undecided_budget is not None:
+        budget = max(budget, undecided_budget)
     proof = _prove(lesson, step, budget)
-    if proof == "not run":
-        findings.append(finding("symbolic check not run (a budget of 0 s); the key agrees with "
-                                f"finite differences at {len(points)} points",
-                                error=False))
+    decided = len(points) - undecided
+    agreed = (f"the key agrees with finite differences, within their estimated error, at "
+              f"{decided} points")
+    if undecided:
+        cannot = (f"finite differences cannot decide at {undecided} of the {len(points)} "
+                  "drawn points (their error estimate is too large there: a kink within "
+                  "the step, an overflow, or values past float precision)")
+        if proof is True:
+            findings.append(finding(f"{cannot}; sympy proved the key equal to {step.label}",
+                                    error=False))
+        elif decided == 0:
+            findings.append(finding(
+                f"the key {step.answer!r} {FD_UNDECIDED}: {cannot}, and sympy could not "
+                f"prove it ({_unproved(proof, budget)})"))
+            return findings, proof
+        else:
+            findings.append(finding(f"{cannot}; {agreed}, and sympy could not prove it "
+                                    f"({_unproved(proof, budget)})", error=False))
+    elif proof == "not run":
+        findings.append(finding(f"symbolic check not run ({why_not or 'a budget of 0 s'}); "
+                                f"{agreed}", error=False))
     elif proof == "timeout":
         findings.append(finding(
             f"symbolic check skipped: differentiating and proving took longer than {budget:g} s; "
-            f"the key agrees with finite differences at {len(points)} "
-            "points (give more time with --budget)", error=False))
+            f"{agreed} (give more time with --budget)", error=False))
     elif proof is not True:
         findings.append(finding(
-            f"the key agrees with finite differences, but sympy could not prove it equal to "
-            f"{step.label} (undecided)", error=False))
+            f"{agreed}, but sympy could not prove it equal to {step.label} (undecided)",
+            error=False))
     for mistake in factor.mistakes:
         if accepted(mistake.text, factor, problem, displayed):
             findings.append(finding(
@@ -215,57 +267,54 @@ def _validate_step(lesson: Lesson, step: Step, budget: float, points: list[Value
                 f"the mistake {mistake.text!r} is one the engine finds by itself ({said}); "
                 "its feedback is still shown, but it is needed only where it explains more",
                 error=False))
-    return findings
+    return findings, proof
 
 
-def _disagreement(problem: Problem, of: str, wrt: str, key: np.ndarray, values: Values,
-                  directions: np.random.Generator) -> np.ndarray | None:
-    """None if ``key`` is ∂of/∂wrt at ``values`` by finite differences; else their
-    Jacobian (the whole of it, for the message)."""
+STAMP_NOTE = ("validated by `chain-tutor new`, unchanged since (its stamp holds), so not "
+              "checked again; --again checks it")
+FD_UNDECIDED = "cannot be confirmed"  # how a key neither check confirms is worded
+
+
+def _unproved(proof: bool | str | None, budget: float) -> str:
+    if proof == "not run":
+        return "not run, with no time left for it"
+    if proof == "timeout":
+        return f"out of time after {budget:g} s"
+    return "undecided"
+
+
+def _shown(array: np.ndarray) -> list:
+    return np.round(np.asarray(array, dtype=float), 4).tolist()
+
+
+def _compare(problem: Problem, of: str, wrt: str, key: np.ndarray, values: Values,
+             directions: np.random.Generator) -> tuple[str, Estimate | None]:
+    """The key against finite differences at ``values`` (tutor.differences): AGREES, WRONG
+    or UNDECIDED, and for WRONG the whole Jacobian by differences, for the message."""
     base = values[wrt]
     if base.size > FULL_JACOBIAN_ENTRIES:
         jacobian = key.reshape(-1, base.size)  # numerator layout and gradients alike
+        outcomes = []
         for _ in range(DIRECTIONS):
             direction = directions.standard_normal(base.shape)
-            direction /= np.linalg.norm(direction)
-            if not _agrees(jacobian @ direction.reshape(-1), lambda h, d=direction:
-                           problem.directional_derivative(of, wrt, values, d, h)):
-                break
-        else:
-            return None
-    truths: dict[float, np.ndarray] = {}
-
-    def truth(h: float) -> np.ndarray:
-        if h not in truths:
-            truths[h] = problem.numeric_derivative(of, wrt, values, h)
-        return truths[h]
-
-    return None if _agrees(key, truth) else truth(FD_STEPS[0])
-
-
-# Central differences at 1e-6 first. On a deep network their error can pass FD_RTOL by
-# itself: the truncation error grows with the third derivative, which a stack of 20×20
-# layers makes huge (a smaller step helps), and the rounding error with the size of the
-# values, which a deep relu stack makes huge (a larger step helps). A key is right if it
-# agrees with one step's differences, and the steps agree with each other to FD_TRUST:
-# a wrong key is off by far more than the differences' own error.
-FD_STEPS = (1e-6, 1e-7, 1e-5, 1e-4)
-FD_TRUST = 1e-2
-
-
-def _agrees(key: np.ndarray, differences) -> bool:
-    """Whether ``key`` matches ``differences(h)``, central differences at step h."""
-    first = differences(FD_STEPS[0])
-    if np.allclose(key, first, rtol=FD_RTOL, atol=FD_ATOL):
-        return True
-    scale = float(np.max(np.abs(first))) + FD_ATOL
-    for h in FD_STEPS[1:]:
-        other = differences(h)
-        if float(np.max(np.abs(other - first))) > FD_TRUST * scale:
-            continue  # this step's differences are no better than a guess here
-        if np.allclose(key, other, rtol=FD_RTOL, atol=FD_ATOL):
-            return True
-    return False
+            outcome = WRONG
+            for relative in (differences.RELATIVE_STEP, differences.RELATIVE_STEP * RECHECK):
+                estimate, move = differences.along(problem, of, wrt, values, direction,
+                                                   relative)
+                seen = differences.verdict(jacobian @ move.reshape(-1), estimate)
+                if seen != WRONG:
+                    outcome = seen if relative == differences.RELATIVE_STEP else UNDECIDED
+                    break
+            outcomes.append(outcome)
+        if WRONG not in outcomes:
+            return (UNDECIDED if UNDECIDED in outcomes else AGREES), None
+        return WRONG, differences.jacobian(problem, of, wrt, values)
+    for relative in (differences.RELATIVE_STEP, differences.RELATIVE_STEP * RECHECK):
+        estimate = differences.jacobian(problem, of, wrt, values, relative)
+        outcome = differences.verdict(key, estimate)
+        if outcome != WRONG:
+            return (outcome if relative == differences.RELATIVE_STEP else UNDECIDED), None
+    return WRONG, estimate
 
 
 def validation_points(lesson: Lesson) -> list[Values]:
@@ -312,10 +361,13 @@ def _validate_compositions(lesson: Lesson, points: list[Values]) -> list[Finding
     return findings
 
 
-def validate_paths(paths: Sequence[Path | str], symbolic_budget: float = 10.0) -> list[Finding]:
+def validate_paths(paths: Sequence[Path | str], symbolic_budget: float = 10.0, *,
+                   again: bool = False) -> list[Finding]:
     """Validate lesson files (or folders of them); loading errors are findings too.
 
-    ``symbolic_budget``: seconds for each step's symbolic check, a hard limit.
+    ``symbolic_budget``: seconds for each step's symbolic check, a hard limit. A lesson
+    whose stamp holds (tutor.stamps: `new` validated this very text) is loaded and its
+    id compared, but its keys are not checked again, unless ``again``.
     """
     findings: list[Finding] = []
     files = named_files(paths)
@@ -327,6 +379,9 @@ def validate_paths(paths: Sequence[Path | str], symbolic_budget: float = 10.0) -
         try:
             lesson = load_lesson(path)
             findings.extend(_id_clash(lesson, ids))
+            if not again and stamp_holds(read_lesson_text(path)):
+                findings.append(Finding(path, None, None, STAMP_NOTE, error=False))
+                continue
             findings.extend(validate_lesson(lesson, symbolic_budget))
         except LessonError as error:
             findings.append(Finding(error.path or path, error.line, error.step, error.message))

@@ -253,6 +253,11 @@ class Problem:
         down = self._value_with(of, wrt, at[wrt] - h * direction, at)
         return ((up - down) / (2 * h)).reshape(-1)
 
+    def value_with(self, of: str, wrt: str, pinned: np.ndarray, values: Values) -> np.ndarray:
+        """``of`` with ``wrt`` pinned to ``pinned`` and every other input at ``values``': one
+        forward pass through only the definitions between them (tutor.differences)."""
+        return self._value_with(of, wrt, pinned, self._at(values))
+
     def _at(self, values: Values) -> Values:
         """The forward pass at ``values``' inputs, for the passes that vary one name: the
         values themselves when they hold every name (a variant's or a sample's pass)."""
