@@ -106,7 +106,8 @@ def jacobian(problem: Problem, of: str, wrt: str, values: Values,
             lambda t, u=unit: problem.value_with(of, wrt, base + t * u, values), centre,
             sizes[index]))
     shape = problem.derivative_shape(of, wrt)
-    return Estimate(*(np.stack(parts, axis=1).reshape(shape) for parts in zip(*columns)))
+    return Estimate(*(np.stack(parts, axis=1).reshape(shape)
+                      for parts in zip(*columns, strict=True)))
 
 
 def along(problem: Problem, of: str, wrt: str, values: Values, direction: np.ndarray,
