@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from tutor.lesson_index import DEFAULT_SEED
-from tutor.lessons import reads_as_a_name
 from tutor.progress import Attempt, LessonState, ProgressStore
 from tutor.rules import Status, VerdictKind
 
@@ -275,6 +274,8 @@ class LessonSession:
         """Every step whose id can stand for its factor in an answer, as the F1 help lists
         them: the engine reads an id in the answers of the steps after it (see
         Lesson.problem_for); the screens offer it once it is also solved or revealed."""
+        from tutor.lessons import reads_as_a_name  # the engine: not before the first screen
+
         before = {step.id for step in self.lesson.earlier_steps(self.step.id)}
         here = self.index
         return [StepName(step, self.factors[step.id].status,
