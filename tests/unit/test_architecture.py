@@ -93,3 +93,60 @@ def test_importing_any_core_module_loads_neither_textual_nor_the_app():
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             cwd=ROOT, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def _tutor_imports(path: Path, module: str, modules: set[str]) -> set[str]:
+    """The modules of tutor/ that ``path`` imports, anywhere in it (a function's import
+    is a dependency too), but for those under ``if TYPE_CHECKING:``, which never run."""
+    found: set[str] = set()
+
+    class Imports(ast.NodeVisitor):
+        def visit_If(self, node: ast.If) -> None:
+            test = node.test
+            if getattr(test, "id", None) == "TYPE_CHECKING" or \
+                    getattr(test, "attr", None) == "TYPE_CHECKING":
+                for child in node.orelse:
+                    self.visit(child)
+                return
+            self.generic_visit(node)
+
+        def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+            if node.module and node.module.startswith("tutor"):
+                found.add(node.module)
+                found.update(f"{node.module}.{alias.name}" for alias in node.names)
+
+        def visit_Import(self, node: ast.Import) -> None:
+            found.update(alias.name for alias in node.names)
+
+    Imports().visit(ast.parse(path.read_text(encoding="utf-8")))
+    # A package and its own modules (an __init__ giving a package's face) are one room.
+    return {name for name in found & modules
+            if name != module and not name.startswith(module + ".")
+            and not module.startswith(name + ".")}
+
+
+def test_no_module_of_tutor_imports_one_that_imports_it_back():
+    """The import graph inside tutor/ has no cycle, so each module can be read (and
+    tested) after the ones it uses: the export format and its file reader went one way."""
+    paths = {}
+    for path in TUTOR.rglob("*.py"):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        paths[name] = path
+    graph = {name: _tutor_imports(path, name, set(paths)) for name, path in paths.items()}
+    cycles = []
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+
+    def visit(name: str, trail: list[str]) -> None:
+        state[name] = 1
+        for used in sorted(graph[name]):
+            if state.get(used) == 1:
+                cycles.append(trail[trail.index(used):] + [used])
+            elif used not in state:
+                visit(used, [*trail, used])
+        state[name] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            visit(name, [name])
+    assert not cycles, cycles

@@ -23,7 +23,8 @@ from typing import TYPE_CHECKING
 from tutor.files import FileRefused, FileTooLarge, read_bounded, write_whole
 from tutor.network_ids import network_lesson_id
 from tutor.progress.connection import _SQLITE_MAGIC
-from tutor.progress.limits import (
+from tutor.progress.limits import (  # noqa: F401 - EXPORT_VERSION: the package's face
+    EXPORT_VERSION,
     MAX_IMPORT_ATTEMPTS,
     MAX_IMPORT_LESSONS,
     MAX_NETWORKS,
@@ -45,9 +46,7 @@ if TYPE_CHECKING:
     from tutor.progress.export_file import ExportFile
 
 EXPORT_FORMAT = "chain-tutor-progress"
-EXPORT_VERSION = 2  # 2: the student's own networks; version 1 files still read
 EXPORT_MAX_BYTES = 64 * 1024 * 1024  # years of attempts are a few MB; more is not ours
-_INT64 = 2**63
 
 
 def max_answer_length() -> int:

@@ -16,8 +16,9 @@ from typing import Annotated, Any, Literal
 
 from msgspec import Meta, Struct
 
-from tutor.progress.export import _INT64, EXPORT_VERSION
 from tutor.progress.limits import (
+    EXPORT_VERSION,
+    INT64,
     MAX_DIAGNOSIS_CODES,
     MAX_ELAPSED,
     MAX_HINTS,
@@ -33,7 +34,7 @@ from tutor.rules import STATUSES, VERDICTS
 # lesson listed twice, how many entries a list may hold) is checked after, in export.py.
 Id = Annotated[str, Meta(min_length=1, max_length=MAX_ID_LENGTH)]
 Code = Annotated[str, Meta(max_length=MAX_ID_LENGTH)]
-Int64 = Annotated[int, Meta(ge=-_INT64, le=_INT64 - 1)]
+Int64 = Annotated[int, Meta(ge=-INT64, le=INT64 - 1)]
 Time = Annotated[float, Meta(ge=0, le=MAX_TIME)]  # seconds since 1970, until 2106
 Status = Literal["solved", "revealed"]
 Verdict = Literal["correct", "incorrect", "invalid"]

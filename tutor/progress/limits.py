@@ -19,6 +19,8 @@ import unicodedata
 # What one import may hold: no more than the tutor itself writes (record_attempt keeps
 # to the same limits), so that nothing imported can make a screen or a report slow,
 # huge or wrong. An answer's limit is the parser's (max_answer_length).
+EXPORT_VERSION = 2  # 2: the student's own networks; version 1 files still read
+INT64 = 2**63  # SQLite's integers: what an export's numbers must fit
 MAX_IMPORT_ATTEMPTS = 100_000  # a lesson with this many opens quickly (test_tui_history.py)
 MAX_IMPORT_LESSONS = 1_000
 # Per lesson. The network limits (40 inputs, 60 definitions, 8 goals) make lessons of a
