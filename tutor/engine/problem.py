@@ -243,16 +243,6 @@ class Problem:
         jacobian = np.stack(columns, axis=1)  # rows: entries of `of`, cols: entries of `wrt`
         return jacobian.reshape(shape)
 
-    def directional_derivative(self, of: str, wrt: str, values: Values, direction: np.ndarray,
-                               h: float = 1e-6) -> np.ndarray:
-        """Central finite differences of ``of`` along ``direction`` (wrt's shape): the
-        Jacobian times that direction, flattened, for two forward passes instead of two
-        per entry of ``wrt``."""
-        at = self._at(values)
-        up = self._value_with(of, wrt, at[wrt] + h * direction, at)
-        down = self._value_with(of, wrt, at[wrt] - h * direction, at)
-        return ((up - down) / (2 * h)).reshape(-1)
-
     def value_with(self, of: str, wrt: str, pinned: np.ndarray, values: Values) -> np.ndarray:
         """``of`` with ``wrt`` pinned to ``pinned`` and every other input at ``values``': one
         forward pass through only the definitions between them (tutor.differences)."""
