@@ -20,6 +20,7 @@ from tutor.engine.edits import CODES
 from tutor.engine.explain import SPECIFIC
 from tutor.engine.mutations import MAX_PAIRS, mutations_of, pairs_of
 from tutor.engine.nodes import to_text
+from tutor.engine.numbers import EXACT
 from tutor.generator import generate_from_text
 from tutor.generator_checks import GeneratorError
 from tutor.lessons import load_lesson
@@ -293,3 +294,23 @@ def test_numbers_typed_by_hand_for_an_undifferentiated_activation_are_named():
     typed = f"[{h2[0]:.4g} 0; 0 {h2[1]:.4g}]"
     verdict = lesson.check("dh2_dz2", typed, seed=1)
     assert "not-differentiated" in verdict.diagnosis, verdict
+
+
+def test_a_list_of_candidates_made_for_one_call_is_never_matched_by_another_lists_values():
+    """Values are stacked per point and kept only for the step's own lists: a filtered list
+    is gone after its call, and a later list at the same address must not be read with
+    the first one's values."""
+    lesson = lesson_named("two-layer-upstream")
+    factor = lesson.factors["df_dW1"]
+    mutations = mutations_of(factor, lesson.problem)
+    points = [lesson.variant(1).values, *lesson.problem.samples]
+    mutant = mutations.singles[0]
+    answers = [mutations.value(mutant.node, point) for point in points]
+    for turn in range(6):  # new lists, in two orders, which CPython may put at one address
+        order = list(mutations.singles)
+        if turn % 2:
+            order.reverse()
+        found = mutations.matches(order, answers, mutant.shape, points, EXACT)
+        assert mutant in found, turn
+        del order
+    assert all(key[0] in ("singles", "pairs") for key in mutations._stacks)

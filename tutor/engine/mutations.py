@@ -119,14 +119,19 @@ class Mutations:
         group = [m for m in candidates if m.shape == shape]
         if len(group) < 32:
             return group
-        key = (id(candidates), shape, fingerprint(point))
-        stacked = self._stacks.get(key)
+        # Only the step's own lists are kept: a list made for one call (a filtered one) is
+        # gone after it, and its id may be another list's next time.
+        which = ("singles" if candidates is self.singles
+                 else "pairs" if candidates is self.pairs else None)
+        key = (which, shape, fingerprint(point))
+        stacked = self._stacks.get(key) if which else None
         if stacked is None:
             memo = self._memo(point)
             stacked = np.stack([evaluate_shared(m.node, point, memo) for m in group])
-            if len(self._stacks) >= POINT_CACHE:
-                self._stacks.pop(next(iter(self._stacks)))
-            self._stacks[key] = stacked
+            if which:
+                if len(self._stacks) >= POINT_CACHE:
+                    self._stacks.pop(next(iter(self._stacks)))
+                self._stacks[key] = stacked
         reach = tolerance.rtol + tolerance.kappa
         gap = np.max(np.abs(stacked - answer), axis=(1, 2))
         bound = reach * np.max(np.abs(stacked), axis=(1, 2)) + numbers.ZERO_FLOOR
