@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from tutor.engine import numbers
 from tutor.engine.chains import Match, chain_of
 from tutor.engine.edits import Edit, rule
@@ -78,17 +76,26 @@ def _where_label(edit: Edit, factor: Factor, problem: Problem) -> str | None:
     within = edit.within
     if within is None or within is factor.expected:
         return None
-    steps = factor.steps or {}
-    for step_id, step in steps.items():
-        if step_id != factor.step and step.expected == within:
-            return step.label
+    step = _step_that_is(within, factor, problem)
+    return step.label if step is not None else None
+
+
+def _step_that_is(node: Node, factor: Factor, problem: Problem, first=None):
+    """The lesson's other step whose key is ``node``, as written or in value at the samples
+    (in the order ``first`` gives, if any): how a part of the key is named by its label."""
+    steps = [step for step_id, step in (factor.steps or {}).items() if step_id != factor.step]
+    if first is not None:
+        steps.sort(key=first)
+    for step in steps:
+        if step.expected == node:
+            return step
     samples = problem.samples[:2]
     try:
-        values = [evaluate(within, point) for point in samples]
+        values = [evaluate(node, point) for point in samples]
     except (KeyError, ValueError):
         return None
-    for step_id, step in steps.items():
-        if step_id == factor.step or names_in(step.expected) - problem.shapes.keys():
+    for step in steps:
+        if names_in(step.expected) - problem.shapes.keys():
             continue
         try:
             theirs = [evaluate(step.expected, point) for point in samples]
@@ -96,7 +103,7 @@ def _where_label(edit: Edit, factor: Factor, problem: Problem) -> str | None:
             continue
         if all(a.shape == b.shape and numbers.close(a, b, EXACT)
                for a, b in zip(values, theirs, strict=True)):
-            return step.label
+            return step
     return None
 
 
@@ -206,31 +213,19 @@ def _path_sentence(edit: Edit, factor: Factor, problem: Problem) -> str:
 def _path_name(dropped: Node, factor: Factor, problem: Problem) -> str:
     """The path an addend is: an earlier step's factor by its label, or the quantities it
     passes through, or the direct one."""
-    samples = problem.samples[:2]
-    try:
-        values = [evaluate(dropped, point) for point in samples]
-    except (KeyError, ValueError):
-        values = []
     own = (factor.steps or {}).get(factor.step) if factor.step else None
 
-    def nearness(item) -> int:
+    def nearness(step) -> int:
         """The steps this sum is made of first: the same output, by a copy of the input."""
-        step = item[1]
         if own is None or step.of != own.of:
             return 2
         copy = dict(problem.definitions).get(step.wrt or "")
         return 0 if isinstance(copy, Name) and copy.name == own.wrt else 1
 
-    for step_id, step in sorted((factor.steps or {}).items(), key=nearness):
-        if step_id == factor.step or not values:
-            continue
-        if names_in(step.expected) - problem.shapes.keys():
-            continue
-        theirs = [evaluate(step.expected, point) for point in samples]
-        if all(a.shape == b.shape and np.allclose(a, b) for a, b in zip(values, theirs,
-                                                                        strict=True)):
-            via = f" through {step.wrt}" if step.wrt else ""
-            return f"{via.strip()} ({step.label})".strip()
+    step = _step_that_is(dropped, factor, problem, first=nearness)
+    if step is not None:
+        via = f" through {step.wrt}" if step.wrt else ""
+        return f"{via.strip()} ({step.label})".strip()
     defined = [n for n, _ in problem.definitions if n in names_in(dropped)]
     if defined:
         return "through " + ", ".join(defined)
