@@ -1,4 +1,4 @@
-"""Build hook: ship the top-level ``lessons/`` folder inside the wheel as ``tutor/lessons``.
+"""Build hook: ship the top-level ``lessons/`` folder inside the wheel as ``tutor/lessons/curriculum``.
 
 The curriculum lives at the top of the repository so authors find it; users who
 ``pip install`` the project still need it, so it is copied into the package at
@@ -16,7 +16,7 @@ class BuildWithLessons(build_py):
     def run(self) -> None:
         super().run()
         source = Path(__file__).parent / "lessons"
-        target = Path(self.build_lib) / "tutor" / "lessons"
+        target = Path(self.build_lib) / "tutor" / "lessons" / "curriculum"
         target.mkdir(parents=True, exist_ok=True)
         for lesson in sorted(source.glob("*.toml")):
             shutil.copy2(lesson, target / lesson.name)

@@ -18,7 +18,7 @@ from tutor.engine import Factor, Problem, check_answer, parse
 from tutor.engine.chains import chain_of, expression
 from tutor.engine.mutations import mutations_of, pairs_of
 from tutor.engine.nodes import to_text
-from tutor.lessons import load_catalog
+from tutor.lessons.load import load_catalog
 
 
 def literal(value: np.ndarray) -> str:

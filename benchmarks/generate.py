@@ -10,7 +10,7 @@ squared loss, goal dL/dW1),
 - ``full``: the same with sympy at `chain-tutor new`'s default --budget (read from its
   argument parser), the median of up to 3 runs, with what became of each step's proof;
 - ``random``: `new`'s work at that budget on the first 20 random networks of
-  `practice --random` (tutor.random_network), which is what students' own networks
+  `practice --random` (tutor.networks.drawn), which is what students' own networks
   look like: per network, the median and the longest;
 - ``worst``: the whole command `chain-tutor new FILE -o LESSON` (default budget and
   time limit) on the worst network the limits admit (worst_admitted: 60 definitions,
@@ -96,7 +96,7 @@ def course_command() -> dict:
     import tempfile
     from pathlib import Path
 
-    from tutor.generator import generate_from_text
+    from tutor.networks.generator import generate_from_text
 
     text = course_batch()
     steps = len(generate_from_text(text, validate=False).steps)
@@ -126,8 +126,8 @@ def worst_command() -> dict:
     import tempfile
     from pathlib import Path
 
-    from tutor.generator import TIME_LIMIT, generate_from_text
-    from tutor.validation import MAX_WORK, validation_work
+    from tutor.lessons.validation import MAX_WORK, validation_work
+    from tutor.networks.generator import TIME_LIMIT, generate_from_text
 
     text = worst_admitted()
     lesson = generate_from_text(text, validate=False)
@@ -154,7 +154,7 @@ def worst_command() -> dict:
 
 
 def new_default_budget() -> float:
-    from tutor.cli import build_parser
+    from tutor.cli.parser import build_parser
 
     return build_parser().parse_args(["new", "network.txt"]).budget
 
@@ -194,7 +194,7 @@ def outcomes(entries: list[tuple[str, float]]) -> dict:
 
 
 def timed_generate(text: str, budget: float) -> tuple[float, int]:
-    from tutor.generator import generate_from_text
+    from tutor.networks.generator import generate_from_text
 
     start = time.perf_counter()
     lesson = generate_from_text(text, symbolic_budget=budget)
@@ -222,7 +222,7 @@ def command_seconds(text: str, runs: int) -> float:
 
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
-    from tutor.random_network import random_network
+    from tutor.networks.drawn import random_network
 
     log = ProofLog()  # imports sympy, which validation imports anyway: not in fd_first_s
     budget = new_default_budget()

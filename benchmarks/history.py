@@ -42,7 +42,7 @@ async def measure(data: Path) -> dict[str, float]:
 
     from tutor.app.app import ChainTutorApp
     from tutor.app.screens.lesson import LessonScreen
-    from tutor.lessons import load_catalog
+    from tutor.lessons.load import load_catalog
     from tutor.progress import ProgressStore
 
     catalog = load_catalog()

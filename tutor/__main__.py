@@ -1,3 +1,3 @@
-from tutor.cli import main
+from tutor.cli.command import main
 
 raise SystemExit(main())

@@ -24,13 +24,13 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from tutor.lesson_index import DEFAULT_SEED
+from tutor.lessons.index import DEFAULT_SEED
 from tutor.progress import Attempt, LessonState, ProgressStore
 from tutor.rules import Status, VerdictKind
 
 if TYPE_CHECKING:  # the engine loads after the first screen; choosing a seed needs none
     from tutor.engine import EngineError, Problem, Verdict
-    from tutor.lessons import Lesson, Step
+    from tutor.lessons.model import Lesson, Step
 
 Show = Callable[[str], "str | None"]  # an answer as the screen writes it (or None)
 
@@ -274,7 +274,7 @@ class LessonSession:
         """Every step whose id can stand for its factor in an answer, as the F1 help lists
         them: the engine reads an id in the answers of the steps after it (see
         Lesson.problem_for); the screens offer it once it is also solved or revealed."""
-        from tutor.lessons import reads_as_a_name  # the engine: not before the first screen
+        from tutor.lessons.model import reads_as_a_name  # the engine: not before the first screen
 
         before = {step.id for step in self.lesson.earlier_steps(self.step.id)}
         here = self.index

@@ -13,7 +13,8 @@ import pytest
 from tui_helpers import TickingClock
 
 from tutor.app.app import ChainTutorApp
-from tutor.lessons import Catalog, load_catalog
+from tutor.lessons.load import load_catalog
+from tutor.lessons.model import Catalog
 from tutor.progress import ProgressStore
 
 

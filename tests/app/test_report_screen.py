@@ -31,10 +31,11 @@ from tutor.app.screens.report import (
     band_of,
     cell_text,
 )
-from tutor.cli import main
-from tutor.lesson_index import read_info
+from tutor.cli.command import main
+from tutor.lessons.index import read_info
 from tutor.progress import ProgressStore
-from tutor.report import Report, StepReport, build_report, load_sources
+from tutor.report.build import Report, StepReport, build_report
+from tutor.report.sources import load_sources
 
 SCALAR, FLAGSHIP = "scalar-chain-rule", "two-layer-sigmoid"
 SHAPE = ["vector-vs-diag", "shape"]

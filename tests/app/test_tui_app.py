@@ -110,7 +110,7 @@ def test_sympy_loads_after_the_first_screen_not_before(tmp_path):
     probe = textwrap.dedent(f"""
         import asyncio, sys
         from tutor.app.app import ChainTutorApp
-        from tutor.lessons import load_catalog
+        from tutor.lessons.load import load_catalog
         from tutor.progress import ProgressStore
 
         seen = {{}}

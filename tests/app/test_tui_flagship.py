@@ -111,7 +111,7 @@ async def test_typing_on_during_a_check_keeps_the_answer_but_shows_no_stale_verd
     checked and kept (it solves the step), but no verdict appears over the new text."""
     import threading
 
-    from tutor.lessons import Lesson
+    from tutor.lessons.model import Lesson
 
     release = threading.Event()
     original = Lesson.check
@@ -252,7 +252,7 @@ async def test_the_last_step_takes_df_dz1_and_the_preview_says_what_it_stands_fo
 
 def test_a_transposed_answer_shows_no_grid_of_the_true_values_and_codes_read_as_words():
     from tutor.app.widgets.feedback import DIAGNOSIS_NAMES, marked_rows
-    from tutor.lessons import load_catalog
+    from tutor.lessons.load import load_catalog
 
     lesson = load_catalog().get(FLAGSHIP)
     transposed = lesson.check("dz2_dh1", "W2.T", 1)
@@ -269,7 +269,7 @@ def test_a_transposed_answer_shows_no_grid_of_the_true_values_and_codes_read_as_
 
 def test_numbers_rounded_short_say_no_attempt_counted_and_a_precedence_slip_is_named():
     from tutor.app.widgets.feedback import verdict_content
-    from tutor.lessons import load_catalog
+    from tutor.lessons.load import load_catalog
 
     lesson = load_catalog().get(FLAGSHIP)
     rounded = lesson.check("df_dW1", "[0.0065 -0.019; 0.01 -0.031]", 2)

@@ -200,7 +200,7 @@ def test_a_lesson_of_numbers_writes_its_one_product_as_a_dot(catalog):
 
 def test_a_link_names_the_function_applied_and_the_other_inputs_both():
     """A skip connection keeps its σ (z3 ─σ, h2→ h3) and a loss its log (p ─log, y→ L)."""
-    from tutor.generator import generate_from_text
+    from tutor.networks.generator import generate_from_text
 
     text = ("x : 2x1\nW1 : 2x2\nW2 : 2x2\nw : 2x2\ny : 2x1 onehot\nz1 = W1 @ x\n"
             "h1 = tanh(z1)\nz2 = W2 @ h1\nh2 = h1 + sigma(z2)\nf = w @ h2\np = softmax(f)\n"

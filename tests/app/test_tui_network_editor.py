@@ -17,7 +17,7 @@ from tutor.app.screens.lesson import LessonScreen
 from tutor.app.screens.loading import LoadingScreen
 from tutor.app.screens.network_editor import NetworkEditorScreen
 from tutor.app.screens.picker import NETWORK_PREFIX, NEW_NETWORK, PickerScreen
-from tutor.network import network_lesson_id
+from tutor.networks.reader import network_lesson_id
 from tutor.progress import ProgressStore
 
 GATED = """\
@@ -35,7 +35,7 @@ goal: df/dA
 @pytest.fixture
 def held_lesson(monkeypatch) -> threading.Event:
     """Making a network's lesson waits until the test sets the returned event."""
-    import tutor.own_network as own
+    import tutor.networks.draft as own
 
     release = threading.Event()
     real = own.make_lesson
@@ -226,7 +226,7 @@ async def test_a_slow_check_never_holds_up_typing(make_app, monkeypatch):
     """
     import threading
 
-    import tutor.own_network as own
+    import tutor.networks.draft as own
 
     real = own.check_draft
     gate = threading.Event()
@@ -344,9 +344,9 @@ async def test_keys_typed_while_the_lesson_is_made_are_not_kept_for_its_answer_b
 
 async def test_start_past_the_time_limit_says_so_and_goes_back_to_the_editor(make_app,
                                                                              monkeypatch):
-    import tutor.generator
+    import tutor.networks.generator
 
-    monkeypatch.setattr(tutor.generator, "TIME_LIMIT", 1e-9)  # `new`'s, and Start's
+    monkeypatch.setattr(tutor.networks.generator, "TIME_LIMIT", 1e-9)  # `new`'s, and Start's
     app = make_app(warm_up=False)
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         await open_editor(pilot)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tutor.app.screens.network_editor import status_content
-from tutor.own_network import check_draft
+from tutor.networks.draft import check_draft
 
 NESTED = "tanh(" * 59 + "x" + ")" * 59
 DOUBLED = "z0 : 1\n" + "".join(f"z{i} = z{i - 1} + z{i - 1}\n" for i in range(1, 10))
@@ -34,7 +34,7 @@ def test_a_name_used_27_times_is_a_lesson_in_the_editor():
 def test_a_key_that_is_not_a_number_is_said_in_the_feedback_not_only_as_no_answer_yet():
     from tests.unit.test_nonfinite_keys import POLE, seed_at_the_pole
     from tutor.app.widgets.feedback import verdict_content
-    from tutor.lessons import parse_lesson
+    from tutor.lessons.load import parse_lesson
 
     lesson = parse_lesson(POLE)
     verdict = lesson.check("df_dx", "5", seed_at_the_pole(lesson), symbolic_budget=0)

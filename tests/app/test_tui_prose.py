@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from tui_helpers import SNAPSHOT_LESSONS
 
 from tutor.app.widgets.prose import parsed_prose, simple_prose
-from tutor.lesson_index import shipped_lessons_dir
+from tutor.lessons.index import shipped_lessons_dir
 
 INTROS = {
     path.name: tomllib.loads(path.read_text(encoding="utf-8")).get("intro", "")
@@ -91,7 +91,7 @@ def test_a_step_text_shows_its_marks_styled_and_its_products_as_typed():
 
 def test_no_shipped_title_or_prompt_uses_marks_the_screen_would_show_raw():
     """Titles and prompts are drawn as plain text (lesson.py, picker.py)."""
-    from tutor.lessons import load_catalog
+    from tutor.lessons.load import load_catalog
     from tutor.markup import plain_text
 
     for lesson in load_catalog().lessons:

@@ -58,8 +58,8 @@ def test_the_first_screen_needs_neither_the_engine_nor_markdown_it(tmp_path, les
         from tutor.app.app import ChainTutorApp
         from tutor.progress import ProgressStore
 
-        HEAVY = ("numpy", "tutor.engine", "tutor.lessons", "sympy", "markdown_it", "msgspec",
-                 "tutor.lesson_schema")
+        HEAVY = ("numpy", "tutor.engine", "tutor.lessons.model", "tutor.lessons.load", "sympy",
+                 "markdown_it", "msgspec", "tutor.lessons.schema")
         seen = []
 
         class Probe(ChainTutorApp):

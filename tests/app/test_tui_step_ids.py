@@ -226,7 +226,7 @@ def test_the_widest_typeable_span_wins_and_the_header_side_gets_none(catalog, st
 def test_an_id_an_answer_cannot_name_is_never_offered(store, tmp_path):
     """A lesson file may call a step `du-dx` (progress stores it), but `du-dx` in an answer
     is du minus dx: no screen offers it as a name, solved or not."""
-    from tutor.lessons import load_lesson
+    from tutor.lessons.load import load_lesson
 
     source = (Path(__file__).parents[2] / "lessons" / "01-scalar-chain-rule.toml").read_text(
         encoding="utf-8")

@@ -20,7 +20,7 @@ from tui_helpers import FLAGSHIP, settle, text_of
 import tutor.app.app as app_module
 from tutor.app.screens.lesson import LessonScreen
 from tutor.app.screens.loading import LoadingScreen
-from tutor.lessons import Lesson
+from tutor.lessons.model import Lesson
 
 # Resumed at dh2_dz2: a wrong answer, the box cleared, then the right one.
 BURST = [*"W3", "enter", "ctrl+u", *"diag(h2*(1-h2))", "enter"]

@@ -11,7 +11,9 @@ from pathlib import Path
 from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
-from tutor.lessons import BrokenLesson, Catalog, LessonError, load_lesson
+from tutor.lessons.index import LessonError
+from tutor.lessons.load import load_lesson
+from tutor.lessons.model import BrokenLesson, Catalog
 
 SNAPSHOT_LESSONS = Path(__file__).parent / "snapshot_lessons"
 FLAGSHIP = "two-layer-sigmoid"

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from tmux_terminal import TMUX, Terminal, tutor_in_tmux
 
-from tutor.network import network_lesson_id
+from tutor.networks.reader import network_lesson_id
 from tutor.progress import ProgressStore
 
 pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed")

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from tutor.serve import is_loopback, tutor_command
+from tutor.web.serve import is_loopback, tutor_command
 
 SCRIPT = Path(sys.executable).with_name("chain-tutor")
 TIMEOUT = 30.0
@@ -469,7 +469,7 @@ def test_the_static_folder_is_not_listed(served):
 
 
 def test_sizes_are_clamped_to_whole_cells():
-    from tutor.serve import MAX_HEIGHT, MAX_WIDTH, clamp_size
+    from tutor.web.serve import MAX_HEIGHT, MAX_WIDTH, clamp_size
 
     assert clamp_size("100", "30") == (100, 30)
     assert clamp_size("100000", "100000") == (MAX_WIDTH, MAX_HEIGHT) == (500, 200)
@@ -480,7 +480,7 @@ def test_sizes_are_clamped_to_whole_cells():
 
 
 def test_origins_are_compared_as_browsers_spell_them():
-    from tutor.serve import OriginGate, origin_of
+    from tutor.web.serve import OriginGate, origin_of
 
     assert origin_of("https://Tutor.Example.edu/path") == "https://tutor.example.edu:443"
     assert origin_of("http://[::1]:8000") == "http://::1:8000"
@@ -496,7 +496,7 @@ def test_origins_are_compared_as_browsers_spell_them():
 
 
 def test_the_input_budget_allows_a_burst_then_a_rate():
-    from tutor.serve import InputBudget
+    from tutor.web.serve import InputBudget
 
     now = [0.0]
     budget = InputBudget(burst=1000, rate=100, clock=lambda: now[0])
@@ -509,7 +509,7 @@ def test_the_input_budget_allows_a_burst_then_a_rate():
 def test_input_read_late_because_the_tutor_was_slow_is_not_a_flood():
     """The server reads nothing while it waits for a slow tutor, then reads at once what
     the client sent meanwhile; before, that ended a session sent keys within the budget."""
-    from tutor.serve import InputBudget
+    from tutor.web.serve import InputBudget
 
     now = [0.0]
     budget = InputBudget(burst=1000, rate=100, clock=lambda: now[0])

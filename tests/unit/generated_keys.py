@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from tutor.engine import evaluate, infer_shape, parse
-from tutor.lessons import Lesson
+from tutor.lessons.model import Lesson
 
 # A saturated forward pass (-log σ(t) at t = -12 computes 1 + tanh ≈ 1e-5 with 11 of
 # its digits gone) is not accurate enough for the smallest step, so a key is right if it

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tutor.engine.bounded import run_bounded
-from tutor.lessons import load_catalog
+from tutor.lessons.load import load_catalog
 
 SCRIPT = Path(sys.executable).with_name("chain-tutor")
 MARGIN = 4.0  # seconds beyond the budget: fork, pipe and a busy 2-core machine

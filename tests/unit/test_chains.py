@@ -11,13 +11,14 @@ import numpy as np
 import pytest
 from answer_tables import SEED, TABLES, accepted, key_free
 
-from tutor.cli import main
+from tutor.cli.command import main
 from tutor.engine import Factor, Problem, check_answer, evaluate, parse
 from tutor.engine.chains import chain_of, expression
 from tutor.engine.nodes import SCREEN, to_text
 from tutor.engine.numbers import EXACT, close
-from tutor.lessons import load_catalog, shipped_lessons_dir
-from tutor.validation import validate_paths
+from tutor.lessons.index import shipped_lessons_dir
+from tutor.lessons.load import load_catalog
+from tutor.lessons.validation import validate_paths
 
 STRUCTURAL = {"missing-factor", "extra-factor", "order", "factor-transposed", "wrong-point"}
 
@@ -248,9 +249,10 @@ def test_variant_values_are_cached_per_set_of_points(catalog):
 
 
 def test_the_reports_common_wrong_answers_carry_the_structural_codes(catalog, tmp_path):
-    from tutor.lesson_index import read_index
+    from tutor.lessons.index import read_index
     from tutor.progress import ProgressStore
-    from tutor.report import WrongAnswer, build_report, load_sources
+    from tutor.report.build import WrongAnswer, build_report
+    from tutor.report.sources import load_sources
 
     lesson = catalog.get("two-layer-sigmoid")
     answer = "W3 @ W2 @ diag(h1*(1-h1))"

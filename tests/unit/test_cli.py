@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tutor.cli import main
+from tutor.cli.command import main
 
 LESSON = "two-layer-sigmoid"
 SCRIPT = Path(sys.executable).parent / "chain-tutor"
@@ -139,7 +139,7 @@ def test_progress_reports_a_finished_lesson_as_finished_after_a_new_variant(tmp_
 
 
 def test_show_never_prints_minus_zero(capsys):
-    from tutor.cli import main
+    from tutor.cli.command import main
 
     for argv in (["show", "softmax-cross-entropy"],
                  ["show", "softmax-cross-entropy", "--answers"]):  # -(y/p)ᵀ has -0 entries
@@ -155,7 +155,7 @@ def test_progress_text_escapes_and_cuts_what_the_records_hold(tmp_path, capsys):
 
     text = "x : 1\nf = x*x\ngoal: df/dx\n"
     with ProgressStore.open(tmp_path) as store:
-        from tutor.network import network_lesson_id
+        from tutor.networks.reader import network_lesson_id
 
         own = network_lesson_id(text)
         store.save_network(own, text, "\x1b[2Jraw title\x07", [("df_dx", "label")])

@@ -3,10 +3,10 @@ what is refused before any screen opens, and how the networks are listed."""
 
 from __future__ import annotations
 
-from tutor.cli import main
-from tutor.network_ids import network_lesson_id
+from tutor.cli.command import main
+from tutor.networks.drawn import random_network
+from tutor.networks.ids import network_lesson_id
 from tutor.progress import ProgressStore
-from tutor.random_network import random_network
 
 
 def test_practice_random_with_a_seed_draws_the_same_network_every_time(capsys):

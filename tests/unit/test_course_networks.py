@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from tutor.engine import evaluate
-from tutor.generator import generate_from_text
+from tutor.networks.generator import generate_from_text
 
 SEEDS = (1, 2, 3)
 NETWORKS = {

@@ -1,5 +1,5 @@
 """Validation right at the values it draws: finite differences with steps scaled to each
-entry and Richardson's error estimate (tutor.differences). A correct lesson whose drawn
+entry and Richardson's error estimate (tutor.engine.differences). A correct lesson whose drawn
 values saturate a softmax or a σ is made, not refused as a fault of the generator; a key
 off by a little is still refused; where the differences cannot decide, sympy does."""
 
@@ -8,10 +8,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import tutor.differences as differences
-from tutor.cli import main
-from tutor.generator import GeneratorError, generate_from_text
-from tutor.validation import validate_paths
+import tutor.engine.differences as differences
+from tutor.cli.command import main
+from tutor.lessons.validation import validate_paths
+from tutor.networks.generator import GeneratorError, generate_from_text
 
 # int draws put W @ x up to 36 apart: p ≈ 1e-10 at the label's entry, where a step of
 # 1e-6 left log's domain (and at p ≈ 1e-4 was off by 3e-4 of ∂L/∂p ≈ −9197).
@@ -105,7 +105,7 @@ def test_where_the_differences_cannot_decide_sympy_does(monkeypatch):
     monkeypatch.setattr(differences, "verdict", lambda key, estimate: differences.UNDECIDED)
     text = "x : 3x1\nW : 2x3\nz = W @ x\nL = sum(tanh(z))\ngoal: dL/dW\n"
     lesson = generate_from_text(text, validate=False)
-    from tutor.validation import validate_lesson
+    from tutor.lessons.validation import validate_lesson
 
     findings = validate_lesson(lesson, 10.0)
     assert not [f for f in findings if f.error]

@@ -6,8 +6,8 @@ import re
 import subprocess
 from pathlib import Path
 
-from tutor.lessons import parse_lesson
-from tutor.validation import validate_lesson
+from tutor.lessons.load import parse_lesson
+from tutor.lessons.validation import validate_lesson
 
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")

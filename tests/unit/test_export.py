@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tutor.cli import main
+from tutor.cli.command import main
 from tutor.progress import (
     EXPORT_FORMAT,
     Attempt,
@@ -343,7 +343,7 @@ NETWORK = "x : 2x1\nW : 2x2\nz = W @ x\nL = sum(z)\ngoal: dL/dW\n"
 
 
 def test_the_students_own_networks_travel_with_an_export_and_import_once(tmp_path):
-    from tutor.network_ids import network_lesson_id
+    from tutor.networks.ids import network_lesson_id
     from tutor.progress import export_json, snapshot_from_json
 
     lesson_id = network_lesson_id(NETWORK)
@@ -363,7 +363,7 @@ def test_the_students_own_networks_travel_with_an_export_and_import_once(tmp_pat
 
 
 def test_a_network_whose_id_is_not_its_text_is_left_out(tmp_path):
-    from tutor.network_ids import network_lesson_id
+    from tutor.networks.ids import network_lesson_id
     from tutor.progress import export_json, snapshot_from_json
 
     with ProgressStore.open(tmp_path / "laptop") as laptop:

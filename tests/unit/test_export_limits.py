@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from tutor.cli import main
+from tutor.cli.command import main
 from tutor.engine.parser import MAX_LENGTH
 from tutor.progress import (
     DB_NAME,

@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from tutor.cli import main
-from tutor.generator import generate
-from tutor.lessons import LessonError, parse_lesson
-from tutor.network import normalized, parse_network
-from tutor.network_ids import network_lesson_id
+from tutor.cli.command import main
+from tutor.lessons.index import LessonError
+from tutor.lessons.load import parse_lesson
+from tutor.networks.generator import generate
+from tutor.networks.ids import network_lesson_id
+from tutor.networks.reader import normalized, parse_network
 from tutor.progress import MAX_STEPS, ProgressStore
 
 SMALL = "x : 2\nW : 2x2\nz = W @ x\nL = sum(tanh(z))\ngoal: dL/dW\n"
@@ -112,8 +113,8 @@ def test_a_network_within_the_limits_whose_lesson_has_over_200_steps_hands_in_wh
 def test_a_network_whose_lesson_would_pass_the_step_limit_is_refused_when_made(monkeypatch):
     """The generator keeps to the limit the import holds (a network that passes it within
     the documented limits is slow to build, so the limit is lowered here)."""
-    from tutor import generator_checks
-    from tutor.network import NetworkError
+    from tutor.networks import generator_checks
+    from tutor.networks.reader import NetworkError
 
     monkeypatch.setattr(generator_checks, "MAX_STEPS", 100)
     with pytest.raises(NetworkError, match="more steps than the limit of 100 steps") as raised:

@@ -1,6 +1,6 @@
 """Property: whatever the tutor lets a student practise, its export imports and reports whole.
 
-Random networks (tutor.random_network) under hostile titles (tabs, no-break spaces,
+Random networks (tutor.networks.drawn) under hostile titles (tabs, no-break spaces,
 control characters, any Unicode, too long), and a lesson file whose step ids hold odd
 characters that its loader accepts, are practised through the real progress store as
 the tutor does (save the network, answer, hint, solve, reveal), exported, imported into
@@ -19,13 +19,14 @@ from pathlib import Path
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from tutor.cli import main
-from tutor.generator import generate
-from tutor.lessons import LessonError, parse_lesson
-from tutor.network import normalized, parse_network
-from tutor.network_ids import network_lesson_id
+from tutor.cli.command import main
+from tutor.lessons.index import LessonError
+from tutor.lessons.load import parse_lesson
+from tutor.networks.drawn import random_network
+from tutor.networks.generator import generate
+from tutor.networks.ids import network_lesson_id
+from tutor.networks.reader import normalized, parse_network
 from tutor.progress import ProgressStore
-from tutor.random_network import random_network
 
 SHIPPED = Path(__file__).resolve().parents[2] / "lessons" / "01-scalar-chain-rule.toml"
 STEP_IDS = ("du_dx", "dv_du", "dy_dv", "dy_dx")

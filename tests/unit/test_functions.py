@@ -15,8 +15,8 @@ import sympy
 from tutor.engine import FUNCTIONS, EngineError, Problem, evaluate, infer_shape, parse
 from tutor.engine.nodes import SCREEN, Call, Name, Num, to_text
 from tutor.engine.symbolic import component_symbols, prove_equal, to_sympy
-from tutor.lessons import parse_lesson
-from tutor.validation import validate_lesson
+from tutor.lessons.load import parse_lesson
+from tutor.lessons.validation import validate_lesson
 
 ROOT = Path(__file__).resolve().parents[2]
 ELEMENTWISE = [name for name, function in FUNCTIONS.items() if function.elementwise]

@@ -12,12 +12,12 @@ import time
 
 import pytest
 
-from tutor.cli import main
-from tutor.generator import GeneratorError, generate_from_text
-from tutor.lesson_writer import lesson_toml, quote
-from tutor.lessons import load_catalog, parse_lesson
-from tutor.random_network import draw_network
-from tutor.validation import validate_lesson
+from tutor.cli.command import main
+from tutor.lessons.load import load_catalog, parse_lesson
+from tutor.lessons.validation import validate_lesson
+from tutor.lessons.writer import lesson_toml, quote
+from tutor.networks.drawn import draw_network
+from tutor.networks.generator import GeneratorError, generate_from_text
 
 FLAGSHIP = """\
 x : 2x1

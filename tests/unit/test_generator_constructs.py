@@ -12,8 +12,8 @@ import pytest
 from generated_keys import disagreements
 
 from tutor.engine import FUNCTIONS
-from tutor.generator import GeneratorError, generate_from_text
-from tutor.network import NetworkError, parse_network
+from tutor.networks.generator import GeneratorError, generate_from_text
+from tutor.networks.reader import NetworkError, parse_network
 
 
 def made(text: str):

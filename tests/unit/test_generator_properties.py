@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tutor.engine import FUNCTIONS
-from tutor.generator import generate_from_text
-from tutor.network import NetworkError
+from tutor.networks.generator import generate_from_text
+from tutor.networks.reader import NetworkError
 
 S, C, R, M = (1, 1), (3, 1), (1, 3), (3, 2)
 INPUTS = {"a": ("1", S), "c": ("3x1", C), "r": ("1x3", R), "X": ("3x2", M),
@@ -155,7 +155,7 @@ def networks(draw):
     "a : 3x1\np = -tanh(a)\nL = sum(p * p)\ngoal: dL/da\n",
 ], ids=["-log(sigma)", "-tanh"])
 def test_the_issues_negations_make_their_lessons_from_the_command_line(tmp_path, text):
-    from tutor.cli import main
+    from tutor.cli.command import main
 
     network, out = tmp_path / "net.txt", tmp_path / "lesson.toml"
     network.write_text(text)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tutor.cli import main
-from tutor.lessons import load_catalog
+from tutor.cli.command import main
+from tutor.lessons.load import load_catalog
 
 SENTINEL = Path("/tmp/chain-tutor-pwned")
 LESSON = load_catalog().get("two-layer-sigmoid")

@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tutor.cli import main
-from tutor.lesson_index import read_index
-from tutor.lessons import ENV_LESSONS, LessonError, load_catalog, load_lesson
-from tutor.validation import validate_paths
+from tutor.cli.command import main
+from tutor.lessons.index import ENV_LESSONS, LessonError, read_index
+from tutor.lessons.load import load_catalog, load_lesson
+from tutor.lessons.validation import validate_paths
 
 # Correct everywhere in its declared range, undefined (log of a negative) outside it.
 TINY = """\
@@ -333,7 +333,8 @@ def test_the_samples_of_an_undeclared_range_are_unchanged(tmp_path):
 
 
 def test_a_lesson_or_step_id_longer_than_an_import_accepts_is_refused_at_its_line():
-    from tutor.lessons import LessonError, parse_lesson
+    from tutor.lessons.index import LessonError
+    from tutor.lessons.load import parse_lesson
     from tutor.progress import MAX_ID_LENGTH
 
     shipped = (Path(__file__).resolve().parents[2] / "lessons" / "01-scalar-chain-rule.toml")

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-import tutor.lesson_index as lesson_index
-from tutor.lesson_index import CACHE_NAME, read_index, shipped_lessons_dir
+import tutor.lessons.index as lesson_index
+from tutor.lessons.index import CACHE_NAME, read_index, shipped_lessons_dir
 from tutor.progress import CACHE_ENV, DATA_ENV, default_cache_dir
 
 LESSON = """id = "{id}"

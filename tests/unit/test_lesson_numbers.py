@@ -15,9 +15,9 @@ import json
 import pytest
 
 from tutor.app.shelf import Shelf
-from tutor.cli import main
-from tutor.lesson_index import ENV_LESSONS, LessonError, find_lesson, read_index
-from tutor.lessons import load_catalog
+from tutor.cli.command import main
+from tutor.lessons.index import ENV_LESSONS, LessonError, find_lesson, read_index
+from tutor.lessons.load import load_catalog
 
 
 @pytest.fixture

@@ -16,7 +16,9 @@ import pytest
 
 from tutor.engine import parse, to_text
 from tutor.engine.nodes import SCREEN
-from tutor.lessons import ENV_LESSONS, Lesson, Step, load_catalog
+from tutor.lessons.index import ENV_LESSONS
+from tutor.lessons.load import load_catalog
+from tutor.lessons.model import Lesson, Step
 
 # What a writer may type for the same thing: one spelling each, then products dropped
 # (W3 diag(…) and W3 @ diag(…) say the same) and whitespace removed.

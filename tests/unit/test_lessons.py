@@ -12,16 +12,11 @@ import numpy as np
 import pytest
 from answer_tables import SEED, TABLES, accepted, rejected
 
-from tutor.cli import main
+from tutor.cli.command import main
 from tutor.engine import names_in, parse
-from tutor.lessons import (
-    ENV_LESSONS,
-    LessonError,
-    load_catalog,
-    load_lesson,
-    shipped_lessons_dir,
-)
-from tutor.validation import validate_paths
+from tutor.lessons.index import ENV_LESSONS, LessonError, shipped_lessons_dir
+from tutor.lessons.load import load_catalog, load_lesson
+from tutor.lessons.validation import validate_paths
 
 CURRICULUM = [
     "scalar-chain-rule",

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from tutor.cli import main
-from tutor.lessons import ENV_LESSONS, load_catalog
+from tutor.cli.command import main
+from tutor.lessons.index import ENV_LESSONS
+from tutor.lessons.load import load_catalog
 from tutor.markup import inline_pieces, plain_text
 
 

@@ -21,10 +21,10 @@ from tutor.engine.explain import SPECIFIC
 from tutor.engine.mutations import MAX_PAIRS, mutations_of, pairs_of
 from tutor.engine.nodes import to_text
 from tutor.engine.numbers import EXACT
-from tutor.generator import generate_from_text
-from tutor.generator_checks import GeneratorError
-from tutor.lessons import load_lesson
-from tutor.random_network import random_network
+from tutor.lessons.load import load_lesson
+from tutor.networks.drawn import random_network
+from tutor.networks.generator import generate_from_text
+from tutor.networks.generator_checks import GeneratorError
 
 LESSONS = sorted((Path(__file__).parents[2] / "lessons").glob("*.toml"))
 CHAIN_CODES = {"missing-factor", "extra-factor", "order", "factor-transposed", "wrong-point",

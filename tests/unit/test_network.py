@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tutor.network import MAX_SIDE, NetworkError, parse_network
+from tutor.networks.reader import MAX_SIDE, NetworkError, parse_network
 
 ISSUE_EXAMPLE = """\
 # a residual block with a squared loss

@@ -1,5 +1,5 @@
 """Property: a network at or past any documented limit (README "Your own network",
-tutor/network.py's constants, the answer language's limits its keys meet) is either a
+tutor/networks/reader.py's constants, the answer language's limits its keys meet) is either a
 lesson whose keys all parse and are numbers at its validation points, or a NetworkError
 with its line; never another exception (issue #20, 8)."""
 
@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tutor.engine import evaluate
-from tutor.generator import generate
-from tutor.network import (
+from tutor.lessons.validation import validation_points
+from tutor.networks.generator import generate
+from tutor.networks.reader import (
     DRAWS,
     MAX_DEFINITIONS,
     MAX_GOALS,
@@ -24,7 +25,6 @@ from tutor.network import (
     NetworkError,
     parse_network,
 )
-from tutor.validation import validation_points
 
 FUNCTIONS = ("tanh", "sigma", "exp", "log", "sqrt", "relu", "softplus", "sum")
 NUMBERS = ("0", "1", "2.5", "-3", "999999999999", "1e12", "0.000001")

@@ -9,10 +9,10 @@ import sys
 import numpy as np
 import pytest
 
-from tutor.generator import generate
-from tutor.network import NetworkError, parse_network
-from tutor.network_domains import POSITIVE, signs_of
-from tutor.own_network import check_draft
+from tutor.networks.domains import POSITIVE, signs_of
+from tutor.networks.draft import check_draft
+from tutor.networks.generator import generate
+from tutor.networks.reader import NetworkError, parse_network
 
 
 def refused(text: str) -> NetworkError:
@@ -156,8 +156,8 @@ def test_new_refuses_with_exit_2_and_file_line_never_a_traceback(tmp_path, text,
 
 
 def test_a_saved_network_that_cannot_be_built_says_so_and_why(tmp_path, capsys):
-    from tutor.cli import main
-    from tutor.network_ids import network_lesson_id
+    from tutor.cli.command import main
+    from tutor.networks.ids import network_lesson_id
     from tutor.progress import ProgressStore
 
     text = "x : 1\nf = 1 / x\ngoal: df/dx\n"  # saved before poles were refused
@@ -172,13 +172,13 @@ def test_a_saved_network_that_cannot_be_built_says_so_and_why(tmp_path, capsys):
 
 def test_an_unforeseen_fault_in_new_is_a_message_naming_the_file_and_the_type(
         tmp_path, capsys, monkeypatch):
-    import tutor.generator
-    from tutor.cli import main
+    import tutor.networks.generator
+    from tutor.cli.command import main
 
     def broken(*_args, **_kwargs):
         raise KeyError("boom")
 
-    monkeypatch.setattr(tutor.generator, "generate", broken)
+    monkeypatch.setattr(tutor.networks.generator, "generate", broken)
     network = tmp_path / "mine.net"
     network.write_text("x : 1\nf = 2 * x\ngoal: df/dx\n", encoding="utf-8")
     assert main(["new", str(network)]) == 2
@@ -188,7 +188,7 @@ def test_an_unforeseen_fault_in_new_is_a_message_naming_the_file_and_the_type(
 
 def test_the_seed_limit_quoted_is_the_one_checked_and_the_progress_file_stores_it(
         tmp_path, capsys):
-    from tutor.cli import main
+    from tutor.cli.command import main
     from tutor.progress import ProgressStore
     from tutor.session import start_lesson
 

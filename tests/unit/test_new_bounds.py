@@ -10,13 +10,13 @@ import pytest
 
 import tutor.engine.problem as problem_module
 import tutor.engine.prover as prover
-from tutor.cli import main
-from tutor.cli_networks import _Progress
-from tutor.generator import GeneratorError, generate_from_text
-from tutor.lessons import Lesson
-from tutor.network import NetworkError
-from tutor.own_network import make_lesson
-from tutor.validation import MAX_WORK, validate_lesson, validation_work
+from tutor.cli.command import main
+from tutor.cli.networks import _Progress
+from tutor.lessons.model import Lesson
+from tutor.lessons.validation import MAX_WORK, validate_lesson, validation_work
+from tutor.networks.draft import make_lesson
+from tutor.networks.generator import GeneratorError, generate_from_text
+from tutor.networks.reader import NetworkError
 
 
 def deep(depth: int = 29, goals: int = 8, pad: int = 0, twice: bool = False) -> str:
@@ -129,7 +129,7 @@ def test_new_shows_factors_checked_on_stderr_once_it_runs_past_a_moment(capsys):
 
 
 def test_more_than_max_copies_uses_are_refused_at_the_definition_before_the_walk():
-    from tutor.generator_checks import MAX_COPIES
+    from tutor.networks.generator_checks import MAX_COPIES
 
     lines = ["x : 1"] + [f"z{i} = " + " * ".join(["x"] * 70) for i in range(58)]
     text = "\n".join(lines + ["L = " + " + ".join(f"z{i}" for i in range(58)),
@@ -147,7 +147,7 @@ def test_finite_differences_on_a_deep_network_bound_their_own_error_and_still_ca
     by more than it."""
     import numpy as np
 
-    from tutor.differences import AGREES, UNDECIDED, WRONG, Estimate, verdict
+    from tutor.engine.differences import AGREES, UNDECIDED, WRONG, Estimate, verdict
 
     right = np.array([83.9064, -0.1573])
     close = Estimate(right * (1 + 1e-9), np.abs(right) * 3e-7, np.full(2, 1e-10),

@@ -9,8 +9,8 @@ import pytest
 
 from tutor.engine import evaluate
 from tutor.engine.numbers import EXACT, HAND, close, entries_within
-from tutor.lessons import parse_lesson
-from tutor.validation import validate_lesson
+from tutor.lessons.load import parse_lesson
+from tutor.lessons.validation import validate_lesson
 
 POLE = '''
 id = "a-pole"

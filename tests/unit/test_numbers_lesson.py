@@ -10,7 +10,8 @@ import pytest
 
 from tutor.engine import Problem
 from tutor.engine.tokens import MATRICES, NUMBERS
-from tutor.lessons import ENV_LESSONS, load_catalog
+from tutor.lessons.index import ENV_LESSONS
+from tutor.lessons.load import load_catalog
 
 MATRIX_WORDS = ("@", "elementwise", "matrix")
 

@@ -9,18 +9,18 @@ import random
 import numpy as np
 import pytest
 
-from tutor.cli import main
+from tutor.cli.command import main
 from tutor.engine.numeric import evaluate
 from tutor.engine.onehot import groups
 from tutor.engine.parser import parse
 from tutor.engine.problem import Problem
 from tutor.engine.prover import prove, prove_derivative
-from tutor.generator import generate_from_text
-from tutor.lesson_index import LessonError
-from tutor.lesson_writer import lesson_toml
-from tutor.lessons import load_catalog, parse_lesson
-from tutor.network import NetworkError, parse_network
-from tutor.validation import validate_lesson
+from tutor.lessons.index import LessonError
+from tutor.lessons.load import load_catalog, parse_lesson
+from tutor.lessons.validation import validate_lesson
+from tutor.lessons.writer import lesson_toml
+from tutor.networks.generator import generate_from_text
+from tutor.networks.reader import NetworkError, parse_network
 
 SEEDS = range(1, 9)
 

@@ -7,8 +7,8 @@ import sqlite3
 import subprocess
 import sys
 
-from tutor.network import network_lesson_id, normalized
-from tutor.own_network import check_draft, make_lesson
+from tutor.networks.draft import check_draft, make_lesson
+from tutor.networks.reader import network_lesson_id, normalized
 from tutor.progress import ProgressStore
 from tutor.progress.schema import _MIGRATIONS
 
@@ -56,7 +56,7 @@ def test_each_kind_of_mistake_is_told_at_its_line_and_column():
 
 
 def test_a_fault_of_the_tutor_is_said_in_words_not_raised(monkeypatch):
-    import tutor.own_network as own
+    import tutor.networks.draft as own
 
     def broken(*_args, **_kwargs):
         raise ZeroDivisionError("boom")
@@ -81,7 +81,7 @@ def test_making_a_network_lesson_in_the_tutor_never_imports_sympy():
     """Validation's proofs go to the proof worker; the tutor's process stays without sympy."""
     script = (
         "import sys\n"
-        "from tutor.own_network import make_lesson\n"
+        "from tutor.networks.draft import make_lesson\n"
         f"lesson = make_lesson({GATED!r}, 5.0)\n"
         "print(len(lesson.steps), 'sympy' in sys.modules)\n"
     )
@@ -149,7 +149,9 @@ def test_a_damaged_steps_entry_lists_no_steps_instead_of_failing(tmp_path):
 def test_the_report_names_a_students_network_and_reads_databases_from_before_networks(
         tmp_path):
     from tutor.progress import read_database
-    from tutor.report import build_report, format_text, load_sources
+    from tutor.report.build import build_report
+    from tutor.report.formats import format_text
+    from tutor.report.sources import load_sources
 
     lesson_id = network_lesson_id(GATED)
     with ProgressStore.open(tmp_path / "alice") as store:
@@ -241,8 +243,8 @@ def test_a_transposed_factor_is_named_as_the_chain_holds_it_beside_what_was_type
 
 def test_no_hint_of_a_generated_lesson_is_its_key():
     """Hints guide; the answer itself is Reveal's (which marks the step revealed)."""
-    from tutor.generator import generate_from_text
-    from tutor.random_network import random_network
+    from tutor.networks.drawn import random_network
+    from tutor.networks.generator import generate_from_text
 
     for seed in range(60):
         lesson = generate_from_text(random_network(seed), validate=False)

@@ -11,7 +11,7 @@ import pytest
 import tutor.engine.precedence as precedence
 from tutor.engine import Factor, Problem, check_answer, infer_shape, parse, to_text
 from tutor.engine.precedence import MAX_WORK, regrouping
-from tutor.lessons import load_catalog
+from tutor.lessons.load import load_catalog
 
 INPUTS = {"a": (1, 1), "b": (1, 1), "c": (1, 1), "e": (1, 1), "x": (2, 1), "y": (2, 1),
           "W": (2, 2)}

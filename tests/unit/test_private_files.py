@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tutor.cli import main
+from tutor.cli.command import main
 from tutor.files import make_private_folder
 from tutor.progress import DB_NAME, ProgressStore
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tutor.cli import main
-from tutor.lessons import load_catalog
+from tutor.cli.command import main
+from tutor.lessons.load import load_catalog
 from tutor.progress import DB_NAME, ProgressStore
 from tutor.session import LessonSession, open_variant, start_lesson
 

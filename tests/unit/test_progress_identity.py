@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tutor.cli import main
+from tutor.cli.command import main
 from tutor.progress import (
     APPLICATION_ID,
     DB_NAME,

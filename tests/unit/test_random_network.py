@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from tutor.network import parse_network
-from tutor.random_network import draw_network, random_network
+from tutor.networks.drawn import draw_network, random_network
+from tutor.networks.reader import parse_network
 
 SEEDS = range(300)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tutor.files import FileRefused, FileTooLarge, read_bounded, read_head
-from tutor.lessons import load_catalog
+from tutor.lessons.load import load_catalog
 
 SCRIPT = Path(sys.executable).parent / "chain-tutor"
 MEMORY = 2 * 2**30  # bytes of address space a run may have: far below /dev/zero's end
@@ -135,7 +135,7 @@ def test_a_lesson_file_that_is_a_pipe_or_a_device_is_broken_not_waited_for(tmp_p
 def test_validate_refuses_a_pipe_or_a_device_named_on_the_command_line(tmp_path, capsys):
     # Inside a folder they were errors; named directly they were passed over as
     # "All 0 lesson file(s) valid", exit 0.
-    from tutor.cli import main
+    from tutor.cli.command import main
 
     os.mkfifo(tmp_path / "fifo.net")
     os.mkfifo(tmp_path / "x.toml")
@@ -150,7 +150,7 @@ def test_validate_refuses_a_pipe_or_a_device_named_on_the_command_line(tmp_path,
 
 def test_a_lesson_index_cache_that_is_a_named_pipe_is_ignored(tmp_path):
     os.mkfifo(tmp_path / "lesson-index.json")
-    probe = ("import sys; from pathlib import Path; from tutor.lesson_index import read_index\n"
+    probe = ("import sys; from pathlib import Path; from tutor.lessons.index import read_index\n"
              "print(len(read_index(cache=Path(sys.argv[1]))) > 0)")
     result = subprocess.run([sys.executable, "-c", probe, str(tmp_path / "lesson-index.json")],
                             capture_output=True, text=True, timeout=120)

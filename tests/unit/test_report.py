@@ -26,10 +26,12 @@ from pathlib import Path
 
 import pytest
 
-from tutor.cli import main
-from tutor.lesson_index import read_index
+from tutor.cli.command import main
+from tutor.lessons.index import read_index
 from tutor.progress import ProgressStore, export_json, read_database, write_export
-from tutor.report import WrongAnswer, build_report, format_text, load_sources
+from tutor.report.build import WrongAnswer, build_report
+from tutor.report.formats import format_text
+from tutor.report.sources import load_sources
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(sys.executable).parent / "chain-tutor"

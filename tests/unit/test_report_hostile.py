@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from tutor.cli import main
+from tutor.cli.command import main
+from tutor.markup import SHOWN
 from tutor.progress import ProgressStore
-from tutor.report import SHOWN
 
 SCRIPT = Path(sys.executable).parent / "chain-tutor"
 LESSON = "two-layer-sigmoid"

@@ -13,7 +13,7 @@ import pytest
 
 from tutor.engine import evaluate
 from tutor.engine.numbers import HAND, figures_given
-from tutor.lessons import load_catalog
+from tutor.lessons.load import load_catalog
 from tutor.progress import ProgressStore
 from tutor.session import LessonSession, open_variant, start_lesson
 
@@ -127,7 +127,8 @@ def test_every_shipped_key_rounded_to_one_or_two_figures_costs_no_attempt():
 
 def test_the_report_lists_a_rounded_answer_among_the_common_ones_but_counts_no_attempt(
         lesson, tmp_path):
-    from tutor.report import WrongAnswer, build_report, load_sources
+    from tutor.report.build import WrongAnswer, build_report
+    from tutor.report.sources import load_sources
 
     rounded, slipped = "[0.0065 -0.019; 0.01 -0.031]", "[0.0065 -0.0196; 0.0105 -0.0345]"
     (tmp_path / "ann").mkdir()

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-import tutor.cli
-from tutor.cli import main
+import tutor.cli.command
+from tutor.cli.command import main
 from tutor.seeds import SEED_MAX, SEED_MIN, LoginError, current_login, seed_for
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,7 +95,7 @@ def test_no_login_at_all_is_a_clear_error(monkeypatch, capsys):
     [LESSON, "--seed", "3", "--seed-from-user"],
 ])
 def test_seed_and_seed_from_user_together_is_an_error(argv, capsys, monkeypatch):
-    monkeypatch.setattr(tutor.cli, "run_app", lambda args: pytest.fail("the app started"))
+    monkeypatch.setattr(tutor.cli.command, "run_app", lambda args: pytest.fail("the app started"))
     with pytest.raises(SystemExit) as exit_:
         main(argv)
     assert exit_.value.code == 2
@@ -113,7 +113,8 @@ def test_show_and_check_use_the_login_seed(monkeypatch, capsys):
 def test_the_tutor_gets_the_login_seed(monkeypatch):
     monkeypatch.setattr(getpass, "getuser", lambda: "bob")
     seen = {}
-    monkeypatch.setattr(tutor.cli, "run_app", lambda args: seen.setdefault("args", args) and 0)
+    monkeypatch.setattr(tutor.cli.command, "run_app",
+                        lambda args: seen.setdefault("args", args) and 0)
     assert main([LESSON, "--seed-from-user"]) == 0
     assert seen["args"].seed == KNOWN["bob"]
     assert seen["args"].lesson == LESSON

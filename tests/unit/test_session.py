@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tutor.lessons import load_catalog
+from tutor.lessons.load import load_catalog
 from tutor.progress import ProgressStore
 from tutor.rules import Status
 from tutor.session import (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tutor.app.shelf import Shelf
-from tutor.lesson_index import read_index
+from tutor.lessons.index import read_index
 
 
 def test_each_lesson_leads_to_the_next_in_curriculum_order_and_the_last_to_none():

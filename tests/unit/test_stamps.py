@@ -1,15 +1,15 @@
 """`validate` does not repeat the work `new` has just done: `new` stamps the lesson it
-validated (tutor.stamps), `validate` trusts a stamp that holds and checks anything
+validated (tutor.lessons.stamps), `validate` trusts a stamp that holds and checks anything
 else (an edited file, a stamp from another validation version) in full."""
 
 from __future__ import annotations
 
 import tutor.engine.prover as prover
-import tutor.stamps as stamps
-import tutor.validation as validation
-from tutor.cli import main
-from tutor.lessons import load_lesson
-from tutor.validation import CUT_STREAK, validate_lesson, validate_paths
+import tutor.lessons.stamps as stamps
+import tutor.lessons.validation as validation
+from tutor.cli.command import main
+from tutor.lessons.load import load_lesson
+from tutor.lessons.validation import CUT_STREAK, validate_lesson, validate_paths
 
 NETWORK = "x : 3x1\nW : 2x3\nz = W @ x\nh = tanh(z)\nL = sum(h)\ngoal: dL/dW\n"
 
@@ -69,7 +69,7 @@ def test_after_a_streak_of_cut_proofs_the_rest_rest_on_finite_differences(monkey
     """A large batch network's proofs are each cut at the budget (symbols of the whole
     network), and each cut cost the budget and a new worker: 177 s to validate the
     backprop-ninja lesson. After CUT_STREAK cuts in a row, no more proofs are asked."""
-    from tutor.generator import generate_from_text
+    from tutor.networks.generator import generate_from_text
 
     asked = []
 
@@ -94,7 +94,7 @@ def test_a_courses_batch_norm_network_is_made_with_bounded_work(monkeypatch):
     from pathlib import Path
 
     import tutor.engine.problem as problem_module
-    from tutor.generator import generate_from_text
+    from tutor.networks.generator import generate_from_text
 
     monkeypatch.syspath_prepend(str(Path(__file__).parents[2] / "benchmarks"))
     from generate import course_batch  # the benchmark's network, the same one measured

@@ -6,7 +6,7 @@ from functools import cache
 
 import pytest
 
-from tutor.lessons import load_catalog
+from tutor.lessons.load import load_catalog
 
 
 @cache

@@ -14,10 +14,10 @@ from functools import cache
 
 import pytest
 
-from tutor.cli import main
+from tutor.cli.command import main
 from tutor.engine import EngineError, infer_shape, parse
 from tutor.engine.nodes import BinOp, Name, Node, Transpose, children, to_text, with_children
-from tutor.lessons import load_catalog
+from tutor.lessons.load import load_catalog
 
 SEEDS = (1, 2)
 POSTED = "W3 * sigma(W2@h1)*(1-sigma(W2@h1)) * sigma(W1@x)*(1-sigma(W1@x))"
@@ -210,8 +210,8 @@ def test_no_step_of_a_shipped_lesson_offers_a_rewrite_that_steers_wrong():
 
 @cache
 def random_lessons():
-    from tutor.generator import generate_from_text
-    from tutor.random_network import draw_network
+    from tutor.networks.drawn import draw_network
+    from tutor.networks.generator import generate_from_text
 
     return [generate_from_text(draw_network(seed).text, symbolic_budget=0) for seed in range(12)]
 

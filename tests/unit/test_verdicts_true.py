@@ -18,11 +18,11 @@ from flagship import exact_numbers as literal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tutor.cli import main
+from tutor.cli.command import main
 from tutor.engine import EngineError, Factor, Problem, check_answer, evaluate, infer_shape, parse
 from tutor.engine.nodes import BinOp, Transpose, names_in
 from tutor.engine.numbers import HAND, Tolerance, close, entries_off, off_entries
-from tutor.lessons import load_catalog
+from tutor.lessons.load import load_catalog
 
 SEEDS = (1, 2, 3, 4)
 
@@ -354,7 +354,7 @@ def test_products_share_one_level_left_to_right_as_the_help_says():
 def test_an_internal_error_in_check_exits_3_with_a_message_not_a_traceback(
     monkeypatch, capsys
 ):
-    from tutor.lessons import Lesson
+    from tutor.lessons.model import Lesson
 
     def broken(*_args, **_kwargs):
         raise ZeroDivisionError("deliberately")

@@ -1,7 +1,7 @@
 """The Textual app: the picker first, lessons on top of it, and the `run` the CLI calls.
 
 The first screen must paint fast, so it is drawn from the lesson index alone (see
-tutor/lesson_index.py). Right after the first paint a worker thread loads the
+tutor/lessons/index.py). Right after the first paint a worker thread loads the
 lessons in full (the engine, numpy), then another imports sympy for the checker.
 A lesson opened in the moment before its lesson is loaded waits on a loading screen.
 """
@@ -34,7 +34,7 @@ from tutor.app.screens.too_small import MIN_SIZE
 from tutor.app.shelf import Shelf
 from tutor.app.signals import SessionGuard
 from tutor.files import make_private_folder
-from tutor.lesson_index import (
+from tutor.lessons.index import (
     CACHE_NAME,
     LessonError,
     LessonInfo,
@@ -45,7 +45,7 @@ from tutor.progress import ProgressStore, default_cache_dir
 from tutor.session import LessonSession, new_variant, open_variant, start_lesson
 
 if TYPE_CHECKING:
-    from tutor.lessons import Catalog, Lesson
+    from tutor.lessons.model import Catalog, Lesson
 
 EXAMPLE_NETWORK = """\
 # a residual block with a squared loss
@@ -421,7 +421,7 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
     # -- the student's own networks -----------------------------------------------------
     def open_editor(self) -> None:
         from tutor.app.screens.network_editor import NetworkEditorScreen
-        from tutor.random_network import random_network
+        from tutor.networks.drawn import random_network
 
         def draw() -> str:
             return random_network(self.new_seed())
@@ -446,8 +446,8 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
     def make_network_work(self, job: int, text: str, checked: dict[str, str | None]) -> None:
         """In a thread: the lesson, or why not, posted to the app."""
         from tutor import __version__
-        from tutor.network import NetworkError, network_lesson_id
-        from tutor.own_network import Cancelled, make_lesson
+        from tutor.networks.draft import Cancelled, make_lesson
+        from tutor.networks.reader import NetworkError, network_lesson_id
 
         lesson_id = network_lesson_id(text)
         made = self.shelf.networks.get(lesson_id)
@@ -481,7 +481,7 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
         if message.job != self.network_job:
             return  # the student left, or asked for another
         from tutor import __version__
-        from tutor.network import normalized
+        from tutor.networks.reader import normalized
 
         lesson = message.lesson
         self.shelf.networks[lesson.id] = lesson
@@ -552,7 +552,7 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
             elif choice == "next" and following is not None:
                 self.open_lesson(following.id)
             elif choice == "next" and own:  # endless practice: another network
-                from tutor.random_network import random_network
+                from tutor.networks.drawn import random_network
 
                 self.open_network(random_network(self.new_seed()))
 

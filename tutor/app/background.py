@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tutor.lessons import Catalog
+    from tutor.lessons.model import Catalog
 
 
 def load_lessons(extra: Sequence[Path | str]) -> Catalog:
     """Every lesson built with the engine (numpy); broken files kept aside, as in the CLI."""
-    from tutor.lessons import load_catalog
+    from tutor.lessons.load import load_catalog
 
     return load_catalog(extra)
 

@@ -31,7 +31,7 @@ from tutor.engine.nodes import (
     needs_parentheses,
     operand_places,
 )
-from tutor.lessons import Lesson, Step
+from tutor.lessons.model import Lesson, Step
 from tutor.progress import Attempt, LessonState
 from tutor.session import (  # noqa: F401 - FactorState, resume_index: for the screens
     FactorState,

@@ -11,7 +11,7 @@ from textual.binding import Binding
 
 from tutor.app.screens.report import ReportHelpScreen, ReportScreen
 from tutor.app.signals import SessionGuard
-from tutor.report import Report
+from tutor.report.build import Report
 
 
 class ReportApp(App[None]):

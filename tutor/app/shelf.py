@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from tutor.lesson_index import LessonError, LessonInfo, find_lesson
+from tutor.lessons.index import LessonError, LessonInfo, find_lesson
 
 if TYPE_CHECKING:
-    from tutor.lessons import Catalog, Lesson
+    from tutor.lessons.model import Catalog, Lesson
 
 
 class StepEntry(Protocol):
@@ -53,7 +53,7 @@ class Shelf:
     def __init__(self, index: Sequence[LessonInfo] = (), catalog: Catalog | None = None) -> None:
         self.index = list(index)
         self.catalog = catalog
-        # Lessons made from the student's networks this session (tutor.generator), by id:
+        # Lessons made from the student's networks this session (tutor.networks.generator), by id:
         # they are not in the curriculum, so not in entries() or after().
         self.networks: dict[str, Lesson] = {}
 

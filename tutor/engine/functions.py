@@ -83,7 +83,7 @@ class Function:
     # The derivative rule, in the answer language: {arg} is the argument, {out} the call's
     # value (a network names it, as h1 = sigma(z1), so σ' reads h1 * (1 - h1) as the
     # shipped lessons write it). For an elementwise function it is f' entry by entry; for
-    # softmax, its Jacobian for a column argument. The lesson generator (tutor.generator)
+    # softmax, its Jacobian for a column argument. The lesson generator (tutor.networks.generator)
     # writes steps with it, and the chain diagnoses (tutor.engine.chains) build σ'(h)
     # from it, the slip of taking σ' at the output. None: nothing differentiates it.
     derivative: str | None = None

@@ -245,7 +245,7 @@ class Problem:
 
     def value_with(self, of: str, wrt: str, pinned: np.ndarray, values: Values) -> np.ndarray:
         """``of`` with ``wrt`` pinned to ``pinned`` and every other input at ``values``': one
-        forward pass through only the definitions between them (tutor.differences)."""
+        forward pass through only the definitions between them (tutor.engine.differences)."""
         return self._value_with(of, wrt, pinned, self._at(values))
 
     def _at(self, values: Values) -> Values:

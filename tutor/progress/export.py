@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tutor.files import FileRefused, FileTooLarge, read_bounded, write_whole
-from tutor.network_ids import network_lesson_id
+from tutor.networks.ids import network_lesson_id
 from tutor.progress.connection import _SQLITE_MAGIC
 from tutor.progress.limits import (  # noqa: F401 - EXPORT_VERSION: the package's face
     EXPORT_VERSION,

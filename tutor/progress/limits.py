@@ -34,7 +34,7 @@ MAX_HINTS = 100  # per step; a lesson offers a handful
 MAX_ELAPSED = 7 * 86400.0  # seconds on one answer: a step left open for a week
 MAX_TIME = float(2**32)  # unix time, in 2106; times before 1970 are refused too
 MAX_NETWORKS = 1_000
-MAX_NETWORK_TEXT = 20_000  # characters: tutor.network's own limit for a network file
+MAX_NETWORK_TEXT = 20_000  # characters: tutor.networks.reader's own limit for a network file
 MAX_TITLE = 500
 
 _NAMED = {"\t": "a tab", "\n": "a line break", "\r": "a carriage return"}

@@ -55,9 +55,9 @@ _V2 = (
     "CREATE INDEX IF NOT EXISTS attempts_by_verdict ON attempts (lesson_id, step_id, verdict, id)",
 )
 
-# A student's own networks (tutor.network), kept with their progress: the lesson made
+# A student's own networks (tutor.networks.reader), kept with their progress: the lesson made
 # from a network is not a file, so the network's text is what resumes it. Its lesson id
-# is made from the text (tutor.network.network_lesson_id), so the same network typed
+# is made from the text (tutor.networks.reader.network_lesson_id), so the same network typed
 # again is the same lesson. ``steps`` (JSON [[id, label], …]) lists its steps, so the
 # picker can show its progress without making the lesson. ``checked_by`` is the
 # chain-tutor version that validated the lesson made from it: another version generates

@@ -64,7 +64,7 @@ from tutor.app.widgets.prose import inline_content
 from tutor.app.widgets.steady import set_display, show
 from tutor.app.widgets.values import ValuesPanel
 from tutor.engine import Verdict
-from tutor.lessons import Lesson, Step, Variant
+from tutor.lessons.model import Lesson, Step, Variant
 from tutor.progress import LessonState, ProgressStore
 from tutor.rules import Status
 from tutor.session import Checked, LessonSession

@@ -8,7 +8,7 @@ saved as a draft with each check and on leaving, so nothing typed is lost; "Rand
 replaces it with a drawn network, and Ctrl+Z brings the student's text back.
 
 A burst of keys (a paste in a terminal that sends it key by key) costs each key a
-constant: the text holds what a network file may (tutor.network.MAX_TEXT characters),
+constant: the text holds what a network file may (tutor.networks.reader.MAX_TEXT characters),
 and what comes past that is dropped before the text area's work on it, said once; the
 pause in typing is one timer for the burst, not one per key.
 """
@@ -36,7 +36,7 @@ from tutor.app.textual_patches import UndoSafeTextArea
 if TYPE_CHECKING:
     from textual.timer import Timer
 
-    from tutor.own_network import DraftCheck
+    from tutor.networks.draft import DraftCheck
     from tutor.progress import ProgressStore
 
 PAUSE = 0.3  # seconds without typing before the text is checked
@@ -95,7 +95,7 @@ class NetworkText(UndoSafeTextArea):
         work on a key grows with the line's length: a line without end made a burst of
         keys quadratic.)"""
         from tutor.engine.tokens import MAX_LENGTH as MAX_LINE  # the engine: kept off the
-        from tutor.network import MAX_TEXT  # first screen (an answer's length is a line's)
+        from tutor.networks.reader import MAX_TEXT  # first screen (an answer's length is a line's)
 
         document = self.document
         top, bottom = edit.top, edit.bottom
@@ -201,7 +201,7 @@ class NetworkEditorScreen(Screen[None]):
         self.keep_draft(text)
 
     def check_in_thread(self, text: str) -> None:
-        from tutor.own_network import check_draft  # the engine: kept off the first screen
+        from tutor.networks.draft import check_draft  # the engine: kept off the first screen
 
         self.post_message(NetworkChecked(check_draft(text)))
 

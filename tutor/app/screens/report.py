@@ -19,16 +19,9 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Markdown, Static
 
-from tutor.report import (
-    SHOWN,
-    LessonReport,
-    Report,
-    StepReport,
-    duration,
-    plural,
-    printable,
-    rounded,
-)
+from tutor.markup import SHOWN, printable
+from tutor.report.build import LessonReport, Report, StepReport
+from tutor.report.formats import duration, plural, rounded
 
 HELP_FILE = Path(__file__).resolve().parent / "report_help.md"
 CELL_WIDTH = 7  # as .step-cell's width in report.tcss

@@ -22,7 +22,7 @@ from tutor.app.notation import duration, matrix_rows
 from tutor.app.screens.confirm import ConfirmScreen
 from tutor.app.screens.too_small import TooSmallNote
 from tutor.engine import evaluate
-from tutor.lessons import Lesson
+from tutor.lessons.model import Lesson
 from tutor.progress import ProgressStore
 from tutor.session import solving_attempts
 

@@ -11,7 +11,7 @@ from tutor.app.notation import number
 from tutor.app.widgets.prose import inline_content
 from tutor.app.widgets.steady import set_display, show
 from tutor.engine import Verdict
-from tutor.lessons import Step
+from tutor.lessons.model import Step
 
 DIAGNOSIS_NAMES = {
     "transpose": "transposed",

@@ -6,7 +6,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from tutor.app.notation import matrix_rows, shape_label
-from tutor.lessons import Lesson, Variant
+from tutor.lessons.model import Lesson, Variant
 
 
 class ValuesPanel(Static):

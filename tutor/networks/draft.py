@@ -7,7 +7,7 @@ type, so the student learns at once what is wrong, at which line and column, or 
 factors the lesson will ask. `make_lesson` is what Start does: the same lesson,
 validated like a shipped one (finite differences here, sympy in the session's proof
 worker, so that sympy never runs in the tutor's own process). Its id comes from the
-text (tutor.network.network_lesson_id), so the same network typed again resumes.
+text (tutor.networks.reader.network_lesson_id), so the same network typed again resumes.
 No Textual here.
 """
 
@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tutor.generator import generate
-from tutor.lessons import Lesson
-from tutor.network import NetworkError, network_lesson_id, parse_network
+from tutor.lessons.model import Lesson
+from tutor.networks.generator import generate
+from tutor.networks.reader import NetworkError, network_lesson_id, parse_network
 
 
 class Cancelled(Exception):
@@ -63,14 +63,14 @@ def make_lesson(text: str, symbolic_budget: float, *,
     ``symbolic_budget``: seconds for each step's sympy proof (0: finite differences
     only; the proofs run in the session's proof worker). ``progress(done, total)`` may
     raise Cancelled to stop. Past ``time_limit`` seconds (default: `chain-tutor new`'s,
-    tutor.generator.TIME_LIMIT) it stops with a NetworkError that says so.
+    tutor.networks.generator.TIME_LIMIT) it stops with a NetworkError that says so.
     """
-    import tutor.generator
+    import tutor.networks.generator
 
     try:
         return generate(parse_network(text), network_lesson_id(text),
                         symbolic_budget=symbolic_budget, progress=progress,
-                        time_limit=tutor.generator.TIME_LIMIT if time_limit is None
+                        time_limit=tutor.networks.generator.TIME_LIMIT if time_limit is None
                         else time_limit)
     except (NetworkError, Cancelled):
         raise

@@ -3,8 +3,8 @@
 What `chain-tutor validate` runs for a lesson author. For each step the key must
 match central finite differences of the forward pass at the validation seeds'
 values and at random draws, within the differences' own error estimate
-(tutor.differences: where they cannot decide, sympy's proof is the verdict); a lesson
-`new` stamped as validated, unchanged, is trusted (tutor.stamps). sympy then tries to
+(tutor.engine.differences: where they cannot decide, sympy's proof is the verdict); a lesson
+`new` stamped as validated, unchanged, is trusted (tutor.lessons.stamps). sympy then tries to
 prove it equal to the symbolic derivative (within a hard time budget: sympy.diff of a
 deep network can run for minutes); a declared mistake must not be accepted as correct
 (and one the chain diagnoses find by themselves is noted, so that authors write only
@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tutor import differences
-from tutor.differences import AGREES, RECHECK, UNDECIDED, WRONG, Estimate
+from tutor.engine import differences
+from tutor.engine.differences import AGREES, RECHECK, UNDECIDED, WRONG, Estimate
 from tutor.engine import (
     EngineError,
     Values,
@@ -35,7 +35,7 @@ from tutor.engine.check import accepted
 from tutor.engine.explain import automatic
 from tutor.engine.nodes import Node, children
 from tutor.engine.problem import Problem
-from tutor.lesson_index import (
+from tutor.lessons.index import (
     LessonError,
     lesson_files,
     located,
@@ -43,9 +43,10 @@ from tutor.lesson_index import (
     read_lesson_text,
     shipped_lessons_dir,
 )
-from tutor.lesson_schema import lesson_place
-from tutor.lessons import Lesson, Step, load_lesson, unforeseen
-from tutor.stamps import stamp_holds
+from tutor.lessons.schema import lesson_place
+from tutor.lessons.load import load_lesson, unforeseen
+from tutor.lessons.model import Lesson, Step
+from tutor.lessons.stamps import stamp_holds
 
 VALIDATION_SEEDS = (1, 2, 3)
 # Up to this many entries in the quantity a step differentiates by, finite differences
@@ -56,7 +57,7 @@ VALIDATION_SEEDS = (1, 2, 3)
 # with W's 400 entries (and each of the 7 points draws its own direction).
 FULL_JACOBIAN_ENTRIES = 4
 DIRECTIONS = 1
-PASSES = 4  # forward passes per entry or direction (tutor.differences)
+PASSES = 4  # forward passes per entry or direction (tutor.engine.differences)
 # After this many steps in a row whose proofs ran out of budget, the lesson's remaining
 # steps rest on finite differences alone (each said in a note), unless the differences
 # cannot decide one: sympy is cut on the larger factors that follow just the same, and
@@ -289,7 +290,7 @@ def _shown(array: np.ndarray) -> list:
 
 def _compare(problem: Problem, of: str, wrt: str, key: np.ndarray, values: Values,
              directions: np.random.Generator) -> tuple[str, Estimate | None]:
-    """The key against finite differences at ``values`` (tutor.differences): AGREES, WRONG
+    """The key against finite differences at ``values`` (tutor.engine.differences): AGREES, WRONG
     or UNDECIDED, and for WRONG the whole Jacobian by differences, for the message."""
     base = values[wrt]
     if base.size > FULL_JACOBIAN_ENTRIES:
@@ -366,7 +367,7 @@ def validate_paths(paths: Sequence[Path | str], symbolic_budget: float = 10.0, *
     """Validate lesson files (or folders of them); loading errors are findings too.
 
     ``symbolic_budget``: seconds for each step's symbolic check, a hard limit. A lesson
-    whose stamp holds (tutor.stamps: `new` validated this very text) is loaded and its
+    whose stamp holds (tutor.lessons.stamps: `new` validated this very text) is loaded and its
     id compared, but its keys are not checked again, unless ``again``.
     """
     findings: list[Finding] = []

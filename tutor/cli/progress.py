@@ -16,7 +16,7 @@ def cmd_progress(args) -> int:
         return _export(args)
     if args.import_file is not None:
         return _import(args)
-    from tutor.lesson_index import read_index
+    from tutor.lessons.index import read_index
     from tutor.session import standing
 
     steps = {info.id: [step.id for step in info.steps]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from tutor.engine import FUNCTIONS, Node, Shape, infer_shape, shape_text, to_text
 from tutor.engine.nodes import BinOp, Call, Name, Neg, Num, Transpose, children, with_children
-from tutor.lessons import StepMistake
+from tutor.lessons.model import StepMistake
 
 LONG = 60  # a key longer than this is not offered whole as a hint
 POWER_HINT = "Power rule with the chain rule: ∂(u^n) = n u^(n−1) ∂u."
@@ -392,7 +392,7 @@ def _label(step_id: str) -> str:
 def _transposed_mistake(key: Node, shape: Shape) -> tuple[StepMistake, ...]:
     if shape[0] != shape[1] or not isinstance(key, BinOp) or key.op != "@":
         return ()
-    from tutor.derivatives import matmul, tr
+    from tutor.networks.derivatives import matmul, tr
 
     swapped = matmul(tr(key.right), tr(key.left))
     return (StepMistake(to_text(swapped),

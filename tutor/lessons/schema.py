@@ -26,7 +26,7 @@ from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origi
 import msgspec
 from msgspec import Meta, Struct
 
-from tutor.lesson_index import LessonError
+from tutor.lessons.index import LessonError
 from tutor.progress import MAX_ID_LENGTH
 from tutor.progress.limits import unprintable
 
@@ -104,7 +104,7 @@ class LessonTable(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True)
 
     TABLE: ClassVar[str] = "a lesson"
     format: Format = FORMAT  # raised only when a change would misread older files
-    validated: Text | None = None  # `chain-tutor new`'s stamp, trusted by `validate` (tutor.stamps)
+    validated: Text | None = None  # `chain-tutor new`'s stamp, trusted by `validate` (tutor.lessons.stamps)
     id: Ident  # lowercase letters, digits and -; unique across every lesson folder
     title: Text
     intro: Text  # Markdown; must state the convention (numerator layout)

@@ -12,7 +12,7 @@ A network file is what a person writes on paper before backpropagating by hand:
 Hand-written (not TOML) because this is the syntax people already write, and every
 mistake in it must be told at its line and column, in words. Expressions go through
 the engine's allow-list parser and strict shape rules, never through eval. Turning a
-network into a lesson is tutor.generator's job; nothing here imports Textual or sympy.
+network into a lesson is tutor.networks.generator's job; nothing here imports Textual or sympy.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from dataclasses import dataclass, replace
 from tutor.engine import EngineError, Node, Shape, infer_shape, parse, shape_text
 from tutor.engine.functions import FUNCTIONS
 from tutor.engine.onehot import contradiction
-from tutor.network_domains import ANY, DRAW_SIGNS, POSITIVE, DomainError, Signs, signs_of
-from tutor.network_ids import network_lesson_id, normalized
+from tutor.networks.domains import ANY, DRAW_SIGNS, POSITIVE, DomainError, Signs, signs_of
+from tutor.networks.ids import network_lesson_id, normalized
 from tutor.progress.limits import MAX_TITLE, clean_text
 
 __all__ = ["NetworkError", "Network", "network_lesson_id", "normalized", "parse_network"]
@@ -316,7 +316,7 @@ def _definition(name: str, rest: str, number: int, column: int, shapes: dict[str
 def _defined_everywhere(item: Definition, column: int, signs: dict[str, Signs],
                         inputs: list[Input], definitions: list[Definition]) -> Signs:
     """The signs of a definition's entries; refused at its line where some draw of the
-    inputs makes it, or its derivative, not a number (tutor.network_domains)."""
+    inputs makes it, or its derivative, not a number (tutor.networks.domains)."""
     try:
         return signs_of(item.node, signs)
     except DomainError as error:

@@ -15,50 +15,10 @@ from pathlib import Path
 
 from tutor.exits import EXIT_INVALID
 
-NEW_BUDGET = 1.0  # seconds of sympy per step for `new`: 2 s proves no more (README, Performance)
-
-
-def add_network_commands(sub) -> None:
-    new = sub.add_parser("new", help="turn a network file into a lesson file",
-                         description="Read a network file (inputs, definitions, goal lines) "
-                                     "and write the lesson that walks through its chain rule, "
-                                     "validated like a shipped one.")
-    new.add_argument("network", type=Path, metavar="NETWORK_FILE")
-    new.add_argument("--id", default=None, help="the lesson's id (default: from the file name)")
-    new.add_argument("-o", "--output", type=Path, default=None, metavar="LESSON.toml",
-                     help="where to write the lesson (default: stdout)")
-    new.add_argument("--budget", type=float, default=NEW_BUDGET,
-                     help=f"seconds for each step's symbolic check (default {NEW_BUDGET:g})")
-    new.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
-                     help="stop (exit status 2) if making the lesson takes longer (default "
-                          "120; the worst network the limits admit takes about 30)")
-
-    practice = sub.add_parser(
-        "practice", help="practise the backpropagation of your own network, or a random one",
-        description="Open the tutor on the lesson made from a network file (validated "
-                    "first, then saved with your progress, so running it again resumes it), "
-                    "or on a random network: depth 1-4, widths 1-4, sigma/tanh/relu, maybe a "
-                    "skip connection, a loss or a mini-batch.")
-    source = practice.add_mutually_exclusive_group()
-    source.add_argument("network", type=Path, nargs="?", metavar="NETWORK_FILE")
-    source.add_argument("--random", action="store_true", help="a random network")
-    from tutor.seeds import seed_argument
-
-    practice.add_argument("--seed", type=seed_argument, default=None,
-                          help="which random network (implies --random; the same seed gives "
-                               "the same network everywhere); default: a new one")
-    practice.add_argument("--show", action="store_true",
-                          help="print the network instead of opening the tutor")
-    practice.add_argument("--budget", type=float, default=1.0, metavar="SECONDS",
-                          help="seconds for each answer's symbolic proof (default 1)")
-    practice.add_argument("--data-dir", type=Path, default=None, metavar="DIR",
-                          help="where progress is kept (default: the user data folder; also "
-                               "CHAIN_TUTOR_DATA)")
-
 
 def _read_network(path: Path) -> str | None:
     from tutor.files import FileRefused, read_bounded
-    from tutor.network import MAX_TEXT
+    from tutor.networks.reader import MAX_TEXT
 
     try:
         raw = read_bounded(path, 4 * MAX_TEXT,  # a limit in characters, checked after
@@ -81,10 +41,10 @@ def _refused(where: str, message: str, line: int | None, column: int | None) -> 
 
 
 def cmd_new(args) -> int:
-    from tutor.generator import generate
-    from tutor.lesson_writer import lesson_toml
-    from tutor.network import NetworkError, parse_network
-    from tutor.stamps import stamped
+    from tutor.lessons.stamps import stamped
+    from tutor.lessons.writer import lesson_toml
+    from tutor.networks.generator import generate
+    from tutor.networks.reader import NetworkError, parse_network
 
     text = _read_network(args.network)
     if text is None:
@@ -94,7 +54,7 @@ def cmd_new(args) -> int:
         print(f"chain-tutor: the lesson id {lesson_id!r} must be lowercase letters, digits "
               "and -; give one with --id", file=sys.stderr)
         return EXIT_INVALID
-    from tutor.generator import TIME_LIMIT
+    from tutor.networks.generator import TIME_LIMIT
 
     if args.time_limit is not None and not args.time_limit > 0:
         print("chain-tutor: --time-limit is a number of seconds above 0", file=sys.stderr)
@@ -108,7 +68,7 @@ def cmd_new(args) -> int:
         report.end()
         return _refused(str(args.network), error.message, error.line, error.column)
     except Exception as error:  # noqa: BLE001 - a fault of ours: said with its type, no traceback
-        from tutor.own_network import fault
+        from tutor.networks.draft import fault
 
         report.end()
         return _refused(str(args.network), fault(error), None, None)
@@ -166,13 +126,13 @@ class _Progress:
 
 
 def cmd_practice(args) -> int:
-    from tutor.own_network import check_draft
+    from tutor.networks.draft import check_draft
 
     if args.network is None and not args.random and args.seed is None:
         print("chain-tutor: practice needs a NETWORK_FILE, or --random", file=sys.stderr)
         return EXIT_INVALID
     if args.random or args.network is None:
-        from tutor.random_network import random_network
+        from tutor.networks.drawn import random_network
 
         seed = args.seed if args.seed is not None else random.randint(1, 99_999)
         text, where = random_network(seed), f"random network {seed}"

@@ -9,7 +9,7 @@ combined by Richardson extrapolation, and their difference (with the rounding th
 dividing by h magnifies) estimates the result's error. A key is wrong only when it is
 off by more than that error; where the error is too large to judge by (a kink inside
 the step, an overflow, values past float precision), the check says it cannot decide,
-and sympy decides (tutor.validation).
+and sympy decides (tutor.lessons.validation).
 """
 
 from __future__ import annotations

@@ -59,10 +59,10 @@ def located(path: Path | None, line: int | None, step: str | None) -> str:
 
 def shipped_lessons_dir() -> Path:
     """The curriculum: inside the installed package, or the repository's lessons/ folder."""
-    packaged = Path(__file__).parent / "lessons"
+    packaged = Path(__file__).parent / "curriculum"  # setup.py copies lessons/ there
     if packaged.is_dir():
         return packaged
-    return Path(__file__).parent.parent / "lessons"
+    return Path(__file__).parents[2] / "lessons"
 
 
 def lesson_dirs(extra: Sequence[Path | str] = ()) -> list[Path]:

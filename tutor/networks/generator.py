@@ -1,4 +1,4 @@
-"""A network (tutor.network) turned into an ordinary Lesson, factor by factor.
+"""A network (tutor.networks.reader) turned into an ordinary Lesson, factor by factor.
 
 For each goal ∂OF/∂WRT the generator walks from OF back to WRT through the
 definitions, as a student does on paper: a step for each local factor (∂h2/∂z2 =
@@ -21,11 +21,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tutor.derivatives import Rules, Unsupported, is_vector, name, size, tr
 from tutor.engine import EngineError, Node, Shape, names_in, shape_text, to_text
 from tutor.engine.nodes import Name, children, with_children
 from tutor.engine.tokens import MAX_NAME_LENGTH
-from tutor.generator_checks import (
+from tutor.lessons.model import Lesson, Quantity, Step
+from tutor.networks.derivatives import Rules, Unsupported, is_vector, name, size, tr
+from tutor.networks.generator_checks import (
     GeneratorError,
     beyond_differences,
     defined_everywhere,
@@ -35,15 +36,14 @@ from tutor.generator_checks import (
     within_limits,
     within_work,
 )
-from tutor.lessons import Lesson, Quantity, Step
-from tutor.network import Network, parse_network
-from tutor.step_texts import Texts
+from tutor.networks.reader import Network, parse_network
+from tutor.networks.step_texts import Texts
 
 # A lesson made from a network is done within TIME_LIMIT s (`new` and the editor's Start;
 # the worst network the limits admit takes ~30 s on a loaded 2-core machine): the
 # validation work is bounded before it starts (validation.MAX_WORK), sympy's share by
 # SYMBOLIC_TOTAL (a proof it cuts rests on finite differences, which bound their own
-# error: tutor.differences), and the deadline stops anything else with a message.
+# error: tutor.engine.differences), and the deadline stops anything else with a message.
 SYMBOLIC_TOTAL = 6.0
 TIME_LIMIT = 120.0
 
@@ -325,19 +325,19 @@ class _Walk:
 
 
 def _one() -> Node:
-    from tutor.derivatives import number
+    from tutor.networks.derivatives import number
 
     return number(1)
 
 
 def _plus(left: Node, right: Node) -> Node:
-    from tutor.derivatives import plus
+    from tutor.networks.derivatives import plus
 
     return plus(left, right)
 
 
 def _matmul(left: Node, right: Node) -> Node:
-    from tutor.derivatives import matmul
+    from tutor.networks.derivatives import matmul
 
     return matmul(left, right)
 
@@ -389,7 +389,7 @@ def generate(network: Network, lesson_id: str = "your-network", title: str | Non
     """
     import time
 
-    from tutor.validation import FD_UNDECIDED, OutOfTime, validate_lesson
+    from tutor.lessons.validation import FD_UNDECIDED, OutOfTime, validate_lesson
 
     deadline = None if time_limit is None else time.monotonic() + time_limit
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from tutor.engine import EngineError, Node, parse, to_text
 from tutor.engine.nodes import children
-from tutor.lessons import Lesson
-from tutor.network import Network, NetworkError
+from tutor.lessons.model import Lesson
+from tutor.networks.reader import Network, NetworkError
 from tutor.progress.limits import MAX_STEPS, id_problem
 
 MAX_COPIES = 100  # uses of quantities used more than once, each a step of its own
@@ -99,9 +99,9 @@ def _nodes_past(node: Node, limit: int) -> bool:
 
 def within_work(lesson: Lesson, network: Network, ends: list[int]) -> None:
     """Refuse, at the goal that passes it, a lesson whose validation would outrun the
-    limit (tutor.validation.MAX_WORK): the sizes, definitions and goals each within
+    limit (tutor.lessons.validation.MAX_WORK): the sizes, definitions and goals each within
     their limits can still multiply into a lesson that takes minutes to check."""
-    from tutor.validation import MAX_WORK, validation_work
+    from tutor.lessons.validation import MAX_WORK, validation_work
 
     total = 0
     for index, work in enumerate(validation_work(lesson)):
@@ -122,12 +122,12 @@ def defined_everywhere(lesson: Lesson, network: Network) -> None:
     student must learn why from the line, not from a failed validation.
 
     Poles (1/x, log and sqrt of what may be negative) were refused as the network was
-    read (tutor.network_domains), for every draw; what only numbers show is left here:
+    read (tutor.networks.domains), for every draw; what only numbers show is left here:
     an overflow (exp(exp(100 x))), and a relu whose argument is exactly 0 (relu(x - x)),
     where it has no derivative and finite differences see a slope of ½."""
     import numpy as np
 
-    from tutor.validation import validation_points
+    from tutor.lessons.validation import validation_points
 
     for values in validation_points(lesson):
         for definition in network.definitions:
@@ -169,7 +169,7 @@ def beyond_differences(lesson: Lesson, network: Network, steps: list[str]) -> Ge
     Said at the definition with the largest value, not as a fault."""
     import numpy as np
 
-    from tutor.validation import validation_points
+    from tutor.lessons.validation import validation_points
 
     largest, where = 0.0, None
     for values in validation_points(lesson):

@@ -1,0 +1,97 @@
+"""The `chain-tutor` command: the TUI by default, and subcommands that need no screen.
+
+Thin on purpose: every subcommand (tutor.cli.lessons, .networks, .progress,
+.instructor) calls the engine, the lessons or the progress store and formats what they
+return; the arguments each takes are declared in one place, tutor.cli.parser.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from tutor.cli.instructor import cmd_report, cmd_seed, cmd_serve
+from tutor.cli.lessons import cmd_check, cmd_lessons, cmd_show, cmd_validate, invalid_json
+from tutor.cli.networks import cmd_new, cmd_practice
+from tutor.cli.parser import SUBCOMMANDS, build_app_parser, build_parser
+from tutor.cli.progress import cmd_progress
+from tutor.exits import EXIT_INVALID
+from tutor.markup import printable
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if args_list and args_list[0] in SUBCOMMANDS:
+            _exit_on_signals()
+            args = build_parser().parse_args(args_list)
+            _warn_lesson_dirs(args)
+            if not _seed_from_user(args):
+                if args.command == "check" and args.json:
+                    return invalid_json(args, "cannot tell your login name")
+                return EXIT_INVALID
+            return COMMANDS[args.command](args)
+        args = build_app_parser().parse_args(args_list)
+        _warn_lesson_dirs(args)
+        if not _seed_from_user(args):
+            return EXIT_INVALID
+        return run_app(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def _warn_lesson_dirs(args) -> None:
+    """A warning for each lesson folder named that adds nothing; the command goes on."""
+    from tutor.lessons.index import lesson_dir_problems
+
+    for problem in lesson_dir_problems(getattr(args, "lessons", [])):
+        print(f"chain-tutor: warning: {printable(problem)}", file=sys.stderr)
+
+
+def _exit_on_signals() -> None:
+    """SIGTERM and SIGHUP end a subcommand as SystemExit, so that its `finally` blocks run
+    (a running proof's process is killed there, not left to its own alarm)."""
+    import signal
+
+    def leave(signum, _frame):
+        raise SystemExit(128 + signum)
+
+    for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if signum is not None:
+            signal.signal(signum, leave)
+
+
+def _seed_from_user(args) -> bool:
+    """Turn --seed-from-user into args.seed; False (after saying why) without a login."""
+    if not getattr(args, "seed_from_user", False):
+        return True
+    from tutor.seeds import LoginError, current_login, seed_for
+
+    try:
+        args.seed = seed_for(current_login())
+    except LoginError as error:
+        print(f"chain-tutor: {error}", file=sys.stderr)
+        return False
+    return True
+
+
+def run_app(args) -> int:
+    from tutor.app.app import run
+
+    return run(args)
+
+
+COMMANDS = {
+    "check": cmd_check,
+    "validate": cmd_validate,
+    "lessons": cmd_lessons,
+    "show": cmd_show,
+    "new": cmd_new,
+    "practice": cmd_practice,
+    "progress": cmd_progress,
+    "report": cmd_report,
+    "seed": cmd_seed,
+    "serve": cmd_serve,
+}

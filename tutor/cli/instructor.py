@@ -1,0 +1,77 @@
+"""`chain-tutor report`, `seed` and `serve`: what an instructor runs for a class (its
+results, each student's variant seed, the tutor in a browser)."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from tutor.exits import EXIT_INVALID
+from tutor.markup import printable
+
+
+def cmd_report(args) -> int:
+    from tutor.lessons.index import read_index
+    from tutor.progress import left_out
+    from tutor.report.build import build_report
+    from tutor.report.formats import format_csv, format_text, report_json
+    from tutor.report.sources import load_sources
+
+    if args.top < 0:
+        print("chain-tutor: --top must be 0 or more", file=sys.stderr)
+        return EXIT_INVALID
+    sources, skipped = load_sources(args.paths, by_student=args.by_student)
+    for item in skipped:
+        # A file's name and the reason (which may quote the file) are the student's text.
+        print(f"chain-tutor: skipped {printable(str(item.path))}: {printable(item.reason)}",
+              file=sys.stderr)
+    for source in sources:  # an export's bad entries are left out, not the whole file
+        for line in left_out(printable(str(source.path)), source.snapshot.skipped):
+            print(f"chain-tutor: {line}", file=sys.stderr)
+    if not sources:
+        # Bad input, as everywhere: the files given, not the tutor, are at fault.
+        print("chain-tutor: no progress database or export could be read", file=sys.stderr)
+        return EXIT_INVALID
+    report = build_report(sources, read_index(args.lessons), skipped, top=args.top)
+    if args.tui:
+        from tutor.app.report_app import run_report
+
+        return run_report(report)
+    if args.json:
+        print(json.dumps(report_json(report), ensure_ascii=False, indent=2))
+    elif args.csv:
+        sys.stdout.write(format_csv(report))
+    else:
+        print(format_text(report))
+    return 0
+
+
+def cmd_seed(args) -> int:
+    from tutor.seeds import LoginError, current_login, seed_for
+
+    try:
+        users = args.users or [current_login()]
+        seeds = [(user, seed_for(user)) for user in users]
+    except LoginError as error:
+        print(f"chain-tutor: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    if len(seeds) == 1:
+        print(seeds[0][1])
+    else:
+        for user, seed in seeds:
+            print(f"{user}\t{seed}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from tutor.web.serve import ServeError, exposure_warning, is_loopback, serve, tutor_command
+
+    if not is_loopback(args.host):
+        print(exposure_warning(args.host, args.port), file=sys.stderr)
+    command = tutor_command(args.lessons, args.data_dir, seed_from_user=args.seed_from_user)
+    try:
+        serve(command, args.host, args.port, public_url=args.public_url)
+    except ServeError as error:
+        print(f"chain-tutor: {error}", file=sys.stderr)
+        return 1
+    return 0

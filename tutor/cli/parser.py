@@ -1,0 +1,185 @@
+"""Every argument the command takes, declared in one place: the subcommands' parser and
+the parser of the tutor itself (no subcommand)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+NEW_BUDGET = 1.0  # seconds of sympy per step for `new`: 2 s proves no more (README, Performance)
+SUBCOMMANDS = ("check", "validate", "lessons", "show", "new", "practice", "progress", "report",
+               "seed", "serve")
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    _lessons_option(parser)
+    parser.add_argument("--data-dir", type=Path, default=None, metavar="DIR",
+                        help="where progress is kept (default: the user data folder; also "
+                             "CHAIN_TUTOR_DATA)")
+
+
+def _lessons_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--lessons", action="append", default=[], metavar="DIR", type=Path,
+                        help="an extra folder of lesson files (repeatable); also "
+                             "CHAIN_TUTOR_LESSONS")
+
+
+def _seed_options(parser: argparse.ArgumentParser, seed_help: str | None = None) -> None:
+    choice = parser.add_mutually_exclusive_group()
+    from tutor.seeds import seed_argument
+
+    choice.add_argument("--seed", type=seed_argument, default=None, help=seed_help)
+    choice.add_argument("--seed-from-user", action="store_true",
+                        help="the seed that belongs to your login name (see `chain-tutor "
+                             "seed`), so each student of a class gets their own numbers")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chain-tutor",
+        description="Learn the chain rule for matrix derivatives, one factor at a time. "
+                    "Without a subcommand, opens the tutor.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = sub.add_parser("check", help="check one answer for one step")
+    check.add_argument("lesson")
+    check.add_argument("step")
+    check.add_argument("answer", nargs="+", help="the answer (put it after -- if it starts "
+                                                 "with -)")
+    _seed_options(check)
+    check.add_argument("--json", action="store_true")
+    check.add_argument("--budget", type=float, default=1.0, help="seconds for the symbolic "
+                                                                 "proof (default 1)")
+    _common(check)
+
+    validate = sub.add_parser("validate", help="verify lesson files' answer keys")
+    validate.add_argument("paths", nargs="*", type=Path)
+    validate.add_argument("--budget", type=float, default=10.0,
+                          help="seconds for each step's symbolic check (default 10); past "
+                               "it the check is skipped and said so")
+    validate.add_argument("--again", action="store_true",
+                          help="check a lesson `new` stamped as validated, unchanged, too")
+    _common(validate)
+
+    lessons = sub.add_parser("lessons", help="list the lessons and their steps")
+    lessons.add_argument("--json", action="store_true")
+    _common(lessons)
+
+    show = sub.add_parser("show", help="print a lesson and one variant's numbers")
+    show.add_argument("lesson")
+    _seed_options(show)
+    show.add_argument("--json", action="store_true")
+    show.add_argument("--answers", action="store_true",
+                      help="the answer sheet: each step's key and its value at the variant")
+    _common(show)
+
+    _network_commands(sub)
+
+    progress = sub.add_parser("progress", help="print, export or import your progress")
+    action = progress.add_mutually_exclusive_group()
+    action.add_argument("--json", action="store_true")
+    action.add_argument("--export", metavar="FILE",
+                        help="write all your progress to one JSON file (- for stdout)")
+    action.add_argument("--import", dest="import_file", metavar="FILE",
+                        help="merge an exported file into your progress (- for stdin); "
+                             "importing it again adds nothing")
+    _common(progress)
+
+    report = sub.add_parser(
+        "report", help="a class's results per step, from progress databases and exports",
+        description="Read progress databases (read-only) and exported progress files, and "
+                    "print per lesson and step how many students solved, revealed or gave "
+                    "up, median attempts and time, and the most common wrong answers.",
+    )
+    report.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                        help="a progress.db, an exported .json file, or a folder searched for "
+                             "both")
+    form = report.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true")
+    form.add_argument("--csv", action="store_true", help="one row per lesson and step")
+    form.add_argument("--tui", action="store_true",
+                      help="a screen with a heat map of lessons × steps; pick a step for "
+                           "its details")
+    report.add_argument("--by-student", action="store_true",
+                        help="name an export's student by its \"student\" field (files "
+                             "with the same one count as one student), not by its path")
+    report.add_argument("--top", type=int, default=3, metavar="N",
+                        help="how many common wrong answers per step (default 3)")
+    _lessons_option(report)
+
+    seed = sub.add_parser("seed", help="the seed --seed-from-user gives a login name",
+                          description="Print the variant seed of each login name (yours "
+                                      "without one), as --seed-from-user derives it.")
+    seed.add_argument("users", nargs="*", metavar="USER")
+
+    serve = sub.add_parser(
+        "serve", help="the tutor in a web browser (no authentication: loopback by default)",
+        description="Serve the tutor as a web page: each browser tab runs its own tutor, as "
+                    "this account. There is no login: keep the default loopback address and "
+                    "reach it through an SSH tunnel (ssh -L 8000:127.0.0.1:8000 SERVER), or "
+                    "put a reverse proxy that asks for one in front. Ctrl+C stops it.",
+    )
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="the address to listen on (default 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=int, default=8000, help="default 8000")
+    serve.add_argument("--public-url", default=None, metavar="URL",
+                       help="the address browsers use to reach this server, for a proxy "
+                            "with HTTPS (default: the address each browser asked for)")
+    serve.add_argument("--seed-from-user", action="store_true",
+                       help="each tutor's seed from this account's login name")
+    _common(serve)
+    return parser
+
+
+def _network_commands(sub) -> None:
+    new = sub.add_parser("new", help="turn a network file into a lesson file",
+                         description="Read a network file (inputs, definitions, goal lines) "
+                                     "and write the lesson that walks through its chain rule, "
+                                     "validated like a shipped one.")
+    new.add_argument("network", type=Path, metavar="NETWORK_FILE")
+    new.add_argument("--id", default=None, help="the lesson's id (default: from the file name)")
+    new.add_argument("-o", "--output", type=Path, default=None, metavar="LESSON.toml",
+                     help="where to write the lesson (default: stdout)")
+    new.add_argument("--budget", type=float, default=NEW_BUDGET,
+                     help=f"seconds for each step's symbolic check (default {NEW_BUDGET:g})")
+    new.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
+                     help="stop (exit status 2) if making the lesson takes longer (default "
+                          "120; the worst network the limits admit takes about 30)")
+
+    practice = sub.add_parser(
+        "practice", help="practise the backpropagation of your own network, or a random one",
+        description="Open the tutor on the lesson made from a network file (validated "
+                    "first, then saved with your progress, so running it again resumes it), "
+                    "or on a random network: depth 1-4, widths 1-4, sigma/tanh/relu, maybe a "
+                    "skip connection, a loss or a mini-batch.")
+    source = practice.add_mutually_exclusive_group()
+    source.add_argument("network", type=Path, nargs="?", metavar="NETWORK_FILE")
+    source.add_argument("--random", action="store_true", help="a random network")
+    from tutor.seeds import seed_argument
+
+    practice.add_argument("--seed", type=seed_argument, default=None,
+                          help="which random network (implies --random; the same seed gives "
+                               "the same network everywhere); default: a new one")
+    practice.add_argument("--show", action="store_true",
+                          help="print the network instead of opening the tutor")
+    practice.add_argument("--budget", type=float, default=1.0, metavar="SECONDS",
+                          help="seconds for each answer's symbolic proof (default 1)")
+    practice.add_argument("--data-dir", type=Path, default=None, metavar="DIR",
+                          help="where progress is kept (default: the user data folder; also "
+                               "CHAIN_TUTOR_DATA)")
+
+
+def build_app_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chain-tutor",
+        description="Learn the chain rule for matrix derivatives, one factor at a time. "
+                    f"Subcommands: {', '.join(SUBCOMMANDS)} (chain-tutor COMMAND --help).",
+    )
+    parser.add_argument("lesson", nargs="?", help="open this lesson directly")
+    _seed_options(parser, seed_help="the variant's numbers")
+    parser.add_argument("--budget", type=float, default=1.0, metavar="SECONDS",
+                        help="seconds for each answer's symbolic proof, a hard limit "
+                             "(default 1); past it the verdict is numeric")
+    _common(parser)
+    return parser

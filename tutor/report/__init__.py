@@ -1,0 +1,17 @@
+"""The instructor's view of a class, from its progress records.
+
+* sources — progress databases and export files found and read, read-only; the unusable
+  set aside with the reason
+* build — the report: per lesson and step, solved, revealed, gave up, medians and the
+  common wrong answers (a pure function of the records)
+* formats — the report as text, JSON and CSV
+
+The screen with its heat map is tutor.app.report_app; this package has no Textual.
+"""
+
+from tutor.report.build import Report, Skipped, Source, build_report
+from tutor.report.formats import format_csv, format_text, report_json
+from tutor.report.sources import load_sources, read_source
+
+__all__ = ["Report", "Skipped", "Source", "build_report", "format_csv", "format_text",
+           "load_sources", "read_source", "report_json"]
