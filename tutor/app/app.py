@@ -4,8 +4,10 @@ The first screen must paint fast, so it is drawn from the lesson index alone (se
 tutor/lesson_index.py). Right after the first paint a worker thread loads the
 lessons in full (the engine, numpy), then another imports sympy for the checker.
 A lesson opened in the moment before its lesson is loaded waits on a loading screen.
-A student's own network is made into its lesson by the app's base NetworkFlow
-(tutor/app/network_flow.py).
+
+Two parts of the app that read apart from opening lessons are its base classes:
+NetworkFlow (tutor/app/network_flow.py) makes a student's own network into its lesson,
+and TypeAhead (tutor/app/typeahead.py) holds the keys typed before a lesson can take them.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from tutor.app.screens.picker import PickerScreen
 from tutor.app.screens.too_small import MIN_SIZE
 from tutor.app.shelf import Shelf
 from tutor.app.signals import SessionGuard
+from tutor.app.typeahead import TypeAhead
 from tutor.files import make_private_folder
 from tutor.lesson_index import (
     CACHE_NAME,
@@ -74,7 +77,7 @@ class WarmedUp(Message):
     """Posted once sympy is imported and the slow route has run once."""
 
 
-class ChainTutorApp(NetworkFlow, ConfinedApp[int]):  # no screenshots, browser or suspend
+class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots, browser or suspend
     CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute: subclasses live elsewhere
     TITLE = "chain-tutor"
     BINDINGS = [
@@ -140,7 +143,7 @@ class ChainTutorApp(NetworkFlow, ConfinedApp[int]):  # no screenshots, browser o
         self.warmed_up = False  # sympy imported, one proof taken (and the heap frozen)
         self.trouble_said: float | None = None  # when progress trouble was last shown
         # Keys and pastes sent while a lesson is on its way (loading, or its screen not yet
-        # focused), in order, for its answer box: see on_event.
+        # focused), in order, for its answer box: see typeahead.py.
         self.typed_ahead: list[events.Key | events.Paste] = []
         # One event per answer sent and not yet saved (set by its check's thread once saved).
         self.unsaved: set[threading.Event] = set()
@@ -243,44 +246,6 @@ class ChainTutorApp(NetworkFlow, ConfinedApp[int]):  # no screenshots, browser o
                     markup=False)
         if self.waiting is not None and isinstance(self.screen, LoadingScreen):
             self.back_to_lessons(self.screen)
-
-    # -- keys sent before a lesson can take them -----------------------------------------
-    async def on_event(self, event: events.Event) -> None:
-        """Hold what the student types for a lesson that is not ready for it yet.
-
-        Textual gives a key to the focused widget, or to the screen when none has the
-        focus; a loading screen, or a lesson screen before its answer box takes the focus,
-        would drop it. Held here, in the app's own queue, the order is kept: the keys go
-        to the answer box, in the order typed, when the screen posts Ready.
-        """
-        if (isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded
-                and self.holds_keys() and not self.passes(event)):
-            self.typed_ahead.append(event)
-            return
-        await super().on_event(event)
-
-    def holds_keys(self) -> bool:
-        # Duck-typed: the lesson screen's module loads with the engine.
-        screen = self.screen
-        if isinstance(screen, LoadingScreen):
-            return screen.holds_keys
-        return getattr(screen, "accepting_keys", True) is False
-
-    def passes(self, event: events.Key | events.Paste) -> bool:
-        """Keys that act at once: Ctrl+Q, and Esc on a loading screen (back to the lessons)."""
-        if not isinstance(event, events.Key):
-            return False
-        return event.key == "ctrl+q" or (event.key == "escape"
-                                         and isinstance(self.screen, LoadingScreen))
-
-    async def on_lesson_screen_ready(self, message: Message) -> None:
-        screen = self.screen
-        if getattr(screen, "accepting_keys", True) is not False:
-            return  # a screen that has gone already
-        held, self.typed_ahead = self.typed_ahead, []
-        screen.accepting_keys = True  # type: ignore[attr-defined]
-        for event in held:
-            await super().on_event(event)
 
     # -- size ----------------------------------------------------------------------------
     def on_resize(self, event: events.Resize) -> None:
