@@ -15,7 +15,8 @@ import time
 import numpy as np
 
 from tutor.engine import Factor, Problem, check_answer, parse
-from tutor.engine.chains import chain_of, expression
+from tutor.engine.chain_terms import expression
+from tutor.engine.chains import chain_of
 from tutor.engine.mutations import mutations_of, pairs_of
 from tutor.engine.nodes import to_text
 from tutor.lessons.load import load_catalog

@@ -10,8 +10,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 TUTOR = ROOT / "tutor"
-CORE = ["tutor.engine", "tutor.lessons.load", "tutor.lessons.validation", "tutor.networks.generator",
-        "tutor.networks.draft", "tutor.markup", "tutor.progress",
+CORE = ["tutor.engine", "tutor.lessons.load", "tutor.lessons.validation",
+        "tutor.networks.generator", "tutor.networks.draft", "tutor.markup", "tutor.progress",
         "tutor.report", "tutor.session", "tutor.cli"]
 
 # The core is every module of tutor/ outside tutor/app/ (Textual) and tutor/web/ (the web

@@ -13,7 +13,8 @@ from answer_tables import SEED, TABLES, accepted, key_free
 
 from tutor.cli.command import main
 from tutor.engine import Factor, Problem, check_answer, evaluate, parse
-from tutor.engine.chains import chain_of, expression
+from tutor.engine.chain_terms import expression
+from tutor.engine.chains import chain_of
 from tutor.engine.nodes import SCREEN, to_text
 from tutor.engine.numbers import EXACT, close
 from tutor.lessons.index import shipped_lessons_dir

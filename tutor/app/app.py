@@ -4,6 +4,10 @@ The first screen must paint fast, so it is drawn from the lesson index alone (se
 tutor/lessons/index.py). Right after the first paint a worker thread loads the
 lessons in full (the engine, numpy), then another imports sympy for the checker.
 A lesson opened in the moment before its lesson is loaded waits on a loading screen.
+
+Two parts of the app that read apart from opening lessons are its base classes:
+NetworkFlow (tutor/app/network_flow.py) makes a student's own network into its lesson,
+and TypeAhead (tutor/app/typeahead.py) holds the keys typed before a lesson can take them.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from textual.screen import Screen
 
 from tutor.app.background import freeze_heap, load_lessons, warm_up_checker
 from tutor.app.confine import ConfinedApp
+from tutor.app.network_flow import EXAMPLE_NETWORK as EXAMPLE_NETWORK  # its old address
+from tutor.app.network_flow import NetworkFlow
 from tutor.app.screens.base import BaseScreen
 from tutor.app.screens.help import HelpScreen
 from tutor.app.screens.intro import IntroScreen
@@ -33,6 +39,7 @@ from tutor.app.screens.picker import PickerScreen
 from tutor.app.screens.too_small import MIN_SIZE
 from tutor.app.shelf import Shelf
 from tutor.app.signals import SessionGuard
+from tutor.app.typeahead import TypeAhead
 from tutor.files import make_private_folder
 from tutor.lessons.index import (
     CACHE_NAME,
@@ -45,20 +52,8 @@ from tutor.progress import ProgressStore, default_cache_dir
 from tutor.session import LessonSession, new_variant, open_variant, start_lesson
 
 if TYPE_CHECKING:
-    from tutor.lessons.model import Catalog, Lesson
+    from tutor.lessons.model import Catalog
 
-EXAMPLE_NETWORK = """\
-# a residual block with a squared loss
-x  : 3x1        # an input: "3" means 3x1, "1" a scalar
-W1 : 3x3
-w2 : 3x1
-y  : 1
-z1 = W1 @ x     # definitions, in the answer language
-h1 = x + tanh(z1)
-f  = w2.T @ h1
-L  = 0.5 * (f - y)^2
-goal: dL/dW1    # also ∂L/∂W1; one line per goal
-"""  # what the editor holds the first time (the README's, comments cut to fit)
 SEED_RANGE = (2, 9999)  # seed 1 is everyone's first variant; new ones come from here
 TROUBLE_TIMEOUT = 20.0  # seconds a notice that progress is not being saved stays
 KEY_NAMES = {"escape": "Esc", "pagedown": "PgDn", "pageup": "PgUp", "enter": "Enter"}
@@ -82,33 +77,7 @@ class WarmedUp(Message):
     """Posted once sympy is imported and the slow route has run once."""
 
 
-class NetworkMade(Message):
-    """Posted by the thread that made a network's lesson: ready to be worked on."""
-
-    def __init__(self, job: int, text: str, lesson: Lesson, proved: bool) -> None:
-        super().__init__()
-        self.job = job
-        self.text = text
-        self.lesson = lesson
-        self.proved = proved  # sympy had its budget (else finite differences only)
-
-
-class NetworkRefused(Message):
-    def __init__(self, job: int, reason: str) -> None:
-        super().__init__()
-        self.job = job
-        self.reason = reason
-
-
-class NetworkProgress(Message):
-    def __init__(self, job: int, done: int, total: int) -> None:
-        super().__init__()
-        self.job = job
-        self.done = done
-        self.total = total
-
-
-class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
+class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots, browser or suspend
     CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute: subclasses live elsewhere
     TITLE = "chain-tutor"
     BINDINGS = [
@@ -174,7 +143,7 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
         self.warmed_up = False  # sympy imported, one proof taken (and the heap frozen)
         self.trouble_said: float | None = None  # when progress trouble was last shown
         # Keys and pastes sent while a lesson is on its way (loading, or its screen not yet
-        # focused), in order, for its answer box: see on_event.
+        # focused), in order, for its answer box: see typeahead.py.
         self.typed_ahead: list[events.Key | events.Paste] = []
         # One event per answer sent and not yet saved (set by its check's thread once saved).
         self.unsaved: set[threading.Event] = set()
@@ -278,44 +247,6 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
         if self.waiting is not None and isinstance(self.screen, LoadingScreen):
             self.back_to_lessons(self.screen)
 
-    # -- keys sent before a lesson can take them -----------------------------------------
-    async def on_event(self, event: events.Event) -> None:
-        """Hold what the student types for a lesson that is not ready for it yet.
-
-        Textual gives a key to the focused widget, or to the screen when none has the
-        focus; a loading screen, or a lesson screen before its answer box takes the focus,
-        would drop it. Held here, in the app's own queue, the order is kept: the keys go
-        to the answer box, in the order typed, when the screen posts Ready.
-        """
-        if (isinstance(event, (events.Key, events.Paste)) and not event.is_forwarded
-                and self.holds_keys() and not self.passes(event)):
-            self.typed_ahead.append(event)
-            return
-        await super().on_event(event)
-
-    def holds_keys(self) -> bool:
-        # Duck-typed: the lesson screen's module loads with the engine.
-        screen = self.screen
-        if isinstance(screen, LoadingScreen):
-            return screen.holds_keys
-        return getattr(screen, "accepting_keys", True) is False
-
-    def passes(self, event: events.Key | events.Paste) -> bool:
-        """Keys that act at once: Ctrl+Q, and Esc on a loading screen (back to the lessons)."""
-        if not isinstance(event, events.Key):
-            return False
-        return event.key == "ctrl+q" or (event.key == "escape"
-                                         and isinstance(self.screen, LoadingScreen))
-
-    async def on_lesson_screen_ready(self, message: Message) -> None:
-        screen = self.screen
-        if getattr(screen, "accepting_keys", True) is not False:
-            return  # a screen that has gone already
-        held, self.typed_ahead = self.typed_ahead, []
-        screen.accepting_keys = True  # type: ignore[attr-defined]
-        for event in held:
-            await super().on_event(event)
-
     # -- size ----------------------------------------------------------------------------
     def on_resize(self, event: events.Resize) -> None:
         self.fit_to(event.size.width, event.size.height)
@@ -417,105 +348,6 @@ class ChainTutorApp(ConfinedApp[int]):  # no screenshots, browser or suspend
             self.switch_screen(screen)
         else:
             self.push_screen(screen)
-
-    # -- the student's own networks -----------------------------------------------------
-    def open_editor(self) -> None:
-        from tutor.app.screens.network_editor import NetworkEditorScreen
-        from tutor.networks.drawn import random_network
-
-        def draw() -> str:
-            return random_network(self.new_seed())
-
-        text = self.store.draft() or EXAMPLE_NETWORK
-        self.push_screen(NetworkEditorScreen(text, self.store, self, draw,
-                                             cursor_blink=self.cursor_blink))
-
-    def open_network(self, text: str) -> None:
-        """Make the network's lesson in a thread (validated: finite differences, and sympy
-        in the proof worker) on a loading screen, then open it as any lesson. A network
-        this version has validated before is only checked by finite differences again."""
-        self.network_job += 1
-        job = self.network_job
-        self.push_screen(LoadingScreen(
-            "", "Your own network", self, note="Making the lesson from your network…",
-            back=self.leave_network, holds_keys=False))
-        checked = {saved.lesson_id: saved.checked_by for saved in self.store.networks()}
-        self.run_worker(partial(self.make_network_work, job, text, checked), thread=True,
-                        exit_on_error=False)
-
-    def make_network_work(self, job: int, text: str, checked: dict[str, str | None]) -> None:
-        """In a thread: the lesson, or why not, posted to the app."""
-        from tutor import __version__
-        from tutor.networks.draft import Cancelled, make_lesson
-        from tutor.networks.reader import NetworkError, network_lesson_id
-
-        lesson_id = network_lesson_id(text)
-        made = self.shelf.networks.get(lesson_id)
-        if made is not None:
-            self.post_message(NetworkMade(job, text, made, proved=False))
-            return
-        budget = 0.0 if checked.get(lesson_id) == __version__ else self.symbolic_budget
-
-        def progress(done: int, total: int) -> None:
-            if job != self.network_job:
-                raise Cancelled
-            self.post_message(NetworkProgress(job, done, total))
-
-        try:
-            lesson = make_lesson(text, budget, progress=progress)
-        except Cancelled:
-            return
-        except NetworkError as error:
-            self.post_message(NetworkRefused(job, str(error)))
-            return
-        self.post_message(NetworkMade(job, text, lesson, proved=budget > 0))
-
-    @on(NetworkProgress)
-    def network_progress(self, message: NetworkProgress) -> None:
-        if message.job == self.network_job and isinstance(self.screen, LoadingScreen):
-            self.screen.say(f"Validating the lesson from your network: {message.done} of "
-                            f"{message.total} factors checked (finite differences and sympy)…")
-
-    @on(NetworkMade)
-    def network_made(self, message: NetworkMade) -> None:
-        if message.job != self.network_job:
-            return  # the student left, or asked for another
-        from tutor import __version__
-        from tutor.networks.reader import normalized
-
-        lesson = message.lesson
-        self.shelf.networks[lesson.id] = lesson
-        self.store.save_network(lesson.id, normalized(message.text), lesson.title,
-                                [(step.id, step.label) for step in lesson.steps],
-                                __version__ if message.proved else None)
-        self.close_network_screens()
-        self.open_lesson(lesson.id)
-
-    @on(NetworkRefused)
-    def network_refused(self, message: NetworkRefused) -> None:
-        if message.job != self.network_job:
-            return
-        self.notify(message.reason, title="Cannot make a lesson of this network",
-                    severity="error", timeout=15, markup=False)
-        if isinstance(self.screen, LoadingScreen):
-            self.leave_network(self.screen)
-
-    def leave_network(self, screen: Screen) -> None:
-        """Esc while a network's lesson is being made: back to the editor, or the lessons."""
-        self.network_job += 1  # its thread stops at the next step, and its result is dropped
-        from tutor.app.screens.network_editor import NetworkEditorScreen
-
-        stack = self.screen_stack
-        if len(stack) > 1 and isinstance(stack[-2], NetworkEditorScreen):
-            screen.dismiss(None)
-        else:
-            self.to_picker(screen, None)
-
-    def close_network_screens(self) -> None:
-        """The loading screen and the editor go: the lesson opens over the lessons."""
-        while len(self.screen_stack) > 1 and not isinstance(
-                self.screen_stack[-1], (PickerScreen, BaseScreen)):
-            self.pop_screen()
 
     def back_to_lessons(self, screen: Screen) -> None:
         """Close ``screen`` (the top one) for the picker: the one beneath it, or a new one

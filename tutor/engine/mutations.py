@@ -46,7 +46,8 @@ from tutor.engine.numeric import evaluate_shared
 from tutor.engine.shapes import infer_shape
 
 if TYPE_CHECKING:
-    from tutor.engine.chains import Chain, Variant
+    from tutor.engine.chain_variants import Variant
+    from tutor.engine.chains import Chain
     from tutor.engine.check import Factor
     from tutor.engine.problem import Problem, Values
 

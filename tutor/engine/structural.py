@@ -25,17 +25,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from tutor.engine import numbers
-from tutor.engine.chains import (
-    Atom,
-    Builder,
-    Chain,
-    Group,
-    Link,
-    Match,
-    Variant,
-    chain_of,
-    shown,
-)
+from tutor.engine.chain_terms import Atom, Group, Link, placeholder, shown
+from tutor.engine.chain_variants import Variant
+from tutor.engine.chains import Builder, Chain, Match, chain_of
 from tutor.engine.errors import EngineError
 from tutor.engine.functions import FUNCTIONS
 from tutor.engine.nodes import Node, to_text
@@ -146,8 +138,6 @@ def _leaves(term):
 
 def _segments(term) -> dict[tuple[int, int], Node]:
     """Each written factor alone, and each run of factors multiplied elementwise."""
-    from tutor.engine.chains import placeholder
-
     found: dict[tuple[int, int], Node] = {}
     position = 0
 
