@@ -150,3 +150,23 @@ def test_no_module_of_tutor_imports_one_that_imports_it_back():
         if name not in state:
             visit(name, [name])
     assert not cycles, cycles
+
+
+MAX_LINES = 500  # the habit (../shared/style.md): past it, a module holds two things
+
+
+def test_no_module_is_past_the_habit_of_500_lines():
+    long = {module_name(path): lines for path in TUTOR.rglob("*.py")
+            if (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert long == {}
+
+
+def test_the_top_level_keeps_only_what_every_package_shares():
+    """The folders are the picture: a module of its own at the top of tutor/ is one that
+    several packages use (or the session, the screens' one door), and there are few."""
+    top = sorted(path.name for path in TUTOR.glob("*.py"))
+    assert len(top) <= 10, top
+    packages = sorted(path.name for path in TUTOR.iterdir()
+                      if (path / "__init__.py").is_file())
+    assert packages == ["app", "cli", "engine", "lessons", "networks", "progress", "report",
+                        "web"]

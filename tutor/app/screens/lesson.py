@@ -22,11 +22,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 
 from rich.cells import cell_len, set_cell_size
 from textual import events
-from textual.app import ComposeResult, SystemCommand
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
@@ -41,11 +40,9 @@ from tutor.app.model import (
     forward_graph,
     id_spans,
     screen_notation,
-    step_ids_help,
 )
 from tutor.app.notation import shape_label
-from tutor.app.screens.confirm import ConfirmScreen
-from tutor.app.screens.intro import IntroScreen
+from tutor.app.screens.lesson_actions import LessonActions
 from tutor.app.screens.navigation import Navigator
 from tutor.app.screens.too_small import TooSmallNote
 from tutor.app.widgets.answer import AnswerInput
@@ -79,20 +76,6 @@ STEP_KEYS = Binding.Group("Step")
 # The actions whose keys grey out and back in as the student works (see check_action).
 STATEFUL_ACTIONS = ("hint", "reveal", "next_step", "previous_step", "reset_step", "reset_lesson")
 
-# What the command palette offers on this screen: action, title, help.
-PALETTE = (
-    ("hint", "Hint", "Show the next hint for this factor"),
-    ("reveal", "Reveal the solution", "Show the answer (the step counts as revealed)"),
-    ("next_step", "Next factor", "Go to the next step"),
-    ("previous_step", "Previous factor", "Go back one step"),
-    ("reset_step", "Reset this step", "Clear its status, hints and attempts"),
-    ("reset_lesson", "Reset the lesson", "Start every step again (same numbers)"),
-    ("intro", "Show the introduction", "Read the lesson's intro again"),
-    ("toggle_values", "Toggle the values panel", "Show or hide the numbers and the graph"),
-    ("back", "Back to the lessons", "Return to the lesson picker"),
-)
-
-
 @dataclass(frozen=True)
 class CheckOutcome:
     """A saved verdict, and the token of the screen's state it was sent from."""
@@ -113,7 +96,7 @@ class CheckOutcome:
         return self.checked.verdict
 
 
-class LessonScreen(Screen[None]):
+class LessonScreen(LessonActions, Screen[None]):
     AUTO_FOCUS = "#answer"
     # -narrow/-wide classes: the side panel (values, graph) shows at -wide. Set here, not on
     # the app: every screen with breakpoints is restyled as a whole when it is first sized.
@@ -474,107 +457,6 @@ class LessonScreen(Screen[None]):
             self.query_one(Preview).show(answer, self.session.problem, self.step.shape,
                                          aliases=self.session.aliases, redact=self.session.redact,
                                          compact=True)
-
-    # -- actions ---------------------------------------------------------------------
-    def help_part(self) -> str:
-        """What F1 says about this lesson: its step ids, and which this step may use."""
-        return step_ids_help(self.session.step_names())
-
-    def palette_commands(self) -> list[SystemCommand]:
-        """What the command palette offers on this screen: the actions that apply now."""
-        return [
-            SystemCommand(title, help_text, partial(self.run_action, action))
-            for action, title, help_text in PALETTE
-            if self.check_action(action, ())
-        ]
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if not hasattr(self, "session"):
-            return True
-        enabled = self.session.available().get(action)
-        if enabled is None:
-            return True
-        return True if enabled else None  # None: shown greyed out in the footer
-
-    def action_hint(self) -> None:
-        self.remove_class("-side-open")  # what is said next must be seen
-        self.session.hint()
-        self.redraw()
-        self.query_one("#feedback-box").scroll_end(animate=False)
-
-    def action_reveal(self) -> None:
-        step_id = self.step.id
-
-        def reveal(yes: bool | None) -> None:
-            # The step may have been solved meanwhile (a check that was still running).
-            if not yes or self.step.id != step_id or self.factor.done:
-                return
-            self.remove_class("-side-open")  # what is said next must be seen
-            self.session.reveal()
-            self.token += 1  # a check still running is saved, but its verdict is not shown
-            self.checking = None
-            self.settled = self.query_one(AnswerInput).value
-            self.redraw()
-            self.query_one(Feedback).say(revealed_content(self.step, self.is_last))
-
-        detail = "The step then counts as revealed, not solved, for good."
-        if self.session.available()["hint"]:
-            detail += " A hint (F2) may get you there yourself."
-        self.app.push_screen(
-            ConfirmScreen(f"Reveal the solution of {self.step.label}?", detail, yes="Reveal"),
-            reveal,
-        )
-
-    def action_next_step(self) -> None:
-        if self.session.next():
-            self.navigator.show_summary(self.session, self)
-            return
-        self.show_step()
-
-    def action_previous_step(self) -> None:
-        if self.index > 0:
-            self.session.go_to(self.index - 1)
-            self.show_step()
-
-    def action_reset_step(self) -> None:
-        def reset(yes: bool | None) -> None:
-            if yes:
-                self.session.reset_step()
-                self.show_step()
-
-        self.app.push_screen(
-            ConfirmScreen(
-                f"Reset {self.step.label}?",
-                "Its status, hints and attempt count are cleared; your history is kept.",
-            ),
-            reset,
-        )
-
-    def action_reset_lesson(self) -> None:
-        def reset(yes: bool | None) -> None:
-            if yes:
-                self.session.reset_lesson()
-                self.show_step()
-
-        self.app.push_screen(
-            ConfirmScreen(
-                "Reset the whole lesson?",
-                "Every step starts again with the same numbers; your history is kept.",
-            ),
-            reset,
-        )
-
-    def action_intro(self) -> None:
-        self.app.push_screen(IntroScreen(self.lesson))
-
-    def action_toggle_values(self) -> None:
-        if self.has_class("-wide"):
-            self.toggle_class("-side-closed")
-        else:
-            self.toggle_class("-side-open")
-
-    def action_back(self) -> None:
-        self.navigator.back_to_lessons(self)
 
     # -- typing with the focus elsewhere ----------------------------------------------
     def on_key(self, event: events.Key) -> None:
