@@ -10,6 +10,10 @@ with Pilot; they wait by polling the state, and assert the state, never a time.
 
 from __future__ import annotations
 
+import os
+import queue
+import selectors
+import threading
 from pathlib import Path
 
 import pytest
@@ -26,7 +30,7 @@ from tutor.app.screens.network_editor import NetworkEditorScreen
 from tutor.app.screens.picker import NEW_NETWORK, PickerScreen
 from tutor.app.screens.report import ReportScreen
 from tutor.app.screens.summary import SummaryScreen
-from tutor.app.textual_patches import RestingBlink
+from tutor.app.textual_patches import QuietInput, RestingBlink
 from tutor.app.widgets.answer import AnswerInput
 from tutor.lessons.index import read_info
 from tutor.progress import ProgressStore
@@ -196,3 +200,68 @@ async def test_no_timer_runs_on_the_idle_report(tmp_path: Path):
         await pilot.pause()
         assert isinstance(pilot.app.screen, ReportScreen)
         assert await at_rest(pilot) == []
+
+
+# -- the terminal's input thread: asleep until a key comes ----------------------------------
+class InputProbe(QuietInput):
+    """QuietInput's thread on a pipe, the events it makes collected in a queue."""
+
+    def __init__(self, fd: int) -> None:
+        self.fileno = fd
+        self._debug = False
+        self.events: queue.Queue = queue.Queue()
+        super().__init__()
+
+    def process_message(self, message) -> None:
+        self.events.put(message)
+
+
+@pytest.fixture
+def counted_selects(monkeypatch) -> list[float | None]:
+    """The timeout of every wait for input the thread makes."""
+    timeouts: list[float | None] = []
+
+    class Counted(selectors.SelectSelector):
+        def select(self, timeout=None):
+            timeouts.append(timeout)
+            return super().select(timeout)
+
+    monkeypatch.setattr(selectors, "SelectSelector", Counted)
+    return timeouts
+
+
+def test_the_input_thread_waits_for_keys_without_a_limit(counted_selects):
+    """Textual's waits 0.1 s at a time: ten wake-ups a second with nobody typing. A
+    limit is set only while a lone Esc may yet start a sequence."""
+    read, write = os.pipe()
+    probe = InputProbe(read)
+    thread = threading.Thread(target=probe.run_input_thread, daemon=True)
+    thread.start()
+    try:
+        os.write(write, b"a")
+        assert probe.events.get(timeout=10).key == "a"
+        assert counted_selects and all(timeout is None for timeout in counted_selects)
+        os.write(write, b"\x1b")  # Esc alone: the parser waits a moment for more
+        assert probe.events.get(timeout=10).key == "escape"
+        assert any(timeout is not None for timeout in counted_selects)
+    finally:
+        probe.exit_event.set()  # the app's exit wakes the thread
+        thread.join(10)
+        os.close(write)
+        os.close(read)
+    assert not thread.is_alive()
+
+
+def test_the_input_thread_ends_when_its_input_closes(counted_selects):
+    """At end of file select answers at once, every time: the thread would spin."""
+    read, write = os.pipe()
+    probe = InputProbe(read)
+    thread = threading.Thread(target=probe.run_input_thread, daemon=True)
+    thread.start()
+    os.close(write)
+    thread.join(10)
+    alive = thread.is_alive()
+    probe.exit_event.set()
+    thread.join(10)
+    os.close(read)
+    assert not alive and len(counted_selects) == 1

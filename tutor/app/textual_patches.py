@@ -17,12 +17,19 @@ imports a private Textual module or touches a private attribute of Textual's.
   (#6687) does, without touching the selection (screens/network_editor.py);
 * Input's and TextArea's ``_restart_blink`` and ``_pause_blink``, which every key, paste,
   focus and click goes through: RestingBlink stops the cursor's blink timer once nobody
-  has typed for a while (widgets/answer.py, screens/network_editor.py).
+  has typed for a while (widgets/answer.py, screens/network_editor.py);
+* LinuxDriver's ``run_input_thread``, its ``exit_event`` and ``_debug``, and the key
+  parser's ``_timeout_time``: QuietInput reads the terminal in the same way but sleeps
+  until a key comes instead of waking ten times a second to look (signals.py).
 """
 
 from __future__ import annotations
 
+import os
+import selectors
+import threading
 import time
+from codecs import getincrementaldecoder
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -37,7 +44,7 @@ from textual.widgets._footer import (  # Footer's own module: nothing more to lo
 __all__ = [
     "FooterKey", "FooterLabel", "KeyGroup", "driver_output", "footer_bindings_ready",
     "footer_key_disabled", "linux_driver", "mark_footer_ready", "markdown_fence",
-    "set_footer_key_disabled", "RestingBlink", "UndoSafeTextArea",
+    "set_footer_key_disabled", "QuietInput", "RestingBlink", "UndoSafeTextArea",
     "wrap_driver_output",
 ]
 
@@ -152,3 +159,76 @@ def linux_driver() -> type | None:
     except ImportError:
         return None
     return LinuxDriver
+
+
+class WakingEvent(threading.Event):
+    """The driver's exit_event, which also wakes a thread asleep in select (a pipe)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.wake_read, self.wake_write = os.pipe()
+
+    def set(self) -> None:
+        super().set()
+        try:
+            os.write(self.wake_write, b"\0")
+        except OSError:  # closed: nobody is asleep to wake
+            pass
+
+    def drain(self) -> None:
+        os.read(self.wake_read, 4096)
+
+
+class QuietInput:
+    """Put in front of LinuxDriver: its input thread sleeps until a key comes.
+
+    Textual's thread waits for input at most 0.1 s at a time, so that it can see the
+    app's exit and an Esc that no sequence follows: ten wake-ups a second, about 1 ms
+    of CPU a second for a tutor nobody types into, as much as all the rest of an idle
+    session. Here it waits without a limit, woken by the exit (a pipe) or, only while
+    the parser holds the start of a sequence, at the moment that sequence times out.
+    Input that ends (end of file) ends the thread: select would report it at once,
+    forever, and the thread would spin.
+    """
+
+    exit_event: threading.Event
+    fileno: int
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.exit_event = WakingEvent()
+
+    def run_input_thread(self) -> None:
+        from textual._parser import ParseError
+        from textual._time import get_time
+        from textual._xterm_parser import XTermParser
+
+        exit_event = self.exit_event
+        assert isinstance(exit_event, WakingEvent)
+        parser = XTermParser(self._debug)  # type: ignore[attr-defined]
+        decode = getincrementaldecoder("utf-8")().decode
+        selector = selectors.SelectSelector()  # as Textual's (macOS terminals and poll)
+        selector.register(self.fileno, selectors.EVENT_READ)
+        selector.register(exit_event.wake_read, selectors.EVENT_READ)
+        try:
+            while not exit_event.is_set():
+                due = parser._timeout_time
+                ready = selector.select(None if due is None else max(0.0, due - get_time()))
+                for key, _mask in ready:
+                    if key.fd == exit_event.wake_read:
+                        exit_event.drain()
+                        continue
+                    raw = os.read(self.fileno, 4096)
+                    if not raw:
+                        return  # the input has closed
+                    for event in parser.feed(decode(raw)):
+                        self.process_message(event)  # type: ignore[attr-defined]
+                for event in parser.tick():
+                    self.process_message(event)  # type: ignore[attr-defined]
+        finally:
+            selector.close()
+            try:
+                for _event in parser.feed(""):  # as Textual's: end the parse
+                    pass
+            except (EOFError, ParseError):
+                pass
