@@ -18,7 +18,9 @@ Header, a Static and a Footer (benchmarks/bare_app.py).
    differences only and with sympy at `new`'s default budget (benchmarks/generate.py);
 8. editor: the TUI's network editor with that network: the longest event-loop stall
    while it is checked as typed, and while Start makes and validates its lesson
-   (benchmarks/editor.py).
+   (benchmarks/editor.py);
+9. idle: CPU per second of a tutor left on the flagship's first step in tmux, nobody
+   typing, and of a bare Textual app with an Input (benchmarks/idle.py).
 
 `--only PART` (repeatable) measures just those parts and keeps the other parts' figures
 from the results file.
@@ -62,8 +64,10 @@ TARGETS = {
     "generate_course_s": 10.0,
     # The network editor with a depth-8 × width-8 network: typing and Start never stall.
     "editor_max_gap_ms": 50.0,
+    # A tutor nobody types into: ms of CPU a second (200 of them in a lab).
+    "idle_ms_per_s": 0.2,
 }
-PARTS = ("first_paint", "checks", "sessions", "growth", "serve", "generate", "editor")
+PARTS = ("first_paint", "checks", "sessions", "growth", "serve", "generate", "editor", "idle")
 
 
 def python_json(*argv: str) -> dict | list:
@@ -310,6 +314,8 @@ def verdicts(results: dict) -> dict[str, bool]:
         met["editor_max_gap_ms"] = max(editor["max_gap_typing_ms"],
                                        editor["max_gap_validating_ms"]) <= TARGETS[
                                            "editor_max_gap_ms"]
+    if "idle" in results:
+        met["idle_ms_per_s"] = results["idle"]["tutor_ms_per_s"] <= TARGETS["idle_ms_per_s"]
     paint = results.get("first_paint", {"skipped": "not measured"})
     if "skipped" not in paint:
         met["first_paint_ratio"] = all(paint[name]["ratio"] <= TARGETS["first_paint_ratio"]
@@ -322,7 +328,7 @@ def table(results: dict) -> str:
     for part, section in (("first_paint", _paint_lines), ("checks", _check_lines),
                           ("sessions", _session_lines), ("growth", _growth_lines),
                           ("serve", _serve_lines), ("generate", _generate_lines),
-                          ("editor", _editor_lines)):
+                          ("editor", _editor_lines), ("idle", _idle_lines)):
         if part in results:
             lines += ["", *section(results[part])]
     lines += ["", "targets:"]
@@ -436,6 +442,13 @@ def _editor_lines(editor: dict) -> list[str]:
     ]
 
 
+def _idle_lines(idle: dict) -> list[str]:
+    return [f"idle: {idle['tutor_ms_per_s']:.2f} ms CPU a second on the flagship's first step "
+            f"({idle['tutor_with_worker_ms_per_s']:.2f} with its proof worker), bare Textual "
+            f"app with an Input {idle['bare_input_ms_per_s']:.2f} ms ({idle['window_s']:.0f} s "
+            f"counted, {idle['settle_s']:.0f} s after the step is drawn)"]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per timing (default 5)")
@@ -454,6 +467,7 @@ def main() -> int:
         "serve": lambda: python_json(str(HERE / "serve.py")),
         "generate": lambda: python_json(str(HERE / "generate.py"), str(args.runs)),
         "editor": lambda: python_json(str(HERE / "editor.py")),
+        "idle": lambda: python_json(str(HERE / "idle.py")),
     }
     results = {}
     if args.only and args.output.exists():
