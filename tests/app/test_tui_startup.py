@@ -59,7 +59,7 @@ def test_the_first_screen_needs_neither_the_engine_nor_markdown_it(tmp_path, les
         from tutor.progress import ProgressStore
 
         HEAVY = ("numpy", "tutor.engine", "tutor.lessons.model", "tutor.lessons.load", "sympy",
-                 "markdown_it", "msgspec", "tutor.lessons.schema")
+                 "markdown_it", "msgspec", "tutor.lessons.schema", "textual.widgets._text_area")
         seen = []
 
         class Probe(ChainTutorApp):
@@ -271,3 +271,28 @@ def test_run_opens_a_lesson_named_by_its_number_under_its_id(tmp_path, monkeypat
     args = Namespace(lesson="8", seed=None, lessons=[], data_dir=tmp_path / "data")
     assert app_module.run(args) == 0
     assert opened["lesson"] == "two-layer-sigmoid"
+
+
+@pytest.mark.parametrize("lesson", [None, FLAGSHIP])
+async def test_a_first_launch_draws_its_first_screen_before_writing_the_index_cache(
+        tmp_path, store, lesson):
+    """The cache is work for the next launch: it is written after the first paint."""
+    cache = tmp_path / "cache" / app_module.CACHE_NAME
+    later: list = []
+    index = app_module.read_index([], cache=cache, later=later.append)
+    painted: list[bool] = []
+
+    class Probe(app_module.ChainTutorApp):
+        def on_ready(self) -> None:
+            painted.append(cache.exists())
+            super().on_ready()
+
+    app = Probe(None, store, lesson_id=lesson, index=index, after_paint=later, warm_up=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(1000):  # polled, not timed: until the lessons and the job are done
+            if app.shelf.loaded and not app.after_paint:
+                break
+            await pilot.pause(0.02)
+        await settle(pilot)
+    assert painted == [False]
+    assert cache.exists()

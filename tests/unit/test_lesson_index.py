@@ -146,3 +146,41 @@ def test_the_cache_folder_follows_the_data_folder(tmp_path, monkeypatch):
     assert default_cache_dir() == tmp_path / "env-data" / "cache"
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "own"))
     assert default_cache_dir(tmp_path / "data") == tmp_path / "own"
+
+
+# -- a first launch: the quick read, and the cache written after the first paint --------------
+def test_the_quick_read_of_every_shipped_lesson_equals_the_full_one():
+    for path in sorted(shipped_lessons_dir().glob("*.toml")):
+        assert lesson_index.read_info(path, quick=True) == lesson_index.read_info(path), path
+
+
+def test_the_quick_read_keeps_a_header_like_line_inside_the_intro(tmp_path):
+    path = tmp_path / "a.toml"
+    path.write_text('id = "a"\ntitle = "A"\nintro = """\n[[steps]]\nid = "not a step"\n"""\n\n'
+                    '[[steps]]\nid = "s1"  # the first\nof = "f"\nwrt = "x"\nhints = [\n  "h",\n]\n'
+                    '[[steps.mistakes]]\nid = "m"\n\n[[steps]]\nid = "s2"\nof = "g"\nwrt = "y"\n')
+    quick = lesson_index.read_info(path, quick=True)
+    assert quick == lesson_index.read_info(path)
+    assert [step.id for step in quick.steps] == ["s1", "s2"]
+    assert "not a step" in quick.intro
+
+
+def test_a_multi_line_string_below_the_top_means_reading_the_whole_file(tmp_path):
+    text = LESSON.format(id="a", title="A") + 'feedback = """\nid = "x"\n"""\n'
+    assert lesson_index.quick_text(text) is None
+    path = tmp_path / "a.toml"
+    path.write_text(text)
+    assert lesson_index.read_info(path, quick=True) == lesson_index.read_info(path)
+
+
+def test_a_first_launch_reads_quickly_and_hands_the_cache_to_a_later_job(folder, tmp_path):
+    cache = tmp_path / "cache" / CACHE_NAME
+    jobs = []
+    quick = read_index([folder], cache=cache, later=jobs.append)
+    assert not cache.exists() and len(jobs) == 1  # nothing written before the first paint
+    jobs[0]()
+    assert cache.exists()
+    assert read_index([folder], cache=cache) == quick
+    jobs.clear()
+    assert read_index([folder], cache=cache, later=jobs.append) == quick
+    assert jobs == []  # a later launch: every file from the cache, no job

@@ -104,6 +104,7 @@ class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots
         cursor_blink: bool = True,
         warm_up: bool = True,
         freeze_gc: bool = False,
+        after_paint: Sequence[Callable[[], object]] = (),
     ) -> None:
         """A loaded ``catalog`` is used as it is; without one, the app starts from ``index``
         (read here if not given) and loads the lessons from the same folders, the shipped
@@ -113,6 +114,9 @@ class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots
 
         ``freeze_gc`` exempts what is loaded by the end of the warm-up from garbage
         collection (see background.freeze_heap): right for the one app of a process.
+
+        ``after_paint``: work the first screen does without (writing the lesson-index
+        cache), run in the loading thread once the lessons are loaded.
         """
         super().__init__()
         # A process may run one app after another (tests do): an earlier one's exit
@@ -136,6 +140,7 @@ class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots
         self.cursor_blink = cursor_blink
         self.warm_up = warm_up
         self.freeze_gc = freeze_gc
+        self.after_paint = list(after_paint)
         self.waiting: tuple[str, int] | None = None  # a lesson to open once loaded
         self.last_lesson: str | None = None  # the lesson opened last: the picker's cursor
         self.loading_started = False
@@ -206,6 +211,8 @@ class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots
             self.post_message(LessonsFailed(f"The lessons could not be loaded: {error!r}"))
             return
         self.post_message(LessonsLoaded(catalog))
+        while self.after_paint:
+            self.after_paint.pop(0)()
 
     def warm_up_checker(self) -> None:
         def work() -> None:
@@ -452,7 +459,8 @@ def run(args) -> int:
         make_private_folder(cache)
     except OSError:
         pass  # a cache that cannot be written only costs speed
-    index = read_index(args.lessons, cache=cache / CACHE_NAME)
+    later: list[Callable[[], object]] = []  # on a first launch: the cache, after the paint
+    index = read_index(args.lessons, cache=cache / CACHE_NAME, later=later.append)
     if args.lesson:
         try:
             # By its id from here on: progress is kept under the id, not "8".
@@ -466,7 +474,7 @@ def run(args) -> int:
             None, store, lesson_id=args.lesson, seed=args.seed, index=index,
             extra_lessons=args.lessons, freeze_gc=True,
             network=getattr(args, "network_text", None),
-            symbolic_budget=getattr(args, "budget", 1.0),
+            symbolic_budget=getattr(args, "budget", 1.0), after_paint=later,
         )
         # SIGHUP, SIGTERM, SIGINT or a vanished terminal stop the app (see signals.py).
         with SessionGuard(app) as session:

@@ -34,7 +34,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
-from textual.widgets import Footer, TextArea
+from textual.widgets import Footer
 from textual.widgets._footer import (  # Footer's own module: nothing more to load
     FooterKey,
     FooterLabel,
@@ -93,27 +93,34 @@ class RestingBlink:
     def _on_paste(self, event: events.Paste) -> None:
         self._restart_blink()  # Input's paste does not restart the blink; the base's runs next
 
-    @property
-    def blink_running(self) -> bool:
-        """True while the blink timer ticks (not paused, not stopped)."""
-        timer = getattr(self, "_blink_timer", None) or getattr(self, "blink_timer", None)
-        return bool(timer is not None and timer._task is not None and timer._active.is_set())
 
-    @property
-    def blink_resting(self) -> bool:
-        """True when the cursor has come to rest and no rest is pending."""
-        return self._rest is None and not self.blink_running
+def _undo_safe_text_area() -> type:
+    """Made when first asked for (module __getattr__): importing TextArea costs the first
+    screen ~5 ms, and only the network editor has one."""
+    from textual.widgets import TextArea
+
+    class UndoSafeTextArea(RestingBlink, TextArea):
+        """A TextArea whose undo of a many-line edit does not crash (textual#6686), and
+        whose cursor rests when nobody types (RestingBlink)."""
+
+        def _recompute_cursor_offset(self) -> None:
+            # Mid-undo the document is already the shorter one while the cursor still
+            # points into the removed lines; the selection itself is restored right after.
+            location = self.clamp_visitable(self.cursor_location)
+            self._cursor_offset = self.wrapped_document.location_to_offset(location)
+
+    UndoSafeTextArea.__qualname__ = "UndoSafeTextArea"
+    return UndoSafeTextArea
 
 
-class UndoSafeTextArea(RestingBlink, TextArea):
-    """A TextArea whose undo of a many-line edit does not crash (textual#6686), and whose
-    cursor rests when nobody types (RestingBlink)."""
+_LAZY = {"UndoSafeTextArea": _undo_safe_text_area}
 
-    def _recompute_cursor_offset(self) -> None:
-        # Mid-undo the document is already the shorter one while the cursor still points
-        # into the removed lines; the selection itself is restored right after.
-        location = self.clamp_visitable(self.cursor_location)
-        self._cursor_offset = self.wrapped_document.location_to_offset(location)
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = globals()[name] = _LAZY[name]()
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def markdown_fence() -> type:
