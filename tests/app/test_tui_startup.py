@@ -275,16 +275,20 @@ def test_run_opens_a_lesson_named_by_its_number_under_its_id(tmp_path, monkeypat
 
 @pytest.mark.parametrize("lesson", [None, FLAGSHIP])
 async def test_a_first_launch_draws_its_first_screen_before_writing_the_index_cache(
-        tmp_path, store, lesson):
-    """The cache is work for the next launch: it is written after the first paint."""
+        tmp_path, lesson):
+    """The cache is work for the next launch, and an empty database holds nothing to
+    show: both are written after the first paint (as `run` starts the app)."""
     cache = tmp_path / "cache" / app_module.CACHE_NAME
     later: list = []
     index = app_module.read_index([], cache=cache, later=later.append)
-    painted: list[bool] = []
+    store = app_module.ProgressStore.open(tmp_path / "data", create_later=True)
+    later.append(store.create)
+    database = tmp_path / "data" / "progress.db"
+    painted: list[tuple[bool, bool]] = []
 
     class Probe(app_module.ChainTutorApp):
         def on_ready(self) -> None:
-            painted.append(cache.exists())
+            painted.append((cache.exists(), database.exists()))
             super().on_ready()
 
     app = Probe(None, store, lesson_id=lesson, index=index, after_paint=later, warm_up=False)
@@ -294,5 +298,6 @@ async def test_a_first_launch_draws_its_first_screen_before_writing_the_index_ca
                 break
             await pilot.pause(0.02)
         await settle(pilot)
-    assert painted == [False]
-    assert cache.exists()
+    assert painted == [(False, False)]
+    assert cache.exists() and database.exists() and store.enabled
+    store.close()

@@ -116,7 +116,8 @@ class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots
         collection (see background.freeze_heap): right for the one app of a process.
 
         ``after_paint``: work the first screen does without (writing the lesson-index
-        cache), run in the loading thread once the lessons are loaded.
+        cache, making the progress database), run in the loading thread once the
+        lessons are loaded.
         """
         super().__init__()
         # A process may run one app after another (tests do): an earlier one's exit
@@ -468,7 +469,9 @@ def run(args) -> int:
         except LessonError as error:
             print(f"chain-tutor: {error.message}", file=sys.stderr)
             return 2
-    store = ProgressStore.open(args.data_dir)
+    # A first launch makes its database after the first paint, or at its first write.
+    store = ProgressStore.open(args.data_dir, create_later=True)
+    later.append(store.create)
     try:
         app = ChainTutorApp(
             None, store, lesson_id=args.lesson, seed=args.seed, index=index,

@@ -8,6 +8,7 @@ short transaction here.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -82,6 +83,10 @@ class ProgressStore:
     # tutor's) or the data folder is no folder: the user must act, so a command that
     # needs the store exits 2.
     left_alone: bool = False
+    # A database not made yet (open(create_later=True) on a first launch): made by
+    # create(), or by the first write, whichever comes first. Until then a read finds
+    # nothing, which is what the file would hold.
+    _pending: str | None = None  # the journal mode to make it with
 
     def __init__(self, path: Path, journal: str = "wal", *,
                  clock: Callable[[], float] = time.time) -> None:
@@ -110,14 +115,23 @@ class ProgressStore:
         self.enabled = True
 
     @classmethod
-    def open(cls, data_dir: Path | None = None, journal: str | None = None) -> ProgressStore:
-        """Open the store in `data_dir` (default: default_data_dir()); never raises for I/O."""
+    def open(cls, data_dir: Path | None = None, journal: str | None = None, *,
+             create_later: bool = False) -> ProgressStore:
+        """Open the store in `data_dir` (default: default_data_dir()); never raises for I/O.
+
+        ``create_later``: a database that does not exist yet is made by `create()` or by
+        the first write, not now (a first launch draws its first screen without it)."""
         try:
             directory = Path(data_dir) if data_dir is not None else default_data_dir()
             refused = not_a_folder(directory)
             if refused:  # the user must name another folder: commands exit 2
                 named = "--data-dir" if data_dir is not None else f"${DATA_ENV}"
                 raise LeftAlone(f"{refused}: {named} names the folder that holds {DB_NAME}")
+            if create_later and not os.path.lexists(directory / DB_NAME):
+                store = cls.disabled("")
+                store.path, store.notice, store.enabled = directory / DB_NAME, None, True
+                store._pending = journal or "wal"
+                return store
             make_private_folder(directory)
             return cls(directory / DB_NAME, journal or "wal")
         except LeftAlone as exc:
@@ -140,8 +154,30 @@ class ProgressStore:
         store._conn = None
         return store
 
+    def create(self) -> None:
+        """Make the database now if it is still to be made; a failure turns progress off
+        and is told (notice, listener), as a failed write would be."""
+        with self._lock:
+            journal, self._pending = self._pending, None
+            if journal is None or self.path is None:
+                return
+            try:
+                make_private_folder(self.path.parent)
+                made = ProgressStore(self.path, journal, clock=self._clock)
+            except (OSError, sqlite3.Error, ProgressError) as exc:  # LeftAlone among them
+                self.enabled = False
+                message = self.notice = f"progress is off: {exc}"
+            else:
+                self._conn, self.journal, self.notice = made._conn, made.journal, made.notice
+                made._conn = None
+                if self.notice is None:
+                    return
+                message = self.notice
+        self._tell(message)
+
     def close(self) -> None:
         with self._lock:
+            self._pending = None
             if self._conn is not None:
                 self._conn.close()
                 self._conn = None
@@ -156,6 +192,8 @@ class ProgressStore:
     # -- plumbing --------------------------------------------------------------
 
     def _write(self, what: str, work: Callable[[sqlite3.Connection, float], None]) -> None:
+        if self._pending is not None:
+            self.create()
         with self._lock:
             if self._conn is None:
                 return
@@ -168,6 +206,8 @@ class ProgressStore:
         self._tell(message)
 
     def _read(self, what: str, work: Callable[[sqlite3.Connection], Any], empty: Any) -> Any:
+        if self._pending is not None and self.path is not None and self.path.exists():
+            self.create()  # another login of the same student made it meanwhile
         with self._lock:
             if self._conn is None:
                 return empty
@@ -390,6 +430,8 @@ class ProgressStore:
 
     def _strict(self, what: str, work: Callable[[sqlite3.Connection], Any], *,
                 write: bool) -> Any:
+        if self._pending is not None:
+            self.create()
         with self._lock:
             if self._conn is None:
                 raise ProgressError(self.notice or "progress is off")
