@@ -18,7 +18,9 @@ def test_a_new_data_folder_and_its_cache_are_private_whatever_the_umask(
     tmp_path, monkeypatch
 ):
     monkeypatch.delenv("CHAIN_TUTOR_CACHE", raising=False)
-    monkeypatch.setattr(app_module.ChainTutorApp, "run", lambda self, **kwargs: None)
+    # What the app does after its first paint: write the index cache, make the database.
+    monkeypatch.setattr(app_module.ChainTutorApp, "run",
+                        lambda self, **kwargs: [job() for job in self.after_paint])
     data = tmp_path / "srv" / "alice"
     previous = os.umask(0o022)
     try:
