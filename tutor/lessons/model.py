@@ -26,41 +26,18 @@ from tutor.engine import (
     Values,
     Verdict,
     check_answer,
-    infer_shape,
     onehot,
     parse,
-    shape_text,
 )
 from tutor.engine.chains import StepFactor
 from tutor.engine.nodes import Name
 from tutor.engine.numbers import Tolerance
-from tutor.engine.parser import BUILTIN_FUNCTIONS
-from tutor.lessons.index import (  # noqa: F401 - re-exported: the first seed, the error, where lessons live
+from tutor.lessons.index import (
     DEFAULT_SEED,
-    ENV_LESSONS,
     LessonError,
     StepLabel,
-    lesson_dirs,
-    lesson_files,
-    located,
     numbered,
-    parse_toml,
-    read_info,
-    read_lesson_text,
-    shipped_lessons_dir,
 )
-from tutor.lessons.schema import (
-    ROWS,
-    Place,
-    QuantityTable,
-    StepTable,
-    decode,
-    lesson_place,
-    quantity_place,
-    section_place,
-    step_places,
-)
-from tutor.progress.limits import MAX_STEPS, id_problem
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
