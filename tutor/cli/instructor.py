@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 
+from tutor.cli.terminal import refuse_without_terminal
 from tutor.exits import EXIT_INVALID
 from tutor.markup import printable
 
@@ -19,6 +20,8 @@ def cmd_report(args) -> int:
 
     if args.top < 0:
         print("chain-tutor: --top must be 0 or more", file=sys.stderr)
+        return EXIT_INVALID
+    if args.tui and refuse_without_terminal():
         return EXIT_INVALID
     sources, skipped = load_sources(args.paths, by_student=args.by_student)
     for item in skipped:
