@@ -73,7 +73,8 @@ def cmd_serve(args) -> int:
         print(exposure_warning(args.host, args.port), file=sys.stderr)
     command = tutor_command(args.lessons, args.data_dir, seed_from_user=args.seed_from_user)
     try:
-        serve(command, args.host, args.port, public_url=args.public_url)
+        serve(command, args.host, args.port, public_url=args.public_url,
+              max_sessions=args.max_sessions, max_per_client=args.max_per_client)
     except ServeError as error:
         print(f"chain-tutor: {error}", file=sys.stderr)
         return 1
