@@ -13,9 +13,10 @@ students reach it through an SSH tunnel, or a reverse proxy that does the loggin
 A web page on another site can open a websocket to a loopback port too (browsers do
 not stop it; they only say, in the Origin header, whose page asks). So a session is
 opened only for the tutor's own page: `OriginGate` (origin.py). How many sessions and
-connections it holds, and for how long idle, is limits.py's. And what a session's client sends
-is bounded, since the tutor process it drives holds all of it in memory: the terminal
-size (`clamp_size`), one message, the input per second (`InputBudget`). When the socket
+connections the server holds, and how long an idle one, is limits.py's. And what a
+session's client sends is bounded, since the tutor process it drives holds all of it
+in memory: the terminal size (`clamp_size`), one message, the input per second
+(`InputBudget`). When the socket
 closes, for whatever reason, the tutor is asked to quit, then hung up on, then killed
 (`end` below), so that no tutor outlives its page.
 
@@ -208,7 +209,11 @@ def serve(command: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
     server = _server_class()(command, host=host, port=port, title=TITLE,
                              public_url=public_url, limits=limits)
     # textual-serve turns SIGINT and SIGTERM into aiohttp's graceful exit, which returns.
-    server.serve()
+    try:
+        server.serve()
+    except OSError as error:  # the port was taken after check_port_free
+        raise ServeError(f"cannot listen on {host} port {port}: "
+                         f"{error.strerror or error}") from None
 
 
 
@@ -355,7 +360,8 @@ def _server_class() -> type:
             # built without an await in between, so requests cannot mix their addresses.)
             if not self.fixed_url:
                 self.public_url = f"{request.scheme}://{request.host}"
-            return self.full() or await super().handle_index(request)
+            full = self.full()
+            return full if full is not None else await super().handle_index(request)
 
         async def handle_websocket(self, request: Any) -> Any:
             refusal = self.gate.refusal(request.headers.get("Origin"), request.host,
