@@ -265,7 +265,8 @@ def test_a_login_without_a_terminal_is_told_to_use_ssh_t_and_leaves_nothing(sshd
         except subprocess.TimeoutExpired:
             client.kill()
             client.communicate()
-            raise AssertionError(f"{shlex.join(ssh)} did not end; tutors: {tutors_of(data)}") from None
+            raise AssertionError(f"{shlex.join(ssh)} did not end; "
+                                 f"tutors: {tutors_of(data)}") from None
         assert client.returncode == 2, err
         assert out == ""  # no escape codes drawn into the pipe
         [line] = err.splitlines()
