@@ -10,6 +10,7 @@ the empty folder sshd requires, if it is missing (as the ssh service would).
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 import shlex
@@ -220,3 +221,61 @@ def test_the_forced_command_gives_each_login_its_own_numbers(login):
         # first variant). Once that is fixed this line is never reached.
         pytest.xfail("a lesson opened from the picker takes seed 1, not --seed-from-user's")
     assert seed == seed_for(user)
+
+
+# -- a login without a terminal: `ssh HOST cmd`, `ssh -T HOST` (issue 24, item 4) -----------
+
+
+def tutors_of(data: Path) -> list[int]:
+    """The processes running with this test's data folder: its own tutors, no one else's."""
+    marker = f"CHAIN_TUTOR_DATA={data}".encode()
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environment = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:  # gone, or another user's
+            continue
+        if marker in environment:
+            pids.append(int(entry.name))
+    return pids
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="finds the tutors in /proc")
+@pytest.mark.parametrize(("options", "command"), [(["-T"], []), (["-T"], ["bash"]),
+                                                 ([], ["echo", "hello"])],
+                         ids=["ssh -T HOST", "ssh -T HOST bash", "ssh HOST echo hello"])
+def test_a_login_without_a_terminal_is_told_to_use_ssh_t_and_leaves_nothing(sshd, options,
+                                                                            command):
+    """The forced command runs without a terminal: one line, status 2, and no tutor left.
+
+    The client's input stays open, as a person's at a keyboard does: a tutor that read
+    it would wait (or spin) for ever, and ssh with it."""
+    server, data, user = sshd
+    ssh = [TOOLS["ssh"], "-F", "/dev/null", "-p", str(server.port), "-i", str(server.key),
+           "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+           "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR",
+           *options, f"{user}@127.0.0.1", *command]
+    client = subprocess.Popen(ssh, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        try:
+            out, err = client.communicate(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            client.kill()
+            client.communicate()
+            raise AssertionError(f"{shlex.join(ssh)} did not end; "
+                                 f"tutors: {tutors_of(data)}") from None
+        assert client.returncode == 2, err
+        assert out == ""  # no escape codes drawn into the pipe
+        [line] = err.splitlines()
+        assert "needs a terminal" in line and "ssh -t HOST" in line
+        deadline = time.monotonic() + TIMEOUT
+        while tutors_of(data):
+            assert time.monotonic() < deadline, f"tutors left running: {tutors_of(data)}"
+            time.sleep(0.1)
+    finally:
+        for pid in tutors_of(data):  # a failed test must not leave a tutor spinning
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
