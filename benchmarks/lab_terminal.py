@@ -28,8 +28,10 @@ READ = "the factor's shape"  # the preview under the box has read the answer
 VERDICTS = ("✓ Correct", "✗ Not yet", "No attempt counted")
 PROOF_WORDS = {"proved": r"proved\s+equal", "timed_out": r"timed\s+out",
                "undecided": r"could\s+not\s+decide"}
+# CSI, OSC, DCS, then two-byte sequences; "[", "]" and "P" only begin the longer ones, so
+# a CSI cut between two reads is held back, not taken for a complete ESC [.
 ESCAPE = re.compile(rb"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)"
-                    rb"|P[^\x1b]*\x1b\\|[ -/]*[0-~])")
+                    rb"|P[^\x1b]*\x1b\\|(?![\[\]P])[ -/]*[0-~])")
 
 
 
