@@ -11,14 +11,15 @@ answer read, and the lab's CPU has settled, Enter goes to all of them at once, a
 each session's verdict latency is from its Enter to its verdict on screen ("✓ Correct";
 whether it says "proved equal symbolically" or "the symbolic proof timed out").
 
-Then: the lab's memory (PSS from /proc/PID/smaps_rollup, summed over every process of
-the lab: a page shared by several counts once in all), its CPU while idle (from the
-scheduler's per-thread run times, over a window after a quiet spell, per session and
-per second), and the processes it started besides the tutors (proof workers; /proc is
-sampled every 50 ms, so one that lives less than that can be missed). A process is the
-lab's when its environment carries this run's CHAIN_TUTOR_LAB token, which every
-process the tutors start inherits, whoever its parent is: two labs on one machine, or a
-test beside another, never count each other's processes.
+The lab's memory is PSS from /proc/PID/smaps_rollup, summed over every process of the
+lab (a page shared by several counts once in all), before Enter (every worker warm) and
+after the verdicts (a worker whose proof overran is gone), the larger taken. Its CPU
+while idle is from the scheduler's per-thread run times, over a window after a quiet
+spell, per session and per second. Worker starts are the processes it started besides
+the tutors (/proc is sampled every 50 ms: one that lives less than that can be missed).
+A process is the lab's when its environment carries this run's CHAIN_TUTOR_LAB token,
+which every process the tutors start inherits, whoever its parent is: two labs on one
+machine, or a test beside another, never count each other's processes.
 
 The sessions end as a student's would (Ctrl+Q); what is still running after that is
 counted, then sent SIGTERM, then SIGKILL, and the data folders are removed.
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import selectors
 import signal
@@ -59,6 +61,7 @@ from lab_terminal import (  # noqa: E402
 )
 
 FIRST_GUESS_MB = 120.0  # PSS per session before one is measured (issue #24: 114 MB)
+RESERVE_MB = 2048.0  # left to the rest of the machine: the lab must not wake the OOM killer
 SAMPLE_S = 0.05
 
 
@@ -90,7 +93,7 @@ class Options:
     idle_wait_s: float = 10.0  # after the verdicts, before idle CPU is measured
     idle_s: float = 20.0  # the idle window
     prepare_s: float = 120.0  # per lab, plus 3 s per session: to reach the measured step
-    verdict_s: float = 120.0  # after Enter, for every verdict
+    verdict_s: float = 60.0  # after Enter, plus 1 s per session, for every verdict
 
 
 def run_lab(scenario: Scenario, count: int, options: Options) -> dict:
@@ -105,8 +108,14 @@ def run_lab(scenario: Scenario, count: int, options: Options) -> dict:
                                 selector, processes)
             ready = [s for s in sessions if s.state == "ready"]
             if ready:
+                # Before Enter, every worker is alive and warm; after, one whose proof
+                # overran its budget is gone: the lab's memory is the larger of the two.
+                figures["pss_ready_mb"] = _pss_mb(processes)
                 figures |= _answer(ready, scenario, options, selector, processes)
                 figures |= _idle(sessions, options, selector, processes)
+                figures["pss_total_mb"] = max(figures["pss_ready_mb"],
+                                              figures["pss_answered_mb"])
+                figures["pss_per_session_mb"] = figures["pss_total_mb"] / len(ready)
             figures["load_at_end"] = load_average()
         finally:
             figures |= _end(sessions, selector, processes)
@@ -125,8 +134,9 @@ def _prepare(scenario, count, options, root, token, sessions, selector, processe
     while time.monotonic() < deadline:
         starting = sum(1 for s in sessions if s.state == "intro")
         if len(sessions) < count and starting < in_flight and not stopped:
-            if mem_available_mb() < 512:
-                stopped = f"stopped at {len(sessions)} sessions: MemAvailable under 512 MB"
+            if mem_available_mb() < RESERVE_MB:
+                stopped = (f"stopped at {len(sessions)} sessions: MemAvailable under "
+                           f"{RESERVE_MB:.0f} MB")
             else:
                 session = spawn(scenario, len(sessions), root / str(len(sessions)), token)
                 sessions.append(session)
@@ -134,8 +144,8 @@ def _prepare(scenario, count, options, root, token, sessions, selector, processe
         now = time.monotonic()
         for session in read_ready(selector, 0.02):
             session.advance(scenario, now)
-        if now - last_scan > 0.1:
-            processes.scan()
+        if now - last_scan > SAMPLE_S:
+            processes.sample()
             last_scan = now
         if (len(sessions) == count or stopped) and all(
                 s.state in ("ready", "failed") for s in sessions):
@@ -190,13 +200,13 @@ def _answer(ready, scenario, options, selector, processes) -> dict:
         session.send("\r")
         session.sent_at = time.perf_counter()
         session.state = "sent"
-    deadline = time.monotonic() + options.verdict_s
+    deadline = time.monotonic() + options.verdict_s + len(ready)
     last_scan = 0.0
     while time.monotonic() < deadline and any(s.state == "sent" for s in ready):
         for session in read_ready(selector, 0.01):
             session.advance(scenario, time.perf_counter())
         if time.monotonic() - last_scan > SAMPLE_S:
-            processes.scan()
+            processes.sample()
             last_scan = time.monotonic()
     for session in ready:
         if session.verdict and not session.proof:
@@ -214,15 +224,18 @@ def _spread(values: list[float]) -> dict:
     if not values:
         return {"n": 0}
     ordered = sorted(values)
-    p95 = ordered[min(len(ordered) - 1, max(0, round(0.95 * len(ordered) + 0.5) - 1))]
+    p95 = ordered[max(0, math.ceil(0.95 * len(ordered) - 1e-9) - 1)]  # nearest rank
     return {"n": len(values), "median": statistics.median(values), "p95": p95,
             "max": ordered[-1]}
 
 
+def _pss_mb(processes: Processes) -> float:
+    return sum(pss_kb(pid) for pid in processes.scan()) / 1024
+
+
 def _idle(sessions, options, selector, processes) -> dict:
     """Memory once every verdict is drawn; then, after a quiet spell, CPU over a window."""
-    pids = processes.scan()
-    pss_mb = sum(pss_kb(pid) for pid in pids) / 1024
+    pss_mb = _pss_mb(processes)
     _drain_for(options.idle_wait_s, selector)
     pids = processes.scan()
     start = {pid: cpu_ns(pid) for pid in pids}
@@ -232,8 +245,8 @@ def _idle(sessions, options, selector, processes) -> dict:
     used = sum(cpu_ns(pid) - start.get(pid, 0) for pid in processes.scan())
     alive = [s for s in sessions if s.process.poll() is None]
     per_session = used / 1e6 / max(1, len(alive)) / seconds
-    return {"pss_total_mb": pss_mb, "pss_per_session_mb": pss_mb / max(1, len(alive)),
-            "processes": len(pids), "idle_cpu_ms_per_s": per_session, "idle_window_s": seconds,
+    return {"pss_answered_mb": pss_mb, "processes": len(pids),
+            "idle_cpu_ms_per_s": per_session, "idle_window_s": seconds,
             "worker_starts": len(processes.seen) - len(sessions)}
 
 
@@ -245,7 +258,7 @@ def _end(sessions, selector, processes) -> dict:
                 os.write(session.master, b"\x11")
             except OSError:
                 pass
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 10 + 0.2 * len(sessions)  # a lab quits at once too
     while time.monotonic() < deadline and any(s.process.poll() is None for s in sessions):
         read_ready(selector, 0.05)
     quit_failed = sum(1 for s in sessions if s.process.poll() is None)
@@ -292,12 +305,12 @@ def measure(sizes: list[int], names: list[str], options: Options) -> dict:
             for scenario in chosen:
                 runs = results["lessons"][scenario.name]["runs"]
                 needed = size * per_session_mb
-                available = mem_available_mb() - 1024  # room for the rest of the machine
+                available = mem_available_mb() - RESERVE_MB
                 if needed > available:
                     runs.append({"sessions": size, "skipped": (
                         f"{size} sessions need about {needed / 1024:.1f} GB at "
                         f"{per_session_mb:.0f} MB PSS each; {available / 1024:.1f} GB "
-                        "available (MemAvailable less 1 GB)")})
+                        f"available (MemAvailable less {RESERVE_MB / 1024:.0f} GB)")})
                     print(f"lab: {scenario.name} × {size}: skipped, {runs[-1]['skipped']}",
                           file=sys.stderr)
                     continue
@@ -338,6 +351,12 @@ def table_lines(lab: dict) -> list[str]:
         lines.append(f"  {name} ({lesson['lesson']}, step {lesson['step']}: "
                      f"{lesson['answer']})")
         lines += [f"    {run['sessions']:>3}: {_run_line(run)}" for run in lesson["runs"]]
+        by_size = _measured(lesson)
+        if by_size and 200 not in by_size:
+            largest = by_size[max(by_size)]
+            lines.append(f"    200 sessions would take about "
+                         f"{largest['pss_per_session_mb'] * 200 / 1024:.1f} GB (PSS a session "
+                         f"at {largest['sessions']} × 200; --sessions 200 measures it)")
     return lines
 
 

@@ -54,7 +54,8 @@ def test_a_lab_of_two_gives_its_figures_and_leaves_nothing_behind(monkeypatch):
     verdicts = run["verdicts"]
     assert sum(verdicts.values()) == 2 and verdicts["no_verdict"] == 0
     assert verdicts["not_correct"] == verdicts["unread"] == 0  # each says how it was proved
-    assert run["pss_total_mb"] > 0
+    assert 0 < run["pss_answered_mb"] <= run["pss_total_mb"]  # after the verdicts
+    assert 0 < run["pss_ready_mb"] <= run["pss_total_mb"]  # before Enter, workers warm
     assert math.isclose(run["pss_per_session_mb"] * 2, run["pss_total_mb"])
     assert run["processes"] >= 2  # the tutors, and their workers if they are alive
     assert math.isfinite(run["idle_cpu_ms_per_s"]) and run["idle_cpu_ms_per_s"] >= 0
