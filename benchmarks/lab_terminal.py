@@ -25,7 +25,7 @@ TOKEN_VARIABLE = "CHAIN_TUTOR_LAB"
 INTRO = "Start the steps"
 EMPTY_BOX = "Type the factor; Enter checks it"
 READ = "the factor's shape"  # the preview under the box has read the answer
-VERDICTS = ("✓ Correct", "✗ Not yet", "No attempt counted")
+VERDICTS = ("✓ Correct", "✗ Not yet", "attempt counted")  # "…no attempt counted"
 PROOF_WORDS = {"proved": r"proved\s+equal", "timed_out": r"timed\s+out",
                "undecided": r"could\s+not\s+decide"}
 # CSI, OSC, DCS, then two-byte sequences; "[", "]" and "P" only begin the longer ones, so
@@ -47,7 +47,6 @@ class Scenario:
     extra_arguments: tuple[str, ...] = ()
 
 
-
 class Screen:
     """What a terminal has been sent, escape sequences taken out, searched from a mark on
     (the text after the last key sent), so a marker from an earlier screen never counts."""
@@ -65,8 +64,8 @@ class Screen:
         else:
             self._pending = b""
         self.text += ESCAPE.sub(b"", data)
-        if len(self.text) > 1 << 20:  # an idle screen redraws for ever: keep the tail
-            drop = len(self.text) - (1 << 19)
+        if len(self.text) > 1 << 18:  # an idle screen redraws for ever: keep the tail
+            drop = len(self.text) - (1 << 17)
             self.text, self.mark = self.text[drop:], max(0, self.mark - drop)
 
     def since_mark(self) -> str:
@@ -87,7 +86,7 @@ class Session:
     process: subprocess.Popen
     master: int
     screen: Screen = field(default_factory=Screen)
-    state: str = "intro"  # intro, box, read, verdict, next, ready, sent, done, failed
+    state: str = "intro"  # intro, box, read, verdict, then ready, sent, done; or failed
     step: int = 0
     sent_at: float = 0.0
     verdict_at: float = 0.0
