@@ -27,7 +27,8 @@ counted, then sent SIGTERM, then SIGKILL, and the data folders are removed.
 The terminals are in lab_terminal.py, the reading of /proc in lab_proc.py.
 `python benchmarks/lab.py --sessions 1,10,50` prints progress on stderr and one JSON
 object on stdout (its last line). A size whose sessions would not fit in MemAvailable
-(at the PSS per session measured so far, 120 MB before any) is skipped, and says so.
+(at the PSS a session of the largest size measured so far, 120 MB before any) is
+skipped, and says so.
 """
 
 from __future__ import annotations
@@ -293,7 +294,9 @@ def measure(sizes: list[int], names: list[str], options: Options) -> dict:
     """Every size on every scenario, smallest first, each size bounded by memory."""
     results: dict = {"sizes": sizes, "cores": os.cpu_count(), "load_at_start": load_average(),
                      "mem_available_mb": mem_available_mb(), "lessons": {}}
-    per_session_mb, measured = FIRST_GUESS_MB, []
+    # A session's PSS falls as the lab grows (the tutors share their libraries' pages), so
+    # the next size is judged by the largest size measured, the larger of its lessons.
+    per_session_mb, measured = FIRST_GUESS_MB, {}
     with tempfile.TemporaryDirectory(prefix="chain-tutor-lab-lesson-") as folder:
         scenarios = {"flagship": lambda: FLAGSHIP, "deep6": lambda: deep_scenario(Path(folder))}
         chosen = [scenarios[name]() for name in names]
@@ -318,8 +321,8 @@ def measure(sizes: list[int], names: list[str], options: Options) -> dict:
                 figures = run_lab(scenario, size, options)
                 runs.append(figures)
                 if figures.get("pss_per_session_mb"):
-                    measured.append(figures["pss_per_session_mb"])
-                    per_session_mb = max(measured)
+                    measured.setdefault(size, []).append(figures["pss_per_session_mb"])
+                    per_session_mb = max(measured[max(measured)])
                 print(f"lab: {scenario.name} × {size}: {_run_line(figures)}", file=sys.stderr)
     results["load_at_end"] = load_average()
     return results
@@ -391,9 +394,19 @@ def targets_met(lab: dict, targets: dict) -> dict[str, bool]:
     return met
 
 
+def parse_sizes(text: str) -> str:
+    """``text`` if it is lab sizes such as 1,10,50 (for argparse: a message, not a trace)."""
+    try:
+        if all(int(size) >= 1 for size in text.split(",")):
+            return text
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"{text!r}: sizes are whole numbers ≥ 1, like 1,10,50")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sessions", default="1,10,50",
+    parser.add_argument("--sessions", default="1,10,50", type=parse_sizes,
                         help="lab sizes, comma-separated (default 1,10,50)")
     parser.add_argument("--lessons", default="flagship,deep6",
                         help="flagship, deep6 or both (default both)")
@@ -402,13 +415,9 @@ def main() -> None:
     parser.add_argument("--idle", type=float, default=Options.idle_s,
                         help="seconds of the idle CPU window")
     args = parser.parse_args()
-    try:
-        sizes = [int(size) for size in args.sessions.split(",")]
-        names = args.lessons.split(",")
-        if not sizes or min(sizes) < 1 or set(names) - {"flagship", "deep6"}:
-            raise ValueError
-    except ValueError:
-        parser.error("--sessions takes sizes like 1,10,50; --lessons flagship and/or deep6")
+    sizes, names = [int(size) for size in args.sessions.split(",")], args.lessons.split(",")
+    if set(names) - {"flagship", "deep6"}:
+        parser.error("--lessons takes flagship, deep6 or flagship,deep6")
     if not SCRIPT.exists():
         parser.error(f"no chain-tutor command beside {sys.executable}")
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # end the sessions on the way out

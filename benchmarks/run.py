@@ -457,6 +457,7 @@ def main() -> int:
     parser.add_argument("--paint-runs", type=int, default=15,
                         help="launches per first-paint case (default 15; each about 0.3 s)")
     parser.add_argument("--lab-sessions", default="1,10,50", metavar="SIZES",
+                        type=lab.parse_sizes,
                         help="the lab's sizes (default 1,10,50; 200 is README's long run)")
     parser.add_argument("--output", type=Path, default=HERE / "results.json")
     parser.add_argument("--only", action="append", choices=PARTS, metavar="PART",
