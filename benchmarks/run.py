@@ -18,7 +18,10 @@ Header, a Static and a Footer (benchmarks/bare_app.py).
    differences only and with sympy at `new`'s default budget (benchmarks/generate.py);
 8. editor: the TUI's network editor with that network: the longest event-loop stall
    while it is checked as typed, and while Start makes and validates its lesson
-   (benchmarks/editor.py).
+   (benchmarks/editor.py);
+9. lab: N real sessions in pseudo-terminals answering at the same instant, on the flagship
+   and a generated depth-6 lesson: verdict latency, PSS, idle CPU, worker starts
+   (benchmarks/lab.py; sizes from --lab-sessions, bounded by memory).
 
 `--only PART` (repeatable) measures just those parts and keeps the other parts' figures
 from the results file.
@@ -38,6 +41,8 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import lab
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -62,12 +67,20 @@ TARGETS = {
     "generate_course_s": 10.0,
     # The network editor with a depth-8 × width-8 network: typing and Start never stall.
     "editor_max_gap_ms": 50.0,
+    # Issue #24's lab: 50 students answering at once on 2 cores (p95, and no proof of a
+    # step that proves in 0.3 s alone timed out), 200 sessions' PSS, idle CPU a session.
+    "lab_p95_ms": 1000.0,
+    "lab_timed_out": 0,
+    "lab_pss_200_gb": 14.0,
+    "lab_idle_cpu_ms_per_s": 0.2,
 }
-PARTS = ("first_paint", "checks", "sessions", "growth", "serve", "generate", "editor")
+PARTS = ("first_paint", "checks", "sessions", "growth", "serve", "generate", "editor", "lab")
 
 
-def python_json(*argv: str) -> dict | list:
-    result = subprocess.run([sys.executable, *argv], capture_output=True, text=True,
+def python_json(*argv: str, progress: bool = False) -> dict | list:
+    """The JSON a benchmark script prints last; with ``progress``, its stderr is shown."""
+    result = subprocess.run([sys.executable, *argv], stdout=subprocess.PIPE,
+                            stderr=None if progress else subprocess.PIPE, text=True,
                             cwd=ROOT, check=True, env=_env())
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -310,6 +323,8 @@ def verdicts(results: dict) -> dict[str, bool]:
         met["editor_max_gap_ms"] = max(editor["max_gap_typing_ms"],
                                        editor["max_gap_validating_ms"]) <= TARGETS[
                                            "editor_max_gap_ms"]
+    if "lab" in results:
+        met |= lab.targets_met(results["lab"], TARGETS)
     paint = results.get("first_paint", {"skipped": "not measured"})
     if "skipped" not in paint:
         met["first_paint_ratio"] = all(paint[name]["ratio"] <= TARGETS["first_paint_ratio"]
@@ -322,7 +337,7 @@ def table(results: dict) -> str:
     for part, section in (("first_paint", _paint_lines), ("checks", _check_lines),
                           ("sessions", _session_lines), ("growth", _growth_lines),
                           ("serve", _serve_lines), ("generate", _generate_lines),
-                          ("editor", _editor_lines)):
+                          ("editor", _editor_lines), ("lab", lab.table_lines)):
         if part in results:
             lines += ["", *section(results[part])]
     lines += ["", "targets:"]
@@ -441,6 +456,9 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5, help="runs per timing (default 5)")
     parser.add_argument("--paint-runs", type=int, default=15,
                         help="launches per first-paint case (default 15; each about 0.3 s)")
+    parser.add_argument("--lab-sessions", default="1,10,50", metavar="SIZES",
+                        type=lab.parse_sizes,
+                        help="the lab's sizes (default 1,10,50; 200 is README's long run)")
     parser.add_argument("--output", type=Path, default=HERE / "results.json")
     parser.add_argument("--only", action="append", choices=PARTS, metavar="PART",
                         help="measure only this part (repeatable; one of "
@@ -454,6 +472,8 @@ def main() -> int:
         "serve": lambda: python_json(str(HERE / "serve.py")),
         "generate": lambda: python_json(str(HERE / "generate.py"), str(args.runs)),
         "editor": lambda: python_json(str(HERE / "editor.py")),
+        "lab": lambda: python_json(str(HERE / "lab.py"), "--sessions", args.lab_sessions,
+                                   progress=True),
     }
     results = {}
     if args.only and args.output.exists():
