@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from local_ports import start_listening
 from tmux_terminal import Terminal
 
 from tutor.progress import ProgressStore
@@ -46,12 +47,6 @@ pytestmark = pytest.mark.skipif(
            "tmux)",
 )
 PRIVSEP_DIR = Path("/run/sshd")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def keygen(path: Path) -> None:
@@ -132,16 +127,19 @@ def sshd(tmp_path: Path) -> Iterator[tuple[Server, Path, str]]:
     keygen(folder / "host_key")
     keygen(folder / "client_key")
     (folder / "authorized_keys").write_text((folder / "client_key.pub").read_text())
-    port = free_port()
     config = folder / "sshd_config"
-    config.write_text(sshd_config(folder, port, user, data))
-    check = subprocess.run([TOOLS["sshd"], "-t", "-f", str(config)], capture_output=True,
-                           text=True, timeout=TIMEOUT)
-    assert check.returncode == 0, f"sshd rejects the test's configuration: {check.stderr}"
     log = folder / "sshd.log"
-    with open(log, "wb") as log_file:
-        process = subprocess.Popen([TOOLS["sshd"], "-D", "-e", "-f", str(config)],
-                                   stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file)
+
+    def launch(port: int) -> subprocess.Popen:  # on a port of its own (local_ports)
+        config.write_text(sshd_config(folder, port, user, data))
+        check = subprocess.run([TOOLS["sshd"], "-t", "-f", str(config)], capture_output=True,
+                               text=True, timeout=TIMEOUT)
+        assert check.returncode == 0, f"sshd rejects the test's configuration: {check.stderr}"
+        with open(log, "wb") as log_file:
+            return subprocess.Popen([TOOLS["sshd"], "-D", "-e", "-f", str(config)],
+                                    stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file)
+
+    process, port = start_listening(launch, TIMEOUT)
     server = Server(process, port, folder / "client_key", log)
     try:
         server.wait_until_listening()
@@ -161,14 +159,15 @@ def login(sshd) -> Iterator[tuple[Terminal, Server, Path, str]]:
     session = f"chain-tutor-ssh-{uuid.uuid4().hex[:8]}"
     # `; echo; sleep` keeps the pane (and how ssh ended) on screen after the login ends.
     command = f"{shlex.join(ssh)}; echo SSH-EXIT=$?; sleep 60"
-    subprocess.run([TOOLS["tmux"], "new-session", "-d", "-s", session, "-x", "100", "-y", "30",
-                    "env", "TERM=xterm-256color", "bash", "-c", command],
+    # On a tmux server of its own (-L), as tmux_terminal's sessions are.
+    subprocess.run([TOOLS["tmux"], "-L", session, "new-session", "-d", "-s", session,
+                    "-x", "100", "-y", "30", "env", "TERM=xterm-256color", "bash", "-c", command],
                    check=True, env={**os.environ, "TMUX": ""})
+    terminal = Terminal(session, TIMEOUT)
     try:
-        yield Terminal(session, TIMEOUT), server, data, user
+        yield terminal, server, data, user
     finally:
-        subprocess.run([TOOLS["tmux"], "kill-session", "-t", session], check=False,
-                       capture_output=True)
+        terminal.close()
 
 
 def solve_the_first_step(terminal: Terminal, server: Server) -> None:
