@@ -27,7 +27,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from test_serve import SCRIPT, TIMEOUT, Served, free_port, read_screen, wait_gone
+from local_ports import start_listening
+from test_serve import SCRIPT, TIMEOUT, Served, read_screen, wait_gone
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="rlimits, 127.0.0.0/8, /proc")
 FLOOD = 1100
@@ -60,14 +61,15 @@ def start_limited(tmp_path: Path) -> Iterator[Callable[..., Limited]]:
         resource.setrlimit(resource.RLIMIT_NOFILE, (SERVER_FILES, SERVER_FILES))
 
     def start(*options: str) -> Limited:
-        port = free_port()
-        log = tmp_path / f"serve-{port}.log"
-        with open(log, "w") as output:
-            process = subprocess.Popen(
-                [SCRIPT, "serve", "--port", str(port), *options], preexec_fn=limit,
-                env={**os.environ, "CHAIN_TUTOR_DATA": str(tmp_path / "data")},
-                stdin=subprocess.DEVNULL, stdout=output, stderr=output)
-        served = Limited(process, port, log)
+        def launch(port: int) -> subprocess.Popen:
+            with open(tmp_path / f"serve-{port}.log", "w") as output:
+                return subprocess.Popen(
+                    [SCRIPT, "serve", "--port", str(port), *options], preexec_fn=limit,
+                    env={**os.environ, "CHAIN_TUTOR_DATA": str(tmp_path / "data")},
+                    stdin=subprocess.DEVNULL, stdout=output, stderr=output)
+
+        process, port = start_listening(launch, TIMEOUT)
+        served = Limited(process, port, tmp_path / f"serve-{port}.log")
         started.append(served)
         served.get()
         return served
