@@ -22,6 +22,8 @@ Header, a Static and a Footer (benchmarks/bare_app.py).
 9. lab: N real sessions in pseudo-terminals answering at the same instant, on the flagship
    and a generated depth-6 lesson: verdict latency, PSS, idle CPU, worker starts
    (benchmarks/lab.py; sizes from --lab-sessions, bounded by memory).
+10. idle: CPU per second of a tutor left on the flagship's first step in tmux, nobody
+   typing, and of a bare Textual app with an Input (benchmarks/idle.py).
 
 `--only PART` (repeatable) measures just those parts and keeps the other parts' figures
 from the results file.
@@ -73,8 +75,11 @@ TARGETS = {
     "lab_timed_out": 0,
     "lab_pss_200_gb": 14.0,
     "lab_idle_cpu_ms_per_s": 0.2,
+    # A tutor nobody types into: ms of CPU a second (200 of them in a lab).
+    "idle_ms_per_s": 0.2,
 }
-PARTS = ("first_paint", "checks", "sessions", "growth", "serve", "generate", "editor", "lab")
+PARTS = ("first_paint", "checks", "sessions", "growth", "serve", "generate", "editor", "lab",
+         "idle")
 
 
 def python_json(*argv: str, progress: bool = False) -> dict | list:
@@ -325,6 +330,8 @@ def verdicts(results: dict) -> dict[str, bool]:
                                            "editor_max_gap_ms"]
     if "lab" in results:
         met |= lab.targets_met(results["lab"], TARGETS)
+    if "idle" in results:
+        met["idle_ms_per_s"] = results["idle"]["tutor_ms_per_s"] <= TARGETS["idle_ms_per_s"]
     paint = results.get("first_paint", {"skipped": "not measured"})
     if "skipped" not in paint:
         met["first_paint_ratio"] = all(paint[name]["ratio"] <= TARGETS["first_paint_ratio"]
@@ -337,7 +344,8 @@ def table(results: dict) -> str:
     for part, section in (("first_paint", _paint_lines), ("checks", _check_lines),
                           ("sessions", _session_lines), ("growth", _growth_lines),
                           ("serve", _serve_lines), ("generate", _generate_lines),
-                          ("editor", _editor_lines), ("lab", lab.table_lines)):
+                          ("editor", _editor_lines), ("lab", lab.table_lines),
+                          ("idle", _idle_lines)):
         if part in results:
             lines += ["", *section(results[part])]
     lines += ["", "targets:"]
@@ -451,6 +459,13 @@ def _editor_lines(editor: dict) -> list[str]:
     ]
 
 
+def _idle_lines(idle: dict) -> list[str]:
+    return [f"idle: {idle['tutor_ms_per_s']:.2f} ms CPU a second on the flagship's first step "
+            f"({idle['tutor_with_worker_ms_per_s']:.2f} with its proof worker), bare Textual "
+            f"app with an Input {idle['bare_input_ms_per_s']:.2f} ms ({idle['window_s']:.0f} s "
+            f"counted, {idle['settle_s']:.0f} s after the step is drawn)"]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per timing (default 5)")
@@ -474,6 +489,7 @@ def main() -> int:
         "editor": lambda: python_json(str(HERE / "editor.py")),
         "lab": lambda: python_json(str(HERE / "lab.py"), "--sessions", args.lab_sessions,
                                    progress=True),
+        "idle": lambda: python_json(str(HERE / "idle.py")),
     }
     results = {}
     if args.only and args.output.exists():

@@ -38,7 +38,12 @@ from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any, TextIO
 
 from tutor.app.input_flow import InputFlow
-from tutor.app.textual_patches import driver_output, linux_driver, wrap_driver_output
+from tutor.app.textual_patches import (
+    QuietInput,
+    driver_output,
+    linux_driver,
+    wrap_driver_output,
+)
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -336,8 +341,9 @@ class _WebSessionMixin:
 
 
 def session_driver(base: type[Driver]) -> type[Driver]:
-    """`base` made safe for a session that may end under it (a Linux or web driver), and
-    reading its input no faster than the app handles it (input_flow.py)."""
+    """`base` made safe for a session that may end under it (a Linux or web driver),
+    reading its input no faster than the app handles it (input_flow.py), and in a
+    terminal without waking while nobody types (textual_patches.QuietInput)."""
     if issubclass(base, (_SessionDriverMixin, _WebSessionMixin)):
         return base
     # By module name: importing the web driver costs the terminal's start a few ms.
@@ -346,4 +352,6 @@ def session_driver(base: type[Driver]) -> type[Driver]:
     LinuxDriver = linux_driver()  # noqa: N806 - a class
     if LinuxDriver is None or not issubclass(base, LinuxDriver):
         return base  # Windows: no SIGHUP, no terminal to watch
-    return type(f"Session{base.__name__}", (_SessionDriverMixin, InputFlow, base), {})
+    # QuietInput: its input thread sleeps until a key comes (an idle tutor costs nothing).
+    return type(f"Session{base.__name__}", (_SessionDriverMixin, InputFlow, QuietInput, base),
+                {})

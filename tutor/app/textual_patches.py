@@ -14,13 +14,26 @@ imports a private Textual module or touches a private attribute of Textual's.
 * TextArea's ``_recompute_cursor_offset``: undoing an edit that added lines (a paste, or
   the network editor's Random) crashes Textual 8.2.8 when the scrollbar changes on the
   way (Textualize/textual#6686); the subclass clamps the location as the proposed fix
-  (#6687) does, without touching the selection (screens/network_editor.py).
+  (#6687) does, without touching the selection (screens/network_editor.py);
+* Input's and TextArea's ``_restart_blink`` and ``_pause_blink``, which every key, paste,
+  focus and click goes through: RestingBlink stops the cursor's blink timer once nobody
+  has typed for a while (widgets/answer.py, screens/network_editor.py);
+* LinuxDriver's ``run_input_thread``, its ``exit_event`` and ``_debug``, and the key
+  parser's ``_timeout_time``: QuietInput reads the terminal in the same way but sleeps
+  until a key comes instead of waking ten times a second to look (signals.py).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import os
+import selectors
+import threading
+import time
+from codecs import getincrementaldecoder
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.widgets import Footer, TextArea
 from textual.widgets._footer import (  # Footer's own module: nothing more to load
     FooterKey,
@@ -31,13 +44,70 @@ from textual.widgets._footer import (  # Footer's own module: nothing more to lo
 __all__ = [
     "FooterKey", "FooterLabel", "KeyGroup", "driver_output", "footer_bindings_ready",
     "footer_key_disabled", "linux_driver", "mark_footer_ready", "markdown_fence",
-    "set_footer_key_disabled", "UndoSafeTextArea",
+    "set_footer_key_disabled", "QuietInput", "RestingBlink", "UndoSafeTextArea",
     "wrap_driver_output",
 ]
 
+if TYPE_CHECKING:
+    from textual.timer import Timer
 
-class UndoSafeTextArea(TextArea):
-    """A TextArea whose undo of a many-line edit does not crash (textual#6686)."""
+
+class RestingBlink:
+    """A blinking cursor that rests: after IDLE_SECONDS without a key, a paste, a focus or
+    a click it shows steady and its blink timer stops, until the next of those.
+
+    A blink redraws the widget and writes to the terminal twice a second for as long as
+    the tutor is open: a few ms of CPU a second, a core for a lab of 200 reading students.
+    Mixed in before Input or TextArea, whose own handlers all call ``_restart_blink``;
+    the rest is one one-shot timer a burst (it looks at the time of the last key when it
+    fires, and waits out the rest), not one a key.
+    """
+
+    IDLE_SECONDS: ClassVar[float] = 10.0
+    now: ClassVar[Callable[[], float]] = staticmethod(time.monotonic)  # tests move it
+    _rest: Timer | None = None
+    _stirred: float = 0.0
+
+    def _restart_blink(self) -> None:
+        super()._restart_blink()  # type: ignore[misc]
+        if not self.cursor_blink:  # type: ignore[attr-defined]
+            return  # a still cursor (tests, snapshots) needs no rest
+        self._stirred = self.now()
+        if self._rest is None:
+            self._rest = self.set_timer(  # type: ignore[attr-defined]
+                self.IDLE_SECONDS, self._rest_blink, name="cursor rest")
+
+    def _rest_blink(self) -> None:
+        left = self._stirred + self.IDLE_SECONDS - self.now()
+        if left > 0:
+            self._rest = self.set_timer(left, self._rest_blink,  # type: ignore[attr-defined]
+                                        name="cursor rest")
+            return
+        self._rest = None
+        self._pause_blink(visible=self.has_focus)  # type: ignore[attr-defined]
+
+    def stir(self) -> None:
+        """Someone is here: the cursor blinks again (for keys a subclass stops early)."""
+        self._restart_blink()
+
+    def _on_paste(self, event: events.Paste) -> None:
+        self._restart_blink()  # Input's paste does not restart the blink; the base's runs next
+
+    @property
+    def blink_running(self) -> bool:
+        """True while the blink timer ticks (not paused, not stopped)."""
+        timer = getattr(self, "_blink_timer", None) or getattr(self, "blink_timer", None)
+        return bool(timer is not None and timer._task is not None and timer._active.is_set())
+
+    @property
+    def blink_resting(self) -> bool:
+        """True when the cursor has come to rest and no rest is pending."""
+        return self._rest is None and not self.blink_running
+
+
+class UndoSafeTextArea(RestingBlink, TextArea):
+    """A TextArea whose undo of a many-line edit does not crash (textual#6686), and whose
+    cursor rests when nobody types (RestingBlink)."""
 
     def _recompute_cursor_offset(self) -> None:
         # Mid-undo the document is already the shorter one while the cursor still points
@@ -89,3 +159,76 @@ def linux_driver() -> type | None:
     except ImportError:
         return None
     return LinuxDriver
+
+
+class WakingEvent(threading.Event):
+    """The driver's exit_event, which also wakes a thread asleep in select (a pipe)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.wake_read, self.wake_write = os.pipe()
+
+    def set(self) -> None:
+        super().set()
+        try:
+            os.write(self.wake_write, b"\0")
+        except OSError:  # closed: nobody is asleep to wake
+            pass
+
+    def drain(self) -> None:
+        os.read(self.wake_read, 4096)
+
+
+class QuietInput:
+    """Put in front of LinuxDriver: its input thread sleeps until a key comes.
+
+    Textual's thread waits for input at most 0.1 s at a time, so that it can see the
+    app's exit and an Esc that no sequence follows: ten wake-ups a second, about 1 ms
+    of CPU a second for a tutor nobody types into, as much as all the rest of an idle
+    session. Here it waits without a limit, woken by the exit (a pipe) or, only while
+    the parser holds the start of a sequence, at the moment that sequence times out.
+    Input that ends (end of file) ends the thread: select would report it at once,
+    forever, and the thread would spin.
+    """
+
+    exit_event: threading.Event
+    fileno: int
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.exit_event = WakingEvent()
+
+    def run_input_thread(self) -> None:
+        from textual._parser import ParseError
+        from textual._time import get_time
+        from textual._xterm_parser import XTermParser
+
+        exit_event = self.exit_event
+        assert isinstance(exit_event, WakingEvent)
+        parser = XTermParser(self._debug)  # type: ignore[attr-defined]
+        decode = getincrementaldecoder("utf-8")().decode
+        selector = selectors.SelectSelector()  # as Textual's (macOS terminals and poll)
+        selector.register(self.fileno, selectors.EVENT_READ)
+        selector.register(exit_event.wake_read, selectors.EVENT_READ)
+        try:
+            while not exit_event.is_set():
+                due = parser._timeout_time
+                ready = selector.select(None if due is None else max(0.0, due - get_time()))
+                for key, _mask in ready:
+                    if key.fd == exit_event.wake_read:
+                        exit_event.drain()
+                        continue
+                    raw = os.read(self.fileno, 4096)
+                    if not raw:
+                        return  # the input has closed
+                    for event in parser.feed(decode(raw)):
+                        self.process_message(event)  # type: ignore[attr-defined]
+                for event in parser.tick():
+                    self.process_message(event)  # type: ignore[attr-defined]
+        finally:
+            selector.close()
+            try:
+                for _event in parser.feed(""):  # as Textual's: end the parse
+                    pass
+            except (EOFError, ParseError):
+                pass

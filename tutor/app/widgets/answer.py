@@ -13,6 +13,9 @@ student was typing, which is kept meanwhile.
 
 Its own keys act in the order they were typed, even in a burst (see _on_key).
 
+Its cursor stops blinking after RestingBlink.IDLE_SECONDS without a key, and blinks
+again on the next: an idle tutor then draws nothing and costs no CPU.
+
 It holds at most MAX_LENGTH characters, the most an answer can have: what comes past
 that is dropped before any work is done on it, and the student is told once. Without
 the limit a burst of keys (a paste in a terminal that sends it key by key) grew the
@@ -28,6 +31,7 @@ from textual import events
 from textual.binding import Binding
 from textual.widgets import Input
 
+from tutor.app.textual_patches import RestingBlink
 from tutor.engine.tokens import CONTROL_PICTURES, MAX_LENGTH
 
 FULL_NOTICE = (f"The answer box holds {MAX_LENGTH} characters, the most an answer can have; "
@@ -46,7 +50,7 @@ def visible(text: str) -> str:
     return text.translate(_PICTURES)
 
 
-class AnswerInput(Input):
+class AnswerInput(RestingBlink, Input):
     BINDINGS = [
         Binding("up", "history_back", "Earlier answer", show=False),
         Binding("down", "history_forward", "Later answer", show=False),
@@ -130,7 +134,9 @@ class AnswerInput(Input):
         characters. Textual runs a widget's key binding only once the key has bubbled
         back up to the app, behind the keys queued there already: in a burst (keys sent
         back to back, a slow moment) Enter would submit the characters typed after it,
-        and Ctrl+U clear them. Input's own handler runs after this one for the rest."""
+        and Ctrl+U clear them. Input's own handler runs after this one for the rest.
+        Every key wakes a resting cursor, those handled here too."""
+        self.stir()
         for binding in self._bindings.key_to_bindings.get(event.key, ()):
             if not binding.priority:
                 event.stop()
