@@ -249,6 +249,7 @@ def test_report_tui_opens_the_screen_with_the_report_the_text_would_print(
     shown: list[Report] = []
     monkeypatch.setattr("tutor.app.report_app.run_report",
                         lambda report: shown.append(report) or 0)
+    monkeypatch.setattr("tutor.cli.instructor.refuse_without_terminal", lambda: False)
     assert main(["report", str(tmp_path / "class"), "--tui", "--top", "1"]) == 0
     [report] = shown
     assert len(report.students) == 3

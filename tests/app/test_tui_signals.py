@@ -169,6 +169,23 @@ def test_the_watch_notices_a_terminal_hanging_up():
         os.close(terminal)
 
 
+def test_the_watch_notices_the_input_hanging_up_while_the_screen_stays():
+    """Keys from one terminal, the screen on another: the keys' end is the session's."""
+    screen_side, screen = pty.openpty()
+    keys_side, keys = pty.openpty()
+    hung_up = threading.Event()
+    watch = HangupWatch.start(screen, keys, on_hangup=hung_up.set)
+    assert watch is not None
+    try:
+        assert not hung_up.wait(0.2)
+        os.close(keys_side)
+        assert hung_up.wait(5.0)
+    finally:
+        watch.stop()
+        for fd in (keys, screen, screen_side):
+            os.close(fd)
+
+
 def test_the_watch_stops_quietly():
     controller, terminal = pty.openpty()
     hung_up = threading.Event()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import time
 from pathlib import Path
 
@@ -27,8 +26,8 @@ CHUNK = 1000
 
 def tutor_pid(terminal: Terminal) -> int:
     """The tutor: the child of the pane's shell (`env` execs it)."""
-    shell = subprocess.run([TMUX, "display", "-p", "-t", terminal.session, "#{pane_pid}"],
-                           capture_output=True, text=True, check=True).stdout.strip()
+    shell = terminal.tmux("display", "-p", "-t", terminal.session, "#{pane_pid}",
+                          check=True).strip()
     children = Path(f"/proc/{shell}/task/{shell}/children").read_text().split()
     return int(children[0])
 

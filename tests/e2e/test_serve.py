@@ -1,6 +1,7 @@
 """`chain-tutor serve`: the real command, a real browser page and session, on loopback only.
 
-Each test starts the server on a free port of 127.0.0.1 and talks to it from this
+Each test starts the server on a free port of 127.0.0.1 (local_ports: its own, even with
+tests in parallel) and talks to it from this
 process, with bounded waits; the server is stopped as Ctrl+C stops it (SIGINT). A
 session's processes are found in /proc as the server's descendants, so that a test can
 see a tutor outlive its socket, and the fixture can end any that did.
@@ -14,7 +15,6 @@ import os
 import re
 import shlex
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -25,18 +25,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from local_ports import start_listening
 
 from tutor.web.serve import is_loopback, tutor_command
 
 SCRIPT = Path(sys.executable).with_name("chain-tutor")
 TIMEOUT = 30.0
 ANSI = re.compile(rb"\x1b(\[[0-9;?$]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[@-_])")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Process:
@@ -138,12 +133,15 @@ def start_serve(tmp_path: Path) -> Iterator[Callable[..., Served]]:
     started: list[Served] = []
 
     def start(*options: str, wait: bool = True) -> Served:
-        port = free_port()
+        # wait=False: listening, its page not asked for yet.
         env = {**os.environ, "CHAIN_TUTOR_DATA": str(tmp_path / "data")}
-        process = subprocess.Popen([SCRIPT, "serve", "--port", str(port), *options], env=env,
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                   text=True)
-        started.append(Served(process, port))
+
+        def launch(port: int) -> subprocess.Popen:
+            return subprocess.Popen([SCRIPT, "serve", "--port", str(port), *options], env=env,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                    text=True)
+
+        started.append(Served(*start_listening(launch, TIMEOUT)))
         if wait:
             started[-1].get()
         return started[-1]

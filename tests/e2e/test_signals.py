@@ -33,6 +33,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tmux_terminal import end_server
 
 TMUX = shutil.which("tmux")
 pytestmark = [
@@ -102,8 +103,9 @@ class Session:
         self._pid: int | None = None
 
     def tmux(self, *args: str, check: bool = True) -> str:
-        result = subprocess.run([TMUX, *args], capture_output=True, text=True, check=check,
-                                env={**os.environ, "TMUX": ""})
+        # A tmux server of the session's own (-L): tests in parallel never share one.
+        result = subprocess.run([TMUX, "-L", self.name, *args], capture_output=True, text=True,
+                                check=check, env={**os.environ, "TMUX": ""})
         return result.stdout
 
     def screen(self, history: bool = False) -> str:
@@ -155,6 +157,7 @@ class Session:
     def close(self) -> None:
         pid = self._pid or self._read_pid()
         self.kill()
+        end_server(self.name)  # its own server, if the session left it up
         if pid and not exited(int(pid)):
             os.kill(int(pid), signal.SIGKILL)  # a failed test must not leave a tutor running
 

@@ -10,6 +10,7 @@ the empty folder sshd requires, if it is missing (as the ssh service would).
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 import shlex
@@ -24,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from local_ports import start_listening
 from tmux_terminal import Terminal
 
 from tutor.progress import ProgressStore
@@ -45,12 +47,6 @@ pytestmark = pytest.mark.skipif(
            "tmux)",
 )
 PRIVSEP_DIR = Path("/run/sshd")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def keygen(path: Path) -> None:
@@ -131,16 +127,19 @@ def sshd(tmp_path: Path) -> Iterator[tuple[Server, Path, str]]:
     keygen(folder / "host_key")
     keygen(folder / "client_key")
     (folder / "authorized_keys").write_text((folder / "client_key.pub").read_text())
-    port = free_port()
     config = folder / "sshd_config"
-    config.write_text(sshd_config(folder, port, user, data))
-    check = subprocess.run([TOOLS["sshd"], "-t", "-f", str(config)], capture_output=True,
-                           text=True, timeout=TIMEOUT)
-    assert check.returncode == 0, f"sshd rejects the test's configuration: {check.stderr}"
     log = folder / "sshd.log"
-    with open(log, "wb") as log_file:
-        process = subprocess.Popen([TOOLS["sshd"], "-D", "-e", "-f", str(config)],
-                                   stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file)
+
+    def launch(port: int) -> subprocess.Popen:  # on a port of its own (local_ports)
+        config.write_text(sshd_config(folder, port, user, data))
+        check = subprocess.run([TOOLS["sshd"], "-t", "-f", str(config)], capture_output=True,
+                               text=True, timeout=TIMEOUT)
+        assert check.returncode == 0, f"sshd rejects the test's configuration: {check.stderr}"
+        with open(log, "wb") as log_file:
+            return subprocess.Popen([TOOLS["sshd"], "-D", "-e", "-f", str(config)],
+                                    stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file)
+
+    process, port = start_listening(launch, TIMEOUT)
     server = Server(process, port, folder / "client_key", log)
     try:
         server.wait_until_listening()
@@ -160,14 +159,15 @@ def login(sshd) -> Iterator[tuple[Terminal, Server, Path, str]]:
     session = f"chain-tutor-ssh-{uuid.uuid4().hex[:8]}"
     # `; echo; sleep` keeps the pane (and how ssh ended) on screen after the login ends.
     command = f"{shlex.join(ssh)}; echo SSH-EXIT=$?; sleep 60"
-    subprocess.run([TOOLS["tmux"], "new-session", "-d", "-s", session, "-x", "100", "-y", "30",
-                    "env", "TERM=xterm-256color", "bash", "-c", command],
+    # On a tmux server of its own (-L), as tmux_terminal's sessions are.
+    subprocess.run([TOOLS["tmux"], "-L", session, "new-session", "-d", "-s", session,
+                    "-x", "100", "-y", "30", "env", "TERM=xterm-256color", "bash", "-c", command],
                    check=True, env={**os.environ, "TMUX": ""})
+    terminal = Terminal(session, TIMEOUT)
     try:
-        yield Terminal(session, TIMEOUT), server, data, user
+        yield terminal, server, data, user
     finally:
-        subprocess.run([TOOLS["tmux"], "kill-session", "-t", session], check=False,
-                       capture_output=True)
+        terminal.close()
 
 
 def solve_the_first_step(terminal: Terminal, server: Server) -> None:
@@ -220,3 +220,61 @@ def test_the_forced_command_gives_each_login_its_own_numbers(login):
         # first variant). Once that is fixed this line is never reached.
         pytest.xfail("a lesson opened from the picker takes seed 1, not --seed-from-user's")
     assert seed == seed_for(user)
+
+
+# -- a login without a terminal: `ssh HOST cmd`, `ssh -T HOST` (issue 24, item 4) -----------
+
+
+def tutors_of(data: Path) -> list[int]:
+    """The processes running with this test's data folder: its own tutors, no one else's."""
+    marker = f"CHAIN_TUTOR_DATA={data}".encode()
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            environment = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:  # gone, or another user's
+            continue
+        if marker in environment:
+            pids.append(int(entry.name))
+    return pids
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="finds the tutors in /proc")
+@pytest.mark.parametrize(("options", "command"), [(["-T"], []), (["-T"], ["bash"]),
+                                                 ([], ["echo", "hello"])],
+                         ids=["ssh -T HOST", "ssh -T HOST bash", "ssh HOST echo hello"])
+def test_a_login_without_a_terminal_is_told_to_use_ssh_t_and_leaves_nothing(sshd, options,
+                                                                            command):
+    """The forced command runs without a terminal: one line, status 2, and no tutor left.
+
+    The client's input stays open, as a person's at a keyboard does: a tutor that read
+    it would wait (or spin) for ever, and ssh with it."""
+    server, data, user = sshd
+    ssh = [TOOLS["ssh"], "-F", "/dev/null", "-p", str(server.port), "-i", str(server.key),
+           "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+           "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR",
+           *options, f"{user}@127.0.0.1", *command]
+    client = subprocess.Popen(ssh, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+    try:
+        try:
+            out, err = client.communicate(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            client.kill()
+            client.communicate()
+            raise AssertionError(f"{shlex.join(ssh)} did not end; "
+                                 f"tutors: {tutors_of(data)}") from None
+        assert client.returncode == 2, err
+        assert out == ""  # no escape codes drawn into the pipe
+        [line] = err.splitlines()
+        assert "needs a terminal" in line and "ssh -t HOST" in line
+        deadline = time.monotonic() + TIMEOUT
+        while tutors_of(data):
+            assert time.monotonic() < deadline, f"tutors left running: {tutors_of(data)}"
+            time.sleep(0.1)
+    finally:
+        for pid in tutors_of(data):  # a failed test must not leave a tutor spinning
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)

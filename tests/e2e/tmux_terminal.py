@@ -1,4 +1,8 @@
-"""A tmux session a test drives as a student would: read the screen, type, press keys."""
+"""A tmux session a test drives as a student would: read the screen, type, press keys.
+
+Each session runs on a tmux server of its own (`tmux -L NAME`): tests running at once
+(pytest -n auto) never share a server, a server's environment is the test's own, and
+closing a session ends its server only, never the user's or another test's."""
 
 from __future__ import annotations
 
@@ -18,17 +22,33 @@ TMUX = shutil.which("tmux")
 SCRIPT = Path(sys.executable).with_name("chain-tutor")  # the command as users run it
 
 
-class Terminal:
-    """One tmux session running one command; waits poll the screen, never fixed sleeps."""
+def tmux(server: str, *args: str, check: bool = False) -> str:
+    """`tmux -L SERVER ARGS`: its output. TMUX is unset, so that it works inside tmux too."""
+    return subprocess.run([TMUX, "-L", server, *args], capture_output=True, text=True,
+                          check=check, env={**os.environ, "TMUX": ""}).stdout
 
-    def __init__(self, session: str, timeout: float = 30.0) -> None:
+
+def end_server(server: str) -> None:
+    """Kill tmux server `server` and take away its socket, which tmux leaves behind."""
+    tmux(server, "kill-server")
+    folder = Path(os.environ.get("TMUX_TMPDIR") or "/tmp") / f"tmux-{os.getuid()}"
+    (folder / server).unlink(missing_ok=True)
+
+
+class Terminal:
+    """One tmux session running one command, alone on the tmux server named `server` (the
+    session's own name unless given); waits poll the screen, never fixed sleeps."""
+
+    def __init__(self, session: str, timeout: float = 30.0, server: str | None = None) -> None:
         self.session = session
         self.timeout = timeout
+        self.server = server or session
+
+    def tmux(self, *args: str, check: bool = False) -> str:
+        return tmux(self.server, *args, check=check)
 
     def screen(self) -> str:
-        result = subprocess.run([TMUX, "capture-pane", "-p", "-t", self.session],
-                                capture_output=True, text=True, check=False)
-        return result.stdout
+        return self.tmux("capture-pane", "-p", "-t", self.session)
 
     def wait_for(self, text: str, timeout: float | None = None) -> str:
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
@@ -41,14 +61,13 @@ class Terminal:
             time.sleep(0.1)
 
     def keys(self, *keys: str) -> None:
-        subprocess.run([TMUX, "send-keys", "-t", self.session, *keys], check=True)
+        self.tmux("send-keys", "-t", self.session, *keys, check=True)
 
     def type(self, text: str) -> None:
-        subprocess.run([TMUX, "send-keys", "-t", self.session, "-l", text], check=True)
+        self.tmux("send-keys", "-t", self.session, "-l", text, check=True)
 
     def close(self) -> None:
-        subprocess.run([TMUX, "kill-session", "-t", self.session], check=False,
-                       capture_output=True)
+        end_server(self.server)  # this session's own server: nothing else is on it
 
 
 def start_tutor(arguments: str, data: Path, size: tuple[int, int] = (80, 24),
@@ -57,11 +76,8 @@ def start_tutor(arguments: str, data: Path, size: tuple[int, int] = (80, 24),
     `; sleep` keeps the pane (and a crash's traceback) on screen after the tutor exits."""
     session = f"{name}-{uuid.uuid4().hex[:8]}"
     exports = f"CHAIN_TUTOR_DATA={data} TERM=xterm-256color"
-    subprocess.run(
-        [TMUX, "new-session", "-d", "-s", session, "-x", str(size[0]), "-y", str(size[1]),
-         f"env {exports} {SCRIPT} {arguments}; sleep 30"],
-        check=True, env={**os.environ, "TMUX": ""},
-    )
+    tmux(session, "new-session", "-d", "-s", session, "-x", str(size[0]), "-y", str(size[1]),
+         f"env {exports} {SCRIPT} {arguments}; sleep 30", check=True)
     return Terminal(session)
 
 

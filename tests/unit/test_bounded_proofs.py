@@ -49,7 +49,11 @@ def test_an_answer_that_hung_sympy_comes_back_within_its_budget(flagship, answer
     took = time.monotonic() - started
     assert took < 1.0 + MARGIN, took
     assert verdict.symbolic == "timeout"
-    assert children_of(os.getpid()) == []  # the proof's process was killed and reaped
+    from tutor.engine import prover
+
+    ran = prover._worker.server_pid
+    assert ran is not None and gone(ran)  # the proof's process was killed and reaped
+    assert children_of(os.getpid()) == [prover._worker._pid]  # only the warm template stays
 
 
 def test_a_proof_that_finishes_in_time_still_proves(flagship):
@@ -210,17 +214,19 @@ def test_no_fractional_or_near_integer_exponent_outlives_the_budget(flagship, sh
     assert time.monotonic() - started < 0.5 + MARGIN, answer
 
 
-def test_one_worker_serves_proof_after_proof_and_a_new_one_follows_an_overrun(flagship):
+def test_one_worker_serves_proof_after_proof_and_its_template_replaces_an_overrun(flagship):
     from tutor.engine import prover
 
     flagship.check("dh2_dz2", "diag(exp(-z2)/(1+exp(-z2))^2)", 1, symbolic_budget=5.0)
-    first = prover._worker._pid
+    template, server = prover._worker._pid, prover._worker.server_pid
     flagship.check("dz2_dh1", "W2 + 0*W2", 1, symbolic_budget=5.0)
-    assert prover._worker._pid == first  # the same process, warm
+    assert (prover._worker._pid, prover._worker.server_pid) == (template, server)  # warm
     assert flagship.check("dh2_dz2", HANGS[0], 1, symbolic_budget=0.5).symbolic == "timeout"
-    assert prover._worker._pid is None and gone(first)  # killed and reaped
+    assert prover._worker.server_pid == server and gone(server)  # killed and reaped
+    assert prover._worker._pid == template  # sympy and the lesson's symbols are kept
     again = flagship.check("dh2_dz2", "diag(exp(-z2)/(1+exp(-z2))^2)", 1, symbolic_budget=5.0)
-    assert again.symbolic is True and prover._worker._pid not in (None, first)
+    assert again.symbolic is True
+    assert prover._worker._pid == template and prover._worker.server_pid not in (None, server)
 
 
 def test_an_idle_worker_ends_with_the_tutor_that_started_it():
@@ -265,7 +271,8 @@ def test_a_request_waiting_its_turn_when_everything_stops_starts_no_new_worker()
     assert worker._pid is None  # nobody started a new child
     after = worker.request(b"", 0.5)  # a request made after stop_all works again
     assert not after.finished  # (it sleeps past its budget) and it was killed
-    assert worker._pid is None
+    assert worker.server_pid is not None and gone(worker.server_pid)
+    worker.stop()
 
 
 def test_a_closing_app_refuses_every_proof_asked_for_afterwards_until_resumed():
@@ -298,5 +305,55 @@ def test_the_first_proof_after_stop_all_is_served_by_a_new_worker():
         assert worker.request(b"", 20.0).value == "proved"  # a child is running, idle
         bounded.stop_all()
         assert worker.request(b"", 20.0).value == "proved"
+    finally:
+        worker.stop()
+
+
+_built: dict[str, bytes] = {}  # in a worker's template: what warm built
+
+
+def _build(payload: bytes) -> None:
+    if payload == b"forever":
+        while True:  # pure Python: the signal at the deadline stops it, the template lives
+            _built["partial"] = payload
+    _built["symbols"] = payload
+
+
+def _answer(payload: bytes) -> object:
+    if payload == b"hang":
+        time.sleep(30)
+    return dict(_built)
+
+
+def test_a_server_replaced_after_an_overrun_starts_with_what_its_template_built():
+    """A proof cut at its deadline costs the process that ran it, not what was built
+    outside any budget: the next request's process has it already (on a busy machine,
+    building a deep lesson's symbols inside each budget again made every proof overrun)."""
+    from tutor.engine import bounded
+
+    worker = bounded.Worker(_answer, warm=_build)
+    try:
+        assert worker.warm(b"lesson", 20.0).finished
+        template = worker._pid
+        assert worker.request(b"ask", 20.0).value == {"symbols": b"lesson"}
+        overran = worker.request(b"hang", 0.5)
+        assert not overran.finished and gone(worker.server_pid)
+        again = worker.request(b"ask", 20.0)
+        assert again.value == {"symbols": b"lesson"}  # a new server, with what was built
+        assert worker._pid == template
+        assert worker.warm(b"lesson", 20.0).finished  # once per template: not built again
+    finally:
+        worker.stop()
+
+
+def test_a_warm_up_cut_at_its_deadline_keeps_what_it_built_and_the_template():
+    from tutor.engine import bounded
+
+    worker = bounded.Worker(_answer, warm=_build)
+    try:
+        assert not worker.warm(b"forever", 0.5).finished  # cut by the signal, not killed
+        template = worker._pid
+        assert worker.request(b"ask", 20.0).value == {"partial": b"forever"}
+        assert worker._pid == template
     finally:
         worker.stop()

@@ -27,7 +27,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 
-from tutor.app.background import freeze_heap, load_lessons, warm_up_checker
+from tutor.app.background import freeze_heap, load_lessons, prepare_proofs, warm_up_checker
 from tutor.app.confine import ConfinedApp
 from tutor.app.network_flow import EXAMPLE_NETWORK as EXAMPLE_NETWORK  # its old address
 from tutor.app.network_flow import NetworkFlow
@@ -356,6 +356,9 @@ class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots
             self.switch_screen(screen)
         else:
             self.push_screen(screen)
+        if self.warm_up:
+            self.run_worker(partial(prepare_proofs, lesson), thread=True, exit_on_error=False,
+                            group="prepare-proofs")
 
     def back_to_lessons(self, screen: Screen) -> None:
         """Close ``screen`` (the top one) for the picker: the one beneath it, or a new one

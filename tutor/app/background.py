@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tutor.lessons.model import Catalog
+    from tutor.lessons.model import Catalog, Lesson
 
 
 def load_lessons(extra: Sequence[Path | str]) -> Catalog:
@@ -32,6 +32,14 @@ def warm_up_checker() -> None:
     from tutor.engine.prover import warm_up
 
     warm_up()
+
+
+def prepare_proofs(lesson: Lesson) -> None:
+    """Build the lesson's symbols in the proof worker now, while the student reads the
+    first step, so that no answer's budget pays for them (tutor.engine.prover)."""
+    from tutor.engine.prover import prepare
+
+    prepare(lesson.problem)
 
 
 def freeze_heap() -> None:

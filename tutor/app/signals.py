@@ -236,39 +236,49 @@ class TerminalOutput:
 
 
 class HangupWatch:
-    """Waits, without polling, for the terminal on `fd` to hang up; then calls `on_hangup`.
+    """Waits, without polling, for a terminal among `fds` to hang up; then calls `on_hangup`.
 
     `poll` reports a hang-up whatever events were asked for, so the thread sleeps in
-    the kernel until the terminal goes, or until `stop`.
+    the kernel until a terminal goes, or until `stop`. The input is watched as well as
+    the screen: a hung-up input reads end-of-file, on which Textual's input thread
+    spins for ever (a third of a core) when the screen is another terminal that stays.
     """
 
-    def __init__(self, fd: int, on_hangup: Callable[[], None] = hang_up) -> None:
-        self._fd = fd
+    def __init__(self, fds: tuple[int, ...], on_hangup: Callable[[], None] = hang_up) -> None:
+        self._fds = fds
         self._on_hangup = on_hangup
         self._wake_read, self._wake_write = os.pipe()
         self._thread = threading.Thread(target=self._run, name="hangup-watch", daemon=True)
 
     @classmethod
-    def start(cls, fd: int, on_hangup: Callable[[], None] = hang_up) -> HangupWatch | None:
-        """A running watch on `fd`, or None where there is nothing to watch or no poll."""
-        if not hasattr(select, "poll") or not is_terminal(fd):
+    def start(cls, *fds: int, on_hangup: Callable[[], None] = hang_up) -> HangupWatch | None:
+        """A running watch on the terminals among `fds`, or None where there is none or
+        no poll."""
+        terminals = tuple(dict.fromkeys(fd for fd in fds if is_terminal(fd)))
+        if not hasattr(select, "poll") or not terminals:
             return None
-        watch = cls(fd, on_hangup)
+        watch = cls(terminals, on_hangup)
         watch._thread.start()
         return watch
 
     def _run(self) -> None:
         poller = select.poll()
-        poller.register(self._fd, 0)
+        for fd in self._fds:
+            poller.register(fd, 0)
         poller.register(self._wake_read, select.POLLIN)
-        try:
-            events = dict(poller.poll())
-        except OSError:
-            return
-        # macOS answers POLLNVAL for terminals; only a confirmed hang-up counts.
-        hung_up = events.get(self._fd, 0) & (select.POLLHUP | select.POLLERR)
-        if hung_up and terminal_gone(self._fd):
-            self._on_hangup()
+        while True:
+            try:
+                events = dict(poller.poll())
+            except OSError:
+                return
+            if self._wake_read in events:
+                return
+            # macOS answers POLLNVAL for terminals; only a confirmed hang-up counts.
+            for fd, event in events.items():
+                if event & (select.POLLHUP | select.POLLERR) and terminal_gone(fd):
+                    self._on_hangup()
+                    return
+                poller.unregister(fd)  # an unconfirmed event would wake the poll at once
 
     def stop(self) -> None:
         os.write(self._wake_write, b"\0")
@@ -302,7 +312,8 @@ class _SessionDriverMixin:
 
     def start_application_mode(self) -> None:
         super().start_application_mode()  # type: ignore[misc]
-        self._watch = HangupWatch.start(driver_output(self).fileno())
+        # The screen, and the keys (stdin; apart from the screen when redirected).
+        self._watch = HangupWatch.start(driver_output(self).fileno(), self.fileno)
 
     def stop_application_mode(self) -> None:
         if self._watch is not None:

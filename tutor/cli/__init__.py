@@ -6,6 +6,7 @@
 * networks — new, practice
 * progress — progress (print, export, import)
 * instructor — report, seed, serve
+* terminal — what opens a screen is refused, in one line, without a terminal
 
 Each subcommand is thin: it calls the lessons, the networks, the progress store or the
 report and formats what they return. Only `practice`, the tutor itself and `report --tui`

@@ -15,6 +15,7 @@ from tutor.cli.lessons import cmd_check, cmd_lessons, cmd_show, cmd_validate, in
 from tutor.cli.networks import cmd_new, cmd_practice
 from tutor.cli.parser import SUBCOMMANDS, build_app_parser, build_parser
 from tutor.cli.progress import cmd_progress
+from tutor.cli.terminal import refuse_without_terminal
 from tutor.exits import EXIT_INVALID
 from tutor.markup import printable
 
@@ -78,6 +79,8 @@ def _seed_from_user(args) -> bool:
 
 
 def run_app(args) -> int:
+    if refuse_without_terminal():
+        return EXIT_INVALID
     from tutor.app.app import run
 
     return run(args)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 
+from tutor.cli.terminal import refuse_without_terminal
 from tutor.exits import EXIT_INVALID
 from tutor.markup import printable
 
@@ -19,6 +20,8 @@ def cmd_report(args) -> int:
 
     if args.top < 0:
         print("chain-tutor: --top must be 0 or more", file=sys.stderr)
+        return EXIT_INVALID
+    if args.tui and refuse_without_terminal():
         return EXIT_INVALID
     sources, skipped = load_sources(args.paths, by_student=args.by_student)
     for item in skipped:
@@ -70,7 +73,8 @@ def cmd_serve(args) -> int:
         print(exposure_warning(args.host, args.port), file=sys.stderr)
     command = tutor_command(args.lessons, args.data_dir, seed_from_user=args.seed_from_user)
     try:
-        serve(command, args.host, args.port, public_url=args.public_url)
+        serve(command, args.host, args.port, public_url=args.public_url,
+              max_sessions=args.max_sessions, max_per_client=args.max_per_client)
     except ServeError as error:
         print(f"chain-tutor: {error}", file=sys.stderr)
         return 1

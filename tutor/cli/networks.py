@@ -13,6 +13,7 @@ import re
 import sys
 from pathlib import Path
 
+from tutor.cli.terminal import refuse_without_terminal
 from tutor.exits import EXIT_INVALID
 
 
@@ -150,6 +151,8 @@ def cmd_practice(args) -> int:
     if args.show:
         sys.stdout.write(text)
         return 0
+    if refuse_without_terminal():
+        return EXIT_INVALID
     from tutor.app.app import run
 
     return run(argparse.Namespace(lesson=None, seed=None, lessons=[], data_dir=args.data_dir,

@@ -128,8 +128,28 @@ def build_parser() -> argparse.ArgumentParser:
                             "with HTTPS (default: the address each browser asked for)")
     serve.add_argument("--seed-from-user", action="store_true",
                        help="each tutor's seed from this account's login name")
+    serve.add_argument("--max-sessions", type=_count(1), default=64, metavar="N",
+                       help="tutors running at once, about 90 MB each (default 64, fewer "
+                            "if the open-file limit is low); past it a page says the lab "
+                            "is full")
+    serve.add_argument("--max-per-client", type=_count(0), default=16, metavar="N",
+                       help="open connections from one address (default 16; 0: no cap, "
+                            "for a proxy through which every student comes)")
     _common(serve)
     return parser
+
+
+def _count(least: int):
+    """An argparse type: a whole number, `least` or more."""
+    def count(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < least:
+            raise argparse.ArgumentTypeError(f"{value} is below {least}")
+        return value
+    return count
 
 
 def _network_commands(sub) -> None:

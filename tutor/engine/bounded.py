@@ -28,7 +28,6 @@ import gc
 import math
 import os
 import pickle
-import select
 import signal
 import threading
 import time
@@ -37,12 +36,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tutor.engine.pipes import receive, send
+
 _running: set[int] = set()  # children still at work, for stop_all
 _running_lock = threading.Lock()
 _workers: set[Worker] = set()  # long-lived children, for stop_all
 _epoch = 0  # how many times stop_all has run: a request from before it must not fork again
 _closing = False  # stop_all(closing=True) ran: every computation is refused until resume()
 EXTRA_MEMORY = 1 << 30  # a child may grow by 1 GiB beyond the parent's address space
+RELAY_GRACE = 2.0  # seconds past a request's deadline before its template counts as stuck
 _CHILD_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGTSTP", "SIGWINCH", "SIGCONT")
 
 
@@ -76,7 +78,7 @@ def _in_child(work: Callable[[], Any], seconds: float) -> Outcome:
     with _running_lock:
         _running.add(pid)
     try:
-        data = _receive(read_end, time.monotonic() + seconds)
+        data = receive(read_end, time.monotonic() + seconds)
     finally:
         os.close(read_end)
         _end(pid)
@@ -93,6 +95,8 @@ def _outcome(data: bytes | None) -> Outcome:
 
 
 def _finished(status: str, value: Any) -> Outcome:
+    if status == "cut":  # the template stopped it at its deadline
+        return Outcome(False)
     return Outcome(True, value) if status == "ok" else Outcome(True, None, value)
 
 
@@ -132,67 +136,99 @@ def resume() -> None:
 
 
 class Worker:
-    """A forked process that runs ``handle(request)`` for one request after another.
+    """A warm process that serves ``handle(request)`` for one request after another, and
+    can lose a request to its deadline without losing what it has built.
 
-    Forking for every proof costs tens of milliseconds in a process the size of the
-    tutor (the two sides copy each page either one writes while both live); one
-    long-lived child pays that once. Each request has its own deadline, a hard one:
-    past it the child is killed (and the next request forks a new one), and the child
-    arms a kernel alarm for each request, so a parent killed mid-request leaves no
-    proof running past its budget; an idle child whose parent is gone reads the end
-    of its pipe and exits. ``handle`` runs in the child, on bytes the parent sent; it
-    returns a picklable value. Thread-safe: requests are served one at a time.
+    Two processes, forked once: a *template* that imports what every request needs
+    (``prepare``: sympy) and keeps what ``warm`` builds (a lesson's symbols), and a
+    *server* forked from it that runs the requests. Each request has a hard deadline:
+    past it the template kills the server and forks a new one from itself, which costs
+    milliseconds and starts with everything the template holds, where a process forked
+    from the tutor would import sympy and build the lesson's symbols again inside the
+    next request's budget (and, on a busy machine, overrun it again). The server arms a
+    kernel alarm for each request, so a template killed mid-request leaves no proof
+    running past its budget; an idle template or server whose parent is gone reads the
+    end of its pipe and exits. ``handle`` runs in the server on bytes the parent sent,
+    ``warm`` in the template; both return a picklable value. Thread-safe: requests are
+    served one at a time.
     """
 
     def __init__(self, handle: Callable[[bytes], Any], prepare: Callable[[], Any] | None = None,
-                 prepare_seconds: float = 60.0) -> None:
-        """``prepare`` runs once in each new child before its first request (imports, say),
+                 prepare_seconds: float = 60.0, warm: Callable[[bytes], Any] | None = None
+                 ) -> None:
+        """``prepare`` runs once in each new template before its first request (imports, say),
         within ``prepare_seconds`` of its own: a request's budget is for the request."""
         self._handle = handle
         self._prepare = prepare
         self._prepare_seconds = prepare_seconds
+        self._warm = warm
         self._lock = threading.Lock()
-        self._pid: int | None = None
-        self._stopped = False  # stop() killed the child: the next request starts a new one
+        self._pid: int | None = None  # the template
+        self.server_pid: int | None = None  # the server that ran the last request
+        self._warmed: set[bytes] = set()  # what this template has built (warm's payloads)
+        self._stopped = False  # stop() killed the template: the next request starts a new one
         self._to_child = self._from_child = -1
         with _running_lock:
             _workers.add(self)
 
     def request(self, payload: bytes, seconds: float) -> Outcome:
+        """``handle(payload)`` in the server, within ``seconds``."""
+        return self._ask("run", payload, seconds)
+
+    def warm(self, payload: bytes, seconds: float) -> Outcome:
+        """``warm(payload)`` in the template, within ``seconds`` of its own, once per template:
+        every server forked afterwards starts with what it built. Cut at its deadline, it
+        keeps what it had built by then (it runs Python that a signal can stop)."""
+        if payload in self._warmed and self._pid is not None:
+            return Outcome(True)
+        outcome = self._ask("warm", payload, seconds)
+        if self._pid is not None:
+            self._warmed.add(payload)  # built, or cut: not tried again by this template
+        return outcome
+
+    def _ask(self, kind: str, payload: bytes, seconds: float) -> Outcome:
         if seconds <= 0 or _closing:
             return Outcome(False)
         if not hasattr(os, "fork"):
-            return _in_thread(lambda: self._handle(payload), seconds)
+            work = self._handle if kind == "run" else (self._warm or (lambda _payload: None))
+            return _in_thread(lambda: work(payload), seconds)
         epoch = _epoch
         with self._lock:
             if epoch != _epoch:  # stop_all ran while this waited its turn: the app is closing
                 return Outcome(False)
-            if self._stopped:  # a child killed by stop(), not yet reaped: start afresh
+            if self._stopped:  # a template killed by stop(), not yet reaped: start afresh
                 self._stopped = False
                 if self._pid is not None:
                     self._end()
             try:
                 if self._pid is None and not self._start():
                     return Outcome(False)
-                _send(self._to_child, pickle.dumps((payload, seconds)))
-                data = _receive(self._from_child, time.monotonic() + seconds)
+                deadline = time.monotonic() + seconds
+                send(self._to_child, pickle.dumps((kind, payload, deadline)))
+                # The template answers by the deadline (a result, or "cut"); waiting longer
+                # than a moment past it means the template itself is stuck.
+                data = receive(self._from_child, deadline + RELAY_GRACE)
             except OSError:
                 data = None
             if data is None:
                 self._end()
-        return _outcome(data)
+                return Outcome(False)
+            served_by, message = pickle.loads(data)
+            if kind == "run":
+                self.server_pid = served_by
+        return _outcome(message)
 
     def stop(self) -> None:
-        """End the child now (a request waiting on it gets ``finished=False``; the next
-        request starts a new child rather than writing to the dead one)."""
+        """End the template and its server now (a request waiting on them gets
+        ``finished=False``; the next request starts a new template rather than writing to
+        the dead one)."""
         self._stopped = True
         pid = self._pid
         if pid is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+            _kill_group(pid)
 
     def _start(self) -> bool:
-        """A new child, prepared; False (and no child) if it could not be."""
+        """A new template, prepared; False (and no process) if it could not be."""
         to_child_read, self._to_child = os.pipe()
         self._from_child, from_child_write = os.pipe()
         with warnings.catch_warnings():
@@ -201,11 +237,14 @@ class Worker:
         if pid == 0:
             os.close(self._to_child)
             os.close(self._from_child)
-            _serve(self._handle, self._prepare, to_child_read, from_child_write)
+            _template(self._handle, self._prepare, self._warm, to_child_read, from_child_write)
+        with contextlib.suppress(OSError):
+            os.setpgid(pid, pid)  # the template and its server: one group, killed as one
         os.close(to_child_read)
         os.close(from_child_write)
         self._pid = pid
-        if _receive(self._from_child, time.monotonic() + self._prepare_seconds) is None:
+        self._warmed = set()
+        if receive(self._from_child, time.monotonic() + self._prepare_seconds) is None:
             self._end()
             return False
         return True
@@ -216,58 +255,143 @@ class Worker:
                 os.close(fd)
         self._to_child = self._from_child = -1
         if self._pid is not None:
+            _kill_group(self._pid)
             _end(self._pid)
             self._pid = None
+            self.server_pid = None
 
 
-def _send(fd: int, data: bytes) -> None:
-    view = memoryview(len(data).to_bytes(8, "big") + data)
-    while view:
-        view = view[os.write(fd, view):]
+class _Server:
+    """In the template: the process that runs requests, forked from the template's state."""
 
+    def __init__(self, handle: Callable[[bytes], Any]) -> None:
+        to_server_read, self.to_server = os.pipe()
+        self.from_server, from_server_write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(self.to_server)
+            os.close(self.from_server)
+            _serve(handle, None, to_server_read, from_server_write, announce=False)
+        os.close(to_server_read)
+        os.close(from_server_write)
+        self.pid = pid
 
-def _receive(fd: int, deadline: float | None) -> bytes | None:
-    """One length-prefixed message; None past the deadline or at the end of the pipe."""
-    header = _exactly(fd, 8, deadline)
-    if header is None:
-        return None
-    return _exactly(fd, int.from_bytes(header, "big"), deadline)
-
-
-def _exactly(fd: int, size: int, deadline: float | None) -> bytes | None:
-    chunks: list[bytes] = []
-    while size:
-        if deadline is not None:
-            left = deadline - time.monotonic()
-            if left <= 0 or not select.select([fd], [], [], left)[0]:
-                return None
-        chunk = os.read(fd, min(size, 1 << 16))
-        if not chunk:
+    def ask(self, payload: bytes, deadline: float) -> bytes | None:
+        """The server's pickled answer, or None past the deadline (or if it died)."""
+        try:
+            send(self.to_server, pickle.dumps((payload, deadline - time.monotonic())))
+        except OSError:
             return None
-        chunks.append(chunk)
-        size -= len(chunk)
-    return b"".join(chunks)
+        return receive(self.from_server, deadline)
+
+    def end(self) -> None:
+        for fd in (self.to_server, self.from_server):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        _end(self.pid)
+
+
+class _Cut(BaseException):
+    """A template's warm-up past its deadline (BaseException: no `except Exception` in
+    the library it runs swallows it)."""
+
+
+def _template(handle: Callable[[bytes], Any], prepare: Callable[[], Any] | None,
+              warm: Callable[[bytes], Any] | None, read_end: int, write_end: int) -> None:
+    """The template's life: prepared once, then requests relayed to a server it forks (and
+    forks again when one is killed at its deadline), until its parent closes the pipe."""
+    code = 0
+    server: _Server | None = None
+    try:
+        _limit_child(0)
+        signal.alarm(0)
+        with contextlib.suppress(OSError):
+            os.setpgid(0, 0)
+        if prepare is not None:
+            prepare()
+        send(write_end, b"ready")
+        while True:
+            data = receive(read_end, None)
+            if data is None:
+                break  # the parent closed the pipe, or is gone
+            kind, payload, deadline = pickle.loads(data)
+            _allow_cpu(max(deadline - time.monotonic(), 0.0))  # its relaying, and warm
+            answered_by = None
+            if kind == "warm":
+                if server is not None:  # it lacks what is built now: a new one follows
+                    server.end()
+                    server = None
+                message = pickle.dumps(_warmed(warm, payload, deadline))
+            else:
+                server = server or _Server(handle)
+                answered_by = server.pid
+                message = server.ask(payload, deadline)
+                if message is None:  # past the deadline: killed, and replaced below
+                    server.end()
+                    server = None
+                    message = pickle.dumps(("cut", None))
+            send(write_end, pickle.dumps((answered_by, message)))
+            server = server or _Server(handle)  # the next request finds one ready
+    except BaseException:  # noqa: BLE001 - the template must reach os._exit whatever happens
+        code = 1
+    finally:
+        if server is not None:
+            with contextlib.suppress(BaseException):
+                server.end()
+        os._exit(code)
+
+
+def _warmed(warm: Callable[[bytes], Any] | None, payload: bytes, deadline: float
+            ) -> tuple[str, Any]:
+    """In the template: ``warm(payload)``, stopped by a signal at the deadline."""
+    seconds = deadline - time.monotonic()
+    if warm is None or seconds <= 0:
+        return ("cut", None)
+
+    def cut(_signum, _frame):
+        raise _Cut
+
+    previous = signal.signal(signal.SIGALRM, cut)
+    try:
+        try:
+            signal.setitimer(signal.ITIMER_REAL, seconds)
+            return _result(functools.partial(warm, payload))
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except _Cut:
+        return ("cut", None)
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _kill_group(pid: int) -> None:
+    for kill in (os.killpg, os.kill):  # the group; the process alone if it has none yet
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            kill(pid, signal.SIGKILL)
 
 
 def _serve(handle: Callable[[bytes], Any], prepare: Callable[[], Any] | None,
-           read_end: int, write_end: int) -> None:
-    """The worker's life: requests until its parent closes the pipe (or is gone)."""
+           read_end: int, write_end: int, announce: bool = True) -> None:
+    """A server's life: requests until its parent closes the pipe (or is gone)."""
     code = 0
     try:
         _limit_child(0)
         signal.alarm(0)
         if prepare is not None:
             prepare()
-        _send(write_end, b"ready")
+        if announce:
+            send(write_end, b"ready")
         while True:
-            data = _receive(read_end, None)
+            data = receive(read_end, None)
             if data is None:
                 break  # the parent closed the pipe, or is gone
             payload, seconds = pickle.loads(data)
+            if seconds <= 0:
+                break  # the template gave up on it already
             _arm(seconds)
             message = _result(functools.partial(handle, payload))
             signal.alarm(0)
-            _send(write_end, pickle.dumps(message))
+            send(write_end, pickle.dumps(message))
     except BaseException:  # noqa: BLE001 - the child must reach os._exit whatever happens
         code = 1
     finally:
@@ -277,6 +401,11 @@ def _serve(handle: Callable[[bytes], Any], prepare: Callable[[], Any] | None,
 def _arm(seconds: float) -> None:
     """This request's kernel limits: an alarm past its budget, CPU time for it alone."""
     signal.alarm(math.ceil(seconds) + 1)
+    _allow_cpu(seconds)
+
+
+def _allow_cpu(seconds: float) -> None:
+    """CPU time for ``seconds`` more of work, on top of what the process has used."""
     with contextlib.suppress(ImportError, OSError, ValueError):
         import resource
 
@@ -301,7 +430,7 @@ def _child(work: Callable[[], Any], write_end: int, seconds: float) -> None:
     code = 0
     try:
         _limit_child(seconds)
-        _send(write_end, pickle.dumps(_result(work)))
+        send(write_end, pickle.dumps(_result(work)))
     except BaseException:  # noqa: BLE001 - the child must reach os._exit whatever happens
         code = 1
     finally:

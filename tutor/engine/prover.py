@@ -3,10 +3,12 @@
 A proof may run for hours on a short answer (sympy's cancel on a near-integer power),
 holding the interpreter lock, so it cannot run in the tutor's own process; forking a
 child for each proof costs tens of milliseconds in a process the tutor's size. So one
-worker (tutor.engine.bounded.Worker) serves every proof of a session: it keeps each
-lesson's symbols and sympy's caches warm, and it is killed, and replaced at the next
-proof, when one overruns its budget. The tutor's own process never imports sympy for
-a check.
+worker (tutor.engine.bounded.Worker) serves every proof of a session. Its template has
+sympy imported and builds each lesson's symbols once, outside any answer's budget
+(`prepare`, also done before a lesson's first proof); the process that runs the proofs
+is forked from it, so a proof that overruns its budget costs that process, replaced in
+milliseconds with the symbols already built, and not the next proof's budget as well.
+The tutor's own process never imports sympy for a check.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from tutor.engine.nodes import Node, names_in
 from tutor.engine.problem import Problem
 
 Proof = bool | str | None  # True (proved), None (undecided), "timeout"
+PREPARE_SECONDS = 30.0  # for a lesson's symbols, once per worker, outside any budget
 _problems: dict[bytes, Problem] = {}  # in the worker: each lesson's problem, built once
 
 
@@ -28,15 +31,36 @@ def _spec(problem: Problem) -> bytes:
                          tuple(sorted(problem.simplex.items()))))
 
 
+def _problem(spec: bytes) -> Problem:
+    """In the worker: the problem of ``spec``, built once. A step's problem is its lesson's
+    with the earlier steps' ids defined after the rest: it starts with the symbols the
+    lesson's problem has built (sympy's expressions are never changed in place)."""
+    problem = _problems.get(spec)
+    if problem is None:
+        inputs, definitions, simplex = pickle.loads(spec)
+        problem = Problem(inputs, definitions, simplex=dict(simplex))
+        for other in _problems.values():
+            if (other.inputs == problem.inputs and other.simplex == problem.simplex
+                    and other.definitions == problem.definitions[:len(other.definitions)]):
+                problem._symbols.update(other._symbols)
+                break
+        _problems[spec] = problem
+    return problem
+
+
+def _build(spec: bytes) -> None:
+    """In the worker's template: every definition's symbols, for every proof to come (a
+    cut leaves those built so far: each is kept as it is made)."""
+    problem = _problem(spec)
+    problem.symbols(frozenset(problem.names))
+
+
 def _handle(payload: bytes) -> Proof:
     """In the worker: one proof, that a node equals another or a derivative."""
     from tutor.engine.symbolic import decide_equal, to_sympy
 
     spec, node, expected = pickle.loads(payload)
-    problem = _problems.get(spec)
-    if problem is None:
-        inputs, definitions, simplex = pickle.loads(spec)
-        problem = _problems[spec] = Problem(inputs, definitions, simplex=dict(simplex))
+    problem = _problem(spec)
     if isinstance(expected, tuple):  # (of, wrt): sympy differentiates, here in the worker
         truth = problem.symbolic_derivative(*expected)
         env = problem.symbols(names_in(node))
@@ -47,16 +71,39 @@ def _handle(payload: bytes) -> Proof:
 
 
 def _prepare() -> None:
-    """In a new worker, before its first proof: sympy loads outside any proof's budget."""
-    import tutor.engine.symbolic  # noqa: F401 - imports sympy
+    """In a new worker's template, before its first proof: sympy loads outside any proof's
+    budget, and one proof down the slow route imports the rest of it (the general
+    simplifier's combinatorics and tensor modules), so that every server forked from the
+    template has them."""
+    from tutor.engine.symbolic import decide_equal, to_sympy
+
+    problem, logistic, rewritten = _slow_route()
+    env = problem.symbols(frozenset({"x"}))
+    decide_equal(to_sympy(logistic, env), to_sympy(rewritten, env))
 
 
-_worker = Worker(_handle, _prepare)
+def _slow_route() -> tuple[Problem, Node, Node]:
+    """σ(x)(1 − σ(x)) and e⁻ˣ/(1 + e⁻ˣ)²: equal, but only the general simplifier says so."""
+    from tutor.engine.parser import parse
+
+    return (Problem({"x": (1, 1)}, []), parse("sigma(x) * (1 - sigma(x))", ["x"]),
+            parse("exp(-x) / (1 + exp(-x))^2", ["x"]))
+
+
+_worker = Worker(_handle, _prepare, warm=_build)
+
+
+def prepare(problem: Problem, seconds: float = PREPARE_SECONDS) -> bool:
+    """Build ``problem``'s symbols in the worker now (once per worker), so that no proof's
+    budget pays for them; False if they were not all built within ``seconds``."""
+    return _worker.warm(_spec(problem), seconds).finished
 
 
 def prove(problem: Problem, node: Node, expected: Node, budget: float) -> Proof:
     """Whether ``node`` equals ``expected`` on ``problem``'s symbols, within ``budget`` s."""
-    outcome = _worker.request(pickle.dumps((_spec(problem), node, expected)), budget)
+    spec = _spec(problem)
+    _worker.warm(spec, PREPARE_SECONDS)
+    outcome = _worker.request(pickle.dumps((spec, node, expected)), budget)
     if not outcome.finished:
         return "timeout"
     if outcome.error is not None:
@@ -70,7 +117,9 @@ def prove_derivative(problem: Problem, node: Node, of: str, wrt: str, budget: fl
     without sympy in the tutor's own process. (No size bound first, unlike a student's
     answer: sympy shares the network's subtrees, and proves in time derivatives whose
     estimated size is 10⁹; the worker builds only the definitions the proof needs.)"""
-    outcome = _worker.request(pickle.dumps((_spec(problem), node, (of, wrt))), budget)
+    spec = _spec(problem)
+    _worker.warm(spec, PREPARE_SECONDS)
+    outcome = _worker.request(pickle.dumps((spec, node, (of, wrt))), budget)
     if not outcome.finished:
         return "timeout"
     if outcome.error is not None:
@@ -79,12 +128,9 @@ def prove_derivative(problem: Problem, node: Node, of: str, wrt: str, budget: fl
 
 
 def warm_up(budget: float = 10.0) -> None:
-    """Start the worker and take one proof down the slow route, so that sympy's imports
-    (which hold the interpreter lock for long stretches) are out of a student's first
-    check, and out of the tutor's own process."""
-    from tutor.engine.parser import parse
-
-    problem = Problem({"x": (1, 1)}, [])
-    logistic = parse("sigma(x) * (1 - sigma(x))", ["x"])
-    rewritten = parse("exp(-x) / (1 + exp(-x))^2", ["x"])
+    """Start the worker (its template imports sympy and takes one proof down the slow
+    route) and take that proof once more in its server, so that sympy's imports (which
+    hold the interpreter lock for long stretches) are out of a student's first check,
+    and out of the tutor's own process."""
+    problem, logistic, rewritten = _slow_route()
     prove(problem, logistic, rewritten, budget)

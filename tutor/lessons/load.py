@@ -5,48 +5,36 @@ answer language, every error put at its file:line. Broken files are kept aside, 
 
 from __future__ import annotations
 
-import difflib
-import random
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from functools import cached_property, lru_cache
+from dataclasses import replace
 from pathlib import Path
-
-import numpy as np
 
 from tutor.engine import (
     EngineError,
-    Factor,
-    Mistake,
-    Node,
     Problem,
-    Shape,
-    Values,
-    Verdict,
-    check_answer,
     infer_shape,
     onehot,
     parse,
     shape_text,
 )
-from tutor.engine.chains import StepFactor
-from tutor.engine.nodes import Name
-from tutor.engine.numbers import Tolerance
 from tutor.engine.parser import BUILTIN_FUNCTIONS
-from tutor.lessons.index import (  # noqa: F401 - re-exported: the first seed, the error, where lessons live
-    DEFAULT_SEED,
-    ENV_LESSONS,
+from tutor.lessons.index import (
     LessonError,
-    StepLabel,
     lesson_dirs,
     lesson_files,
-    located,
-    numbered,
     parse_toml,
-    read_info,
     read_lesson_text,
-    shipped_lessons_dir,
+)
+from tutor.lessons.model import (
+    NAME,
+    RANGED,
+    BrokenLesson,
+    Catalog,
+    Lesson,
+    Quantity,
+    Step,
+    StepMistake,
 )
 from tutor.lessons.schema import (
     ROWS,
@@ -60,9 +48,6 @@ from tutor.lessons.schema import (
     step_places,
 )
 from tutor.progress.limits import MAX_STEPS, id_problem
-
-from tutor.lessons.model import (BrokenLesson, Catalog, Lesson, NAME, RANGED,
-    Quantity, Step, StepMistake)
 
 
 def load_catalog(extra: Sequence[Path | str] = ()) -> Catalog:

@@ -26,41 +26,18 @@ from tutor.engine import (
     Values,
     Verdict,
     check_answer,
-    infer_shape,
     onehot,
     parse,
-    shape_text,
 )
 from tutor.engine.chains import StepFactor
 from tutor.engine.nodes import Name
 from tutor.engine.numbers import Tolerance
-from tutor.engine.parser import BUILTIN_FUNCTIONS
-from tutor.lessons.index import (  # noqa: F401 - re-exported: the first seed, the error, where lessons live
+from tutor.lessons.index import (
     DEFAULT_SEED,
-    ENV_LESSONS,
     LessonError,
     StepLabel,
-    lesson_dirs,
-    lesson_files,
-    located,
     numbered,
-    parse_toml,
-    read_info,
-    read_lesson_text,
-    shipped_lessons_dir,
 )
-from tutor.lessons.schema import (
-    ROWS,
-    Place,
-    QuantityTable,
-    StepTable,
-    decode,
-    lesson_place,
-    quantity_place,
-    section_place,
-    step_places,
-)
-from tutor.progress.limits import MAX_STEPS, id_problem
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -90,7 +67,7 @@ class Quantity:
         if self.draw == "int":
             pick = lambda: float(rng.randint(int(low), int(high)))  # noqa: E731
         elif self.draw == "normal":
-            pick = lambda: round(rng.gauss(0.0, 1.0), 2)  # noqa: E731
+            pick = lambda: _nonzero(lambda: round(rng.gauss(0.0, 1.0), 2))  # noqa: E731
         else:  # decimal, positive: one decimal place, kept inside a range not in tenths
             pick = lambda: min(max(round(rng.uniform(low, high), 1), low), high)  # noqa: E731
         # + 0.0 turns a rounded -0.0 into 0.0, which students would find odd to see.
@@ -117,6 +94,16 @@ class Quantity:
         low, high = DEFAULT_RANGES.get(self.draw, (-1.0, 1.0))
         return (self.low if self.low is not None else low,
                 self.high if self.high is not None else high)
+
+
+def _nonzero(draw) -> float:
+    """A rounded normal draw that is not exactly 0 (about 1 in 250 would be): at 0 a relu
+    of the quantity, or of a product with it, sits at its kink, where it has no
+    derivative, and a valid network would be refused for the numbers its id drew."""
+    value = draw()
+    while value == 0:
+        value = draw()
+    return value
 
 
 @dataclass(frozen=True)

@@ -104,7 +104,8 @@ class LessonTable(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True)
 
     TABLE: ClassVar[str] = "a lesson"
     format: Format = FORMAT  # raised only when a change would misread older files
-    validated: Text | None = None  # `chain-tutor new`'s stamp, trusted by `validate` (tutor.lessons.stamps)
+    # `chain-tutor new`'s stamp, trusted by `validate` (tutor.lessons.stamps)
+    validated: Text | None = None
     id: Ident  # lowercase letters, digits and -; unique across every lesson folder
     title: Text
     intro: Text  # Markdown; must state the convention (numerator layout)

@@ -21,17 +21,17 @@ from pathlib import Path
 
 import numpy as np
 
-from tutor.engine import differences
-from tutor.engine.differences import AGREES, RECHECK, UNDECIDED, WRONG, Estimate
 from tutor.engine import (
     EngineError,
     Values,
+    differences,
     evaluate,
     infer_shape,
     parse,
     shape_text,
 )
 from tutor.engine.check import accepted
+from tutor.engine.differences import AGREES, RECHECK, UNDECIDED, WRONG, Estimate
 from tutor.engine.explain import automatic
 from tutor.engine.nodes import Node, children
 from tutor.engine.problem import Problem
@@ -43,9 +43,9 @@ from tutor.lessons.index import (
     read_lesson_text,
     shipped_lessons_dir,
 )
-from tutor.lessons.schema import lesson_place
 from tutor.lessons.load import load_lesson, unforeseen
 from tutor.lessons.model import Lesson, Step
+from tutor.lessons.schema import lesson_place
 from tutor.lessons.stamps import stamp_holds
 
 VALIDATION_SEEDS = (1, 2, 3)

@@ -9,8 +9,8 @@ break out of its string; the test reads each written file back with the loader.
 
 from __future__ import annotations
 
-from tutor.lessons.schema import FORMAT
 from tutor.lessons.model import Lesson, Quantity, Step
+from tutor.lessons.schema import FORMAT
 
 _ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f",
             "\r": "\\r"}

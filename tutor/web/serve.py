@@ -12,9 +12,11 @@ students reach it through an SSH tunnel, or a reverse proxy that does the loggin
 
 A web page on another site can open a websocket to a loopback port too (browsers do
 not stop it; they only say, in the Origin header, whose page asks). So a session is
-opened only for the tutor's own page: `OriginGate`. And what a session's client sends
-is bounded, since the tutor process it drives holds all of it in memory: the terminal
-size (`clamp_size`), one message, the input per second (`InputBudget`). When the socket
+opened only for the tutor's own page: `OriginGate` (origin.py). How many sessions and
+connections the server holds, and how long an idle one, is limits.py's. And what a
+session's client sends is bounded, since the tutor process it drives holds all of it
+in memory: the terminal size (`clamp_size`), one message, the input per second
+(`InputBudget`). When the socket
 closes, for whatever reason, the tutor is asked to quit, then hung up on, then killed
 (`end` below), so that no tutor outlives its page.
 
@@ -27,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import json
 import logging
 import math
@@ -41,7 +42,19 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+
+from tutor.web.limits import (
+    DEFAULT_MAX_PER_CLIENT,
+    DEFAULT_MAX_SESSIONS,
+    Limits,
+    Say,
+    lab_full,
+    plan,
+    raise_open_file_limit,
+    refusal_page,
+    run_gated,
+)
+from tutor.web.origin import OriginGate, is_loopback, origin_of  # noqa: F401 - also from here
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -88,25 +101,6 @@ def tutor_command(lessons: Sequence[Path] = (), data_dir: Path | None = None,
     return shlex.join(words)
 
 
-def is_loopback(host: str) -> bool:
-    """True when every address `host` names is a loopback one (127.0.0.0/8, ::1).
-
-    A name is resolved; one that does not resolve is taken as not loopback.
-    """
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        pass
-    try:
-        infos = socket.getaddrinfo(host, None)
-    except (OSError, UnicodeError):
-        return False
-    addresses = {info[4][0] for info in infos}
-    return bool(addresses) and all(
-        ipaddress.ip_address(address.split("%")[0]).is_loopback for address in addresses
-    )
-
-
 def exposure_warning(host: str, port: int) -> str:
     return (
         f"chain-tutor: WARNING: serving on {host}, not a loopback address: anyone who can "
@@ -150,78 +144,6 @@ def _cells(value: object, default: int, most: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
         return default
     return min(max(value, 1), most)
-
-
-def origin_of(url: str) -> str | None:
-    """`scheme://host:port` of an http(s) address, in lower case with the port spelled
-    out, so that two spellings of one origin compare equal; None for anything else
-    (the Origin `null` of a sandboxed page or a file, a malformed address)."""
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    port = port or (443 if parts.scheme.lower() == "https" else 80)
-    return f"{parts.scheme.lower()}://{parts.hostname.lower()}:{port}"
-
-
-@dataclass(frozen=True)
-class OriginGate:
-    """Which pages may open a session: the one the server sent, and no other.
-
-    A browser names the page that opens a websocket in its Origin header, and no page
-    can change that; so a session is opened only for the origin the request itself was
-    addressed to (the page's own: `http://` + the Host header, which covers a tunnel to
-    another local port), the configured host and port, and `--public-url`'s origin.
-
-    On loopback the Host header is checked too: a page of evil.example whose name is
-    made to resolve to 127.0.0.1 (DNS rebinding) is its own origin. So the request must
-    be addressed to a loopback address, `localhost`, the configured host or the public
-    URL's host.
-
-    A request without Origin comes from no browser (browsers always send it on a
-    websocket) but from a program on a machine that reaches the port, which could send
-    any Origin it liked; refusing it would protect nothing, and it is let in.
-    """
-
-    origins: frozenset[str]
-    hosts: frozenset[str] | None  # names a request may be addressed to; None: any
-
-    @classmethod
-    def of(cls, host: str, port: int, public_url: str | None = None) -> OriginGate:
-        urls = [f"http://{host}:{port}", *([public_url] if public_url else [])]
-        origins = frozenset(filter(None, map(origin_of, urls)))
-        hosts = None
-        if is_loopback(host):
-            hosts = frozenset({"localhost", host.strip("[]").lower(),
-                               *(urlsplit(url).hostname or "" for url in urls)} - {""})
-        return cls(origins, hosts)
-
-    def refusal(self, origin: str | None, host: str, scheme: str = "http") -> str | None:
-        """Why a websocket from a page at `origin`, addressed to `host`, is refused; None
-        when it is not."""
-        name = urlsplit(f"//{host}").hostname or ""
-        if self.hosts is not None and name not in self.hosts and not _loopback_literal(name):
-            return (f"chain-tutor: refused a session addressed to {host!r}, which is not "
-                    "this machine's loopback address nor the --public-url (a web page "
-                    "whose name was made to point here?). Open the page at its own "
-                    "address, or start serve with --public-url.")
-        if origin is None:
-            return None
-        if origin_of(origin) in self.origins | {origin_of(f"{scheme}://{host}")}:
-            return None
-        return (f"chain-tutor: refused a session for a page at {origin}: only the tutor's "
-                f"own page may open one ({', '.join(sorted(self.origins))}). Behind a "
-                "proxy, start serve with --public-url set to the address browsers use.")
-
-
-def _loopback_literal(name: str) -> bool:
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass
@@ -275,15 +197,23 @@ def read_envelope(text: str) -> tuple[str, Any] | None:
 
 
 def serve(command: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-          public_url: str | None = None) -> None:
+          public_url: str | None = None, max_sessions: int = DEFAULT_MAX_SESSIONS,
+          max_per_client: int = DEFAULT_MAX_PER_CLIENT) -> None:
     """Serve `command` until Ctrl+C (SIGINT) or SIGTERM; ServeError if it cannot start."""
     if not 0 < port < 65536:
         raise ServeError(f"port {port} is not between 1 and 65535")
     check_port_free(host, port)
+    limits, warning = plan(max_sessions, max_per_client, raise_open_file_limit())
+    if warning is not None:
+        print(warning, file=sys.stderr)
     server = _server_class()(command, host=host, port=port, title=TITLE,
-                             public_url=public_url)
+                             public_url=public_url, limits=limits)
     # textual-serve turns SIGINT and SIGTERM into aiohttp's graceful exit, which returns.
-    server.serve()
+    try:
+        server.serve()
+    except OSError as error:  # the port was taken after check_port_free
+        raise ServeError(f"cannot listen on {host} port {port}: "
+                         f"{error.strerror or error}") from None
 
 
 
@@ -369,11 +299,33 @@ def _server_class() -> type:
         tutor (every answer is saved already).
         """
 
-        def __init__(self, *args: Any, public_url: str | None = None, **kwargs: Any) -> None:
+        def __init__(self, *args: Any, public_url: str | None = None, limits: Limits,
+                     **kwargs: Any) -> None:
             super().__init__(*args, public_url=public_url, **kwargs)
             self.fixed_url = public_url is not None
             self.gate = OriginGate.of(self.host, self.port, public_url)
             self.sessions: set[asyncio.Task] = set()
+            self.limits = limits
+            self.say = Say()
+
+        def serve(self, debug: bool = False) -> None:
+            # textual-serve's, but every connection passes the gate of limits.py first.
+            self.debug = debug
+            self.initialize_logging()
+            loop = asyncio.new_event_loop()
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError):
+                    loop.add_signal_handler(signum, self.request_exit)
+            run_gated(self._make_app(), self.host, self.port, self.limits, loop, self.say)
+
+        def full(self) -> Any:
+            """The 503 page when --max-sessions tutors are running; None while there is room."""
+            if len(self.sessions) < self.limits.max_sessions:
+                return None
+            message = lab_full(len(self.sessions))
+            self.say("sessions", f"refused a session: {message} (--max-sessions)")
+            return web.Response(status=503, text=refusal_page(message),
+                                content_type="text/html", headers={"Retry-After": "60"})
 
         async def _make_app(self) -> web.Application:
             # textual-serve's routes, but the static folder (textual-serve's own files)
@@ -408,7 +360,8 @@ def _server_class() -> type:
             # built without an await in between, so requests cannot mix their addresses.)
             if not self.fixed_url:
                 self.public_url = f"{request.scheme}://{request.host}"
-            return await super().handle_index(request)
+            full = self.full()
+            return full if full is not None else await super().handle_index(request)
 
         async def handle_websocket(self, request: Any) -> Any:
             refusal = self.gate.refusal(request.headers.get("Origin"), request.host,
@@ -416,6 +369,9 @@ def _server_class() -> type:
             if refusal is not None:
                 log.warning(refusal)
                 return web.Response(status=403, text=refusal + "\n")
+            full = self.full()
+            if full is not None:
+                return full
             websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=MAX_MESSAGE_BYTES,
                                               timeout=CLOSE_GRACE)
             width, height = clamp_size(request.query.get("width"),
@@ -431,7 +387,14 @@ def _server_class() -> type:
                     f"exec {self.command}", write_bytes=websocket.send_bytes,
                     write_str=websocket.send_str, close=websocket.close,
                     download_manager=self.download_manager, debug=self.debug)
-                await session.start(width, height)
+                try:
+                    await session.start(width, height)
+                except OSError as error:  # out of files or processes: one line, no traceback
+                    self.say("start", f"cannot start a tutor for {request.remote}: "
+                                      f"{error.strerror or error}")
+                    closing = (WSCloseCode.TRY_AGAIN_LATER,
+                               "chain-tutor: the server is busy; try again in a minute")
+                    return websocket
                 ended = await self.relay(websocket, session)
                 if ended is not None:
                     log.warning(f"{ended[1]} (a client at {request.remote})")

@@ -1,0 +1,38 @@
+"""Messages between the tutor and the processes it forks (tutor.engine.bounded): each a
+length-prefixed run of bytes on a pipe, read with a deadline so that no side waits on a
+child that is stuck or gone."""
+
+from __future__ import annotations
+
+import os
+import select
+import time
+
+
+def send(fd: int, data: bytes) -> None:
+    view = memoryview(len(data).to_bytes(8, "big") + data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def receive(fd: int, deadline: float | None) -> bytes | None:
+    """One length-prefixed message; None past the deadline or at the end of the pipe."""
+    header = exactly(fd, 8, deadline)
+    if header is None:
+        return None
+    return exactly(fd, int.from_bytes(header, "big"), deadline)
+
+
+def exactly(fd: int, size: int, deadline: float | None) -> bytes | None:
+    chunks: list[bytes] = []
+    while size:
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                return None
+        chunk = os.read(fd, min(size, 1 << 16))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
