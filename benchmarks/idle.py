@@ -136,6 +136,13 @@ Bare().run()
 '''
 
 
+def table_lines(idle: dict) -> list[str]:
+    return [f"idle: {idle['tutor_ms_per_s']:.2f} ms CPU a second on the flagship's first step "
+            f"({idle['tutor_with_worker_ms_per_s']:.2f} with its proof worker), bare Textual "
+            f"app with an Input {idle['bare_input_ms_per_s']:.2f} ms ({idle['window_s']:.0f} s "
+            f"counted, {idle['settle_s']:.0f} s after the step is drawn)"]
+
+
 def main() -> dict:
     tutor = idle_cpu([str(BIN / "chain-tutor"), "two-layer-sigmoid", "--seed", "1"],
                      "Start the steps", enter="Enter", opened="is 1×2")

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import lab
+from idle import table_lines as idle_lines
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -345,7 +346,7 @@ def table(results: dict) -> str:
                           ("sessions", _session_lines), ("growth", _growth_lines),
                           ("serve", _serve_lines), ("generate", _generate_lines),
                           ("editor", _editor_lines), ("lab", lab.table_lines),
-                          ("idle", _idle_lines)):
+                          ("idle", idle_lines)):
         if part in results:
             lines += ["", *section(results[part])]
     lines += ["", "targets:"]
@@ -457,13 +458,6 @@ def _editor_lines(editor: dict) -> list[str]:
         f"proof worker); longest stall meanwhile {editor['max_gap_validating_ms']:.1f} ms, "
         f"with opening the lesson {editor['max_gap_opening_ms']:.1f} ms",
     ]
-
-
-def _idle_lines(idle: dict) -> list[str]:
-    return [f"idle: {idle['tutor_ms_per_s']:.2f} ms CPU a second on the flagship's first step "
-            f"({idle['tutor_with_worker_ms_per_s']:.2f} with its proof worker), bare Textual "
-            f"app with an Input {idle['bare_input_ms_per_s']:.2f} ms ({idle['window_s']:.0f} s "
-            f"counted, {idle['settle_s']:.0f} s after the step is drawn)"]
 
 
 def main() -> int:
