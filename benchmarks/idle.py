@@ -89,6 +89,8 @@ class Pane:
 
     def close(self) -> None:
         subprocess.run([*self.tmux, "kill-server"], capture_output=True)
+        folder = Path(os.environ.get("TMUX_TMPDIR", "/tmp")) / f"tmux-{os.getuid()}"
+        (folder / self.server).unlink(missing_ok=True)  # kill-server leaves it
 
 
 def idle_cpu(command: list[str], ready: str, *, enter: str | None = None,
