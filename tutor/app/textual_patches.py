@@ -44,7 +44,8 @@ from textual.widgets._footer import (  # Footer's own module: nothing more to lo
 __all__ = [
     "FooterKey", "FooterLabel", "KeyGroup", "driver_output", "footer_bindings_ready",
     "footer_key_disabled", "linux_driver", "mark_footer_ready", "markdown_fence",
-    "set_footer_key_disabled", "QuietInput", "RestingBlink", "UndoSafeTextArea",
+    "set_footer_key_disabled", "QuietInput", "RestingBlink",
+    "UndoSafeTextArea",  # noqa: F822 - made on first use (_LAZY): TextArea loads then
     "wrap_driver_output",
 ]
 
