@@ -357,3 +357,29 @@ def test_a_warm_up_cut_at_its_deadline_keeps_what_it_built_and_the_template():
         assert worker._pid == template
     finally:
         worker.stop()
+
+
+def _build_nothing(payload: bytes) -> bool:
+    _built[payload.decode()] = payload
+    return payload != b"nothing new"  # False: what the server could make itself
+
+
+def test_a_warm_up_that_built_nothing_new_keeps_the_server_at_work():
+    """A step's problem is its lesson's with a few names more: warming it up builds
+    nothing the server lacks, so the server (and its pages) stays; forking another for
+    each step of each student cost a lab of fifty a second of its two cores."""
+    from tutor.engine import bounded
+
+    worker = bounded.Worker(_answer, warm=_build_nothing)
+    try:
+        assert worker.warm(b"lesson", 20.0).finished
+        worker.request(b"ask", 20.0)
+        server = worker.server_pid
+        assert worker.warm(b"nothing new", 20.0).finished
+        worker.request(b"ask", 20.0)
+        assert worker.server_pid == server
+        assert worker.warm(b"more", 20.0).finished
+        assert worker.request(b"ask", 20.0).value["more"] == b"more"  # a new server has it
+        assert worker.server_pid != server and gone(server)
+    finally:
+        worker.stop()

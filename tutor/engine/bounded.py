@@ -177,8 +177,9 @@ class Worker:
 
     def warm(self, payload: bytes, seconds: float) -> Outcome:
         """``warm(payload)`` in the template, within ``seconds`` of its own, once per template:
-        every server forked afterwards starts with what it built. Cut at its deadline, it
-        keeps what it had built by then (it runs Python that a signal can stop)."""
+        every server forked afterwards starts with what it built (a warm that returns False
+        built nothing new, and the server at work stays). Cut at its deadline, it keeps
+        what it had built by then (it runs Python that a signal can stop)."""
         if payload in self._warmed and self._pid is not None:
             return Outcome(True)
         outcome = self._ask("warm", payload, seconds)
@@ -318,10 +319,11 @@ def _template(handle: Callable[[bytes], Any], prepare: Callable[[], Any] | None,
             _allow_cpu(max(deadline - time.monotonic(), 0.0))  # its relaying, and warm
             answered_by = None
             if kind == "warm":
-                if server is not None:  # it lacks what is built now: a new one follows
-                    server.end()
+                outcome = _warmed(warm, payload, deadline)
+                if server is not None and outcome != ("ok", False):
+                    server.end()  # it lacks what was built now: a new one follows
                     server = None
-                message = pickle.dumps(_warmed(warm, payload, deadline))
+                message = pickle.dumps(outcome)
             else:
                 server = server or _Server(handle)
                 answered_by = server.pid

@@ -52,12 +52,15 @@ def _problem(spec: bytes) -> Problem:
     return problem
 
 
-def _build(spec: bytes) -> None:
+def _build(spec: bytes) -> bool:
     """In the worker's template: every definition's symbols, for every proof to come (a
     cut leaves those built so far: each is kept as it is made). A step's problem takes
-    its lesson's; the earlier steps' ids it defines are built only if an answer uses one."""
+    its lesson's; the earlier steps' ids it defines are built only if an answer uses one.
+    False if nothing new was built: the server at work can make the same in no time."""
     problem = _problem(spec)
+    copied = len(problem._symbols)  # from its lesson's problem, as a server would copy them
     problem.symbols(_prepared[spec])
+    return len(problem._symbols) > copied
 
 
 def _handle(payload: bytes) -> Proof:
