@@ -13,6 +13,10 @@ SUBCOMMANDS = ("check", "validate", "lessons", "show", "new", "practice", "progr
 
 def _common(parser: argparse.ArgumentParser) -> None:
     _lessons_option(parser)
+    _data_dir_option(parser)
+
+
+def _data_dir_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", type=Path, default=None, metavar="DIR",
                         help="where progress is kept (default: the user data folder; also "
                              "CHAIN_TUTOR_DATA)")
@@ -185,9 +189,7 @@ def _network_commands(sub) -> None:
                           help="print the network instead of opening the tutor")
     practice.add_argument("--budget", type=float, default=1.0, metavar="SECONDS",
                           help="seconds for each answer's symbolic proof (default 1)")
-    practice.add_argument("--data-dir", type=Path, default=None, metavar="DIR",
-                          help="where progress is kept (default: the user data folder; also "
-                               "CHAIN_TUTOR_DATA)")
+    _data_dir_option(practice)
 
 
 def build_app_parser() -> argparse.ArgumentParser:

@@ -411,9 +411,8 @@ def _allow_cpu(seconds: float) -> None:
     with contextlib.suppress(ImportError, OSError, ValueError):
         import resource
 
-        used = resource.getrusage(resource.RUSAGE_SELF)
         soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
-        cpu = math.ceil(used.ru_utime + used.ru_stime + seconds) + 1
+        cpu = _cpu_limit(resource, seconds)
         if hard == resource.RLIM_INFINITY or cpu <= hard:
             resource.setrlimit(resource.RLIMIT_CPU, (cpu, hard))
 
@@ -454,12 +453,16 @@ def _limit_child(seconds: float) -> None:
     with contextlib.suppress(ImportError, OSError, ValueError):
         import resource  # a built-in module: nothing to load
 
-        used = resource.getrusage(resource.RUSAGE_SELF)
-        cpu = math.ceil(used.ru_utime + used.ru_stime + seconds) + 1
-        _lower_limit(resource, resource.RLIMIT_CPU, cpu)
+        _lower_limit(resource, resource.RLIMIT_CPU, _cpu_limit(resource, seconds))
         size = _address_space()
         if size:
             _lower_limit(resource, resource.RLIMIT_AS, size + EXTRA_MEMORY)
+
+
+def _cpu_limit(resource, seconds: float) -> int:
+    """The CPU time (whole seconds, one spare) that allows ``seconds`` more of work."""
+    used = resource.getrusage(resource.RUSAGE_SELF)
+    return math.ceil(used.ru_utime + used.ru_stime + seconds) + 1
 
 
 def _lower_limit(resource, which: int, value: int) -> None:

@@ -125,14 +125,7 @@ def prepare(problem: Problem, seconds: float = PREPARE_SECONDS) -> bool:
 
 def prove(problem: Problem, node: Node, expected: Node, budget: float) -> Proof:
     """Whether ``node`` equals ``expected`` on ``problem``'s symbols, within ``budget`` s."""
-    spec = _spec(problem)
-    _worker.warm(spec, PREPARE_SECONDS)
-    outcome = _worker.request(pickle.dumps((spec, node, expected)), budget)
-    if not outcome.finished:
-        return "timeout"
-    if outcome.error is not None:
-        return None
-    return outcome.value
+    return _proof(problem, node, expected, budget)
 
 
 def prove_derivative(problem: Problem, node: Node, of: str, wrt: str, budget: float) -> Proof:
@@ -141,9 +134,16 @@ def prove_derivative(problem: Problem, node: Node, of: str, wrt: str, budget: fl
     without sympy in the tutor's own process. (No size bound first, unlike a student's
     answer: sympy shares the network's subtrees, and proves in time derivatives whose
     estimated size is 10⁹; the worker builds only the definitions the proof needs.)"""
+    return _proof(problem, node, (of, wrt), budget)
+
+
+def _proof(problem: Problem, node: Node, expected: Node | tuple[str, str], budget: float
+           ) -> Proof:
+    """One proof in the worker (see _handle), the problem's symbols built first, outside
+    ``budget``."""
     spec = _spec(problem)
     _worker.warm(spec, PREPARE_SECONDS)
-    outcome = _worker.request(pickle.dumps((spec, node, (of, wrt))), budget)
+    outcome = _worker.request(pickle.dumps((spec, node, expected)), budget)
     if not outcome.finished:
         return "timeout"
     if outcome.error is not None:
