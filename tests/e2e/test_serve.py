@@ -76,6 +76,13 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def cmdline(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")[:-1]
+    except OSError:
+        return []
+
+
 class Served:
     def __init__(self, process: subprocess.Popen, port: int) -> None:
         self.process = process
@@ -84,11 +91,13 @@ class Served:
         self.seen: list[Process] = []  # every session process ever found
 
     def sessions(self) -> list[Process]:
-        """The server's descendants now: each session's processes."""
+        """The server's descendants now: each session's processes (a tutor, and its proof
+        worker's template and server, which are children of serve's proof service: the
+        service itself, a fork of serve with serve's command line, is no session's)."""
         found, todo = [], [self.process.pid]
         while todo:
             kids = children(todo.pop())
-            found += kids
+            found += [kid for kid in kids if not self.is_service(kid)]
             todo += kids
         known = {(process.pid, process.started) for process in self.seen}
         processes = []
@@ -101,6 +110,9 @@ class Served:
             if (process.pid, process.started) not in known:
                 self.seen.append(process)
         return processes
+
+    def is_service(self, pid: int) -> bool:
+        return pid in children(self.process.pid) and cmdline(pid) == cmdline(self.process.pid)
 
     def get(self, timeout: float = TIMEOUT) -> tuple[int, str]:
         """The page, once the server answers (polled, at most `timeout` seconds)."""
@@ -598,3 +610,43 @@ def test_keys_within_the_budget_keep_the_tutor_small_and_answering(start_serve):
 
     before, peak = asyncio.run(session())
     assert peak - before < 80, f"the tutor grew from {before:.0f} MB to {peak:.0f} MB"
+
+
+
+def test_every_tab_forks_its_proof_worker_from_the_servers_one_proof_service(start_serve):
+    """sympy is loaded once for every tab: a tab's tutor forks no proof worker of its own;
+    its template is a child of the proof service that serve started (a fork of serve,
+    with serve's command line), which ends with serve."""
+    import aiohttp
+
+    served = start_serve()
+    found: dict[str, list[int]] = {}
+
+    def look() -> bool:
+        service = [pid for pid in children(served.process.pid) if served.is_service(pid)]
+        templates = [pid for pid in service for pid in children(pid)]
+        found.update(service=service, templates=templates, tutors=[
+            process.pid for process in served.sessions()
+            if process.pid not in service + templates and "serve" not in cmdline(process.pid)
+            and any("chain-tutor" in word or word == "tutor" for word in cmdline(process.pid))])
+        return bool(templates and found["tutors"])
+
+    async def session() -> None:
+        url = f"http://127.0.0.1:{served.port}/ws?width=100&height=30"
+        async with aiohttp.ClientSession() as client, client.ws_connect(url) as ws:
+            await until(ws, "scalar-chain-rule", lambda: None)
+            await ws.send_json(["stdin", "\r"])
+            await until(ws, "Start the steps", lambda: None)
+            await ws.send_json(["stdin", "\r"])
+            await until(ws, "the factor, e.g.", lambda: None)  # proofs are warmed at open
+            deadline = time.monotonic() + TIMEOUT
+            while not look() and time.monotonic() < deadline:
+                await asyncio.sleep(0.2)
+
+    asyncio.run(session())
+    assert len(found["service"]) == 1 and found["templates"], found
+    assert found["tutors"] and all(children(pid) == [] for pid in found["tutors"]), found
+    service = [Process(pid) for pid in found["service"]]
+    code, stderr = served.stop()
+    assert code == 0 and "Traceback" not in stderr
+    wait_gone(service)

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tutor.engine.bounded import run_bounded
+from tutor.engine.worker import Worker
 from tutor.lessons.load import load_catalog
 
 SCRIPT = Path(sys.executable).with_name("chain-tutor")
@@ -251,7 +252,7 @@ def test_a_request_waiting_its_turn_when_everything_stops_starts_no_new_worker()
     from tutor.engine import bounded
 
     gate = threading.Event()
-    worker = bounded.Worker(lambda payload: time.sleep(30))
+    worker = Worker(lambda payload: time.sleep(30))
     results = {}
     first = threading.Thread(target=lambda: results.setdefault(
         "first", worker.request(b"", 20.0)))
@@ -280,7 +281,7 @@ def test_a_closing_app_refuses_every_proof_asked_for_afterwards_until_resumed():
     must not run its whole budget while the app waits to save the answer."""
     from tutor.engine import bounded
 
-    worker = bounded.Worker(lambda payload: "proved")
+    worker = Worker(lambda payload: "proved")
     try:
         bounded.stop_all(closing=True)
         started = time.monotonic()
@@ -300,7 +301,7 @@ def test_the_first_proof_after_stop_all_is_served_by_a_new_worker():
     used to write to the dead child and come back 'timeout' at once."""
     from tutor.engine import bounded
 
-    worker = bounded.Worker(lambda payload: "proved")
+    worker = Worker(lambda payload: "proved")
     try:
         assert worker.request(b"", 20.0).value == "proved"  # a child is running, idle
         bounded.stop_all()
@@ -329,9 +330,8 @@ def test_a_server_replaced_after_an_overrun_starts_with_what_its_template_built(
     """A proof cut at its deadline costs the process that ran it, not what was built
     outside any budget: the next request's process has it already (on a busy machine,
     building a deep lesson's symbols inside each budget again made every proof overrun)."""
-    from tutor.engine import bounded
 
-    worker = bounded.Worker(_answer, warm=_build)
+    worker = Worker(_answer, warm=_build)
     try:
         assert worker.warm(b"lesson", 20.0).finished
         template = worker._pid
@@ -347,9 +347,8 @@ def test_a_server_replaced_after_an_overrun_starts_with_what_its_template_built(
 
 
 def test_a_warm_up_cut_at_its_deadline_keeps_what_it_built_and_the_template():
-    from tutor.engine import bounded
 
-    worker = bounded.Worker(_answer, warm=_build)
+    worker = Worker(_answer, warm=_build)
     try:
         assert not worker.warm(b"forever", 0.5).finished  # cut by the signal, not killed
         template = worker._pid
@@ -368,9 +367,8 @@ def test_a_warm_up_that_built_nothing_new_keeps_the_server_at_work():
     """A step's problem is its lesson's with a few names more: warming it up builds
     nothing the server lacks, so the server (and its pages) stays; forking another for
     each step of each student cost a lab of fifty a second of its two cores."""
-    from tutor.engine import bounded
 
-    worker = bounded.Worker(_answer, warm=_build_nothing)
+    worker = Worker(_answer, warm=_build_nothing)
     try:
         assert worker.warm(b"lesson", 20.0).finished
         worker.request(b"ask", 20.0)

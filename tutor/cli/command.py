@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from tutor.cli.instructor import cmd_report, cmd_seed, cmd_serve
+from tutor.cli.instructor import cmd_proofs, cmd_report, cmd_seed, cmd_serve
 from tutor.cli.lessons import cmd_check, cmd_lessons, cmd_show, cmd_validate, invalid_json
 from tutor.cli.networks import cmd_new, cmd_practice
 from tutor.cli.parser import SUBCOMMANDS, build_app_parser, build_parser
@@ -97,4 +97,5 @@ COMMANDS = {
     "report": cmd_report,
     "seed": cmd_seed,
     "serve": cmd_serve,
+    "proofs": cmd_proofs,
 }

@@ -1,8 +1,10 @@
-"""`chain-tutor report`, `seed` and `serve`: what an instructor runs for a class (its
-results, each student's variant seed, the tutor in a browser)."""
+"""`chain-tutor report`, `seed`, `serve` and `proofs`: what an instructor runs for a class
+(its results, each student's variant seed, the tutor in a browser, the lab's shared
+proof service)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 
@@ -67,15 +69,44 @@ def cmd_seed(args) -> int:
 
 
 def cmd_serve(args) -> int:
+    from tutor.engine.proof_service import for_children
     from tutor.web.serve import ServeError, exposure_warning, is_loopback, serve, tutor_command
 
     if not is_loopback(args.host):
         print(exposure_warning(args.host, args.port), file=sys.stderr)
     command = tutor_command(args.lessons, args.data_dir, seed_from_user=args.seed_from_user)
     try:
-        serve(command, args.host, args.port, public_url=args.public_url,
-              max_sessions=args.max_sessions, max_per_client=args.max_per_client)
+        # Every tab's proof worker is forked from one service: sympy loaded once.
+        with for_children(functools.partial(_problems, args.lessons)):
+            serve(command, args.host, args.port, public_url=args.public_url,
+                  max_sessions=args.max_sessions, max_per_client=args.max_per_client)
     except ServeError as error:
         print(f"chain-tutor: {error}", file=sys.stderr)
         return 1
+    return 0
+
+
+def _problems(lessons) -> list:
+    """In the proof service: the catalog's lessons' problems, their symbols built once."""
+    from tutor.lessons.load import load_catalog
+
+    return [lesson.problem for lesson in load_catalog(lessons).lessons]
+
+
+def cmd_proofs(args) -> int:
+    from tutor.engine.proof_service import ServiceError, run_service
+
+    def ready():
+        who = "every account" if args.shared else "this account"
+        print(f"chain-tutor: proof service for {who} at {printable(str(args.socket))}; "
+              f"tutors use it with CHAIN_TUTOR_PROOFS={printable(str(args.socket))}",
+              file=sys.stderr, flush=True)
+
+    try:
+        run_service(args.socket, per_account=args.per_account, most=args.most,
+                    shared=args.shared, problems=functools.partial(_problems, args.lessons),
+                    ready=ready)
+    except ServiceError as error:
+        print(f"chain-tutor: {error}", file=sys.stderr)
+        return EXIT_INVALID
     return 0

@@ -8,7 +8,7 @@ from pathlib import Path
 
 NEW_BUDGET = 1.0  # seconds of sympy per step for `new`: 2 s proves no more (README, Performance)
 SUBCOMMANDS = ("check", "validate", "lessons", "show", "new", "practice", "progress", "report",
-               "seed", "serve")
+               "seed", "serve", "proofs")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -140,7 +140,29 @@ def build_parser() -> argparse.ArgumentParser:
                        help="open connections from one address (default 16; 0: no cap, "
                             "for a proxy through which every student comes)")
     _common(serve)
+    _proofs_command(sub)
     return parser
+
+
+def _proofs_command(sub) -> None:
+    proofs = sub.add_parser(
+        "proofs", help="a lab's shared proof service (sympy loaded once per machine)",
+        description="Run the proof service that every tutor started with CHAIN_TUTOR_PROOFS="
+                    "SOCKET forks its proof worker from: sympy and the lessons' symbols "
+                    "are loaded once and shared, not once per student (README, Labs). A "
+                    "tutor that finds no service forks its own worker. Ctrl+C or SIGTERM "
+                    "stops it.")
+    proofs.add_argument("--socket", type=Path, required=True, metavar="PATH",
+                        help="the Unix socket to listen on (for a lab, in a folder only "
+                             "root can write, such as /run/chain-tutor/proofs.sock)")
+    proofs.add_argument("--shared", action="store_true",
+                        help="let every account connect (a lab of many students); "
+                             "default: this account only")
+    proofs.add_argument("--per-account", type=_count(1), default=8, metavar="N",
+                        help="proof workers one account may hold at once (default 8)")
+    proofs.add_argument("--most", type=_count(1), default=512, metavar="N",
+                        help="proof workers at once in all (default 512)")
+    _lessons_option(proofs)
 
 
 def _count(least: int):

@@ -13,13 +13,15 @@ The tutor's own process never imports sympy for a check.
 
 from __future__ import annotations
 
-import pickle
+import os
 
-from tutor.engine.bounded import Worker
+from tutor.engine import wire
 from tutor.engine.nodes import Node, names_in
 from tutor.engine.problem import Problem
+from tutor.engine.worker import Worker, connect_service
 
 Proof = bool | str | None  # True (proved), None (undecided), "timeout"
+SERVICE_VARIABLE = "CHAIN_TUTOR_PROOFS"  # a lab's shared proof service's socket
 PREPARE_SECONDS = 30.0  # for a lesson's symbols, once per worker, outside any budget
 _problems: dict[bytes, Problem] = {}  # in the worker: each lesson's problem, built once
 _prepared: dict[bytes, frozenset[str]] = {}  # in the worker: the names _build builds
@@ -27,9 +29,10 @@ _prepared: dict[bytes, frozenset[str]] = {}  # in the worker: the names _build b
 
 def _spec(problem: Problem) -> bytes:
     """What the worker needs to rebuild a problem: its inputs, definitions and one-hot
-    labels with their layouts (sorted: the same problem, the same bytes)."""
-    return pickle.dumps((dict(problem.inputs), list(problem.definitions),
-                         tuple(sorted(problem.simplex.items()))))
+    labels with their layouts (sorted: the same problem, the same bytes), as plain data
+    (tutor.engine.wire: the worker may be a lab's shared service)."""
+    return wire.encode(wire.problem_data(dict(problem.inputs), list(problem.definitions),
+                                         dict(problem.simplex)))
 
 
 def _problem(spec: bytes) -> Problem:
@@ -38,8 +41,8 @@ def _problem(spec: bytes) -> Problem:
     lesson's problem has built (sympy's expressions are never changed in place)."""
     problem = _problems.get(spec)
     if problem is None:
-        inputs, definitions, simplex = pickle.loads(spec)
-        problem = Problem(inputs, definitions, simplex=dict(simplex))
+        inputs, definitions, simplex = wire.problem_from(wire.decode(spec))
+        problem = Problem(inputs, definitions, simplex=simplex)
         _prepared[spec] = frozenset(problem.names)
         for other in _problems.values():
             if (other.inputs == problem.inputs and other.simplex == problem.simplex
@@ -67,7 +70,7 @@ def _handle(payload: bytes) -> Proof:
     """In the worker: one proof, that a node equals another or a derivative."""
     from tutor.engine.symbolic import decide_equal, to_sympy
 
-    spec, node, expected = pickle.loads(payload)
+    spec, node, expected = _request_from(payload)
     problem = _problem(spec)
     if isinstance(expected, tuple):  # (of, wrt): sympy differentiates, here in the worker
         truth = problem.symbolic_derivative(*expected)
@@ -78,6 +81,25 @@ def _handle(payload: bytes) -> Proof:
         env = problem.symbols(names_in(node) | names_in(expected))
         truth = to_sympy(expected, env)
     return decide_equal(to_sympy(node, env), truth)
+
+
+def _request(spec: bytes, node: Node, expected: Node | tuple[str, str]) -> bytes:
+    wanted = list(expected) if isinstance(expected, tuple) else wire.node_data(expected)
+    return wire.encode([spec, wire.node_data(node), isinstance(expected, tuple), wanted])
+
+
+def _request_from(payload: bytes) -> tuple[bytes, Node, Node | tuple[str, str]]:
+    """What _request wrote; ValueError (the request's error) for anything else."""
+    data = wire.decode(payload)
+    if not (isinstance(data, list) and len(data) == 4 and isinstance(data[0], bytes)):
+        raise ValueError("not a proof request")
+    spec, node, derivative, wanted = data
+    if not derivative:
+        return spec, wire.node_from(node), wire.node_from(wanted)
+    if not (isinstance(wanted, list) and len(wanted) == 2
+            and all(isinstance(name, str) for name in wanted)):
+        raise ValueError("not a derivative")
+    return spec, wire.node_from(node), (wanted[0], wanted[1])
 
 
 def equal_over_atoms(problem: Problem, node: Node, expected: Node) -> bool:
@@ -114,7 +136,13 @@ def _slow_route() -> tuple[Problem, Node, Node]:
             parse("exp(-x) / (1 + exp(-x))^2", ["x"]))
 
 
-_worker = Worker(_handle, _prepare, warm=_build)
+def _shared_template() -> int | None:
+    """A connection to the lab's shared proof service (tutor.engine.proof_service), if
+    CHAIN_TUTOR_PROOFS names one that listens; else the worker forks its own."""
+    return connect_service(os.environ.get(SERVICE_VARIABLE))
+
+
+_worker = Worker(_handle, _prepare, warm=_build, connect=_shared_template)
 
 
 def prepare(problem: Problem, seconds: float = PREPARE_SECONDS) -> bool:
@@ -143,7 +171,7 @@ def _proof(problem: Problem, node: Node, expected: Node | tuple[str, str], budge
     ``budget``."""
     spec = _spec(problem)
     _worker.warm(spec, PREPARE_SECONDS)
-    outcome = _worker.request(pickle.dumps((spec, node, expected)), budget)
+    outcome = _worker.request(_request(spec, node, expected), budget)
     if not outcome.finished:
         return "timeout"
     if outcome.error is not None:

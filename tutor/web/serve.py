@@ -226,6 +226,20 @@ async def _exits_within(process: asyncio.subprocess.Process, seconds: float) -> 
     return True
 
 
+async def _unstoppable(work: Any) -> Any:
+    """``work``'s result, waited for even when this task is cancelled: the server's
+    shutdown cancels every session, and one cancelled while its tutor was ending (its
+    page had just closed) left the tutor running and unreaped after the event loop had
+    closed. The wait is bounded: a session's end kills its tutor after 2 × QUIT_GRACE."""
+    running = asyncio.ensure_future(work)
+    while True:
+        try:
+            return await asyncio.shield(running)
+        except asyncio.CancelledError:
+            if running.done():
+                return running.result()
+
+
 def _signal(process: asyncio.subprocess.Process, signum: int) -> None:
     if process.returncode is None:  # not yet reaped, so the pid is still the tutor's
         with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -409,7 +423,8 @@ def _server_class() -> type:
                 ending = [websocket.close(code=code, message=reason.encode())]
                 if session is not None:
                     ending.append(session.end())
-                for outcome in await asyncio.gather(*ending, return_exceptions=True):
+                for outcome in await _unstoppable(asyncio.gather(*ending,
+                                                                 return_exceptions=True)):
                     if isinstance(outcome, Exception):
                         log.error("chain-tutor: ending a session: %r", outcome)
                 self.sessions.discard(task)
