@@ -108,7 +108,8 @@ def start_in_child(path: Path, problems: Callable[[], Iterable[Problem]] = tuple
         try:
             with contextlib.suppress(OSError):
                 os.setpgid(0, 0)  # Ctrl+C at the terminal is for serve, which ends it
-            run_service(path, problems=problems, parent=parent)
+            # Every tab is this account's: no cap per account, only the total.
+            run_service(path, per_account=MOST, problems=problems, parent=parent)
             code = 0
         finally:
             os._exit(code)
