@@ -3,9 +3,11 @@
 `python benchmarks/serve.py [--sessions N]` starts the real command on a free loopback
 port, opens N sessions one after another as a browser tab does (the websocket, 100×30),
 waits until each shows the picker and its memory has settled (the tutor loads the
-lessons and sympy in the background after its first screen), then reads every process
-of every session from /proc: resident memory (RSS) and the proportional share (PSS),
-which counts a page shared by several processes once in all. Then it closes the
+lessons and starts its proof worker in the background after its first screen), then
+reads every process of every session from /proc: resident memory (RSS) and the
+proportional share (PSS), which counts a page shared by several processes once in all.
+A tab's proof worker is a child of the proof service serve starts, not of its tutor:
+`tab_pss_mb` is every process serve started (service, tutors, workers) over the tabs. Then it closes the
 sockets and times until the last session's processes are gone. Prints one JSON object.
 
 `--keys SECONDS` first sends the first session's answer box a stream of keys just under
@@ -58,6 +60,20 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def command_line(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def tabs(serve_pid: int) -> set[int]:
+    """serve's children that are a tab's tutor: not its proof service (a fork of serve,
+    with serve's command line, whose children are the tabs' proof workers)."""
+    own = command_line(serve_pid)
+    return {pid for pid in children(serve_pid) if command_line(pid) != own}
+
+
 def descendants(pid: int) -> list[int]:
     tree, todo = [], [pid]
     while todo:
@@ -100,7 +116,7 @@ async def open_session(port: int, serve_pid: int, known: set[int]):
                 seen = seen[-len(MARKER):] + message.data
                 if MARKER in seen:
                     break
-    (pid,) = set(children(serve_pid)) - known
+    (pid,) = tabs(serve_pid) - known
     # Keep reading, as a browser does, so the tutor is never blocked on its output.
     reader = asyncio.create_task(_drain(ws))
     return client, ws, reader, pid
@@ -158,12 +174,13 @@ async def key_stream(ws, pid: int, seconds: float) -> dict:
             "keys_rss_after_mb": after, "keys_answered_after_s": answered}
 
 
-async def settle(pid: int) -> None:
-    """Until the session's memory has not moved by more than 1 MB for two seconds."""
+async def settle(serve_pid: int) -> None:
+    """Until the memory of everything serve started (tutors, their proof workers in
+    the proof service) has not moved by more than 1 MB for two seconds."""
     deadline = time.monotonic() + SETTLE_SECONDS
     last, still_since = -1.0, time.monotonic()
     while time.monotonic() < deadline:
-        now = session_memory(pid)["rss_mb"]
+        now = sum(memory_kb(pid)[0] for pid in descendants(serve_pid)) / 1024
         if abs(now - last) > 1:
             last, still_since = now, time.monotonic()
         elif time.monotonic() - still_since >= 2:
@@ -184,8 +201,12 @@ async def measure(sessions: int, keys: float = 0.0) -> dict:
                 client, ws, reader, pid = await open_session(port, serve.pid, set(pids))
                 opened.append((client, ws, reader))
                 pids.append(pid)
-                await settle(pid)
+                await settle(serve.pid)
             figures = [session_memory(pid) for pid in pids]
+            # A tab's proof worker is the proof service's child, not the tutor's: what a
+            # tab costs is everything serve started (the service, every tutor and every
+            # worker), shared out over the tabs.
+            tab_pss_mb = sum(memory_kb(pid)[1] for pid in descendants(serve.pid)) / 1024 / sessions
             streamed = {}
             if keys:
                 client, ws, reader = opened[0]
@@ -215,6 +236,7 @@ async def measure(sessions: int, keys: float = 0.0) -> dict:
         "processes_per_session": statistics.median(f["processes"] for f in figures),
         "session_rss_mb": statistics.median(f["rss_mb"] for f in figures),
         "session_pss_mb": statistics.median(f["pss_mb"] for f in figures),
+        "tab_pss_mb": tab_pss_mb,
         "server_rss_mb": serve_rss,
         "closed_sessions_gone_s": ended,
         **streamed,
