@@ -7,8 +7,9 @@ lessons and starts its proof worker in the background after its first screen), t
 reads every process of every session from /proc: resident memory (RSS) and the
 proportional share (PSS), which counts a page shared by several processes once in all.
 A tab's proof worker is a child of the proof service serve starts, not of its tutor:
-`tab_pss_mb` is every process serve started (service, tutors, workers) over the tabs. Then it closes the
-sockets and times until the last session's processes are gone. Prints one JSON object.
+`tab_pss_mb` is every process serve started (service, tutors, workers) over the tabs.
+Then it closes the sockets and times until the last session's processes are gone.
+Prints one JSON object.
 
 `--keys SECONDS` first sends the first session's answer box a stream of keys just under
 the server's input budget (KEY_RATE bytes a second, a key a byte) for that long, and
