@@ -107,22 +107,27 @@ class Paint:
 
 
 def first_paint(command: list[str], marker: str, *, earlier: int = 0,
-                size=(80, 24)) -> Paint:
+                size=(80, 24), tutor: bool = True) -> Paint:
     """Time from spawning the command in tmux until it has written ``marker`` to the
     terminal.
 
     The command gets a new data folder; ``earlier`` launches in it come first, untimed
-    (a student's later launch finds its progress database and lesson-index cache).
+    (a student's later launch finds its progress database and lesson-index cache). Each
+    earlier launch of the ``tutor`` runs until it has written both: it writes them after
+    its first paint, so one ended at the paint would leave the next a first launch again.
     """
     with tempfile.TemporaryDirectory() as data:
         env = _env() | {"CHAIN_TUTOR_DATA": data, "TERM": "xterm-256color"}
         env.pop("TMUX", None)
+        written = [Path(data) / "progress.db", Path(data) / "cache" / "lesson-index.json"]
+        written = written if tutor else []
         for _ in range(earlier):
-            _launch(command, marker, env, size, Path(data))
+            _launch(command, marker, env, size, Path(data), until=written)
         return _launch(command, marker, env, size, Path(data))
 
 
-def _launch(command: list[str], marker: str, env: dict[str, str], size, folder: Path) -> Paint:
+def _launch(command: list[str], marker: str, env: dict[str, str], size, folder: Path, *,
+            until: list[Path] = ()) -> Paint:
     """The pane's output is copied to a file (pipe-pane, set up in the same tmux call, long
     before the program's first write) and read here every millisecond: polling with
     `capture-pane` would start a process every few milliseconds, and on two cores those
@@ -159,7 +164,9 @@ def _launch(command: list[str], marker: str, env: dict[str, str], size, folder: 
                 if wanted in seen:
                     elapsed = time.perf_counter() - start
                     pid = _read_pid(pid_file)
-                    return Paint(elapsed, _cpu_seconds(pid) if pid else None)
+                    paint = Paint(elapsed, _cpu_seconds(pid) if pid else None)
+                    _wait_written(until)
+                    return paint
                 time.sleep(0.001)
         raise RuntimeError(f"{command} never showed {marker!r}")
     finally:
@@ -168,6 +175,13 @@ def _launch(command: list[str], marker: str, env: dict[str, str], size, folder: 
         (socket_dir / session).unlink(missing_ok=True)  # kill-server leaves it
         if pid is not None:
             _wait_gone(pid)
+
+
+def _wait_written(files: list[Path], limit: float = 20.0) -> None:
+    """Until every one of ``files`` exists (or ``limit`` seconds have passed)."""
+    deadline = time.perf_counter() + limit
+    while not all(path.exists() for path in files) and time.perf_counter() < deadline:
+        time.sleep(0.01)
 
 
 def _read_pid(pid_file: Path) -> int | None:
@@ -224,7 +238,7 @@ def measure_first_paint(runs: int) -> dict:
     tutor = str(BIN / "chain-tutor")
     picker = ([tutor], "scalar-chain-rule")
     lesson = ([tutor, "two-layer-sigmoid"], "Two sigmoid layers")
-    cases = {  # name: (command, marker, earlier launches)
+    cases = {  # name: (command, marker, earlier launches; the bare app is no tutor)
         "bare": ([sys.executable, str(HERE / "bare_app.py")], "bare app ready", 1),
         "picker": (*picker, 1),
         "lesson": (*lesson, 1),
@@ -235,7 +249,8 @@ def measure_first_paint(runs: int) -> dict:
     samples: dict[str, list[Paint]] = {name: [] for name in cases}
     for _ in range(runs):
         for name, (command, marker, earlier) in cases.items():
-            samples[name].append(first_paint(command, marker, earlier=earlier))
+            samples[name].append(first_paint(command, marker, earlier=earlier,
+                                             tutor=name != "bare"))
     return {name: paint_figures(paints, samples["bare"]) for name, paints in samples.items()}
 
 

@@ -16,7 +16,7 @@ report (tutor.report) all apply these, so a rule changed here changes everywhere
   together). The tutor counts since the step's last reset; the report, which is about
   what happened, over the whole history;
 * a lesson once finished stays finished: a new variant or a reset of the lesson starts
-  its steps again, and keeps the time it was first finished (see tutor.session.Standing).
+  its steps again, and keeps the time it was first finished (see tutor.standing.Standing).
 
 Statuses and verdicts are StrEnums whose values are what the database and the export
 files store ("solved", "revealed"; "correct", "incorrect", "invalid"); an open step

@@ -4,11 +4,9 @@ The screens display a LessonSession and tell it what the student did (an answer,
 hint, a reveal, a reset, moving on); every rule about progress is applied here, or
 in tutor.rules which the store follows, and never in a screen:
 
-* which variant a lesson opens with: the one the student started, whatever seed is
-  asked for (a seed only picks a new lesson's numbers); a lesson is started when its
-  steps are, not when its introduction is read;
-* where the student stands in a lesson (Standing): a lesson once finished stays
-  finished, through new variants and resets;
+* which variant a lesson opens with, and where the student stands in it: read from
+  the store before the lesson is loaded (tutor.standing, imported here too, so that a
+  lesson's first screen and the picker need not define the session's classes);
 * what an answer records: the attempt, and in the same transaction the step it
   solves (a revealed step stays revealed);
 * where the student resumes, what each slot of the chain holds, which actions apply
@@ -20,13 +18,21 @@ No Textual here: tested without a screen (tests/unit/test_session.py).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from tutor.lessons.index import DEFAULT_SEED
-from tutor.progress import Attempt, LessonState, ProgressStore
+from tutor.progress.records import Attempt, LessonState
+from tutor.progress.store import ProgressStore
 from tutor.rules import Status, VerdictKind
+from tutor.standing import (  # noqa: F401 - the session's face: how a lesson opens, and stands
+    Opening,
+    Standing,
+    new_variant,
+    open_variant,
+    standing,
+    start_lesson,
+)
 
 if TYPE_CHECKING:  # the engine loads after the first screen; choosing a seed needs none
     from tutor.engine import EngineError, Problem, Verdict
@@ -130,67 +136,6 @@ def resume_index(lesson: Lesson, state: LessonState) -> int:
 
 def goal_step(lesson: Lesson) -> Step:
     return lesson.step(lesson.goal) if lesson.goal else lesson.steps[-1]
-
-
-# -- opening a lesson ----------------------------------------------------------------------
-@dataclass(frozen=True)
-class Opening:
-    """How a lesson opens: with which seed, and whether that is news to the student."""
-
-    seed: int
-    kept_variant: bool  # a different seed was asked for; the student's own variant is kept
-    fresh: bool  # nothing done yet: the intro comes first
-
-
-def open_variant(store: ProgressStore, lesson_id: str, requested: int | None) -> Opening:
-    """Choose the lesson's seed; nothing is written until start_lesson (an introduction
-    left with Esc leaves no trace). Resuming keeps the variant the student started:
-    --seed and --seed-from-user pick only a new lesson's numbers (a lab's students each
-    get their own, and nobody loses progress to a flag)."""
-    state = store.lesson(lesson_id)
-    if state.seed is not None:
-        chosen = state.seed
-    else:
-        chosen = requested if requested is not None else DEFAULT_SEED
-    fresh = not any(s.status or s.attempts or s.hints for s in state.steps.values())
-    return Opening(chosen, requested is not None and requested != chosen, fresh)
-
-
-def start_lesson(store: ProgressStore, lesson_id: str, seed: int) -> None:
-    """The student goes on to the steps: the lesson is started, with this variant (the
-    same seed again changes nothing)."""
-    store.set_seed(lesson_id, seed)
-
-
-# -- where the student stands ----------------------------------------------------------------
-@dataclass(frozen=True)
-class Standing:
-    """A lesson as the picker and `chain-tutor progress` describe it."""
-
-    done: int  # steps solved or revealed now
-    total: int
-    started: bool
-    finished: bool  # finished once: a new variant or a reset does not take that away
-
-    @property
-    def complete(self) -> bool:
-        return self.done == self.total
-
-    def words(self) -> str:
-        """not started / n of m factors / done ✓ / done ✓, again n of m"""
-        if self.complete:
-            return "done ✓"
-        if self.finished:
-            return f"done ✓, again {self.done} of {self.total}"
-        if not self.started:
-            return "not started"
-        return f"{self.done} of {self.total} factors"
-
-
-def standing(step_ids: Sequence[str], state: LessonState) -> Standing:
-    done = sum(1 for step_id in step_ids if state.status_of(step_id) is not None)
-    started = state.started is not None or bool(state.steps)
-    return Standing(done, len(step_ids), started, state.finished is not None)
 
 
 # -- a lesson in progress ------------------------------------------------------------------
@@ -379,9 +324,3 @@ class LessonSession:
         """The lesson is complete: its finished time is the first time it was."""
         if self.store.lesson(self.lesson.id).finished is None:
             self.store.finish(self.lesson.id)
-
-
-def new_variant(store: ProgressStore, lesson_id: str, seed: int) -> None:
-    """Start the lesson again with new numbers; its history is kept, and a finished
-    lesson stays finished (the store keeps its finished time)."""
-    store.set_seed(lesson_id, seed)

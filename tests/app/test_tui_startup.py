@@ -49,17 +49,33 @@ def option_ids(app) -> list[str | None]:
     return [options.get_option_at_index(i).id for i in range(options.option_count)]
 
 
-@pytest.mark.parametrize(("lesson", "first"), [(None, "PickerScreen"), (FLAGSHIP, "IntroScreen")])
-def test_the_first_screen_needs_neither_the_engine_nor_markdown_it(tmp_path, lesson, first):
+# Not needed by any first screen: the export format, the report's reader and a whole
+# record's values (the store is opened without them), the session's classes (a lesson's
+# intro needs only how it opens: tutor.standing), the subcommands, the help screen.
+NOT_FIRST = ("tutor.progress.export", "tutor.progress.snapshots", "tutor.progress.read_only",
+             "tutor.progress.snapshot_records", "hashlib", "tutor.session", "tutor.cli.lessons",
+             "tutor.cli.networks", "tutor.cli.progress", "tutor.cli.instructor", "tutor.markup",
+             "tutor.app.screens.help")
+
+
+@pytest.mark.parametrize(("lesson", "first", "unused"), [
+    (None, "PickerScreen", NOT_FIRST),
+    (FLAGSHIP, "IntroScreen", (*NOT_FIRST, "tutor.app.screens.picker")),
+])
+def test_the_first_screen_needs_neither_the_engine_nor_markdown_it(tmp_path, lesson, first,
+                                                                    unused):
     """Picker and intro are drawn before numpy, the engine, markdown-it or msgspec (the lesson
-    schema) are imported."""
+    schema) are imported, on a later launch (its progress database there), by way of the
+    command; and before any module ``unused`` names."""
     probe = textwrap.dedent(f"""
         import asyncio, sys
+        import tutor.cli.command
         from tutor.app.app import ChainTutorApp
         from tutor.progress import ProgressStore
 
         HEAVY = ("numpy", "tutor.engine", "tutor.lessons.model", "tutor.lessons.load", "sympy",
-                 "markdown_it", "msgspec", "tutor.lessons.schema", "textual.widgets._text_area")
+                 "markdown_it", "msgspec", "tutor.lessons.schema", "textual.widgets._text_area",
+                 *{unused!r})
         seen = []
 
         class Probe(ChainTutorApp):

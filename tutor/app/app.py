@@ -1,7 +1,9 @@
 """The Textual app: the picker first, lessons on top of it, and the `run` the CLI calls.
 
 The first screen must paint fast, so it is drawn from the lesson index alone (see
-tutor/lessons/index.py). Right after the first paint a worker thread loads the
+tutor/lessons/index.py), and a module it does not show is imported when first needed
+(the picker under a lesson named on the command line, the help screen; tests/app/
+test_tui_startup.py names them). Right after the first paint a worker thread loads the
 lessons in full (the engine, numpy), then another imports sympy for the checker.
 A lesson opened in the moment before its lesson is loaded waits on a loading screen.
 
@@ -32,10 +34,8 @@ from tutor.app.confine import ConfinedApp
 from tutor.app.network_flow import EXAMPLE_NETWORK as EXAMPLE_NETWORK  # its old address
 from tutor.app.network_flow import NetworkFlow
 from tutor.app.screens.base import BaseScreen
-from tutor.app.screens.help import HelpScreen
 from tutor.app.screens.intro import IntroScreen
 from tutor.app.screens.loading import LoadingScreen
-from tutor.app.screens.picker import PickerScreen
 from tutor.app.screens.too_small import MIN_SIZE
 from tutor.app.shelf import Shelf
 from tutor.app.signals import SessionGuard
@@ -48,11 +48,14 @@ from tutor.lessons.index import (
     find_lesson,
     read_index,
 )
-from tutor.progress import ProgressStore, default_cache_dir
-from tutor.session import LessonSession, new_variant, open_variant, start_lesson
+from tutor.progress.locations import default_cache_dir
+from tutor.progress.store import ProgressStore
+from tutor.standing import new_variant, open_variant, start_lesson
 
 if TYPE_CHECKING:
+    from tutor.app.screens.picker import PickerScreen
     from tutor.lessons.model import Catalog
+    from tutor.session import LessonSession
 
 SEED_RANGE = (2, 9999)  # seed 1 is everyone's first variant; new ones come from here
 TROUBLE_TIMEOUT = 20.0  # seconds a notice that progress is not being saved stays
@@ -157,7 +160,7 @@ class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots
     def get_default_screen(self) -> Screen:
         if self.start_lesson or self.start_network:
             return BaseScreen()  # the lesson's screens go on it; the picker comes later
-        return PickerScreen(self.shelf, self.store, self)
+        return picker_screen()(self.shelf, self.store, self)
 
     def on_mount(self) -> None:
         if self.store.notice:
@@ -165,7 +168,7 @@ class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots
                         markup=False)
         self.store.listener = self.progress_trouble
         if self.start_lesson and not self.open_lesson(self.start_lesson, self.start_seed):
-            self.push_screen(PickerScreen(self.shelf, self.store, self))
+            self.push_screen(picker_screen()(self.shelf, self.store, self))
         elif self.start_network:
             self.open_network(self.start_network)
         self.fit_to(self.size.width, self.size.height)
@@ -241,7 +244,7 @@ class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots
     def lessons_loaded(self, catalog: Catalog) -> None:
         self.shelf.catalog = catalog
         for screen in self.screen_stack:
-            if isinstance(screen, PickerScreen):
+            if isinstance(screen, picker_screen()):
                 screen.fill()  # lessons that failed to load in full are now listed as broken
         if self.waiting is not None:
             self.start_lesson_screen(*self.waiting)
@@ -371,11 +374,11 @@ class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots
             self.waiting = None
             self.typed_ahead = []  # typed for the lesson the student has just left
         stack = self.screen_stack
-        if len(stack) > 1 and isinstance(stack[-2], PickerScreen):
+        if len(stack) > 1 and isinstance(stack[-2], picker_screen()):
             stack[-2].land_on(land_on)
             screen.dismiss(None)
         else:
-            self.switch_screen(PickerScreen(self.shelf, self.store, self, land_on=land_on))
+            self.switch_screen(picker_screen()(self.shelf, self.store, self, land_on=land_on))
 
     def show_summary(self, session: LessonSession, lesson_screen: Screen) -> None:
         from tutor.app.screens.summary import SummaryScreen
@@ -435,6 +438,8 @@ class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots
 
     # -- help and the command palette --------------------------------------------------------
     def action_help(self) -> None:
+        from tutor.app.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             # The lesson screen adds its own part (duck-typed, as palette_commands below).
             lesson_part = getattr(self.screen, "help_part", None)
@@ -446,12 +451,20 @@ class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots
         palette = getattr(screen, "palette_commands", None)
         if palette is not None:
             yield from palette()
-        if isinstance(screen, PickerScreen):
+        if isinstance(screen, picker_screen()):
             for lesson in self.shelf.entries():
                 yield SystemCommand(
                     f"Open {lesson.title}", lesson.id, partial(self.open_lesson, lesson.id)
                 )
         yield from super().get_system_commands(screen)
+
+
+def picker_screen() -> type[PickerScreen]:
+    """The picker's class, its module imported now: a lesson named on the command line
+    paints its first screen without it (see screens/base.py)."""
+    from tutor.app.screens.picker import PickerScreen
+
+    return PickerScreen
 
 
 def run(args) -> int:

@@ -21,7 +21,6 @@ from textual.screen import Screen
 
 from tutor.app.screens.base import BaseScreen
 from tutor.app.screens.loading import LoadingScreen
-from tutor.app.screens.picker import PickerScreen
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -172,6 +171,8 @@ class NetworkFlow:
 
     def close_network_screens(self) -> None:
         """The loading screen and the editor go: the lesson opens over the lessons."""
+        from tutor.app.screens.picker import PickerScreen
+
         while len(self.screen_stack) > 1 and not isinstance(
                 self.screen_stack[-1], (PickerScreen, BaseScreen)):
             self.pop_screen()

@@ -2,22 +2,20 @@
 
 Thin on purpose: every subcommand (tutor.cli.lessons, .networks, .progress,
 .instructor) calls the engine, the lessons or the progress store and formats what they
-return; the arguments each takes are declared in one place, tutor.cli.parser.
+return; the arguments each takes are declared in one place, tutor.cli.parser. A
+subcommand's module is imported when it runs: the tutor itself (no subcommand) is on
+its way to a first screen, and needs none of them.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from importlib import import_module
 
-from tutor.cli.instructor import cmd_proofs, cmd_report, cmd_seed, cmd_serve
-from tutor.cli.lessons import cmd_check, cmd_lessons, cmd_show, cmd_validate, invalid_json
-from tutor.cli.networks import cmd_new, cmd_practice
 from tutor.cli.parser import SUBCOMMANDS, build_app_parser, build_parser
-from tutor.cli.progress import cmd_progress
 from tutor.cli.terminal import refuse_without_terminal
 from tutor.exits import EXIT_INVALID
-from tutor.markup import printable
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -29,9 +27,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             _warn_lesson_dirs(args)
             if not _seed_from_user(args):
                 if args.command == "check" and args.json:
+                    from tutor.cli.lessons import invalid_json
+
                     return invalid_json(args, "cannot tell your login name")
                 return EXIT_INVALID
-            return COMMANDS[args.command](args)
+            return subcommand(args.command)(args)
         args = build_app_parser().parse_args(args_list)
         _warn_lesson_dirs(args)
         if not _seed_from_user(args):
@@ -48,6 +48,8 @@ def _warn_lesson_dirs(args) -> None:
     from tutor.lessons.index import lesson_dir_problems
 
     for problem in lesson_dir_problems(getattr(args, "lessons", [])):
+        from tutor.markup import printable
+
         print(f"chain-tutor: warning: {printable(problem)}", file=sys.stderr)
 
 
@@ -86,16 +88,21 @@ def run_app(args) -> int:
     return run(args)
 
 
-COMMANDS = {
-    "check": cmd_check,
-    "validate": cmd_validate,
-    "lessons": cmd_lessons,
-    "show": cmd_show,
-    "new": cmd_new,
-    "practice": cmd_practice,
-    "progress": cmd_progress,
-    "report": cmd_report,
-    "seed": cmd_seed,
-    "serve": cmd_serve,
-    "proofs": cmd_proofs,
+COMMANDS = {  # subcommand: the module of tutor.cli whose cmd_<subcommand> runs it
+    "check": "lessons",
+    "validate": "lessons",
+    "lessons": "lessons",
+    "show": "lessons",
+    "new": "networks",
+    "practice": "networks",
+    "progress": "progress",
+    "report": "instructor",
+    "seed": "instructor",
+    "serve": "instructor",
+    "proofs": "instructor",
 }
+
+
+def subcommand(name: str) -> Callable[[object], int]:
+    """The function that runs subcommand ``name``, its module imported now."""
+    return getattr(import_module(f"tutor.cli.{COMMANDS[name]}"), f"cmd_{name}")

@@ -17,7 +17,7 @@ def cmd_progress(args) -> int:
     if args.import_file is not None:
         return _import(args)
     from tutor.lessons.index import read_index
-    from tutor.session import standing
+    from tutor.standing import standing
 
     steps = {info.id: [step.id for step in info.steps]
              for info in read_index(args.lessons) if info.error is None}

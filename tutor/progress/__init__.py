@@ -21,7 +21,8 @@ Robustness rules, because this runs on students' machines and shared servers:
 
 Where each part lives:
 
-* records — the values handed out and taken in (Attempt, LessonState, Snapshot, …)
+* records — the values a session hands out and takes in (Attempt, LessonState, …)
+* snapshot_records — a whole record as values (Snapshot, LessonRecord, MergeResult, …)
 * locations — the data and cache folders
 * schema — the tables and their migrations
 * connection — opening a file: journal mode, integrity, migration, moving a damaged one aside
@@ -32,100 +33,25 @@ Where each part lives:
 * limits — what the tutor stores and imports: the limits and text rules, in one place
 * export — the export file: format and validation (an entry at a time)
 
-Every public name is imported here, so ``from tutor.progress import X`` is the way in.
+Every public name is named here, so ``from tutor.progress import X`` is the way in; each
+loads its module when first used (tutor.faces): the tutor's first screen opens the store,
+and must not wait for the export format, the report's reader or the snapshot records.
 """
 
-from tutor.progress.connection import BUSY_TIMEOUT, JOURNAL_ENV, JOURNAL_MODES
-from tutor.progress.connection import _move_aside as _move_aside  # for the tests
-from tutor.progress.export import (
-    EXPORT_FORMAT,
-    EXPORT_MAX_BYTES,
-    EXPORT_VERSION,
-    ExportError,
-    export_json,
-    left_out,
-    loads_export,
-    max_answer_length,
-    read_export,
-    snapshot_from_json,
-    write_export,
-)
-from tutor.progress.limits import (
-    MAX_DIAGNOSIS_CODES,
-    MAX_ELAPSED,
-    MAX_HINTS,
-    MAX_ID_LENGTH,
-    MAX_IMPORT_ATTEMPTS,
-    MAX_IMPORT_LESSONS,
-    MAX_STEPS,
-    MAX_STUDENT_LENGTH,
-    MAX_TIME,
-)
-from tutor.progress.locations import (
-    APP_NAME,
-    CACHE_ENV,
-    DATA_ENV,
-    DB_NAME,
-    default_cache_dir,
-    default_data_dir,
-)
-from tutor.progress.read_only import read_database
-from tutor.progress.records import (
-    Attempt,
-    LessonRecord,
-    LessonState,
-    MergeResult,
-    ProgressError,
-    SavedNetwork,
-    Snapshot,
-    StepRecord,
-    StepState,
-)
-from tutor.progress.schema import APPLICATION_ID, SCHEMA_VERSION, LeftAlone
-from tutor.progress.store import ProgressStore
+from tutor.faces import lazy_face
 
-__all__ = [
-    "APPLICATION_ID",
-    "APP_NAME",
-    "BUSY_TIMEOUT",
-    "CACHE_ENV",
-    "DATA_ENV",
-    "DB_NAME",
-    "EXPORT_FORMAT",
-    "EXPORT_MAX_BYTES",
-    "EXPORT_VERSION",
-    "JOURNAL_ENV",
-    "JOURNAL_MODES",
-    "MAX_DIAGNOSIS_CODES",
-    "MAX_ELAPSED",
-    "MAX_HINTS",
-    "MAX_ID_LENGTH",
-    "MAX_IMPORT_ATTEMPTS",
-    "MAX_IMPORT_LESSONS",
-    "MAX_STEPS",
-    "MAX_STUDENT_LENGTH",
-    "MAX_TIME",
-    "SCHEMA_VERSION",
-    "Attempt",
-    "ExportError",
-    "LessonRecord",
-    "LeftAlone",
-    "LessonState",
-    "MergeResult",
-    "ProgressError",
-    "ProgressStore",
-    "SavedNetwork",
-    "Snapshot",
-    "StepRecord",
-    "StepState",
-    "default_cache_dir",
-    "default_data_dir",
-    "export_json",
-    "left_out",
-    "loads_export",
-    "max_answer_length",
-    "read_database",
-    "read_export",
-    "snapshot_from_json",
-    "write_export",
-]
+__getattr__, __dir__, __all__ = lazy_face(__name__, {
+    "connection": ("BUSY_TIMEOUT", "JOURNAL_ENV", "JOURNAL_MODES", "_move_aside"),
+    "export": ("EXPORT_FORMAT", "EXPORT_MAX_BYTES", "ExportError", "export_json", "left_out",
+               "loads_export", "read_export", "snapshot_from_json", "write_export"),
+    "limits": ("EXPORT_VERSION", "MAX_DIAGNOSIS_CODES", "MAX_ELAPSED", "MAX_HINTS",
+               "MAX_ID_LENGTH", "MAX_IMPORT_ATTEMPTS", "MAX_IMPORT_LESSONS", "MAX_STEPS",
+               "MAX_STUDENT_LENGTH", "MAX_TIME", "max_answer_length"),
+    "locations": ("APP_NAME", "CACHE_ENV", "DATA_ENV", "DB_NAME", "default_cache_dir",
+                  "default_data_dir"),
+    "read_only": ("read_database",),
+    "records": ("Attempt", "LessonState", "ProgressError", "SavedNetwork", "StepState"),
+    "snapshot_records": ("LessonRecord", "MergeResult", "Snapshot", "StepRecord"),
+    "schema": ("APPLICATION_ID", "SCHEMA_VERSION", "LeftAlone"),
+    "store": ("ProgressStore",),
+})

@@ -31,30 +31,17 @@ from tutor.progress.limits import (  # noqa: F401 - EXPORT_VERSION: the package'
     MAX_STUDENT_LENGTH,
     MAX_TITLE,
     clean_text,
+    max_answer_length,
     unprintable,
 )
-from tutor.progress.records import (
-    Attempt,
-    LessonRecord,
-    ProgressError,
-    SavedNetwork,
-    Snapshot,
-    StepRecord,
-)
+from tutor.progress.records import Attempt, ProgressError, SavedNetwork
+from tutor.progress.snapshot_records import LessonRecord, Snapshot, StepRecord
 
 if TYPE_CHECKING:
     from tutor.progress.export_file import ExportFile
 
 EXPORT_FORMAT = "chain-tutor-progress"
 EXPORT_MAX_BYTES = 64 * 1024 * 1024  # years of attempts are a few MB; more is not ours
-
-
-def max_answer_length() -> int:
-    """The parser's limit: a longer answer cannot be checked, so it is never worth keeping.
-    Imported when needed, so that the first screen does not wait for the engine."""
-    from tutor.engine.parser import MAX_LENGTH
-
-    return MAX_LENGTH
 
 
 class ExportError(ProgressError):

@@ -37,6 +37,14 @@ MAX_NETWORKS = 1_000
 MAX_NETWORK_TEXT = 20_000  # characters: tutor.networks.reader's own limit for a network file
 MAX_TITLE = 500
 
+
+def max_answer_length() -> int:
+    """The parser's limit: a longer answer cannot be checked, so it is never worth keeping.
+    Imported when needed, so that the first screen does not wait for the engine."""
+    from tutor.engine.parser import MAX_LENGTH
+
+    return MAX_LENGTH
+
 _NAMED = {"\t": "a tab", "\n": "a line break", "\r": "a carriage return"}
 
 

@@ -16,8 +16,9 @@ from tutor.progress.connection import (
     _refuse_foreign_journal,
     _transaction,
 )
-from tutor.progress.records import ProgressError, Snapshot
+from tutor.progress.records import ProgressError
 from tutor.progress.schema import LeftAlone, _check_identity, _Corrupt
+from tutor.progress.snapshot_records import Snapshot
 from tutor.progress.snapshots import _snapshot
 
 

@@ -1,7 +1,10 @@
-"""The values the progress store hands out and takes in, and its error.
+"""The values the progress store hands out and takes in as a student works, and its error.
 
 Frozen dataclasses with no SQL behind them, so that the screens, the report and the
-export file format can hold a student's record without opening a database.
+export file format can hold a student's record without opening a database. A lesson's
+first screen reads a LessonState on its way, so the records of a whole snapshot (export,
+import, the report) live apart, in snapshot_records: a frozen dataclass costs about a
+millisecond to define, and that screen needs none of them.
 """
 
 from __future__ import annotations
@@ -66,54 +69,3 @@ class SavedNetwork:
     checked_by: str | None  # the chain-tutor version that validated its lesson
     added: float
     used: float  # when it was last opened
-
-
-# A snapshot: one student's whole record as plain values. It crosses three borders:
-# an export file (for work done offline, or handed in), an import (merged into a
-# database), and the instructor's report (read from many databases and exports).
-
-
-@dataclass(frozen=True)
-class StepRecord:
-    step_id: str
-    status: str | None  # "solved" | "revealed" | None
-    hints: int
-
-
-@dataclass(frozen=True)
-class LessonRecord:
-    lesson_id: str
-    seed: int | None
-    started: float | None
-    finished: float | None
-    steps: tuple[StepRecord, ...] = ()
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """A student's lessons with their current step statuses, and every attempt ever made."""
-
-    lessons: tuple[LessonRecord, ...]
-    attempts: tuple[Attempt, ...]
-    student: str | None = None
-    networks: tuple[SavedNetwork, ...] = ()  # the student's own, whose lessons these are
-    # Read from an export: what the file held that is not here, each with its reason
-    # ("attempts[3].step_id holds a tab (U+0009)"); from a database, its damaged rows.
-    skipped: tuple[str, ...] = ()
-
-    def statuses(self) -> dict[tuple[str, str], str]:
-        """(lesson_id, step_id) → "solved" / "revealed", for the steps that have one."""
-        return {
-            (lesson.lesson_id, step.step_id): step.status
-            for lesson in self.lessons
-            for step in lesson.steps
-            if step.status is not None
-        }
-
-
-@dataclass(frozen=True)
-class MergeResult:
-    added: int  # attempts inserted
-    present: int  # attempts that were already there
-    raised: int  # steps whose status went up
-    networks: int = 0  # networks this database did not have

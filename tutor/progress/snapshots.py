@@ -18,7 +18,8 @@ from tutor.progress.queries import (
     _is_seed,
     _networks,
 )
-from tutor.progress.records import Attempt, LessonRecord, MergeResult, Snapshot, StepRecord
+from tutor.progress.records import Attempt
+from tutor.progress.snapshot_records import LessonRecord, MergeResult, Snapshot, StepRecord
 from tutor.rules import higher
 
 

@@ -2,7 +2,8 @@
 
 The class holds the connection, its lock and the ``notice`` a screen shows; what
 each method reads or writes is a query of tutor.progress.queries, run inside one
-short transaction here.
+short transaction here. The tutor's first screen opens a store, so what only an export,
+an import or the report needs (tutor.progress.snapshots) is imported where it is used.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tutor.files import make_private_folder, not_a_folder
 from tutor.progress.connection import (
@@ -25,13 +26,13 @@ from tutor.progress.connection import (
     _stat_or_none,
     _transaction,
 )
-from tutor.progress.export import max_answer_length
 from tutor.progress.limits import (
     MAX_DIAGNOSIS_CODES,
     MAX_ELAPSED,
     MAX_HINTS,
     MAX_TITLE,
     clean_text,
+    max_answer_length,
 )
 from tutor.progress.locations import DATA_ENV, DB_NAME, default_data_dir
 from tutor.progress.queries import (
@@ -50,17 +51,12 @@ from tutor.progress.queries import (
     _summary,
     _time_spent,
 )
-from tutor.progress.records import (
-    Attempt,
-    LessonState,
-    MergeResult,
-    ProgressError,
-    SavedNetwork,
-    Snapshot,
-)
+from tutor.progress.records import Attempt, LessonState, ProgressError, SavedNetwork
 from tutor.progress.schema import LeftAlone
-from tutor.progress.snapshots import _merge, _snapshot
 from tutor.rules import STATUSES, VERDICTS, Event, event_for
+
+if TYPE_CHECKING:
+    from tutor.progress.snapshot_records import MergeResult, Snapshot
 
 
 class ProgressStore:
@@ -413,6 +409,8 @@ class ProgressStore:
 
     def snapshot(self, student: str | None = None) -> Snapshot:
         """Everything recorded, as plain values (for an export), in one consistent read."""
+        from tutor.progress.snapshots import _snapshot
+
         return self._strict("read", lambda conn: _snapshot(conn, student), write=False)
 
     def merge(self, snapshot: Snapshot) -> MergeResult:
@@ -425,6 +423,8 @@ class ProgressStore:
         seed and finished time come from the import only where this database has none,
         so the variant in progress here is kept; its start is the earlier of the two.
         """
+        from tutor.progress.snapshots import _merge
+
         return self._strict("saved", lambda conn: _merge(conn, snapshot, self._clock()),
                             write=True)
 

@@ -20,8 +20,9 @@ from textual.widgets.option_list import Option
 from tutor.app.screens.navigation import Navigator
 from tutor.app.screens.too_small import TooSmallNote
 from tutor.app.shelf import BrokenEntry, LessonEntry, Shelf
-from tutor.progress import LessonState, ProgressStore, SavedNetwork
-from tutor.session import standing
+from tutor.progress.records import LessonState, SavedNetwork
+from tutor.progress.store import ProgressStore
+from tutor.standing import standing
 
 STATUS_GLYPHS = {"solved": "✓", "revealed": "◇", None: "·"}
 NEW_NETWORK = "new-network"  # the option that opens the network editor
@@ -30,7 +31,7 @@ NUMBER_PAUSE = 1.0  # seconds: a digit typed within this of the last one extends
 
 
 def progress_text(lesson: LessonEntry, state: LessonState) -> str:
-    """not started / n of m factors / done ✓ / done ✓, again n of m (tutor.session)"""
+    """not started / n of m factors / done ✓ / done ✓, again n of m (tutor.standing)"""
     return standing([step.id for step in lesson.steps], state).words()
 
 
