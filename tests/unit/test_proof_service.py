@@ -213,3 +213,15 @@ def test_nesting_past_the_bound_is_refused_not_a_crash():
         data = ["neg", data]
     with pytest.raises(ValueError):
         wire.node_from(data)
+
+
+def test_a_problem_larger_than_any_lesson_is_refused_before_anything_is_built():
+    """4096×4096 inputs would have the worker build 16 million symbols until its memory
+    ran out: no lesson has a side over 20."""
+    huge = wire.problem_data({"x": (4096, 4096)}, [], {})
+    with pytest.raises(ValueError):
+        wire.problem_from(huge)
+    many = wire.problem_data({f"x{i}": (1, 1) for i in range(wire.MAX_NAMES + 1)}, [], {})
+    with pytest.raises(ValueError):
+        wire.problem_from(many)
+    assert wire.problem_from(wire.problem_data({"x": (20, 20)}, [], {}))[0] == {"x": (20, 20)}

@@ -20,7 +20,10 @@ from tutor.engine.nodes import BinOp, Call, Matrix, Name, Neg, Node, Num, Transp
 
 OPERATIONS = frozenset("+-*/@^")
 MAX_DEPTH = 400  # deeper than any answer the parser accepts; a bound on the reader's stack
-MAX_SIDE = 4096  # rows or columns of one quantity: a lesson's are tens
+# What a lesson can hold (the lesson format's limits, with room): a request past them is
+# no tutor's, and would only make the worker build symbols until its memory runs out.
+MAX_SIDE = 20  # rows or columns of one quantity (tutor.lessons.schema.MAX_SIZE)
+MAX_NAMES = 1000  # inputs, or definitions, of one problem
 
 
 def encode(value: Any) -> bytes:
@@ -96,6 +99,8 @@ def problem_from(data: Any) -> tuple[dict, list, dict]:
     if not isinstance(data, list) or len(data) != 3 or not all(
             isinstance(part, list) for part in data):
         raise ValueError("not a problem")
+    if len(data[0]) > MAX_NAMES or len(data[1]) > MAX_NAMES:
+        raise ValueError("a problem larger than any lesson")
     inputs: dict[str, tuple[int, int]] = {}
     for entry in data[0]:
         if not (isinstance(entry, list) and len(entry) == 2 and _name(entry[0])
