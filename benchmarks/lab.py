@@ -34,6 +34,7 @@ skipped, and says so.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -55,6 +56,7 @@ from lab_proc import Processes, cpu_ns, load_average, mem_available_mb, pss_kb  
 from lab_terminal import (  # noqa: E402
     PROOF_WORDS,
     SCRIPT,
+    TOKEN_VARIABLE,
     Scenario,
     Session,
     read_ready,
@@ -64,6 +66,7 @@ from lab_terminal import (  # noqa: E402
 FIRST_GUESS_MB = 120.0  # PSS per session before one is measured (issue #24: 114 MB)
 RESERVE_MB = 2048.0  # left to the rest of the machine: the lab must not wake the OOM killer
 SAMPLE_S = 0.05
+SERVICE_VARIABLE = "CHAIN_TUTOR_PROOFS"
 
 
 FLAGSHIP = Scenario("flagship", "two-layer-sigmoid", ("W3",), "dh2_dz2", "diag(h2 - h2^2)")
@@ -104,6 +107,7 @@ def run_lab(scenario: Scenario, count: int, options: Options) -> dict:
     selector = selectors.DefaultSelector()
     figures: dict = {"sessions": count, "load_at_start": load_average()}
     with tempfile.TemporaryDirectory(prefix="chain-tutor-lab-") as root:
+        service = _start_service(Path(root), token, count) if scenario.service else None
         try:
             figures |= _prepare(scenario, count, options, Path(root), token, sessions,
                                 selector, processes)
@@ -119,7 +123,7 @@ def run_lab(scenario: Scenario, count: int, options: Options) -> dict:
                 figures["pss_per_session_mb"] = figures["pss_total_mb"] / len(ready)
             figures["load_at_end"] = load_average()
         finally:
-            figures |= _end(sessions, selector, processes)
+            figures |= _end(sessions, selector, processes, service)
     figures["data_removed"] = not Path(root).exists()
     figures["token"] = token
     return figures
@@ -251,8 +255,37 @@ def _idle(sessions, options, selector, processes) -> dict:
             "worker_starts": len(processes.seen) - len(sessions)}
 
 
-def _end(sessions, selector, processes) -> dict:
-    """Ctrl+Q to each tutor; what outlives it is counted, then ended by its pid."""
+def _start_service(root: Path, token: str, count: int) -> subprocess.Popen:
+    """`chain-tutor proofs` for the lab, as README's Labs section runs it (the lab's
+    sessions are one account here, so the cap per account is lifted: in a real lab each
+    student is an account); the tutors find it in CHAIN_TUTOR_PROOFS. Its processes
+    carry the run's token, so they count in the lab's memory and worker starts."""
+    path = root / "proofs.sock"
+    service = subprocess.Popen(
+        [SCRIPT, "proofs", "--socket", str(path), "--per-account", str(count + 8),
+         "--most", str(count + 8)], env={**os.environ, TOKEN_VARIABLE: token},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not path.exists() and service.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.environ[SERVICE_VARIABLE] = str(path)  # for the sessions spawned next
+    return service
+
+
+def _stop_service(service: subprocess.Popen | None) -> None:
+    os.environ.pop(SERVICE_VARIABLE, None)
+    if service is not None and service.poll() is None:
+        service.terminate()  # it ends the workers it forked
+        try:
+            service.wait(10)
+        except subprocess.TimeoutExpired:
+            service.kill()
+            service.wait()
+
+
+def _end(sessions, selector, processes, service=None) -> dict:
+    """Ctrl+Q to each tutor; what outlives it is counted, then ended by its pid (the
+    proof service, if the lab ran one, is stopped once its tutors have quit)."""
     for session in sessions:
         if session.process.poll() is None:
             try:
@@ -263,6 +296,7 @@ def _end(sessions, selector, processes) -> dict:
     while time.monotonic() < deadline and any(s.process.poll() is None for s in sessions):
         read_ready(selector, 0.05)
     quit_failed = sum(1 for s in sessions if s.process.poll() is None)
+    _stop_service(service)
     left_after_quit = len(processes.scan())
     for sig, wait in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
         if not processes.signal_all(sig):
@@ -290,16 +324,23 @@ def _end(sessions, selector, processes) -> dict:
 # ---- the sizes, the figures, and their lines in run.py's table ----------------------
 
 
-def measure(sizes: list[int], names: list[str], options: Options) -> dict:
-    """Every size on every scenario, smallest first, each size bounded by memory."""
+def measure(sizes: list[int], names: list[str], options: Options,
+            modes: tuple[str, ...] = ("own",)) -> dict:
+    """Every size on every scenario, smallest first, each size bounded by memory; each
+    scenario with the tutors' own proof workers ("own") and/or with the proof service
+    ("service", named "<scenario>+service")."""
     results: dict = {"sizes": sizes, "cores": os.cpu_count(), "load_at_start": load_average(),
                      "mem_available_mb": mem_available_mb(), "lessons": {}}
     # A session's PSS falls as the lab grows (the tutors share their libraries' pages), so
-    # the next size is judged by the largest size measured, the larger of its lessons.
-    per_session_mb, measured = FIRST_GUESS_MB, {}
+    # the next size is judged by the largest size measured, the larger of its lessons,
+    # with the proof service or without (a session costs less with it).
+    per_session_mb, measured = {False: FIRST_GUESS_MB, True: FIRST_GUESS_MB}, {}
     with tempfile.TemporaryDirectory(prefix="chain-tutor-lab-lesson-") as folder:
         scenarios = {"flagship": lambda: FLAGSHIP, "deep6": lambda: deep_scenario(Path(folder))}
-        chosen = [scenarios[name]() for name in names]
+        made = [scenarios[name]() for name in names]
+        chosen = [scenario if mode == "own" else dataclasses.replace(
+            scenario, name=f"{scenario.name}+service", service=True)
+            for mode in modes for scenario in made]
         for scenario in chosen:
             results["lessons"][scenario.name] = {
                 "lesson": scenario.lesson, "step": scenario.step, "answer": scenario.answer,
@@ -307,12 +348,13 @@ def measure(sizes: list[int], names: list[str], options: Options) -> dict:
         for size in sorted(sizes):
             for scenario in chosen:
                 runs = results["lessons"][scenario.name]["runs"]
-                needed = size * per_session_mb
+                each = per_session_mb[scenario.service]
+                needed = size * each
                 available = mem_available_mb() - RESERVE_MB
                 if needed > available:
                     runs.append({"sessions": size, "skipped": (
                         f"{size} sessions need about {needed / 1024:.1f} GB at "
-                        f"{per_session_mb:.0f} MB PSS each; {available / 1024:.1f} GB "
+                        f"{each:.0f} MB PSS each; {available / 1024:.1f} GB "
                         f"available (MemAvailable less {RESERVE_MB / 1024:.0f} GB)")})
                     print(f"lab: {scenario.name} × {size}: skipped, {runs[-1]['skipped']}",
                           file=sys.stderr)
@@ -321,8 +363,9 @@ def measure(sizes: list[int], names: list[str], options: Options) -> dict:
                 figures = run_lab(scenario, size, options)
                 runs.append(figures)
                 if figures.get("pss_per_session_mb"):
-                    measured.setdefault(size, []).append(figures["pss_per_session_mb"])
-                    per_session_mb = max(measured[max(measured)])
+                    mode = measured.setdefault(scenario.service, {})
+                    mode.setdefault(size, []).append(figures["pss_per_session_mb"])
+                    per_session_mb[scenario.service] = max(mode[max(mode)])
                 print(f"lab: {scenario.name} × {size}: {_run_line(figures)}", file=sys.stderr)
     results["load_at_end"] = load_average()
     return results
@@ -410,6 +453,9 @@ def main() -> None:
                         help="lab sizes, comma-separated (default 1,10,50)")
     parser.add_argument("--lessons", default="flagship,deep6",
                         help="flagship, deep6 or both (default both)")
+    parser.add_argument("--proofs", default="own,service",
+                        help="own (each tutor its proof worker), service (one `chain-tutor "
+                             "proofs` for the lab) or both (default both)")
     parser.add_argument("--idle-wait", type=float, default=Options.idle_wait_s,
                         help="seconds after the verdicts before idle CPU is measured")
     parser.add_argument("--idle", type=float, default=Options.idle_s,
@@ -418,11 +464,14 @@ def main() -> None:
     sizes, names = [int(size) for size in args.sessions.split(",")], args.lessons.split(",")
     if set(names) - {"flagship", "deep6"}:
         parser.error("--lessons takes flagship, deep6 or flagship,deep6")
+    modes = tuple(args.proofs.split(","))
+    if not modes or set(modes) - {"own", "service"}:
+        parser.error("--proofs takes own, service or own,service")
     if not SCRIPT.exists():
         parser.error(f"no chain-tutor command beside {sys.executable}")
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # end the sessions on the way out
     options = Options(idle_wait_s=args.idle_wait, idle_s=args.idle)
-    print(json.dumps(measure(sizes, names, options), ensure_ascii=False))
+    print(json.dumps(measure(sizes, names, options, modes), ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -45,6 +45,9 @@ class Scenario:
     step: str
     answer: str
     extra_arguments: tuple[str, ...] = ()
+    # The tutors fork their proof workers from one `chain-tutor proofs` (README, Labs),
+    # not each from itself.
+    service: bool = False
 
 
 class Screen:
