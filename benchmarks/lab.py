@@ -414,7 +414,8 @@ def targets_met(lab: dict, targets: dict) -> dict[str, bool]:
     """Issue #24's targets, each on the runs it speaks of: p95 and "timed out" with 50
     sessions (a step that proves in 0.3 s alone: the verdict at 1 session, drawn within
     it, says proved), 200 sessions' PSS (measured, or the largest size's per session ×
-    200), and the idle CPU of the largest size measured."""
+    200; with the proof service where the lab ran one), and the idle CPU of the largest
+    size measured."""
     met: dict[str, bool] = {}
     runs = {name: _measured(lesson) for name, lesson in lab["lessons"].items()}
     at_50 = [by_size[50] for by_size in runs.values() if 50 in by_size]
@@ -428,10 +429,13 @@ def targets_met(lab: dict, targets: dict) -> dict[str, bool]:
             met["lab_timed_out"] = all(r["verdicts"]["timed_out"] <= targets["lab_timed_out"]
                                        for r in quick)
     largest = [by_size[max(by_size)] for by_size in runs.values() if by_size]
+    # Memory is judged on the lab README sets up, with the proof service, where it ran.
+    served = {name: by_size for name, by_size in runs.items() if name.endswith("+service")}
+    largest_served = [by_size[max(by_size)] for by_size in served.values() if by_size]
     if largest:
         met["lab_pss_200_gb"] = all(
             (r["pss_total_mb"] if r["sessions"] == 200 else r["pss_per_session_mb"] * 200)
-            / 1024 <= targets["lab_pss_200_gb"] for r in largest)
+            / 1024 <= targets["lab_pss_200_gb"] for r in largest_served or largest)
         met["lab_idle_cpu_ms_per_s"] = all(r["idle_cpu_ms_per_s"]
                                            <= targets["lab_idle_cpu_ms_per_s"] for r in largest)
     return met

@@ -64,6 +64,13 @@ def test_a_lab_of_two_gives_its_figures_and_leaves_nothing_behind(monkeypatch):
     assert run["left_behind"] == 0 and processes_with(run["token"]) == []
     assert run["data_removed"]
 
+    # The same lab with README's proof service: the tutors' workers are its children,
+    # counted in the lab's memory; stopped with the lab, nothing of it is left.
+    (served,) = lab["lessons"]["flagship+service"]["runs"]
+    assert served["verdicts"]["proved"] == 2 and served["ready"] == 2
+    assert served["worker_starts"] >= 3  # the service, and a worker forked for each tutor
+    assert served["left_behind"] == 0 and processes_with(served["token"]) == []
+
     monkeypatch.syspath_prepend(str(BENCHMARKS))
     import lab as lab_module
 
