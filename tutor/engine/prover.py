@@ -8,7 +8,10 @@ sympy imported and builds each lesson's symbols once, outside any answer's budge
 (`prepare`, also done before a lesson's first proof); the process that runs the proofs
 is forked from it, so a proof that overruns its budget costs that process, replaced in
 milliseconds with the symbols already built, and not the next proof's budget as well.
-The tutor's own process never imports sympy for a check.
+The tutor's own process never imports sympy for a check. In a lab, the template is
+forked from the lab's proof service (tutor.engine.proof_service, CHAIN_TUTOR_PROOFS)
+instead, sympy and the shipped lessons' symbols loaded once for every student. Either
+way a request is plain data (tutor.engine.wire), never pickle.
 """
 
 from __future__ import annotations
