@@ -35,8 +35,18 @@ def read_source(path: Path, by_student: bool = False) -> Source:
     else:
         snapshot = read_export(path)
     _check_types(snapshot)
-    student = snapshot.student if by_student and snapshot.student else display_path(path)
-    return Source(student, path, snapshot)
+    return Source(identity(snapshot, path, by_student), path, snapshot)
+
+
+def identity(snapshot: Snapshot, path: Path, by_student: bool = False) -> str:
+    """Who a record is: the login it carries (a database's owner, an export's "login"),
+    so one student's database and exports are one student; a file without one (an
+    export of version 2 or older) is its path, or with ``by_student`` its "student"."""
+    if snapshot.login:
+        return snapshot.login
+    if by_student and snapshot.student:
+        return snapshot.student
+    return display_path(path)
 
 
 def _is_time(value: object) -> bool:
