@@ -110,6 +110,18 @@ def build_parser() -> argparse.ArgumentParser:
                              "with the same one count as one student), not by its path")
     report.add_argument("--top", type=int, default=3, metavar="N",
                         help="how many common wrong answers per step (default 3)")
+    report.add_argument(
+        "--students", action="store_true",
+        help="one row per student instead: login, name, steps solved and revealed, "
+             "attempts, time on task (the gaps between a student's consecutive answers, "
+             "each at most 5 minutes, summed), last active (UTC), where (lesson/step of the "
+             "latest answer) and status: not-started, in-progress, stuck (5 or more wrong "
+             "answers on the step of the latest answer, not solved) or done (every step of "
+             "the report's lessons solved)")
+    report.add_argument("--roster", type=Path, default=None, metavar="CSV",
+                        help="with --students: the class list, a CSV with the header "
+                             "login,name,sis_id,section; every student on it gets a row, "
+                             "not-started if nothing of theirs was found")
     _lessons_option(report)
 
     seed = sub.add_parser("seed", help="the seed --seed-from-user gives a login name",
