@@ -200,7 +200,7 @@ def students_text(rows: Sequence[StudentRow]) -> str:
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
     numeric = {2, 3, 4, 5}
     lines = ["  ".join(cell.rjust(width) if i in numeric else cell.ljust(width)
-                       for i, (cell, width) in enumerate(zip(line, widths))).rstrip()
+                       for i, (cell, width) in enumerate(zip(line, widths, strict=True))).rstrip()
              for line in table]
     lines += ["", f"{plural(len(rows), 'student')}. time: the gaps between a student's "
               f"consecutive answers, each at most {TIME_GAP_CAP / 60:g} minutes, summed;",

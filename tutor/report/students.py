@@ -27,6 +27,7 @@ by login. Without a roster, one row per student found.
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -57,7 +58,7 @@ class StudentRow:
 def time_on_task(times: Sequence[float], cap: float = TIME_GAP_CAP) -> float:
     """The gaps between consecutive times (sorted here), each at most ``cap``, summed."""
     ordered = sorted(times)
-    return sum(min(later - earlier, cap) for earlier, later in zip(ordered, ordered[1:]))
+    return sum(min(later - earlier, cap) for earlier, later in itertools.pairwise(ordered))
 
 
 def report_scope(report: Report, sources: Sequence[Source]) -> dict[str, tuple[str, ...]]:
