@@ -16,8 +16,8 @@ carol  scalar-chain-rule  du_dx  ✓       dv_du  sin(u) ✗
 from __future__ import annotations
 
 import itertools
-from unittest import mock
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from textual.widgets import Markdown, Static

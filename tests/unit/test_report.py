@@ -22,8 +22,8 @@ import json
 import os
 import subprocess
 import sys
-from unittest import mock
 from pathlib import Path
+from unittest import mock
 
 import pytest
 

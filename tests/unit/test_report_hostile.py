@@ -13,8 +13,8 @@ import os
 import sqlite3
 import subprocess
 import sys
-from unittest import mock
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
