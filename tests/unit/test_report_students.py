@@ -18,6 +18,8 @@ import csv
 import io
 import json
 import re
+import sys
+import types
 from pathlib import Path
 from unittest import mock
 
@@ -216,3 +218,79 @@ def test_roster_without_students_and_students_with_tui_are_refused(klass, capsys
     assert "--roster goes with --students" in capsys.readouterr().err
     assert main(["report", "--students", "--tui", str(klass["lab"])]) == 2
     assert "--students has no screen yet" in capsys.readouterr().err
+
+
+# -- --since and --until ---------------------------------------------------------------
+
+
+def _students(klass, capsys, *options) -> dict[str, dict]:
+    assert main(["report", "--students", "--json", "--roster", str(klass["roster"]),
+                 *options, str(klass["lab"]), str(klass["handed_in"])]) == 0
+    return {row["login"]: row for row in json.loads(capsys.readouterr().out)["students"]}
+
+
+def test_since_keeps_the_answers_from_that_moment_on(klass, capsys):
+    rows = _students(klass, capsys, "--since", "2027-01-15T08:01:00Z")
+    assert rows["alice"] == _row("alice", "Alice Liddell", 1, 1, 2, 300, "2027-01-15T08:11:00Z",
+                                 f"{LESSON}/dh2_dz2", "in-progress")
+    assert (rows["bob"]["attempts"], rows["bob"]["status"]) == (2, "in-progress")  # not stuck
+    # Carol's solved step was solved before: not counted; her reveal has no time: kept.
+    assert (rows["carol"]["steps_solved"], rows["carol"]["steps_revealed"],
+            rows["carol"]["last_active"], rows["carol"]["status"]) == (0, 1, None, "in-progress")
+    assert (rows["erin"]["steps_solved"], rows["erin"]["status"],
+            rows["erin"]["time_on_task_s"]) == (4, "in-progress", 90)
+    assert rows["frank"]["status"] == "not-started"
+
+
+def test_until_a_date_takes_in_the_whole_day(klass, capsys):
+    assert list(_students(klass, capsys, "--until", "2027-01-15").values()) == EXPECTED
+
+
+def test_until_a_time_cuts_every_view(klass, capsys):
+    rows = _students(klass, capsys, "--until", "2027-01-15T08:00:30Z")
+    assert [(row["login"], row["steps_solved"], row["steps_revealed"], row["status"])
+            for row in rows.values()] == [
+        ("alice", 0, 1, "in-progress"), ("bob", 0, 0, "in-progress"),
+        ("carol", 1, 1, "in-progress"), ("dave", 0, 0, "not-started"),
+        ("erin", 1, 0, "in-progress"), ("frank", 0, 0, "in-progress")]
+    assert main(["report", "--json", "--until", "2027-01-15T08:00:30Z", str(klass["lab"]),
+                 str(klass["handed_in"])]) == 0
+    step = json.loads(capsys.readouterr().out)["lessons"][0]["steps"][0]
+    assert (step["step_id"], step["students"], step["solved"], step["revealed"],
+            step["gave_up"]) == ("df_dh2", 5, 2, 0, 3)
+    assert main(["report", "--csv", "--since", "2027-01-15T08:00:30Z", str(klass["lab"]),
+                 str(klass["handed_in"])]) == 0
+    first = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))[0]
+    # alice and bob answered it since
+    assert (first["step_id"], first["students"], first["solved"]) == ("df_dh2", "2", "1")
+
+
+def test_a_reveal_in_a_lesson_started_after_until_is_left_out(klass, capsys):
+    rows = _students(klass, capsys, "--until", "2027-01-14")
+    assert {row["status"] for row in rows.values()} == {"not-started"}
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--since", "yesterday"], "'yesterday' is not an ISO 8601 date or time"),
+    (["--until", "2027-13-01"], "'2027-13-01' is not an ISO 8601 date or time"),
+    (["--since", "2027-01-16", "--until", "2027-01-15"], "--since must come before --until"),
+], ids=["a word", "no such month", "the wrong way round"])
+def test_a_bad_time_span_exits_2(klass, capsys, options, message):
+    try:
+        code = main(["report", *options, str(klass["lab"])])
+    except SystemExit as exit:  # argparse's own refusal of a bad value
+        code = exit.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_the_heat_map_gets_the_same_cut(klass, monkeypatch):
+    shown = []
+    screen = types.SimpleNamespace(run_report=lambda report: shown.append(report) or 0)
+    monkeypatch.setitem(sys.modules, "tutor.app.report_app", screen)  # no Textual here
+    monkeypatch.setattr("tutor.cli.instructor.refuse_without_terminal", lambda: False)
+    assert main(["report", "--tui", "--until", "2027-01-15T08:00:30Z", str(klass["lab"]),
+                 str(klass["handed_in"])]) == 0
+    first = shown[0].lessons[0].steps[0]
+    assert (first.students, first.solved, first.gave_up) == (5, 2, 3)

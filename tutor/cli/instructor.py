@@ -30,6 +30,9 @@ def cmd_report(args) -> int:
         print("chain-tutor: --students has no screen yet: leave out --tui (text, --json "
               "or --csv)", file=sys.stderr)
         return EXIT_INVALID
+    if args.since is not None and args.until is not None and args.since >= args.until:
+        print("chain-tutor: --since must come before --until", file=sys.stderr)
+        return EXIT_INVALID
     roster = None
     if args.roster is not None:
         from tutor.report.roster import RosterError, read_roster
@@ -49,6 +52,14 @@ def cmd_report(args) -> int:
     for source in sources:  # an export's bad entries are left out, not the whole file
         for line in left_out(printable(str(source.path)), source.snapshot.skipped):
             print(f"chain-tutor: {line}", file=sys.stderr)
+    if args.since is not None or args.until is not None:
+        import dataclasses
+
+        from tutor.report.window import Window, within
+
+        window = Window(args.since, args.until)
+        sources = [dataclasses.replace(source, snapshot=within(source.snapshot, window))
+                   for source in sources]
     if not sources and roster is None:
         # Bad input, as everywhere: the files given, not the tutor, are at fault. (With
         # a roster, a class that has not begun is a table of students not started.)

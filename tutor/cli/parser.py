@@ -118,6 +118,15 @@ def build_parser() -> argparse.ArgumentParser:
              "latest answer) and status: not-started, in-progress, stuck (5 or more wrong "
              "answers on the step of the latest answer, not solved) or done (every step of "
              "the report's lessons solved)")
+    from tutor.report.window import since_argument, until_argument
+
+    report.add_argument("--since", type=since_argument, default=None, metavar="WHEN",
+                        help="only answers from this moment on: an ISO 8601 date (from its "
+                             "start) or date and time (UTC unless it says otherwise)")
+    report.add_argument("--until", type=until_argument, default=None, metavar="WHEN",
+                        help="only answers before this moment: a date (up to its end) or "
+                             "date and time; a revealed step, which has no time, counts "
+                             "unless its lesson was started after")
     report.add_argument("--roster", type=Path, default=None, metavar="CSV",
                         help="with --students: the class list, a CSV with the header "
                              "login,name,sis_id,section; every student on it gets a row, "
