@@ -21,8 +21,9 @@ included, since the report is about what happened):
   one.
 
 Medians are over the students who answered the step at all. Wrong answers are the
-incorrect ones with whitespace removed (and numbers rounded short, which cost no
-attempt: `precision`), ranked by how many students gave them, then by how many times.
+incorrect ones with the whitespace that says nothing removed (`normalise`; and numbers
+rounded short, which cost no attempt: `precision`), ranked by how many students gave
+them, then by how many times.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ class Skipped:
 
 @dataclass(frozen=True)
 class WrongAnswer:
-    answer: str  # whitespace removed
+    answer: str  # normalise()d: the whitespace that says nothing removed
     diagnosis: tuple[str, ...]  # every code it was given, in order of first appearance
     count: int  # attempts with this answer
     students: int  # students who gave it
@@ -108,7 +109,32 @@ class StepOutcome:
 
 
 def normalise(answer: str) -> str:
-    return "".join(answer.split())
+    """The answer with the whitespace that says nothing taken out, and the rest made one
+    space: `h2 * (1 - h2)` is `h2*(1-h2)`, but `[0.24 0; 0 0.25]` keeps the spaces
+    that part its entries, and `[1 -2]` (two entries, as in the tutor's parser) is not
+    `[1-2]`."""
+    parts = answer.split()
+    text = parts[0] if parts else ""
+    for part in parts[1:]:
+        if _parts(text[-1], part):
+            text += " "
+        text += part
+    return text
+
+
+def _ends_word(char: str) -> bool:
+    return char.isalnum() or char in "_."
+
+
+def _parts(before: str, after: str) -> bool:
+    """Whether a space between ``before`` (a character) and ``after`` (the text that
+    follows) separates two things, so that taking it out would change the answer."""
+    starts_word = after[0].isalnum() or after[0] == "_" or (
+        after[0] == "." and after[1:2].isdigit())  # ".5", not ".T"
+    if _ends_word(before) and starts_word:
+        return True  # "0.24 0", "W 2"
+    # "1 -2": a signed entry of a matrix, as the parser reads it (its _starts_new_entry)
+    return (_ends_word(before) or before in ")]'") and after[0] in "+-" and len(after) > 1
 
 
 # Free answers that are still worth an instructor's eye: numbers rounded short (the

@@ -75,8 +75,8 @@ def format_text(report: Report) -> str:
         "",
         "attempts, time: medians over the students who answered, up to their first correct "
         "answer;",
-        "invalid input costs no attempt. ✗: the most common wrong answers (whitespace "
-        "removed).",
+        "invalid input costs no attempt. ✗: the most common wrong answers (spaces that "
+        "say nothing removed).",
     ]
     return "\n".join(lines)
 
