@@ -106,8 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="a screen with a heat map of lessons × steps; pick a step for "
                            "its details")
     report.add_argument("--by-student", action="store_true",
-                        help="name an export's student by its \"student\" field (files "
-                             "with the same one count as one student), not by its path")
+                        help="name an export without a login (version 2 or older) by its "
+                             "\"student\" field (files with the same one count as one "
+                             "student), not by its path; databases and newer exports are "
+                             "named by the login they carry")
     report.add_argument("--top", type=int, default=3, metavar="N",
                         help="how many common wrong answers per step (default 3)")
     report.add_argument(
