@@ -294,3 +294,8 @@ def test_the_heat_map_gets_the_same_cut(klass, monkeypatch):
                  str(klass["handed_in"])]) == 0
     first = shown[0].lessons[0].steps[0]
     assert (first.students, first.solved, first.gave_up) == (5, 2, 3)
+
+
+def test_until_the_last_day_there_is_means_no_end(klass, capsys):
+    assert list(_students(klass, capsys, "--until", "9999-12-31",
+                          "--since", "0001-01-01").values()) == EXPECTED

@@ -14,6 +14,7 @@ of its own, so within a span:
 from __future__ import annotations
 
 import argparse
+import math
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -45,7 +46,10 @@ def _moment(text: str, *, end_of_day: bool) -> float:
     except ValueError:
         pass
     else:
-        day += timedelta(days=1) if end_of_day else timedelta()
+        try:
+            day += timedelta(days=1) if end_of_day else timedelta()
+        except OverflowError:  # --until 9999-12-31: no end
+            return math.inf
         return datetime.combine(day, time(), UTC).timestamp()
     try:
         moment = datetime.fromisoformat(text)
@@ -54,7 +58,11 @@ def _moment(text: str, *, end_of_day: bool) -> float:
             f"{text!r} is not an ISO 8601 date or time ({EXAMPLES})") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
+    try:
+        return moment.timestamp()
+    except (OverflowError, ValueError):  # an offset that takes it past year 9999
+        raise argparse.ArgumentTypeError(f"{text!r} is past the times this can handle") \
+            from None
 
 
 def since_argument(text: str) -> float:
