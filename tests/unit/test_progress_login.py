@@ -151,3 +151,20 @@ def test_two_databases_of_one_login_are_one_student(monkeypatch, tmp_path):
     database(monkeypatch, tmp_path / "server", "alice")
     report = build_report(load_sources([tmp_path])[0])
     assert report.students == ("alice",)
+
+
+@pytest.mark.parametrize("owner", [
+    "CREATE TABLE owner (id INTEGER PRIMARY KEY, who TEXT)",
+    "INSERT INTO owner (id, login) VALUES (1, x'00ff')",
+], ids=["no login column", "a blob"])
+def test_a_damaged_owner_costs_only_the_login(monkeypatch, tmp_path, owner):
+    db = tmp_path / DB_NAME
+    schema_3_database(db)
+    conn = sqlite3.connect(db, isolation_level=None)
+    if owner.startswith("INSERT"):
+        conn.execute(_MIGRATIONS[3][0])
+    conn.execute(owner)
+    conn.execute("PRAGMA user_version = 4")
+    conn.close()
+    snapshot = read_database(db)
+    assert snapshot.login == FILE_OWNER and len(snapshot.attempts) == 1

@@ -133,7 +133,10 @@ def read_owner(conn: sqlite3.Connection) -> str | None:
     if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'owner'"
                         ).fetchone():
         return None
-    row = conn.execute("SELECT login FROM owner WHERE id = 1").fetchone()
+    try:
+        row = conn.execute("SELECT login FROM owner WHERE id = 1").fetchone()
+    except sqlite3.OperationalError:  # a table of that name made by hand: no owner said
+        return None
     return row[0] if row and isinstance(row[0], str) and row[0] else None
 
 
