@@ -16,7 +16,6 @@ numbers.
 from __future__ import annotations
 
 import getpass
-import hashlib
 import os
 
 SEED_MIN, SEED_MAX = 1, 999_999
@@ -49,6 +48,9 @@ def seed_for(login: str) -> int:
     """The variant seed for this login name (exactly as typed: case and spaces count)."""
     if not login:
         raise LoginError("an empty login name has no seed")
+    import hashlib  # here: a new progress database records the login (current_login)
+    # on the way to the first screen, which must not wait for hashlib
+
     digest = hashlib.sha256(login.encode("utf-8")).hexdigest()
     return int(digest[:16], 16) % SEED_MAX + SEED_MIN
 

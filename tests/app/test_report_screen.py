@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from textual.widgets import Markdown, Static
@@ -45,7 +46,8 @@ SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40"
 def _store(folder: Path) -> ProgressStore:
     folder.mkdir(parents=True)
     ticks = itertools.count(1_700_000_000)
-    return ProgressStore(folder / "progress.db", clock=lambda: float(next(ticks)))
+    with mock.patch("getpass.getuser", return_value=folder.name):  # the student's login
+        return ProgressStore(folder / "progress.db", clock=lambda: float(next(ticks)))
 
 
 def _solve(store: ProgressStore, lesson: str, step: str, answer: str, seconds: float) -> None:

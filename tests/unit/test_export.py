@@ -15,6 +15,7 @@ import pytest
 from tutor.cli.command import main
 from tutor.progress import (
     EXPORT_FORMAT,
+    EXPORT_VERSION,
     Attempt,
     ExportError,
     LessonRecord,
@@ -88,7 +89,8 @@ def test_the_export_file_is_versioned_readable_json(tmp_path, monkeypatch, capsy
     _home_work(tmp_path / "home")
     assert main(["progress", "--data-dir", str(tmp_path / "home"), "--export", "-"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert (data["format"], data["version"], data["student"]) == (EXPORT_FORMAT, 2, "alice")
+    assert (data["format"], data["version"], data["student"]) == (EXPORT_FORMAT, 3, "alice")
+    assert data["login"] == "alice"  # the database was made by alice
     assert data["exported_at"].endswith("+00:00")
     assert data["attempts"][0] == {
         "lesson_id": LESSON, "step_id": "df_dh2", "seed": 4242, "answer": "W3.T",
@@ -185,7 +187,7 @@ BAD_FILES = {
     "a list": b"[1, 2, 3]",
     "deeply nested": b"[" * 100_000 + b"]" * 100_000,
     "foreign JSON": b'{"name": "something else", "version": 1}',
-    "newer version": _broken(lambda d: d.update(version=3)),
+    "newer version": _broken(lambda d: d.update(version=EXPORT_VERSION + 1)),
     "no attempts": _broken(lambda d: d.pop("attempts")),
     "attempts not a list": _broken(lambda d: d.update(attempts={"0": d["attempts"][0]})),
     "a database": b"SQLite format 3\x00" + b"\0" * 100,

@@ -14,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -29,7 +30,8 @@ ESC = "\x1b]0;pwned\x07\x1b[2J"  # retitle the terminal, clear the screen
 def _student(root: Path, name: str, answer: str = "W3.T") -> Path:
     (root / name).mkdir(parents=True)
     ticks = itertools.count(1_700_000_000)
-    with ProgressStore(root / name / "progress.db", clock=lambda: float(next(ticks))) as s:
+    with mock.patch("getpass.getuser", return_value=name), \
+            ProgressStore(root / name / "progress.db", clock=lambda: float(next(ticks))) as s:
         s.record_attempt(LESSON, "df_dh2", 7, answer, "incorrect", ["transpose"], 10)
         s.record_attempt(LESSON, "df_dh2", 7, "W3", "correct", [], 5)
         s.mark(LESSON, "df_dh2", "solved")

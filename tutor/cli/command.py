@@ -19,7 +19,7 @@ from tutor.exits import EXIT_INVALID
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
+    args_list = _subcommand_first(list(sys.argv[1:] if argv is None else argv))
     try:
         if args_list and args_list[0] in SUBCOMMANDS:
             _exit_on_signals()
@@ -41,6 +41,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+
+
+def _subcommand_first(args: list[str]) -> list[str]:
+    """Options given before a subcommand, moved after it: `chain-tutor --lessons DIR
+    lessons` is `chain-tutor lessons --lessons DIR` ("options everywhere"). The
+    subcommand's parser then takes them, or says which it does not take (exit 2)."""
+    if not args or not args[0].startswith("-"):
+        return args
+    takes_value = {option for action in build_app_parser()._actions
+                   for option in action.option_strings if action.nargs != 0}
+    i = 0
+    while i < len(args) and args[i].startswith("-") and args[i] != "--":
+        i += 2 if args[i] in takes_value else 1  # "--lessons=DIR" is one argument
+    if i < len(args) and args[i] in SUBCOMMANDS:
+        return [args[i], *args[:i], *args[i + 1:]]
+    return args
 
 
 def _warn_lesson_dirs(args) -> None:

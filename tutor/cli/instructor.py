@@ -23,6 +23,25 @@ def cmd_report(args) -> int:
     if args.top < 0:
         print("chain-tutor: --top must be 0 or more", file=sys.stderr)
         return EXIT_INVALID
+    if args.roster is not None and not args.students:
+        print("chain-tutor: --roster goes with --students", file=sys.stderr)
+        return EXIT_INVALID
+    if args.students and args.tui:
+        print("chain-tutor: --students has no screen yet: leave out --tui (text, --json "
+              "or --csv)", file=sys.stderr)
+        return EXIT_INVALID
+    if args.since is not None and args.until is not None and args.since >= args.until:
+        print("chain-tutor: --since must come before --until", file=sys.stderr)
+        return EXIT_INVALID
+    roster = None
+    if args.roster is not None:
+        from tutor.report.roster import RosterError, read_roster
+
+        try:
+            roster = read_roster(args.roster)
+        except RosterError as error:
+            print(f"chain-tutor: {printable(str(error))}", file=sys.stderr)
+            return EXIT_INVALID
     if args.tui and refuse_without_terminal():
         return EXIT_INVALID
     sources, skipped = load_sources(args.paths, by_student=args.by_student)
@@ -33,11 +52,22 @@ def cmd_report(args) -> int:
     for source in sources:  # an export's bad entries are left out, not the whole file
         for line in left_out(printable(str(source.path)), source.snapshot.skipped):
             print(f"chain-tutor: {line}", file=sys.stderr)
-    if not sources:
-        # Bad input, as everywhere: the files given, not the tutor, are at fault.
+    if args.since is not None or args.until is not None:
+        import dataclasses
+
+        from tutor.report.window import Window, within
+
+        window = Window(args.since, args.until)
+        sources = [dataclasses.replace(source, snapshot=within(source.snapshot, window))
+                   for source in sources]
+    if not sources and roster is None:
+        # Bad input, as everywhere: the files given, not the tutor, are at fault. (With
+        # a roster, a class that has not begun is a table of students not started.)
         print("chain-tutor: no progress database or export could be read", file=sys.stderr)
         return EXIT_INVALID
     report = build_report(sources, read_index(args.lessons), skipped, top=args.top)
+    if args.students:
+        return _students(args, sources, report, roster)
     if args.tui:
         from tutor.app.report_app import run_report
 
@@ -48,6 +78,24 @@ def cmd_report(args) -> int:
         sys.stdout.write(format_csv(report))
     else:
         print(format_text(report))
+    return 0
+
+
+def _students(args, sources, report, roster) -> int:
+    from tutor.report.formats import students_csv, students_json, students_text
+    from tutor.report.students import not_on_roster, student_rows
+
+    if roster is not None:
+        for login in not_on_roster(sources, roster):
+            print(f"chain-tutor: note: {printable(login)} has records but is not on the "
+                  "roster (a row of their own, after the roster's)", file=sys.stderr)
+    rows = student_rows(sources, report, roster)
+    if args.json:
+        print(json.dumps(students_json(rows), ensure_ascii=False, indent=2))
+    elif args.csv:
+        sys.stdout.write(students_csv(rows))
+    else:
+        print(students_text(rows))
     return 0
 
 

@@ -106,10 +106,33 @@ def build_parser() -> argparse.ArgumentParser:
                       help="a screen with a heat map of lessons × steps; pick a step for "
                            "its details")
     report.add_argument("--by-student", action="store_true",
-                        help="name an export's student by its \"student\" field (files "
-                             "with the same one count as one student), not by its path")
+                        help="name an export without a login (version 2 or older) by its "
+                             "\"student\" field (files with the same one count as one "
+                             "student), not by its path; databases and newer exports are "
+                             "named by the login they carry")
     report.add_argument("--top", type=int, default=3, metavar="N",
                         help="how many common wrong answers per step (default 3)")
+    report.add_argument(
+        "--students", action="store_true",
+        help="one row per student instead: login, name, steps solved and revealed, "
+             "attempts, time on task (the gaps between a student's consecutive answers, "
+             "each at most 5 minutes, summed), last active (UTC), where (lesson/step of the "
+             "latest answer) and status: not-started, in-progress, stuck (5 or more wrong "
+             "answers on the step of the latest answer, not solved) or done (every step of "
+             "the report's lessons solved)")
+    from tutor.report.window import since_argument, until_argument
+
+    report.add_argument("--since", type=since_argument, default=None, metavar="WHEN",
+                        help="only answers from this moment on: an ISO 8601 date (from its "
+                             "start) or date and time (UTC unless it says otherwise)")
+    report.add_argument("--until", type=until_argument, default=None, metavar="WHEN",
+                        help="only answers before this moment: a date (up to its end) or "
+                             "date and time; a revealed step, which has no time, counts "
+                             "unless its lesson was started after")
+    report.add_argument("--roster", type=Path, default=None, metavar="CSV",
+                        help="with --students: the class list, a CSV with the header "
+                             "login,name,sis_id,section; every student on it gets a row, "
+                             "not-started if nothing of theirs was found")
     _lessons_option(report)
 
     seed = sub.add_parser("seed", help="the seed --seed-from-user gives a login name",

@@ -133,6 +133,10 @@ def _import(args) -> int:
     store = _open_store(args)
     if isinstance(store, int):
         return store
+    owner = store.owner()
+    if snapshot.login and owner and snapshot.login != student_name(owner):
+        print(f"chain-tutor: note: {name} is the record of {snapshot.login}; this progress "
+              f"database is {student_name(owner)}'s", file=sys.stderr)
     try:
         with store:
             result = store.merge(snapshot)

@@ -17,11 +17,13 @@ from tutor.files import FileRefused, create_private_file, not_a_file, read_head
 from tutor.progress.schema import (
     _MIGRATIONS,
     APPLICATION_ID,
+    OWNER_VERSION,
     SCHEMA_VERSION,
     LeftAlone,
     _application_id,
     _check_identity,
     _Corrupt,
+    _record_owner,
     _user_version,
 )
 
@@ -66,6 +68,8 @@ def _migrate(conn: sqlite3.Connection) -> None:
         for target in range(version + 1, SCHEMA_VERSION + 1):
             for statement in _MIGRATIONS[target - 1]:
                 conn.execute(statement)
+            if target == OWNER_VERSION:
+                _record_owner(conn, created=version == 0)
             conn.execute(f"PRAGMA user_version = {target}")
         # A file from before the application_id is stamped with it here, once.
         conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")

@@ -57,6 +57,9 @@ def export_json(snapshot: Snapshot, exported_at: float) -> dict:
         # Cleaned as an import would take them: a login or a title saved by an older
         # version may hold what the import's rules refuse.
         "student": None if snapshot.student is None else student_name(snapshot.student),
+        # Whose record it is, as its database recorded it: the report tells students
+        # apart by it, whoever exported the file and wherever it was handed in.
+        "login": None if snapshot.login is None else student_name(snapshot.login),
         "exported_at": datetime.fromtimestamp(exported_at, UTC).isoformat(timespec="seconds"),
         "lessons": [
             {
@@ -180,12 +183,8 @@ class _Reader:
     def snapshot(self, export: ExportFile) -> Snapshot:
         from tutor.progress.export_file import AttemptEntry, LessonEntry, NetworkEntry
 
-        student = export.student
-        if student is not None:
-            problem = _name_problem(student, MAX_STUDENT_LENGTH)
-            if problem is not None:
-                self.skipped.append(f"the student name {problem}, so it was left out")
-                student = None
+        student = self.login_name(export.student, "the student name")
+        login = self.login_name(export.login, "the login")
         lessons = self.entries(export.lessons, "lessons", MAX_IMPORT_LESSONS, LessonEntry,
                                self.lesson)
         attempts = self.entries(export.attempts, "attempts", MAX_IMPORT_ATTEMPTS, AttemptEntry,
@@ -193,7 +192,17 @@ class _Reader:
         networks = self.entries(export.networks, "networks", MAX_NETWORKS, NetworkEntry,
                                 self.network)
         return Snapshot(tuple(self.once(lessons, "lesson")), tuple(a for _, a in attempts), student,
-                        tuple(self.once(networks, "network")), tuple(self.skipped))
+                        tuple(self.once(networks, "network")), tuple(self.skipped), login)
+
+    def login_name(self, name: str | None, what: str) -> str | None:
+        """A login as the file gives it, or None (said in ``skipped``) if it is no name."""
+        if not name:
+            return None  # an empty name says no more than none
+        problem = _name_problem(name, MAX_STUDENT_LENGTH)
+        if problem is not None:
+            self.skipped.append(f"{what} {problem}, so it was left out")
+            return None
+        return name
 
     def entries(self, items: list, key: str, limit: int, kind: type, check) -> list:
         import msgspec

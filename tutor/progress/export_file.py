@@ -82,6 +82,9 @@ class ExportFile(Struct, forbid_unknown_fields=True, frozen=True):
     student: str | None = None  # its length and characters are checked after
     exported_at: str | None = None  # ISO 8601, for people; not read back
     networks: list[Any] = []  # of NetworkEntry; version 2
+    # Whose record this is (the login its database recorded when it was made); version 3.
+    # ``student`` is who exported it. Checked after, as ``student`` is.
+    login: str | None = None
 
 
 

@@ -17,7 +17,7 @@ from tutor.progress.connection import (
     _transaction,
 )
 from tutor.progress.records import ProgressError
-from tutor.progress.schema import LeftAlone, _check_identity, _Corrupt
+from tutor.progress.schema import LeftAlone, _check_identity, _Corrupt, file_owner
 from tutor.progress.snapshot_records import Snapshot
 from tutor.progress.snapshots import _snapshot
 
@@ -53,7 +53,9 @@ def read_database(path: Path | str) -> Snapshot:
                 "SELECT name FROM sqlite_master WHERE type = 'table'")}
             if not {"lessons", "steps", "attempts"} <= tables:
                 raise ProgressError("not a chain-tutor progress database (it is empty)")
-            return _snapshot(conn, None)
+            # A database from before schema 4 is not upgraded here: its owner is
+            # taken as the upgrade would take it, from the file.
+            return _snapshot(conn, None, file_owner(path))
     except _Corrupt as exc:
         raise ProgressError(f"damaged: {exc}") from exc
     except sqlite3.Error as exc:

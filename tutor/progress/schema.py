@@ -9,6 +9,7 @@ that is, or links to, another program's database must come out of it as it went 
 
 from __future__ import annotations
 
+import os
 import sqlite3
 
 from tutor.progress.records import ProgressError
@@ -80,8 +81,63 @@ _V3 = (
     )""",
 )
 
-_MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
+# Whose record this is: the login of the account that made the database, recorded once
+# when it is made (tutor.seeds.current_login), so that the instructor's report can tell
+# one student's database and exports from another's whatever their paths. A database
+# from before this version gets the login of the file's owner when it is upgraded
+# (_record_owner, run by the migration after this SQL). NULL: no name could be found.
+_V4 = (
+    """CREATE TABLE IF NOT EXISTS owner (
+        id    INTEGER PRIMARY KEY CHECK (id = 1),
+        login TEXT
+    )""",
+)
+
+_MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
 SCHEMA_VERSION = len(_MIGRATIONS)
+OWNER_VERSION = 4  # the first version with the owner table
+
+
+def file_owner(path: str | os.PathLike) -> str | None:
+    """The login name of the account that owns the file; None if it has none (a uid
+    with no entry in the password database, a system without one)."""
+    try:
+        import pwd
+
+        return pwd.getpwuid(os.stat(path).st_uid).pw_name or None
+    except (ImportError, KeyError, OSError):
+        return None
+
+
+def _record_owner(conn: sqlite3.Connection, created: bool) -> None:
+    """Record whose database this is, in the migration's transaction: a database made now
+    is the current login's; an older one, upgraded, is its file owner's (the student whose
+    tutor made it, whoever runs the upgrade)."""
+    path = conn.execute("PRAGMA database_list").fetchone()[2]
+    login = None
+    if created:
+        from tutor.seeds import LoginError, current_login
+
+        try:
+            login = current_login()
+        except LoginError:
+            login = None
+    if login is None and path:
+        login = file_owner(path)
+    conn.execute("INSERT OR IGNORE INTO owner (id, login) VALUES (1, ?)", (login,))
+
+
+def read_owner(conn: sqlite3.Connection) -> str | None:
+    """The login recorded in the database; None if it has no owner table (an older one,
+    read without being upgraded) or no login recorded, or a damaged value."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'owner'"
+                        ).fetchone():
+        return None
+    try:
+        row = conn.execute("SELECT login FROM owner WHERE id = 1").fetchone()
+    except sqlite3.OperationalError:  # a table of that name made by hand: no owner said
+        return None
+    return row[0] if row and isinstance(row[0], str) and row[0] else None
 
 
 # Stamped in every database the tutor creates (PRAGMA application_id, bytes 68-71 of the

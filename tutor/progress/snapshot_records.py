@@ -43,6 +43,10 @@ class Snapshot:
     # Read from an export: what the file held that is not here, each with its reason
     # ("attempts[3].step_id holds a tab (U+0009)"); from a database, its damaged rows.
     skipped: tuple[str, ...] = ()
+    # Whose record it is: the login the database recorded when it was made (schema 4;
+    # an older one's file owner), which an export carries (version 3). ``student`` is
+    # the login that made the export. None: not known (an export of version 1 or 2).
+    login: str | None = None
 
     def statuses(self) -> dict[tuple[str, str], str]:
         """(lesson_id, step_id) → "solved" / "revealed", for the steps that have one."""

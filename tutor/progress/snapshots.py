@@ -19,13 +19,16 @@ from tutor.progress.queries import (
     _networks,
 )
 from tutor.progress.records import Attempt
+from tutor.progress.schema import read_owner
 from tutor.progress.snapshot_records import LessonRecord, MergeResult, Snapshot, StepRecord
 from tutor.rules import higher
 
 
-def _snapshot(conn: sqlite3.Connection, student: str | None) -> Snapshot:
+def _snapshot(conn: sqlite3.Connection, student: str | None,
+              login: str | None = None) -> Snapshot:
     """The record; a damaged row (a value of the wrong type) is left out and said in
-    ``skipped``, so the rest is still exported, imported or reported."""
+    ``skipped``, so the rest is still exported, imported or reported. ``login``: whose
+    record it is, when the database does not say (one from before schema 4)."""
     damaged: list[str] = []
     steps: dict[str, list[StepRecord]] = {}
     for lesson_id, step_id, status, hints in conn.execute(
@@ -54,7 +57,8 @@ def _snapshot(conn: sqlite3.Connection, student: str | None) -> Snapshot:
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'networks'").fetchone()
     networks = tuple(_networks(conn)) if has_networks else ()
     attempts = tuple(_attempts(conn, None, damaged))
-    return Snapshot(tuple(lessons), attempts, student, networks, tuple(damaged))
+    return Snapshot(tuple(lessons), attempts, student, networks, tuple(damaged),
+                    read_owner(conn) or login)
 
 
 def _attempt_key(attempt: Attempt) -> tuple:

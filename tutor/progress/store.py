@@ -248,6 +248,12 @@ class ProgressStore:
         """Seconds recorded per step, over every attempt with this variant."""
         return self._read("attempts", lambda conn: _time_spent(conn, lesson_id, int(seed)), {})
 
+    def owner(self) -> str | None:
+        """The login recorded as this database's owner when it was made (or upgraded)."""
+        from tutor.progress.schema import read_owner
+
+        return self._read("owner", read_owner, None)
+
     def summary(self) -> list[dict]:
         """One dict per lesson with any record, in the order they were started.
 

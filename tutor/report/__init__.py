@@ -4,7 +4,10 @@
   set aside with the reason
 * build — the report: per lesson and step, solved, revealed, gave up, medians and the
   common wrong answers (a pure function of the records)
-* formats — the report as text, JSON and CSV
+* students — one row per student: solved, revealed, attempts, time on task, where, status
+* roster — the class list (login,name,sis_id,section) a table or a gradebook is made for
+* window — the records cut to --since/--until, before any view is made
+* formats — the report and the students' table as text, JSON and CSV
 
 The screen with its heat map is tutor.app.report_app; this package has no Textual.
 """

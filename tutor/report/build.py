@@ -21,8 +21,9 @@ included, since the report is about what happened):
   one.
 
 Medians are over the students who answered the step at all. Wrong answers are the
-incorrect ones with whitespace removed (and numbers rounded short, which cost no
-attempt: `precision`), ranked by how many students gave them, then by how many times.
+incorrect ones with the whitespace that says nothing removed (`normalise`; and numbers
+rounded short, which cost no attempt: `precision`), ranked by how many students gave
+them, then by how many times.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ class Skipped:
 
 @dataclass(frozen=True)
 class WrongAnswer:
-    answer: str  # whitespace removed
+    answer: str  # normalise()d: the whitespace that says nothing removed
     diagnosis: tuple[str, ...]  # every code it was given, in order of first appearance
     count: int  # attempts with this answer
     students: int  # students who gave it
@@ -98,7 +99,7 @@ class Report:
 
 
 @dataclass(frozen=True)
-class _Outcome:
+class StepOutcome:
     """One student on one step."""
 
     result: str  # "solved" | "revealed" | "gave_up"
@@ -108,7 +109,32 @@ class _Outcome:
 
 
 def normalise(answer: str) -> str:
-    return "".join(answer.split())
+    """The answer with the whitespace that says nothing taken out, and the rest made one
+    space: `h2 * (1 - h2)` is `h2*(1-h2)`, but `[0.24 0; 0 0.25]` keeps the spaces
+    that part its entries, and `[1 -2]` (two entries, as in the tutor's parser) is not
+    `[1-2]`."""
+    parts = answer.split()
+    text = parts[0] if parts else ""
+    for part in parts[1:]:
+        if _parts(text[-1], part):
+            text += " "
+        text += part
+    return text
+
+
+def _ends_word(char: str) -> bool:
+    return char.isalnum() or char in "_."
+
+
+def _parts(before: str, after: str) -> bool:
+    """Whether a space between ``before`` (a character) and ``after`` (the text that
+    follows) separates two things, so that taking it out would change the answer."""
+    starts_word = after[0].isalnum() or after[0] == "_" or (
+        after[0] == "." and after[1:2].isdigit())  # ".5", not ".T"
+    if _ends_word(before) and starts_word:
+        return True  # "0.24 0", "W 2"
+    # "1 -2": a signed entry of a matrix, as the parser reads it (its _starts_new_entry)
+    return (_ends_word(before) or before in ")]'") and after[0] in "+-" and len(after) > 1
 
 
 # Free answers that are still worth an instructor's eye: numbers rounded short (the
@@ -121,7 +147,7 @@ def _not_accepted(attempt: Attempt) -> bool:
         attempt.verdict == "invalid" and not SAID_THOUGH_FREE.isdisjoint(attempt.diagnosis))
 
 
-def _outcome(status: str | None, attempts: Sequence[Attempt]) -> _Outcome:
+def step_outcome(status: str | None, attempts: Sequence[Attempt]) -> StepOutcome:
     ordered = sorted(attempts, key=lambda a: a.at)
     first_correct = next((i for i, a in enumerate(ordered) if a.verdict == "correct"), None)
     until = ordered if first_correct is None else ordered[: first_correct + 1]
@@ -133,12 +159,12 @@ def _outcome(status: str | None, attempts: Sequence[Attempt]) -> _Outcome:
         result = "gave_up"
     wrong = tuple((normalise(a.answer), a.diagnosis) for a in ordered if _not_accepted(a))
     if not ordered:
-        return _Outcome(result, None, None, wrong)
-    return _Outcome(result, attempts_until_solved(ordered),
+        return StepOutcome(result, None, None, wrong)
+    return StepOutcome(result, attempts_until_solved(ordered),
                     sum(a.elapsed for a in until), wrong)
 
 
-def _combined(snapshots: Sequence[Snapshot]) -> tuple[dict, list[Attempt]]:
+def combined_record(snapshots: Sequence[Snapshot]) -> tuple[dict, list[Attempt]]:
     """One student's statuses (the highest) and attempts (no attempt counted twice).
 
     Several records of one student (a server database and a laptop's export) may
@@ -162,12 +188,17 @@ def _combined(snapshots: Sequence[Snapshot]) -> tuple[dict, list[Attempt]]:
     return statuses, attempts
 
 
-def _student_outcomes(snapshots: Sequence[Snapshot]) -> dict[tuple[str, str], _Outcome]:
-    statuses, attempts = _combined(snapshots)
+def _student_outcomes(snapshots: Sequence[Snapshot]) -> dict[tuple[str, str], StepOutcome]:
+    return step_outcomes(*combined_record(snapshots))
+
+
+def step_outcomes(statuses: dict[tuple[str, str], str],
+                  attempts: Sequence[Attempt]) -> dict[tuple[str, str], StepOutcome]:
+    """One student's outcome on each step with a status or an attempt."""
     by_step: dict[tuple[str, str], list[Attempt]] = defaultdict(list)
     for attempt in attempts:
         by_step[attempt.lesson_id, attempt.step_id].append(attempt)
-    return {key: _outcome(statuses.get(key), by_step.get(key, ()))
+    return {key: step_outcome(statuses.get(key), by_step.get(key, ()))
             for key in statuses.keys() | by_step.keys()}
 
 
@@ -176,7 +207,7 @@ def _median(values: list[float]) -> float | None:
 
 
 def _step_report(lesson_id: str, step_id: str, label: str | None,
-                 outcomes: list[_Outcome], top: int) -> StepReport:
+                 outcomes: list[StepOutcome], top: int) -> StepReport:
     results = Counter(outcome.result for outcome in outcomes)
     answered = [outcome for outcome in outcomes if outcome.attempts is not None]
     counts: Counter = Counter()
@@ -212,7 +243,7 @@ def build_report(sources: Sequence[Source], lessons: Sequence[LessonInfo] = (),
     by_student: dict[str, list[Snapshot]] = defaultdict(list)
     for source in sources:
         by_student[source.student].append(source.snapshot)
-    outcomes: dict[tuple[str, str], list[_Outcome]] = defaultdict(list)
+    outcomes: dict[tuple[str, str], list[StepOutcome]] = defaultdict(list)
     for snapshots in by_student.values():
         for key, outcome in _student_outcomes(snapshots).items():
             outcomes[key].append(outcome)

@@ -1,14 +1,18 @@
 """The report written out: as text for a terminal, as JSON (the format named
-`chain-tutor-report`) and as CSV, one row per lesson and step."""
+`chain-tutor-report`) and as CSV, one row per lesson and step; and the per-student table
+(tutor.report.students) in the same three forms."""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from tutor.markup import SHOWN, printable
 from tutor.report.build import Report, WrongAnswer
 from tutor.report.sources import display_path
+from tutor.report.students import STUCK_WRONG, TIME_GAP_CAP, StudentRow
 
 REPORT_FORMAT = "chain-tutor-report"
 
@@ -71,8 +75,8 @@ def format_text(report: Report) -> str:
         "",
         "attempts, time: medians over the students who answered, up to their first correct "
         "answer;",
-        "invalid input costs no attempt. ✗: the most common wrong answers (whitespace "
-        "removed).",
+        "invalid input costs no attempt. ✗: the most common wrong answers (spaces that "
+        "say nothing removed).",
     ]
     return "\n".join(lines)
 
@@ -135,3 +139,71 @@ def format_csv(report: Report) -> str:
                 " | ".join(_wrong_text(wrong) for wrong in step.common_wrong),
             ])
     return out.getvalue()
+
+
+# -- the per-student table (tutor.report.students) ---------------------------------------
+
+STUDENT_COLUMNS = ("login", "name", "steps_solved", "steps_revealed", "attempts",
+                   "time_on_task_s", "last_active", "where", "status")
+
+
+def iso_time(at: float | None) -> str | None:
+    """Unix seconds as ISO 8601 in UTC, to the second: "2026-12-07T08:19:36Z"."""
+    if at is None:
+        return None
+    return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _student_values(row: StudentRow) -> dict:
+    return {
+        "login": row.login,
+        "name": row.name,
+        "steps_solved": row.steps_solved,
+        "steps_revealed": row.steps_revealed,
+        "attempts": row.attempts,
+        "time_on_task_s": round(row.time_on_task_s),
+        "last_active": iso_time(row.last_active),
+        "where": None if row.where is None else "/".join(row.where),
+        "status": row.status,
+    }
+
+
+def students_json(rows: Sequence[StudentRow]) -> dict:
+    return {"students": [_student_values(row) for row in rows]}
+
+
+def students_csv(rows: Sequence[StudentRow]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(STUDENT_COLUMNS)
+    for row in rows:
+        values = _student_values(row)
+        writer.writerow(["" if values[column] is None else
+                         printable(values[column], SHOWN) if isinstance(values[column], str)
+                         else values[column] for column in STUDENT_COLUMNS])
+    return out.getvalue()
+
+
+def students_text(rows: Sequence[StudentRow]) -> str:
+    """The table, aligned, with a header; numbers right-aligned, time as "2m05s"."""
+    header = ("login", "name", "solved", "revealed", "attempts", "time", "last active",
+              "where", "status")
+    table = [header]
+    for row in rows:
+        values = _student_values(row)
+        table.append((
+            printable(row.login, SHOWN), printable(row.name or "", SHOWN),
+            str(row.steps_solved), str(row.steps_revealed), str(row.attempts),
+            duration(row.time_on_task_s) if row.last_active is not None else "–",
+            values["last_active"] or "–", printable(values["where"] or "–", SHOWN), row.status,
+        ))
+    widths = [max(len(line[i]) for line in table) for i in range(len(header))]
+    numeric = {2, 3, 4, 5}
+    lines = ["  ".join(cell.rjust(width) if i in numeric else cell.ljust(width)
+                       for i, (cell, width) in enumerate(zip(line, widths, strict=True))).rstrip()
+             for line in table]
+    lines += ["", f"{plural(len(rows), 'student')}. time: the gaps between a student's "
+              f"consecutive answers, each at most {TIME_GAP_CAP / 60:g} minutes, summed;",
+              f"stuck: {STUCK_WRONG} or more wrong answers on the step of the latest answer, "
+              "not solved; done: every step", "of the report's lessons solved."]
+    return "\n".join(lines)

@@ -35,8 +35,18 @@ def read_source(path: Path, by_student: bool = False) -> Source:
     else:
         snapshot = read_export(path)
     _check_types(snapshot)
-    student = snapshot.student if by_student and snapshot.student else display_path(path)
-    return Source(student, path, snapshot)
+    return Source(identity(snapshot, path, by_student), path, snapshot)
+
+
+def identity(snapshot: Snapshot, path: Path, by_student: bool = False) -> str:
+    """Who a record is: the login it carries (a database's owner, an export's "login"),
+    so one student's database and exports are one student; a file without one (an
+    export of version 2 or older) is its path, or with ``by_student`` its "student"."""
+    if snapshot.login:
+        return snapshot.login
+    if by_student and snapshot.student:
+        return snapshot.student
+    return display_path(path)
 
 
 def _is_time(value: object) -> bool:
@@ -88,9 +98,8 @@ def _search(folder: Path, skipped: list[Skipped]) -> list[Path]:
         # a student's work: passed over without a word.
         dirs[:] = sorted(name for name in dirs if not (name == "cache" and DB_NAME in files))
         found.extend(Path(root) / name for name in sorted(files)
-                     if name == DB_NAME or name.endswith(".json")
-                     and not (name == CACHE_NAME and Path(root).name == "cache"))
-    if not found:
+                     if name == DB_NAME or name.endswith(".json"))
+    if all(path.name == CACHE_NAME for path in found):  # nothing, or the tutor's own cache
         skipped.append(Skipped(folder, f"holds no {DB_NAME} or exported .json file"))
     return found
 
@@ -125,6 +134,12 @@ def load_sources(paths: Iterable[Path | str],
             except Exception as error:  # noqa: BLE001 - one student's bad file is theirs
                 # alone: said and skipped (a crafted database can fail in ways no
                 # reader lists), and the class's report goes on without it.
+                if file != path and file.name == CACHE_NAME:
+                    # The tutor's own lesson index, wherever its cache folder is (a
+                    # data folder's cache/, ~/.cache/chain-tutor/, $CHAIN_TUTOR_CACHE)
+                    # in a folder searched: not a student's file, passed over without a
+                    # word. (Named on the command line, it is said as any other file.)
+                    continue
                 skipped.append(Skipped(file, _unusable(error)))
     return sources, skipped
 
