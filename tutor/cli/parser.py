@@ -8,7 +8,7 @@ from pathlib import Path
 
 NEW_BUDGET = 1.0  # seconds of sympy per step for `new`: 2 s proves no more (README, Performance)
 SUBCOMMANDS = ("check", "validate", "lessons", "show", "new", "practice", "progress", "report",
-               "seed", "serve", "proofs")
+               "seed", "serve", "proofs", "course")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -141,6 +141,14 @@ def build_parser() -> argparse.ArgumentParser:
                             "for a proxy through which every student comes)")
     _common(serve)
     _proofs_command(sub)
+    course = sub.add_parser(
+        "course", help="check a course file and list its assignments",
+        description="Check a course file (TOML: a title and [[assignment]] tables with "
+                    "title, lessons, due, points, reveal) against the lessons, and print "
+                    "each assignment: its due time in UTC and here, points, lessons and "
+                    "whether Reveal is allowed. Exit status 2 if the file has errors.")
+    course.add_argument("file", type=Path, metavar="FILE")
+    _lessons_option(course)
     return parser
 
 
