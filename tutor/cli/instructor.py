@@ -25,7 +25,14 @@ def cmd_report(args) -> int:
         return EXIT_INVALID
     if args.tui and refuse_without_terminal():
         return EXIT_INVALID
-    sources, skipped = load_sources(args.paths, by_student=args.by_student)
+    grading = None
+    if args.gradebook or args.course or args.roster:
+        grading = _grading(args)
+        if grading is None:
+            return EXIT_INVALID
+    # A gradebook names students by who they are, never by a file's path.
+    sources, skipped = load_sources(args.paths,
+                                    by_student=args.by_student or grading is not None)
     for item in skipped:
         # A file's name and the reason (which may quote the file) are the student's text.
         print(f"chain-tutor: skipped {printable(str(item.path))}: {printable(item.reason)}",
@@ -37,6 +44,8 @@ def cmd_report(args) -> int:
         # Bad input, as everywhere: the files given, not the tutor, are at fault.
         print("chain-tutor: no progress database or export could be read", file=sys.stderr)
         return EXIT_INVALID
+    if grading is not None:
+        return _gradebook(args, grading, sources)
     report = build_report(sources, read_index(args.lessons), skipped, top=args.top)
     if args.tui:
         from tutor.app.report_app import run_report
@@ -48,6 +57,48 @@ def cmd_report(args) -> int:
         sys.stdout.write(format_csv(report))
     else:
         print(format_text(report))
+    return 0
+
+
+def _grading(args):
+    """(course, lessons' steps, roster or None) for --gradebook; None after saying why."""
+    from tutor.lessons.course import check_course
+    from tutor.lessons.index import read_index
+    from tutor.report.grades import lesson_steps
+    from tutor.report.roster_reader import RosterError, read_roster
+
+    if not (args.gradebook and args.course):
+        print("chain-tutor: --gradebook canvas|moodle and --course FILE go together"
+              + (" (--roster with them)" if args.roster else ""), file=sys.stderr)
+        return None
+    index = read_index(args.lessons)
+    course, errors = check_course(args.course, index)
+    for error in errors:
+        print(f"chain-tutor: {printable(str(error))}", file=sys.stderr)
+    if course is None or errors:
+        return None
+    try:
+        roster = read_roster(args.roster) if args.roster else None
+    except RosterError as error:
+        print(f"chain-tutor: {printable(str(error))}", file=sys.stderr)
+        return None
+    return course, lesson_steps(index), roster
+
+
+def _gradebook(args, grading, sources) -> int:
+    from tutor.report.gradebook import format_gradebook, gradebook_rows
+    from tutor.report.grades import GradeError
+
+    course, steps, roster = grading
+    try:
+        rows, absent = gradebook_rows(course, steps, sources, roster)
+    except GradeError as error:
+        print(f"chain-tutor: {printable(str(error))}", file=sys.stderr)
+        return EXIT_INVALID
+    for login in absent:
+        print(f"chain-tutor: {printable(login)} has progress but is not on the roster; "
+              "left out of the gradebook", file=sys.stderr)
+    sys.stdout.write(format_gradebook(args.gradebook, course, rows))
     return 0
 
 

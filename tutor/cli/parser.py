@@ -7,6 +7,12 @@ import argparse
 from pathlib import Path
 
 NEW_BUDGET = 1.0  # seconds of sympy per step for `new`: 2 s proves no more (README, Performance)
+GRADE_RULE = ("The grade rule: an assignment's grade is points × (steps first solved at or "
+              "before the due time, revealed steps excluded) / (all steps of its lessons), "
+              "to two decimals; any variant counts. A step is first solved at its "
+              "earliest correct answer; it is revealed if the student's record marks it "
+              "so (a reveal cleared by a reset or a new variant is forgotten, as in the "
+              "tutor).")
 SUBCOMMANDS = ("check", "validate", "lessons", "show", "new", "practice", "progress", "report",
                "seed", "serve", "proofs", "course")
 
@@ -94,7 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
         "report", help="a class's results per step, from progress databases and exports",
         description="Read progress databases (read-only) and exported progress files, and "
                     "print per lesson and step how many students solved, revealed or gave "
-                    "up, median attempts and time, and the most common wrong answers.",
+                    "up, median attempts and time, and the most common wrong answers. "
+                    "With --gradebook: each student's grade on each assignment of a "
+                    f"course file, as CSV for Canvas or Moodle. {GRADE_RULE}",
     )
     report.add_argument("paths", nargs="+", type=Path, metavar="PATH",
                         help="a progress.db, an exported .json file, or a folder searched for "
@@ -105,6 +113,14 @@ def build_parser() -> argparse.ArgumentParser:
     form.add_argument("--tui", action="store_true",
                       help="a screen with a heat map of lessons × steps; pick a step for "
                            "its details")
+    form.add_argument("--gradebook", choices=("canvas", "moodle"), default=None,
+                      help="CSV for Canvas's or Moodle's gradebook import: a row per "
+                           "student, a column per assignment of --course (needs it)")
+    report.add_argument("--course", type=Path, default=None, metavar="FILE",
+                        help="the course file whose assignments --gradebook grades")
+    report.add_argument("--roster", type=Path, default=None, metavar="ROSTER.csv",
+                        help="with --gradebook: a CSV with login,name,sis_id,section; "
+                             "every student on it gets a row (0 where nothing was done)")
     report.add_argument("--by-student", action="store_true",
                         help="name an export's student by its \"student\" field (files "
                              "with the same one count as one student), not by its path")
