@@ -249,5 +249,9 @@ def build_app_parser() -> argparse.ArgumentParser:
     parser.add_argument("--budget", type=float, default=1.0, metavar="SECONDS",
                         help="seconds for each answer's symbolic proof, a hard limit "
                              "(default 1); past it the verdict is numeric")
+    parser.add_argument("--course", type=Path, default=None, metavar="FILE",
+                        help="a course file: the picker shows its assignments, due times "
+                             "and your standing, and Reveal is off where it says so "
+                             "(also CHAIN_TUTOR_COURSE)")
     _common(parser)
     return parser

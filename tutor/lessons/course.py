@@ -82,6 +82,16 @@ class Course(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
         return frozenset(lesson for item in self.assignment if not item.reveal
                          for lesson in item.lessons)
 
+    def reveal_off(self, lesson_id: str) -> str | None:
+        """Why Reveal is off in this lesson, for the student; None where it is allowed."""
+        closing = [item.title for item in self.assignment
+                   if not item.reveal and lesson_id in item.lessons]
+        if not closing:
+            return None
+        named = ", ".join(f"“{title}”" for title in closing)
+        return (f"Reveal is off in this lesson: the course “{self.title}” grades it "
+                f"({named}) and does not allow revealing solutions. A hint (F2) may help.")
+
 
 def check_course(path: Path | str, index: Sequence[LessonInfo]
                  ) -> tuple[Course | None, list[LessonError]]:
