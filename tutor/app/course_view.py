@@ -78,7 +78,7 @@ def assignment_line(number: int, title: str, due: datetime, standing: Grade | st
         points = standing
     else:
         so_far = "" if due.timestamp() < now else " so far"
-        points = (f"{cell(standing.earned)} of {cell(standing.points)} points{so_far} "
+        points = (f"{cell(standing.earned)} of {cell(standing.points)}{so_far} "
                   f"({standing.on_time}/{standing.steps} steps)")
-    off = "  ·  Reveal off" if not reveal else ""
-    return f"{number}. {title}  ·  {when}  ·  {points}{off}"
+    off = " · Reveal off" if not reveal else ""
+    return f"{number}. {title} · {when} · {points}{off}"
