@@ -150,3 +150,8 @@ def test_a_bad_course_file_exits_2_with_a_message_and_no_traceback(tmp_path, tex
 def test_a_missing_course_file_exits_2(tmp_path, capsys):
     assert main(["course", str(tmp_path / "none.toml")]) == 2
     assert "cannot read the file" in capsys.readouterr().err
+
+
+def test_course_command_prints_points_as_written_never_in_exponent_form(tmp_path, capsys):
+    assert main(["course", str(_write(tmp_path, COURSE.replace("2.5", "1000000")))]) == 0
+    assert "points   1000000\n" in capsys.readouterr().out  # not 1e+06

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from tutor.exits import EXIT_INVALID
 from tutor.markup import printable
@@ -13,6 +14,7 @@ from tutor.markup import printable
 def cmd_course(args) -> int:
     from tutor.lessons.course import check_course
     from tutor.lessons.index import read_index
+    from tutor.report.grades import number as cell
 
     index = read_index(args.lessons)
     course, errors = check_course(args.file, index)
@@ -27,7 +29,7 @@ def cmd_course(args) -> int:
         lessons = ", ".join(f"{lesson} ({steps[lesson]} steps)" for lesson in item.lessons)
         print(f"\n{number}. {printable(item.title)}")
         print(f"   due      {due_text(item.due)}")
-        print(f"   points   {item.points:g}")
+        print(f"   points   {cell(Decimal(str(item.points)))}")
         print(f"   lessons  {lessons}")
         print(f"   reveal   {'allowed' if item.reveal else 'off (F3 refused in its lessons)'}")
     return 0
