@@ -173,6 +173,9 @@ class LessonSession:
     seed: int
     store: ProgressStore
     show: Show = _hidden
+    # Why Reveal is off in this lesson (a course file says so, tutor.lessons.course); None:
+    # allowed. Refused here, at the one door, not only greyed out by a screen.
+    reveal_off: str | None = None
     state: LessonState = field(init=False)
     factors: dict[str, FactorState] = field(init=False)
     index: int = field(init=False)
@@ -256,7 +259,7 @@ class LessonSession:
         factor = self.factor
         return {
             "hint": not factor.done and factor.hints < len(self.step.hints),
-            "reveal": not factor.done,
+            "reveal": not factor.done and self.reveal_off is None,
             "next_step": factor.done,
             "previous_step": self.index > 0,
             "reset_step": factor.done or factor.attempts > 0 or factor.hints > 0,
@@ -291,9 +294,14 @@ class LessonSession:
         self.reload()
         return True
 
-    def reveal(self) -> None:
+    def reveal(self) -> bool:
+        """Show the step's solution, marking it revealed; False, doing nothing, where the
+        course in force says Reveal is off (``reveal_off``) or the step is done."""
+        if not self.available()["reveal"]:
+            return False
         self.store.mark(self.lesson.id, self.step.id, Status.REVEALED)
         self.reload()
+        return True
 
     def reset_step(self) -> None:
         self.store.reset_step(self.lesson.id, self.step.id)

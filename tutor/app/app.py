@@ -31,6 +31,7 @@ from textual.screen import Screen
 
 from tutor.app.background import freeze_heap, load_lessons, prepare_proofs, warm_up_checker
 from tutor.app.confine import ConfinedApp
+from tutor.app.course_view import course_in_force
 from tutor.app.network_flow import EXAMPLE_NETWORK as EXAMPLE_NETWORK  # its old address
 from tutor.app.network_flow import NetworkFlow
 from tutor.app.screens.base import BaseScreen
@@ -41,19 +42,14 @@ from tutor.app.shelf import Shelf
 from tutor.app.signals import SessionGuard
 from tutor.app.typeahead import TypeAhead
 from tutor.files import make_private_folder
-from tutor.lessons.index import (
-    CACHE_NAME,
-    LessonError,
-    LessonInfo,
-    find_lesson,
-    read_index,
-)
+from tutor.lessons.index import CACHE_NAME, LessonError, LessonInfo, find_lesson, read_index
 from tutor.progress.locations import default_cache_dir
 from tutor.progress.store import ProgressStore
 from tutor.standing import new_variant, open_variant, start_lesson
 
 if TYPE_CHECKING:
     from tutor.app.screens.picker import PickerScreen
+    from tutor.lessons.course import Course
     from tutor.lessons.model import Catalog
     from tutor.session import LessonSession
 
@@ -108,6 +104,7 @@ class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots
         warm_up: bool = True,
         freeze_gc: bool = False,
         after_paint: Sequence[Callable[[], object]] = (),
+        course: Course | None = None,
     ) -> None:
         """A loaded ``catalog`` is used as it is; without one, the app starts from ``index``
         (read here if not given) and loads the lessons from the same folders, the shipped
@@ -131,7 +128,7 @@ class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots
             bounded.resume()
         if catalog is None and index is None:
             index = read_index(extra_lessons)
-        self.shelf = Shelf(index or (), catalog)
+        self.shelf = Shelf(index or (), catalog, course)
         self.extra_lessons = tuple(extra_lessons)
         self.store = store
         self.start_lesson = lesson_id
@@ -354,6 +351,7 @@ class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots
             clock=self.clock,
             symbolic_budget=self.symbolic_budget,
             cursor_blink=self.cursor_blink,
+            reveal_off=self.shelf.reveal_off(lesson_id),
         )
         if replace:
             self.switch_screen(screen)
@@ -478,13 +476,15 @@ def run(args) -> int:
         pass  # a cache that cannot be written only costs speed
     later: list[Callable[[], object]] = []  # on a first launch: the cache, after the paint
     index = read_index(args.lessons, cache=cache / CACHE_NAME, later=later.append)
-    if args.lesson:
-        try:
-            # By its id from here on: progress is kept under the id, not "8".
+    try:
+        course = course_in_force(getattr(args, "course", None), index)
+        if args.lesson:  # by its id from here on: progress is kept under the id, not "8"
             args.lesson = find_lesson(index, args.lesson).id
-        except LessonError as error:
-            print(f"chain-tutor: {error.message}", file=sys.stderr)
-            return 2
+    except LessonError as error:  # a course file's at file:line; a lesson's by its name
+        from tutor.markup import printable
+
+        print(f"chain-tutor: {printable(str(error))}", file=sys.stderr)
+        return 2
     # A first launch makes its database after the first paint, or at its first write.
     store = ProgressStore.open(args.data_dir, create_later=True)
     later.append(store.create)
@@ -493,7 +493,7 @@ def run(args) -> int:
             None, store, lesson_id=args.lesson, seed=args.seed, index=index,
             extra_lessons=args.lessons, freeze_gc=True,
             network=getattr(args, "network_text", None),
-            symbolic_budget=getattr(args, "budget", 1.0), after_paint=later,
+            symbolic_budget=getattr(args, "budget", 1.0), after_paint=later, course=course,
         )
         # SIGHUP, SIGTERM, SIGINT or a vanished terminal stop the app (see signals.py).
         with SessionGuard(app) as session:

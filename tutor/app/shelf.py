@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 from tutor.lessons.index import LessonError, LessonInfo, find_lesson
 
 if TYPE_CHECKING:
+    from tutor.lessons.course import Course
     from tutor.lessons.model import Catalog, Lesson
 
 
@@ -50,12 +51,18 @@ class BrokenEntry:
 
 
 class Shelf:
-    def __init__(self, index: Sequence[LessonInfo] = (), catalog: Catalog | None = None) -> None:
+    def __init__(self, index: Sequence[LessonInfo] = (), catalog: Catalog | None = None,
+                 course: Course | None = None) -> None:
         self.index = list(index)
         self.catalog = catalog
+        self.course = course  # the course file in force (--course, CHAIN_TUTOR_COURSE)
         # Lessons made from the student's networks this session (tutor.networks.generator), by id:
         # they are not in the curriculum, so not in entries() or after().
         self.networks: dict[str, Lesson] = {}
+
+    def reveal_off(self, lesson_id: str) -> str | None:
+        """Why Reveal is off in this lesson under the course in force; None: allowed."""
+        return self.course.reveal_off(lesson_id) if self.course is not None else None
 
     @property
     def loaded(self) -> bool:

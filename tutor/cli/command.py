@@ -116,6 +116,7 @@ COMMANDS = {  # subcommand: the module of tutor.cli whose cmd_<subcommand> runs 
     "seed": "instructor",
     "serve": "instructor",
     "proofs": "instructor",
+    "course": "course",
 }
 
 

@@ -23,8 +23,11 @@ def cmd_report(args) -> int:
     if args.top < 0:
         print("chain-tutor: --top must be 0 or more", file=sys.stderr)
         return EXIT_INVALID
-    if args.roster is not None and not args.students:
-        print("chain-tutor: --roster goes with --students", file=sys.stderr)
+    if args.roster is not None and not (args.students or args.gradebook):
+        print("chain-tutor: --roster goes with --students or --gradebook", file=sys.stderr)
+        return EXIT_INVALID
+    if args.students and args.gradebook:
+        print("chain-tutor: --students or --gradebook, one at a time", file=sys.stderr)
         return EXIT_INVALID
     if args.students and args.tui:
         print("chain-tutor: --students has no screen yet: leave out --tui (text, --json "
@@ -44,7 +47,14 @@ def cmd_report(args) -> int:
             return EXIT_INVALID
     if args.tui and refuse_without_terminal():
         return EXIT_INVALID
-    sources, skipped = load_sources(args.paths, by_student=args.by_student)
+    grading = None
+    if args.gradebook or args.course:
+        grading = _grading(args, roster)
+        if grading is None:
+            return EXIT_INVALID
+    # A gradebook names students by who they are, never by a file's path.
+    sources, skipped = load_sources(args.paths,
+                                    by_student=args.by_student or grading is not None)
     for item in skipped:
         # A file's name and the reason (which may quote the file) are the student's text.
         print(f"chain-tutor: skipped {printable(str(item.path))}: {printable(item.reason)}",
@@ -65,6 +75,8 @@ def cmd_report(args) -> int:
         # a roster, a class that has not begun is a table of students not started.)
         print("chain-tutor: no progress database or export could be read", file=sys.stderr)
         return EXIT_INVALID
+    if grading is not None:
+        return _gradebook(args, grading, sources)
     report = build_report(sources, read_index(args.lessons), skipped, top=args.top)
     if args.students:
         return _students(args, sources, report, roster)
@@ -96,6 +108,42 @@ def _students(args, sources, report, roster) -> int:
         sys.stdout.write(students_csv(rows))
     else:
         print(students_text(rows))
+    return 0
+
+
+def _grading(args, roster):
+    """(course, lessons' steps, roster or None) for --gradebook; None after saying why."""
+    from tutor.lessons.course import check_course
+    from tutor.lessons.index import read_index
+    from tutor.report.grades import lesson_steps
+
+    if not (args.gradebook and args.course):
+        print("chain-tutor: --gradebook canvas|moodle and --course FILE go together"
+              + (" (--roster with them)" if args.roster else ""), file=sys.stderr)
+        return None
+    index = read_index(args.lessons)
+    course, errors = check_course(args.course, index)
+    for error in errors:
+        print(f"chain-tutor: {printable(str(error))}", file=sys.stderr)
+    if course is None or errors:
+        return None
+    return course, lesson_steps(index), roster
+
+
+def _gradebook(args, grading, sources) -> int:
+    from tutor.report.gradebook import format_gradebook, gradebook_rows
+    from tutor.report.grades import GradeError
+
+    course, steps, roster = grading
+    try:
+        rows, absent = gradebook_rows(course, steps, sources, roster)
+    except GradeError as error:
+        print(f"chain-tutor: {printable(str(error))}", file=sys.stderr)
+        return EXIT_INVALID
+    for login in absent:
+        print(f"chain-tutor: {printable(login)} has progress but is not on the roster; "
+              "left out of the gradebook", file=sys.stderr)
+    sys.stdout.write(format_gradebook(args.gradebook, course, rows))
     return 0
 
 

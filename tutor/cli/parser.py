@@ -7,8 +7,14 @@ import argparse
 from pathlib import Path
 
 NEW_BUDGET = 1.0  # seconds of sympy per step for `new`: 2 s proves no more (README, Performance)
+GRADE_RULE = ("The grade rule: an assignment's grade is points × (steps first solved at or "
+              "before the due time, revealed steps excluded) / (all steps of its lessons), "
+              "to two decimals; any variant counts. A step is first solved at its "
+              "earliest correct answer; it is revealed if the student's record marks it "
+              "so (a reveal cleared by a reset or a new variant is forgotten, as in the "
+              "tutor).")
 SUBCOMMANDS = ("check", "validate", "lessons", "show", "new", "practice", "progress", "report",
-               "seed", "serve", "proofs")
+               "seed", "serve", "proofs", "course")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -94,7 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
         "report", help="a class's results per step, from progress databases and exports",
         description="Read progress databases (read-only) and exported progress files, and "
                     "print per lesson and step how many students solved, revealed or gave "
-                    "up, median attempts and time, and the most common wrong answers.",
+                    "up, median attempts and time, and the most common wrong answers. "
+                    "With --gradebook: each student's grade on each assignment of a "
+                    f"course file, as CSV for Canvas or Moodle. {GRADE_RULE}",
     )
     report.add_argument("paths", nargs="+", type=Path, metavar="PATH",
                         help="a progress.db, an exported .json file, or a folder searched for "
@@ -105,6 +113,11 @@ def build_parser() -> argparse.ArgumentParser:
     form.add_argument("--tui", action="store_true",
                       help="a screen with a heat map of lessons × steps; pick a step for "
                            "its details")
+    form.add_argument("--gradebook", choices=("canvas", "moodle"), default=None,
+                      help="CSV for Canvas's or Moodle's gradebook import: a row per "
+                           "student, a column per assignment of --course (needs it)")
+    report.add_argument("--course", type=Path, default=None, metavar="FILE",
+                        help="the course file whose assignments --gradebook grades")
     report.add_argument("--by-student", action="store_true",
                         help="name an export without a login (version 2 or older) by its "
                              "\"student\" field (files with the same one count as one "
@@ -130,9 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
                              "date and time; a revealed step, which has no time, counts "
                              "unless its lesson was started after")
     report.add_argument("--roster", type=Path, default=None, metavar="CSV",
-                        help="with --students: the class list, a CSV with the header "
-                             "login,name,sis_id,section; every student on it gets a row, "
-                             "not-started if nothing of theirs was found")
+                        help="with --students or --gradebook: the class list, a CSV with "
+                             "the header login,name,sis_id,section; every student on it "
+                             "gets a row (not-started, 0 for each assignment, if nothing of "
+                             "theirs was found)")
     _lessons_option(report)
 
     seed = sub.add_parser("seed", help="the seed --seed-from-user gives a login name",
@@ -164,6 +178,14 @@ def build_parser() -> argparse.ArgumentParser:
                             "for a proxy through which every student comes)")
     _common(serve)
     _proofs_command(sub)
+    course = sub.add_parser(
+        "course", help="check a course file and list its assignments",
+        description="Check a course file (TOML: a title and [[assignment]] tables with "
+                    "title, lessons, due, points, reveal) against the lessons, and print "
+                    "each assignment: its due time in UTC and here, points, lessons and "
+                    "whether Reveal is allowed. Exit status 2 if the file has errors.")
+    course.add_argument("file", type=Path, metavar="FILE")
+    _lessons_option(course)
     return parser
 
 
@@ -248,5 +270,9 @@ def build_app_parser() -> argparse.ArgumentParser:
     parser.add_argument("--budget", type=float, default=1.0, metavar="SECONDS",
                         help="seconds for each answer's symbolic proof, a hard limit "
                              "(default 1); past it the verdict is numeric")
+    parser.add_argument("--course", type=Path, default=None, metavar="FILE",
+                        help="a course file: the picker shows its assignments, due times "
+                             "and your standing, and Reveal is off where it says so "
+                             "(also CHAIN_TUTOR_COURSE)")
     _common(parser)
     return parser

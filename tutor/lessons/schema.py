@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin, get_type_hints
@@ -149,7 +150,7 @@ _SEGMENT = re.compile(r"\.([A-Za-z_]\w*)|\[(\d+)\]|\[(\.\.\.)\]")
 Segment = str | int  # a field or a dict's key; an index; "[...]" where msgspec omits a key
 
 
-def _split(error: msgspec.ValidationError) -> tuple[str, list[Segment]]:
+def split_error(error: msgspec.ValidationError) -> tuple[str, list[Segment]]:
     match = _PATH.match(str(error))
     assert match is not None  # the pattern matches any text
     segments: list[Segment] = []
@@ -160,17 +161,22 @@ def _split(error: msgspec.ValidationError) -> tuple[str, list[Segment]]:
 
 def _located(error: msgspec.ValidationError, data: dict, text: str,
              path: Path | None) -> LessonError:
-    message, segments = _split(error)
+    message, segments = split_error(error)
     place = lesson_place(text, path)
     try:
-        return _at(LessonTable, data, segments, message, place)
+        return locate(LessonTable, data, segments, message, place)
     except Exception:  # noqa: BLE001 - a file this walk misreads still gets msgspec's words
         return place.error(f"{message} (at {'.'.join(map(str, segments)) or 'the top'})")
 
 
-def _at(table: type[Struct], raw: Any, segments: list[Segment], message: str,
-        place: Place) -> LessonError:
-    """The error ``message`` at ``segments`` inside ``raw``, a ``table``, worded for ``place``."""
+def locate(table: type[Struct], raw: Any, segments: list[Segment], message: str,
+        place: Place, child: Callable[..., Place] | None = None) -> LessonError:
+    """The error ``message`` at ``segments`` inside ``raw``, a ``table``, worded for ``place``.
+
+    ``child(table, field, key, value, place)`` finds the place of a table inside another
+    (default: a lesson file's quantities, steps and mistakes); other files, such as a
+    course file, pass their own."""
+    child = child or _child
     if not segments:
         return _table_error(table, message, place)
     field, rest = str(segments[0]), segments[1:]
@@ -180,15 +186,15 @@ def _at(table: type[Struct], raw: Any, segments: list[Segment], message: str,
     if rest and rest[0] == "[...]" and isinstance(value, dict):
         name, message, rest = _first_failing(value, element)
         if isinstance(inner, type) and issubclass(inner, Struct):
-            return _at(inner, value[name], rest, message, _child(table, field, name, value,
-                                                                      place))
+            return locate(inner, value[name], rest, message,
+                       child(table, field, name, value, place), child)
         where = section_place(place.text, place.path, field, f"[{field}]")
         return LessonError(f"[{field}] must map names to {describe(element)}; {name} is not "
                            "a string", place.path, where.line_of(name), place.step)
     if (rest and isinstance(rest[0], int) and isinstance(value, list) and kind is list
             and isinstance(inner, type) and issubclass(inner, Struct)):
-        return _at(inner, value[rest[0]], rest[1:], message,
-                   _child(table, field, rest[0], value, place))
+        return locate(inner, value[rest[0]], rest[1:], message,
+                   child(table, field, rest[0], value, place), child)
     declared = get_type_hints(table, include_extras=True)[field]
     return place.error(f"{field} must be {describe(declared)}", field)
 
@@ -200,7 +206,7 @@ def _table_error(table: type[Struct], message: str, place: Place) -> LessonError
     if unknown:
         key = unknown.group(1)
         near = difflib.get_close_matches(key, known, n=1)
-        hint = f"; did you mean {near[0]!r}?" if near else ""
+        hint = f"; did you mean {near[0]!r}?" if near else "."
         return LessonError(f"unknown field {key!r} in {place.what}{hint} Known fields: "
                            f"{', '.join(known)}.", place.path, place.line_of(key), place.step)
     missing = re.match(r"Object missing required field `(.*)`$", message, re.DOTALL)
@@ -217,7 +223,7 @@ def _first_failing(entries: dict, element: Any) -> tuple[str, str, list[Segment]
         try:
             msgspec.convert(value, element)
         except msgspec.ValidationError as error:
-            message, segments = _split(error)
+            message, segments = split_error(error)
             return name, message, segments
     raise LookupError("no entry fails")  # msgspec said one did: let _located word it
 

@@ -117,6 +117,7 @@ class LessonScreen(LessonActions, Screen[None]):
                 group=STEP_KEYS),
         Binding("f2,ctrl+g", "hint", "Hint", id="hint"),
         Binding("f3,ctrl+o", "reveal", "Reveal", id="reveal"),
+        Binding("f3,ctrl+o", "reveal_off", "Reveal off", id="reveal-off"),  # a course's
         Binding("f5,ctrl+t", "reset_step", "Reset", id="reset-step"),
         Binding("ctrl+r", "reset_lesson", "Reset lesson", id="reset-lesson", show=False),
         Binding("f4", "intro", "Intro", id="intro", show=False),
@@ -134,10 +135,11 @@ class LessonScreen(LessonActions, Screen[None]):
         clock: Callable[[], float],
         symbolic_budget: float = 1.0,
         cursor_blink: bool = True,
+        reveal_off: str | None = None,
     ) -> None:
         super().__init__()
         # Read now, not on mount: the footer, composed with the screen, asks check_action.
-        self.session = LessonSession(lesson, seed, store, screen_notation(lesson))
+        self.session = LessonSession(lesson, seed, store, screen_notation(lesson), reveal_off)
         self.navigator = navigator
         self.clock = clock
         self.symbolic_budget = symbolic_budget

@@ -49,7 +49,11 @@ class LessonActions:
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not hasattr(self, "session"):
-            return True
+            return action != "reveal_off"
+        if action in ("reveal", "reveal_off"):  # one of F3's two faces is shown, not both
+            off = self.session.reveal_off is not None
+            if off != (action == "reveal_off"):
+                return False
         enabled = self.session.available().get(action)
         if enabled is None:
             return True
@@ -66,10 +70,9 @@ class LessonActions:
 
         def reveal(yes: bool | None) -> None:
             # The step may have been solved meanwhile (a check that was still running).
-            if not yes or self.step.id != step_id or self.factor.done:
+            if not yes or self.step.id != step_id or not self.session.reveal():
                 return
             self.remove_class("-side-open")  # what is said next must be seen
-            self.session.reveal()
             self.token += 1  # a check still running is saved, but its verdict is not shown
             self.checking = None
             self.settled = self.query_one(AnswerInput).value
@@ -83,6 +86,10 @@ class LessonActions:
             ConfirmScreen(f"Reveal the solution of {self.step.label}?", detail, yes="Reveal"),
             reveal,
         )
+
+    def action_reveal_off(self) -> None:
+        """F3 where the course says Reveal is off: why, instead of the solution."""
+        self.notify(self.session.reveal_off or "", title="Reveal is off", markup=False)
 
     def action_next_step(self) -> None:
         if self.session.next():

@@ -162,6 +162,7 @@ class PickerScreen(Screen[None]):
             "chain-tutor · the chain rule for matrix derivatives, one factor at a time",
             classes="screen-title",
         )
+        yield Static(id="picker-course")  # the course in force: its assignments
         yield Static("Choose a lesson (↑↓ or its number, Enter):", id="picker-heading")
         yield OptionList(id="lesson-list")
         yield Static(id="picker-detail")
@@ -193,6 +194,7 @@ class PickerScreen(Screen[None]):
             tuple((entry.id, entry.title, progress_text(entry, state))
                   for entry, state in zip(self.networks, network_states, strict=True)),
         )
+        self.show_course(lessons)
         options = self.query_one(OptionList)
         if shown != self.shown:
             self.shown = shown
@@ -207,6 +209,23 @@ class PickerScreen(Screen[None]):
         self.landing = None
         if options.highlighted_option is not None:  # its progress may have changed
             self.show_detail(options.highlighted_option.id)
+
+    def show_course(self, lessons: list[LessonEntry]) -> None:
+        """The course's assignments, due times and standings; nothing without a course."""
+        course = self.shelf.course
+        box = self.query_one("#picker-course", Static)
+        box.display = course is not None
+        if course is None:
+            return
+        from tutor.app.course_view import assignment_line, standings
+
+        now = time.time()
+        lines = [assignment_line(number, item.title, item.due, standing, item.reveal, now)
+                 for number, (item, standing) in enumerate(
+                     zip(course.assignment, standings(course, lessons, self.store),
+                         strict=True), start=1)]
+        box.update(Content.assemble((f"Course: {course.title}", "bold"), "\n",
+                                    ("\n".join(lines), "$text-muted")))
 
     def redraw(self, options: OptionList, lessons: list[LessonEntry],
                states: list[LessonState], broken: list[BrokenEntry],
