@@ -1,4 +1,4 @@
-"""Build hook: ship the top-level ``lessons/`` folder inside the wheel as ``tutor/lessons/curriculum``.
+"""Build hook: ship the top-level ``lessons/`` folder in the wheel as ``tutor/lessons/curriculum``.
 
 The curriculum lives at the top of the repository so authors find it; users who
 ``pip install`` the project still need it, so it is copied into the package at
