@@ -58,7 +58,7 @@ from tutor.app.widgets.footer import SteadyFooter
 from tutor.app.widgets.graph import GraphView
 from tutor.app.widgets.preview import Preview
 from tutor.app.widgets.prose import inline_content
-from tutor.app.widgets.steady import set_display, show
+from tutor.app.widgets.steady import Steady, set_display, show
 from tutor.app.widgets.values import ValuesPanel
 from tutor.engine import Verdict
 from tutor.lessons.model import Lesson, Step, Variant
@@ -162,12 +162,12 @@ class LessonScreen(LessonActions, Screen[None]):
     def compose(self) -> ComposeResult:
         yield TooSmallNote()
         shapes = self.lesson.problem.shapes
-        yield Static(id="lesson-title", classes="screen-title")
+        yield Steady(id="lesson-title", classes="screen-title")
         with Horizontal(id="body"):
             with Vertical(id="main"):
                 yield ChainView(id="chain")
                 yield GraphView(self.graph, shapes, self.lesson.definitions, id="graph")
-                yield Static(id="prompt")
+                yield Steady(id="prompt")
                 # The example uses no lesson's names, so it gives nothing away; a lesson of
                 # numbers gets one without matrices.
                 example = "2 * a^3 / (1 + a)" if self.lesson.problem.numbers_only else \
@@ -179,7 +179,7 @@ class LessonScreen(LessonActions, Screen[None]):
                 yield Preview(id="preview")
                 with VerticalScroll(id="feedback-box"):
                     yield Feedback(id="feedback")
-                    yield Static(id="hints")
+                    yield Steady(id="hints")
                 # Narrow terminals: F6 swaps the feedback for the factors and the numbers,
                 # keeping the prompt and the answer box in view.
                 with VerticalScroll(id="values-box"):
@@ -193,7 +193,7 @@ class LessonScreen(LessonActions, Screen[None]):
         yield SteadyFooter(compact=True, show_command_palette=False)
 
     def factors_and_values(self, values_first: bool = False) -> ComposeResult:
-        factors = [Static("Factors", classes="side-title"), Static(classes="factor-list")]
+        factors = [Static("Factors", classes="side-title"), Steady(classes="factor-list")]
         values = [Static("Values", classes="side-title"), ValuesPanel(self.lesson, self.variant)]
         yield from (values + factors) if values_first else (factors + values)
 
