@@ -9,7 +9,7 @@ import sys
 import pytest
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Footer, Static
 
 from tutor.app import textual_patches as patches
@@ -226,3 +226,35 @@ async def test_a_text_in_a_closed_panel_is_sized_with_its_new_content_when_it_op
         await pilot.pause()
         await pilot.pause()
         assert widget.size.height == 3
+
+
+class SizedScroll(patches.SizedInLayout, VerticalScroll):
+    pass
+
+
+class ScrollApp(App):
+    def compose(self) -> ComposeResult:
+        with SizedScroll(id="box"):
+            yield Sized("one", id="text")
+        yield Static("below", id="below")
+
+    def on_mount(self) -> None:
+        self.query_one("#box").styles.height = 5
+
+
+async def test_a_scrolling_box_sized_in_layout_still_shows_its_scroll_bar_and_scrolls():
+    app = ScrollApp()
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.pause()
+        box = app.query_one("#box", SizedScroll)
+        assert not box.show_vertical_scrollbar
+        app.query_one("#text", Sized).update("\n".join(f"line {n}" for n in range(20)))
+        for _ in range(4):
+            await pilot.pause()
+        assert box.show_vertical_scrollbar and box.virtual_size.height == 20
+        assert box.max_scroll_y == 15
+        box.scroll_end(animate=False)
+        await pilot.pause()
+        assert box.scroll_y == 15
+        # The text, one column narrower beside the bar, is laid out again at that width.
+        assert app.query_one("#text", Sized).size.width == box.scrollable_content_region.width

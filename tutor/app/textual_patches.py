@@ -103,21 +103,22 @@ class RestingBlink:
 
 
 class SizedInLayout:
-    """A widget that never scrolls itself, whose resizing by a layout asks for no other.
+    """A widget whose resizing by a layout asks for no other layout.
 
-    A layout pass that gives a widget a new size also sets its virtual size, a reactive
-    that asks for a layout: the whole screen is laid out a second time, to the same
-    result, after every layout that changed a text's height (a verdict's feedback: 3–6
-    ms of CPU a verdict). A virtual size matters to a widget that scrolls its content
-    (its scroll bars); one that does not is sized by the layout that is running.
-    Mixed in before Static.
+    A layout pass that gives a widget a new size (or a scrolling box new content) also
+    sets its virtual size, a reactive that asks for a layout: the whole screen is laid
+    out a second time, to the same result, after every layout that changed a text's
+    height (a verdict's feedback: 3–6 ms of CPU a verdict). The layout that is running
+    has sized the widget already, and what else a new virtual size changes is done
+    without it: the scroll bars' sizes and offsets there and then (``_scroll_update``),
+    a scroll bar shown or hidden by its own reactive, which asks for its layout.
+    Mixed in before Static or a scrolling container.
     """
 
     def _size_updated(self, size: Any, virtual_size: Any, container_size: Any,
                       layout: bool = True) -> bool:
-        scrolls = self.is_scrollable  # type: ignore[attr-defined]
         return super()._size_updated(  # type: ignore[misc]
-            size, virtual_size, container_size, layout=layout and scrolls)
+            size, virtual_size, container_size, layout=False)
 
 
 def measured_height(widget: Any) -> tuple[int | None, int]:

@@ -9,6 +9,7 @@ are redrawn in place, and the screen is laid out only for what moves (the feedba
 
 from __future__ import annotations
 
+from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.visual import VisualType
 from textual.widgets import Static
@@ -18,6 +19,10 @@ from tutor.app.textual_patches import SizedInLayout, forget_sizes, measured_heig
 
 class Steady(SizedInLayout, Static):
     """A Static that is not laid out again for having been resized by a layout."""
+
+
+class SteadyScroll(SizedInLayout, VerticalScroll):
+    """A scrolling box that is not laid out again for what a layout put in it."""
 
 
 def same(shown: VisualType, new: VisualType) -> bool:
