@@ -233,28 +233,47 @@ class SizedScroll(patches.SizedInLayout, VerticalScroll):
 
 
 class ScrollApp(App):
+    def __init__(self, box: VerticalScroll) -> None:
+        super().__init__()
+        self.box = box
+
     def compose(self) -> ComposeResult:
-        with SizedScroll(id="box"):
+        with self.box:
             yield Sized("one", id="text")
         yield Static("below", id="below")
 
     def on_mount(self) -> None:
-        self.query_one("#box").styles.height = 5
+        self.box.styles.height = 5
 
 
-async def test_a_scrolling_box_sized_in_layout_still_shows_its_scroll_bar_and_scrolls():
-    app = ScrollApp()
+def lines(count: int) -> str:
+    return "\n".join(f"line {n}" for n in range(count))
+
+
+@pytest.mark.parametrize("sized", [False, True])
+async def test_a_scrolling_box_sized_in_layout_still_shows_its_scroll_bar_and_scrolls(
+        sized, monkeypatch):
+    box = SizedScroll() if sized else VerticalScroll()
+    app = ScrollApp(box)
+    text = app.query_one  # looked up below, once mounted
     async with app.run_test(size=(40, 12)) as pilot:
         await pilot.pause()
-        box = app.query_one("#box", SizedScroll)
         assert not box.show_vertical_scrollbar
-        app.query_one("#text", Sized).update("\n".join(f"line {n}" for n in range(20)))
+        text("#text", Sized).update(lines(8))
+        for _ in range(4):
+            await pilot.pause()
+        assert box.show_vertical_scrollbar and box.max_scroll_y == 3
+        # More to scroll through: the box's new virtual size asks for a second layout
+        # in Textual's box, none in this one.
+        layouts = count_layouts(monkeypatch)
+        text("#text", Sized).update(lines(20))
         for _ in range(4):
             await pilot.pause()
         assert box.show_vertical_scrollbar and box.virtual_size.height == 20
         assert box.max_scroll_y == 15
+        assert len(layouts) == (1 if sized else 2)
         box.scroll_end(animate=False)
         await pilot.pause()
         assert box.scroll_y == 15
-        # The text, one column narrower beside the bar, is laid out again at that width.
-        assert app.query_one("#text", Sized).size.width == box.scrollable_content_region.width
+        # The text, narrower beside the bar, is laid out at that width.
+        assert text("#text", Sized).size.width == box.scrollable_content_region.width
