@@ -368,8 +368,8 @@ class LessonScreen(LessonActions, Screen[None]):
             if factor.answer:
                 name = ((step.id, ID_STYLE), (" = ", "$text-muted")) \
                     if step.id in typeable else ()
-                rows.append(Content.assemble("   ", *name,
-                                             (factor.answer, _status_style(factor))))
+                style = "bold $text-success" if factor.status == "solved" else "italic"
+                rows.append(Content.assemble("   ", *name, (factor.answer, style)))
                 if factor.canonical and _differs(factor.canonical, factor.answer):
                     rows.append(Content.styled(f"   = {factor.canonical}", "$text-muted"))
         return Content("\n").join(rows)
@@ -492,10 +492,6 @@ class LessonScreen(LessonActions, Screen[None]):
             self.reload()
             self.redraw()
             self.query_one(Input).focus()
-
-
-def _status_style(factor: FactorState) -> str:
-    return "bold $text-success" if factor.status == "solved" else "italic"
 
 
 def _differs(canonical: str, answer: str) -> bool:
