@@ -52,7 +52,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from lab_proc import Processes, cpu_ns, load_average, mem_available_mb, pss_kb  # noqa: E402
+from lab_proc import (  # noqa: E402
+    Processes,
+    children_cpu_ns,
+    cpu_ns,
+    load_average,
+    mem_available_mb,
+    pss_kb,
+)
 from lab_terminal import (  # noqa: E402
     PROOF_WORDS,
     SCRIPT,
@@ -200,7 +207,9 @@ def _answer(ready, scenario, options, selector, processes) -> dict:
     """Enter to every session at once; each latency from its own Enter to its verdict."""
     seen_before = len(processes.seen)
     tutors = {s.process.pid for s in ready}
-    workers_before = set(processes.scan()) - tutors
+    before = processes.scan()
+    workers_before = set(before) - tutors
+    cpu_before = _cpu_of(before)
     for session in ready:
         session.send("\r")
         session.sent_at = time.perf_counter()
@@ -213,6 +222,10 @@ def _answer(ready, scenario, options, selector, processes) -> dict:
         if time.monotonic() - last_scan > SAMPLE_S:
             processes.sample()
             last_scan = time.monotonic()
+    cpu_after = _cpu_of(processes.scan())
+    cpu_ms = _cpu_used(cpu_before, cpu_after) / 1e6
+    tutor_ms = _cpu_used(*({pid: cpu for pid, cpu in look.items() if pid in tutors}
+                           for look in (cpu_before, cpu_after))) / 1e6
     for session in ready:
         if session.verdict and not session.proof:
             session.proof = "unread"
@@ -221,8 +234,29 @@ def _answer(ready, scenario, options, selector, processes) -> dict:
                 for name in (*PROOF_WORDS, "not_correct", "unread")}
     outcomes["no_verdict"] = sum(1 for s in ready if not s.verdict)
     return {"latency_ms": _spread(latencies), "verdicts": outcomes,
+            "cpu_ms_per_verdict": cpu_ms / len(ready),
+            "tutor_cpu_ms_per_verdict": tutor_ms / len(ready),
             "worker_starts_answering": len(processes.seen) - seen_before,
             "workers_ended_answering": len(workers_before - set(processes.scan()))}
+
+
+def _cpu_of(pids: list[int]) -> dict[int, tuple[int, int]]:
+    """Each process's own CPU time and that of its children it has reaped (ns)."""
+    return {pid: (cpu_ns(pid), children_cpu_ns(pid)) for pid in pids}
+
+
+def _cpu_used(before: dict[int, tuple[int, int]], after: dict[int, tuple[int, int]]) -> int:
+    """The CPU the lab's processes used between two looks: what each living one used
+    (all of it, for one started since), and through the reaped-children time of their
+    parents, what the processes that ended meanwhile used (in 10 ms clock ticks: a
+    proof server killed at its deadline, say; less what it had used before the first
+    look). A process that ended unreaped is missed."""
+    used = 0
+    for pid, (own, children) in after.items():
+        was_own, was_children = before.get(pid, (0, 0))
+        used += max(0, own - was_own) + max(0, children - was_children)
+    used -= sum(own for pid, (own, _) in before.items() if pid not in after)
+    return max(0, used)
 
 
 def _spread(values: list[float]) -> dict:
@@ -378,7 +412,9 @@ def _run_line(run: dict) -> str:
     timing = (f"verdict median {latency['median']:.0f} ms, p95 {latency['p95']:.0f} ms"
               if latency["n"] else "no verdict")
     proofs = ", ".join(f"{verdicts[k]} {k.replace('_', ' ')}" for k in verdicts if verdicts[k])
-    return (f"{timing} ({proofs}); PSS {run.get('pss_total_mb', 0):,.0f} MB "
+    cpu = (f"; CPU {run['cpu_ms_per_verdict']:.0f} ms a verdict (tutor "
+           f"{run['tutor_cpu_ms_per_verdict']:.0f})" if "cpu_ms_per_verdict" in run else "")
+    return (f"{timing} ({proofs}){cpu}; PSS {run.get('pss_total_mb', 0):,.0f} MB "
             f"({run.get('pss_per_session_mb', 0):.0f} a session); idle "
             f"{run.get('idle_cpu_ms_per_s', float('nan')):.2f} ms/s a session; "
             f"{run.get('worker_starts', 0)} worker starts "

@@ -91,6 +91,17 @@ def cpu_ns(pid: int) -> int:
     return total
 
 
+def children_cpu_ns(pid: int) -> int:
+    """CPU time of the process's children that have ended and been reaped (ns; clock
+    ticks of /proc/PID/stat, the only record left of a process once it is gone)."""
+    fields = _stat_fields(pid)
+    try:
+        ticks = int(fields[13]) + int(fields[14])  # cutime, cstime
+    except (IndexError, ValueError):
+        return 0
+    return ticks * 1_000_000_000 // os.sysconf("SC_CLK_TCK")
+
+
 def pss_kb(pid: int) -> int:
     try:
         for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():

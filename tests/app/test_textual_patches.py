@@ -9,7 +9,8 @@ import sys
 import pytest
 from textual.app import App, ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Footer, Static
 
 from tutor.app import textual_patches as patches
 
@@ -139,3 +140,140 @@ async def test_undoing_a_many_line_edit_crashes_textual_and_not_the_patched_text
     except ValueError as error:
         crashed = "out of bounds" in str(error)
     assert crashed is not safe
+
+
+class Sized(patches.SizedInLayout, Static):
+    pass
+
+
+class TextApp(App):
+    def __init__(self, widget: Static, hidden: bool = False) -> None:
+        super().__init__()
+        self.widget, self.hidden = widget, hidden
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="panel"):
+            yield self.widget
+        yield Static("below", id="below")
+
+    def on_mount(self) -> None:
+        self.query_one("#panel").display = not self.hidden
+
+
+def count_layouts(monkeypatch) -> list[int]:
+    from textual.screen import Screen
+
+    calls: list[int] = []
+    original = Screen._refresh_layout
+
+    def counted(self, *args, **kwargs):
+        calls.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Screen, "_refresh_layout", counted)
+    return calls
+
+
+@pytest.mark.parametrize("sized", [False, True])
+async def test_a_text_resized_by_a_layout_asks_for_no_second_one_when_sized_in_layout(
+        sized, monkeypatch):
+    widget = Sized("one") if sized else Static("one")
+    app = TextApp(widget)
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.pause()
+        layouts = count_layouts(monkeypatch)
+        widget.update("one\ntwo\nthree")
+        for _ in range(4):
+            await pilot.pause()
+        assert widget.size.height == 3
+        # Textual's own widget asks again through its virtual size; nothing changes then.
+        assert len(layouts) == (1 if sized else 2)
+
+
+async def test_a_text_measured_at_its_width_and_its_sizes_forgotten_without_a_layout(
+        monkeypatch):
+    widget = Sized("a few words that wrap")  # 2 rows at 20 columns, 1 at 40
+    app = TextApp(widget)
+    async with app.run_test(size=(20, 12)) as pilot:
+        await pilot.pause()
+        assert patches.measured_height(widget) == (20, 2)
+        await pilot.resize_terminal(40, 12)
+        await pilot.pause()
+        assert patches.measured_height(widget) == (40, 1)
+        # The same rows at 40 (one), more at 20 (three): updated without a layout, its
+        # sizes forgotten, and laid out afresh when the terminal is narrow again (the
+        # size Textual knew for 20 columns was the old text's).
+        layouts = count_layouts(monkeypatch)
+        widget.update("aaaaaaaaaaa bbbbbbbbbbb ccccccccccc", layout=False)
+        patches.forget_sizes(widget)
+        await pilot.pause()
+        assert layouts == []
+        await pilot.resize_terminal(20, 12)
+        await pilot.pause()
+        await pilot.pause()
+        assert widget.size.height == 3 and patches.measured_height(widget) == (20, 3)
+
+
+async def test_a_text_in_a_closed_panel_is_sized_with_its_new_content_when_it_opens():
+    widget = Sized("one")
+    app = TextApp(widget, hidden=True)
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.pause()
+        assert not widget.region  # not laid out while its panel is closed
+        widget.update("one\ntwo\nthree", layout=False)
+        patches.forget_sizes(widget)
+        app.query_one("#panel").display = True
+        await pilot.pause()
+        await pilot.pause()
+        assert widget.size.height == 3
+
+
+class SizedScroll(patches.SizedInLayout, VerticalScroll):
+    pass
+
+
+class ScrollApp(App):
+    def __init__(self, box: VerticalScroll) -> None:
+        super().__init__()
+        self.box = box
+
+    def compose(self) -> ComposeResult:
+        with self.box:
+            yield Sized("one", id="text")
+        yield Static("below", id="below")
+
+    def on_mount(self) -> None:
+        self.box.styles.height = 5
+
+
+def lines(count: int) -> str:
+    return "\n".join(f"line {n}" for n in range(count))
+
+
+@pytest.mark.parametrize("sized", [False, True])
+async def test_a_scrolling_box_sized_in_layout_still_shows_its_scroll_bar_and_scrolls(
+        sized, monkeypatch):
+    box = SizedScroll() if sized else VerticalScroll()
+    app = ScrollApp(box)
+    text = app.query_one  # looked up below, once mounted
+    async with app.run_test(size=(40, 12)) as pilot:
+        await pilot.pause()
+        assert not box.show_vertical_scrollbar
+        text("#text", Sized).update(lines(8))
+        for _ in range(4):
+            await pilot.pause()
+        assert box.show_vertical_scrollbar and box.max_scroll_y == 3
+        # More to scroll through: the box's new virtual size asks for a second layout
+        # in Textual's box, none in this one.
+        layouts = count_layouts(monkeypatch)
+        text("#text", Sized).update(lines(20))
+        for _ in range(4):
+            await pilot.pause()
+        assert box.show_vertical_scrollbar and box.virtual_size.height == 20
+        assert box.max_scroll_y == 15
+        assert len(layouts) == (1 if sized else 2)
+        box.scroll_end(animate=False)
+        await pilot.pause()
+        assert box.scroll_y == 15
+        # The text, narrower beside the bar, is laid out at that width.
+        assert text("#text", Sized).size.width == box.scrollable_content_region.width

@@ -59,6 +59,7 @@ def test_a_lab_of_two_gives_its_figures_and_leaves_nothing_behind(monkeypatch):
     assert math.isclose(run["pss_per_session_mb"] * 2, run["pss_total_mb"])
     assert run["processes"] >= 2  # the tutors, and their workers if they are alive
     assert math.isfinite(run["idle_cpu_ms_per_s"]) and run["idle_cpu_ms_per_s"] >= 0
+    assert 0 < run["cpu_ms_per_verdict"] < 60_000  # some CPU, from Enter to the verdicts
     assert run["worker_starts"] >= 0 and run["worker_starts_answering"] >= 0
     assert run["quit_failed"] == 0  # Ctrl+Q ends every tutor
     assert run["left_behind"] == 0 and processes_with(run["token"]) == []
@@ -75,7 +76,7 @@ def test_a_lab_of_two_gives_its_figures_and_leaves_nothing_behind(monkeypatch):
     import lab as lab_module
 
     lines = lab_module.table_lines(lab)
-    assert any("  2: verdict median" in line for line in lines)
+    assert any("  2: verdict median" in line and "ms a verdict" in line for line in lines)
     targets = {"lab_p95_ms": 1000.0, "lab_timed_out": 0, "lab_pss_200_gb": 14.0,
                "lab_idle_cpu_ms_per_s": 0.2}
     # Without 50 sessions there is no p95 verdict; memory and idle are judged at 2.

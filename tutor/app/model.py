@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 
 from tutor.app.notation import pretty, shape_label
 from tutor.engine import EngineError, Node, parse
@@ -42,6 +42,18 @@ from tutor.session import (  # noqa: F401 - FactorState, resume_index: for the s
 from tutor.session import factor_states as session_factor_states
 
 
+@lru_cache(maxsize=4096)
+def _parsed(text: str, names: tuple[str, ...]) -> Node:
+    return parse(text, names)
+
+
+def parse_once(text: str, names: Sequence[str]) -> Node:
+    """``parse``, once per text and names: a redraw (after every verdict) reads the
+    lesson's `composes` and every answer shown again, hundreds of parses on a deep
+    network; a node never changes, so one can be shared."""
+    return _parsed(text, tuple(names))
+
+
 # -- factors ---------------------------------------------------------------------------
 # What each step holds and where a student resumes are progress rules: they live in
 # tutor.session. The screens see each answer in math notation, written by ``pretty``.
@@ -50,7 +62,7 @@ def pretty_or_none(text: str | None, names: Sequence[str], glyphs: Glyphs = SCRE
     if not text:
         return None
     try:
-        return pretty(parse(text, names), glyphs)
+        return pretty(parse_once(text, names), glyphs)
     except EngineError:
         return None
 
@@ -106,7 +118,7 @@ def _factors_within(lesson: Lesson) -> dict[str, set[str]]:
     direct: dict[str, set[str]] = {}
     for step in lesson.steps:
         try:
-            node = parse(step.composes, names) if step.composes else None
+            node = parse_once(step.composes, names) if step.composes else None
         except EngineError:
             node = None
         direct[step.id] = ({name for name in _names_in_order(node) if name in steps}
@@ -137,7 +149,7 @@ def chain_pieces(lesson: Lesson, factors: dict[str, FactorState],
     steps = {step.id: step for step in lesson.steps}
     expression = goal.composes or goal.id
     try:
-        node = parse(expression, list(lesson.names) + list(steps))
+        node = parse_once(expression, list(lesson.names) + list(steps))
     except EngineError:  # validation reports it to the author; the student still gets a slot
         return [_slot(goal, factors, frozenset({goal.id}))]
     names = list(lesson.names) + list(steps)
@@ -181,7 +193,7 @@ def _slot(step: Step, factors: dict[str, FactorState], owners: frozenset[str],
 
 def _needs_parentheses(text: str, outer: int, names: Sequence[str]) -> bool:
     try:
-        node = parse(text, names)
+        node = parse_once(text, names)
     except EngineError:
         return outer > 0  # unreadable: keep it apart from its neighbours
     return needs_parentheses(node, outer, whole=True)
@@ -235,7 +247,7 @@ def _step_pieces(
     if not step.composes or step.id in expanding:
         return [_slot(step, context.factors, owners, outer, context.names)]
     try:
-        node = parse(step.composes, context.names)
+        node = parse_once(step.composes, context.names)
     except EngineError:
         return [_slot(step, context.factors, owners, outer, context.names)]
     if context.as_solved and _writes_a_factor(node, context.steps.keys()):
@@ -260,7 +272,7 @@ def _expanded(node: Node, context: _Context) -> Node:
         composes = context.steps[node.name].composes
         if composes:
             try:
-                return parse(composes, context.names)
+                return parse_once(composes, context.names)
             except EngineError:
                 return node
     return node

@@ -22,6 +22,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from rich.cells import cell_len, set_cell_size
 from textual import events
@@ -58,7 +59,7 @@ from tutor.app.widgets.footer import SteadyFooter
 from tutor.app.widgets.graph import GraphView
 from tutor.app.widgets.preview import Preview
 from tutor.app.widgets.prose import inline_content
-from tutor.app.widgets.steady import set_display, show
+from tutor.app.widgets.steady import Steady, SteadyScroll, set_display, show
 from tutor.app.widgets.values import ValuesPanel
 from tutor.engine import Verdict
 from tutor.lessons.model import Lesson, Step, Variant
@@ -164,12 +165,12 @@ class LessonScreen(LessonActions, Screen[None]):
     def compose(self) -> ComposeResult:
         yield TooSmallNote()
         shapes = self.lesson.problem.shapes
-        yield Static(id="lesson-title", classes="screen-title")
+        yield Steady(id="lesson-title", classes="screen-title")
         with Horizontal(id="body"):
             with Vertical(id="main"):
                 yield ChainView(id="chain")
                 yield GraphView(self.graph, shapes, self.lesson.definitions, id="graph")
-                yield Static(id="prompt")
+                yield Steady(id="prompt")
                 # The example uses no lesson's names, so it gives nothing away; a lesson of
                 # numbers gets one without matrices.
                 example = "2 * a^3 / (1 + a)" if self.lesson.problem.numbers_only else \
@@ -179,9 +180,9 @@ class LessonScreen(LessonActions, Screen[None]):
                     id="answer",
                 )
                 yield Preview(id="preview")
-                with VerticalScroll(id="feedback-box"):
+                with SteadyScroll(id="feedback-box"):
                     yield Feedback(id="feedback")
-                    yield Static(id="hints")
+                    yield Steady(id="hints")
                 # Narrow terminals: F6 swaps the feedback for the factors and the numbers,
                 # keeping the prompt and the answer box in view.
                 with VerticalScroll(id="values-box"):
@@ -195,7 +196,7 @@ class LessonScreen(LessonActions, Screen[None]):
         yield SteadyFooter(compact=True, show_command_palette=False)
 
     def factors_and_values(self, values_first: bool = False) -> ComposeResult:
-        factors = [Static("Factors", classes="side-title"), Static(classes="factor-list")]
+        factors = [Static("Factors", classes="side-title"), Steady(classes="factor-list")]
         values = [Static("Values", classes="side-title"), ValuesPanel(self.lesson, self.variant)]
         yield from (values + factors) if values_first else (factors + values)
 
@@ -290,21 +291,26 @@ class LessonScreen(LessonActions, Screen[None]):
             id_spans(self.lesson, pieces, typeable, top.id),
             with_ids=len(self.session.step_names()) > 1,  # else no id is ever typed
         )
-        for graph in self.query(GraphView):
+        for graph in self.graphs:
             graph.focus_on(step.of, step.wrt)
-        for values in self.query(ValuesPanel):
+        for values in self.values_panels:
             values.mark({step.of, step.wrt})
         show(self.query_one("#prompt", Static), self.prompt_content())
         hints = self.query_one("#hints", Static)
         show(hints, hints_content(step.hints, self.factor.hints))
         set_display(hints, self.factor.hints > 0)
         factor_list = self.factor_list(typeable)
-        for widget in self.query(".factor-list").results(Static):
+        for widget in self.factor_lists:
             show(widget, factor_list)
         keys = tuple(self.check_action(action, ()) for action in STATEFUL_ACTIONS)
         if keys != self.keys_shown:
             self.keys_shown = keys
             self.refresh_bindings()
+
+    # Composed once: found once, not by a walk of the whole screen for each redraw.
+    graphs = cached_property(lambda self: list(self.query(GraphView)))
+    values_panels = cached_property(lambda self: list(self.query(ValuesPanel)))
+    factor_lists = cached_property(lambda self: list(self.query(".factor-list")))
 
     def title_content(self) -> Content:
         """The title, then where the student is; a title too long for the screen is cut
@@ -364,8 +370,8 @@ class LessonScreen(LessonActions, Screen[None]):
             if factor.answer:
                 name = ((step.id, ID_STYLE), (" = ", "$text-muted")) \
                     if step.id in typeable else ()
-                rows.append(Content.assemble("   ", *name,
-                                             (factor.answer, _status_style(factor))))
+                style = "bold $text-success" if factor.status == "solved" else "italic"
+                rows.append(Content.assemble("   ", *name, (factor.answer, style)))
                 if factor.canonical and _differs(factor.canonical, factor.answer):
                     rows.append(Content.styled(f"   = {factor.canonical}", "$text-muted"))
         return Content("\n").join(rows)
@@ -488,10 +494,6 @@ class LessonScreen(LessonActions, Screen[None]):
             self.reload()
             self.redraw()
             self.query_one(Input).focus()
-
-
-def _status_style(factor: FactorState) -> str:
-    return "bold $text-success" if factor.status == "solved" else "italic"
 
 
 def _differs(canonical: str, answer: str) -> bool:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from textual.content import Content
-from textual.widgets import Static
 
 from tutor.app.notation import number
 from tutor.app.widgets.prose import inline_content
-from tutor.app.widgets.steady import set_display, show
+from tutor.app.widgets.steady import Steady, set_display, show
 from tutor.engine import Verdict
 from tutor.lessons.model import Step
 
@@ -139,7 +138,7 @@ def hints_content(hints: Sequence[str], used: int) -> Content:
     return Content("\n").join(rows)
 
 
-class Feedback(Static):
+class Feedback(Steady):
     """The verdict area; it takes no room while it has nothing to say."""
 
     DEFAULT_CSS = """

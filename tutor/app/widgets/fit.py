@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from textual import events
 from textual.content import Content
-from textual.widgets import Static
 
-from tutor.app.widgets.steady import show
+from tutor.app.widgets.steady import Steady, show
 
 
-class FitStatic(Static):
+class FitStatic(Steady):
     """Rebuilds its content whenever its width changes; subclasses implement `build`."""
 
     def build(self, width: int) -> Content:

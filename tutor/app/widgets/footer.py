@@ -117,20 +117,27 @@ class SteadyFooter(Footer):
                 for bindings, _enabled, _tooltip in self._actions().values()]
 
     def bindings_changed(self, screen: Screen) -> None:
+        """Keys greyed in or out now, so that they are drawn in the same frame as the
+        change that caused them (a verdict): Textual's Footer waits for the next refresh,
+        and its keys then take a frame of their own. Other keys shown: recomposed after
+        the next refresh, as Textual's."""
         footer_bindings_ready(self)
         if not screen.app.app_focus:
             return
-        if self.is_attached and screen is self.screen:
+        if self.is_attached and screen is self.screen and not self._grey_keys():
             self.call_after_refresh(self._update_keys)
 
     async def _update_keys(self) -> None:
-        if not self.is_attached:  # its screen was dismissed meanwhile
-            return
+        if self.is_attached and not self._grey_keys():  # not dismissed meanwhile
+            await self.recompose()
+
+    def _grey_keys(self) -> bool:
+        """Each key's `-disabled` class as its action allows; False, and nothing done,
+        if the footer shows other keys than its actions' (it must be recomposed)."""
         keys = list(self.query(FooterKey))
         wanted = self._shown()
         if [(key.key, key.action) for key in keys] != [(k, a) for k, a, _ in wanted]:
-            await self.recompose()
-            return
+            return False
         changed = []
         for key, (_, _, enabled) in zip(keys, wanted, strict=True):
             if footer_key_disabled(key) == enabled:
@@ -139,6 +146,7 @@ class SteadyFooter(Footer):
                 changed.append(key)
         if changed:  # restyled together: keys alike share the stylesheet's lookups
             self.app.stylesheet.update_nodes(changed, animate=False)
+        return True
 
     def _shown(self) -> list[tuple[str, str, bool]]:
         """(key, action, enabled) of each key compose shows, in its order."""

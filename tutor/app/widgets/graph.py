@@ -36,8 +36,9 @@ class GraphView(FitStatic):
         self.wrt: str | None = None
 
     def focus_on(self, of: str, wrt: str) -> None:
-        self.of, self.wrt = of, wrt
-        self.rebuild()
+        if (of, wrt) != (self.of, self.wrt):  # a verdict redraws the step it is on
+            self.of, self.wrt = of, wrt
+            self.rebuild()
 
     def build(self, width: int) -> Content:
         parts = self._chain_parts()

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from textual.content import Content
-from textual.widgets import Static
 
 from tutor.app.notation import pretty, shape_label
-from tutor.engine import EngineError, Problem, Shape, names_in, read_answer
+from tutor.app.widgets.steady import Steady, show
+from tutor.engine import EngineError, Node, Problem, Shape, names_in, read_answer
 
 EMPTY_HINT = "Type the factor; Enter checks it. F1 lists what you can type."
 
@@ -22,21 +22,34 @@ def preview_content(text: str, problem: Problem, expected: Shape, *,
                     redact: Callable[[EngineError], EngineError] | None = None) -> Content:
     """``compact``: an error's message alone, without the caret lines and the way out —
     for when a verdict below says the rest and needs the room (80×24)."""
+    return _preview(text, problem, expected, compact=compact, aliases=aliases,
+                    redact=redact)[0]
+
+
+def _preview(text: str, problem: Problem, expected: Shape, *, compact: bool,
+             aliases: Mapping[str, str] | None,
+             redact: Callable[[EngineError], EngineError] | None) -> tuple[Content, bool]:
+    """The preview, and whether it is an error's (the only one ``compact`` shortens)."""
     if not text.strip():
-        return Content.styled(EMPTY_HINT, "$text-muted")
+        return Content.styled(EMPTY_HINT, "$text-muted"), False
     try:
         parsed = read_answer(text, problem)
     except EngineError as error:
-        return error_content(redact(error) if redact else error, text, compact=compact)
-    got = shape_label(parsed.shape)
-    if parsed.shape == expected:
+        return error_content(redact(error) if redact else error, text, compact=compact), True
+    return _reading(parsed.node, parsed.shape, problem, expected, aliases), False
+
+
+def _reading(node: Node, shape: Shape, problem: Problem, expected: Shape,
+             aliases: Mapping[str, str] | None) -> Content:
+    got = shape_label(shape)
+    if shape == expected:
         verdict = (f"  {got}, the factor's shape", "$text-success")
     else:
         verdict = (f"  {got}, but the factor is {shape_label(expected)}", "bold $text-warning")
     reading = Content.assemble(("reads as ", "$text-muted"),
-                               (pretty(parsed.node, problem.glyphs), "bold"),
+                               (pretty(node, problem.glyphs), "bold"),
                                verdict)
-    used = [name for name in sorted(names_in(parsed.node)) if name in (aliases or {})]
+    used = [name for name in sorted(names_in(node)) if name in (aliases or {})]
     if not used:
         return reading
     meaning = "; ".join(f"{name} stands for {aliases[name]}" for name in used)
@@ -58,14 +71,24 @@ def error_content(error: EngineError, text: str, *, compact: bool = False) -> Co
     return Content("\n").join(rows)
 
 
-class Preview(Static):
+class Preview(Steady):
     DEFAULT_CSS = """
     Preview { height: auto; }
     """
+
+    # What the preview shows was read without an error from these (text, problem, shape,
+    # aliases): shown again, compact or not, it says the same, and nothing is parsed.
+    read: tuple[str, Problem, Shape, dict[str, str]] | None = None
 
     def show(self, text: str, problem: Problem, expected: Shape, *,
              compact: bool = False, aliases: Mapping[str, str] | None = None,
              redact: Callable[[EngineError], EngineError] | None = None) -> None:
         self.set_class(compact, "-compact")  # a short screen gives it one line then
-        self.update(preview_content(text, problem, expected, compact=compact, aliases=aliases,
-                                    redact=redact))
+        aliases = dict(aliases or {})
+        if self.read is not None and self.read[0] == text and self.read[1] is problem \
+                and self.read[2:] == (expected, aliases):
+            return
+        content, erred = _preview(text, problem, expected, compact=compact, aliases=aliases,
+                                  redact=redact)
+        self.read = None if erred else (text, problem, expected, aliases)
+        show(self, content)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from textual.content import Content
-from textual.widgets import Static
 
 from tutor.app.notation import matrix_rows, shape_label
+from tutor.app.widgets.steady import Steady, show
 from tutor.lessons.model import Lesson, Variant
 
 
-class ValuesPanel(Static):
+class ValuesPanel(Steady):
     DEFAULT_CSS = """
     ValuesPanel { height: auto; }
     """
@@ -27,7 +27,7 @@ class ValuesPanel(Static):
         """Light up the quantities the current factor is about."""
         if names != self.marked:
             self.marked = names
-            self.update(self.build())
+            show(self, self.build())
 
     def build(self) -> Content:
         inputs = list(self.lesson.quantities)
