@@ -8,13 +8,14 @@
 
 Apart from the session (tutor.session, which gives these names too) because a lesson's
 first screen and the picker need them before any lesson is loaded, and the session's
-own classes cost milliseconds to define on the way to that screen. No Textual here.
+own classes cost milliseconds to define on the way to that screen (so these values are
+NamedTuples, as tutor.progress.records says why). No Textual here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from tutor.lessons.index import DEFAULT_SEED
 from tutor.progress.records import LessonState
@@ -22,8 +23,7 @@ from tutor.progress.store import ProgressStore
 
 
 # -- opening a lesson ----------------------------------------------------------------------
-@dataclass(frozen=True)
-class Opening:
+class Opening(NamedTuple):
     """How a lesson opens: with which seed, and whether that is news to the student."""
 
     seed: int
@@ -52,8 +52,7 @@ def start_lesson(store: ProgressStore, lesson_id: str, seed: int) -> None:
 
 
 # -- where the student stands ----------------------------------------------------------------
-@dataclass(frozen=True)
-class Standing:
+class Standing(NamedTuple):
     """A lesson as the picker and `chain-tutor progress` describe it."""
 
     done: int  # steps solved or revealed now

@@ -28,6 +28,7 @@ import pytest
 from local_ports import start_listening
 from tmux_terminal import Terminal
 
+from tutor.cli.terminal import terminal_refusal
 from tutor.progress import ProgressStore
 from tutor.seeds import seed_for
 
@@ -56,7 +57,9 @@ def keygen(path: Path) -> None:
 
 def sshd_config(folder: Path, port: int, user: str, data: Path) -> str:
     # The Match block is README's, for one user instead of a group (a test adds no group),
-    # with the tutor's data folder set by SetEnv.
+    # with the tutor's data folder set by SetEnv. The sftp Subsystem line is a stock
+    # sshd_config's (Debian's names its sftp-server): without one, sshd refuses scp's
+    # SFTP request itself, before any forced command runs.
     return f"""\
 Port {port}
 ListenAddress 127.0.0.1
@@ -71,6 +74,7 @@ KbdInteractiveAuthentication no
 PermitRootLogin prohibit-password
 AllowUsers {user}
 LogLevel VERBOSE
+Subsystem sftp internal-sftp
 
 Match User {user}
     ForceCommand {shlex.quote(str(SCRIPT))} --seed-from-user
@@ -270,6 +274,69 @@ def test_a_login_without_a_terminal_is_told_to_use_ssh_t_and_leaves_nothing(sshd
         assert out == ""  # no escape codes drawn into the pipe
         [line] = err.splitlines()
         assert "needs a terminal" in line and "ssh -t HOST" in line
+        deadline = time.monotonic() + TIMEOUT
+        while tutors_of(data):
+            assert time.monotonic() < deadline, f"tutors left running: {tutors_of(data)}"
+            time.sleep(0.1)
+    finally:
+        for pid in tutors_of(data):  # a failed test must not leave a tutor spinning
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+# -- scp through the forced command ----------------------------------------------------------
+# OpenSSH 9 copies over SFTP by default: the client asks for the "sftp" subsystem, and
+# the forced command runs in its place. `scp -O` speaks the legacy protocol: it runs
+# `scp -t` (to) or `scp -f` (from) on the host, and the forced command runs instead.
+SCP = shutil.which("scp")  # openssh-client's, as ssh is
+
+
+@pytest.mark.skipif(SCP is None, reason="scp is not installed (openssh-client)")
+@pytest.mark.skipif(sys.platform != "linux", reason="finds the tutors in /proc")
+@pytest.mark.parametrize("direction", ["to the host", "from the host"])
+@pytest.mark.parametrize("protocol", [["-O"], []], ids=["scp -O (legacy)", "scp (SFTP)"])
+def test_scp_through_the_forced_command_fails_at_once_and_leaves_nothing(
+        sshd, tmp_path, protocol, direction):
+    """No file is copied either way, scp fails at once, and no tutor is left behind.
+
+    `scp -O` shows the tutor's line (from the host's stderr), and copying to the host, its
+    own "lost connection". Over SFTP (scp's default since OpenSSH 9, and sftp) the tutor runs as the
+    subsystem, and sshd does not relay a subsystem's stderr: scp says "Connection closed"
+    and nothing else. The client's input stays open, as in the test above."""
+    server, data, user = sshd
+    local, remote = tmp_path / "local.txt", tmp_path / "remote.txt"
+    # What scp would copy, were the copy to work: so that nothing copied is a refusal.
+    (local if direction == "to the host" else remote).write_text("a file\n")
+    far = f"{user}@127.0.0.1:{remote}"
+    scp = [SCP, *protocol, "-F", "/dev/null", "-P", str(server.port), "-i", str(server.key),
+           "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
+           "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "LogLevel=ERROR",
+           *([str(local), far] if direction == "to the host" else [far, str(local)])]
+    # In a process group of its own: scp runs ssh, which holds the pipes too, and a scp
+    # that did not end is ended with its ssh (else reading its pipes would wait for ever).
+    client = subprocess.Popen(scp, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        try:
+            out, err = client.communicate(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            os.killpg(client.pid, signal.SIGKILL)
+            client.communicate()
+            raise AssertionError(f"{shlex.join(scp)} did not end; "
+                                 f"tutors: {tutors_of(data)}") from None
+        assert client.returncode != 0, (out, err)
+        assert "Starting session: forced-command" in server.log.read_text()  # the tutor ran
+        if protocol == ["-O"]:  # the tutor's line, relayed (and, copying to, scp's own)
+            assert client.returncode == 1
+            assert err.splitlines()[0] == terminal_refusal({"SSH_CONNECTION": "x"}), err
+            assert err.splitlines()[1:] in ([], ["lost connection"]), err
+        else:  # sshd drops a subsystem's stderr: scp can only say the link went
+            assert client.returncode == 255
+            [line] = err.splitlines()
+            assert line.endswith("scp: Connection closed"), err
+        assert "\x1b[" not in out + err  # no screen drawn into the pipe
+        copied = remote if direction == "to the host" else local
+        assert not copied.exists()
         deadline = time.monotonic() + TIMEOUT
         while tutors_of(data):
             assert time.monotonic() < deadline, f"tutors left running: {tutors_of(data)}"

@@ -34,7 +34,7 @@ from tutor.app.confine import ConfinedApp
 from tutor.app.course_view import course_in_force
 from tutor.app.network_flow import EXAMPLE_NETWORK as EXAMPLE_NETWORK  # its old address
 from tutor.app.network_flow import NetworkFlow
-from tutor.app.screens.base import BaseScreen
+from tutor.app.screens.base import BaseScreen, picker_screen
 from tutor.app.screens.intro import IntroScreen
 from tutor.app.screens.loading import LoadingScreen
 from tutor.app.screens.too_small import MIN_SIZE
@@ -48,7 +48,6 @@ from tutor.progress.store import ProgressStore
 from tutor.standing import new_variant, open_variant, start_lesson
 
 if TYPE_CHECKING:
-    from tutor.app.screens.picker import PickerScreen
     from tutor.lessons.course import Course
     from tutor.lessons.model import Catalog
     from tutor.session import LessonSession
@@ -455,14 +454,6 @@ class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots
                     f"Open {lesson.title}", lesson.id, partial(self.open_lesson, lesson.id)
                 )
         yield from super().get_system_commands(screen)
-
-
-def picker_screen() -> type[PickerScreen]:
-    """The picker's class, its module imported now: a lesson named on the command line
-    paints its first screen without it (see screens/base.py)."""
-    from tutor.app.screens.picker import PickerScreen
-
-    return PickerScreen
 
 
 def run(args) -> int:

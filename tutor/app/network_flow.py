@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 from textual.screen import Screen
 
-from tutor.app.screens.base import BaseScreen
+from tutor.app.screens.base import BaseScreen, picker_screen
 from tutor.app.screens.loading import LoadingScreen
 
 if TYPE_CHECKING:
@@ -171,8 +171,6 @@ class NetworkFlow:
 
     def close_network_screens(self) -> None:
         """The loading screen and the editor go: the lesson opens over the lessons."""
-        from tutor.app.screens.picker import PickerScreen
-
         while len(self.screen_stack) > 1 and not isinstance(
-                self.screen_stack[-1], (PickerScreen, BaseScreen)):
+                self.screen_stack[-1], (picker_screen(), BaseScreen)):
             self.pop_screen()

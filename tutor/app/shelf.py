@@ -9,9 +9,8 @@ but not worked on. No Textual here.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 from tutor.lessons.index import LessonError, LessonInfo, find_lesson
 
@@ -44,8 +43,7 @@ class LessonEntry(Protocol):
     def steps(self) -> Sequence[StepEntry]: ...
 
 
-@dataclass(frozen=True)
-class BrokenEntry:
+class BrokenEntry(NamedTuple):  # not a dataclass: defined before the first paint
     path: Path
     message: str
 

@@ -19,8 +19,8 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from tutor.files import FileRefused, FileTooLarge, read_bounded, write_whole
 
@@ -115,15 +115,17 @@ class StepLabel:
         return f"∂{self.of}/∂{self.wrt}"
 
 
-@dataclass(frozen=True)
-class StepInfo(StepLabel):
+# NamedTuples, not frozen dataclasses: the first screen defines them, and a dataclass
+# costs five times as long to define (see tutor/progress/records.py).
+class StepInfo(NamedTuple):
     id: str
     of: str
     wrt: str
 
+    label = StepLabel.label  # a NamedTuple takes no base class of fields
 
-@dataclass(frozen=True)
-class LessonInfo:
+
+class LessonInfo(NamedTuple):
     """What the picker shows before lessons are loaded in full; ``error`` if unreadable."""
 
     id: str

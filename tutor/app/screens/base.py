@@ -8,8 +8,20 @@ lesson's screens stand on it, and the picker replaces them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.screen import Screen
+
+if TYPE_CHECKING:
+    from tutor.app.screens.picker import PickerScreen
 
 
 class BaseScreen(Screen[None]):
     pass
+
+
+def picker_screen() -> type[PickerScreen]:
+    """The picker's class, its module imported now: not before a lesson's first screen."""
+    from tutor.app.screens.picker import PickerScreen
+
+    return PickerScreen

@@ -8,7 +8,7 @@ typed selects it (two digits typed together for 10 and on); Enter opens it.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -55,8 +55,7 @@ def _entry_option(mark: str, entry: LessonEntry | NetworkEntry, about: str,
     return Option(prompt, id=option_id)
 
 
-@dataclass(frozen=True)
-class NetworkEntry:
+class NetworkEntry(NamedTuple):  # not dataclasses: defined before the first paint
     """A saved network as the picker lists it (a LessonEntry without its lesson made)."""
 
     saved: SavedNetwork
@@ -74,8 +73,7 @@ class NetworkEntry:
         return [StepLabelled(step_id, label) for step_id, label in self.saved.steps]
 
 
-@dataclass(frozen=True)
-class StepLabelled:
+class StepLabelled(NamedTuple):
     id: str
     label: str
 
