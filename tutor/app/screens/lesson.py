@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cached_property
 
 from rich.cells import cell_len, set_cell_size
@@ -43,7 +42,7 @@ from tutor.app.model import (
     screen_notation,
 )
 from tutor.app.notation import shape_label
-from tutor.app.screens.lesson_actions import LessonActions
+from tutor.app.screens.lesson_actions import CheckOutcome, LessonActions
 from tutor.app.screens.navigation import Navigator
 from tutor.app.screens.too_small import TooSmallNote
 from tutor.app.widgets.answer import AnswerInput
@@ -65,7 +64,7 @@ from tutor.engine import Verdict
 from tutor.lessons.model import Lesson, Step, Variant
 from tutor.progress import LessonState, ProgressStore
 from tutor.rules import Status
-from tutor.session import Checked, LessonSession
+from tutor.session import LessonSession
 
 EMPTY_ANSWER = Content.assemble(
     ("Type the factor first: ", "bold"),
@@ -76,25 +75,6 @@ STATUS_GLYPHS = {Status.SOLVED: "✓", Status.REVEALED: "◇", None: "·"}
 STEP_KEYS = Binding.Group("Step")
 # The actions whose keys grey out and back in as the student works (see check_action).
 STATEFUL_ACTIONS = ("hint", "reveal", "next_step", "previous_step", "reset_step", "reset_lesson")
-
-@dataclass(frozen=True)
-class CheckOutcome:
-    """A saved verdict, and the token of the screen's state it was sent from."""
-
-    token: int
-    checked: Checked
-
-    @property
-    def step_id(self) -> str:
-        return self.checked.step_id
-
-    @property
-    def text(self) -> str:
-        return self.checked.text
-
-    @property
-    def verdict(self) -> Verdict:
-        return self.checked.verdict
 
 
 class LessonScreen(LessonActions, Screen[None]):

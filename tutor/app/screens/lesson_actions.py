@@ -1,6 +1,7 @@
 """What the keys of a lesson do: hint, reveal, the next and previous step, the resets, the
 intro, the values panel, back to the lessons; which of them apply now (greyed out in the
-footer otherwise), and what the command palette and F1 offer on a lesson.
+footer otherwise), and what the command palette and F1 offer on a lesson; and the
+outcome of a check as the screen receives it from its worker thread.
 
 A base of LessonScreen (tutor/app/screens/lesson.py), which declares the keys and draws;
 every action here changes the session, then asks the screen to draw it again.
@@ -8,6 +9,7 @@ every action here changes the session, then asks the screen to draw it again.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 
 from textual.app import SystemCommand
@@ -17,6 +19,8 @@ from tutor.app.screens.confirm import ConfirmScreen
 from tutor.app.screens.intro import IntroScreen
 from tutor.app.widgets.answer import AnswerInput
 from tutor.app.widgets.feedback import Feedback, revealed_content
+from tutor.engine import Verdict
+from tutor.session import Checked
 
 # What the command palette offers on this screen: action, title, help.
 PALETTE = (
@@ -30,6 +34,26 @@ PALETTE = (
     ("toggle_values", "Toggle the values panel", "Show or hide the numbers and the graph"),
     ("back", "Back to the lessons", "Return to the lesson picker"),
 )
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    """A saved verdict, and the token of the screen's state it was sent from."""
+
+    token: int
+    checked: Checked
+
+    @property
+    def step_id(self) -> str:
+        return self.checked.step_id
+
+    @property
+    def text(self) -> str:
+        return self.checked.text
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.checked.verdict
 
 
 class LessonActions:
