@@ -57,9 +57,9 @@ def keygen(path: Path) -> None:
 
 def sshd_config(folder: Path, port: int, user: str, data: Path) -> str:
     # The Match block is README's, for one user instead of a group (a test adds no group),
-    # with the tutor's data folder set by SetEnv. The sftp Subsystem line is a stock
-    # sshd_config's (Debian's names its sftp-server): without one, sshd refuses scp's
-    # SFTP request itself, before any forced command runs.
+    # with the tutor's data folder set by SetEnv beside README's proof service. The sftp
+    # Subsystem line is a stock sshd_config's (Debian's names its sftp-server): without
+    # one, sshd refuses scp's SFTP request itself, before any forced command runs.
     return f"""\
 Port {port}
 ListenAddress 127.0.0.1
@@ -78,7 +78,7 @@ Subsystem sftp internal-sftp
 
 Match User {user}
     ForceCommand {shlex.quote(str(SCRIPT))} --seed-from-user
-    SetEnv CHAIN_TUTOR_DATA={data}
+    SetEnv CHAIN_TUTOR_DATA={data} CHAIN_TUTOR_PROOFS={folder / "proofs.sock"}
     PermitTTY yes
     AllowTcpForwarding no
     X11Forwarding no
@@ -89,6 +89,7 @@ Match User {user}
 
 class Server:
     def __init__(self, process: subprocess.Popen, port: int, key: Path, log: Path) -> None:
+        self.service: subprocess.Popen | None = None  # the lab's proof service
         self.process = process
         self.port = port
         self.key = key
@@ -143,13 +144,24 @@ def sshd(tmp_path: Path) -> Iterator[tuple[Server, Path, str]]:
             return subprocess.Popen([TOOLS["sshd"], "-D", "-e", "-f", str(config)],
                                     stdin=subprocess.DEVNULL, stdout=log_file, stderr=log_file)
 
+    # README's proof service, as its systemd unit runs it: every login forks its proof
+    # worker from it.
+    service = subprocess.Popen([SCRIPT, "proofs", "--shared", "--socket",
+                                str(folder / "proofs.sock")], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + TIMEOUT
+    while not (folder / "proofs.sock").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)  # listening once sympy is loaded: a login before it forks its own
     process, port = start_listening(launch, TIMEOUT)
     server = Server(process, port, folder / "client_key", log)
+    server.service = service
     try:
         server.wait_until_listening()
         yield server, data, user
     finally:
         server.stop()
+        service.terminate()
+        service.wait(timeout=TIMEOUT)
 
 
 @pytest.fixture
@@ -208,6 +220,36 @@ def test_a_student_logs_in_over_ssh_and_works_in_the_forced_tutor(login):
         assert store.lesson("scalar-chain-rule").status_of("du_dx") == "solved"
     finally:
         store.close()
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        found += [int(word) for word in task.read_text().split()]
+    return found
+
+
+def test_a_login_forks_its_proof_worker_from_the_labs_proof_service(login):
+    """README's recipe with its proof service: the student's tutor, started by sshd, asks
+    the service for its proof worker (a child of the service, not of the tutor) when the
+    lesson opens, and the worker ends with the login."""
+    terminal, server, _, _ = login
+    terminal.wait_for("Choose a lesson")
+    terminal.keys("Enter")
+    terminal.wait_for("Start the steps")
+    terminal.keys("Enter")
+    terminal.wait_for("∂u/∂x")
+    deadline = time.monotonic() + TIMEOUT
+    while not children(server.service.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    templates = children(server.service.pid)
+    assert templates, "no proof worker was forked by the service"
+    terminal.keys("C-q")
+    terminal.wait_for("SSH-EXIT=0")
+    deadline = time.monotonic() + TIMEOUT
+    while children(server.service.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)  # the template sees its socket close; the service reaps it
+    assert children(server.service.pid) == []
 
 
 def test_the_forced_command_gives_each_login_its_own_numbers(login):
