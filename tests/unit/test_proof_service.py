@@ -165,6 +165,13 @@ def test_requests_are_read_as_data_and_a_hostile_one_costs_only_its_own_template
                 if answer is not None:  # a well-formed envelope: the request's own error
                     status = _unpack(_unpack(answer)[1])
                     assert status[0] == "error", status
+        with raw(path) as connection:  # a length of 2^64 - 1: not read into memory
+            connection.sendall(b"\xff" * 8 + b"x" * 1000)
+            connection.settimeout(10)
+            try:  # its template ended at once (a reset: it left the rest unread)
+                assert connection.recv(1) == b""
+            except ConnectionResetError:
+                pass
         assert not mark.exists()
         assert client(path, "diag(h2 - h2^2)")["verdicts"] == [True]  # still serving
     finally:

@@ -8,6 +8,10 @@ import os
 import select
 import time
 
+# Far past any proof request or answer (a lesson's definitions are tens of kilobytes): a
+# length beyond it is no message of ours, and is not read into memory.
+MAX_MESSAGE = 64 << 20
+
 
 def send(fd: int, data: bytes) -> None:
     view = memoryview(len(data).to_bytes(8, "big") + data)
@@ -16,9 +20,10 @@ def send(fd: int, data: bytes) -> None:
 
 
 def receive(fd: int, deadline: float | None) -> bytes | None:
-    """One length-prefixed message; None past the deadline or at the end of the pipe."""
+    """One length-prefixed message; None past the deadline, at the end of the pipe, or
+    for a length past MAX_MESSAGE."""
     header = exactly(fd, 8, deadline)
-    if header is None:
+    if header is None or int.from_bytes(header, "big") > MAX_MESSAGE:
         return None
     return exactly(fd, int.from_bytes(header, "big"), deadline)
 
