@@ -242,7 +242,7 @@ def test_a_student_gets_the_tutor_in_a_real_browser(start_serve, chromium):  # n
     assert "Choose a lesson" in picker
     sessions = served.sessions()
     tutors = [p for p in sessions if _parent(p.pid) == served.process.pid]
-    assert len(tutors) == 1  # the page's session: one tutor (and its proof worker, its child)
+    assert len(tutors) == 1  # the page's session: one tutor (its proof worker is the service's)
     # The page's own dialogs are gone: neither its "starting" one nor "Session ended."
     assert not chromium.shows(".intro-dialog") and not chromium.shows(".closed-dialog")
 
@@ -255,4 +255,6 @@ def test_a_student_gets_the_tutor_in_a_real_browser(start_serve, chromium):  # n
     # Closing the browser ends the session's tutor.
     chromium.close()
     wait_gone(sessions, chromium.devtools.timeout(ENDED))
+    # and its proof worker (forked by serve's proof service when the tutor warmed up)
+    wait_gone(served.sessions(), chromium.devtools.timeout(ENDED))
     assert served.sessions() == []

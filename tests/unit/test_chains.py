@@ -6,6 +6,7 @@ never get a finding.
 from __future__ import annotations
 
 import json
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -258,9 +259,10 @@ def test_the_reports_common_wrong_answers_carry_the_structural_codes(catalog, tm
     lesson = catalog.get("two-layer-sigmoid")
     answer = "W3 @ W2 @ diag(h1*(1-h1))"
     verdict = lesson.check("df_dz1", answer)  # what the session records with an attempt
-    for student in ("ann", "ben"):
+    for student in ("ann", "ben"):  # each database made by its student's own tutor
         (tmp_path / student).mkdir()
-        with ProgressStore(tmp_path / student / "progress.db") as store:
+        with mock.patch("getpass.getuser", return_value=student), \
+                ProgressStore(tmp_path / student / "progress.db") as store:
             store.record_attempt(lesson.id, "df_dz1", 1, answer, verdict.verdict,
                                  verdict.diagnosis, 30)
     sources, _ = load_sources([tmp_path])

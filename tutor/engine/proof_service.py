@@ -63,7 +63,9 @@ def run_service(path: Path, *, per_account: int = PER_ACCOUNT, most: int = MOST,
     stopping: list[int] = []
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, lambda number, _frame: stopping.append(number))
-    # A signal wakes the wait below at once (it would otherwise sleep out its second).
+    # A signal wakes the wait below at once (it would otherwise sleep out its second): a
+    # stop, or a template's end, reaped then rather than left a zombie for a second.
+    signal.signal(signal.SIGCHLD, lambda _number, _frame: None)
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
     signal.set_wakeup_fd(wake_write)
@@ -74,7 +76,10 @@ def run_service(path: Path, *, per_account: int = PER_ACCOUNT, most: int = MOST,
         while not stopping and (parent is None or os.getppid() == parent):
             _reap(children)
             with contextlib.suppress(InterruptedError):
-                if listener not in select.select([listener, wake_read], [], [], 1.0)[0]:
+                readable = select.select([listener, wake_read], [], [], 1.0)[0]
+                if wake_read in readable:
+                    os.read(wake_read, 512)  # the signals' bytes: read, or it stays readable
+                if listener not in readable:
                     continue
             try:
                 connection, _address = listener.accept()
@@ -165,7 +170,7 @@ def _take(connection: socket.socket, listener: socket.socket, children: dict[int
         try:
             signal.set_wakeup_fd(-1)
             listener.close()
-            for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD):
                 signal.signal(signum, signal.SIG_DFL)
             channel = connection.detach()
             _template(prover._handle, None, prover._build, channel, channel)
