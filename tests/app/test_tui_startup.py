@@ -82,7 +82,10 @@ def test_the_first_screen_needs_neither_the_engine_nor_markdown_it(tmp_path, les
         dataclasses._process_class = counted
         import tutor.cli.command
         from tutor.app.app import ChainTutorApp
+        from tutor.app.course_view import course_in_force
         from tutor.progress import ProgressStore
+
+        assert course_in_force(None, ()) is None  # as the command asks, with no course
 
         HEAVY = ("numpy", "tutor.engine", "tutor.lessons.model", "tutor.lessons.load", "sympy",
                  "markdown_it", "msgspec", "tutor.lessons.schema", "textual.widgets._text_area",

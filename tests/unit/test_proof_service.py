@@ -41,6 +41,10 @@ CLIENT = textwrap.dedent("""
 """)
 
 
+def session_of(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[3])
+
+
 def parent_of(pid: int) -> int:
     return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
 
@@ -105,7 +109,12 @@ def test_an_account_past_its_share_gets_a_worker_of_its_own(tmp_path):
     held = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         held.connect(str(path))
-        assert _unpack(receive(held.fileno(), time.monotonic() + 10))[0] == "ready"
+        ready, template = _unpack(receive(held.fileno(), time.monotonic() + 10))
+        assert ready == "ready"
+        # The template is a session of its own: where the CPU is shared out by session
+        # (autogroups), a student's proofs get a student's share, not a slice of the
+        # service's one.
+        assert session_of(template) == template != session_of(service.pid)
         run = client(path, "diag(h2 - h2^2)")  # this account holds its one template
         assert run["verdicts"] == [True] and not run["shared"]
     finally:
@@ -232,3 +241,27 @@ def test_a_problem_larger_than_any_lesson_is_refused_before_anything_is_built():
     with pytest.raises(ValueError):
         wire.problem_from(many)
     assert wire.problem_from(wire.problem_data({"x": (20, 20)}, [], {}))[0] == {"x": (20, 20)}
+
+
+def test_a_service_started_for_a_process_ends_when_that_process_is_killed(tmp_path):
+    """serve's service lives as long as serve: killed with -9 (no cleanup of its own),
+    serve leaves no service behind, which notices at once (it sleeps on the pipe's end,
+    not on a timer: an idle service costs nothing)."""
+    path = tmp_path / "proofs.sock"
+    script = textwrap.dedent(f"""
+        import sys, time
+        from pathlib import Path
+        from tutor.engine.proof_service import start_in_child
+        print(start_in_child(Path({str(path)!r})), flush=True)
+        time.sleep(120)
+    """)
+    owner = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    service = int(owner.stdout.readline())
+    deadline = time.monotonic() + 60
+    while not path.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert path.exists()
+    owner.kill()
+    owner.wait(10)
+    assert wait_gone([service], 10)
+    assert not path.exists()  # it removed its socket on the way out

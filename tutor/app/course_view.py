@@ -6,6 +6,7 @@ when a course is given, so a tutor without one starts as fast as before.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +26,8 @@ def course_in_force(given: Path | str | None, index: Sequence[LessonInfo]) -> Co
     lessons; None without one; LessonError (the first mistake, at file:line) if it has any:
     a course that cannot be read cannot say where Reveal is off, so the tutor does not
     start without it."""
+    if not (given or os.environ.get("CHAIN_TUTOR_COURSE")):  # course.COURSE_ENV
+        return None  # and the course's modules (msgspec's TOML among them) stay unloaded
     from tutor.lessons.course import check_course, course_from_env
 
     path = course_from_env(given)

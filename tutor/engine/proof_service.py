@@ -40,6 +40,7 @@ from tutor.engine.worker import _pack, _template
 PER_ACCOUNT = 8  # templates one account may hold at once (several logins of one student)
 MOST = 512  # templates at once, whoever holds them
 BACKLOG = 128
+_held: dict[int, int] = {}  # a started service's pid: the pipe's end that keeps it
 
 
 class ServiceError(Exception):
@@ -51,7 +52,9 @@ def run_service(path: Path, *, per_account: int = PER_ACCOUNT, most: int = MOST,
                 ready: Callable[[], None] | None = None, parent: int | None = None) -> None:
     """Prepare, listen on ``path`` (a Unix socket: this account only, or every account
     with ``shared``), and fork a template for each tutor that connects, until SIGTERM,
-    SIGINT or SIGHUP (or until the process ``parent`` is no longer its parent).
+    SIGINT or SIGHUP (or, given ``parent``, the read end of a pipe whose write end its
+    parent holds, until that pipe ends: the parent is gone). It sleeps until one of
+    those or a connection comes: an idle service costs no CPU.
     ``problems``: the lessons' problems whose symbols every template starts with."""
     prover._prepare()
     for problem in problems():
@@ -73,10 +76,13 @@ def run_service(path: Path, *, per_account: int = PER_ACCOUNT, most: int = MOST,
     try:
         if ready is not None:
             ready()
-        while not stopping and (parent is None or os.getppid() == parent):
+        waits = [listener, wake_read] + ([parent] if parent is not None else [])
+        while not stopping:
             _reap(children)
             with contextlib.suppress(InterruptedError):
-                readable = select.select([listener, wake_read], [], [], 1.0)[0]
+                readable = select.select(waits, [], [])[0]
+                if parent in readable:
+                    break  # the end of the pipe: the parent is gone
                 if wake_read in readable:
                     os.read(wake_read, 512)  # the signals' bytes: read, or it stays readable
                 if listener not in readable:
@@ -104,20 +110,25 @@ def start_in_child(path: Path, problems: Callable[[], Iterable[Problem]] = tuple
     """The service for this account's tutors, in a child of this process (``serve``'s
     tabs): it ends when this process does. Its pid; the socket appears once it is ready
     (a tutor that comes sooner forks its own worker)."""
-    parent = os.getpid()
+    # This process keeps the write end open as long as it lives (not inherited by the
+    # programs it starts: os.pipe's ends are not): the service sees the pipe end with it.
+    parent_read, _parent_write = os.pipe()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         pid = os.fork()
     if pid == 0:  # the service: never returns
         code = 1
         try:
+            os.close(_parent_write)
             with contextlib.suppress(OSError):
                 os.setpgid(0, 0)  # Ctrl+C at the terminal is for serve, which ends it
             # Every tab is this account's: no cap per account, only the total.
-            run_service(path, per_account=MOST, problems=problems, parent=parent)
+            run_service(path, per_account=MOST, problems=problems, parent=parent_read)
             code = 0
         finally:
             os._exit(code)
+    os.close(parent_read)
+    _held[pid] = _parent_write
     return pid
 
 
@@ -141,6 +152,7 @@ def for_children(problems: Callable[[], Iterable[Problem]] = tuple) -> Iterator[
             os.kill(pid, signal.SIGTERM)  # it ends its templates, and removes the socket
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, 0)
+        os.close(_held.pop(pid))
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -169,6 +181,12 @@ def _take(connection: socket.socket, listener: socket.socket, children: dict[int
         code = 1
         try:
             signal.set_wakeup_fd(-1)
+            # A session of its own: where the scheduler shares the CPU out by session
+            # (Linux's autogroups), a student's proofs get a student's share, as a
+            # worker forked by their tutor does, not a share of the service's one (fifty
+            # students' proofs in one session starved and overran their budgets).
+            with contextlib.suppress(OSError):
+                os.setsid()
             listener.close()
             for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD):
                 signal.signal(signum, signal.SIG_DFL)
