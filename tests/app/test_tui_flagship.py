@@ -126,7 +126,7 @@ async def test_typing_on_during_a_check_keeps_the_answer_but_shows_no_stale_verd
         await pilot.press("enter")
         await type_text(pilot, "W3")
         await pilot.press("enter")
-        await pilot.pause()
+        await pilot.pause(0.5)  # past CHECKING_AFTER: a check this slow says so
         assert "checking…" in text_of(pilot, "#feedback")
         await pilot.press("backspace")  # typing on
         release.set()

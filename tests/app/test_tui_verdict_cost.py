@@ -42,3 +42,28 @@ async def test_a_verdict_lays_out_the_screen_only_for_the_feedback_whose_height_
         # second one.
         assert {type(widget).__name__ for widget in asked} == {"Feedback"}
         assert len(asked) <= 3
+
+
+async def test_a_quick_verdict_is_drawn_without_a_checking_frame_before_it(make_app,
+                                                                          monkeypatch):
+    """"checking…" shows only for a check that takes longer than CHECKING_AFTER: a quick
+    verdict is one frame, not two (with fifty students answering at once, the extra
+    frames, and the cursor's blinks while waiting, made every verdict later)."""
+    said: list[str] = []
+    original = Feedback.say
+
+    def say(self, content):
+        said.append(str(content))
+        return original(self, content)
+
+    app = make_app(lesson_id=FLAGSHIP, seed=1)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await settle(pilot)
+        await type_text(pilot, "W3")
+        await settle(pilot)
+        monkeypatch.setattr(Feedback, "say", say)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert any("✓ Correct" in text for text in said)
+        assert not any("checking" in text for text in said)

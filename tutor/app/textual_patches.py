@@ -98,6 +98,14 @@ class RestingBlink:
         """Someone is here: the cursor blinks again (for keys a subclass stops early)."""
         self._restart_blink()
 
+    def hold_still(self) -> None:
+        """The cursor shows, steady, until the next key or ``stir`` (while the tutor works
+        on what was sent: no blink's frame takes its CPU)."""
+        if self._rest is not None:
+            self._rest.stop()
+            self._rest = None
+        self._pause_blink(visible=self.has_focus)  # type: ignore[attr-defined]
+
     def _on_paste(self, event: events.Paste) -> None:
         self._restart_blink()  # Input's paste does not restart the blink; the base's runs next
 

@@ -71,6 +71,7 @@ EMPTY_ANSWER = Content.assemble(
     ("the box is empty, so nothing was checked and no attempt counted. F2 gives a hint.",
      "$text-muted"),
 )
+CHECKING_AFTER = 0.3  # seconds: a verdict sooner than this shows no "checking…" first
 STATUS_GLYPHS = {Status.SOLVED: "✓", Status.REVEALED: "◇", None: "·"}
 STEP_KEYS = Binding.Group("Step")
 # The actions whose keys grey out and back in as the student works (see check_action).
@@ -382,7 +383,7 @@ class LessonScreen(LessonActions, Screen[None]):
             return
         self.token += 1
         self.checking = text
-        self.query_one(Feedback).say(Content.styled("checking…", "italic $text-muted"))
+        self.pause_for_check(self.token)
         elapsed = self.clock() - self.step_started
         token, step_id = self.token, self.step.id
         previous, saved = self.last_saved, threading.Event()
@@ -405,6 +406,21 @@ class LessonScreen(LessonActions, Screen[None]):
         self.app.run_worker(check, thread=True, group="check", name=f"check {step_id}",
                             exit_on_error=False)
 
+    def pause_for_check(self, token: int) -> None:
+        """While a check runs: the cursor holds still, and "checking…" shows only if the
+        verdict is not there within CHECKING_AFTER. A verdict that comes sooner is drawn
+        once, not after a frame of "checking…" (with fifty students answering at once,
+        those frames and the cursor's blinks while waiting were a fifth of a verdict's
+        CPU, and made every verdict later)."""
+        answer = self.query_one(AnswerInput)
+        answer.hold_still()
+
+        def say_checking() -> None:
+            if self.checking is not None and self.token == token:
+                self.query_one(Feedback).say(Content.styled("checking…", "italic $text-muted"))
+
+        self.set_timer(CHECKING_AFTER, say_checking, name="checking")
+
     def check_and_save(self, token: int, step_id: str, text: str, elapsed: float
                        ) -> CheckOutcome:
         """In the check's thread: the verdict, saved with the step it solves."""
@@ -413,6 +429,7 @@ class LessonScreen(LessonActions, Screen[None]):
 
     def on_lesson_screen_check_done(self, message: CheckDone) -> None:
         outcome = message.outcome
+        self.query_one(AnswerInput).stir()  # the cursor blinks again (and rests later)
         if outcome.token == self.token:
             self.apply_check(outcome)
             return
