@@ -290,7 +290,7 @@ def measure_sessions(runs: int) -> dict:
         "rss_ratio": rss / bare_rss,
         "sessions_per_gb": 1024 / rss,
         "sessions_on_24gb": int(24 * 1024 / rss),
-        # peak_rss_mb is the session's two processes (tutor + proof worker) in PSS; these
+        # peak_rss_mb is the session's three processes (tutor, template, server) in PSS; these
         # are the parts, each process's own peak RSS (shared pages in both).
         "tutor_peak_rss_mb": statistics.median(a["tutor_peak_rss_mb"] for a in apps),
         "worker_peak_rss_mb": statistics.median(a["worker_peak_rss_mb"] for a in apps),
@@ -404,7 +404,7 @@ def _session_lines(sessions: dict) -> list[str]:
         f"responsiveness: longest event-loop stall {sessions['max_gap_ms']:.1f} ms "
         f"(worst run {sessions['max_gap_worst_run_ms']:.1f} ms) over "
         f"{sessions['checks_per_run']} checks",
-        f"memory: tutor + proof worker {sessions['peak_rss_mb']:.1f} MB PSS "
+        f"memory: tutor + proof worker (template and server) {sessions['peak_rss_mb']:.1f} MB PSS "
         f"({sessions['rss_ratio']:.2f}× bare {sessions['bare_peak_rss_mb']:.1f} MB); peaks "
         f"{sessions['tutor_peak_rss_mb']:.1f} + {sessions['worker_peak_rss_mb']:.1f} MB RSS; "
         f"{sessions['sessions_per_gb']:.1f} sessions per GB, "

@@ -126,11 +126,14 @@ async def run_app() -> dict:
             solved = sum(1 for s in store.lesson("two-layer-sigmoid").steps.values()
                          if s.status == "solved")
         store.close()
-    # A session is two processes: the tutor and its proof worker (tutor.engine.prover).
-    # Their memory together, each shared page once (PSS), at the end of the lesson; and
-    # the sum of their peaks, which counts shared pages twice (an upper bound).
-    worker = worker_pid()
-    together = pss_mb("self") + (pss_mb(worker) if worker else 0.0)
+    # A session is three processes: the tutor and its proof worker (tutor.engine.prover),
+    # whose template forks the server that runs the proofs. Their memory together, each
+    # shared page once (PSS), at the end of the lesson; and the sum of the tutor's and
+    # the template's peaks, which counts shared pages twice (an upper bound).
+    from tutor.engine import prover
+
+    worker, server = worker_pid(), prover._worker.server_pid
+    together = pss_mb("self") + sum(pss_mb(pid) for pid in (worker, server) if pid)
     return {"peak_rss_mb": together, "tutor_peak_rss_mb": peak_rss_mb(),
             "worker_peak_rss_mb": worker_peak_rss_mb(),
             "sum_of_peaks_mb": peak_rss_mb() + worker_peak_rss_mb(),
