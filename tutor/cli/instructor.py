@@ -84,13 +84,8 @@ def cmd_report(args) -> int:
         from tutor.app.report_app import run_report
 
         return run_report(report)
-    if args.json:
-        print(json.dumps(report_json(report), ensure_ascii=False, indent=2))
-    elif args.csv:
-        sys.stdout.write(format_csv(report))
-    else:
-        print(format_text(report))
-    return 0
+    return _printed(args, lambda: report_json(report), lambda: format_csv(report),
+                    lambda: format_text(report))
 
 
 def _students(args, sources, report, roster) -> int:
@@ -102,12 +97,18 @@ def _students(args, sources, report, roster) -> int:
             print(f"chain-tutor: note: {printable(login)} has records but is not on the "
                   "roster (a row of their own, after the roster's)", file=sys.stderr)
     rows = student_rows(sources, report, roster)
+    return _printed(args, lambda: students_json(rows), lambda: students_csv(rows),
+                    lambda: students_text(rows))
+
+
+def _printed(args, as_json, as_csv, as_text) -> int:
+    """The report in the form asked for (--json, --csv, or text) on stdout."""
     if args.json:
-        print(json.dumps(students_json(rows), ensure_ascii=False, indent=2))
+        print(json.dumps(as_json(), ensure_ascii=False, indent=2))
     elif args.csv:
-        sys.stdout.write(students_csv(rows))
+        sys.stdout.write(as_csv())
     else:
-        print(students_text(rows))
+        print(as_text())
     return 0
 
 
