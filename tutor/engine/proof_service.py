@@ -19,6 +19,7 @@ only accepts, counts and forks: no request runs in it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import os
 import select
@@ -28,6 +29,7 @@ import socket
 import stat
 import struct
 import tempfile
+import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -66,8 +68,8 @@ def run_service(path: Path, *, per_account: int = PER_ACCOUNT, most: int = MOST,
     stopping: list[int] = []
     for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, lambda number, _frame: stopping.append(number))
-    # A signal wakes the wait below at once (it would otherwise sleep out its second): a
-    # stop, or a template's end, reaped then rather than left a zombie for a second.
+    # A signal wakes the wait below at once, by a byte on this pipe: a stop, or a
+    # template's end (SIGCHLD), reaped then rather than left a zombie.
     signal.signal(signal.SIGCHLD, lambda _number, _frame: None)
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
@@ -89,7 +91,9 @@ def run_service(path: Path, *, per_account: int = PER_ACCOUNT, most: int = MOST,
                     continue
             try:
                 connection, _address = listener.accept()
-            except OSError:  # out of file descriptors, a client gone already: go on
+            except OSError as error:  # a client gone already: go on
+                if error.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    time.sleep(0.1)  # out of files or memory: the socket stays readable
                 continue
             with connection:
                 _take(connection, listener, children, per_account, most)
