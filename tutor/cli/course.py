@@ -11,17 +11,28 @@ from tutor.exits import EXIT_INVALID
 from tutor.markup import printable
 
 
-def cmd_course(args) -> int:
+def checked_course(path, lessons):
+    """(the course at ``path``, the lesson index it was checked against), or None after
+    printing each of its mistakes (file:line) on stderr."""
     from tutor.lessons.course import check_course
     from tutor.lessons.index import read_index
-    from tutor.report.grades import number as cell
 
-    index = read_index(args.lessons)
-    course, errors = check_course(args.file, index)
+    index = read_index(lessons)
+    course, errors = check_course(path, index)
     for error in errors:
         print(f"chain-tutor: {printable(str(error))}", file=sys.stderr)
     if course is None or errors:
+        return None
+    return course, index
+
+
+def cmd_course(args) -> int:
+    from tutor.report.grades import number as cell
+
+    checked = checked_course(args.file, args.lessons)
+    if checked is None:
         return EXIT_INVALID
+    course, index = checked
     steps = {info.id: len(info.steps) for info in index if info.error is None}
     count = len(course.assignment)
     print(f"{printable(course.title)}: {count} assignment{'s' * (count != 1)}")

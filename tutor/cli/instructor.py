@@ -114,20 +114,17 @@ def _printed(args, as_json, as_csv, as_text) -> int:
 
 def _grading(args, roster):
     """(course, lessons' steps, roster or None) for --gradebook; None after saying why."""
-    from tutor.lessons.course import check_course
-    from tutor.lessons.index import read_index
+    from tutor.cli.course import checked_course
     from tutor.report.grades import lesson_steps
 
     if not (args.gradebook and args.course):
         print("chain-tutor: --gradebook canvas|moodle and --course FILE go together"
               + (" (--roster with them)" if args.roster else ""), file=sys.stderr)
         return None
-    index = read_index(args.lessons)
-    course, errors = check_course(args.course, index)
-    for error in errors:
-        print(f"chain-tutor: {printable(str(error))}", file=sys.stderr)
-    if course is None or errors:
+    checked = checked_course(args.course, args.lessons)
+    if checked is None:
         return None
+    course, index = checked
     return course, lesson_steps(index), roster
 
 
