@@ -270,14 +270,14 @@ async def test_solving_a_step_greys_keys_in_and_out_without_rebuilding_the_foote
         await pilot.press("enter")
         await settle(pilot)
         keys = {key.action: key for key in app.screen.query(FooterKey)}
-        assert keys["next_step"].has_class("-disabled")
-        assert not keys["hint"].has_class("-disabled")
+        assert keys["next_step"].has_class("-greyed")
+        assert not keys["hint"].has_class("-greyed")
         await submit(pilot, "W3")
         await settle(pilot)
         after = {key.action: key for key in app.screen.query(FooterKey)}
         assert all(after[action] is keys[action] for action in keys)  # the same widgets
-        assert not keys["next_step"].has_class("-disabled")
-        assert keys["hint"].has_class("-disabled")
+        assert not keys["next_step"].has_class("-greyed")
+        assert keys["hint"].has_class("-greyed")
 
 
 def test_run_refuses_a_lesson_the_index_cannot_read(tmp_path, capsys):

@@ -5,9 +5,12 @@ Counted, not timed."""
 
 from __future__ import annotations
 
+from textual.screen import Screen
 from textual.widget import Widget
 from tui_helpers import FLAGSHIP, settle, type_text
 
+from tutor.app.textual_patches import FooterKey
+from tutor.app.widgets.answer import AnswerInput
 from tutor.app.widgets.feedback import Feedback
 
 
@@ -67,3 +70,47 @@ async def test_a_quick_verdict_is_drawn_without_a_checking_frame_before_it(make_
         await settle(pilot)
         assert any("✓ Correct" in text for text in said)
         assert not any("checking" in text for text in said)
+
+
+async def test_a_verdict_is_one_frame_and_the_cursor_holds_still_while_it_is_read(
+        make_app, monkeypatch):
+    """Enter draws nothing of its own (not the cursor shown again), the footer's keys
+    grey in and out in the verdict's frame (not in one a moment later, restyled from the
+    stylesheet), and no blink redraws the box while the verdict is read: one frame, where
+    there were three (issue #24: a lab of fifty answering at once waits on this CPU)."""
+    frames: list[set[str]] = []
+    original = Screen._compositor_refresh
+
+    def compositor_refresh(self):
+        frames.append({type(widget).__name__ for widget in self._dirty_widgets})
+        return original(self)
+
+    app = make_app(lesson_id=FLAGSHIP, seed=1, cursor_blink=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        await settle(pilot)
+        await type_text(pilot, "W3")
+        await settle(pilot)
+        answer = app.screen.query_one(AnswerInput)
+        answer._cursor_visible = False  # between two blinks
+        await pilot.pause()
+        keys = {key.action: key for key in app.screen.query(FooterKey)}
+        greyed = {action for action, key in keys.items() if key.has_class("-greyed")}
+        monkeypatch.setattr(Screen, "_compositor_refresh", compositor_refresh)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.pause(0.1)
+        assert "✓ Correct" in str(app.screen.query_one(Feedback).content)
+        now = {action for action, key in keys.items() if key.has_class("-greyed")}
+        assert now != greyed  # Next greyed in, Reveal out: keys changed in this verdict
+        assert len(frames) == 1, frames
+        assert {"Feedback", "GreyableKey", "AnswerInput"} <= frames[0]
+        assert answer._cursor_visible  # shown, steady
+        assert not blink_ticking(answer)
+        await pilot.press("x")  # the next key sets it blinking again
+        assert blink_ticking(answer)
+
+
+def blink_ticking(answer: AnswerInput) -> bool:
+    timer = answer._blink_timer
+    return timer is not None and timer._active.is_set()

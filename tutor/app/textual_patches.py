@@ -98,13 +98,16 @@ class RestingBlink:
         """Someone is here: the cursor blinks again (for keys a subclass stops early)."""
         self._restart_blink()
 
-    def hold_still(self) -> None:
-        """The cursor shows, steady, until the next key or ``stir`` (while the tutor works
-        on what was sent: no blink's frame takes its CPU)."""
+    def hold_still(self, *, show: bool = True) -> None:
+        """The cursor holds still until the next key or ``stir``: no blink's frame takes
+        CPU while the tutor works on what was sent, or while a verdict is read. With
+        ``show=False`` it stays as it is, shown or hidden, so that holding it costs no
+        frame of its own (the next one drawn shows it: the verdict's)."""
         if self._rest is not None:
             self._rest.stop()
             self._rest = None
-        self._pause_blink(visible=self.has_focus)  # type: ignore[attr-defined]
+        visible = self._cursor_visible if not show else True  # type: ignore[attr-defined]
+        self._pause_blink(visible=visible and self.has_focus)  # type: ignore[attr-defined]
 
     def _on_paste(self, event: events.Paste) -> None:
         self._restart_blink()  # Input's paste does not restart the blink; the base's runs next

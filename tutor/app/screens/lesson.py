@@ -287,6 +287,10 @@ class LessonScreen(LessonActions, Screen[None]):
         if keys != self.keys_shown:
             self.keys_shown = keys
             self.refresh_bindings()
+            # Greyed now, with the widgets above: the keys' repaints reach the screen with
+            # theirs, in one frame. Left to the bindings' signal, they come a moment after
+            # the frame has been drawn, and take one of their own.
+            self.query_one(SteadyFooter).grey_keys_now()
 
     # Composed once: found once, not by a walk of the whole screen for each redraw.
     graphs = cached_property(lambda self: list(self.query(GraphView)))
@@ -413,10 +417,11 @@ class LessonScreen(LessonActions, Screen[None]):
         those frames and the cursor's blinks while waiting were a fifth of a verdict's
         CPU, and made every verdict later)."""
         answer = self.query_one(AnswerInput)
-        answer.hold_still()
+        answer.hold_still(show=False)
 
         def say_checking() -> None:
             if self.checking is not None and self.token == token:
+                answer.hold_still()
                 self.query_one(Feedback).say(Content.styled("checking…", "italic $text-muted"))
 
         self.set_timer(CHECKING_AFTER, say_checking, name="checking")
@@ -429,7 +434,9 @@ class LessonScreen(LessonActions, Screen[None]):
 
     def on_lesson_screen_check_done(self, message: CheckDone) -> None:
         outcome = message.outcome
-        self.query_one(AnswerInput).stir()  # the cursor blinks again (and rests later)
+        # Shown and steady while the verdict is read, drawn in the verdict's frame; the
+        # next key sets it blinking again.
+        self.query_one(AnswerInput).hold_still()
         if outcome.token == self.token:
             self.apply_check(outcome)
             return

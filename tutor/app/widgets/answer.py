@@ -135,8 +135,11 @@ class AnswerInput(RestingBlink, Input):
         back up to the app, behind the keys queued there already: in a burst (keys sent
         back to back, a slow moment) Enter would submit the characters typed after it,
         and Ctrl+U clear them. Input's own handler runs after this one for the rest.
-        Every key wakes a resting cursor, those handled here too."""
-        self.stir()
+        Every key wakes a resting cursor, those handled here too, but Enter: what it
+        sends decides (a check holds the cursor still until its verdict, and after it,
+        without a frame of its own for the cursor alone)."""
+        if event.key != "enter":
+            self.stir()
         for binding in self._bindings.key_to_bindings.get(event.key, ()):
             if not binding.priority:
                 event.stop()
