@@ -48,8 +48,28 @@ goal: dL/dw
 goal: dL/db
 """
 
+# Found by the generator's property test: σ(sum(h2)) a few ε from 1, so L = −log σ is
+# rounded in steps of ε (σ's), not of ε·|L|, and the differences at the smallest entry's
+# step were 1% off a right key at both steps tried (noise that shrank 70× with the step).
+LOG_SIGMA_SATURATED = """a : 1
+c : 3x1
+r : 1x3
+X : 3x2
+pa : 1 positive
+pc : 3x1 positive
+pX : 3x2 positive
+W : 3x3
+g : 2x1
+k : 3x1
+h1 = r
+h2 = (2 * r)^3
+L = -log(sigma(sum(h2)))
+goal: dL/dr
+"""
+
 
 @pytest.mark.parametrize("text", [SOFTMAX_REGRESSION, BILINEAR_LOGISTIC, LOGISTIC_BATCH,
+                                  LOG_SIGMA_SATURATED,
                                   SOFTMAX_REGRESSION.replace("4x1 int", "8x1 int")
                                   .replace("3x4 int", "6x8 int").replace("3x1 onehot",
                                                                          "6x1 onehot")])
@@ -77,6 +97,31 @@ def test_a_key_off_by_a_small_factor_is_still_refused_at_saturated_values(tmp_pa
     errors = [f for f in validate_paths([out], 0.0) if f.error]
     assert errors[0].step == "dp_dz"  # (and the product that composes it no longer holds)
     assert "finite differences give" in errors[0].message and "within" in errors[0].message
+
+
+@pytest.mark.parametrize("factor", ["2", "-1", "1.1"])
+def test_where_rounding_noise_shrinks_with_the_step_a_wrong_key_is_still_refused(tmp_path,
+                                                                                factor):
+    """The rule that takes a gap shrinking with the step for noise lets no wrong key by:
+    off by a factor, its gap stays at every step."""
+    key = next(step.answer for step in generate_from_text(
+        LOG_SIGMA_SATURATED, symbolic_budget=0.0).steps if step.id == "dL_dh2")
+    out = _made(tmp_path, LOG_SIGMA_SATURATED)
+    text = out.read_text(encoding="utf-8")
+    assert f'answer = "{key}"' in text
+    out.write_text(text.replace(f'answer = "{key}"', f'answer = "{factor} * ({key})"'),
+                   encoding="utf-8")
+    errors = [f for f in validate_paths([out], 0.0) if f.error]
+    assert errors and errors[0].step == "dL_dh2", errors
+    assert "finite differences give" in errors[0].message
+
+
+def test_a_gap_that_shrinks_with_the_step_is_noise_and_one_that_stays_is_the_keys():
+    from tutor.lessons.validation import _noise
+
+    assert _noise([7e-11, 1e-12])  # 70× smaller at a 10× step: rounding noise
+    assert not _noise([8e-9, 8e-9])  # the same at both: the key is off
+    assert not _noise([8e-9, 4e-9])  # halved: truncation moving, not noise enough
 
 
 def test_steps_are_scaled_to_each_entry_so_a_tiny_probability_stays_in_logs_domain():

@@ -172,6 +172,7 @@ DECLARED = "".join(f"{n} : {text}\n" for n, (text, _) in INPUTS.items())
 @example(DECLARED + "h1 = diag(c) @ X\nh2 = sum(h1 * h1)\nL = sum(h2)\ngoal: dL/dc\n")
 @example(DECLARED + "h1 = sigma(a)\nh2 = -log(h1)\nL = sum(h2)\ngoal: dL/da\n")
 @example(DECLARED + "h1 = -tanh(c)\nh2 = h1.T\nL = sum(h2)\ngoal: dh2/dc\n")
+@example(DECLARED + "h1 = r\nh2 = (2 * r)^3\nL = -log(sigma(sum(h2)))\ngoal: dL/dr\n")
 @settings(max_examples=150, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(networks())

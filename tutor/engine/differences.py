@@ -30,6 +30,11 @@ RELATIVE_STEP = 1e-4
 # checked again at steps this many times larger (noise/h ten times smaller), and is wrong
 # only if it is wrong there too; steps that contradict each other decide nothing.
 RECHECK = 10.0
+# A wrong key is as far from the Jacobian at any step, and rounding noise falls as 1/h: a
+# gap that shrinks this many times when the step grows RECHECK times is noise (rounding
+# that ε·|f| does not see, of an intermediate: log σ(s) with σ(s) a few ε from 1), and it
+# decides nothing.
+NOISE_SHRINK = 3.0
 SAFETY = 4.0  # |D(h) − D(h/2)| is already ~3× the error of D(h/2), and more of the result's
 ROUNDING = 64 * float(np.finfo(float).eps)  # a forward pass's own rounding, relative to |f|
 FLOOR = 1e-7  # of the Jacobian's largest entry: below it no check in floats can tell
@@ -120,6 +125,13 @@ def along(problem: Problem, of: str, wrt: str, values: Values, direction: np.nda
     parts = _richardson(lambda t: problem.value_with(of, wrt, base + t * move, values),
                         _centre(problem, of, wrt, values), relative)
     return Estimate(*parts), move
+
+
+def gap(key: np.ndarray, estimate: Estimate) -> float:
+    """How far the key is from the estimate, at its farthest entry."""
+    key = np.asarray(key, dtype=float).reshape(estimate.value.shape)
+    with np.errstate(all="ignore"):
+        return float(np.max(np.abs(key - estimate.value), initial=0.0))
 
 
 def verdict(key: np.ndarray, estimate: Estimate) -> str:

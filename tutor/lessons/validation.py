@@ -14,6 +14,7 @@ id must not collide with a shipped one.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -298,24 +299,43 @@ def _compare(problem: Problem, of: str, wrt: str, key: np.ndarray, values: Value
         outcomes = []
         for _ in range(DIRECTIONS):
             direction = directions.standard_normal(base.shape)
-            outcome = WRONG
-            for relative in (differences.RELATIVE_STEP, differences.RELATIVE_STEP * RECHECK):
+            outcome, gaps = WRONG, []
+            for relative in STEPS:
                 estimate, move = differences.along(problem, of, wrt, values, direction,
                                                    relative)
-                seen = differences.verdict(jacobian @ move.reshape(-1), estimate)
+                projected = jacobian @ move.reshape(-1)
+                seen = differences.verdict(projected, estimate)
                 if seen != WRONG:
                     outcome = seen if relative == differences.RELATIVE_STEP else UNDECIDED
                     break
+                gaps.append(differences.gap(projected, estimate))
+            if outcome == WRONG and _noise(gaps):
+                outcome = UNDECIDED
             outcomes.append(outcome)
         if WRONG not in outcomes:
             return (UNDECIDED if UNDECIDED in outcomes else AGREES), None
         return WRONG, differences.jacobian(problem, of, wrt, values)
-    for relative in (differences.RELATIVE_STEP, differences.RELATIVE_STEP * RECHECK):
+    gaps = []
+    for relative in STEPS:
         estimate = differences.jacobian(problem, of, wrt, values, relative)
         outcome = differences.verdict(key, estimate)
         if outcome != WRONG:
             return (outcome if relative == differences.RELATIVE_STEP else UNDECIDED), None
-    return WRONG, estimate
+        gaps.append(differences.gap(key, estimate))
+    return (UNDECIDED, None) if _noise(gaps) else (WRONG, estimate)
+
+
+# The steps a key is compared at, each only where it was wrong at those before: a key is
+# wrong only if wrong at all of them. The larger steps see less of a forward pass's
+# rounding (noise/h) and of the steps' own rounding where x ± h joins a much larger sum.
+STEPS = tuple(differences.RELATIVE_STEP * RECHECK ** k for k in range(3))
+
+
+def _noise(gaps: list[float]) -> bool:
+    """Off at every step, but by gaps that shrank as noise does when the step grows: not
+    the key's (differences.NOISE_SHRINK)."""
+    return any(later * differences.NOISE_SHRINK < earlier
+               for earlier, later in itertools.pairwise(gaps))
 
 
 def validation_points(lesson: Lesson) -> list[Values]:
