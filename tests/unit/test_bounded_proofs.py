@@ -381,3 +381,65 @@ def test_a_warm_up_that_built_nothing_new_keeps_the_server_at_work():
         assert worker.server_pid != server and gone(server)
     finally:
         worker.stop()
+
+
+def _spin(payload: bytes) -> str:
+    """Pure Python on the CPU for the seconds the payload says (of this process's CPU)."""
+    until = time.process_time() + float(payload)
+    while time.process_time() < until:
+        pass
+    return "proved"
+
+
+def test_a_proofs_budget_is_cpu_time_so_a_busy_machine_does_not_cut_it():
+    """A proof that needs 0.2 s of CPU, made to wait 1.5 s for the processor (its server
+    stopped, as fifty students answering at once on two cores hold it off), still finishes
+    within a budget of 0.6 s: what it is given is CPU time, not time on the clock. On the
+    clock, every quick proof of a lab answering at once ran out of its second, and each
+    cut cost a new server."""
+    import threading
+
+    worker = Worker(_spin)
+    try:
+        assert worker.request(b"0", 5.0).value == "proved"
+        server = worker.server_pid
+
+        def hold_off() -> None:
+            time.sleep(0.05)
+            os.kill(server, signal.SIGSTOP)
+            time.sleep(1.5)
+            os.kill(server, signal.SIGCONT)
+
+        holder = threading.Thread(target=hold_off)
+        started = time.monotonic()
+        holder.start()
+        outcome = worker.request(b"0.2", 0.6)
+        holder.join()
+        assert time.monotonic() - started > 1.5  # it did wait on the clock
+        assert outcome.finished and outcome.value == "proved"
+        assert worker.server_pid == server  # and kept its server
+    finally:
+        worker.stop()
+
+
+def test_a_proof_past_its_cpu_is_cut_there_and_one_off_the_cpu_by_the_clock():
+    """Spinning past its CPU budget, a proof is cut after about that much CPU (not the
+    clock's longer bound), and its server replaced; a proof that waits off the processor
+    (sleeps) is cut at the clock's bound, wall_seconds of its budget."""
+    from tutor.engine.worker import RELAY_GRACE, wall_seconds
+
+    worker = Worker(lambda payload: _spin(payload) if payload != b"sleep" else time.sleep(60))
+    try:
+        assert worker.request(b"0", 5.0).finished
+        template, server = worker._pid, worker.server_pid
+        started = time.monotonic()
+        assert not worker.request(b"30", 0.3).finished
+        assert time.monotonic() - started < wall_seconds(0.3)  # cut by its CPU, early
+        assert gone(server) and worker._pid == template
+        started = time.monotonic()
+        assert not worker.request(b"sleep", 0.3).finished
+        assert time.monotonic() - started < wall_seconds(0.3) + RELAY_GRACE
+        assert worker.request(b"0", 5.0).value == "proved"  # a new server, same template
+        assert worker._pid == template
+    finally:
+        worker.stop()

@@ -165,8 +165,9 @@ def test_requests_are_read_as_data_and_a_hostile_one_costs_only_its_own_template
     mark = tmp_path / "ran"
     try:
         hostile = [pickle.dumps(Planted(mark)),  # the old wire format, weaponised
-                   _pack(["run", pickle.dumps(Planted(mark)), time.monotonic() + 5]),
-                   _pack(["warm", b"\x93", 1e300]), b"\xc1" * 9, _pack({"run": 1})]
+                   _pack(["run", pickle.dumps(Planted(mark)), time.monotonic() + 5, 1.0]),
+                   _pack(["warm", b"\x93", 1e300, 1e300]), b"\xc1" * 9, _pack({"run": 1}),
+                   _pack(["run", b"", float("nan"), float("inf")])]
         for message in hostile:
             with raw(path) as connection:
                 send(connection.fileno(), message)
@@ -265,3 +266,35 @@ def test_a_service_started_for_a_process_ends_when_that_process_is_killed(tmp_pa
     owner.wait(10)
     assert wait_gone([service], 10)
     assert not path.exists()  # it removed its socket on the way out
+
+
+def test_a_service_that_cannot_answer_this_tutor_is_left_for_a_worker_of_its_own():
+    """A service of another version (still running after an upgrade) hands out templates
+    that read no request of this tutor's: after a second one fails at once, the tutor
+    forks its own worker for good, and the proof is proved, not "timed out"."""
+    import threading
+
+    from tutor.engine.worker import Worker
+
+    connections: list[int] = []
+
+    def old_template(end: socket.socket) -> None:
+        with end:
+            send(end.fileno(), _pack(["ready", os.getpid()]))
+            receive(end.fileno(), time.monotonic() + 10)  # a request it cannot read: it ends
+
+    def connect() -> int:
+        ours, theirs = socket.socketpair()
+        threading.Thread(target=old_template, args=(theirs,), daemon=True).start()
+        connections.append(ours.fileno())
+        return ours.detach()
+
+    worker = Worker(lambda payload: "proved", connect=connect)
+    try:
+        outcome = worker.request(b"", 5.0)
+        assert outcome.finished and outcome.value == "proved"
+        assert len(connections) == 2 and not worker.shared  # two tries, then its own
+        assert worker.request(b"", 5.0).value == "proved"
+        assert len(connections) == 2  # the service is not asked again
+    finally:
+        worker.stop()

@@ -59,14 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
                                                  "with -)")
     _seed_options(check)
     check.add_argument("--json", action="store_true")
-    check.add_argument("--budget", type=float, default=1.0, help="seconds for the symbolic "
+    check.add_argument("--budget", type=float, default=1.0, help="CPU seconds for the symbolic "
                                                                  "proof (default 1)")
     _common(check)
 
     validate = sub.add_parser("validate", help="verify lesson files' answer keys")
     validate.add_argument("paths", nargs="*", type=Path)
     validate.add_argument("--budget", type=float, default=10.0,
-                          help="seconds for each step's symbolic check (default 10); past "
+                          help="CPU seconds for each step's symbolic check (default 10); past "
                                "it the check is skipped and said so")
     validate.add_argument("--again", action="store_true",
                           help="check a lesson `new` stamped as validated, unchanged, too")
@@ -233,7 +233,7 @@ def _network_commands(sub) -> None:
     new.add_argument("-o", "--output", type=Path, default=None, metavar="LESSON.toml",
                      help="where to write the lesson (default: stdout)")
     new.add_argument("--budget", type=float, default=NEW_BUDGET,
-                     help=f"seconds for each step's symbolic check (default {NEW_BUDGET:g})")
+                     help=f"CPU seconds for each step's symbolic check (default {NEW_BUDGET:g})")
     new.add_argument("--time-limit", type=float, default=None, metavar="SECONDS",
                      help="stop (exit status 2) if making the lesson takes longer (default "
                           "120; the worst network the limits admit takes about 30)")
@@ -255,7 +255,7 @@ def _network_commands(sub) -> None:
     practice.add_argument("--show", action="store_true",
                           help="print the network instead of opening the tutor")
     practice.add_argument("--budget", type=float, default=1.0, metavar="SECONDS",
-                          help="seconds for each answer's symbolic proof (default 1)")
+                          help="CPU seconds for each answer's symbolic proof (default 1)")
     _data_dir_option(practice)
 
 
@@ -268,7 +268,7 @@ def build_app_parser() -> argparse.ArgumentParser:
     parser.add_argument("lesson", nargs="?", help="open this lesson directly")
     _seed_options(parser, seed_help="the variant's numbers")
     parser.add_argument("--budget", type=float, default=1.0, metavar="SECONDS",
-                        help="seconds for each answer's symbolic proof, a hard limit "
+                        help="CPU seconds for each answer's symbolic proof, a hard limit "
                              "(default 1); past it the verdict is numeric")
     parser.add_argument("--course", type=Path, default=None, metavar="FILE",
                         help="a course file: the picker shows its assignments, due times "

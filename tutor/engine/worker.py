@@ -7,6 +7,13 @@ process and reached over a Unix socket: then it starts in milliseconds with symp
 already loaded, and its memory is shared with every other student's template. Either
 way the messages are the same, and plain data (msgpack, never pickle): the service may
 run as another account than the tutor, and neither may run code in the other.
+
+A request's budget is CPU time: the server stops the work once it has had that much of
+the processor, however long the machine made it wait for it, so an answer proves on a
+lab's busy machine as it does on an idle one (timed on the clock, fifty students
+answering at once ran every quick proof out of its second, and each cut cost a new
+server). The clock bounds a request too, at wall_seconds of its budget: a proof stuck
+off the processor, or a machine shared many ways, still answers in a few seconds.
 """
 
 from __future__ import annotations
@@ -42,7 +49,15 @@ RELAY_GRACE = 2.0  # seconds past a request's deadline before its template count
 MAX_REQUEST_SECONDS = 120.0  # a template gives no request more, whatever it is asked
 SERVICE_READY_SECONDS = 5.0  # a shared service's template is forked, not prepared
 STATUSES = ("ok", "error", "cut")
+# A request's time on the clock: this many times its CPU budget, plus this many seconds.
+WALL_FACTOR, WALL_SLACK = 4.0, 1.0
+CUT = msgspec.msgpack.encode(["cut", None])  # a server's answer once its CPU ran out
 Connect = Callable[[], int | None]
+
+
+def wall_seconds(cpu_seconds: float) -> float:
+    """The longest a request with ``cpu_seconds`` of CPU may take on the clock."""
+    return cpu_seconds * WALL_FACTOR + WALL_SLACK
 
 
 def connect_service(path: str | None) -> int | None:
@@ -100,12 +115,14 @@ class Worker:
         self.server_pid: int | None = None  # the server that ran the last request
         self._warmed: set[bytes] = set()  # what this template has built (warm's payloads)
         self._stopped = False  # stop() killed the template: the next request starts a new one
+        self._retried_shared = False  # a shared template failed; the next failure drops it
         self._to_child = self._from_child = -1
         with _running_lock:
             bounded._workers.add(self)
 
     def request(self, payload: bytes, seconds: float) -> Outcome:
-        """``handle(payload)`` in the server, within ``seconds``."""
+        """``handle(payload)`` in the server, within ``seconds`` of CPU time (and
+        wall_seconds of them on the clock)."""
         return self._ask("run", payload, seconds)
 
     def warm(self, payload: bytes, seconds: float) -> Outcome:
@@ -136,15 +153,24 @@ class Worker:
                     self._end()
             if self._pid is None and not self._start():
                 return Outcome(False)
-            shared, deadline = self.shared, time.monotonic() + seconds
-            data = self._relay(kind, payload, deadline)
-            if data is None and shared and not self._stopped and time.monotonic() < deadline:
-                # The shared service's template is gone before its time (the service was
-                # stopped or restarted): the request goes once more, to a new template.
+            data = None
+            for _ in range(3):
+                shared, deadline = self.shared, time.monotonic() + wall_seconds(seconds)
+                data = self._relay(kind, payload, deadline, seconds)
+                if data is not None or not shared or self._stopped or (
+                        time.monotonic() >= deadline):
+                    break
+                # The shared service's template is gone before its time: the service was
+                # stopped or restarted, and the request goes once more, to a new template;
+                # or a new one failed so too, and this service cannot answer this tutor
+                # (one of another version, still running after an upgrade): the tutor
+                # forks a worker of its own, from then on.
+                if self._retried_shared:
+                    self._connect = None
+                self._retried_shared = True
                 self._end()
                 if not self._start():
                     return Outcome(False)
-                data = self._relay(kind, payload, time.monotonic() + seconds)
             if data is None:
                 self._end()
                 return Outcome(False)
@@ -153,14 +179,15 @@ class Worker:
                 self._end()
                 return Outcome(False)
             served_by, outcome = answer
+            self._retried_shared = False
             if kind == "run":
                 self.server_pid = served_by
         return outcome
 
-    def _relay(self, kind: str, payload: bytes, deadline: float) -> bytes | None:
+    def _relay(self, kind: str, payload: bytes, deadline: float, cpu: float) -> bytes | None:
         """The template's answer to one request; None if it is gone or overran."""
         try:
-            send(self._to_child, _pack([kind, payload, deadline]))
+            send(self._to_child, _pack([kind, payload, deadline, cpu]))
             # The template answers by the deadline (a result, or "cut"); waiting longer
             # than a moment past it means the template itself is stuck.
             return receive(self._from_child, deadline + RELAY_GRACE)
@@ -238,10 +265,11 @@ class _Server:
         os.close(from_server_write)
         self.pid = pid
 
-    def ask(self, payload: bytes, deadline: float) -> bytes | None:
-        """The server's packed outcome, or None past the deadline (or if it died)."""
+    def ask(self, payload: bytes, deadline: float, cpu: float) -> bytes | None:
+        """The server's packed outcome (``cut`` once the work has had ``cpu`` seconds of
+        CPU), or None past the clock's deadline (or if it died)."""
         try:
-            send(self.to_server, _pack([payload, deadline - time.monotonic()]))
+            send(self.to_server, _pack([payload, deadline - time.monotonic(), cpu]))
         except OSError:
             return None
         return receive(self.from_server, deadline)
@@ -276,11 +304,11 @@ def _template(handle: Callable[[bytes], Any], prepare: Callable[[], Any] | None,
             request = _request(receive(read_end, None))
             if request is None:
                 break  # the parent closed the pipe, is gone, or wrote what no tutor writes
-            kind, payload, deadline = request
-            _allow_cpu(max(deadline - time.monotonic(), 0.0))  # its relaying, and warm
+            kind, payload, deadline, cpu = request
+            _allow_cpu(cpu)  # its relaying, and warm
             answered_by = None
             if kind == "warm":
-                outcome = _warmed(warm, payload, deadline)
+                outcome = _warmed(warm, payload, cpu)
                 if server is not None and outcome != ("ok", False):
                     server.end()  # it lacks what was built now: a new one follows
                     server = None
@@ -288,11 +316,14 @@ def _template(handle: Callable[[bytes], Any], prepare: Callable[[], Any] | None,
             else:
                 server = server or _Server(handle)
                 answered_by = server.pid
-                message = server.ask(payload, deadline)
+                message = server.ask(payload, deadline, cpu)
                 if message is None:  # past the deadline: killed, and replaced below
                     server.end()
                     server = None
                     message = _pack(["cut", None])
+                elif message == CUT:  # out of CPU: the server ends, and is replaced below
+                    server.end()
+                    server = None
             send(write_end, _pack([answered_by, message]))
             server = server or _Server(handle)  # the next request finds one ready
     except BaseException:  # noqa: BLE001 - the template must reach os._exit whatever happens
@@ -304,27 +335,35 @@ def _template(handle: Callable[[bytes], Any], prepare: Callable[[], Any] | None,
         os._exit(code)
 
 
-def _warmed(warm: Callable[[bytes], Any] | None, payload: bytes, deadline: float
+def _warmed(warm: Callable[[bytes], Any] | None, payload: bytes, cpu: float
             ) -> tuple[str, Any]:
-    """In the template: ``warm(payload)``, stopped by a signal at the deadline."""
-    seconds = deadline - time.monotonic()
-    if warm is None or seconds <= 0:
+    """In the template: ``warm(payload)``, stopped by a signal once it has had ``cpu``
+    seconds of CPU (what it built by then is kept)."""
+    if warm is None:
+        return ("cut", None)
+    return _within_cpu(functools.partial(warm, payload), cpu)
+
+
+def _within_cpu(work: Callable[[], Any], cpu: float) -> tuple[str, Any]:
+    """``work``'s result, or ``("cut", None)`` when a signal stops it after ``cpu`` seconds
+    of this process's CPU time (it runs Python, which a signal interrupts)."""
+    if cpu <= 0:
         return ("cut", None)
 
     def cut(_signum, _frame):
         raise _Cut
 
-    previous = signal.signal(signal.SIGALRM, cut)
+    previous = signal.signal(signal.SIGPROF, cut)
     try:
         try:
-            signal.setitimer(signal.ITIMER_REAL, seconds)
-            return _result(functools.partial(warm, payload))
+            signal.setitimer(signal.ITIMER_PROF, cpu)
+            return _result(work)
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.setitimer(signal.ITIMER_PROF, 0)
     except _Cut:
         return ("cut", None)
     finally:
-        signal.signal(signal.SIGALRM, previous)
+        signal.signal(signal.SIGPROF, previous)
 
 
 def _kill_group(pid: int) -> None:
@@ -343,23 +382,26 @@ def _serve(handle: Callable[[bytes], Any], read_end: int, write_end: int) -> Non
             data = receive(read_end, None)
             if data is None:
                 break  # the parent closed the pipe, or is gone
-            payload, seconds = msgspec.msgpack.decode(data)  # from its own template
+            payload, seconds, cpu = msgspec.msgpack.decode(data)  # from its own template
             if seconds <= 0:
                 break  # the template gave up on it already
-            _arm(seconds)
-            message = _result(functools.partial(handle, payload))
+            _arm(seconds, cpu)
+            message = _within_cpu(functools.partial(handle, payload), cpu)
             signal.alarm(0)
             send(write_end, _pack(message))
+            if message == ("cut", None):
+                break  # cut anywhere in sympy: what it holds may be half made; replaced
     except BaseException:  # noqa: BLE001 - the child must reach os._exit whatever happens
         code = 1
     finally:
         os._exit(code)
 
 
-def _arm(seconds: float) -> None:
-    """This request's kernel limits: an alarm past its budget, CPU time for it alone."""
+def _arm(seconds: float, cpu: float) -> None:
+    """This request's kernel limits, for work a signal cannot interrupt (C code): an alarm
+    past its time on the clock, and CPU time for it alone."""
     signal.alarm(math.ceil(seconds) + 1)
-    _allow_cpu(seconds)
+    _allow_cpu(cpu)
 
 
 
@@ -387,14 +429,17 @@ def _ready(data: bytes | None) -> int | None:
     return None
 
 
-def _request(data: bytes | None) -> tuple[str, bytes, float] | None:
-    """In the template: a tutor's request (kind, payload, deadline), its deadline no
+def _request(data: bytes | None) -> tuple[str, bytes, float, float] | None:
+    """In the template: a tutor's request (kind, payload, deadline, CPU seconds), neither
     further than MAX_REQUEST_SECONDS away; None for anything else."""
     message = _unpack(data) if data is not None else None
-    if not (isinstance(message, list) and len(message) == 3 and message[0] in ("warm", "run")
-            and isinstance(message[1], bytes) and type(message[2]) in (int, float)):
+    if not (isinstance(message, list) and len(message) == 4 and message[0] in ("warm", "run")
+            and isinstance(message[1], bytes)
+            and all(type(number) in (int, float) and math.isfinite(number)
+                    for number in message[2:])):
         return None
-    return message[0], message[1], min(message[2], time.monotonic() + MAX_REQUEST_SECONDS)
+    return (message[0], message[1], min(message[2], time.monotonic() + MAX_REQUEST_SECONDS),
+            max(0.0, min(message[3], MAX_REQUEST_SECONDS)))
 
 
 def _answer(data: bytes) -> tuple[int | None, Outcome] | None:

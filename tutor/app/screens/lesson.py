@@ -287,10 +287,7 @@ class LessonScreen(LessonActions, Screen[None]):
         if keys != self.keys_shown:
             self.keys_shown = keys
             self.refresh_bindings()
-            # Greyed now, with the widgets above: the keys' repaints reach the screen with
-            # theirs, in one frame. Left to the bindings' signal, they come a moment after
-            # the frame has been drawn, and take one of their own.
-            self.query_one(SteadyFooter).grey_keys_now()
+            self.query_one(SteadyFooter).grey_keys_now()  # in this frame, not the next
 
     # Composed once: found once, not by a walk of the whole screen for each redraw.
     graphs = cached_property(lambda self: list(self.query(GraphView)))
@@ -411,11 +408,9 @@ class LessonScreen(LessonActions, Screen[None]):
                             exit_on_error=False)
 
     def pause_for_check(self, token: int) -> None:
-        """While a check runs: the cursor holds still, and "checking…" shows only if the
-        verdict is not there within CHECKING_AFTER. A verdict that comes sooner is drawn
-        once, not after a frame of "checking…" (with fifty students answering at once,
-        those frames and the cursor's blinks while waiting were a fifth of a verdict's
-        CPU, and made every verdict later)."""
+        """While a check runs: the cursor holds still (as it is: no frame of its own), and
+        "checking…" shows only if the verdict is not there within CHECKING_AFTER. A quick
+        verdict is one frame (fifty students answering at once wait on every frame)."""
         answer = self.query_one(AnswerInput)
         answer.hold_still(show=False)
 
@@ -434,9 +429,7 @@ class LessonScreen(LessonActions, Screen[None]):
 
     def on_lesson_screen_check_done(self, message: CheckDone) -> None:
         outcome = message.outcome
-        # Shown and steady while the verdict is read, drawn in the verdict's frame; the
-        # next key sets it blinking again.
-        self.query_one(AnswerInput).hold_still()
+        self.query_one(AnswerInput).hold_still()  # steady while the verdict is read
         if outcome.token == self.token:
             self.apply_check(outcome)
             return

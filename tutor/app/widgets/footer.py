@@ -153,8 +153,10 @@ class SteadyFooter(Footer):
             self.call_after_refresh(self._update_keys)
 
     def grey_keys_now(self) -> None:
-        """Grey keys in and out at once, for a screen whose actions it has just changed
-        (the bindings' signal that follows finds nothing left to change)."""
+        """Grey keys in and out at once, for a screen whose actions it has just changed:
+        their repaints reach the screen with those of the widgets it changed, in one
+        frame. Left to the bindings' signal, they come a moment after that frame has
+        been drawn, and take one of their own (the signal finds nothing left to do)."""
         if self.is_attached and self.screen.is_current:
             self._grey_keys()
 
