@@ -256,8 +256,9 @@ def test_until_a_time_cuts_every_view(klass, capsys):
     assert main(["report", "--json", "--until", "2027-01-15T08:00:30Z", str(klass["lab"]),
                  str(klass["handed_in"])]) == 0
     step = json.loads(capsys.readouterr().out)["lessons"][0]["steps"][0]
+    # the three without a correct answer by then had answered nothing after it
     assert (step["step_id"], step["students"], step["solved"], step["revealed"],
-            step["gave_up"]) == ("df_dh2", 5, 2, 0, 3)
+            step["working"], step["gave_up"]) == ("df_dh2", 5, 2, 0, 3, 0)
     assert main(["report", "--csv", "--since", "2027-01-15T08:00:30Z", str(klass["lab"]),
                  str(klass["handed_in"])]) == 0
     first = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))[0]
@@ -293,7 +294,7 @@ def test_the_heat_map_gets_the_same_cut(klass, monkeypatch):
     assert main(["report", "--tui", "--until", "2027-01-15T08:00:30Z", str(klass["lab"]),
                  str(klass["handed_in"])]) == 0
     first = shown[0].lessons[0].steps[0]
-    assert (first.students, first.solved, first.gave_up) == (5, 2, 3)
+    assert (first.students, first.solved, first.working, first.gave_up) == (5, 2, 3, 0)
 
 
 def test_until_the_last_day_there_is_means_no_end(klass, capsys):

@@ -99,8 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser(
         "report", help="a class's results per step, from progress databases and exports",
         description="Read progress databases (read-only) and exported progress files, and "
-                    "print per lesson and step how many students solved, revealed or gave "
-                    "up, median attempts and time, and the most common wrong answers. "
+                    "print per lesson and step how many students solved it, had it "
+                    "revealed, are working on it (the step of their latest answer) or gave "
+                    "it up (answered another step later), median attempts and time, and the "
+                    "most common wrong answers. "
                     "With --gradebook: each student's grade on each assignment of a "
                     f"course file, as CSV for Canvas or Moodle. {GRADE_RULE}",
     )
