@@ -17,7 +17,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Markdown, Static
 from tui_helpers import SNAPSHOT_LESSONS
 
 from tutor.app.report_app import STUDENTS, ReportApp
@@ -219,3 +219,30 @@ async def test_without_a_roster_one_row_per_student_found(tmp_path):
         await pilot.pause()
         assert logins(pilot) == ["ann", "bo", "cy"]
         assert cells(pilot, "ann")[1] == ""
+
+
+async def test_a_class_of_120_gets_cells_wide_enough_for_its_counts(tmp_path):
+    _write(tmp_path / "class")
+    sources, skipped = load_sources([tmp_path / "class"])
+    report = build_report(sources, [read_info(SNAPSHOT_LESSONS / f"{FLAGSHIP}.toml")],
+                          skipped)
+    roster = [*ROSTER, *(RosterEntry(f"s{number:03}") for number in range(116))]
+    app = ReportApp(report, student_rows(sources, report, roster))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        first = next(c for c in pilot.app.screen.query(StepCell) if c.step.step_id == "df_dh2")
+        assert str(first.content).strip() == "○ 2/120"
+        assert first.region.width == len("● 120/120")
+        heads = pilot.app.screen.query(".column-head")
+        assert {head.region.width for head in heads} == {len("● 120/120")}
+
+
+async def test_the_help_explains_the_students_view(app):
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("f1")
+        await pilot.pause()
+        source = pilot.app.screen.query_one(Markdown).source
+        for words in ("solved/class", "not reached", "**s** switches", "**Sort**",
+                      "**!** stuck", "working"):
+            assert words in source
