@@ -246,3 +246,11 @@ async def test_the_help_explains_the_students_view(app):
         for words in ("solved/class", "not reached", "**s** switches", "**Sort**",
                       "**!** stuck", "working"):
             assert words in source
+
+
+@pytest.mark.parametrize("size", [pytest.param((80, 24), id="80x24"),
+                                  pytest.param((60, 18), id="60x18")])
+def test_report_students_table(snap_compare, tmp_path, size):
+    """Opened on the table (--students --tui), sorted by status: who needs you first."""
+    app = class_app(tmp_path / "class", start=STUDENTS)
+    assert snap_compare(app, terminal_size=size, press=["3"])

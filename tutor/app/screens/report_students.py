@@ -27,7 +27,7 @@ from tutor.report.students import DONE, IN_PROGRESS, NOT_STARTED, STUCK, Student
 # Ascending: who needs the instructor first.
 STATUS_ORDER = (STUCK, NOT_STARTED, IN_PROGRESS, DONE)
 STATUS_GLYPH = {STUCK: "!", NOT_STARTED: "·", IN_PROGRESS: "▸", DONE: "✓"}
-STATUS_COLOUR = {STUCK: "text-error", NOT_STARTED: "text-muted", DONE: "text-success"}
+STATUS_COLOUR = {STUCK: "text-error", DONE: "text-success"}  # theme variables
 LAST = float("inf")
 
 
@@ -127,18 +127,25 @@ class StudentsScreen(Screen[None]):
         if self.sorted_by is not None:
             order = self.columns[self.sorted_by].order
             rows = sorted(rows, key=order, reverse=self.reverse)
-        theme = self.app.theme_variables
         for row in rows:
             cells = []
             for column in self.columns:
                 text = Text(column.cell(row), justify="right" if column.numeric else "left")
-                if column.key == "status" and row.status in STATUS_COLOUR:
-                    text.stylize(theme.get(STATUS_COLOUR[row.status], ""))
+                if column.key == "status":
+                    text.stylize(self._status_style(row.status))
                 cells.append(text)
             table.add_row(*cells, key=row.login)
         if current is not None:
             table.move_cursor(row=table.get_row_index(current), animate=False)
         self.query_one("#students-sort", Static).update(self._sort_line())
+
+    def _status_style(self, status: str) -> str:
+        """The theme's colour for a status (a cell is drawn by Rich, which does not know
+        the theme's variables), or dim for one not started."""
+        if status == NOT_STARTED:
+            return "dim"
+        colour = self.app.theme_variables.get(STATUS_COLOUR.get(status, ""), "")
+        return colour if colour.startswith("#") else ""
 
     def _sort_line(self) -> str:
         if self.sorted_by is None:
