@@ -254,3 +254,19 @@ def test_report_students_table(snap_compare, tmp_path, size):
     """Opened on the table (--students --tui), sorted by status: who needs you first."""
     app = class_app(tmp_path / "class", start=STUDENTS)
     assert snap_compare(app, terminal_size=size, press=["3"])
+
+
+async def test_sorting_a_table_scrolled_right_leaves_it_there(tmp_path):
+    app = class_app(tmp_path / "class", start=STUDENTS)
+    async with app.run_test(size=(60, 18)) as pilot:
+        await pilot.pause()
+        table = pilot.app.screen.query_one(DataTable)
+        await pilot.press(*["right"] * 8)
+        await pilot.pause()
+        scrolled = table.scroll_x
+        assert scrolled > 0
+        await pilot.press("9")
+        await pilot.pause()
+        await pilot.pause()
+        assert logins(pilot) == ["dee", "ann", "bo", "cy"]  # the oldest answer first
+        assert table.scroll_x == scrolled

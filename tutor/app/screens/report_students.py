@@ -112,7 +112,7 @@ class StudentsScreen(Screen[None]):
 
     def _fill(self) -> None:
         table = self.query_one(DataTable)
-        current = None
+        current, scrolled = None, table.scroll_x  # kept: a sort changes only the order
         if table.row_count:
             current = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
         table.clear(columns=True)
@@ -137,6 +137,7 @@ class StudentsScreen(Screen[None]):
             table.add_row(*cells, key=row.login)
         if current is not None:
             table.move_cursor(row=table.get_row_index(current), animate=False)
+        table.call_after_refresh(table.scroll_to, x=scrolled, animate=False)
         self.query_one("#students-sort", Static).update(self._sort_line())
 
     def _status_style(self, status: str) -> str:
