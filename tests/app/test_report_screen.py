@@ -9,7 +9,7 @@ alice  scalar-chain-rule  du_dx  ✓                dv_du  sin(u) ✗, cos(u) �
                           dz2_dh1 W2.T ✗ transpose, revealed
 bob    scalar-chain-rule  du_dx  x ✗ factor, 2*x ✓
        two-layer-sigmoid  df_dh2 W3 ✓    dh2_dz2 "h2 * (1-h2)" ✗ vector-vs-diag/shape
-carol  scalar-chain-rule  du_dx  ✓       dv_du  sin(u) ✗
+carol  scalar-chain-rule  du_dx  ✓       dv_du  sin(u) ✗, cos(u) ✓
        two-layer-sigmoid  df_dh2 -W3 ✗ sign, W3 ✓    dh2_dz2 W2 ✗ shape
 """
 
@@ -74,6 +74,7 @@ def write_class(root: Path, odd_answer: str = "W2") -> None:
     with _store(root / "carol") as s:
         _solve(s, SCALAR, "du_dx", "2*x", 20)
         s.record_attempt(SCALAR, "dv_du", 1, "sin(u)", "incorrect", [], 15)
+        _solve(s, SCALAR, "dv_du", "cos(u)", 15)
         s.record_attempt(FLAGSHIP, "df_dh2", 1, "-W3", "incorrect", ["sign"], 4)
         _solve(s, FLAGSHIP, "df_dh2", "W3", 4)
         s.record_attempt(FLAGSHIP, "dh2_dz2", 1, odd_answer, "incorrect", ["shape"], 5)
@@ -102,18 +103,27 @@ def selected(pilot) -> tuple[str, str]:
 
 
 def _step(students: int, solved: int) -> StepReport:
-    return StepReport("l", "s", "∂a/∂b", students, solved, 0, students - solved, 1, 1.0, ())
+    return StepReport("l", "s", "∂a/∂b", students, solved, 0, students - solved, 0, 1, 1.0,
+                      ())
 
 
-@pytest.mark.parametrize(("students", "solved", "band", "text"), [
-    (4, 4, "high", "● 4/4"), (4, 3, "high", "● 3/4"), (100, 74, "mid", "◐ 74/100"),
-    (5, 2, "mid", "◐ 2/5"), (100, 39, "low", "○ 39/100"), (3, 0, "low", "○ 0/3"),
-    (0, 0, "none", "· –"),
+@pytest.mark.parametrize(("size", "students", "solved", "band", "text"), [
+    (4, 4, 4, "high", "● 4/4"), (4, 3, 3, "high", "● 3/4"), (100, 80, 74, "mid", "◐ 74/100"),
+    (5, 2, 2, "mid", "◐ 2/5"), (100, 100, 39, "low", "○ 39/100"), (3, 3, 0, "low", "○ 0/3"),
+    (3, 0, 0, "none", "· –"),
+    # everyone who reached it solved it, but most of the class has not reached it
+    (10, 3, 3, "low", "○ 3/10"), (3, 1, 1, "low", "○ 1/3"), (5, 2, 2, "mid", "◐ 2/5"),
 ])
-def test_a_cells_band_and_text_follow_the_share_who_solved(students, solved, band, text):
+def test_a_cells_band_and_text_follow_the_share_of_the_class_who_solved(
+        size, students, solved, band, text):
     step = _step(students, solved)
-    assert band_of(step).name == band
-    assert cell_text(step).strip() == text
+    assert band_of(step, size).name == band
+    assert cell_text(step, size).strip() == text
+
+
+def test_a_cell_is_wide_enough_for_a_large_class():
+    assert len(cell_text(_step(120, 120), 120)) == len("● 120/120")
+    assert len(cell_text(_step(3, 1), 3)) == 7
 
 
 async def test_the_map_shows_every_lesson_and_step_with_its_band(report):
@@ -124,9 +134,9 @@ async def test_the_map_shows_every_lesson_and_step_with_its_band(report):
                  for c in cells}
         assert len(bands) == 4 + 6  # every step of both lessons, answered or not
         assert bands[SCALAR, "du_dx"] == ({"step-cell", "-high"}, "● 3/3")
-        assert bands[SCALAR, "dv_du"] == ({"step-cell", "-mid"}, "◐ 1/2")
+        assert bands[SCALAR, "dv_du"] == ({"step-cell", "-mid"}, "◐ 2/3")
         assert bands[FLAGSHIP, "dh2_dz2"] == ({"step-cell", "-low"}, "○ 1/3")
-        assert bands[FLAGSHIP, "dz2_dh1"] == ({"step-cell", "-low"}, "○ 0/1")
+        assert bands[FLAGSHIP, "dz2_dh1"] == ({"step-cell", "-low"}, "○ 0/3")
         assert bands[FLAGSHIP, "df_dW1"] == ({"step-cell", "-none"}, "· –")
         title = str(pilot.app.screen.query_one(".screen-title", Static).content)
         assert "3 students · 2 lessons with records" in title
@@ -139,7 +149,8 @@ async def test_the_first_step_is_selected_and_described_at_once(report):
         assert selected(pilot) == (SCALAR, "du_dx")
         text = details(pilot)
         assert "scalar-chain-rule · step 1 of 4 · du_dx · ∂u/∂x" in text
-        assert "solved by 3 of 3 students (100%) · revealed 0 · gave up 0" in text
+        assert "● solved by 3 of 3 students (100%)" in text
+        assert "revealed 0 · working 0 · gave up 0 · not reached 0" in text
         assert "median attempts 1 · median time 12s" in text
         assert "✗ x  [factor]  1 attempt, 1 student" in text
 
@@ -152,7 +163,9 @@ async def test_arrows_move_between_steps_and_lessons_of_different_lengths(report
         assert selected(pilot) == (FLAGSHIP, "dh2_dz2")
         text = details(pilot)
         assert "two-layer-sigmoid · step 2 of 6 · dh2_dz2 · ∂h2/∂z2" in text
-        assert "solved by 1 of 3 students (33%) · revealed 0 · gave up 2" in text
+        assert "○ solved by 1 of 3 students (33%)" in text
+        # bob and carol answered it last: at it still, not given up
+        assert "revealed 0 · working 2 · gave up 0 · not reached 0" in text
         assert "median attempts 1 · median time 50s" in text
         # the common wrong answers, whitespace removed, with their diagnosis codes
         assert "✗ h2*(1-h2)  [vector-vs-diag, shape]  2 attempts, 2 students" in text
@@ -161,7 +174,7 @@ async def test_arrows_move_between_steps_and_lessons_of_different_lengths(report
         await pilot.press("end", "up")  # from step 6 up to a lesson of 4 steps: its last
         await pilot.pause()
         assert selected(pilot) == (SCALAR, "dy_dx")
-        assert "Nobody has answered this step yet." in details(pilot)
+        assert "Nobody has answered this step yet: not reached 3." in details(pilot)
         await pilot.press("home", "left", "up")  # at the edges: stays
         await pilot.pause()
         assert selected(pilot) == (SCALAR, "du_dx")
@@ -184,7 +197,8 @@ async def test_a_click_selects_a_cell(report):
         await pilot.click(target)
         await pilot.pause()
         assert selected(pilot) == (FLAGSHIP, "dz2_dh1")
-        assert "solved by 0 of 1 student (0%) · revealed 1 · gave up 0" in details(pilot)
+        assert "solved by 0 of 3 students (0%)" in details(pilot)
+        assert "revealed 1 · working 0 · gave up 0 · not reached 2" in details(pilot)
 
 
 async def test_a_click_after_keys_that_went_nowhere_is_where_the_keys_start(report):
@@ -250,7 +264,7 @@ def test_report_tui_opens_the_screen_with_the_report_the_text_would_print(
     write_class(tmp_path / "class")
     shown: list[Report] = []
     monkeypatch.setattr("tutor.app.report_app.run_report",
-                        lambda report: shown.append(report) or 0)
+                        lambda report, rows, start: shown.append(report) or 0)
     monkeypatch.setattr("tutor.cli.instructor.refuse_without_terminal", lambda: False)
     assert main(["report", str(tmp_path / "class"), "--tui", "--top", "1"]) == 0
     [report] = shown

@@ -29,6 +29,7 @@ from tutor.app.screens.lesson import LessonScreen
 from tutor.app.screens.network_editor import NetworkEditorScreen
 from tutor.app.screens.picker import NEW_NETWORK, PickerScreen
 from tutor.app.screens.report import ReportScreen
+from tutor.app.screens.report_students import StudentsScreen
 from tutor.app.screens.summary import SummaryScreen
 from tutor.app.textual_patches import QuietInput, RestingBlink
 from tutor.app.widgets.answer import AnswerInput
@@ -36,6 +37,7 @@ from tutor.lessons.index import read_info
 from tutor.progress import ProgressStore
 from tutor.report.build import build_report
 from tutor.report.sources import load_sources
+from tutor.report.students import student_rows
 
 IDLE = 0.05  # the rest delay in these tests (10 s in the tutor)
 POLLS = 400  # at most this many short pauses for the app to come to rest
@@ -196,9 +198,14 @@ async def test_no_timer_runs_on_the_idle_report(tmp_path: Path):
         store.record_attempt(FLAGSHIP, "df_dh2", 1, "W3", "correct", [], 5)
     sources, skipped = load_sources([tmp_path / "class"])
     report = build_report(sources, [read_info(SNAPSHOT_LESSONS / f"{FLAGSHIP}.toml")], skipped)
-    async with ReportApp(report).run_test(size=(80, 24)) as pilot:
+    async with ReportApp(report, student_rows(sources, report)).run_test(
+            size=(80, 24)) as pilot:
         await pilot.pause()
         assert isinstance(pilot.app.screen, ReportScreen)
+        assert await at_rest(pilot) == []
+        await pilot.press("s", "5")  # the students' table, sorted
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, StudentsScreen)
         assert await at_rest(pilot) == []
 
 

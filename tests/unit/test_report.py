@@ -10,7 +10,7 @@ bob    df_dh2   "W3 .T" ✗ transpose (8 s), "bad +" invalid (2 s), W3 ✓ (10 s
        dz2_dh1  W2.T ✗ transpose (20 s), then revealed                    revealed
 carol  df_dh2   W3 ✓ (4 s), then the step reset: still solved by its history
        dh2_dz2  h2*(1-h2) ✗ ×2 (20 s each), W2 ✗, h2 ✗ (5 s, 1 s), z2 ✗ (1 s)  gave up
-       scratch/s1 (a lesson not installed)  x ✗ (3 s)                       gave up
+       scratch/s1 (a lesson not installed)  x ✗ (3 s), her latest answer    working
 """
 
 from __future__ import annotations
@@ -106,7 +106,8 @@ def test_counts_medians_and_wrong_answers_per_step(klass):
                                   WrongAnswer("-W3", ("sign",), 1, 1))
 
     second = steps[LESSON, "dh2_dz2"]
-    assert (second.students, second.solved, second.revealed, second.gave_up) == (3, 1, 0, 2)
+    assert (second.students, second.solved, second.revealed, second.working,
+            second.gave_up) == (3, 1, 0, 0, 2)  # bob and carol answered later steps
     assert second.median_attempts == 2  # 2, 1, 5
     assert second.median_time == 50  # 60, 50, 47
     assert second.common_wrong == (  # top 3: by students, then attempts, then answer
@@ -134,8 +135,8 @@ def test_lessons_and_steps_in_curriculum_order_unknown_ones_last(klass):
         "df_dh2", "dh2_dz2", "dz2_dh1", "dh1_dz1", "df_dz1", "df_dW1"]
     scratch = report.lessons[1]
     assert scratch.title is None
-    assert [(s.step_id, s.label, s.gave_up, s.median_time) for s in scratch.steps] == [
-        ("s1", None, 1, 3)]
+    assert [(s.step_id, s.label, s.working, s.gave_up, s.median_time)
+            for s in scratch.steps] == [("s1", None, 1, 0, 3)]
     without_index = build_report(sources)
     assert [lesson.lesson_id for lesson in without_index.lessons] == ["scratch", LESSON]
     assert [s.step_id for s in without_index.lessons[1].steps] == [
@@ -150,7 +151,7 @@ def test_report_json(klass, capsys):
     step = data["lessons"][0]["steps"][1]
     assert step == {
         "step_id": "dh2_dz2", "label": "∂h2/∂z2", "students": 3, "solved": 1, "revealed": 0,
-        "gave_up": 2, "median_attempts": 2, "median_time": 50,
+        "gave_up": 2, "working": 0, "median_attempts": 2, "median_time": 50,
         "common_wrong": [
             {"answer": "h2*(1-h2)", "diagnosis": SHAPE, "count": 4, "students": 3},
             {"answer": "W2", "diagnosis": ["shape"], "count": 1, "students": 1},
@@ -172,6 +173,11 @@ def test_report_csv_one_row_per_step(klass, capsys):
     assert first["common_wrong"] == ("`W3.T` [transpose] 2 attempts, 2 students | "
                                      "`-W3` [sign] 1 attempt, 1 student")
     assert rows[3]["median_attempts"] == "" and rows[3]["common_wrong"] == ""
+    # working came last, after the columns older sheets read by position
+    assert list(rows[0]) == ["lesson_id", "lesson_title", "step_id", "factor", "students",
+                             "solved", "revealed", "gave_up", "median_attempts",
+                             "median_time_s", "common_wrong", "working"]
+    assert (rows[-1]["step_id"], rows[-1]["working"], rows[-1]["gave_up"]) == ("s1", "1", "0")
 
 
 def test_report_text(klass, capsys):
@@ -179,7 +185,9 @@ def test_report_text(klass, capsys):
     text = capsys.readouterr().out
     assert text.startswith("3 students, 2 lessons with records.")
     row = next(line for line in text.splitlines() if line.strip().startswith("dh2_dz2"))
-    assert row.split() == ["dh2_dz2", "∂h2/∂z2", "3", "1", "0", "2", "2", "50s"]
+    assert row.split() == ["dh2_dz2", "∂h2/∂z2", "3", "1", "0", "0", "2", "2", "50s"]
+    scratch = next(line for line in text.splitlines() if line.strip().startswith("s1"))
+    assert scratch.split() == ["s1", "?", "1", "0", "0", "1", "0", "1", "3s"]
     assert "✗ `h2*(1-h2)` [vector-vs-diag, shape] 4 attempts, 3 students" in text
     assert "scratch — (not installed here)" in text
 

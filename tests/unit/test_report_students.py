@@ -213,11 +213,28 @@ def test_a_roster_that_is_not_a_file_exits_2(klass, tmp_path, monkeypatch, capsy
     assert capsys.readouterr().err.startswith(f"chain-tutor: {path}: ")
 
 
-def test_roster_without_students_and_students_with_tui_are_refused(klass, capsys):
+def test_roster_without_students_tui_or_gradebook_is_refused(klass, capsys):
     assert main(["report", "--roster", str(klass["roster"]), str(klass["lab"])]) == 2
-    assert "--roster goes with --students" in capsys.readouterr().err
-    assert main(["report", "--students", "--tui", str(klass["lab"])]) == 2
-    assert "--students has no screen yet" in capsys.readouterr().err
+    assert "--roster goes with --students, --tui or --gradebook" in capsys.readouterr().err
+    assert main(["report", "--json", "--roster", str(klass["roster"]), str(klass["lab"])]) == 2
+
+
+@pytest.mark.parametrize(("options", "start"), [([], "map"), (["--students"], "students")])
+def test_tui_gets_the_rows_of_the_roster_and_opens_where_asked(klass, monkeypatch, capsys,
+                                                              options, start):
+    shown = []
+    screen = types.SimpleNamespace(
+        MAP="map", STUDENTS="students",
+        run_report=lambda report, rows, start: shown.append((report, rows, start)) or 0)
+    monkeypatch.setitem(sys.modules, "tutor.app.report_app", screen)  # no Textual here
+    monkeypatch.setattr("tutor.cli.instructor.refuse_without_terminal", lambda: False)
+    assert main(["report", "--tui", *options, "--roster", str(klass["roster"]),
+                 str(klass["lab"]), str(klass["handed_in"])]) == 0
+    [(report, rows, opened)] = shown
+    assert opened == start
+    assert [(row.login, row.status) for row in rows] == [
+        (row["login"], row["status"]) for row in EXPECTED]
+    assert "dave" not in report.students  # on the roster only: a not-started row
 
 
 # -- --since and --until ---------------------------------------------------------------
@@ -256,8 +273,9 @@ def test_until_a_time_cuts_every_view(klass, capsys):
     assert main(["report", "--json", "--until", "2027-01-15T08:00:30Z", str(klass["lab"]),
                  str(klass["handed_in"])]) == 0
     step = json.loads(capsys.readouterr().out)["lessons"][0]["steps"][0]
+    # the three without a correct answer by then had answered nothing after it
     assert (step["step_id"], step["students"], step["solved"], step["revealed"],
-            step["gave_up"]) == ("df_dh2", 5, 2, 0, 3)
+            step["working"], step["gave_up"]) == ("df_dh2", 5, 2, 0, 3, 0)
     assert main(["report", "--csv", "--since", "2027-01-15T08:00:30Z", str(klass["lab"]),
                  str(klass["handed_in"])]) == 0
     first = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))[0]
@@ -287,13 +305,15 @@ def test_a_bad_time_span_exits_2(klass, capsys, options, message):
 
 def test_the_heat_map_gets_the_same_cut(klass, monkeypatch):
     shown = []
-    screen = types.SimpleNamespace(run_report=lambda report: shown.append(report) or 0)
+    screen = types.SimpleNamespace(
+        MAP="map", STUDENTS="students",
+        run_report=lambda report, rows, start: shown.append(report) or 0)
     monkeypatch.setitem(sys.modules, "tutor.app.report_app", screen)  # no Textual here
     monkeypatch.setattr("tutor.cli.instructor.refuse_without_terminal", lambda: False)
     assert main(["report", "--tui", "--until", "2027-01-15T08:00:30Z", str(klass["lab"]),
                  str(klass["handed_in"])]) == 0
     first = shown[0].lessons[0].steps[0]
-    assert (first.students, first.solved, first.gave_up) == (5, 2, 3)
+    assert (first.students, first.solved, first.working, first.gave_up) == (5, 2, 3, 0)
 
 
 def test_until_the_last_day_there_is_means_no_end(klass, capsys):

@@ -23,15 +23,12 @@ def cmd_report(args) -> int:
     if args.top < 0:
         print("chain-tutor: --top must be 0 or more", file=sys.stderr)
         return EXIT_INVALID
-    if args.roster is not None and not (args.students or args.gradebook):
-        print("chain-tutor: --roster goes with --students or --gradebook", file=sys.stderr)
+    if args.roster is not None and not (args.students or args.gradebook or args.tui):
+        print("chain-tutor: --roster goes with --students, --tui or --gradebook",
+              file=sys.stderr)
         return EXIT_INVALID
     if args.students and args.gradebook:
         print("chain-tutor: --students or --gradebook, one at a time", file=sys.stderr)
-        return EXIT_INVALID
-    if args.students and args.tui:
-        print("chain-tutor: --students has no screen yet: leave out --tui (text, --json "
-              "or --csv)", file=sys.stderr)
         return EXIT_INVALID
     if args.since is not None and args.until is not None and args.since >= args.until:
         print("chain-tutor: --since must come before --until", file=sys.stderr)
@@ -78,12 +75,8 @@ def cmd_report(args) -> int:
     if grading is not None:
         return _gradebook(args, grading, sources)
     report = build_report(sources, read_index(args.lessons), skipped, top=args.top)
-    if args.students:
+    if args.students or args.tui:
         return _students(args, sources, report, roster)
-    if args.tui:
-        from tutor.app.report_app import run_report
-
-        return run_report(report)
     return _printed(args, lambda: report_json(report), lambda: format_csv(report),
                     lambda: format_text(report))
 
@@ -97,6 +90,10 @@ def _students(args, sources, report, roster) -> int:
             print(f"chain-tutor: note: {printable(login)} has records but is not on the "
                   "roster (a row of their own, after the roster's)", file=sys.stderr)
     rows = student_rows(sources, report, roster)
+    if args.tui:  # the heat map and the students' table, opened at the one asked for
+        from tutor.app.report_app import MAP, STUDENTS, run_report
+
+        return run_report(report, rows, start=STUDENTS if args.students else MAP)
     return _printed(args, lambda: students_json(rows), lambda: students_csv(rows),
                     lambda: students_text(rows))
 

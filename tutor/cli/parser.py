@@ -99,8 +99,10 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser(
         "report", help="a class's results per step, from progress databases and exports",
         description="Read progress databases (read-only) and exported progress files, and "
-                    "print per lesson and step how many students solved, revealed or gave "
-                    "up, median attempts and time, and the most common wrong answers. "
+                    "print per lesson and step how many students solved it, had it "
+                    "revealed, are working on it (the step of their latest answer) or gave "
+                    "it up (answered another step later), median attempts and time, and the "
+                    "most common wrong answers. "
                     "With --gradebook: each student's grade on each assignment of a "
                     f"course file, as CSV for Canvas or Moodle. {GRADE_RULE}",
     )
@@ -111,8 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     form.add_argument("--json", action="store_true")
     form.add_argument("--csv", action="store_true", help="one row per lesson and step")
     form.add_argument("--tui", action="store_true",
-                      help="a screen with a heat map of lessons × steps; pick a step for "
-                           "its details")
+                      help="a screen with a heat map of lessons × steps (pick a step for "
+                           "its details) and a table of the students (s switches; with "
+                           "--students it opens on the table)")
     form.add_argument("--gradebook", choices=("canvas", "moodle"), default=None,
                       help="CSV for Canvas's or Moodle's gradebook import: a row per "
                            "student, a column per assignment of --course (needs it)")
@@ -143,10 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
                              "date and time; a revealed step, which has no time, counts "
                              "unless its lesson was started after")
     report.add_argument("--roster", type=Path, default=None, metavar="CSV",
-                        help="with --students or --gradebook: the class list, a CSV with "
-                             "the header login,name,sis_id,section; every student on it "
-                             "gets a row (not-started, 0 for each assignment, if nothing of "
-                             "theirs was found)")
+                        help="with --students, --tui or --gradebook: the class list, a "
+                             "CSV with the header login,name,sis_id,section; every student "
+                             "on it gets a row (not-started, 0 for each assignment, if "
+                             "nothing of theirs was found) and, in --tui, counts in the heat "
+                             "map's class")
     _lessons_option(report)
 
     seed = sub.add_parser("seed", help="the seed --seed-from-user gives a login name",

@@ -2,8 +2,8 @@
 
 * sources — progress databases and export files found and read, read-only; the unusable
   set aside with the reason
-* build — the report: per lesson and step, solved, revealed, gave up, medians and the
-  common wrong answers (a pure function of the records)
+* build — the report: per lesson and step, solved, revealed, working, gave up, medians
+  and the common wrong answers (a pure function of the records)
 * students — one row per student: solved, revealed, attempts, time on task, where, status
 * roster — the class list (login,name,sis_id,section) a table or a gradebook is made for
 * window — the records cut to --since/--until, before any view is made

@@ -12,18 +12,22 @@ included, since the report is about what happened):
   new variant started) and an answer was correct;
 * revealed: the step is marked revealed (typing in the shown solution does not
   solve it, as in the tutor);
-* gave up: answered (any verdict) but neither solved nor revealed — which includes a
-  student still at work on it;
+* working: neither solved nor revealed, and the step of the student's latest answer
+  (over all their records in the report, any verdict; of answers at the same moment,
+  the last by lesson and step id) — they are at it now, or were when they stopped;
+* gave up: answered (any verdict), neither solved nor revealed, and not the step of
+  the student's latest answer — they answered another step later, leaving it unsolved;
 * attempts: answers that counted (correct or incorrect; invalid input is free, as in
   the tutor), up to and including the first correct one;
 * time: the seconds recorded with the answers (each answer's time since the previous
   one, or since the step was opened), summed up to and including the first correct
   one.
 
-Medians are over the students who answered the step at all. Wrong answers are the
-incorrect ones with the whitespace that says nothing removed (`normalise`; and numbers
-rounded short, which cost no attempt: `precision`), ranked by how many students gave
-them, then by how many times.
+Each student with an answer or a status on a step is counted in exactly one of solved,
+revealed, working and gave up. Medians are over the students who answered the step at
+all. Wrong answers are the incorrect ones with the whitespace that says nothing removed
+(`normalise`; and numbers rounded short, which cost no attempt: `precision`), ranked by
+how many students gave them, then by how many times.
 """
 
 from __future__ import annotations
@@ -75,7 +79,8 @@ class StepReport:
     students: int  # students with an answer or a status on this step
     solved: int
     revealed: int
-    gave_up: int
+    gave_up: int  # answered, unsolved, and a later answer on another step
+    working: int  # unsolved, and the step of the student's latest answer
     median_attempts: float | None
     median_time: float | None  # seconds
     common_wrong: tuple[WrongAnswer, ...]
@@ -102,7 +107,7 @@ class Report:
 class StepOutcome:
     """One student on one step."""
 
-    result: str  # "solved" | "revealed" | "gave_up"
+    result: str  # "solved" | "revealed" | "working" | "gave_up"
     attempts: int | None  # None: never answered
     time: float | None
     wrong: tuple[tuple[str, tuple[str, ...]], ...]  # (normalised answer, diagnosis)
@@ -147,7 +152,15 @@ def _not_accepted(attempt: Attempt) -> bool:
         attempt.verdict == "invalid" and not SAID_THOUGH_FREE.isdisjoint(attempt.diagnosis))
 
 
-def step_outcome(status: str | None, attempts: Sequence[Attempt]) -> StepOutcome:
+def latest_attempt(attempts: Sequence[Attempt]) -> Attempt | None:
+    """A student's latest answer: the latest in time; of answers at the same moment, the
+    last by lesson and step id (so the choice does not depend on the records' order)."""
+    return max(attempts, key=lambda a: (a.at, a.lesson_id, a.step_id), default=None)
+
+
+def step_outcome(status: str | None, attempts: Sequence[Attempt],
+                 latest: bool = False) -> StepOutcome:
+    """One student's outcome on one step; ``latest``: the step of their latest answer."""
     ordered = sorted(attempts, key=lambda a: a.at)
     first_correct = next((i for i, a in enumerate(ordered) if a.verdict == "correct"), None)
     until = ordered if first_correct is None else ordered[: first_correct + 1]
@@ -155,6 +168,8 @@ def step_outcome(status: str | None, attempts: Sequence[Attempt]) -> StepOutcome
         result = "solved"  # a step reset since counts as solved if an answer was correct
     elif status == Status.REVEALED:
         result = "revealed"
+    elif latest:
+        result = "working"
     else:
         result = "gave_up"
     wrong = tuple((normalise(a.answer), a.diagnosis) for a in ordered if _not_accepted(a))
@@ -194,11 +209,14 @@ def _student_outcomes(snapshots: Sequence[Snapshot]) -> dict[tuple[str, str], St
 
 def step_outcomes(statuses: dict[tuple[str, str], str],
                   attempts: Sequence[Attempt]) -> dict[tuple[str, str], StepOutcome]:
-    """One student's outcome on each step with a status or an attempt."""
+    """One student's outcome on each step with a status or an attempt; the step of the
+    latest of ``attempts`` is the one they are working on, unless solved or revealed."""
     by_step: dict[tuple[str, str], list[Attempt]] = defaultdict(list)
     for attempt in attempts:
         by_step[attempt.lesson_id, attempt.step_id].append(attempt)
-    return {key: step_outcome(statuses.get(key), by_step.get(key, ()))
+    last = latest_attempt(attempts)
+    at = None if last is None else (last.lesson_id, last.step_id)
+    return {key: step_outcome(statuses.get(key), by_step.get(key, ()), latest=key == at)
             for key in statuses.keys() | by_step.keys()}
 
 
@@ -225,6 +243,7 @@ def _step_report(lesson_id: str, step_id: str, label: str | None,
         solved=results["solved"],
         revealed=results["revealed"],
         gave_up=results["gave_up"],
+        working=results["working"],
         median_attempts=_median([o.attempts for o in answered]),
         median_time=_median([o.time for o in answered]),
         common_wrong=tuple(WrongAnswer(answer, tuple(codes[answer]), counts[answer],

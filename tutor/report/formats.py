@@ -62,17 +62,20 @@ def format_text(report: Report) -> str:
         id_width = max([4, *(len(step_id) for step_id, _, _ in rows)])
         label_width = max([6, *(len(label) for _, label, _ in rows)])
         lines.append(f"  {'step':<{id_width}}  {'factor':<{label_width}}  students  solved"
-                     "  revealed  gave up  attempts    time")
+                     "  revealed  working  gave up  attempts    time")
         for step_id, label, step in rows:
             attempts = rounded(step.median_attempts)
             lines.append(
                 f"  {step_id:<{id_width}}  {label:<{label_width}}"
-                f"  {step.students:>8}  {step.solved:>6}  {step.revealed:>8}  {step.gave_up:>7}"
+                f"  {step.students:>8}  {step.solved:>6}  {step.revealed:>8}"
+                f"  {step.working:>7}  {step.gave_up:>7}"
                 f"  {'–' if attempts is None else attempts:>8}  {duration(step.median_time):>6}"
             )
             lines += [f"      ✗ {_wrong_text(wrong)}" for wrong in step.common_wrong]
     lines += [
         "",
+        "working: not solved nor revealed, and the step of the student's latest answer;",
+        "gave up: answered, not solved nor revealed, and a later answer on another step.",
         "attempts, time: medians over the students who answered, up to their first correct "
         "answer;",
         "invalid input costs no attempt. ✗: the most common wrong answers (spaces that "
@@ -99,6 +102,7 @@ def report_json(report: Report) -> dict:
                         "solved": step.solved,
                         "revealed": step.revealed,
                         "gave_up": step.gave_up,
+                        "working": step.working,
                         "median_attempts": rounded(step.median_attempts),
                         "median_time": rounded(step.median_time),
                         "common_wrong": [
@@ -116,11 +120,15 @@ def report_json(report: Report) -> dict:
 
 
 CSV_COLUMNS = ("lesson_id", "lesson_title", "step_id", "factor", "students", "solved",
-               "revealed", "gave_up", "median_attempts", "median_time_s", "common_wrong")
+               "revealed", "gave_up", "median_attempts", "median_time_s", "common_wrong",
+               "working")
 
 
 def format_csv(report: Report) -> str:
     """One row per lesson and step; the top wrong answers joined with " | " in one cell.
+
+    `working` is the last column, added after the others, so that a sheet reading the
+    columns by position reads them as before.
 
     Each answer is in backquotes, which also keeps a spreadsheet from reading `-W3`
     as a formula.
@@ -137,6 +145,7 @@ def format_csv(report: Report) -> str:
                 step.students, step.solved, step.revealed, step.gave_up,
                 *("" if value is None else value for value in medians),
                 " | ".join(_wrong_text(wrong) for wrong in step.common_wrong),
+                step.working,
             ])
     return out.getvalue()
 

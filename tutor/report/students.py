@@ -32,8 +32,14 @@ from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from tutor.progress import Attempt, Snapshot
-from tutor.report.build import Report, Source, combined_record, step_outcomes
+from tutor.progress import Snapshot
+from tutor.report.build import (
+    Report,
+    Source,
+    combined_record,
+    latest_attempt,
+    step_outcomes,
+)
 from tutor.report.roster import RosterEntry
 
 TIME_GAP_CAP = 300.0  # seconds: a longer pause between two answers counts as this much
@@ -79,7 +85,7 @@ def _row(login: str, name: str | None, snapshots: Sequence[Snapshot],
     solved = sum(1 for outcome in outcomes.values() if outcome.result == "solved")
     revealed = sum(1 for outcome in outcomes.values() if outcome.result == "revealed")
     counted = sum(outcome.attempts or 0 for outcome in outcomes.values())
-    latest: Attempt | None = max(attempts, key=lambda a: a.at, default=None)
+    latest = latest_attempt(attempts)
     where = None if latest is None else (latest.lesson_id, latest.step_id)
     if in_scope and solved == len(in_scope):
         status = DONE

@@ -1,9 +1,11 @@
 """The class report as a heat map: lessons down, steps across, one cell per step.
 
-A cell's band is the share of the students who worked on the step (answered it, or had
-it revealed) who solved it; the band shows as a theme colour and as a glyph, and the
-cell also reads "solved/students", so the map means the same under NO_COLOR. Moving
-onto a cell (arrows, Tab, or a click) shows that step's details below the map.
+A cell reads "solved/class": of the whole class (every student in the report, and with a
+roster the students on it who have not started), how many solved the step, so a step
+most of the class has not reached yet looks as unfinished as it is. Its band is that
+share, shown as a theme colour and as a glyph (a step nobody reached: "·"), so the map
+means the same under NO_COLOR. Moving onto a cell (arrows, Tab, or a click) shows that
+step's details below the map, "not reached" among them.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from tutor.report.build import LessonReport, Report, StepReport
 from tutor.report.formats import duration, plural, rounded
 
 HELP_FILE = Path(__file__).resolve().parent / "report_help.md"
-CELL_WIDTH = 7  # as .step-cell's width in report.tcss
+CELL_WIDTH = 7  # as .step-cell's width in report.tcss; wider for a class of 100 or more
 ROW_HEAD_WIDTH = (14, 18)  # the lesson-id column: at least, at most (longer ids are cut)
 
 
@@ -39,23 +41,30 @@ BANDS = (Band("high", "●", 0.75), Band("mid", "◐", 0.40), Band("low", "○",
 NO_ANSWERS = Band("none", "·", 0.0)
 
 
-def band_of(step: StepReport) -> Band:
+def band_of(step: StepReport, class_size: int) -> Band:
+    """The band of the share of the class (``class_size`` students) who solved the step."""
     if step.students == 0:
         return NO_ANSWERS
-    share = step.solved / step.students
+    share = step.solved / max(class_size, step.students, 1)
     return next(band for band in BANDS if share >= band.floor)
 
 
-def cell_text(step: StepReport) -> str:
+def cell_width(class_size: int) -> int:
+    """Wide enough for "● 120/120" in a class of 120."""
+    return max(CELL_WIDTH, len(f"● {class_size}/{class_size}"))
+
+
+def cell_text(step: StepReport, class_size: int) -> str:
     """The cell's text, centred to fill it (so the selected cell's reverse fills it too)."""
-    band = band_of(step)
-    counts = "–" if band is NO_ANSWERS else f"{step.solved}/{step.students}"
+    band = band_of(step, class_size)
+    counts = "–" if band is NO_ANSWERS else f"{step.solved}/{class_size}"
     text = f"{band.glyph} {counts}"
-    return f"{text:^{CELL_WIDTH}}"
+    return f"{text:^{cell_width(class_size)}}"
 
 
-def summary_text(report: Report) -> str:
-    parts = [plural(len(report.students), "student"),
+def summary_text(report: Report, class_size: int | None = None) -> str:
+    size = len(report.students) if class_size is None else class_size
+    parts = [plural(size, "student"),
              f"{plural(len(report.lessons), 'lesson')} with records"]
     if report.skipped:
         parts.append(f"{plural(len(report.skipped), 'file')} skipped")
@@ -66,8 +75,9 @@ def _median(value: float | None) -> str:
     return "–" if value is None else str(rounded(value))
 
 
-def step_details(lesson: LessonReport, step: StepReport) -> Content:
-    """What the panel under the map says about one step."""
+def step_details(lesson: LessonReport, step: StepReport, class_size: int) -> Content:
+    """What the panel under the map says about one step: solved, revealed, working, gave
+    up and not reached add up to the class."""
     number = lesson.steps.index(step) + 1
     label = step.label or "not installed here"
     title = lesson.title if lesson.title is not None else "(lesson not installed here)"
@@ -79,17 +89,22 @@ def step_details(lesson: LessonReport, step: StepReport) -> Content:
         Content.from_markup("[$text-muted]$title[/]", title=printable(title, SHOWN)),
         Content(""),
     ]
-    band = band_of(step)
+    band = band_of(step, class_size)
+    size = max(class_size, step.students)
     if band is NO_ANSWERS:
-        lines.append(Content("· Nobody has answered this step yet."))
+        lines.append(Content(f"· Nobody has answered this step yet: not reached {size}."))
         return Content("\n").join(lines)
-    share = round(100 * step.solved / step.students)
+    share = round(100 * step.solved / size)
     lines += [
         Content.from_markup(
-            "$glyph solved by [b]$solved[/b] of $students ($share%) · revealed $revealed · "
-            "gave up $gave_up",
-            glyph=band.glyph, solved=step.solved, students=plural(step.students, "student"),
-            share=share, revealed=step.revealed, gave_up=step.gave_up),
+            "$glyph solved by [b]$solved[/b] of $students ($share%)",
+            glyph=band.glyph, solved=step.solved, students=plural(size, "student"),
+            share=share),
+        Content.from_markup(
+            "revealed $revealed · working $working · gave up $gave_up · "
+            "[b]not reached $unreached[/b]",
+            revealed=step.revealed, working=step.working, gave_up=step.gave_up,
+            unreached=size - step.students),
         Content(f"median attempts {_median(step.median_attempts)} · "
                 f"median time {duration(step.median_time)}"),
         Content(""),
@@ -116,9 +131,10 @@ class StepCell(Static, can_focus=True):
             super().__init__()
             self.cell = cell
 
-    def __init__(self, lesson: LessonReport, step: StepReport, row: int, column: int) -> None:
-        super().__init__(cell_text(step), classes=f"step-cell -{band_of(step).name}",
-                         markup=False)
+    def __init__(self, lesson: LessonReport, step: StepReport, row: int, column: int,
+                 class_size: int) -> None:
+        super().__init__(cell_text(step, class_size),
+                         classes=f"step-cell -{band_of(step, class_size).name}", markup=False)
         self.lesson = lesson
         self.step = step
         self.row = row
@@ -141,13 +157,15 @@ class HeatMap(Vertical, can_focus=False):
         Binding("end", "edge(-1)", "Last step", show=False),
     ]
 
-    def __init__(self, report: Report, **options) -> None:
+    def __init__(self, report: Report, class_size: int, **options) -> None:
         super().__init__(**options)
         self.report = report
+        self.class_size = class_size
         self.selected: StepCell | None = None
         self.pending: StepCell | None = None  # chosen by a key, not focused yet
         self.rows: list[list[StepCell]] = [
-            [StepCell(lesson, step, row, column) for column, step in enumerate(lesson.steps)]
+            [StepCell(lesson, step, row, column, class_size)
+             for column, step in enumerate(lesson.steps)]
             for row, lesson in enumerate(report.lessons)
         ]
 
@@ -167,6 +185,9 @@ class HeatMap(Vertical, can_focus=False):
         width = min(max(longest + 1, ROW_HEAD_WIDTH[0]), ROW_HEAD_WIDTH[1])
         for head in self.query(".row-head"):
             head.styles.width = width
+        if cell_width(self.class_size) > CELL_WIDTH:
+            for cell in self.query(".step-cell, .column-head"):
+                cell.styles.width = cell_width(self.class_size)
 
     def first_cell(self) -> StepCell | None:
         """The first step anyone answered, else the first step."""
@@ -208,15 +229,18 @@ class HeatMap(Vertical, can_focus=False):
 
 class ReportScreen(Screen[None]):
     CSS_PATH = Path(__file__).parent / "report.tcss"
+    BINDINGS = [Binding("s", "app.switch_view", "Students", id="report-students")]
 
-    def __init__(self, report: Report) -> None:
+    def __init__(self, report: Report, class_size: int | None = None) -> None:
         super().__init__()
         self.report = report
+        self.class_size = len(report.students) if class_size is None else class_size
 
     def compose(self) -> ComposeResult:
-        yield Static(summary_text(self.report), classes="screen-title", markup=False)
+        yield Static(summary_text(self.report, self.class_size), classes="screen-title",
+                     markup=False)
         with ScrollableContainer(id="heat-scroll", can_focus=False):
-            yield HeatMap(self.report, id="heat-map")
+            yield HeatMap(self.report, self.class_size, id="heat-map")
         yield Static(self._legend(), id="legend")
         with VerticalScroll(id="details-scroll", can_focus=False):
             yield Static(id="step-details")
@@ -228,7 +252,7 @@ class ReportScreen(Screen[None]):
                  Content.from_markup(f"[on $warning-muted] {BANDS[1].glyph} [/] ≥ 40%"),
                  Content.from_markup(f"[on $error-muted] {BANDS[2].glyph} [/] < 40%"),
                  Content(f" {NO_ANSWERS.glyph}  nobody yet")]
-        return Content("solved/students  ").append(Content("  ").join(parts)).append(
+        return Content("solved/class  ").append(Content("  ").join(parts)).append(
             Content("   F1: more"))
 
     def on_mount(self) -> None:
@@ -242,7 +266,8 @@ class ReportScreen(Screen[None]):
 
     def on_step_cell_selected(self, message: StepCell.Selected) -> None:
         cell = message.cell
-        self.query_one("#step-details", Static).update(step_details(cell.lesson, cell.step))
+        self.query_one("#step-details", Static).update(
+            step_details(cell.lesson, cell.step, self.class_size))
 
 
 def help_text() -> str:
@@ -253,7 +278,8 @@ def help_text() -> str:
 
 
 class ReportHelpScreen(Screen[None]):
-    """F1: what the colours, glyphs and numbers of the heat map mean."""
+    """F1: what the colours, glyphs and numbers of the heat map, and the students' table,
+    mean."""
 
     CSS_PATH = Path(__file__).parent / "report.tcss"
     BINDINGS = [Binding("escape,f1", "close", "Back", id="report-help-close")]
