@@ -113,6 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
     form.add_argument("--tui", action="store_true",
                       help="a screen with a heat map of lessons × steps; pick a step for "
                            "its details")
+    form.add_argument("--html", default=None, metavar="FILE",
+                      help="one web page (- for stdout) with the heat map, each step's "
+                           "most common wrong answers and the students' table (--roster "
+                           "applies); self-contained: nothing is fetched")
     form.add_argument("--gradebook", choices=("canvas", "moodle"), default=None,
                       help="CSV for Canvas's or Moodle's gradebook import: a row per "
                            "student, a column per assignment of --course (needs it)")
@@ -143,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "date and time; a revealed step, which has no time, counts "
                              "unless its lesson was started after")
     report.add_argument("--roster", type=Path, default=None, metavar="CSV",
-                        help="with --students or --gradebook: the class list, a CSV with "
+                        help="with --students, --html or --gradebook: the class list, a CSV with "
                              "the header login,name,sis_id,section; every student on it "
                              "gets a row (not-started, 0 for each assignment, if nothing of "
                              "theirs was found)")

@@ -8,7 +8,6 @@ onto a cell (arrows, Tab, or a click) shows that step's details below the map.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from textual.app import ComposeResult
@@ -20,6 +19,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Markdown, Static
 
 from tutor.markup import SHOWN, printable
+from tutor.report.bands import BANDS, NO_ANSWERS, band_of, band_range, counts_text
 from tutor.report.build import LessonReport, Report, StepReport
 from tutor.report.formats import duration, plural, rounded
 
@@ -28,29 +28,9 @@ CELL_WIDTH = 7  # as .step-cell's width in report.tcss
 ROW_HEAD_WIDTH = (14, 18)  # the lesson-id column: at least, at most (longer ids are cut)
 
 
-@dataclass(frozen=True)
-class Band:
-    name: str  # the cell's CSS class is "-" + name
-    glyph: str
-    floor: float  # the least share of solvers in this band
-
-
-BANDS = (Band("high", "●", 0.75), Band("mid", "◐", 0.40), Band("low", "○", 0.0))
-NO_ANSWERS = Band("none", "·", 0.0)
-
-
-def band_of(step: StepReport) -> Band:
-    if step.students == 0:
-        return NO_ANSWERS
-    share = step.solved / step.students
-    return next(band for band in BANDS if share >= band.floor)
-
-
 def cell_text(step: StepReport) -> str:
     """The cell's text, centred to fill it (so the selected cell's reverse fills it too)."""
-    band = band_of(step)
-    counts = "–" if band is NO_ANSWERS else f"{step.solved}/{step.students}"
-    text = f"{band.glyph} {counts}"
+    text = f"{band_of(step).glyph} {counts_text(step)}"
     return f"{text:^{CELL_WIDTH}}"
 
 
@@ -224,10 +204,10 @@ class ReportScreen(Screen[None]):
 
     @staticmethod
     def _legend() -> Content:
-        parts = [Content.from_markup(f"[on $success-muted] {BANDS[0].glyph} [/] ≥ 75%"),
-                 Content.from_markup(f"[on $warning-muted] {BANDS[1].glyph} [/] ≥ 40%"),
-                 Content.from_markup(f"[on $error-muted] {BANDS[2].glyph} [/] < 40%"),
-                 Content(f" {NO_ANSWERS.glyph}  nobody yet")]
+        colours = ("$success-muted", "$warning-muted", "$error-muted")
+        parts = [Content.from_markup(f"[on {colour}] {band.glyph} [/] {band_range(band)}")
+                 for band, colour in zip(BANDS, colours, strict=True)]
+        parts.append(Content(f" {NO_ANSWERS.glyph}  {band_range(NO_ANSWERS)}"))
         return Content("solved/students  ").append(Content("  ").join(parts)).append(
             Content("   F1: more"))
 
