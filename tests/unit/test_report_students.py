@@ -73,6 +73,12 @@ def _export(database: Path, to: Path) -> None:
 
 @pytest.fixture
 def klass(tmp_path) -> dict[str, Path]:
+    return make_class(tmp_path)
+
+
+def make_class(tmp_path: Path) -> dict[str, Path]:
+    """The class of the module's docstring, under ``tmp_path``: its lab folder, its
+    hand-in folder and its roster."""
     lab, handed_in, elsewhere = tmp_path / "lab", tmp_path / "handed-in", tmp_path / "bob-home"
     handed_in.mkdir()
     alice = _database(lab / "alice" / "progress.db", "alice", [

@@ -185,7 +185,7 @@ def _cell(lesson: LessonReport, step: StepReport, anchor: str) -> str:
     return (f'<td class="band-{band.name}"><a href="#{anchor}" title="{text(title)}">'
             f'<span class="glyph" aria-hidden="true">{band.glyph}</span> '
             f'<span class="counts">{counts_text(step)}</span>'
-            f'<span class="visually-hidden">, {share}</span>'
+            f'<span class="visually-hidden">, {share}</span> '
             f'<span class="step">{text(step.label or step.step_id)}</span></a></td>')
 
 
