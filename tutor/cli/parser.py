@@ -34,7 +34,9 @@ def _lessons_option(parser: argparse.ArgumentParser) -> None:
                              "CHAIN_TUTOR_LESSONS")
 
 
-def _seed_options(parser: argparse.ArgumentParser, seed_help: str | None = None) -> None:
+def _seed_options(parser: argparse.ArgumentParser, seed_help: str | None = None):
+    """--seed and --seed-from-user, one or the other; the group, for options that also
+    choose the variant."""
     choice = parser.add_mutually_exclusive_group()
     from tutor.seeds import seed_argument
 
@@ -42,6 +44,7 @@ def _seed_options(parser: argparse.ArgumentParser, seed_help: str | None = None)
     choice.add_argument("--seed-from-user", action="store_true",
                         help="the seed that belongs to your login name (see `chain-tutor "
                              "seed`), so each student of a class gets their own numbers")
+    return choice
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,7 +81,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     show = sub.add_parser("show", help="print a lesson and one variant's numbers")
     show.add_argument("lesson")
-    _seed_options(show)
+    whose = _seed_options(show)
+    whose.add_argument("--user", default=None, metavar="LOGIN",
+                       help="the variant this login name gets with --seed-from-user (its "
+                            "seed as `chain-tutor seed LOGIN` prints it), named in the "
+                            "heading")
+    whose.add_argument("--roster", type=Path, default=None, metavar="CSV",
+                       help="with --answers: one answer sheet per student of the class "
+                            "list (login,name,sis_id,section, as `report --roster`), in "
+                            "its order, each headed by the login and name")
     show.add_argument("--json", action="store_true")
     show.add_argument("--answers", action="store_true",
                       help="the answer sheet: each step's key and its value at the variant")
