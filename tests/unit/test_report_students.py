@@ -73,6 +73,12 @@ def _export(database: Path, to: Path) -> None:
 
 @pytest.fixture
 def klass(tmp_path) -> dict[str, Path]:
+    return make_class(tmp_path)
+
+
+def make_class(tmp_path: Path) -> dict[str, Path]:
+    """The class of the module's docstring, under ``tmp_path``: its lab folder, its
+    hand-in folder and its roster."""
     lab, handed_in, elsewhere = tmp_path / "lab", tmp_path / "handed-in", tmp_path / "bob-home"
     handed_in.mkdir()
     alice = _database(lab / "alice" / "progress.db", "alice", [
@@ -215,7 +221,7 @@ def test_a_roster_that_is_not_a_file_exits_2(klass, tmp_path, monkeypatch, capsy
 
 def test_roster_without_students_tui_or_gradebook_is_refused(klass, capsys):
     assert main(["report", "--roster", str(klass["roster"]), str(klass["lab"])]) == 2
-    assert "--roster goes with --students, --tui or --gradebook" in capsys.readouterr().err
+    assert "--roster goes with --students, --tui, --html or --gradebook" in capsys.readouterr().err
     assert main(["report", "--json", "--roster", str(klass["roster"]), str(klass["lab"])]) == 2
 
 

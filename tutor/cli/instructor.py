@@ -23,8 +23,9 @@ def cmd_report(args) -> int:
     if args.top < 0:
         print("chain-tutor: --top must be 0 or more", file=sys.stderr)
         return EXIT_INVALID
-    if args.roster is not None and not (args.students or args.gradebook or args.tui):
-        print("chain-tutor: --roster goes with --students, --tui or --gradebook",
+    if args.roster is not None and not (args.students or args.gradebook or args.tui
+                                        or args.html):
+        print("chain-tutor: --roster goes with --students, --tui, --html or --gradebook",
               file=sys.stderr)
         return EXIT_INVALID
     if args.students and args.gradebook:
@@ -33,6 +34,12 @@ def cmd_report(args) -> int:
     if args.since is not None and args.until is not None and args.since >= args.until:
         print("chain-tutor: --since must come before --until", file=sys.stderr)
         return EXIT_INVALID
+    if args.html is not None:
+        refused = _unwritable(args.html)
+        if refused is not None:  # said before the class's files are read, not after
+            print(f"chain-tutor: cannot write {printable(args.html)}: {refused}",
+                  file=sys.stderr)
+            return EXIT_INVALID
     roster = None
     if args.roster is not None:
         from tutor.report.roster import RosterError, read_roster
@@ -75,27 +82,92 @@ def cmd_report(args) -> int:
     if grading is not None:
         return _gradebook(args, grading, sources)
     report = build_report(sources, read_index(args.lessons), skipped, top=args.top)
+    if args.html is not None:
+        return _html(args, sources, report, roster)
     if args.students or args.tui:
         return _students(args, sources, report, roster)
     return _printed(args, lambda: report_json(report), lambda: format_csv(report),
                     lambda: format_text(report))
 
 
-def _students(args, sources, report, roster) -> int:
-    from tutor.report.formats import students_csv, students_json, students_text
+def _student_rows(sources, report, roster) -> list:
+    """The students' table's rows, after a note on stderr of each student with records
+    who is not on the roster."""
     from tutor.report.students import not_on_roster, student_rows
 
     if roster is not None:
         for login in not_on_roster(sources, roster):
             print(f"chain-tutor: note: {printable(login)} has records but is not on the "
                   "roster (a row of their own, after the roster's)", file=sys.stderr)
-    rows = student_rows(sources, report, roster)
+    return student_rows(sources, report, roster)
+
+
+def _students(args, sources, report, roster) -> int:
+    from tutor.report.formats import students_csv, students_json, students_text
+
+    rows = _student_rows(sources, report, roster)
     if args.tui:  # the heat map and the students' table, opened at the one asked for
         from tutor.app.report_app import MAP, STUDENTS, run_report
 
         return run_report(report, rows, start=STUDENTS if args.students else MAP)
     return _printed(args, lambda: students_json(rows), lambda: students_csv(rows),
                     lambda: students_text(rows))
+
+
+def _unwritable(name: str) -> str | None:
+    """Why --html cannot write the file ``name`` (a missing folder, a folder where the
+    file should be), or None; "-" is stdout."""
+    from pathlib import Path
+
+    if name == "-":
+        return None
+    path = Path(name)
+    folder = path.parent
+    if not folder.exists():
+        return f"the folder {printable(str(folder))} does not exist"
+    if not folder.is_dir():
+        return f"{printable(str(folder))} is not a folder"
+    if path.is_dir():
+        return "it is a folder (name a file in it, such as report.html)"
+    return None
+
+
+def _html(args, sources, report, roster) -> int:
+    """--html FILE: the page (tutor.report.html) written whole, or to stdout for "-"."""
+    import time
+    from pathlib import Path
+
+    from tutor.files import write_whole
+    from tutor.report.formats import plural
+    from tutor.report.html import build_page
+
+    rows = _student_rows(sources, report, roster)
+    page = build_page(report, rows, time.time(), _span(args.since, args.until))
+    if args.html == "-":
+        sys.stdout.write(page)
+        return 0
+    try:
+        write_whole(Path(args.html), page)
+    except OSError as error:
+        print(f"chain-tutor: cannot write {printable(args.html)}: "
+              f"{error.strerror or error}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"chain-tutor: wrote the class report ({plural(len(rows), 'student')}, "
+          f"{plural(len(report.lessons), 'lesson')}) to {printable(args.html)}",
+          file=sys.stderr)
+    return 0
+
+
+def _span(since: float | None, until: float | None) -> str | None:
+    """The --since/--until cut in words, for the page's header."""
+    from tutor.report.formats import iso_time
+
+    if since is None and until is None:
+        return None
+    words = [f"from {iso_time(since)}"] if since is not None else []
+    if until is not None:
+        words.append(f"before {iso_time(until)}")
+    return " ".join(words)
 
 
 def _printed(args, as_json, as_csv, as_text) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 
 from tutor.exits import EXIT_CORRECT, EXIT_INCORRECT, EXIT_INTERNAL, EXIT_INVALID
 from tutor.markup import printable
@@ -157,15 +158,25 @@ def cmd_show(args) -> int:
     from tutor.lessons.index import DEFAULT_SEED
     from tutor.markup import plain_text
 
+    if args.roster is not None and not args.answers:
+        print("chain-tutor: --roster goes with --answers (one answer sheet per student)",
+              file=sys.stderr)
+        return EXIT_INVALID
+    students = _whose(args)  # before the lesson: a bad roster is said at once
+    if students is None:
+        return EXIT_INVALID
     lesson = _lesson(args)
     if lesson is None:
         return EXIT_INVALID
-    seed = args.seed if args.seed is not None else DEFAULT_SEED
+    if args.roster is not None:
+        return _answer_sheets(lesson, students, args.json)
+    student = students[0] if students else None
+    seed = student.seed if student else args.seed if args.seed is not None else DEFAULT_SEED
     variant = lesson.variant(seed)
     if args.answers:
-        return _answers(lesson, variant, args.json)
+        return _answers(lesson, variant, args.json, student)
     if args.json:
-        print(json.dumps(_lesson_json(lesson) | {
+        print(json.dumps(_lesson_json(lesson) | _login_json(student) | {
             "seed": seed,
             "intro": lesson.intro,
             "definitions": lesson.definitions,
@@ -174,6 +185,8 @@ def cmd_show(args) -> int:
         }, ensure_ascii=False, indent=2))
         return 0
     # The JSON keeps the intro's Markdown for whoever renders it; a terminal gets text.
+    if student is not None:
+        print(_heading(student))
     print(f"{printable(plain_text(lesson.title))}  [{lesson.id}, seed {seed}]\n")
     print(plain_text(lesson.intro).strip(), "\n")
     for name, text in lesson.definitions.items():
@@ -196,23 +209,101 @@ def _rows(value) -> str:
     return "; ".join(" ".join(four_figures(v) for v in row) for row in value)
 
 
-def _answers(lesson, variant, as_json: bool) -> int:
-    """The instructors' answer sheet: every step's key and its numbers at this variant."""
+@dataclass(frozen=True)
+class Student:
+    """Whose answer sheet: a login, its name on a roster, and the seed the login gets."""
+
+    login: str
+    name: str | None
+    seed: int
+
+
+def _whose(args) -> list[Student] | None:
+    """The students --user or --roster names, each with their seed ([] for neither);
+    None after saying why there are none (a roster with a mistake: its file:line)."""
+    from tutor.seeds import LoginError, seed_for
+
+    if args.user is not None:
+        try:
+            return [Student(args.user, None, seed_for(args.user))]
+        except LoginError as error:
+            print(f"chain-tutor: --user: {error}", file=sys.stderr)
+            return None
+    if args.roster is None:
+        return []
+    from tutor.report.roster import RosterError, read_roster
+
+    try:
+        roster = read_roster(args.roster)
+    except RosterError as error:
+        print(f"chain-tutor: {printable(str(error))}", file=sys.stderr)
+        return None
+    if not roster:
+        print(f"chain-tutor: {printable(str(args.roster))}: no students on the roster",
+              file=sys.stderr)
+        return None
+    return [Student(entry.login, entry.name or None, seed_for(entry.login))
+            for entry in roster]
+
+
+def _heading(student: Student) -> str:
+    name = f" ({printable(student.name)})" if student.name else ""
+    return f"== {printable(student.login)}{name}, seed {student.seed} =="
+
+
+def _login_json(student: Student | None) -> dict:
+    return {} if student is None else {"login": student.login}
+
+
+def _sheet(lesson, variant) -> list:
+    """(step, its key's value at the variant) for every step."""
     from tutor.engine import evaluate
 
-    rows = [(step, evaluate(lesson.factors[step.id].expected, variant.values))
+    return [(step, evaluate(lesson.factors[step.id].expected, variant.values))
             for step in lesson.steps]
-    if as_json:
-        print(json.dumps({"id": lesson.id, "seed": variant.seed, "answers": [
-            {"id": step.id, "factor": step.label, "shape": list(step.shape), "answer": step.answer,
-             "composes": step.composes, "value": value.tolist()} for step, value in rows]},
-            ensure_ascii=False, indent=2))
-        return 0
-    print(f"{printable(lesson.title)}  [{lesson.id}, seed {variant.seed}]: answers\n")
+
+
+def _sheet_json(rows) -> list[dict]:
+    return [{"id": step.id, "factor": step.label, "shape": list(step.shape),
+             "answer": step.answer, "composes": step.composes, "value": value.tolist()}
+            for step, value in rows]
+
+
+def _print_sheet(lesson, seed: int, rows) -> None:
+    print(f"{printable(lesson.title)}  [{lesson.id}, seed {seed}]: answers\n")
     for step, value in rows:
         numbers = _rows(value)
         print(f"{step.id}: {step.label} ({step.shape[0]}×{step.shape[1]})\n  = {step.answer}")
         if step.composes:
             print(f"  = {step.composes}")
         print(f"  = [{numbers}]")
+
+
+def _answers(lesson, variant, as_json: bool, student: Student | None = None) -> int:
+    """The instructors' answer sheet: every step's key and its numbers at this variant."""
+    rows = _sheet(lesson, variant)
+    if as_json:
+        print(json.dumps({"id": lesson.id, "seed": variant.seed} | _login_json(student)
+                         | {"answers": _sheet_json(rows)}, ensure_ascii=False, indent=2))
+        return 0
+    if student is not None:
+        print(_heading(student))
+    _print_sheet(lesson, variant.seed, rows)
+    return 0
+
+
+def _answer_sheets(lesson, students: list[Student], as_json: bool) -> int:
+    """One answer sheet per student of a roster, in its order, each headed by whose."""
+    sheets = [(student, _sheet(lesson, lesson.variant(student.seed))) for student in students]
+    if as_json:
+        print(json.dumps({"id": lesson.id, "sheets": [
+            {"login": student.login, "name": student.name, "seed": student.seed,
+             "answers": _sheet_json(rows)} for student, rows in sheets]},
+            ensure_ascii=False, indent=2))
+        return 0
+    for number, (student, rows) in enumerate(sheets):
+        if number:
+            print()
+        print(_heading(student))
+        _print_sheet(lesson, student.seed, rows)
     return 0

@@ -34,7 +34,9 @@ def _lessons_option(parser: argparse.ArgumentParser) -> None:
                              "CHAIN_TUTOR_LESSONS")
 
 
-def _seed_options(parser: argparse.ArgumentParser, seed_help: str | None = None) -> None:
+def _seed_options(parser: argparse.ArgumentParser, seed_help: str | None = None):
+    """--seed and --seed-from-user, one or the other; the group, for options that also
+    choose the variant."""
     choice = parser.add_mutually_exclusive_group()
     from tutor.seeds import seed_argument
 
@@ -42,6 +44,7 @@ def _seed_options(parser: argparse.ArgumentParser, seed_help: str | None = None)
     choice.add_argument("--seed-from-user", action="store_true",
                         help="the seed that belongs to your login name (see `chain-tutor "
                              "seed`), so each student of a class gets their own numbers")
+    return choice
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -78,7 +81,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     show = sub.add_parser("show", help="print a lesson and one variant's numbers")
     show.add_argument("lesson")
-    _seed_options(show)
+    whose = _seed_options(show)
+    whose.add_argument("--user", default=None, metavar="LOGIN",
+                       help="the variant this login name gets with --seed-from-user (its "
+                            "seed as `chain-tutor seed LOGIN` prints it), named in the "
+                            "heading")
+    whose.add_argument("--roster", type=Path, default=None, metavar="CSV",
+                       help="with --answers: one answer sheet per student of the class "
+                            "list (login,name,sis_id,section, as `report --roster`), in "
+                            "its order, each headed by the login and name")
     show.add_argument("--json", action="store_true")
     show.add_argument("--answers", action="store_true",
                       help="the answer sheet: each step's key and its value at the variant")
@@ -116,6 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
                       help="a screen with a heat map of lessons × steps (pick a step for "
                            "its details) and a table of the students (s switches; with "
                            "--students it opens on the table)")
+    form.add_argument("--html", default=None, metavar="FILE",
+                      help="one web page (- for stdout) with the heat map, each step's "
+                           "most common wrong answers and the students' table (--roster "
+                           "applies); self-contained: nothing is fetched")
     form.add_argument("--gradebook", choices=("canvas", "moodle"), default=None,
                       help="CSV for Canvas's or Moodle's gradebook import: a row per "
                            "student, a column per assignment of --course (needs it)")
@@ -146,11 +161,11 @@ def build_parser() -> argparse.ArgumentParser:
                              "date and time; a revealed step, which has no time, counts "
                              "unless its lesson was started after")
     report.add_argument("--roster", type=Path, default=None, metavar="CSV",
-                        help="with --students, --tui or --gradebook: the class list, a "
-                             "CSV with the header login,name,sis_id,section; every student "
-                             "on it gets a row (not-started, 0 for each assignment, if "
-                             "nothing of theirs was found) and, in --tui, counts in the heat "
-                             "map's class")
+                        help="with --students, --tui, --html or --gradebook: the class "
+                             "list, a CSV with the header login,name,sis_id,section; every "
+                             "student on it gets a row (not-started, 0 for each assignment, "
+                             "if nothing of theirs was found) and counts in the heat map's "
+                             "class")
     _lessons_option(report)
 
     seed = sub.add_parser("seed", help="the seed --seed-from-user gives a login name",

@@ -8,8 +8,11 @@
 * roster — the class list (login,name,sis_id,section) a table or a gradebook is made for
 * window — the records cut to --since/--until, before any view is made
 * formats — the report and the students' table as text, JSON and CSV
+* bands — a heat-map cell's band (glyph and colour by the share who solved the step)
+* html — the heat map, the steps and the students' table as one web page
 
-The screen with its heat map is tutor.app.report_app; this package has no Textual.
+The screen with its heat map is tutor.app.report_app (its bands are this package's);
+this package has no Textual.
 """
 
 from tutor.report.build import Report, Skipped, Source, build_report

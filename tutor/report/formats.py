@@ -163,7 +163,9 @@ def iso_time(at: float | None) -> str | None:
     return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _student_values(row: StudentRow) -> dict:
+def student_values(row: StudentRow) -> dict:
+    """A row's values as --json and --csv give them (times as ISO 8601, "where" as
+    lesson/step)."""
     return {
         "login": row.login,
         "name": row.name,
@@ -178,7 +180,7 @@ def _student_values(row: StudentRow) -> dict:
 
 
 def students_json(rows: Sequence[StudentRow]) -> dict:
-    return {"students": [_student_values(row) for row in rows]}
+    return {"students": [student_values(row) for row in rows]}
 
 
 def students_csv(rows: Sequence[StudentRow]) -> str:
@@ -186,7 +188,7 @@ def students_csv(rows: Sequence[StudentRow]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(STUDENT_COLUMNS)
     for row in rows:
-        values = _student_values(row)
+        values = student_values(row)
         writer.writerow(["" if values[column] is None else
                          printable(values[column], SHOWN) if isinstance(values[column], str)
                          else values[column] for column in STUDENT_COLUMNS])
@@ -199,7 +201,7 @@ def students_text(rows: Sequence[StudentRow]) -> str:
               "where", "status")
     table = [header]
     for row in rows:
-        values = _student_values(row)
+        values = student_values(row)
         table.append((
             printable(row.login, SHOWN), printable(row.name or "", SHOWN),
             str(row.steps_solved), str(row.steps_revealed), str(row.attempts),

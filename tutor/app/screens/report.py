@@ -10,7 +10,6 @@ step's details below the map, "not reached" among them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 from textual.app import ComposeResult
@@ -22,31 +21,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Markdown, Static
 
 from tutor.markup import SHOWN, printable
+from tutor.report.bands import BANDS, NO_ANSWERS, band_of, band_range, counts_text
 from tutor.report.build import LessonReport, Report, StepReport
 from tutor.report.formats import duration, plural, rounded
 
 HELP_FILE = Path(__file__).resolve().parent / "report_help.md"
 CELL_WIDTH = 7  # as .step-cell's width in report.tcss; wider for a class of 100 or more
 ROW_HEAD_WIDTH = (14, 18)  # the lesson-id column: at least, at most (longer ids are cut)
-
-
-@dataclass(frozen=True)
-class Band:
-    name: str  # the cell's CSS class is "-" + name
-    glyph: str
-    floor: float  # the least share of solvers in this band
-
-
-BANDS = (Band("high", "●", 0.75), Band("mid", "◐", 0.40), Band("low", "○", 0.0))
-NO_ANSWERS = Band("none", "·", 0.0)
-
-
-def band_of(step: StepReport, class_size: int) -> Band:
-    """The band of the share of the class (``class_size`` students) who solved the step."""
-    if step.students == 0:
-        return NO_ANSWERS
-    share = step.solved / max(class_size, step.students, 1)
-    return next(band for band in BANDS if share >= band.floor)
 
 
 def cell_width(class_size: int) -> int:
@@ -56,9 +37,7 @@ def cell_width(class_size: int) -> int:
 
 def cell_text(step: StepReport, class_size: int) -> str:
     """The cell's text, centred to fill it (so the selected cell's reverse fills it too)."""
-    band = band_of(step, class_size)
-    counts = "–" if band is NO_ANSWERS else f"{step.solved}/{class_size}"
-    text = f"{band.glyph} {counts}"
+    text = f"{band_of(step, class_size).glyph} {counts_text(step, class_size)}"
     return f"{text:^{cell_width(class_size)}}"
 
 
@@ -248,10 +227,10 @@ class ReportScreen(Screen[None]):
 
     @staticmethod
     def _legend() -> Content:
-        parts = [Content.from_markup(f"[on $success-muted] {BANDS[0].glyph} [/] ≥ 75%"),
-                 Content.from_markup(f"[on $warning-muted] {BANDS[1].glyph} [/] ≥ 40%"),
-                 Content.from_markup(f"[on $error-muted] {BANDS[2].glyph} [/] < 40%"),
-                 Content(f" {NO_ANSWERS.glyph}  nobody yet")]
+        colours = ("$success-muted", "$warning-muted", "$error-muted")
+        parts = [Content.from_markup(f"[on {colour}] {band.glyph} [/] {band_range(band)}")
+                 for band, colour in zip(BANDS, colours, strict=True)]
+        parts.append(Content(f" {NO_ANSWERS.glyph}  {band_range(NO_ANSWERS)}"))
         return Content("solved/class  ").append(Content("  ").join(parts)).append(
             Content("   F1: more"))
 
