@@ -132,7 +132,7 @@ def _product(a: Range, b: Range) -> Range:
 def _square(r: Range) -> Range:
     if r.holds_zero or (r.low < 0 < r.high):
         top = max(r.low * r.low, r.high * r.high)
-        return Range(0.0, top, r.holds_zero, r.high_in if r.high ** 2 >= r.low ** 2
+        return Range(0.0, top, r.holds_zero, r.high_in if abs(r.high) >= abs(r.low)
                      else r.low_in)
     ends = sorted([(r.low * r.low, r.low_in), (r.high * r.high, r.high_in)])
     return Range(ends[0][0], ends[1][0], ends[0][1], ends[1][1])
@@ -266,9 +266,13 @@ def _power(node: BinOp, base: Range) -> Range:
 def _odd(r: Range, exponent: float) -> Range:
     """An odd power keeps the sign and the order of its base."""
     def power(value: float) -> float:
-        if math.isinf(value):
-            return value
-        return math.copysign(min(abs(value) ** exponent, INF), value) if value else 0.0
+        if math.isinf(value) or not value:
+            return value or 0.0
+        try:
+            size = abs(value) ** exponent
+        except OverflowError:  # float ** raises past the largest float, where * gives inf
+            size = INF
+        return math.copysign(min(size, INF), value)
 
     return Range(power(r.low), power(r.high), r.low_in, r.high_in)
 
