@@ -120,8 +120,10 @@ def test_a_gap_that_shrinks_with_the_step_is_noise_and_one_that_stays_is_the_key
     from tutor.lessons.validation import _noise
 
     assert _noise([7e-11, 1e-12])  # 70× smaller at a 10× step: rounding noise
+    assert _noise([7e-9, 7e-10, 7e-11])  # and still shrinking at the last step
     assert not _noise([8e-9, 8e-9])  # the same at both: the key is off
     assert not _noise([8e-9, 4e-9])  # halved: truncation moving, not noise enough
+    assert not _noise([7e-9, 8e-11, 7e-11])  # settled, once the noise fell below the key's
 
 
 def test_steps_are_scaled_to_each_entry_so_a_tiny_probability_stays_in_logs_domain():

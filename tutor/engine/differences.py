@@ -134,6 +134,13 @@ def gap(key: np.ndarray, estimate: Estimate) -> float:
         return float(np.max(np.abs(key - estimate.value), initial=0.0))
 
 
+def resolution(estimate: Estimate) -> float:
+    """The smallest gap between a key and ``estimate`` that verdict calls wrong."""
+    scale = float(np.max(np.abs(estimate.value), initial=0.0))
+    with np.errstate(all="ignore"):
+        return float(np.max(SAFETY * estimate.error, initial=0.0)) + FLOOR * scale + TINY
+
+
 def verdict(key: np.ndarray, estimate: Estimate) -> str:
     """AGREES, WRONG (off by more than the estimate's error) or UNDECIDED.
 

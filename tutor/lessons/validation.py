@@ -14,7 +14,6 @@ id must not collide with a shipped one.
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -299,43 +298,59 @@ def _compare(problem: Problem, of: str, wrt: str, key: np.ndarray, values: Value
         outcomes = []
         for _ in range(DIRECTIONS):
             direction = directions.standard_normal(base.shape)
-            outcome, gaps = WRONG, []
+            gaps: list[float] = []
             for relative in STEPS:
                 estimate, move = differences.along(problem, of, wrt, values, direction,
                                                    relative)
                 projected = jacobian @ move.reshape(-1)
                 seen = differences.verdict(projected, estimate)
-                if seen != WRONG:
-                    outcome = seen if relative == differences.RELATIVE_STEP else UNDECIDED
+                outcome = _at_step(seen, gaps, estimate)
+                if outcome != WRONG or seen != WRONG:
                     break
                 gaps.append(differences.gap(projected, estimate))
-            if outcome == WRONG and _noise(gaps):
-                outcome = UNDECIDED
-            outcomes.append(outcome)
+            outcomes.append(UNDECIDED if outcome == WRONG and _noise(gaps) else outcome)
         if WRONG not in outcomes:
             return (UNDECIDED if UNDECIDED in outcomes else AGREES), None
         return WRONG, differences.jacobian(problem, of, wrt, values)
-    gaps = []
+    gaps: list[float] = []
+    wrong_at: Estimate | None = None
     for relative in STEPS:
         estimate = differences.jacobian(problem, of, wrt, values, relative)
-        outcome = differences.verdict(key, estimate)
+        seen = differences.verdict(key, estimate)
+        outcome = _at_step(seen, gaps, estimate)
         if outcome != WRONG:
-            return (outcome if relative == differences.RELATIVE_STEP else UNDECIDED), None
+            return outcome, None
+        if seen != WRONG:  # too coarse to see the gap: the smaller steps' verdict stands
+            break
         gaps.append(differences.gap(key, estimate))
-    return (UNDECIDED, None) if _noise(gaps) else (WRONG, estimate)
+        wrong_at = estimate
+    return (UNDECIDED, None) if _noise(gaps) else (WRONG, wrong_at)
+
+
+def _at_step(seen: str, gaps: list[float], estimate: Estimate) -> str:
+    """What a step's verdict means after ``gaps`` at the smaller steps: the first step's
+    stands; at a larger one, a verdict that is not "wrong" leaves the key undecided (the
+    steps contradict each other), unless this step is too coarse to see the gap the
+    others agreed on (its error bound above it): then they stand, and the key is wrong."""
+    if seen == WRONG or not gaps:
+        return seen
+    if len(gaps) >= 2 and differences.resolution(estimate) >= gaps[-1]:
+        return WRONG
+    return UNDECIDED
 
 
 # The steps a key is compared at, each only where it was wrong at those before: a key is
-# wrong only if wrong at all of them. The larger steps see less of a forward pass's
-# rounding (noise/h) and of the steps' own rounding where x ± h joins a much larger sum.
+# wrong only if wrong at all of them (or at all but a last one too coarse to tell). The
+# larger steps see less of a forward pass's rounding (noise/h) and of the steps' own
+# rounding where x ± h joins a much larger sum.
 STEPS = tuple(differences.RELATIVE_STEP * RECHECK ** k for k in range(3))
 
 
 def _noise(gaps: list[float]) -> bool:
-    """Off at every step, but by gaps that shrank as noise does when the step grows: not
-    the key's (differences.NOISE_SHRINK)."""
-    return any(later * differences.NOISE_SHRINK < earlier
-               for earlier, later in itertools.pairwise(gaps))
+    """Off at every step, but by a gap that was still shrinking as noise does when the
+    step grew the last time: not the key's (differences.NOISE_SHRINK). A key's own error
+    is what the gap settles to, once the larger steps have left the noise below it."""
+    return gaps[-1] * differences.NOISE_SHRINK < gaps[-2]
 
 
 def validation_points(lesson: Lesson) -> list[Values]:
