@@ -6,7 +6,7 @@ from tui_helpers import FLAGSHIP, settle, submit, text_of, type_text
 from tui_helpers import FLAGSHIP_ANSWERS as ANSWERS
 
 from tutor.app.screens.intro import IntroScreen
-from tutor.app.screens.lesson import LessonScreen
+from tutor.app.screens.lesson import CHECKING_AFTER, LessonScreen
 from tutor.app.screens.summary import SummaryScreen
 
 
@@ -126,7 +126,7 @@ async def test_typing_on_during_a_check_keeps_the_answer_but_shows_no_stale_verd
         await pilot.press("enter")
         await type_text(pilot, "W3")
         await pilot.press("enter")
-        await pilot.pause(0.5)  # past CHECKING_AFTER: a check this slow says so
+        await pilot.pause(CHECKING_AFTER + 0.2)  # a check this slow says so
         assert "checking…" in text_of(pilot, "#feedback")
         await pilot.press("backspace")  # typing on
         release.set()

@@ -71,7 +71,9 @@ EMPTY_ANSWER = Content.assemble(
     ("the box is empty, so nothing was checked and no attempt counted. F2 gives a hint.",
      "$text-muted"),
 )
-CHECKING_AFTER = 0.3  # seconds: a verdict sooner than this shows no "checking…" first
+# Seconds: a verdict sooner shows no "checking…" first (a frame and a layout each: with
+# fifty answering at once, most verdicts come within a second, and those frames cost all).
+CHECKING_AFTER = 1.0
 STATUS_GLYPHS = {Status.SOLVED: "✓", Status.REVEALED: "◇", None: "·"}
 STEP_KEYS = Binding.Group("Step")
 # The actions whose keys grey out and back in as the student works (see check_action).
