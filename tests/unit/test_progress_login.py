@@ -19,7 +19,14 @@ from pathlib import Path
 import pytest
 
 from tutor.cli.command import main
-from tutor.progress import DB_NAME, ProgressStore, export_json, read_database, write_export
+from tutor.progress import (
+    DB_NAME,
+    SCHEMA_VERSION,
+    ProgressStore,
+    export_json,
+    read_database,
+    write_export,
+)
 from tutor.progress.export import loads_export
 from tutor.progress.schema import _MIGRATIONS
 from tutor.report.build import build_report
@@ -81,7 +88,7 @@ def test_an_older_database_gets_its_file_owners_login_on_upgrade(monkeypatch, tm
     with ProgressStore(db) as store:
         assert store.owner() == FILE_OWNER
     conn = sqlite3.connect(db)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 4
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert conn.execute("SELECT login FROM owner").fetchall() == [(FILE_OWNER,)]
     conn.close()
 
@@ -91,7 +98,7 @@ def test_an_export_carries_the_databases_login_and_reads_back(monkeypatch, tmp_p
     as_user(monkeypatch, "root-for-alice")  # the instructor exports it for her
     assert main(["progress", "--data-dir", str(tmp_path / "home"), "--export", "-"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert (data["version"], data["login"], data["student"]) == (3, "alice", "root-for-alice")
+    assert (data["version"], data["login"], data["student"]) == (4, "alice", "root-for-alice")
     assert loads_export(json.dumps(data).encode()).login == "alice"
 
 

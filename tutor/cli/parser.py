@@ -11,8 +11,8 @@ GRADE_RULE = ("The grade rule: an assignment's grade is points × (steps first s
               "before the due time, revealed steps excluded) / (all steps of its lessons), "
               "to two decimals; any variant counts. A step is first solved at its "
               "earliest correct answer; it is revealed if the student's record marks it "
-              "so (a reveal cleared by a reset or a new variant is forgotten, as in the "
-              "tutor).")
+              "so, or if its solution was shown before that answer (even if a reset or a "
+              "new variant cleared it since).")
 SUBCOMMANDS = ("check", "validate", "lessons", "show", "new", "practice", "progress", "report",
                "seed", "serve", "proofs", "course")
 

@@ -34,7 +34,7 @@ from tutor.progress.limits import (  # noqa: F401 - EXPORT_VERSION: the package'
     max_answer_length,
     unprintable,
 )
-from tutor.progress.records import Attempt, ProgressError, SavedNetwork
+from tutor.progress.records import Attempt, ProgressError, Reveal, SavedNetwork
 from tutor.progress.snapshot_records import LessonRecord, Snapshot, StepRecord
 
 if TYPE_CHECKING:
@@ -85,6 +85,10 @@ def export_json(snapshot: Snapshot, exported_at: float) -> dict:
             }
             for a in snapshot.attempts
         ],
+        # Each time a step's solution was shown: a course's grade leaves out a step shown
+        # before it was solved, whatever was reset since.
+        "reveals": [{"lesson_id": r.lesson_id, "step_id": r.step_id, "seed": r.seed,
+                     "at": r.at} for r in snapshot.reveals],
         # Whether this version validated a network's lesson is not said: the importing
         # tutor makes and validates the lesson itself.
         "networks": [
@@ -181,7 +185,12 @@ class _Reader:
         self.longest = max_answer_length()
 
     def snapshot(self, export: ExportFile) -> Snapshot:
-        from tutor.progress.export_file import AttemptEntry, LessonEntry, NetworkEntry
+        from tutor.progress.export_file import (
+            AttemptEntry,
+            LessonEntry,
+            NetworkEntry,
+            RevealEntry,
+        )
 
         student = self.login_name(export.student, "the student name")
         login = self.login_name(export.login, "the login")
@@ -191,8 +200,11 @@ class _Reader:
                                 self.attempt)
         networks = self.entries(export.networks, "networks", MAX_NETWORKS, NetworkEntry,
                                 self.network)
+        reveals = self.entries(export.reveals, "reveals", MAX_IMPORT_ATTEMPTS, RevealEntry,
+                               self.reveal)
         return Snapshot(tuple(self.once(lessons, "lesson")), tuple(a for _, a in attempts), student,
-                        tuple(self.once(networks, "network")), tuple(self.skipped), login)
+                        tuple(self.once(networks, "network")), tuple(self.skipped), login,
+                        tuple(r for _, r in reveals))
 
     def login_name(self, name: str | None, what: str) -> str | None:
         """A login as the file gives it, or None (said in ``skipped``) if it is no name."""
@@ -256,6 +268,11 @@ class _Reader:
             _name(code, where, ".diagnosis")
         return Attempt(a.lesson_id, a.step_id, a.seed, a.answer, a.verdict,
                        tuple(a.diagnosis), a.elapsed, a.at)
+
+    def reveal(self, r, where: str) -> Reveal:
+        _name(r.lesson_id, where, ".lesson_id")
+        _name(r.step_id, where, ".step_id")
+        return Reveal(r.lesson_id, r.step_id, r.seed, r.at)
 
     def network(self, n, where: str) -> SavedNetwork:
         if network_lesson_id(n.text) != n.lesson_id:

@@ -1,7 +1,7 @@
 """The export file's format, declared once as types (msgspec), and its errors in words.
 
 Two levels, because a file is refused whole only when it is not an export at all or
-is damaged in its frame (ExportFile: format, version, the three lists): each entry of
+is damaged in its frame (ExportFile: format, version, its lists): each entry of
 a list (LessonEntry, AttemptEntry, NetworkEntry) is converted on its own, and one that
 does not fit is left out, with its reason, while the rest is imported.
 
@@ -65,6 +65,13 @@ class AttemptEntry(Struct, forbid_unknown_fields=True, frozen=True):
     diagnosis: Annotated[list[Code], Meta(max_length=MAX_DIAGNOSIS_CODES)] = []
 
 
+class RevealEntry(Struct, forbid_unknown_fields=True, frozen=True):
+    lesson_id: Id
+    step_id: Id
+    at: Time
+    seed: Int64 | None = None  # None: the lesson had no variant yet
+
+
 class NetworkEntry(Struct, forbid_unknown_fields=True, frozen=True):
     lesson_id: Id
     title: str  # any text: cleaned as the tutor cleans a title it reads (clean_text)
@@ -85,6 +92,7 @@ class ExportFile(Struct, forbid_unknown_fields=True, frozen=True):
     # Whose record this is (the login its database recorded when it was made); version 3.
     # ``student`` is who exported it. Checked after, as ``student`` is.
     login: str | None = None
+    reveals: list[Any] = []  # of RevealEntry; version 4
 
 
 

@@ -10,7 +10,7 @@ import json
 import math
 import sqlite3
 
-from tutor.progress.records import Attempt, LessonState, SavedNetwork, StepState
+from tutor.progress.records import Attempt, LessonState, Reveal, SavedNetwork, StepState
 from tutor.rules import Event, after
 
 
@@ -241,6 +241,23 @@ def _save_network(conn: sqlite3.Connection, network: SavedNetwork) -> None:
         (network.lesson_id, network.text, network.title,
          json.dumps([list(step) for step in network.steps]), network.checked_by,
          network.added, network.used))
+
+
+def _reveals(conn: sqlite3.Connection, damaged: list[str] | None = None) -> list[Reveal]:
+    """Each time a step's solution was shown, oldest first; none in a database from
+    before schema 5 (read by the report, never migrated), which has no table for them."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'reveals'"
+                        ).fetchone():
+        return []
+    reveals = []
+    for number, lesson, step, seed, at in conn.execute(
+            "SELECT id, lesson_id, step_id, seed, at FROM reveals ORDER BY id"):
+        if isinstance(lesson, str) and isinstance(step, str) and _is_seed(seed) and (
+                _is_number(at)):
+            reveals.append(Reveal(lesson, step, seed, float(at)))
+        elif damaged is not None:
+            damaged.append(f"reveal {number} of the database: a damaged row")
+    return reveals
 
 
 def _networks(conn: sqlite3.Connection) -> list[SavedNetwork]:

@@ -30,6 +30,15 @@ class Attempt(NamedTuple):
     at: float  # unix time
 
 
+class Reveal(NamedTuple):
+    """A step's solution shown to the student (Reveal), and when."""
+
+    lesson_id: str
+    step_id: str
+    seed: int | None  # the variant shown; None if the lesson had none yet
+    at: float  # unix time
+
+
 class StepState(NamedTuple):
     status: str | None  # "solved" | "revealed" | None
     attempts: int  # since the last reset: tutor.rules.attempts_until_solved, in SQL

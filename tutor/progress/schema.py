@@ -93,7 +93,22 @@ _V4 = (
     )""",
 )
 
-_MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4)
+# When a step's solution was shown (Reveal, F3), each time: a status alone said only that a
+# step is revealed now, and a reset cleared it, so a step revealed, reset and typed in
+# counted as solved in a course's grade. With the time, the grade leaves out every step
+# shown before it was first solved (tutor.report.grades). A database upgraded to this
+# version has no times for the reveals before it; their statuses still count.
+_V5 = (
+    """CREATE TABLE IF NOT EXISTS reveals (
+        id        INTEGER PRIMARY KEY AUTOINCREMENT,
+        lesson_id TEXT NOT NULL,
+        step_id   TEXT NOT NULL,
+        seed      INTEGER,
+        at        REAL NOT NULL
+    )""",
+)
+
+_MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
 SCHEMA_VERSION = len(_MIGRATIONS)
 OWNER_VERSION = 4  # the first version with the owner table
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from tutor.progress.records import Attempt, SavedNetwork
+from tutor.progress.records import Attempt, Reveal, SavedNetwork
 
 # A snapshot: one student's whole record as plain values. It crosses three borders:
 # an export file (for work done offline, or handed in), an import (merged into a
@@ -47,6 +47,8 @@ class Snapshot:
     # an older one's file owner), which an export carries (version 3). ``student`` is
     # the login that made the export. None: not known (an export of version 1 or 2).
     login: str | None = None
+    # Each time a step's solution was shown (schema 5, export version 4; none before).
+    reveals: tuple[Reveal, ...] = ()
 
     def statuses(self) -> dict[tuple[str, str], str]:
         """(lesson_id, step_id) → "solved" / "revealed", for the steps that have one."""
@@ -64,3 +66,4 @@ class MergeResult:
     present: int  # attempts that were already there
     raised: int  # steps whose status went up
     networks: int = 0  # networks this database did not have
+    reveals: int = 0  # reveals this database did not have

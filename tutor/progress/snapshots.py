@@ -17,6 +17,7 @@ from tutor.progress.queries import (
     _is_number,
     _is_seed,
     _networks,
+    _reveals,
 )
 from tutor.progress.records import Attempt
 from tutor.progress.schema import read_owner
@@ -57,8 +58,9 @@ def _snapshot(conn: sqlite3.Connection, student: str | None,
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'networks'").fetchone()
     networks = tuple(_networks(conn)) if has_networks else ()
     attempts = tuple(_attempts(conn, None, damaged))
+    reveals = tuple(_reveals(conn, damaged))
     return Snapshot(tuple(lessons), attempts, student, networks, tuple(damaged),
-                    read_owner(conn) or login)
+                    read_owner(conn) or login, reveals)
 
 
 def _attempt_key(attempt: Attempt) -> tuple:
@@ -124,4 +126,16 @@ def _merge(conn: sqlite3.Connection, snapshot: Snapshot, now: float) -> MergeRes
             (network.lesson_id, network.text, network.title,
              json.dumps([list(step) for step in network.steps]), network.added, network.used),
         ).rowcount
-    return MergeResult(added, already, raised, networks)
+    # A reveal is a moment: one this database holds already (an export of it imported
+    # back) is not added again.
+    known = {tuple(reveal) for reveal in _reveals(conn)}
+    reveals = 0
+    for reveal in sorted(snapshot.reveals, key=lambda r: r.at):
+        if tuple(reveal) in known:
+            continue
+        known.add(tuple(reveal))
+        _ensure_lesson(conn, reveal.lesson_id, reveal.at, reveal.seed)
+        conn.execute("INSERT INTO reveals (lesson_id, step_id, seed, at) VALUES (?, ?, ?, ?)",
+                     tuple(reveal))
+        reveals += 1
+    return MergeResult(added, already, raised, networks, reveals)

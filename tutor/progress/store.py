@@ -324,6 +324,11 @@ class ProgressStore:
 
         def work(conn: sqlite3.Connection, now: float) -> None:
             _apply(conn, lesson_id, step_id, event, now)
+            if event is Event.REVEAL:  # when, too: a reset clears the status, not this
+                conn.execute(
+                    "INSERT INTO reveals (lesson_id, step_id, seed, at)"
+                    " SELECT lesson_id, ?, seed, ? FROM lessons WHERE lesson_id = ?",
+                    (step_id, now, lesson_id))
 
         self._write(status, work)
 

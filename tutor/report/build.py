@@ -9,9 +9,10 @@ Per student and step, over the whole attempt history (resets and new variants
 included, since the report is about what happened):
 
 * solved: the step is marked solved, or it is marked nothing (it was reset, or a
-  new variant started) and an answer was correct;
-* revealed: the step is marked revealed (typing in the shown solution does not
-  solve it, as in the tutor);
+  new variant started) and an answer was correct — unless revealed first;
+* revealed: the step is marked revealed, or its solution was shown (a recorded
+  reveal, in any variant) before its first correct answer, whatever reset it since
+  (typing in the shown solution does not solve it, as in the tutor);
 * working: neither solved nor revealed, and the step of the student's latest answer
   (over all their records in the report, any verdict; of answers at the same moment,
   the last by lesson and step id) — they are at it now, or were when they stopped;
@@ -32,6 +33,7 @@ how many students gave them, then by how many times.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -184,6 +186,9 @@ def combined_record(snapshots: Sequence[Snapshot]) -> tuple[dict, list[Attempt]]
 
     Several records of one student (a server database and a laptop's export) may
     share attempts, after an import; an attempt present in two of them is one attempt.
+    A step whose solution was shown (a recorded reveal, in any variant) before its
+    first correct answer is revealed, whatever reset or new variant cleared its status
+    since: typing in the shown solution is not solving it.
     """
     statuses: dict[tuple[str, str], str] = {}
     for snapshot in snapshots:
@@ -200,6 +205,16 @@ def combined_record(snapshots: Sequence[Snapshot]) -> tuple[dict, list[Attempt]]
             examples.setdefault(key, attempt)
         most |= here  # the larger count of each
     attempts = [examples[key] for key, count in most.items() for _ in range(count)]
+    first_correct: dict[tuple[str, str], float] = {}
+    for attempt in attempts:
+        if attempt.verdict == "correct":
+            key = (attempt.lesson_id, attempt.step_id)
+            first_correct[key] = min(attempt.at, first_correct.get(key, attempt.at))
+    for snapshot in snapshots:
+        for reveal in snapshot.reveals:
+            key = (reveal.lesson_id, reveal.step_id)
+            if reveal.at < first_correct.get(key, math.inf):
+                statuses[key] = Status.REVEALED
     return statuses, attempts
 
 

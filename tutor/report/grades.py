@@ -16,11 +16,13 @@ rounded to two decimals (half up: 0.625 is 0.63). Exactly:
   with verdict "correct" for that lesson and step, whatever its seed, in any of the
   student's files (a database and an export holding the same attempt count it once);
 * a step is *revealed* if the student's record marks it revealed now (over several
-  files, the higher status wins, solved > revealed: tutor.rules). A revealed step
-  earns nothing, even if answered correctly before the reveal in an earlier variant or
-  after it (typing in the shown solution is not solving it, as in the tutor). A reveal
-  is a status, not an event with a time: a reset or a new variant clears it, as the
-  tutor does (tutor.rules), so a step revealed, then reset, then answered counts;
+  files, the higher status wins, solved > revealed: tutor.rules), or if its solution
+  was shown (Reveal, in any variant) before its first correct answer: a reset or a new
+  variant clears the status, not the moment, so a step revealed, then reset, then
+  typed in earns nothing either. A revealed step earns nothing (typing in the shown
+  solution is not solving it, as in the tutor); one solved first and shown after
+  keeps its credit. The moments are recorded from schema 5 and export version 4 on:
+  a reveal made by an older tutor is known by its status alone;
 * a step marked solved with no correct answer recorded (an author's tool) has no time,
   and earns nothing.
 
@@ -75,7 +77,7 @@ def grade(assignment: Assignment, steps: Mapping[str, Sequence[str]],
         raise GradeError(f"assignment {assignment.title!r}: no lesson {', '.join(missing)} "
                          "among the lessons, so its steps are unknown; add its folder with "
                          "--lessons DIR")
-    statuses, attempts = combined_record(snapshots)
+    statuses, attempts = combined_record(snapshots)  # a step shown before solved: revealed
     first_solved: dict[tuple[str, str], float] = {}
     for attempt in attempts:
         if attempt.verdict == VerdictKind.CORRECT:

@@ -7,8 +7,11 @@ of its own, so within a span:
 
 * solved: the step has a correct answer in the span (the stored status is set aside, and
   the answers decide, as the report does for a step reset since);
-* revealed: the tutor records no time for a reveal, so a revealed step is kept unless its
-  lesson was first started at or after ``until`` (it cannot have been revealed before).
+* revealed: a reveal recorded with its time (schema 5 on) counts if it came before
+  ``until``, whenever after ``since`` (a solution shown stays shown: a correct answer in
+  the span after it does not solve the step); a revealed status with no recorded reveal
+  (an older tutor's) is kept unless its lesson was first started at or after ``until``
+  (it cannot have been revealed before).
 """
 
 from __future__ import annotations
@@ -80,13 +83,22 @@ def within(snapshot: Snapshot, window: Window) -> Snapshot:
     if window.since is None and window.until is None:
         return snapshot
     attempts = tuple(a for a in snapshot.attempts if window.holds(a.at))
+    reveals = tuple(r for r in snapshot.reveals if window.until is None or r.at < window.until)
+    timed = {(r.lesson_id, r.step_id) for r in snapshot.reveals}
     lessons = []
     for lesson in snapshot.lessons:
         started_after = (window.until is not None and lesson.started is not None
                          and lesson.started >= window.until)
-        steps = tuple(
-            replace(step, status=None) if step.status == Status.SOLVED
-            or (step.status == Status.REVEALED and started_after) else step
-            for step in lesson.steps)
+        steps = tuple(step if _kept(step, started_after, (lesson.lesson_id, step.step_id) in timed)
+                      else replace(step, status=None) for step in lesson.steps)
         lessons.append(replace(lesson, steps=steps))
-    return replace(snapshot, attempts=attempts, lessons=tuple(lessons))
+    return replace(snapshot, attempts=attempts, lessons=tuple(lessons), reveals=reveals)
+
+
+def _kept(step, started_after: bool, timed: bool) -> bool:
+    """Whether a step's stored status holds within the span (the module's docstring)."""
+    if step.status == Status.SOLVED:
+        return False  # the answers in the span decide
+    if step.status == Status.REVEALED and timed:
+        return False  # its recorded reveals in the span decide (build.combined_record)
+    return not (step.status == Status.REVEALED and started_after)
