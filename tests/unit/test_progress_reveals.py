@@ -54,6 +54,17 @@ def _solve(store, step: str, seed: int = 7) -> None:
     store.record_attempt(LESSON, step, seed, "x", "correct", [], 5, solves=True)
 
 
+def _reveal_reset_and_type_in(store, step: str = "df_dh2") -> None:
+    """The solution shown at T+10, the step reset, and the answer just read typed in at
+    T+30: the loophole a status alone left open."""
+    store.set_seed(LESSON, 7)
+    _at(store, 10)
+    store.mark(LESSON, step, "revealed")
+    store.reset_step(LESSON, step)
+    _at(store, 30)
+    _solve(store, step)
+
+
 def test_a_reveal_is_recorded_with_its_time_and_variant_and_outlives_a_reset(store):
     store.set_seed(LESSON, 7)
     _at(store, 10)
@@ -67,12 +78,7 @@ def test_a_reveal_is_recorded_with_its_time_and_variant_and_outlives_a_reset(sto
 
 
 def test_a_step_revealed_reset_and_typed_in_earns_nothing(store, steps):
-    store.set_seed(LESSON, 7)
-    _at(store, 10)
-    store.mark(LESSON, "df_dh2", "revealed")
-    store.reset_step(LESSON, "df_dh2")
-    _at(store, 30)
-    _solve(store, "df_dh2")  # the answer just read, typed in
+    _reveal_reset_and_type_in(store)
     _at(store, 40)
     _solve(store, "dh2_dz2")
     result = grade(WHOLE, steps, [store.snapshot()])
@@ -100,12 +106,7 @@ def test_a_step_solved_and_then_revealed_keeps_its_credit(store, steps):
 
 
 def test_reveals_go_through_an_export_and_an_import_once(tmp_path, store, steps):
-    store.set_seed(LESSON, 7)
-    _at(store, 10)
-    store.mark(LESSON, "df_dh2", "revealed")
-    store.reset_step(LESSON, "df_dh2")
-    _at(store, 30)
-    _solve(store, "df_dh2")
+    _reveal_reset_and_type_in(store)
     content = json.loads(json.dumps(export_json(store.snapshot("alice"), T + 100)))
     assert content["version"] == 4
     assert content["reveals"] == [{"lesson_id": LESSON, "step_id": "df_dh2", "seed": 7,
@@ -159,12 +160,7 @@ def test_the_report_and_the_students_table_say_revealed_as_the_grade_does(store,
     from tutor.report.build import Source, build_report
     from tutor.report.students import student_rows
 
-    store.set_seed(LESSON, 7)
-    _at(store, 10)
-    store.mark(LESSON, "df_dh2", "revealed")
-    store.reset_step(LESSON, "df_dh2")
-    _at(store, 30)
-    _solve(store, "df_dh2")
+    _reveal_reset_and_type_in(store)
     snapshot = store.snapshot("alice")
     sources = [Source("alice", tmp_path / "progress.db", snapshot)]
     report = build_report(sources, read_index(), [])

@@ -157,9 +157,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="only answers from this moment on: an ISO 8601 date (from its "
                              "start) or date and time (UTC unless it says otherwise)")
     report.add_argument("--until", type=until_argument, default=None, metavar="WHEN",
-                        help="only answers before this moment: a date (up to its end) or "
-                             "date and time; a revealed step, which has no time, counts "
-                             "unless its lesson was started after")
+                        help="only answers and reveals before this moment: a date (up to "
+                             "its end) or date and time; a step revealed by a tutor older "
+                             "than schema 5, which kept no time, counts unless its lesson "
+                             "was started after")
     report.add_argument("--roster", type=Path, default=None, metavar="CSV",
                         help="with --students, --tui, --html or --gradebook: the class "
                              "list, a CSV with the header login,name,sis_id,section; every "
