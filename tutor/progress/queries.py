@@ -11,6 +11,7 @@ import math
 import sqlite3
 
 from tutor.progress.records import Attempt, LessonState, Reveal, SavedNetwork, StepState
+from tutor.progress.schema import has_table
 from tutor.rules import Event, after
 
 
@@ -246,8 +247,7 @@ def _save_network(conn: sqlite3.Connection, network: SavedNetwork) -> None:
 def _reveals(conn: sqlite3.Connection, damaged: list[str] | None = None) -> list[Reveal]:
     """Each time a step's solution was shown, oldest first; none in a database from
     before schema 5 (read by the report, never migrated), which has no table for them."""
-    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'reveals'"
-                        ).fetchone():
+    if not has_table(conn, "reveals"):
         return []
     reveals = []
     for number, lesson, step, seed, at in conn.execute(

@@ -142,11 +142,17 @@ def _record_owner(conn: sqlite3.Connection, created: bool) -> None:
     conn.execute("INSERT OR IGNORE INTO owner (id, login) VALUES (1, ?)", (login,))
 
 
+def has_table(conn: sqlite3.Connection, name: str) -> bool:
+    """Whether the database has this table: one of an older schema, read by the report
+    and never migrated, lacks the tables of the versions after it."""
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                        (name,)).fetchone() is not None
+
+
 def read_owner(conn: sqlite3.Connection) -> str | None:
     """The login recorded in the database; None if it has no owner table (an older one,
     read without being upgraded) or no login recorded, or a damaged value."""
-    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'owner'"
-                        ).fetchone():
+    if not has_table(conn, "owner"):
         return None
     try:
         row = conn.execute("SELECT login FROM owner WHERE id = 1").fetchone()

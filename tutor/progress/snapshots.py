@@ -20,7 +20,7 @@ from tutor.progress.queries import (
     _reveals,
 )
 from tutor.progress.records import Attempt
-from tutor.progress.schema import read_owner
+from tutor.progress.schema import has_table, read_owner
 from tutor.progress.snapshot_records import LessonRecord, MergeResult, Snapshot, StepRecord
 from tutor.rules import higher
 
@@ -54,9 +54,7 @@ def _snapshot(conn: sqlite3.Connection, student: str | None,
         lessons.append(LessonRecord(lesson_id, seed, started, finished,
                                     tuple(steps.get(lesson_id, ()))))
     # A database of schema 2 (read by the report, never migrated) has no networks table.
-    has_networks = conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'networks'").fetchone()
-    networks = tuple(_networks(conn)) if has_networks else ()
+    networks = tuple(_networks(conn)) if has_table(conn, "networks") else ()
     attempts = tuple(_attempts(conn, None, damaged))
     reveals = tuple(_reveals(conn, damaged))
     return Snapshot(tuple(lessons), attempts, student, networks, tuple(damaged),

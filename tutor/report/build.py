@@ -205,17 +205,23 @@ def combined_record(snapshots: Sequence[Snapshot]) -> tuple[dict, list[Attempt]]
             examples.setdefault(key, attempt)
         most |= here  # the larger count of each
     attempts = [examples[key] for key, count in most.items() for _ in range(count)]
-    first_correct: dict[tuple[str, str], float] = {}
-    for attempt in attempts:
-        if attempt.verdict == "correct":
-            key = (attempt.lesson_id, attempt.step_id)
-            first_correct[key] = min(attempt.at, first_correct.get(key, attempt.at))
+    first_correct = first_correct_at(attempts)
     for snapshot in snapshots:
         for reveal in snapshot.reveals:
             key = (reveal.lesson_id, reveal.step_id)
             if reveal.at < first_correct.get(key, math.inf):
                 statuses[key] = Status.REVEALED
     return statuses, attempts
+
+
+def first_correct_at(attempts: Sequence[Attempt]) -> dict[tuple[str, str], float]:
+    """(lesson_id, step_id) → the time of its earliest correct answer, in any variant."""
+    first: dict[tuple[str, str], float] = {}
+    for attempt in attempts:
+        if attempt.verdict == "correct":
+            key = (attempt.lesson_id, attempt.step_id)
+            first[key] = min(attempt.at, first.get(key, attempt.at))
+    return first
 
 
 def _student_outcomes(snapshots: Sequence[Snapshot]) -> dict[tuple[str, str], StepOutcome]:

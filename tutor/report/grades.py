@@ -39,8 +39,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from tutor.lessons.course import Assignment, Course
 from tutor.lessons.index import LessonInfo
 from tutor.progress import Snapshot
-from tutor.report.build import combined_record  # one student's records merged, as the report does
-from tutor.rules import Status, VerdictKind
+from tutor.report.build import (  # one student's records merged, as the report does
+    combined_record,
+    first_correct_at,
+)
+from tutor.rules import Status
 
 CENT = Decimal("0.01")
 
@@ -78,11 +81,7 @@ def grade(assignment: Assignment, steps: Mapping[str, Sequence[str]],
                          "among the lessons, so its steps are unknown; add its folder with "
                          "--lessons DIR")
     statuses, attempts = combined_record(snapshots)  # a step shown before solved: revealed
-    first_solved: dict[tuple[str, str], float] = {}
-    for attempt in attempts:
-        if attempt.verdict == VerdictKind.CORRECT:
-            key = (attempt.lesson_id, attempt.step_id)
-            first_solved[key] = min(attempt.at, first_solved.get(key, attempt.at))
+    first_solved = first_correct_at(attempts)
     due = assignment.due.timestamp()
     on_time = late = revealed = total = 0
     for lesson in assignment.lessons:
