@@ -26,6 +26,18 @@ def checked_course(path, lessons):
     return course, index
 
 
+def checked_roster(path):
+    """The roster at ``path`` (tutor.report.roster), or None after printing its mistake
+    (file:line) on stderr."""
+    from tutor.report.roster import RosterError, read_roster
+
+    try:
+        return read_roster(path)
+    except RosterError as error:
+        print(f"chain-tutor: {printable(str(error))}", file=sys.stderr)
+        return None
+
+
 def cmd_course(args) -> int:
     from tutor.report.grades import number as cell
 

@@ -42,12 +42,10 @@ def cmd_report(args) -> int:
             return EXIT_INVALID
     roster = None
     if args.roster is not None:
-        from tutor.report.roster import RosterError, read_roster
+        from tutor.cli.course import checked_roster
 
-        try:
-            roster = read_roster(args.roster)
-        except RosterError as error:
-            print(f"chain-tutor: {printable(str(error))}", file=sys.stderr)
+        roster = checked_roster(args.roster)
+        if roster is None:
             return EXIT_INVALID
     if args.tui and refuse_without_terminal():
         return EXIT_INVALID

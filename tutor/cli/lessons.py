@@ -231,12 +231,10 @@ def _whose(args) -> list[Student] | None:
             return None
     if args.roster is None:
         return []
-    from tutor.report.roster import RosterError, read_roster
+    from tutor.cli.course import checked_roster
 
-    try:
-        roster = read_roster(args.roster)
-    except RosterError as error:
-        print(f"chain-tutor: {printable(str(error))}", file=sys.stderr)
+    roster = checked_roster(args.roster)
+    if roster is None:
         return None
     if not roster:
         print(f"chain-tutor: {printable(str(args.roster))}: no students on the roster",
