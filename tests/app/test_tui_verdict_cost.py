@@ -14,6 +14,14 @@ from tutor.app.widgets.answer import AnswerInput
 from tutor.app.widgets.feedback import Feedback
 
 
+async def answer_typed(pilot, text: str) -> None:
+    """Past the intro, ``text`` typed into the first step's box, nothing left running."""
+    await pilot.press("enter")
+    await settle(pilot)
+    await type_text(pilot, text)
+    await settle(pilot)
+
+
 def record_layout_requests(monkeypatch) -> list[Widget]:
     asked: list[Widget] = []
     original = Widget.refresh
@@ -31,10 +39,7 @@ async def test_a_verdict_lays_out_the_screen_only_for_the_feedback_whose_height_
         make_app, monkeypatch):
     app = make_app(lesson_id=FLAGSHIP, seed=1)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("enter")
-        await settle(pilot)
-        await type_text(pilot, "W3")
-        await settle(pilot)
+        await answer_typed(pilot, "W3")
         asked = record_layout_requests(monkeypatch)
         await pilot.press("enter")
         await settle(pilot)
@@ -61,10 +66,7 @@ async def test_a_quick_verdict_is_drawn_without_a_checking_frame_before_it(make_
 
     app = make_app(lesson_id=FLAGSHIP, seed=1)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("enter")
-        await settle(pilot)
-        await type_text(pilot, "W3")
-        await settle(pilot)
+        await answer_typed(pilot, "W3")
         monkeypatch.setattr(Feedback, "say", say)
         await pilot.press("enter")
         await settle(pilot)
@@ -87,10 +89,7 @@ async def test_a_verdict_is_one_frame_and_the_cursor_holds_still_while_it_is_rea
 
     app = make_app(lesson_id=FLAGSHIP, seed=1, cursor_blink=True)
     async with app.run_test(size=(80, 24)) as pilot:
-        await pilot.press("enter")
-        await settle(pilot)
-        await type_text(pilot, "W3")
-        await settle(pilot)
+        await answer_typed(pilot, "W3")
         answer = app.screen.query_one(AnswerInput)
         answer._cursor_visible = False  # between two blinks
         await pilot.pause()

@@ -106,7 +106,7 @@ class RestingBlink:
         if self._rest is not None:
             self._rest.stop()
             self._rest = None
-        visible = self._cursor_visible if not show else True  # type: ignore[attr-defined]
+        visible = show or self._cursor_visible  # type: ignore[attr-defined]
         self._pause_blink(visible=visible and self.has_focus)  # type: ignore[attr-defined]
 
     def _on_paste(self, event: events.Paste) -> None:

@@ -165,8 +165,9 @@ class SteadyFooter(Footer):
             await self.recompose()
 
     def _grey_keys(self) -> bool:
-        """Each key's `-disabled` class as its action allows; False, and nothing done,
-        if the footer shows other keys than its actions' (it must be recomposed)."""
+        """Each key greyed as its action allows (repainted where that changed); False,
+        and nothing done, if the footer shows other keys than its actions' (it must be
+        recomposed)."""
         keys = list(self.query(GreyableKey))
         wanted = self._shown()
         if [(key.key, key.action) for key in keys] != [(k, a) for k, a, _ in wanted]:
