@@ -152,5 +152,9 @@ async def run_bare() -> dict:
 
 if __name__ == "__main__":
     which = sys.argv[1] if len(sys.argv) > 1 else "app"
+    if which == "app":  # as `chain-tutor` does (tutor.cli.command.run_app): before the app
+        from tutor.engine.early import fork_proof_template
+
+        fork_proof_template()
     result = asyncio.run(run_app() if which == "app" else run_bare())
     print(json.dumps(result))

@@ -90,7 +90,7 @@ def test_the_check_leaves_ordinary_code_alone():
 # The audited exceptions: a symbolic proof runs in a forked copy of the tutor (or of the
 # lab's proof service) that calls one Python function and then os._exit; none execs
 # another program. Each module with the forks it holds.
-FORK_ONLY = {"tutor/engine/bounded.py": 1, "tutor/engine/worker.py": 2,
+FORK_ONLY = {"tutor/engine/bounded.py": 1, "tutor/engine/worker.py": 2, "tutor/engine/early.py": 1,
              "tutor/engine/proof_service.py": 2}
 
 

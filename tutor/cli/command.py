@@ -99,6 +99,9 @@ def _seed_from_user(args) -> bool:
 def run_app(args) -> int:
     if refuse_without_terminal():
         return EXIT_INVALID
+    from tutor.engine.early import fork_proof_template
+
+    fork_proof_template()  # before the app loads: the proof worker holds none of its memory
     from tutor.app.app import run
 
     return run(args)

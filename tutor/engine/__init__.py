@@ -1,19 +1,20 @@
 """The answer engine: parse student text, check shapes, compare numerically and symbolically.
 
 No Textual here, and no sympy at import time: sympy loads on the first symbolic check.
+Every public name is named here, and each loads its module when first used (tutor.faces):
+the tutor forks its proof worker before the app loads (tutor.engine.early), and importing
+that must not import numpy with the whole engine.
 """
 
-from tutor.engine.check import Factor, Mistake, Parsed, Verdict, check_answer, read_answer
-from tutor.engine.errors import EngineError
-from tutor.engine.functions import FUNCTIONS, Shape, shape_text
-from tutor.engine.nodes import Node, names_in, to_text
-from tutor.engine.numeric import evaluate
-from tutor.engine.parser import parse
-from tutor.engine.problem import Problem, Values
-from tutor.engine.shapes import infer_shape
+from tutor.faces import lazy_face
 
-__all__ = [
-    "FUNCTIONS", "EngineError", "Factor", "Mistake", "Node", "Parsed", "Problem", "Shape",
-    "Values", "Verdict", "check_answer", "evaluate", "infer_shape", "names_in", "parse",
-    "read_answer", "shape_text", "to_text",
-]
+__getattr__, __dir__, __all__ = lazy_face(__name__, {
+    "check": ("Factor", "Mistake", "Parsed", "Verdict", "check_answer", "read_answer"),
+    "errors": ("EngineError",),
+    "functions": ("FUNCTIONS", "Shape", "shape_text"),
+    "nodes": ("Node", "names_in", "to_text"),
+    "numeric": ("evaluate",),
+    "parser": ("parse",),
+    "problem": ("Problem", "Values"),
+    "shapes": ("infer_shape",),
+})

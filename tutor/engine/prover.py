@@ -17,14 +17,16 @@ way a request is plain data (tutor.engine.wire), never pickle.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import Any
 
-from tutor.engine import wire
+from tutor.engine import early, wire
+from tutor.engine.early import SERVICE_VARIABLE
 from tutor.engine.nodes import Node, names_in
 from tutor.engine.problem import Problem
 from tutor.engine.worker import Worker, connect_service
 
 Proof = bool | str | None  # True (proved), None (undecided), "timeout"
-SERVICE_VARIABLE = "CHAIN_TUTOR_PROOFS"  # a lab's shared proof service's socket
 PREPARE_SECONDS = 30.0  # for a lesson's symbols, once per worker, outside any budget
 _problems: dict[bytes, Problem] = {}  # in the worker: each lesson's problem, built once
 _prepared: dict[bytes, frozenset[str]] = {}  # in the worker: the names _build builds
@@ -145,7 +147,14 @@ def _shared_template() -> int | None:
     return connect_service(os.environ.get(SERVICE_VARIABLE))
 
 
-_worker = Worker(_handle, _prepare, warm=_build, connect=_shared_template)
+def _template_parts() -> tuple[Callable[[bytes], Any], Callable[[], None],
+                                Callable[[bytes], bool]]:
+    """What a template forked at the tutor's start serves with, once woken
+    (tutor.engine.early)."""
+    return _handle, _prepare, _build
+
+
+_worker = Worker(_handle, _prepare, warm=_build, connect=_shared_template, early=early.adopt())
 
 
 def prepare(problem: Problem, seconds: float = PREPARE_SECONDS) -> bool:

@@ -101,9 +101,12 @@ class Worker:
 
     def __init__(self, handle: Callable[[bytes], Any], prepare: Callable[[], Any] | None = None,
                  prepare_seconds: float = 60.0, warm: Callable[[bytes], Any] | None = None,
-                 connect: Connect | None = None) -> None:
+                 connect: Connect | None = None,
+                 early: tuple[int, int, int] | None = None) -> None:
         """``prepare`` runs once in each new template before its first request (imports, say),
-        within ``prepare_seconds`` of its own: a request's budget is for the request."""
+        within ``prepare_seconds`` of its own: a request's budget is for the request.
+        ``early``: a template forked asleep at the tutor's start (tutor.engine.early), which
+        this worker wakes at its first request and uses as its own."""
         self._handle = handle
         self._prepare = prepare
         self._prepare_seconds = prepare_seconds
@@ -117,6 +120,9 @@ class Worker:
         self._stopped = False  # stop() killed the template: the next request starts a new one
         self._retried_shared = False  # a shared template failed; the next failure drops it
         self._to_child = self._from_child = -1
+        self._asleep = early is not None  # the early template, not yet woken and prepared
+        if early is not None:
+            self._pid, self._to_child, self._from_child = early
         with _running_lock:
             bounded._workers.add(self)
 
@@ -151,6 +157,8 @@ class Worker:
                 self._stopped = False
                 if self._pid is not None:
                     self._end()
+            if self._asleep and not self._wake():
+                return Outcome(False)
             if self._pid is None and not self._start():
                 return Outcome(False)
             data = None
@@ -200,6 +208,7 @@ class Worker:
         the dead one)."""
         self._stopped = True
         pid = self._pid
+        self._asleep = False
         if pid is not None and self.shared:  # not ours to kill: its service ends it
             with contextlib.suppress(OSError):  # when the socket closes
                 socket.socket(fileno=os.dup(self._from_child)).shutdown(socket.SHUT_RDWR)
@@ -233,6 +242,21 @@ class Worker:
         os.close(to_child_read)
         os.close(from_child_write)
         self._pid = pid
+        return self._prepared()
+
+    def _wake(self) -> bool:
+        """The early template told to prepare; False if it did not say it is ready in time
+        (it is ended). One gone already is ended, and _start forks another."""
+        self._asleep = False
+        try:
+            send(self._to_child, _pack(["wake"]))
+        except OSError:
+            self._end()
+            return True
+        return self._prepared()
+
+    def _prepared(self) -> bool:
+        """Whether the template said it is ready within ``prepare_seconds`` (ended if not)."""
         if _ready(receive(self._from_child, time.monotonic() + self._prepare_seconds)) is None:
             self._end()
             return False
