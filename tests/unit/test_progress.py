@@ -626,7 +626,12 @@ while not Path(go).exists():
     if time.monotonic() > deadline:
         sys.exit("never got the go signal")
     time.sleep(0.002)
-store = ProgressStore(Path(path), journal=journal)
+if journal == "postgres":
+    from tutor.progress.postgres.store import PostgresStore
+    store = PostgresStore(path)
+    store.journal = "postgres"
+else:
+    store = ProgressStore(Path(path), journal=journal)
 for i in range(int(count)):
     store.record_attempt("race", f"step-{i % 3}", 1, f"{who}-{i}", "incorrect", ["x"], 0.1)
     if i % 50 == 0:
@@ -638,9 +643,11 @@ store.close()
 """
 
 
-@pytest.mark.parametrize("journal", ["wal", "delete"])
-def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path, journal: str) -> None:
-    db = tmp_path / DB_NAME
+@pytest.mark.parametrize("journal", ["wal", "delete", "postgres"])
+def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path, journal: str,
+                                                     request: pytest.FixtureRequest) -> None:
+    # Two logins of one student: one SQLite file, or one role's rows on a real server.
+    db = request.getfixturevalue("pg_student") if journal == "postgres" else tmp_path / DB_NAME
     go = tmp_path / "go"
     count = 200
     env = {key: value for key, value in os.environ.items() if key != "CHAIN_TUTOR_JOURNAL"}
@@ -659,7 +666,13 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path, journal: str
     for writer, (out, err) in zip(writers, results, strict=True):
         assert writer.returncode == 0, err
         assert out.strip() == journal
-    with ProgressStore(db, journal=journal) as store:
+    if journal == "postgres":
+        from tutor.progress.postgres.store import PostgresStore
+
+        reopened = PostgresStore(str(db))
+    else:
+        reopened = ProgressStore(db, journal=journal)
+    with reopened as store:
         answers = [a.answer for a in store.attempts("race")]
         assert store.lesson("race").steps["step-0"].attempts == 2 * len(range(0, count, 3))
     assert len(answers) == 2 * count
