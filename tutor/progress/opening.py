@@ -31,4 +31,4 @@ def open_store(data_dir: Path | None = None, database: str | None = None, *,
         return ProgressStore.open(data_dir, create_later=create_later)
     from tutor.progress.postgres.store import PostgresStore
 
-    return PostgresStore.open(conninfo)
+    return PostgresStore.open(conninfo, create_later=create_later)

@@ -217,12 +217,12 @@ def init_database(conn: PgConnection, students: tuple[str, ...] = (),
                   instructors: tuple[str, ...] = ()) -> tuple[int, int]:
     """Make or repair everything: the tables (upgrade), the two group roles, their
     grants and policies, and membership for the roles named; (from, to) versions."""
-    versions = upgrade(conn)
     for role in (*students, *instructors):
         if not conn.raw.execute("SELECT 1 FROM pg_roles WHERE rolname = %s",
                                 (role,)).fetchone():
             raise ProgressError(f"there is no role {role!r} in this PostgreSQL server "
-                                "(create it first: CREATE ROLE … LOGIN)")
+                                "(create it first: CREATE ROLE … LOGIN); nothing was changed")
+    versions = upgrade(conn)
     conn.raw.execute("BEGIN")
     try:
         conn.raw.execute("SELECT pg_advisory_xact_lock(8311, 0)")

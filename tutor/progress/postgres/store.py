@@ -68,8 +68,17 @@ class PostgresStore(ProgressStore):
         return conn
 
     @classmethod
-    def open(cls, conninfo: str, *, clock: Callable[[], float] = time.time,  # type: ignore[override]
+    def open(cls, conninfo: str, *, create_later: bool = False,  # type: ignore[override]
+             clock: Callable[[], float] = time.time,
              monotonic: Callable[[], float] = time.monotonic) -> PostgresStore:
+        """Never raises. ``create_later``: connect at create() or the first read or
+        write, not now (the tutor's first screen does not wait for the server)."""
+        if create_later:
+            store = cls.__new__(cls)
+            store._setup(conninfo, clock, monotonic)
+            store.enabled = True
+            store._lost_at = monotonic() - RECONNECT_EVERY  # the first use connects
+            return store
         try:
             return cls(conninfo, clock=clock, monotonic=monotonic)
         except LeftAlone as exc:
@@ -99,7 +108,15 @@ class PostgresStore(ProgressStore):
         return f"the PostgreSQL database (as {self.student or 'the connected role'})"
 
     def create(self) -> None:
-        return  # the administrator makes the tables (chain-tutor db init)
+        """Connect now if not yet connected (the tables are the administrator's to make:
+        chain-tutor db init); a failure is told, as a failed write would be."""
+        with self._lock:
+            if self._conn is not None or self._lost_at is None:
+                return
+            self._usable()
+            message = self.notice if self._conn is None else None
+        if message:
+            self._tell(message)
 
     def close(self) -> None:
         with self._lock:
@@ -123,7 +140,8 @@ class PostgresStore(ProgressStore):
         try:
             self._conn = self._connect()
         except ProgressError as exc:
-            self._lost_at = self._monotonic()
+            self._lost_at = None if isinstance(exc, LeftAlone) else self._monotonic()
+            self.enabled = False
             self.notice = f"progress is off: {exc}"
             return None
         self._lost_at = None
