@@ -125,9 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
                     "With --gradebook: each student's grade on each assignment of a "
                     f"course file, as CSV for Canvas or Moodle. {GRADE_RULE}",
     )
-    report.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+    report.add_argument("paths", nargs="*", type=Path, metavar="PATH",
                         help="a progress.db, an exported .json file, or a folder searched for "
                              "both")
+    _database_option(report, "also (or instead) read the whole class from this PostgreSQL "
+                             "database, as an instructor's role (without PATHs: also "
+                             "CHAIN_TUTOR_DATABASE)")
     form = report.add_mutually_exclusive_group()
     form.add_argument("--json", action="store_true")
     form.add_argument("--csv", action="store_true", help="one row per lesson and step")
