@@ -10,12 +10,15 @@ repeated, and what a local run finds is fixed and pinned by its own test first.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from postgres_server import PostgresServer, unavailable
 
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
@@ -27,7 +30,7 @@ if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
 # running at once (pytest -n auto) never share a file, and none touches the real ones.
 PRIVATE_HOME = ("HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME")
 TUTOR_ENV = ("CHAIN_TUTOR_DATA", "CHAIN_TUTOR_CACHE", "CHAIN_TUTOR_JOURNAL",
-             "CHAIN_TUTOR_LESSONS", "CHAIN_TUTOR_PROOFS")
+             "CHAIN_TUTOR_LESSONS", "CHAIN_TUTOR_PROOFS", "CHAIN_TUTOR_DATABASE")
 
 
 @pytest.fixture(scope="session")
@@ -45,3 +48,42 @@ def private_home(homes: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in TUTOR_ENV:
         monkeypatch.delenv(name, raising=False)
     return home
+
+
+# A PostgreSQL server for the tests of the PostgreSQL store (tests/postgres_server.py):
+# started by the first test that asks, one per pytest process, removed at the end.
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    reason = unavailable()
+    if reason is None and importlib.util.find_spec("psycopg") is None:
+        reason = "psycopg is not installed (pip install 'chain-tutor[postgres]')"
+    if reason is not None:
+        pytest.skip(reason)
+    server = PostgresServer()
+    try:
+        yield server
+    finally:
+        server.remove()
+
+
+@pytest.fixture(scope="session")
+def class_database(postgres: PostgresServer) -> str:
+    """A database made by `chain-tutor db init`'s code, shared by the session's tests:
+    each test's student is a role of its own, so row-level security keeps them apart."""
+    from tutor.progress.postgres.connection import PgConnection
+    from tutor.progress.postgres.schema import init_database
+
+    name = postgres.new_database()
+    conn = PgConnection.connect(postgres.conninfo(dbname=name))
+    try:
+        init_database(conn)
+    finally:
+        conn.close()
+    return name
+
+
+@pytest.fixture
+def pg_student(postgres: PostgresServer, class_database: str) -> str:
+    """The connection string of a new student (a login role in chain_tutor_student)."""
+    role, password = postgres.new_role("student", "chain_tutor_student")
+    return postgres.conninfo(role, password, class_database)

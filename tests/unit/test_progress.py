@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -63,8 +63,41 @@ def db(tmp_path: Path) -> Path:
     return tmp_path / DB_NAME
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_factory(request: pytest.FixtureRequest, db: Path,
+                  clock: Clock) -> Iterator[Callable[[], ProgressStore]]:
+    """Opens one student's record again at each call, as a new login would: their SQLite
+    file, or their rows of a class's PostgreSQL database (a real server, their own role)."""
+    opened: list[ProgressStore] = []
+    if request.param == "postgres":
+        from tutor.progress.postgres.store import PostgresStore
+
+        conninfo = request.getfixturevalue("pg_student")
+
+        def login() -> ProgressStore:
+            return PostgresStore(conninfo, clock=clock)
+    else:
+        def login() -> ProgressStore:
+            return ProgressStore(db, clock=clock)
+
+    def factory() -> ProgressStore:
+        opened.append(login())
+        return opened[-1]
+
+    yield factory
+    for each in opened:
+        each.close()
+
+
 @pytest.fixture
-def store(db: Path, clock: Clock) -> Iterator[ProgressStore]:
+def store(store_factory: Callable[[], ProgressStore]) -> ProgressStore:
+    """The store's behaviour, the same in both engines: every test taking it runs twice."""
+    return store_factory()
+
+
+@pytest.fixture
+def sqlite_store(db: Path, clock: Clock) -> Iterator[ProgressStore]:
+    """What only the SQLite file has: its journal, its header, a PRAGMA's refusal."""
     with ProgressStore(db, clock=clock) as opened:
         yield opened
 
@@ -187,9 +220,10 @@ def test_bad_verdict_or_status_is_a_programming_error(store: ProgressStore) -> N
 # -- resume ------------------------------------------------------------------------
 
 
-def test_reopening_resumes_same_variant_at_first_unsolved_step(db: Path) -> None:
+def test_reopening_resumes_same_variant_at_first_unsolved_step(
+        store_factory: Callable[[], ProgressStore]) -> None:
     steps = ["dz", "dh", "dW", "db"]
-    with ProgressStore(db) as first_login:
+    with store_factory() as first_login:
         first_login.set_seed("chain", 1234)
         first_login.record_attempt("chain", "dz", 1234, "W", "correct", [], 2.0)
         first_login.mark("chain", "dz", "solved")
@@ -197,7 +231,7 @@ def test_reopening_resumes_same_variant_at_first_unsolved_step(db: Path) -> None
         first_login.record_attempt("chain", "dW", 1234, "x.T", "incorrect", ["transpose"], 4.0)
         first_login.record_hint("chain", "dW")
 
-    with ProgressStore(db) as reopened:
+    with store_factory() as reopened:
         # What the lesson screen does on open: keep the stored seed.
         reopened.set_seed("chain", 1234)
         state = reopened.lesson("chain")
@@ -331,7 +365,7 @@ def test_summary(store: ProgressStore, clock: Clock) -> None:
 # -- schema ------------------------------------------------------------------------------
 
 
-def test_schema_version_is_recorded(store: ProgressStore, db: Path) -> None:
+def test_schema_version_is_recorded(sqlite_store: ProgressStore, db: Path) -> None:
     with raw(db) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
         tables = {row[0] for row in conn.execute(
@@ -365,8 +399,8 @@ def test_database_from_a_newer_version_is_left_alone(tmp_path: Path, db: Path) -
 # -- journal -----------------------------------------------------------------------------
 
 
-def test_wal_by_default(store: ProgressStore, db: Path) -> None:
-    assert store.journal == "wal"
+def test_wal_by_default(sqlite_store: ProgressStore, db: Path) -> None:
+    assert sqlite_store.journal == "wal"
     assert journal_mode(db) == "wal"
 
 
@@ -519,20 +553,20 @@ def test_read_only_data_dir_disables_progress(tmp_path: Path) -> None:
         data.chmod(0o700)
 
 
-def test_failing_write_sets_notice_and_the_store_keeps_going(store: ProgressStore) -> None:
-    store.record_attempt("chain", "dz", 1, "first", "incorrect", [], 1.0)
-    store._conn.execute("PRAGMA query_only = ON")  # a real refusal from SQLite itself
+def test_failing_write_sets_notice_and_the_store_keeps_going(sqlite_store: ProgressStore) -> None:
+    sqlite_store.record_attempt("chain", "dz", 1, "first", "incorrect", [], 1.0)
+    sqlite_store._conn.execute("PRAGMA query_only = ON")  # a real refusal from SQLite itself
 
-    store.record_attempt("chain", "dz", 1, "lost", "incorrect", [], 1.0)
-    store.mark("chain", "dz", "solved")
+    sqlite_store.record_attempt("chain", "dz", 1, "lost", "incorrect", [], 1.0)
+    sqlite_store.mark("chain", "dz", "solved")
 
-    assert store.notice is not None and "could not be saved" in store.notice
-    assert [a.answer for a in store.attempts()] == ["first"]
-    assert store.enabled
+    assert sqlite_store.notice is not None and "could not be saved" in sqlite_store.notice
+    assert [a.answer for a in sqlite_store.attempts()] == ["first"]
+    assert sqlite_store.enabled
 
-    store._conn.execute("PRAGMA query_only = OFF")
-    store.record_attempt("chain", "dz", 1, "second", "correct", [], 1.0)
-    assert [a.answer for a in store.attempts()] == ["first", "second"]
+    sqlite_store._conn.execute("PRAGMA query_only = OFF")
+    sqlite_store.record_attempt("chain", "dz", 1, "second", "correct", [], 1.0)
+    assert [a.answer for a in sqlite_store.attempts()] == ["first", "second"]
 
 
 def test_closed_store_is_a_no_op(store: ProgressStore) -> None:
@@ -592,7 +626,12 @@ while not Path(go).exists():
     if time.monotonic() > deadline:
         sys.exit("never got the go signal")
     time.sleep(0.002)
-store = ProgressStore(Path(path), journal=journal)
+if journal == "postgres":
+    from tutor.progress.postgres.store import PostgresStore
+    store = PostgresStore(path)
+    store.journal = "postgres"
+else:
+    store = ProgressStore(Path(path), journal=journal)
 for i in range(int(count)):
     store.record_attempt("race", f"step-{i % 3}", 1, f"{who}-{i}", "incorrect", ["x"], 0.1)
     if i % 50 == 0:
@@ -604,9 +643,11 @@ store.close()
 """
 
 
-@pytest.mark.parametrize("journal", ["wal", "delete"])
-def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path, journal: str) -> None:
-    db = tmp_path / DB_NAME
+@pytest.mark.parametrize("journal", ["wal", "delete", "postgres"])
+def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path, journal: str,
+                                                     request: pytest.FixtureRequest) -> None:
+    # Two logins of one student: one SQLite file, or one role's rows on a real server.
+    db = request.getfixturevalue("pg_student") if journal == "postgres" else tmp_path / DB_NAME
     go = tmp_path / "go"
     count = 200
     env = {key: value for key, value in os.environ.items() if key != "CHAIN_TUTOR_JOURNAL"}
@@ -625,7 +666,13 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path: Path, journal: str
     for writer, (out, err) in zip(writers, results, strict=True):
         assert writer.returncode == 0, err
         assert out.strip() == journal
-    with ProgressStore(db, journal=journal) as store:
+    if journal == "postgres":
+        from tutor.progress.postgres.store import PostgresStore
+
+        reopened = PostgresStore(str(db))
+    else:
+        reopened = ProgressStore(db, journal=journal)
+    with reopened as store:
         answers = [a.answer for a in store.attempts("race")]
         assert store.lesson("race").steps["step-0"].attempts == 2 * len(range(0, count, 3))
     assert len(answers) == 2 * count

@@ -22,7 +22,12 @@ import sys
 from pathlib import Path
 from tutor.progress import ProgressStore
 
-store = ProgressStore(Path(sys.argv[1]), journal=sys.argv[2])
+if sys.argv[2] == "postgres":
+    from tutor.progress.postgres.store import PostgresStore
+    store = PostgresStore(sys.argv[1])
+else:
+    store = ProgressStore(Path(sys.argv[1]), journal=sys.argv[2])
+assert store.enabled, store.notice
 start = int(sys.argv[3])
 for i in range(start, start + 100000):
     store.record_attempt("crash", f"s{i % 4}", 1, f"a{i}", "incorrect", ["sign"], 0.5)
@@ -37,9 +42,20 @@ def integrity(db: Path) -> str:
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
-@pytest.mark.parametrize("journal", ["wal", "delete"])
-def test_kill_9_during_writes_keeps_every_acknowledged_attempt(tmp_path, journal):
-    db = tmp_path / DB_NAME
+def reopen(target: str, journal: str) -> ProgressStore:
+    if journal == "postgres":
+        from tutor.progress.postgres.store import PostgresStore
+
+        return PostgresStore(target)
+    return ProgressStore(Path(target), journal=journal)
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+@pytest.mark.parametrize("journal", ["wal", "delete", "postgres"])
+def test_kill_9_during_writes_keeps_every_acknowledged_attempt(tmp_path, journal, request):
+    # The SQLite file, or (postgres) the student's rows on a real server: the server
+    # survives, the tutor writing to it is killed.
+    db = request.getfixturevalue("pg_student") if journal == "postgres" else tmp_path / DB_NAME
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     env.pop("CHAIN_TUTOR_JOURNAL", None)
     rng = random.Random(7)
@@ -61,8 +77,9 @@ def test_kill_9_during_writes_keeps_every_acknowledged_attempt(tmp_path, journal
         lines = [first, *out.decode().splitlines()]
         acknowledged = max(int(line) for line in lines if line.strip())
 
-        assert integrity(db) == "ok"
-        with ProgressStore(db, journal=journal) as store:
+        if journal != "postgres":
+            assert integrity(db) == "ok"
+        with reopen(str(db), journal) as store:
             saved = [a.answer for a in store.attempts("crash")]
             assert store.notice is None
         # Every acknowledged attempt is there, in order; at most one more (in flight).

@@ -44,6 +44,7 @@ from tutor.app.typeahead import TypeAhead
 from tutor.files import make_private_folder
 from tutor.lessons.index import CACHE_NAME, LessonError, LessonInfo, find_lesson, read_index
 from tutor.progress.locations import default_cache_dir
+from tutor.progress.opening import open_store
 from tutor.progress.store import ProgressStore
 from tutor.standing import new_variant, open_variant, start_lesson
 
@@ -477,7 +478,7 @@ def run(args) -> int:
         print(f"chain-tutor: {printable(str(error))}", file=sys.stderr)
         return 2
     # A first launch makes its database after the first paint, or at its first write.
-    store = ProgressStore.open(args.data_dir, create_later=True)
+    store = open_store(args.data_dir, getattr(args, "database", None), create_later=True)
     later.append(store.create)
     try:
         app = ChainTutorApp(

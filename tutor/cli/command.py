@@ -120,6 +120,7 @@ COMMANDS = {  # subcommand: the module of tutor.cli whose cmd_<subcommand> runs 
     "serve": "instructor",
     "proofs": "instructor",
     "course": "course",
+    "db": "database",
 }
 
 

@@ -23,6 +23,11 @@ def cmd_report(args) -> int:
     if args.top < 0:
         print("chain-tutor: --top must be 0 or more", file=sys.stderr)
         return EXIT_INVALID
+    database = _class_database(args)
+    if not args.paths and database is None:
+        print("chain-tutor: report needs a PATH (a progress.db, an export, a folder) or "
+              "--database", file=sys.stderr)
+        return EXIT_INVALID
     if args.roster is not None and not (args.students or args.gradebook or args.tui
                                         or args.html):
         print("chain-tutor: --roster goes with --students, --tui, --html or --gradebook",
@@ -57,6 +62,15 @@ def cmd_report(args) -> int:
     # A gradebook names students by who they are, never by a file's path.
     sources, skipped = load_sources(args.paths,
                                     by_student=args.by_student or grading is not None)
+    if database is not None:
+        from tutor.progress import ProgressError
+        from tutor.report.sources import load_database
+
+        try:
+            sources += load_database(database)
+        except ProgressError as error:
+            print(f"chain-tutor: {printable(str(error))}", file=sys.stderr)
+            return EXIT_INVALID
     for item in skipped:
         # A file's name and the reason (which may quote the file) are the student's text.
         print(f"chain-tutor: skipped {printable(str(item.path))}: {printable(item.reason)}",
@@ -86,6 +100,16 @@ def cmd_report(args) -> int:
         return _students(args, sources, report, roster)
     return _printed(args, lambda: report_json(report), lambda: format_csv(report),
                     lambda: format_text(report))
+
+
+def _class_database(args) -> str | None:
+    """The class's database: --database, or $CHAIN_TUTOR_DATABASE when no PATH is named
+    (with files named, the environment of an instructor's own tutor is not read)."""
+    from tutor.progress.opening import chosen_database
+
+    if args.database is not None:
+        return chosen_database(args.database)
+    return None if args.paths else chosen_database()
 
 
 def _student_rows(sources, report, roster) -> list:

@@ -40,9 +40,9 @@ def _own_network_lesson(args):
         return None
     from tutor.networks.draft import make_lesson
     from tutor.networks.reader import NetworkError
-    from tutor.progress import ProgressStore
+    from tutor.progress.opening import open_store
 
-    with ProgressStore.open(args.data_dir) as store:
+    with open_store(args.data_dir, getattr(args, "database", None)) as store:
         if store.notice:  # moved aside, or left alone: why the network may not be found
             print(f"chain-tutor: {store.notice}", file=sys.stderr)
         saved = next((n for n in store.networks() if n.lesson_id == args.lesson), None)

@@ -14,7 +14,7 @@ GRADE_RULE = ("The grade rule: an assignment's grade is points × (steps first s
               "so, or if its solution was shown before that answer (even if a reset or a "
               "new variant cleared it since).")
 SUBCOMMANDS = ("check", "validate", "lessons", "show", "new", "practice", "progress", "report",
-               "seed", "serve", "proofs", "course")
+               "seed", "serve", "proofs", "course", "db")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -26,6 +26,14 @@ def _data_dir_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", type=Path, default=None, metavar="DIR",
                         help="where progress is kept (default: the user data folder; also "
                              "CHAIN_TUTOR_DATA)")
+    _database_option(parser, "keep progress in this PostgreSQL database instead, as the "
+                             "role it logs in as (also CHAIN_TUTOR_DATABASE; needs "
+                             "chain-tutor[postgres])")
+
+
+def _database_option(parser: argparse.ArgumentParser, text: str) -> None:
+    parser.add_argument("--database", default=None, metavar="CONNINFO",
+                        help=f"{text}: a libpq connection string or postgresql:// URI")
 
 
 def _lessons_option(parser: argparse.ArgumentParser) -> None:
@@ -117,9 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
                     "With --gradebook: each student's grade on each assignment of a "
                     f"course file, as CSV for Canvas or Moodle. {GRADE_RULE}",
     )
-    report.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+    report.add_argument("paths", nargs="*", type=Path, metavar="PATH",
                         help="a progress.db, an exported .json file, or a folder searched for "
                              "both")
+    _database_option(report, "also (or instead) read the whole class from this PostgreSQL "
+                             "database, as an instructor's role (without PATHs: also "
+                             "CHAIN_TUTOR_DATABASE)")
     form = report.add_mutually_exclusive_group()
     form.add_argument("--json", action="store_true")
     form.add_argument("--csv", action="store_true", help="one row per lesson and step")
@@ -206,7 +217,30 @@ def build_parser() -> argparse.ArgumentParser:
                     "whether Reveal is allowed. Exit status 2 if the file has errors.")
     course.add_argument("file", type=Path, metavar="FILE")
     _lessons_option(course)
+    _db_command(sub)
     return parser
+
+
+def _db_command(sub) -> None:
+    db = sub.add_parser(
+        "db", help="set up or upgrade a class's PostgreSQL database (administrator)",
+        description="Make (init) or migrate (upgrade) the chain-tutor tables in a PostgreSQL "
+                    "database, as an administrator: a role that may create schemas and roles. "
+                    "init also makes the group roles chain_tutor_student (reads and adds only "
+                    "its own rows; attempts and reveals are never changed or deleted) and "
+                    "chain_tutor_instructor (reads every row), turns on row-level security, "
+                    "and grants membership to the roles named. Running it again changes "
+                    "nothing that is right and repairs what is not.")
+    action = db.add_subparsers(dest="db_action", metavar="ACTION", required=True)
+    init = action.add_parser("init", help="make the tables, roles and security")
+    init.add_argument("--student", action="append", default=[], metavar="ROLE",
+                      help="an existing login role to make a student (repeatable)")
+    init.add_argument("--instructor", action="append", default=[], metavar="ROLE",
+                      help="an existing login role to make an instructor (repeatable)")
+    upgrade = action.add_parser("upgrade", help="migrate the tables to this version's schema")
+    for each in (init, upgrade):
+        _database_option(each, "the database, as its administrator (also "
+                               "CHAIN_TUTOR_DATABASE)")
 
 
 def _proofs_command(sub) -> None:

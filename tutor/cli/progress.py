@@ -10,7 +10,7 @@ from tutor.exits import EXIT_INVALID
 
 
 def cmd_progress(args) -> int:
-    from tutor.progress import ProgressStore
+    from tutor.progress.opening import open_store
 
     if args.export is not None:
         return _export(args)
@@ -21,7 +21,7 @@ def cmd_progress(args) -> int:
 
     steps = {info.id: [step.id for step in info.steps]
              for info in read_index(args.lessons) if info.error is None}
-    with ProgressStore.open(args.data_dir) as store:
+    with open_store(args.data_dir, args.database) as store:
         if store.notice:
             print(f"chain-tutor: {store.notice}", file=sys.stderr)
         if store.left_alone:
@@ -38,7 +38,7 @@ def cmd_progress(args) -> int:
                 row["standing"] = "done ✓" if row["finished"] is not None else "started"
             if row["lesson_id"] in networks:
                 row["network"] = networks[row["lesson_id"]]  # the student's own: its title
-        database = str(store.path) if store.path else None
+        database = store.where if store.enabled else None
     if args.json:
         print(json.dumps({"database": database, "lessons": summary}, indent=2,
                          ensure_ascii=False))
@@ -60,9 +60,9 @@ def cmd_progress(args) -> int:
 def _open_store(args):
     """The progress store, or the exit status after saying why it cannot be used: 2 for
     a file the tutor leaves alone (another program's: the user must act), else 1."""
-    from tutor.progress import ProgressStore
+    from tutor.progress.opening import open_store
 
-    store = ProgressStore.open(args.data_dir)
+    store = open_store(args.data_dir, args.database)
     if store.notice:
         print(f"chain-tutor: {store.notice}", file=sys.stderr)
     if store.enabled:
@@ -90,7 +90,7 @@ def _export(args) -> int:
         if snapshot.skipped:  # damaged rows: the rest is exported, and the user told
             count = len(snapshot.skipped)
             print(f"chain-tutor: {count:,} damaged row{'' if count == 1 else 's'} of"
-                  f" {store.path} left out of the export", file=sys.stderr)
+                  f" {store.where} left out of the export", file=sys.stderr)
         if args.export == "-":
             print(json.dumps(content, ensure_ascii=False, indent=2))
         else:

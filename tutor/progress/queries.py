@@ -37,8 +37,8 @@ def _last_attempt_id(conn: sqlite3.Connection) -> int:
 def _ensure_lesson(conn: sqlite3.Connection, lesson_id: str, now: float,
                    seed: int | None = None) -> None:
     """Any record starts the lesson; a first attempt also fixes its variant."""
-    conn.execute("INSERT OR IGNORE INTO lessons (lesson_id, seed, started) VALUES (?, ?, ?)",
-                 (lesson_id, seed, now))
+    conn.execute("INSERT INTO lessons (lesson_id, seed, started) VALUES (?, ?, ?)"
+                 " ON CONFLICT DO NOTHING", (lesson_id, seed, now))
     if seed is not None:
         conn.execute("UPDATE lessons SET seed = ? WHERE lesson_id = ? AND seed IS NULL",
                      (seed, lesson_id))
@@ -46,7 +46,7 @@ def _ensure_lesson(conn: sqlite3.Connection, lesson_id: str, now: float,
 
 def _ensure_step(conn: sqlite3.Connection, lesson_id: str, step_id: str, now: float) -> None:
     _ensure_lesson(conn, lesson_id, now)
-    conn.execute("INSERT OR IGNORE INTO steps (lesson_id, step_id) VALUES (?, ?)",
+    conn.execute("INSERT INTO steps (lesson_id, step_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
                  (lesson_id, step_id))
 
 
@@ -127,6 +127,8 @@ def _solving_attempts(conn: sqlite3.Connection, lesson_id: str, seed: int) -> li
         ).fetchone()
         if row is not None:
             latest.append(row[0])
+    if not latest:
+        return []
     return _attempts_where(conn, f"id IN ({', '.join('?' * len(latest))})", tuple(latest))
 
 
@@ -149,7 +151,7 @@ def _recent_answers(conn: sqlite3.Connection, lesson_id: str, step_id: str, limi
 def _attempts(conn: sqlite3.Connection, lesson_id: str | None,
               damaged: list[str] | None = None) -> list[Attempt]:
     if lesson_id is None:
-        return _attempts_where(conn, "1", (), damaged)
+        return _attempts_where(conn, "1 = 1", (), damaged)
     return _attempts_where(conn, "lesson_id = ?", (lesson_id,), damaged)
 
 

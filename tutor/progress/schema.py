@@ -144,7 +144,11 @@ def _record_owner(conn: sqlite3.Connection, created: bool) -> None:
 
 def has_table(conn: sqlite3.Connection, name: str) -> bool:
     """Whether the database has this table: one of an older schema, read by the report
-    and never migrated, lacks the tables of the versions after it."""
+    and never migrated, lacks the tables of the versions after it. A connection to
+    another engine (tutor.progress.postgres) answers for itself."""
+    own = getattr(conn, "has_table", None)
+    if own is not None:
+        return bool(own(name))
     return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
                         (name,)).fetchone() is not None
 

@@ -179,6 +179,11 @@ class ProgressStore:
                 self._conn = None
             self.enabled = False
 
+    @property
+    def where(self) -> str:
+        """Where the progress is kept, in words for a message."""
+        return str(self.path) if self.path is not None else "nowhere (progress is off)"
+
     def __enter__(self) -> ProgressStore:
         return self
 
@@ -335,8 +340,8 @@ class ProgressStore:
     def record_hint(self, lesson_id: str, step_id: str) -> None:
         def work(conn: sqlite3.Connection, now: float) -> None:
             _ensure_step(conn, lesson_id, step_id, now)
-            conn.execute("UPDATE steps SET hints = MIN(hints + 1, ?)"
-                         " WHERE lesson_id = ? AND step_id = ?", (MAX_HINTS, lesson_id, step_id))
+            conn.execute("UPDATE steps SET hints = CASE WHEN hints < ?1 THEN hints + 1 ELSE ?1 END"
+                         " WHERE lesson_id = ?2 AND step_id = ?3", (MAX_HINTS, lesson_id, step_id))
 
         self._write("hint", work)
 

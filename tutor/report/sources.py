@@ -144,6 +144,19 @@ def load_sources(paths: Iterable[Path | str],
     return sources, skipped
 
 
+def load_database(conninfo: str) -> list[Source]:
+    """Every student's record in a class's PostgreSQL database, read with an instructor's
+    role; ProgressError (one line) if it cannot be read. Named by their role."""
+    from tutor.progress.postgres.whole_class import read_class
+
+    sources = []
+    for snapshot in read_class(conninfo):
+        _check_types(snapshot)
+        sources.append(Source(snapshot.login or "", Path(f"database:{snapshot.login}"),
+                              snapshot))
+    return sources
+
+
 # -- output ---------------------------------------------------------------------------
 
 
