@@ -24,6 +24,8 @@ Header, a Static and a Footer (benchmarks/bare_app.py).
    (benchmarks/lab.py; sizes from --lab-sessions, bounded by memory).
 10. idle: CPU per second of a tutor left on the flagship's first step in tmux, nobody
    typing, and of a bare Textual app with an Input (benchmarks/idle.py).
+11. stores: progress in a class's PostgreSQL database against the SQLite file: verdicts,
+   first paint, and 50 students writing at once (benchmarks/stores.py).
 
 `--only PART` (repeatable) measures just those parts and keeps the other parts' figures
 from the results file.
@@ -78,9 +80,10 @@ TARGETS = {
     "lab_idle_cpu_ms_per_s": 0.2,
     # A tutor nobody types into: ms of CPU a second (200 of them in a lab).
     "idle_ms_per_s": 0.2,
+    "class_lost_or_duplicated": 0,
 }
 PARTS = ("first_paint", "checks", "sessions", "growth", "serve", "generate", "editor", "lab",
-         "idle")
+         "idle", "stores")
 
 
 def python_json(*argv: str, progress: bool = False) -> dict | list:
@@ -348,6 +351,10 @@ def verdicts(results: dict) -> dict[str, bool]:
         met |= lab.targets_met(results["lab"], TARGETS)
     if "idle" in results:
         met["idle_ms_per_s"] = results["idle"]["tutor_ms_per_s"] <= TARGETS["idle_ms_per_s"]
+    if "class" in results.get("stores", {}):
+        whole = results["stores"]["class"]
+        met["class_lost_or_duplicated"] = (whole["lost"] + whole["duplicated"]
+                                           <= TARGETS["class_lost_or_duplicated"])
     paint = results.get("first_paint", {"skipped": "not measured"})
     if "skipped" not in paint:
         met["first_paint_ratio"] = all(paint[name]["ratio"] <= TARGETS["first_paint_ratio"]
@@ -361,7 +368,7 @@ def table(results: dict) -> str:
                           ("sessions", _session_lines), ("growth", _growth_lines),
                           ("serve", _serve_lines), ("generate", _generate_lines),
                           ("editor", _editor_lines), ("lab", lab.table_lines),
-                          ("idle", idle_lines)):
+                          ("idle", idle_lines), ("stores", _store_lines)):
         if part in results:
             lines += ["", *section(results[part])]
     lines += ["", "targets:"]
@@ -465,6 +472,27 @@ def _generate_lines(generate: dict) -> list[str]:
         if "course" in generate else [])
 
 
+def _store_lines(stores: dict) -> list[str]:
+    if "skipped" in stores:
+        return [f"stores: skipped ({stores['skipped']})"]
+
+    def times(figures: dict) -> str:
+        return f"median {figures['median_ms']:.1f} ms, p95 {figures['p95_ms']:.1f} ms"
+
+    whole, paint = stores["class"], stores["first_paint"]
+    return [
+        "progress stores (PostgreSQL: a server on this machine, Unix socket, fsync on)",
+        *(f"  {name}: a verdict {times(stores[key]['verdict'])}; its write "
+          f"{times(stores[key]['write'])}" for key, name in (("sqlite", "SQLite file"),
+                                                              ("postgres", "PostgreSQL"))),
+        f"  first paint of the flagship: SQLite {paint['sqlite_ms']:.0f} ms, PostgreSQL "
+        f"{paint['postgres_ms']:.0f} ms (median of {paint['runs']})",
+        f"  {whole['students']} students writing {whole['attempts_each']} attempts each at "
+        f"once: {whole['written']} written, {whole['lost']} lost, {whole['duplicated']} "
+        f"duplicated; a write {times(whole['write'])}",
+    ]
+
+
 def _editor_lines(editor: dict) -> list[str]:
     return [
         f"network editor ({editor['network']}, {editor['steps']} steps, headless 80×24)",
@@ -500,6 +528,7 @@ def main() -> int:
         "lab": lambda: python_json(str(HERE / "lab.py"), "--sessions", args.lab_sessions,
                                    progress=True),
         "idle": lambda: python_json(str(HERE / "idle.py")),
+        "stores": lambda: python_json(str(HERE / "stores.py")),
     }
     results = {}
     if args.only and args.output.exists():

@@ -111,9 +111,9 @@ def whole_class(server, database: str) -> dict:
     for process in processes:
         process.join(60)
     counts = dict(server.admin(
-        "SELECT student, count(*) FROM attempts GROUP BY student", database))
-    distinct = dict(server.admin(
-        "SELECT student, count(DISTINCT answer) FROM attempts GROUP BY student", database))
+        "SELECT student, count(*) FROM chain_tutor.attempts GROUP BY student", database))
+    distinct = dict(server.admin("SELECT student, count(DISTINCT answer) FROM "
+                                 "chain_tutor.attempts GROUP BY student", database))
     lost = sum(max(0, ATTEMPTS - counts.get(role, 0)) for role, _ in roles)
     duplicated = sum(counts.get(role, 0) - distinct.get(role, 0) for role, _ in roles)
     took = [seconds for _notice, times in reports for seconds in times]

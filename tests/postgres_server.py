@@ -53,7 +53,9 @@ def _free_port() -> int:
 class PostgresServer:
     """A running server: ``conninfo(role, password, dbname)`` to reach it."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False) -> None:
+        """``durable``: fsync on, as a site's server (the benchmark); the tests' server
+        skips it, for speed: a crash of the machine is not what they test."""
         bin_dir = _binaries()
         assert bin_dir is not None
         self.bin = bin_dir
@@ -79,7 +81,8 @@ class PostgresServer:
         with open(self.data / "postgresql.conf", "a", encoding="utf-8") as conf:
             conf.write(f"listen_addresses = '127.0.0.1'\nport = {self.port}\n"
                        f"unix_socket_directories = '{self.root}'\n"
-                       "fsync = off\nfull_page_writes = off\nmax_connections = 200\n"
+                       + ("" if durable else "fsync = off\nfull_page_writes = off\n")
+                       + "max_connections = 200\n"
                        "shared_buffers = 16MB\nlog_min_messages = warning\n")
         self.start()
 
