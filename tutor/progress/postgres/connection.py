@@ -17,7 +17,6 @@ from typing import Any
 
 from tutor.progress.records import ProgressError
 
-DATABASE_ENV = "CHAIN_TUTOR_DATABASE"  # also tutor.progress.opening
 SCHEMA = "chain_tutor"  # the PostgreSQL schema (namespace) that holds the tables
 INSTALL_HINT = "pip install 'chain-tutor[postgres]'"
 CONNECT_TIMEOUT = 5  # seconds: an unreachable server turns progress off this soon
