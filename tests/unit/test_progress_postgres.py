@@ -211,3 +211,15 @@ def test_a_new_schema_version_migrates_in_place_and_keeps_every_row(postgres, mo
         assert store.notice is None
         assert [a.answer for a in store.attempts()] == ["kept"]
         assert store.lesson("chain").status_of("dz") == "solved"
+
+
+def test_a_postgresql_uri_names_the_database_too(postgres, class_database) -> None:
+    from urllib.parse import quote
+
+    role, password = postgres.new_role("student", "chain_tutor_student")
+    uri = (f"postgresql://{role}:{password}@127.0.0.1:{postgres.port}/{class_database}"
+           f"?application_name={quote('a tutor')}")
+    with PostgresStore(uri) as store:
+        store.record_attempt("chain", "dz", 1, "W", "correct", [], 1.0)
+        assert store.owner() == role and store.notice is None
+        assert store.attempts()[0].answer == "W"
