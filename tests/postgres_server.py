@@ -136,6 +136,10 @@ class PostgresServer:
 
     def psql(self, role: str, password: str, dbname: str, sql: str) -> subprocess.CompletedProcess:
         """Run SQL as that role with the real psql client, as a student at a shell would."""
+        if shutil.which("psql") is None:
+            import pytest
+
+            pytest.skip("the psql client is not installed (Debian: postgresql-client)")
         env = dict(os.environ, PGPASSWORD=password, PGHOST=str(self.root),
                    PGPORT=str(self.port), PGUSER=role, PGDATABASE=dbname)
         return subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At", "-c", sql],

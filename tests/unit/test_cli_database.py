@@ -133,3 +133,12 @@ def test_progress_over_a_database_not_set_up_says_so(postgres, capsys, monkeypat
     err = capsys.readouterr().err
     assert err == ("chain-tutor: progress is off: the database has no chain-tutor tables "
                    "yet: an administrator must run chain-tutor db init\n")
+
+
+def test_progress_with_the_server_away_says_so_and_exits_1(capsys) -> None:
+    code = main(["progress", "--database", "host=127.0.0.1 port=1 dbname=x connect_timeout=2"])
+    captured = capsys.readouterr()
+    assert code == 1
+    assert captured.out == ""  # not "No progress yet": nothing could be read
+    assert captured.err.startswith("chain-tutor: progress is off: cannot connect to the "
+                                   "database: ")

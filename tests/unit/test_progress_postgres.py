@@ -178,3 +178,48 @@ def test_a_tutor_started_while_the_server_is_down_connects_later(postgres, class
     assert store.enabled and store.notice is None
     assert [a.answer for a in store.attempts()] == ["later"]
     store.close()
+
+
+def test_a_new_schema_version_migrates_in_place_and_keeps_every_row(postgres, monkeypatch,
+                                                                    capsys) -> None:
+    """A tutor that knows schema 2 finds a database at 1: its students are told to ask for
+    `db upgrade` (they cannot migrate it), which adds the new version's SQL in place."""
+    from tutor.cli.command import main
+    from tutor.progress.postgres import schema
+
+    name = postgres.new_database("migrate")
+    admin = postgres.conninfo(dbname=name)
+    role, password = postgres.new_role("student")
+    assert main(["db", "init", "--database", admin, "--student", role]) == 0
+    student = postgres.conninfo(role, password, name)
+    with PostgresStore(student) as store:
+        store.record_attempt("chain", "dz", 1, "kept", "correct", [], 1.0, solves=True)
+
+    later = (*schema._MIGRATIONS, ("CREATE INDEX lessons_by_start ON lessons (started)",))
+    monkeypatch.setattr(schema, "_MIGRATIONS", later)
+    monkeypatch.setattr(schema, "SCHEMA_VERSION", len(later))
+    store = PostgresStore.open(student)
+    assert not store.enabled and not store.left_alone
+    assert store.notice == ("progress is off: the database has schema 1, this chain-tutor "
+                            "needs 2: an administrator must run chain-tutor db upgrade")
+    capsys.readouterr()
+    assert main(["db", "upgrade", "--database", admin]) == 0
+    assert capsys.readouterr().out == f"{name}: migrated the tables from schema 1 to 2.\n"
+    assert postgres.admin("SELECT indexname FROM pg_indexes WHERE indexname = "
+                          "'lessons_by_start'", name) == [("lessons_by_start",)]
+    with PostgresStore(student) as store:
+        assert store.notice is None
+        assert [a.answer for a in store.attempts()] == ["kept"]
+        assert store.lesson("chain").status_of("dz") == "solved"
+
+
+def test_a_postgresql_uri_names_the_database_too(postgres, class_database) -> None:
+    from urllib.parse import quote
+
+    role, password = postgres.new_role("student", "chain_tutor_student")
+    uri = (f"postgresql://{role}:{password}@127.0.0.1:{postgres.port}/{class_database}"
+           f"?application_name={quote('a tutor')}")
+    with PostgresStore(uri) as store:
+        store.record_attempt("chain", "dz", 1, "W", "correct", [], 1.0)
+        assert store.owner() == role and store.notice is None
+        assert store.attempts()[0].answer == "W"

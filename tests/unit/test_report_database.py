@@ -132,3 +132,40 @@ def test_an_unreachable_class_database_is_one_line(capsys) -> None:
     err = capsys.readouterr().err
     assert err.startswith("chain-tutor: cannot connect to the database: ")
     assert err.count("\n") == 1
+
+
+def test_fifty_students_writing_at_once_lose_and_repeat_nothing(postgres) -> None:
+    """A lab of 50 answering at the same moment (threads, one connection each, loopback):
+    the instructor then reads each student's 20 attempts, in order, each once."""
+    import threading
+
+    from tutor.progress.postgres.whole_class import read_class
+
+    name = postgres.new_database("lab")
+    students = [postgres.new_role("lab") for _ in range(50)]
+    teacher, teacher_password = postgres.new_role("teacher")
+    conn = PgConnection.connect(postgres.conninfo(dbname=name))
+    init_database(conn, tuple(role for role, _ in students), (teacher,))
+    conn.close()
+    go = threading.Barrier(len(students))
+    troubles: list[str] = []
+
+    def student(role: str, password: str) -> None:
+        with PostgresStore(postgres.conninfo(role, password, name, tcp=True)) as store:
+            go.wait(timeout=60)
+            for number in range(20):
+                store.record_attempt(SIGMOID, f"s{number % 3}", 1, f"{role}-{number}",
+                                     "incorrect", ["x"], 1.0)
+            if store.notice:
+                troubles.append(store.notice)
+
+    threads = [threading.Thread(target=student, args=pair) for pair in students]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert troubles == []
+    records = read_class(postgres.conninfo(teacher, teacher_password, name))
+    assert sorted(record.login for record in records) == sorted(role for role, _ in students)
+    for record in records:
+        assert [a.answer for a in record.attempts] == [f"{record.login}-{n}" for n in range(20)]

@@ -260,6 +260,12 @@ def cmd_serve(args) -> int:
     if not is_loopback(args.host):
         print(exposure_warning(args.host, args.port), file=sys.stderr)
     command = tutor_command(args.lessons, args.data_dir, seed_from_user=args.seed_from_user)
+    if args.database is not None:  # each tab's tutor is a child: it reads the environment
+        import os
+
+        from tutor.progress.opening import DATABASE_ENV
+
+        os.environ[DATABASE_ENV] = args.database
     try:
         # Every tab's proof worker is forked from one service: sympy loaded once.
         with for_children(functools.partial(_problems, args.lessons)):

@@ -156,4 +156,5 @@ def cmd_practice(args) -> int:
     from tutor.app.app import run
 
     return run(argparse.Namespace(lesson=None, seed=None, lessons=[], data_dir=args.data_dir,
-                                  budget=args.budget, network_text=text))
+                                  database=args.database, budget=args.budget,
+                                  network_text=text))

@@ -24,8 +24,8 @@ def cmd_progress(args) -> int:
     with open_store(args.data_dir, args.database) as store:
         if store.notice:
             print(f"chain-tutor: {store.notice}", file=sys.stderr)
-        if store.left_alone:
-            return EXIT_INVALID
+        if not store.enabled:  # said above; "No progress yet" would not be true
+            return EXIT_INVALID if store.left_alone else 1
         networks = {n.lesson_id: n.title for n in store.networks()}
         steps |= {n.lesson_id: [step_id for step_id, _label in n.steps]
                   for n in store.networks()}

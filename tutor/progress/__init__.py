@@ -1,4 +1,5 @@
-"""The student's progress: one SQLite file per user, safe to share between logins.
+"""The student's progress: one SQLite file per user, safe to share between logins; or,
+for a class on several machines, a PostgreSQL database (tutor.progress.postgres).
 
 What is kept, per lesson: the variant's seed, when it was started and finished; per
 step: its status ("solved" / "revealed") and hints used; and every attempt ever made,
@@ -27,6 +28,8 @@ Where each part lives:
 * schema — the tables and their migrations
 * connection — opening a file: journal mode, integrity, migration, moving a damaged one aside
 * store — ProgressStore, the one object the tutor writes through
+* opening — which store: the SQLite file, or PostgreSQL when $CHAIN_TUTOR_DATABASE is set
+* postgres — the PostgreSQL store, its schema and row-level security, the class's reader
 * queries — the SQL behind the store's methods
 * snapshots — a whole record taken from a database, and one merged into it (import)
 * read_only — another user's database, read without writing anything (the report)
@@ -47,6 +50,7 @@ __getattr__, __dir__, __all__ = lazy_face(__name__, {
     "limits": ("EXPORT_VERSION", "MAX_DIAGNOSIS_CODES", "MAX_ELAPSED", "MAX_HINTS",
                "MAX_ID_LENGTH", "MAX_IMPORT_ATTEMPTS", "MAX_IMPORT_LESSONS", "MAX_STEPS",
                "MAX_STUDENT_LENGTH", "MAX_TIME", "max_answer_length"),
+    "opening": ("DATABASE_ENV", "open_store"),
     "locations": ("APP_NAME", "CACHE_ENV", "DATA_ENV", "DB_NAME", "default_cache_dir",
                   "default_data_dir"),
     "read_only": ("read_database",),

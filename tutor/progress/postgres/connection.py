@@ -17,10 +17,17 @@ from typing import Any
 
 from tutor.progress.records import ProgressError
 
-DATABASE_ENV = "CHAIN_TUTOR_DATABASE"  # also tutor.progress.opening
 SCHEMA = "chain_tutor"  # the PostgreSQL schema (namespace) that holds the tables
 INSTALL_HINT = "pip install 'chain-tutor[postgres]'"
-CONNECT_TIMEOUT = 5  # seconds: an unreachable server turns progress off this soon
+# What a connection string does not say otherwise: an unreachable server turns progress
+# off within CONNECT_TIMEOUT, and one that vanishes mid-write (a cable pulled, not a
+# refusal) within about 15 s, not the kernel's hours; a statement that waits on a lock
+# gives up as SQLite's busy timeout does.
+CONNECT_TIMEOUT = 5
+_DEFAULTS = {"connect_timeout": str(CONNECT_TIMEOUT), "keepalives": "1",
+             "keepalives_idle": "5", "keepalives_interval": "2", "keepalives_count": "3",
+             "tcp_user_timeout": "15000", "application_name": "chain-tutor"}
+STATEMENT_TIMEOUT = "10s"
 
 _PLACEHOLDER = re.compile(r"\?(\d*)")
 _CONFLICT = re.compile(r"ON CONFLICT \(")
@@ -71,13 +78,20 @@ class PgConnection:
     def connect(cls, conninfo: str) -> PgConnection:
         psycopg = psycopg_module()
         try:
-            raw = psycopg.connect(conninfo, autocommit=True, connect_timeout=CONNECT_TIMEOUT,
-                                  application_name="chain-tutor")
+            given = psycopg.conninfo.conninfo_to_dict(conninfo)
+            raw = psycopg.connect(conninfo, autocommit=True,
+                                  **{key: value for key, value in _DEFAULTS.items()
+                                     if key not in given})
         except psycopg.Error as error:
             raise ProgressError(f"cannot connect to the database: {first_line(error)}") from None
         except Exception as error:  # a conninfo string libpq cannot parse, among others
             raise ProgressError(f"cannot connect to the database: {first_line(error)}") from None
-        raw.execute(f"SET search_path TO {SCHEMA}")
+        try:
+            raw.execute(f"SET search_path TO {SCHEMA}")
+            raw.execute(f"SET statement_timeout TO '{STATEMENT_TIMEOUT}'")
+        except psycopg.Error as error:
+            raw.close()
+            raise ProgressError(f"cannot use the database: {first_line(error)}") from None
         return cls(raw)
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
@@ -121,6 +135,17 @@ def transaction(conn: PgConnection, *, write: bool) -> Iterator[PgConnection]:
         yield conn
         conn.raw.execute("COMMIT")
     except BaseException:
+        rollback(conn)
+        raise
+
+
+def rollback(conn: PgConnection) -> None:
+    """End a failed transaction if the connection still can; the failure that led here
+    is what the caller reports, not one of ending it."""
+    import psycopg
+
+    try:
         if not conn.closed and conn.in_transaction:
             conn.raw.execute("ROLLBACK")
-        raise
+    except psycopg.Error:
+        pass

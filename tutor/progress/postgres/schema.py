@@ -15,7 +15,7 @@ each time it runs (every statement may run twice), so re-running it repairs them
 
 from __future__ import annotations
 
-from tutor.progress.postgres.connection import SCHEMA, PgConnection
+from tutor.progress.postgres.connection import SCHEMA, PgConnection, rollback
 from tutor.progress.records import ProgressError
 from tutor.progress.schema import LeftAlone
 
@@ -158,8 +158,7 @@ def upgrade(conn: PgConnection) -> tuple[int, int]:
             conn.raw.execute(f"UPDATE {VERSION_TABLE} SET version = %s", (target,))
         conn.raw.execute("COMMIT")
     except BaseException:
-        if not conn.closed:
-            conn.raw.execute("ROLLBACK")
+        rollback(conn)
         raise
     return start, SCHEMA_VERSION
 
@@ -236,7 +235,6 @@ def init_database(conn: PgConnection, students: tuple[str, ...] = (),
             conn.raw.execute(f"GRANT {INSTRUCTOR_ROLE} TO {_quote(conn, role)}")
         conn.raw.execute("COMMIT")
     except BaseException:
-        if not conn.closed:
-            conn.raw.execute("ROLLBACK")
+        rollback(conn)
         raise
     return versions

@@ -130,7 +130,7 @@ class PostgresStore(ProgressStore):
 
     def _usable(self) -> PgConnection | None:
         """The connection, or a fresh one if it was lost long enough ago; call with the
-        lock held. A reconnection is told as any notice is."""
+        lock held. A failed try leaves the reason in ``notice``; a reconnection clears it."""
         if self._conn is not None and not self._conn.closed:
             return self._conn
         if self._conn is not None:
