@@ -75,6 +75,33 @@ def test_another_students_rows_cannot_be_changed_or_deleted(postgres, class_data
     assert ann_rows(postgres, class_database, ann) == before
 
 
+def test_a_student_cannot_number_a_history_row_to_block_another_students_next_one(
+        postgres, class_database, class_of_two) -> None:
+    """The ids of attempts and reveals are the server's: an id given by hand (OVERRIDING
+    SYSTEM VALUE) would be one the sequence hands Ann next, and her attempt would fail."""
+    _ann, _bob, bob_runs = class_of_two
+    for table, columns, values in (
+            ("attempts", "lesson_id, step_id, seed, answer, verdict, elapsed, at",
+             "'chain', 'dz', 7, 'W', 'correct', 1, 1"),
+            ("reveals", "lesson_id, step_id, seed, at", "'chain', 'dz', 7, 1")):
+        (next_id,) = postgres.admin(
+            f"SELECT COALESCE(max(id), 0) + 1 FROM chain_tutor.{table}", class_database)[0]
+        for ahead in range(next_id, next_id + 3):
+            refused = bob_runs(f"INSERT INTO {table} (id, {columns}) OVERRIDING SYSTEM VALUE"
+                               f" VALUES ({ahead}, {values})")
+            assert refused.returncode != 0
+            assert "permission denied" in refused.stderr, refused.stderr
+        added = bob_runs(f"INSERT INTO {table} ({columns}) VALUES ({values})")
+        assert added.returncode == 0, added.stderr  # his own, numbered by the server
+    cat, cat_password = postgres.new_role("cat", "chain_tutor_student")
+    with PostgresStore(postgres.conninfo(cat, cat_password, class_database)) as store:
+        for number in range(3):  # the next ids: nothing of Bob's is in the way
+            store.record_attempt("chain", "dz", 7, f"W{number}", "incorrect", [], 1.0)
+            store.mark("chain", "dz", "revealed")
+        assert store.notice is None
+        assert len(store.attempts("chain")) == 3
+
+
 def test_rows_cannot_be_forged_in_another_students_name(postgres, class_database,
                                                         class_of_two) -> None:
     ann, _bob, bob_runs = class_of_two

@@ -188,7 +188,8 @@ def _security(conn: PgConnection) -> list[str]:
             f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
             f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
             f"REVOKE ALL ON {table} FROM PUBLIC, {STUDENT_ROLE}, {INSTRUCTOR_ROLE}",
-            f"GRANT SELECT, INSERT ON {table} TO {STUDENT_ROLE}",
+            f"GRANT SELECT ON {table} TO {STUDENT_ROLE}",
+            f"GRANT INSERT ({_given(conn, table)}) ON {table} TO {STUDENT_ROLE}",
             f"GRANT SELECT ON {table} TO {INSTRUCTOR_ROLE}",
             f"CREATE POLICY own_rows ON {table} FOR SELECT TO {STUDENT_ROLE} USING ({_MINE})",
             f"CREATE POLICY add_own ON {table} FOR INSERT TO {STUDENT_ROLE}"
@@ -210,6 +211,17 @@ def _security(conn: PgConnection) -> list[str]:
                 f" USING ({_MINE})",
             ]
     return statements
+
+
+def _given(conn: PgConnection, table: str) -> str:
+    """The columns a student's INSERT may give values to: all but the class's identity
+    ids, which the server numbers (one given by hand, OVERRIDING SYSTEM VALUE, would take
+    a number the sequence hands another student later: their attempt could not be saved)."""
+    rows = conn.raw.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = %s"
+        " AND table_name = %s AND is_identity = 'NO' ORDER BY ordinal_position",
+        (SCHEMA, table)).fetchall()
+    return ", ".join(_quote(conn, name) for (name,) in rows)
 
 
 def init_database(conn: PgConnection, students: tuple[str, ...] = (),
