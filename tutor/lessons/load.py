@@ -207,6 +207,7 @@ def _step(raw: StepTable, place: Place, problem: Problem, text: str) -> Step:
         hints=tuple(raw.hints),
         mistakes=tuple(StepMistake(m.answer, m.feedback) for m in raw.mistakes),
         tolerance=raw.tolerance, note=raw.note, composes=raw.composes, line=place.line,
+        skills=tuple(dict.fromkeys(raw.skills)),
     )
     _parse_expression(step.answer, problem, place, "answer", shape)
     for mistake in step.mistakes:

@@ -126,6 +126,7 @@ class Step(StepLabel):
     note: str = ""
     composes: str | None = None
     line: int | None = None
+    skills: tuple[str, ...] = ()  # tutor.lessons.skills: declared, or proposed at load
 
 
 @dataclass(frozen=True)

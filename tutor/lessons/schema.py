@@ -28,6 +28,7 @@ import msgspec
 from msgspec import Meta, Struct
 
 from tutor.lessons.index import LessonError
+from tutor.lessons.skills import SKILLS
 from tutor.progress import MAX_ID_LENGTH
 from tutor.progress.limits import unprintable
 
@@ -58,6 +59,8 @@ Draw = Annotated[Literal[DRAWS], Meta(description=f"one of {', '.join(DRAWS)}")]
 Per = Annotated[Literal["row", "column"], Meta(description='"row" or "column"')]
 Tolerance = Annotated[float, Meta(gt=0, lt=1, description="a relative tolerance between 0 "
                                                           "and 1, like 0.01")]
+Skills = Annotated[list[Literal[tuple(SKILLS)]], Meta(
+    description=f"a list of skills, each one of {', '.join(SKILLS)}")]
 Format = Annotated[int, Meta(ge=1, le=FORMAT, description=f"{FORMAT}, the lesson format "
                                                           "this chain-tutor reads")]
 
@@ -85,6 +88,8 @@ class StepTable(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     tolerance: Tolerance | None = None  # for numbers-only answers; None: the checker's own
     note: Text = ""  # shown once the step is solved
     composes: Text | None = None  # earlier step ids multiplied; must equal the answer
+    # What the step exercises (tutor.lessons.skills); none: proposed from the step
+    skills: Skills = []
 
 
 class QuantityTable(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
