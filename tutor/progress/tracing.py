@@ -222,3 +222,10 @@ def unknown_steps(events: Iterable[tuple], skills_of: SkillsOf) -> set[tuple[str
 
 def mastered(state: SkillState, threshold: float = MASTERY) -> bool:
     return state.mastery >= threshold
+
+
+def skills_by_step(lessons: Iterable) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(lesson id, step id) → the step's skills, for lessons (tutor.lessons.Lesson, or
+    anything with an ``id`` and ``steps`` of ``id`` and ``skills``)."""
+    return {(lesson.id, step.id): tuple(step.skills)
+            for lesson in lessons for step in lesson.steps}
