@@ -115,6 +115,7 @@ COMMANDS = {  # subcommand: the module of tutor.cli whose cmd_<subcommand> runs 
     "new": "networks",
     "practice": "networks",
     "progress": "progress",
+    "skills": "skills",
     "report": "instructor",
     "seed": "instructor",
     "serve": "instructor",

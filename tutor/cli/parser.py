@@ -13,8 +13,8 @@ GRADE_RULE = ("The grade rule: an assignment's grade is points × (steps first s
               "earliest correct answer; it is revealed if the student's record marks it "
               "so, or if its solution was shown before that answer (even if a reset or a "
               "new variant cleared it since).")
-SUBCOMMANDS = ("check", "validate", "lessons", "show", "new", "practice", "progress", "report",
-               "seed", "serve", "proofs", "course", "db")
+SUBCOMMANDS = ("check", "validate", "lessons", "show", "new", "practice", "progress", "skills",
+               "report", "seed", "serve", "proofs", "course", "db")
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -40,6 +40,13 @@ def _lessons_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lessons", action="append", default=[], metavar="DIR", type=Path,
                         help="an extra folder of lesson files (repeatable); also "
                              "CHAIN_TUTOR_LESSONS")
+
+
+def _skill_params_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--skill-params", type=Path, default=None, metavar="FILE",
+                        help="the knowledge tracing's parameters (TOML or JSON: [default] "
+                             "and [skills.NAME] with prior, learn, slip, guess); default "
+                             "0.1 each (also CHAIN_TUTOR_SKILL_PARAMS)")
 
 
 def _seed_options(parser: argparse.ArgumentParser, seed_help: str | None = None):
@@ -114,6 +121,15 @@ def build_parser() -> argparse.ArgumentParser:
                         help="merge an exported file into your progress (- for stdin); "
                              "importing it again adds nothing")
     _common(progress)
+
+    skills = sub.add_parser(
+        "skills", help="what the tutor believes you know, skill by skill",
+        description="Your mastery of each skill, as the tutor traces it from your answers "
+                    "(Bayesian knowledge tracing): a bar per skill, the number of answers "
+                    "it was traced from, and with --json the parameters used.")
+    skills.add_argument("--json", action="store_true")
+    _skill_params_option(skills)
+    _common(skills)
 
     report = sub.add_parser(
         "report", help="a class's results per step, from progress databases and exports",

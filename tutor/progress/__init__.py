@@ -35,6 +35,8 @@ Where each part lives:
 * read_only — another user's database, read without writing anything (the report)
 * limits — what the tutor stores and imports: the limits and text rules, in one place
 * export — the export file: format and validation (an entry at a time)
+* tracing — what the tutor believes a student knows, per skill (knowledge tracing, pure)
+* skill_params — the tracing's parameters a course chooses: the file, validated
 
 Every public name is named here, so ``from tutor.progress import X`` is the way in; each
 loads its module when first used (tutor.faces): the tutor's first screen opens the store,

@@ -46,12 +46,13 @@ from tutor.progress.queries import (
     _lesson_state,
     _networks,
     _recent_answers,
+    _reveals,
     _save_network,
     _solving_attempts,
     _summary,
     _time_spent,
 )
-from tutor.progress.records import Attempt, LessonState, ProgressError, SavedNetwork
+from tutor.progress.records import Attempt, LessonState, ProgressError, Reveal, SavedNetwork
 from tutor.progress.schema import LeftAlone
 from tutor.rules import STATUSES, VERDICTS, Event, event_for
 
@@ -234,6 +235,10 @@ class ProgressStore:
 
     def attempts(self, lesson_id: str | None = None) -> list[Attempt]:
         return self._read("attempts", lambda conn: _attempts(conn, lesson_id), [])
+
+    def reveals(self) -> list[Reveal]:
+        """Each time a step's solution was shown, oldest first (knowledge tracing)."""
+        return self._read("reveals", _reveals, [])
 
     def solving_attempts(self, lesson_id: str, seed: int) -> list[Attempt]:
         """Each step's latest correct attempt with this variant (the answer a solved step

@@ -1,0 +1,231 @@
+"""What the tutor believes a student knows, skill by skill: Bayesian knowledge tracing.
+
+Standard BKT (Corbett & Anderson 1995), one hidden state per skill: known or not. Four
+probabilities per skill: ``prior`` (known before any practice), ``learn`` (becomes known
+at a practice opportunity), ``slip`` (known, but answered wrong), ``guess`` (not known,
+but answered right); no forgetting. After each observation the belief p(known) becomes
+the posterior given the answer, then ``post + (1 - post) * learn``. The defaults are
+OATutor's (0.1 each, mastery at 0.95).
+
+What counts as an observation, read from a student's attempts and reveals in time order:
+
+* per (lesson, step, variant seed), the first attempt that counted (an invalid answer
+  costs nothing and says nothing); later answers to the same variant's step are the
+  student retrying with the feedback in front of them, not evidence of what they knew;
+* a step whose solution was shown before any counted answer of that variant is one wrong
+  observation (at the time it was shown), for every skill of the step;
+* a correct first answer is a right observation for every skill of the step;
+* a wrong one is a wrong observation for the skills its diagnosis blames
+  (tutor.lessons.skills.blamed: a transpose blames `layout` alone); a slip of writing
+  only (precedence) blames none, and so is no observation at all.
+
+Steps whose skills are unknown (a lesson not installed here) are passed over; a step
+that carries no skills gives no observation. Pure: no database, no lesson files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from operator import itemgetter
+from typing import NamedTuple
+
+from tutor.lessons.skills import blamed
+
+MASTERY = 0.95  # p(known) at which a skill is mastered (OATutor's, and Corbett's)
+
+
+class Params(NamedTuple):
+    """One skill's BKT parameters, each a probability."""
+
+    prior: float
+    learn: float
+    slip: float
+    guess: float
+
+
+DEFAULT = Params(prior=0.1, learn=0.1, slip=0.1, guess=0.1)
+
+
+class SkillState(NamedTuple):
+    mastery: float  # p(known) now
+    observations: int  # answers (and reveals) it was traced from
+
+
+def start(params: Params) -> SkillState:
+    """A skill not yet observed: its prior."""
+    return SkillState(params.prior, 0)
+
+
+def update(state: SkillState, correct: bool, params: Params) -> SkillState:
+    """The state after one observation (O(1): an answer costs the step's skills, each
+    once)."""
+    p = state.mastery
+    if correct:
+        known = p * (1.0 - params.slip)
+        post = known / (known + (1.0 - p) * params.guess)
+    else:
+        known = p * params.slip
+        post = known / (known + (1.0 - p) * (1.0 - params.guess))
+    return SkillState(post + (1.0 - post) * params.learn, state.observations + 1)
+
+
+# What a step's skills are: its lesson and step id → its skills, or None for a step this
+# tutor does not know (its lesson is not installed), which is passed over.
+SkillsOf = Callable[[str, str], "tuple[str, ...] | None"]
+ParamsFor = Callable[[str], Params]
+Blame = Callable[[tuple[str, ...], tuple[str, ...]], tuple[str, ...]]
+
+
+class Observation(NamedTuple):
+    """A step's first counted answer of a variant (or its solution shown first)."""
+
+    lesson_id: str
+    step_id: str
+    correct: bool
+    diagnosis: tuple[str, ...]  # the wrong answer's; () for a reveal or a right answer
+    at: float
+
+
+_AT = itemgetter(-1)  # `at` ends both an Attempt and a Reveal
+_REVEAL_FIELDS = 4  # a Reveal is (lesson_id, step_id, seed, at); an Attempt has 8
+
+
+def first_answers(events: Iterable[tuple]) -> list[Observation]:
+    """The observations in ``events`` (Attempts and Reveals, any order), in time order.
+
+    Of events at the same moment, the earlier in ``events`` comes first."""
+    seen: set[tuple] = set()
+    found: list[Observation] = []
+    for event in sorted(events, key=_AT):
+        key = (event[0], event[1], event[2])
+        if key in seen:
+            continue
+        if len(event) == _REVEAL_FIELDS:
+            found.append(Observation(event[0], event[1], False, (), event[3]))
+        elif event[4] == "invalid":
+            continue
+        else:
+            found.append(Observation(event[0], event[1], event[4] == "correct",
+                                     () if event[4] == "correct" else tuple(event[5]),
+                                     event[7]))
+        seen.add(key)
+    return found
+
+
+def trace(events: Iterable[tuple], skills_of: SkillsOf | Mapping[tuple[str, str], tuple],
+          params_for: ParamsFor | None = None, skills: Iterable[str] = (),
+          blame: Blame = blamed) -> dict[str, SkillState]:
+    """Each skill's state after the observations in ``events`` (Attempts and Reveals).
+
+    ``skills_of``: a step's skills, as a function of (lesson id, step id) or a mapping
+    from that pair (a missing pair is an unknown step). ``params_for``: a skill's
+    parameters (default DEFAULT for all). ``skills``: skills to include even if never
+    observed (at their prior). The result holds those and every skill observed.
+
+    The same as folding `update` over `observations`, in one pass: a startup traces a
+    long history in this loop, so each event costs a few lookups and each observation
+    a few float operations per skill, and no object is made per event.
+    """
+    params_for = params_for or (lambda _skill: DEFAULT)
+    if isinstance(skills_of, Mapping):
+        table = skills_of
+
+        def lookup(lesson_id: str, step_id: str) -> tuple[str, ...] | None:
+            return table.get((lesson_id, step_id))
+    else:
+        lookup = skills_of
+    # Per skill: [p(known), observations], updated in place, and its parameters.
+    states: dict[str, list] = {}
+    params: dict[str, Params] = {}
+
+    def state_of(skill: str) -> list:
+        if skill not in states:
+            params[skill] = params_for(skill)
+            states[skill] = [params[skill].prior, 0]
+        return states[skill]
+
+    def moves(concerned: Iterable[str], correct: bool) -> list[tuple]:
+        return [(state_of(skill), *_step_map(params[skill], correct)) for skill in concerned]
+
+    listed = set()
+    for skill in skills:
+        state_of(skill)
+        listed.add(skill)
+    # Per lesson, per step: its skills, their moves on a right answer, the variants
+    # seen, and the moves of each wrong answer's diagnosis (None: a reveal).
+    lessons: dict[str, dict[str, tuple]] = {}
+    for event in sorted(events, key=_AT):
+        in_lesson = lessons.get(event[0])
+        if in_lesson is None:
+            in_lesson = lessons[event[0]] = {}
+        step = in_lesson.get(event[1])
+        if step is None:
+            carried = tuple(lookup(event[0], event[1]) or ())
+            step = in_lesson[event[1]] = (carried, moves(carried, True), set(), {})
+        seen = step[2]
+        if event[2] in seen:
+            continue
+        if len(event) == _REVEAL_FIELDS:
+            correct, diagnosis = False, None
+        else:
+            verdict = event[4]
+            if verdict == "invalid":
+                continue
+            correct, diagnosis = verdict == "correct", event[5]
+        seen.add(event[2])
+        if correct:
+            targets = step[1]
+        else:
+            targets = step[3].get(diagnosis)
+            if targets is None:
+                blames = set(step[0] if diagnosis is None or not step[0]
+                             else blame(step[0], tuple(diagnosis)))
+                targets = step[3][diagnosis] = moves(
+                    [skill for skill in step[0] if skill in blames], False)
+        for state, a, b, c, d in targets:
+            p = state[0]
+            state[0] = (a * p + b) / (c * p + d)
+            state[1] += 1
+    return {skill: SkillState(*state) for skill, state in states.items()
+            if state[1] or skill in listed}
+
+
+def _step_map(params: Params, correct: bool) -> tuple[float, float, float, float]:
+    """`update` as one map p ↦ (a·p + b) / (c·p + d): with r = 1 - slip and w = guess for
+    a right answer (slip and 1 - guess for a wrong one), the posterior r·p / (r·p +
+    w·(1-p)) followed by learning, post + (1 - post)·learn, is
+    ((r - learn·w)·p + learn·w) / ((r - w)·p + w)."""
+    r, w = (1.0 - params.slip, params.guess) if correct else (params.slip, 1.0 - params.guess)
+    return r - params.learn * w, params.learn * w, r - w, w
+
+
+def observations(events: Iterable[tuple], skills_of: SkillsOf, blame: Blame = blamed
+                 ) -> Iterator[tuple[Observation, tuple[str, ...]]]:
+    """Each observation of ``events`` with the skills it is evidence about (for a
+    correct answer all the step's, for a wrong one those blamed), in time order; steps
+    of unknown skills, and observations that concern no skill, left out."""
+    for seen in first_answers(events):
+        carried = skills_of(seen.lesson_id, seen.step_id)
+        if not carried:
+            continue
+        concerned = tuple(carried) if seen.correct else tuple(blame(tuple(carried),
+                                                                    seen.diagnosis))
+        if concerned:
+            yield seen, concerned
+
+
+def unknown_steps(events: Iterable[tuple], skills_of: SkillsOf) -> set[tuple[str, str]]:
+    """The (lesson, step) pairs of ``events`` whose skills are unknown (passed over)."""
+    pairs = {(event[0], event[1]) for event in events}
+    return {pair for pair in pairs if skills_of(*pair) is None}
+
+
+def mastered(state: SkillState, threshold: float = MASTERY) -> bool:
+    return state.mastery >= threshold
+
+
+def skills_by_step(lessons: Iterable) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(lesson id, step id) → the step's skills, for lessons (tutor.lessons.Lesson, or
+    anything with an ``id`` and ``steps`` of ``id`` and ``skills``)."""
+    return {(lesson.id, step.id): tuple(step.skills)
+            for lesson in lessons for step in lesson.steps}
