@@ -26,6 +26,9 @@ import pytest
 from local_ports import start_listening
 from test_serve import Process, children, cmdline, handshake, until, wait_gone
 
+# chromium is test_serve_browser.py's fixture: imported, pytest finds it here too.
+from test_serve_browser import CATCH_TERMINAL, CHROMIUM, chromium  # noqa: F401
+
 from tutor.seeds import seed_for
 
 pytest.importorskip("jupyter_server_proxy", reason="the test extra's jupyter-server-proxy")
@@ -230,3 +233,16 @@ def test_the_tutor_answers_only_through_its_jupyter_server(jupyter):
 
     # A page of another site gets no session through the proxy either.
     assert asyncio.run(proxied_session(jupyter, "http://evil.example")) == ""
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="not installed: chromium (.ci/run installs it)")
+def test_the_launchers_address_runs_the_tutor_in_a_real_browser(jupyter, chromium):  # noqa: F811
+    """The page's own script opens its websocket through the proxy, under the prefix, with
+    the Jupyter login's cookie (the token in the address, as a launcher link has none)."""
+    chromium.page("Page.addScriptToEvaluateOnNewDocument", source=CATCH_TERMINAL)
+    chromium.page("Page.navigate", url=f"{jupyter.root}chain-tutor/?token={TOKEN}")
+    picker = chromium.wait_for("The chain rule, one link at a time")
+    assert "Choose a lesson" in picker
+    chromium.evaluate("document.querySelector('.xterm-helper-textarea').focus()")
+    chromium.press_enter()
+    assert "Choose a lesson" not in chromium.wait_for("Before any matrices")
