@@ -63,6 +63,31 @@ def test_braces_in_a_name_or_a_path_stay_what_they_are(monkeypatch):
     assert rendered(config["environment"])["LOGNAME"] == "a{port}b}"
 
 
+def test_an_icon_that_cannot_be_read_leaves_the_launcher_without_one(monkeypatch, tmp_path):
+    monkeypatch.setattr(jupyter, "ICON", tmp_path / "gone.svg")
+    assert "icon_path" not in jupyter.setup_chain_tutor()["launcher_entry"]
+
+    def denied(self):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "is_file", denied)
+    config = jupyter.setup_chain_tutor()
+    assert config["launcher_entry"] == {"title": "Chain tutor"} and config["command"]
+
+
+def test_the_config_is_what_jupyter_server_proxy_accepts(monkeypatch):
+    """The installed version's own traitlets take every key (a value of the wrong type
+    would drop the launcher; an unknown key would be ignored, with a warning)."""
+    config_module = pytest.importorskip("jupyter_server_proxy.config")
+    monkeypatch.setenv("JUPYTERHUB_USER", "alice")
+    config = jupyter.setup_chain_tutor()
+    assert set(config) <= set(config_module.ServerProcess.class_trait_names())
+    process = config_module.ServerProcess(name=jupyter.NAME, **config)
+    assert process.launcher_entry.title == "Chain tutor"
+    assert process.launcher_entry.path_info == "chain-tutor/"
+    assert process.update_last_activity is True and process.timeout == 30.0
+
+
 @pytest.mark.parametrize(("headers", "scheme", "expected"), [
     ({}, "http", "http://hub.example.org/user/a/chain-tutor"),
     ({"X-Forwarded-Proto": "https"}, "http", "https://hub.example.org/user/a/chain-tutor"),

@@ -48,11 +48,13 @@ def setup_chain_tutor() -> dict:
     """jupyter-server-proxy's server-process config for the tutor (its keys and
     `{port}`/`{base_url}` placeholders are those of jupyter-server-proxy 4)."""
     token = secrets.token_hex(16)
-    command = [sys.executable, "-m", "tutor", "serve", "--port", "{port}",
+    # sys.executable is the Python the Jupyter server runs, where the extra is installed
+    # (empty only in an embedding interpreter, where a `python3` on PATH is the guess).
+    command = [sys.executable or "python3", "-m", "tutor", "serve", "--port", "{port}",
                "--public-url", "{base_url}" + NAME + "/", "--seed-from-user",
                "--max-sessions", str(MAX_SESSIONS), "--max-per-client", "0"]
     launcher: dict = {"title": TITLE}
-    if ICON.is_file():
+    if _readable(ICON):
         launcher["icon_path"] = str(ICON)
     return {
         # jupyter-server-proxy fills the placeholders with str.format: braces in a path
@@ -76,6 +78,13 @@ def identity(environ: Mapping[str, str]) -> dict[str, str]:
     if not user or not user.isprintable():
         return {}
     return {"LOGNAME": user, "USER": user}
+
+
+def _readable(path: Path) -> bool:
+    try:
+        return path.is_file() and os.access(path, os.R_OK)
+    except OSError:  # a folder we may not look into: no icon, the launcher all the same
+        return False
 
 
 def _literal(text: str) -> str:
