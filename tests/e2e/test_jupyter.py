@@ -19,6 +19,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -70,8 +71,8 @@ class Jupyter:
         except urllib.error.HTTPError as error:
             return error.code, dict(error.headers), error.read()
 
-    def last_activity(self) -> str:
-        return json.loads(self.get("api/status")[2])["last_activity"]
+    def last_activity(self) -> datetime:
+        return datetime.fromisoformat(json.loads(self.get("api/status")[2])["last_activity"])
 
     def tutor_server(self) -> tuple[int, int]:
         """The pid and port of the `serve` that the proxy started."""
