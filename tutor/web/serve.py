@@ -8,7 +8,8 @@ account's progress database and login name: one `serve` per student, or a
 
 The tutor has no authentication: whoever reaches the port gets a tutor. So the server
 listens on loopback unless told otherwise, and says so loudly when it is told;
-students reach it through an SSH tunnel, or a reverse proxy that does the logging in.
+students reach it through an SSH tunnel, or a reverse proxy that does the logging in
+(JupyterHub's: jupyter.py, whose secret header serve then asks of every request).
 
 A web page on another site can open a websocket to a loopback port too (browsers do
 not stop it; they only say, in the Origin header, whose page asks). So a session is
