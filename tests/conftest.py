@@ -27,7 +27,9 @@ if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
 # running at once (pytest -n auto) never share a file, and none touches the real ones.
 PRIVATE_HOME = ("HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME")
 TUTOR_ENV = ("CHAIN_TUTOR_DATA", "CHAIN_TUTOR_CACHE", "CHAIN_TUTOR_JOURNAL",
-             "CHAIN_TUTOR_LESSONS", "CHAIN_TUTOR_PROOFS")
+             "CHAIN_TUTOR_LESSONS", "CHAIN_TUTOR_PROOFS",
+             # the login, before getpass's (tutor.seeds), in a JupyterLab terminal
+             "JUPYTERHUB_USER")
 
 
 @pytest.fixture(scope="session")

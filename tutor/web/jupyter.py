@@ -8,10 +8,10 @@ OAuth, or the server's token). Every tab of that user is one student: the same l
 seed and progress.
 
 Who the student is: `JUPYTERHUB_USER` when the hub sets it (in a container every user
-runs as `jovyan`), else the account's login. `serve` passes `--seed-from-user` to each
-tab's tutor, which reads the login from LOGNAME; so LOGNAME and USER are set to the hub's
-name. Progress goes where the tutor keeps it anyway ($CHAIN_TUTOR_DATA, the user's data
-folder, $CHAIN_TUTOR_DATABASE): the server's environment is passed through.
+runs as `jovyan`), else the account's login (tutor.seeds.current_login, which the tutor
+of every tab reads with `--seed-from-user`, as a tutor started in a JupyterLab terminal
+does). Progress goes where the tutor keeps it anyway ($CHAIN_TUTOR_DATA, the user's data
+folder, $CHAIN_TUTOR_DATABASE): the Jupyter server's environment is passed through.
 
 The port is on loopback, which every account of a shared machine reaches (the hub's
 LocalProcessSpawner). So the proxy adds a header with a secret made when the Jupyter
@@ -57,11 +57,10 @@ def setup_chain_tutor() -> dict:
     if _readable(ICON):
         launcher["icon_path"] = str(ICON)
     return {
-        # jupyter-server-proxy fills the placeholders with str.format: braces in a path
-        # or a login are doubled, so that they stay what they are.
+        # jupyter-server-proxy fills the placeholders with str.format: braces in the
+        # path are doubled, so that they stay what they are.
         "command": [_literal(command[0]), *command[1:]],
-        "environment": {name: _literal(value) for name, value in
-                        {**identity(os.environ), PROXY_TOKEN_ENV: token}.items()},
+        "environment": {PROXY_TOKEN_ENV: token},
         "request_headers_override": {PROXY_HEADER: token},
         "timeout": START_TIMEOUT,
         "absolute_url": False,  # serve's routes are /, /ws and /static: the prefix goes
@@ -69,15 +68,6 @@ def setup_chain_tutor() -> dict:
         "new_browser_tab": True,
         "launcher_entry": launcher,
     }
-
-
-def identity(environ: Mapping[str, str]) -> dict[str, str]:
-    """The environment that makes the tutor's login the hub's user name; nothing (the
-    account's own login) outside a hub."""
-    user = environ.get("JUPYTERHUB_USER", "").strip()
-    if not user or not user.isprintable():
-        return {}
-    return {"LOGNAME": user, "USER": user}
 
 
 def _readable(path: Path) -> bool:
