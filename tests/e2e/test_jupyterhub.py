@@ -11,6 +11,7 @@ idle culler's view (a service's token, its scopes) reads the server's last activ
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import subprocess
 import sys
@@ -106,16 +107,14 @@ def hub(tmp_path: Path) -> Iterator[Hub]:
         seen = server.everything()
     finally:
         if process.poll() is None:
-            process.terminate()  # the hub stops its proxy (not the users' servers)
+            process.terminate()  # the hub stops its proxy and its users' servers
             try:
                 process.wait(TIMEOUT)
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        try:
-            wait_gone([p for p in seen if p.alive()], timeout=2)
-        except AssertionError:
-            pass
+        with contextlib.suppress(AssertionError):  # what is left is killed, below
+            wait_gone([p for p in seen if p.alive()], timeout=5)
         for left in seen:
             left.kill()
 
