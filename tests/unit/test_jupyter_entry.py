@@ -132,8 +132,8 @@ def test_the_real_command_refuses_a_bad_public_url_before_listening(tmp_path):
     assert "Traceback" not in result.stderr
     assert result.stderr.splitlines()[-1] == (
         "chain-tutor serve: error: argument --public-url: 'tutor.example.edu' is not an "
-        "address for browsers: give http(s)://HOST[:PORT][/PATH], or /PATH behind a proxy "
-        "that passes the browser's host on")
+        "address for browsers: give http(s)://HOST[:PORT][/PATH], or /PATH behind "
+        "Jupyter's proxy")
 
 
 @pytest.mark.parametrize(("public_url", "token", "prefix", "heartbeat"), [

@@ -186,9 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000, help="default 8000")
     serve.add_argument("--public-url", default=None, metavar="URL", type=_public_url,
                        help="the address browsers use to reach this server, for a proxy "
-                            "with HTTPS, or only its path behind a proxy that passes the "
-                            "browser's host on, as Jupyter's (default: the address each "
-                            "browser asked for)")
+                            "with HTTPS; only its path behind Jupyter, whose launcher "
+                            "gives it (default: the address each browser asked for)")
     serve.add_argument("--seed-from-user", action="store_true",
                        help="each tutor's seed from this account's login name")
     serve.add_argument("--max-sessions", type=_count(1), default=64, metavar="N",

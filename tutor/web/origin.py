@@ -99,8 +99,8 @@ class OriginGate:
 
 def public_url_argument(text: str) -> str:
     """--public-url's type: `http(s)://HOST[:PORT][/PATH]`, or `/PATH` alone (the page's
-    path on a proxy that passes the browser's host on, as Jupyter's does); argparse's
-    error (exit status 2) for anything else."""
+    path behind Jupyter's proxy, which passes the browser's host on; tutor/web/jupyter.py);
+    argparse's error (exit status 2) for anything else."""
     import argparse
 
     parts = None
@@ -114,7 +114,7 @@ def public_url_argument(text: str) -> str:
             path_only or origin_of(text) is not None):
         raise argparse.ArgumentTypeError(
             f"{text!r} is not an address for browsers: give http(s)://HOST[:PORT][/PATH], "
-            "or /PATH behind a proxy that passes the browser's host on")
+            "or /PATH behind Jupyter's proxy")
     return text
 
 
