@@ -9,6 +9,7 @@ Jupyter folders; the proxy finds the tutor through its entry point, as in any in
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import sqlite3
@@ -31,6 +32,7 @@ from test_serve import Process, children, cmdline, handshake, until, wait_gone
 from test_serve_browser import CATCH_TERMINAL, CHROMIUM, chromium  # noqa: F401
 
 from tutor.seeds import seed_for
+from tutor.web.serve import HEARTBEAT
 
 pytest.importorskip("jupyter_server_proxy", reason="the test extra's jupyter-server-proxy")
 if not any(point.name == "chain-tutor"
@@ -207,6 +209,36 @@ def test_a_hub_user_gets_the_launcher_and_a_tutor_whose_answers_are_theirs(jupyt
     # The session counted as the user's activity, which the hub's culler reads.
     assert jupyter.last_activity() > before
     assert first_page < 15, f"the first page took {first_page:.1f} s (serve starting)"
+
+
+def test_a_tab_left_open_and_unused_is_no_activity(jupyter):
+    """The hub's culler may stop a server whose only tab sits idle: once the screen is
+    still, nothing through the proxy counts as the user's activity (serve's keep-alive
+    pings, every 15 s, did, for as long as the tab stayed open)."""
+    import aiohttp
+
+    url = f"ws://127.0.0.1:{jupyter.port}{BASE}chain-tutor/ws?width=100&height=30"
+    headers = {"Authorization": f"token {TOKEN}", "Origin": f"http://127.0.0.1:{jupyter.port}"}
+
+    async def idle_tab() -> tuple[datetime, datetime]:
+        async with aiohttp.ClientSession() as client, \
+                client.ws_connect(url, headers=headers) as ws:
+            await until(ws, "scalar-chain-rule", lambda: None)  # the picker, which is still
+            quiet = time.monotonic()
+            while time.monotonic() - quiet < 1.0:  # until a second passes with no output
+                with contextlib.suppress(TimeoutError):
+                    if (await ws.receive(timeout=0.25)).type == aiohttp.WSMsgType.BINARY:
+                        quiet = time.monotonic()
+            still = jupyter.last_activity()
+            ends = time.monotonic() + HEARTBEAT + 2  # past the first ping serve would send
+            while time.monotonic() < ends:
+                with contextlib.suppress(TimeoutError):
+                    message = await ws.receive(timeout=0.5)
+                    assert message.type in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT)
+            return still, jupyter.last_activity()
+
+    still, later = asyncio.run(idle_tab())
+    assert later == still
 
 
 def test_the_tutor_answers_only_through_its_jupyter_server(jupyter):
