@@ -211,9 +211,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1",
                        help="the address to listen on (default 127.0.0.1, this machine only)")
     serve.add_argument("--port", type=int, default=8000, help="default 8000")
-    serve.add_argument("--public-url", default=None, metavar="URL",
+    serve.add_argument("--public-url", default=None, metavar="URL", type=_public_url,
                        help="the address browsers use to reach this server, for a proxy "
-                            "with HTTPS (default: the address each browser asked for)")
+                            "with HTTPS; only its path behind Jupyter, whose launcher "
+                            "gives it (default: the address each browser asked for)")
     serve.add_argument("--seed-from-user", action="store_true",
                        help="each tutor's seed from this account's login name")
     serve.add_argument("--max-sessions", type=_count(1), default=64, metavar="N",
@@ -278,6 +279,12 @@ def _proofs_command(sub) -> None:
     proofs.add_argument("--most", type=_count(1), default=512, metavar="N",
                         help="proof workers at once in all (default 512)")
     _lessons_option(proofs)
+
+
+def _public_url(text: str) -> str:
+    from tutor.web.origin import public_url_argument
+
+    return public_url_argument(text)
 
 
 def _count(least: int):
