@@ -351,5 +351,10 @@ def build_app_parser() -> argparse.ArgumentParser:
                         help="a course file: the picker shows its assignments, due times "
                              "and your standing, and Reveal is off where it says so "
                              "(also CHAIN_TUTOR_COURSE)")
+    parser.add_argument("--no-examples", action="store_true",
+                        help="never open a step as a worked example (by default a step "
+                             "whose skills are all far from mastery shows its factor and "
+                             "derivation first, for you to type in)")
+    _skill_params_option(parser)
     _common(parser)
     return parser
