@@ -240,7 +240,11 @@ class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots
     def beliefs(self, lesson_id: str) -> Beliefs | None:
         """What a lesson opens with to choose its worked examples; None where there are
         none (off, the course's graded work, or not traced yet)."""
-        if self.mastery is None or self.shelf.examples_off(lesson_id):
+        if not self.examples or self.shelf.examples_off(lesson_id):
+            return None
+        if self.mastery is None:  # lessons given loaded, or traced in vain: once, here
+            self.trace_skills()
+        if self.mastery is None:
             return None
         from tutor.progress.tracing import Beliefs
 

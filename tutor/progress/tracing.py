@@ -209,6 +209,7 @@ def trace(events: Iterable[tuple], skills_of: SkillsOf | Mapping[tuple[str, str]
             for skill in step[0]:
                 state = state_of(skill)
                 state[0] += (1.0 - state[0]) * params[skill].learn
+                listed.add(skill)  # moved, though not observed: it is reported
             continue
         if len(event) == _REVEAL_FIELDS:
             correct, diagnosis = False, None
