@@ -1,6 +1,6 @@
 """Faded worked examples in a real terminal (tmux, 80×24), the real command: a new
-student's first steps open worked and count as studied; the examples fade within the
-lesson (the third step is asked); --no-examples asks every step."""
+student's first steps open worked and count as studied; the lesson's later half is
+asked; --no-examples asks every step."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def test_a_new_students_first_steps_are_worked_then_asked(tmp_path: Path):
         screen = terminal.wait_for("Worked example: ∂v/∂u")
         terminal.keys("Enter")  # nothing typed: on, as from a revealed step
         screen = terminal.wait_for("∂y/∂v  is 1×1")
-        assert "Worked example" not in screen  # faded: its skill has been studied twice
+        assert "Worked example" not in screen  # the lesson's later half is asked
         terminal.type("exp(-v) * (-1)")  # (tmux takes a leading - for an option)
         terminal.keys("Enter")
         terminal.wait_for("Correct")

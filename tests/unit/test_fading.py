@@ -39,7 +39,8 @@ def test_steps_fade_last_first_as_a_skill_rises(catalog):
     everything_new = {skill: 0.1 for skill in
                       ("linear-jacobian", "elementwise-jacobian", "chain-product",
                        "weight-gradient")}
-    assert worked_steps(flagship.steps, everything_new) == {s.id for s in flagship.steps}
+    # At the prior, the first half (three of six) is worked; the rest is always asked.
+    assert worked_steps(flagship.steps, everything_new) == {"df_dh2", "dh2_dz2", "dz2_dh1"}
     # linear-jacobian is on steps 1 and 3: at 0.35 the later one (bar 0.32) is asked, the
     # first (bar 0.4) still worked; at 0.45 both are asked.
     for mastery, expected in ((0.35, {"df_dh2"}), (0.45, set())):
@@ -48,6 +49,7 @@ def test_steps_fade_last_first_as_a_skill_rises(catalog):
     # A step with several skills is worked only while all of them are far.
     assert is_worked(("weight-gradient", "batch-sum"), 0, 4, {"weight-gradient": 0.1,
                                                               "batch-sum": 0.1})
+    assert not is_worked(("weight-gradient",), 2, 4, {"weight-gradient": 0.0})  # 2nd half
     assert not is_worked(("weight-gradient", "batch-sum"), 0, 4, {"weight-gradient": 0.1,
                                                                   "batch-sum": 0.9})
     assert not is_worked((), 0, 4, {})  # no skills: asked
@@ -96,14 +98,14 @@ def test_a_session_studies_worked_steps_and_fades_within_the_lesson(store, catal
     for _ in lesson.steps:
         shown.append(session.study())
         session.next()
-    # Studying moves scalar-derivative 0.1 → 0.19 → 0.271; the third step's bar is 0.267.
-    assert shown == [True, True, False, True]
+    # Studying moves scalar-derivative 0.1 → 0.19 → 0.271; the later half is asked.
+    assert shown == [True, True, False, False]
     state = store.lesson(lesson.id)
-    assert state.studied == {"du_dx", "dv_du", "dy_dx"}
+    assert state.studied == {"du_dx", "dv_du"}
     assert {step: s.status for step, s in state.steps.items()} == {
-        "du_dx": "revealed", "dv_du": "revealed", "dy_dx": "revealed"}
+        "du_dx": "revealed", "dv_du": "revealed"}
     reveals = store.reveals()
-    assert [r.studied for r in reveals] == [True, True, True]
+    assert [r.studied for r in reveals] == [True, True]
     # Typing the shown factor is checked, but does not solve the step nor count.
     session.go_to(0)
     session.submit("du_dx", "3", 1.0, budget=0)

@@ -6,7 +6,10 @@ fading as in Salden et al.): its factor and its derivation are shown, and the st
 types it in; it counts as studied, not solved. "Far" depends on the step's place in its
 lesson: the bar is FIRST_BAR for the first step and falls evenly to LAST_BAR for the last,
 so that as a skill's mastery rises its steps stop being worked last steps first (backward
-fading), and a lesson's first steps are the last to be asked outright.
+fading), and a lesson's first steps are the last to be asked outright. Whatever the
+mastery, the later half of a lesson is always asked (WORKED_SHARE): a new student, whose
+skills all stand at the prior, is shown how the first factors go and answers the rest,
+rather than shown a whole lesson.
 
 Studying moves a skill by its ``learn`` alone (tracing.study), so a new student who sees
 every step of the first lesson worked (all skills at the prior, 0.1) answers its later
@@ -15,11 +18,13 @@ steps after a few examples; an answer, right or wrong, says more and moves it fu
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 FIRST_BAR = 0.4  # mastery under which a lesson's first step is worked
 LAST_BAR = 0.2  # ... and its last step
+WORKED_SHARE = 0.5  # at most the first half of a lesson's steps (rounded up) are worked
 
 
 class _Step(Protocol):
@@ -38,6 +43,8 @@ def is_worked(skills: Sequence[str], index: int, count: int,
               mastery: Mapping[str, float]) -> bool:
     """Whether the step at ``index`` (of ``count``) with these skills opens worked: each
     of its skills under its bar. A step with no skills, or a skill not traced, is asked."""
+    if index >= math.ceil(count * WORKED_SHARE):
+        return False
     limit = bar(index, count)
     return bool(skills) and all(mastery.get(skill, 1.0) < limit for skill in skills)
 
