@@ -66,7 +66,7 @@ def test_the_tutor_forks_its_template_before_loading_the_app():
         seen = []
         early.fork_template = lambda parts: seen.append(
             [name for name in ("textual", "numpy", "msgspec") if name in sys.modules])
-        sys.modules["tutor.app.app"] = types.SimpleNamespace(run=lambda args: 0)
+        sys.modules["tutor.app.launch"] = types.SimpleNamespace(run=lambda args: 0)
         import tutor.cli.command as command
         command.refuse_without_terminal = lambda: False
         command.run_app(None)
