@@ -93,9 +93,11 @@ def test_skills_text_a_row_per_student_and_the_class_mastered(capsys, klass, tmp
     assert lines[3].split() == ["carol", "–", "0.21", *["–"] * 9]
     assert lines[4].split() == ["erin", "–", "0.93", "0.93", "0.99*", "0.55", *["–"] * 6]
     assert lines[7].split()[:5] == ["mastered", "0/5", "0/5", "0/5", "1/5"]
-    assert f"with the parameters of {params});" in out
-    assert "* mastered (≥ 0.95); – never observed." in out
-    assert "elemwise = elementwise-jacobian" in out
+    words = " ".join(out.split())  # the text under the table is wrapped
+    assert f"with the parameters of {params}). * mastered (≥ 0.95); – never observed." \
+        in words
+    assert "elemwise = elementwise-jacobian," in words
+    assert max(len(line) for line in lines[9:]) <= 88
 
 
 def test_skills_section_of_the_html_page(capsys, klass):

@@ -135,16 +135,19 @@ def skills_text(rows: Sequence[StudentSkills], params: SkillParams) -> str:
              .rstrip() for line in table]
     lines.insert(len(lines) - 1, "")
     source = f"the parameters of {printable(params.source)}" if params.source else \
-        "the default parameters (prior, learn, slip and guess 0.1 each)"
-    lines += [
-        "",
-        f"{plural(len(rows), 'student')}. Each cell is the tutor's estimate that the student "
-        "knows the skill",
-        f"(Bayesian knowledge tracing from each variant's first answer, with {source});",
-        f"* mastered (≥ {MASTERY:.2f}); – never observed.",
-        "Skills: " + ", ".join(f"{SHORT[skill]} = {skill}" for skill in SKILLS) + ".",
-    ]
+        "the default parameters: prior, learn, slip and guess 0.1 each"
+    about = (f"{plural(len(rows), 'student')}. Each cell is the tutor's estimate that the "
+             "student knows the skill (Bayesian knowledge tracing from each variant's first "
+             f"answer, with {source}). * mastered (≥ {MASTERY:.2f}); – never observed.")
+    legend = "Skills: " + ", ".join(f"{SHORT[skill]} = {skill}" for skill in SKILLS) + "."
+    lines += ["", *_wrapped(about), *_wrapped(legend)]
     return "\n".join(lines)
+
+
+def _wrapped(paragraph: str, width: int = 88) -> list[str]:
+    import textwrap
+
+    return textwrap.wrap(paragraph, width, break_on_hyphens=False, break_long_words=False)
 
 
 def skills_html(rows: Sequence[StudentSkills], params: SkillParams) -> list[str]:
