@@ -31,6 +31,7 @@ from tutor.progress.tracing import (
     MASTERY,
     Params,
     SkillState,
+    Tracer,
     observations,
     start,
     trace,
@@ -165,6 +166,22 @@ def test_the_one_pass_trace_is_the_textbook_update_over_the_observations():
     for skill in names:
         assert states[skill].mastery == pytest.approx(float(expected[skill]), rel=1e-12)
         assert states[skill].observations == counts[skill]
+
+
+def test_a_tracer_takes_answers_one_at_a_time_as_the_history_would():
+    history = [answer("a", 1, "correct", 1), answer("b", 1, "incorrect", 2, "transpose")]
+    tracer = Tracer(STEPS, skills=SKILLS)
+    tracer.add_all(history)
+    assert tracer.add(answer("b", 1, "correct", 3)) == ()  # not the first: nothing moves
+    assert tracer.add(answer("c", 1, "invalid", 4)) == ()
+    assert tracer.add(Reveal("L", "c", 1, 5)) == ("chain-product",)
+    assert tracer.add(answer("b", 2, "correct", 6)) == ("elementwise-jacobian", "layout")
+    assert tracer.add(answer("b", 3, "incorrect", 7, "precedence")) == ()
+    everything = [*history, answer("b", 1, "correct", 3), answer("c", 1, "invalid", 4),
+                  Reveal("L", "c", 1, 5), answer("b", 2, "correct", 6),
+                  answer("b", 3, "incorrect", 7, "precedence")]
+    assert tracer.states() == trace(everything, STEPS, skills=SKILLS)
+    assert tracer.states()["layout"] == pytest.approx(SkillState(WRONG_THEN_RIGHT, 2))
 
 
 # -- the parameters file ------------------------------------------------------------------
