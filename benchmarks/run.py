@@ -26,6 +26,8 @@ Header, a Static and a Footer (benchmarks/bare_app.py).
    typing, and of a bare Textual app with an Input (benchmarks/idle.py).
 11. stores: progress in a class's PostgreSQL database against the SQLite file: verdicts,
    first paint, and 50 students writing at once (benchmarks/stores.py).
+12. tracing: knowledge tracing of 100,000 attempts, as at startup, and one answer's update
+   (benchmarks/tracing.py).
 
 `--only PART` (repeatable) measures just those parts and keeps the other parts' figures
 from the results file.
@@ -81,9 +83,11 @@ TARGETS = {
     # A tutor nobody types into: ms of CPU a second (200 of them in a lab).
     "idle_ms_per_s": 0.2,
     "class_lost_or_duplicated": 0,
+    # A typical history of 100,000 attempts traced at startup (ms of CPU).
+    "tracing_100k_ms": 50.0,
 }
 PARTS = ("first_paint", "checks", "sessions", "growth", "serve", "generate", "editor", "lab",
-         "idle", "stores")
+         "idle", "stores", "tracing")
 
 
 def python_json(*argv: str, progress: bool = False) -> dict | list:
@@ -351,6 +355,8 @@ def verdicts(results: dict) -> dict[str, bool]:
         met |= lab.targets_met(results["lab"], TARGETS)
     if "idle" in results:
         met["idle_ms_per_s"] = results["idle"]["tutor_ms_per_s"] <= TARGETS["idle_ms_per_s"]
+    if "typical" in results.get("tracing", {}):
+        met["tracing_100k_ms"] = results["tracing"]["typical"] <= TARGETS["tracing_100k_ms"]
     if "class" in results.get("stores", {}):
         whole = results["stores"]["class"]
         met["class_lost_or_duplicated"] = (whole["lost"] + whole["duplicated"]
@@ -368,7 +374,8 @@ def table(results: dict) -> str:
                           ("sessions", _session_lines), ("growth", _growth_lines),
                           ("serve", _serve_lines), ("generate", _generate_lines),
                           ("editor", _editor_lines), ("lab", lab.table_lines),
-                          ("idle", idle_lines), ("stores", _store_lines)):
+                          ("idle", idle_lines), ("stores", _store_lines),
+                          ("tracing", _tracing_lines)):
         if part in results:
             lines += ["", *section(results[part])]
     lines += ["", "targets:"]
@@ -472,6 +479,14 @@ def _generate_lines(generate: dict) -> list[str]:
         if "course" in generate else [])
 
 
+def _tracing_lines(tracing: dict) -> list[str]:
+    return [f"knowledge tracing of {tracing['attempts']:,} attempts: typical history "
+            f"{tracing['typical']:.1f} ms, one variant {tracing['one_variant']:.1f} ms, every "
+            f"answer an observation {tracing['worst']:.1f} ms; one answer's update "
+            f"{tracing['update_us']:.2f} µs (a bare Python loop over as many: "
+            f"{tracing['python_loop_ms']:.1f} ms)"]
+
+
 def _store_lines(stores: dict) -> list[str]:
     if "skipped" in stores:
         return [f"stores: skipped ({stores['skipped']})"]
@@ -529,6 +544,7 @@ def main() -> int:
                                    progress=True),
         "idle": lambda: python_json(str(HERE / "idle.py")),
         "stores": lambda: python_json(str(HERE / "stores.py")),
+        "tracing": lambda: python_json(str(HERE / "tracing.py")),
     }
     results = {}
     if args.only and args.output.exists():

@@ -90,7 +90,7 @@ async def run_app() -> dict:
 
     with tempfile.TemporaryDirectory() as data:
         store = ProgressStore.open(Path(data))
-        # As `chain-tutor two-layer-sigmoid` makes it (tutor.app.app.run).
+        # As `chain-tutor two-layer-sigmoid` makes it (tutor.app.launch.run).
         app = ChainTutorApp(None, store, lesson_id="two-layer-sigmoid", seed=1,
                             cursor_blink=False, freeze_gc=True)
         meter = GapMeter()

@@ -31,7 +31,9 @@ if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
 PRIVATE_HOME = ("HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME")
 TUTOR_ENV = ("CHAIN_TUTOR_DATA", "CHAIN_TUTOR_CACHE", "CHAIN_TUTOR_JOURNAL",
              "CHAIN_TUTOR_LESSONS", "CHAIN_TUTOR_PROOFS", "CHAIN_TUTOR_DATABASE",
-             "CHAIN_TUTOR_SKILL_PARAMS")
+             "CHAIN_TUTOR_SKILL_PARAMS",
+             # the login, before getpass's (tutor.seeds), in a JupyterLab terminal
+             "JUPYTERHUB_USER")
 
 
 @pytest.fixture(scope="session")

@@ -40,6 +40,9 @@ def seed_argument(text: str) -> int:
     return seed
 
 
+HUB_USER_ENV = "JUPYTERHUB_USER"  # set by JupyterHub in every user's server and terminal
+
+
 class LoginError(Exception):
     """The login name cannot be found, so no seed can be derived from it."""
 
@@ -56,11 +59,16 @@ def seed_for(login: str) -> int:
 
 
 def current_login() -> str:
-    """The login name: getpass.getuser() (LOGNAME, USER, … then the password database).
+    """The login name: JUPYTERHUB_USER, the hub's name for its user, under a JupyterHub
+    (whose users' containers all run as one account, jovyan); else getpass.getuser()
+    (LOGNAME, USER, … then the password database).
 
     Falls back to the name of the process's user id, and raises LoginError with a
     message for a person when neither gives a name (a container's numeric-only uid).
     """
+    hub_user = os.environ.get(HUB_USER_ENV, "").strip()
+    if hub_user and hub_user.isprintable():
+        return hub_user
     try:
         name = getpass.getuser()
     except Exception:  # KeyError before Python 3.13, OSError since

@@ -37,6 +37,7 @@ from tutor.standing import (  # noqa: F401 - the session's face: how a lesson op
 if TYPE_CHECKING:  # the engine loads after the first screen; choosing a seed needs none
     from tutor.engine import EngineError, Problem, Verdict
     from tutor.lessons.model import Lesson, Step
+    from tutor.progress.tracing import Beliefs
 
 Show = Callable[[str], "str | None"]  # an answer as the screen writes it (or None)
 
@@ -176,6 +177,10 @@ class LessonSession:
     # Why Reveal is off in this lesson (a course file says so, tutor.lessons.course); None:
     # allowed. Refused here, at the one door, not only greyed out by a screen.
     reveal_off: str | None = None
+    # What the tutor believes the student knows, skill by skill (tutor.progress.tracing),
+    # moved by this lesson's examples and first answers: a step whose skills are all far
+    # from it opens as a worked example (tutor.lessons.fading). None: none does.
+    beliefs: Beliefs | None = None
     state: LessonState = field(init=False)
     factors: dict[str, FactorState] = field(init=False)
     index: int = field(init=False)
@@ -185,6 +190,8 @@ class LessonSession:
         self._order = threading.Lock()
         self.reload()
         self.index = resume_index(self.lesson, self.state)
+        self._asked: set[str] = set()  # steps shown as questions: never worked after
+        self._observed: set[str] | None = None  # steps of this variant traced already
 
     # -- what the screens read -------------------------------------------------------
     def reload(self) -> None:
@@ -282,9 +289,32 @@ class LessonSession:
                 message = f"The checker failed on this answer ({error!r}). Please report it."
                 return Checked(step_id, text, elapsed, Verdict(VerdictKind.INVALID, message),
                                crashed=True)
+            first = self.beliefs is not None and self._first_counted(step_id, verdict)
             self.store.record_attempt(self.lesson.id, step_id, self.seed, text,
                                       verdict.verdict, verdict.diagnosis, elapsed, solves=True)
+            if first:  # what the trace at the next lesson's opening will count too
+                from tutor.lessons.skills import blamed
+
+                skills = self.lesson.step(step_id).skills
+                correct = verdict.verdict == VerdictKind.CORRECT
+                self.beliefs.observed(skills if correct else blamed(skills, verdict.diagnosis),
+                                      correct)
             return Checked(step_id, text, elapsed, verdict)
+
+    def _first_counted(self, step_id: str, verdict: Verdict) -> bool:
+        """Whether this answer is the variant's first that counts for the step (the
+        tracing's observation): not invalid, none counted before it, not shown first.
+        The steps already observed are read once, then kept here."""
+        if verdict.verdict == VerdictKind.INVALID:
+            return False
+        if self._observed is None:
+            self._observed = {a.step_id for a in self.store.attempts(self.lesson.id)
+                              if a.seed == self.seed and a.verdict != VerdictKind.INVALID}
+            self._observed |= {r.step_id for r in self.store.reveals()
+                               if r.lesson_id == self.lesson.id and r.seed == self.seed}
+        first = step_id not in self._observed
+        self._observed.add(step_id)
+        return first
 
     def hint(self) -> bool:
         """Show one more hint of this step (False when none is left, or it is done)."""
@@ -302,6 +332,32 @@ class LessonSession:
         self.store.mark(self.lesson.id, self.step.id, Status.REVEALED)
         self.reload()
         return True
+
+    def study(self) -> bool:
+        """Open this step as a worked example, if its skills are all far from mastery now
+        and nothing of it is done yet: its solution is shown, and it counts as studied (a
+        reveal, marked studied), not solved. False, doing nothing, otherwise; a step once
+        shown as a question stays one (a worked example is decided as the step opens)."""
+        from tutor.lessons.fading import is_worked
+
+        step, factor, beliefs = self.step, self.factor, self.beliefs
+        if beliefs is None or self.reveal_off is not None or step.id in self._asked:
+            return False
+        if factor.done or factor.attempts or factor.hints or not is_worked(
+                step.skills, self.index, len(self.lesson.steps), beliefs.mastery):
+            self._asked.add(step.id)
+            return False
+        self.store.mark(self.lesson.id, step.id, Status.REVEALED, studied=True)
+        beliefs.studied(step.skills)
+        if self._observed is not None:
+            self._observed.add(step.id)
+        self.reload()
+        return self.factor.done
+
+    @property
+    def studied(self) -> bool:
+        """Whether this step was shown as a worked example (in this variant)."""
+        return self.step.id in self.state.studied
 
     def reset_step(self) -> None:
         self.store.reset_step(self.lesson.id, self.step.id)

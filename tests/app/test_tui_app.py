@@ -191,7 +191,7 @@ async def test_a_save_failing_mid_session_is_said_at_once_and_the_lesson_goes_on
 def test_run_refuses_an_unknown_lesson_before_opening_a_screen(tmp_path, capsys):
     from argparse import Namespace
 
-    from tutor.app.app import run
+    from tutor.app.launch import run
 
     args = Namespace(lesson="no-such-lesson", seed=None, lessons=[], data_dir=tmp_path)
     assert run(args) == 2

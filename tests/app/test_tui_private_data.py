@@ -7,6 +7,7 @@ import stat
 from argparse import Namespace
 
 import tutor.app.app as app_module
+import tutor.app.launch as launch_module
 from tutor.progress import DB_NAME
 
 
@@ -25,7 +26,7 @@ def test_a_new_data_folder_and_its_cache_are_private_whatever_the_umask(
     previous = os.umask(0o022)
     try:
         args = Namespace(lesson=None, seed=None, lessons=[], data_dir=data)
-        assert app_module.run(args) == 0
+        assert launch_module.run(args) == 0
     finally:
         os.umask(previous)
     assert (data / "cache" / "lesson-index.json").exists()

@@ -16,6 +16,7 @@ import pytest
 from textual.widgets import OptionList
 
 import tutor.app.app as app_module
+import tutor.app.launch as launch_module
 from tutor.progress import DB_NAME, ProgressStore
 
 
@@ -60,7 +61,7 @@ def test_the_tutor_starts_on_a_progress_file_it_cannot_use(
     monkeypatch.setattr(app_module.ChainTutorApp, "run",
                         lambda self, **kwargs: started.append(self.store.notice))
 
-    assert app_module.run(Namespace(lesson=None, seed=None, lessons=[], data_dir=data)) == 0
+    assert launch_module.run(Namespace(lesson=None, seed=None, lessons=[], data_dir=data)) == 0
 
     assert len(started) == 1 and started[0] is not None and said in started[0]
 

@@ -20,6 +20,7 @@ from textual.widgets._footer import FooterKey
 from tui_helpers import FLAGSHIP, SNAPSHOT_LESSONS, settle, submit
 
 import tutor.app.app as app_module
+import tutor.app.launch as launch_module
 from tutor.app.screens.base import BaseScreen
 from tutor.app.screens.intro import IntroScreen
 from tutor.app.screens.lesson import LessonScreen
@@ -285,7 +286,7 @@ def test_run_refuses_a_lesson_the_index_cannot_read(tmp_path, capsys):
     folder.mkdir()
     (folder / "garbled.toml").write_text("id = [", encoding="utf-8")
     args = Namespace(lesson="garbled", seed=None, lessons=[folder], data_dir=tmp_path / "data")
-    assert app_module.run(args) == 2
+    assert launch_module.run(args) == 2
     assert "broken" in capsys.readouterr().err
 
 
@@ -298,9 +299,9 @@ def test_run_opens_a_lesson_named_by_its_number_under_its_id(tmp_path, monkeypat
             opened["lesson"] = self.start_lesson
             return None
 
-    monkeypatch.setattr(app_module, "ChainTutorApp", Recorder)
+    monkeypatch.setattr(launch_module, "ChainTutorApp", Recorder)
     args = Namespace(lesson="8", seed=None, lessons=[], data_dir=tmp_path / "data")
-    assert app_module.run(args) == 0
+    assert launch_module.run(args) == 0
     assert opened["lesson"] == "two-layer-sigmoid"
 
 
@@ -309,9 +310,9 @@ async def test_a_first_launch_draws_its_first_screen_before_writing_the_index_ca
         tmp_path, lesson):
     """The cache is work for the next launch, and an empty database holds nothing to
     show: both are written after the first paint (as `run` starts the app)."""
-    cache = tmp_path / "cache" / app_module.CACHE_NAME
+    cache = tmp_path / "cache" / launch_module.CACHE_NAME
     later: list = []
-    index = app_module.read_index([], cache=cache, later=later.append)
+    index = launch_module.read_index([], cache=cache, later=later.append)
     store = app_module.ProgressStore.open(tmp_path / "data", create_later=True)
     later.append(store.create)
     database = tmp_path / "data" / "progress.db"

@@ -28,7 +28,7 @@ NETWORK = [  # typed line by line; line 4 with a slip first
 
 @pytest.fixture
 def picker(tmp_path: Path) -> Iterator[Terminal]:
-    with tutor_in_tmux("", tmp_path / "data", name="chain-tutor-net") as terminal:
+    with tutor_in_tmux("--no-examples", tmp_path / "data", name="chain-tutor-net") as terminal:
         yield terminal
 
 

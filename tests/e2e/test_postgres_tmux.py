@@ -15,7 +15,7 @@ pytestmark = pytest.mark.skipif(TMUX is None, reason="tmux is not installed")
 
 
 def test_a_step_solved_on_one_host_is_solved_on_the_next(pg_student, tmp_path) -> None:
-    arguments = f"--database '{pg_student}' two-layer-sigmoid --seed 1"
+    arguments = f"--database '{pg_student}' two-layer-sigmoid --seed 1 --no-examples"
     with tutor_in_tmux(arguments, tmp_path / "first-host") as terminal:
         terminal.wait_for("Start the steps", timeout=60)
         terminal.keys("Enter")

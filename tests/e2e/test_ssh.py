@@ -198,7 +198,7 @@ def solve_the_first_step(terminal: Terminal, server: Server) -> None:
     terminal.keys("Enter")  # the first lesson
     terminal.wait_for("Start the steps")
     terminal.keys("Enter")
-    terminal.wait_for("∂u/∂x")
+    terminal.wait_for("Worked example: ∂u/∂x")  # a new student's first step (README)
     terminal.type("3")
     terminal.wait_for("3")
     terminal.keys("Enter")
@@ -217,7 +217,8 @@ def test_a_student_logs_in_over_ssh_and_works_in_the_forced_tutor(login):
     try:
         attempts = store.attempts("scalar-chain-rule")
         assert [(a.step_id, a.answer, a.verdict) for a in attempts] == [("du_dx", "3", "correct")]
-        assert store.lesson("scalar-chain-rule").status_of("du_dx") == "solved"
+        state = store.lesson("scalar-chain-rule")  # shown worked, then typed in: studied
+        assert state.status_of("du_dx") == "revealed" and state.studied == {"du_dx"}
     finally:
         store.close()
 

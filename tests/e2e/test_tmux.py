@@ -21,7 +21,7 @@ TIMEOUT = 30.0
 
 @pytest.fixture
 def terminal(tmp_path: Path) -> Iterator[Terminal]:
-    with tutor_in_tmux("two-layer-sigmoid --seed 1", tmp_path / "data") as terminal:
+    with tutor_in_tmux("two-layer-sigmoid --seed 1 --no-examples", tmp_path / "data") as terminal:
         yield terminal
 
 
@@ -109,7 +109,7 @@ def test_student_works_through_the_flagship_lesson_in_a_terminal(terminal, tmp_p
 @pytest.fixture
 def picker(tmp_path: Path) -> Iterator[Terminal]:
     """The tutor as a student starts it: the lesson picker, at 80×24."""
-    with tutor_in_tmux("--seed 1", tmp_path / "data") as terminal:
+    with tutor_in_tmux("--seed 1 --no-examples", tmp_path / "data") as terminal:
         yield terminal
 
 

@@ -89,7 +89,7 @@ def test_the_export_file_is_versioned_readable_json(tmp_path, monkeypatch, capsy
     _home_work(tmp_path / "home")
     assert main(["progress", "--data-dir", str(tmp_path / "home"), "--export", "-"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert (data["format"], data["version"], data["student"]) == (EXPORT_FORMAT, 4, "alice")
+    assert (data["format"], data["version"], data["student"]) == (EXPORT_FORMAT, 5, "alice")
     assert data["login"] == "alice"  # the database was made by alice
     assert data["exported_at"].endswith("+00:00")
     assert data["attempts"][0] == {

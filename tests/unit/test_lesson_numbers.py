@@ -5,7 +5,7 @@ The number is resolved in the core (Catalog.get for the full lessons, find_lesso
 the quick index), so that every command reads it the same way; a number past the list
 says how the lessons are numbered. The app, which keeps progress under the name a
 lesson is opened by, is handed ids only: `chain-tutor 8` opens the lesson by its id
-(tutor.app.app.run resolves it), and tutor.app.shelf refuses a number.
+(tutor.app.launch.run resolves it), and tutor.app.shelf refuses a number.
 """
 
 from __future__ import annotations

@@ -367,7 +367,7 @@ def test_summary(store: ProgressStore, clock: Clock) -> None:
 
 def test_schema_version_is_recorded(sqlite_store: ProgressStore, db: Path) -> None:
     with raw(db) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
+        assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 6
         tables = {row[0] for row in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"lessons", "steps", "attempts", "networks", "network_draft"} <= tables

@@ -98,7 +98,7 @@ def test_an_export_carries_the_databases_login_and_reads_back(monkeypatch, tmp_p
     as_user(monkeypatch, "root-for-alice")  # the instructor exports it for her
     assert main(["progress", "--data-dir", str(tmp_path / "home"), "--export", "-"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert (data["version"], data["login"], data["student"]) == (4, "alice", "root-for-alice")
+    assert (data["version"], data["login"], data["student"]) == (5, "alice", "root-for-alice")
     assert loads_export(json.dumps(data).encode()).login == "alice"
 
 

@@ -108,7 +108,7 @@ def test_a_step_solved_and_then_revealed_keeps_its_credit(store, steps):
 def test_reveals_go_through_an_export_and_an_import_once(tmp_path, store, steps):
     _reveal_reset_and_type_in(store)
     content = json.loads(json.dumps(export_json(store.snapshot("alice"), T + 100)))
-    assert content["version"] == 4
+    assert content["version"] == 5
     assert content["reveals"] == [{"lesson_id": LESSON, "step_id": "df_dh2", "seed": 7,
                                    "at": T + 10}]
     read = snapshot_from_json(content)

@@ -75,6 +75,19 @@ def test_login_falls_back_to_the_user_id_name(monkeypatch):
     assert current_login() == pwd.getpwuid(os.getuid()).pw_name
 
 
+def test_under_a_hub_the_hubs_name_for_the_user_is_the_login(monkeypatch, capsys):
+    """In a JupyterHub container every user's account is jovyan: the hub's name tells
+    students apart, for --seed-from-user, `seed`, and the login their records carry."""
+    monkeypatch.setattr(getpass, "getuser", lambda: "jovyan")
+    monkeypatch.setenv("JUPYTERHUB_USER", " alice ")
+    assert current_login() == "alice"
+    assert main(["seed"]) == 0
+    assert capsys.readouterr().out == f"{KNOWN['alice']}\n"
+    for unusable in ("", "   ", "tab\there"):  # no name: the account's
+        monkeypatch.setenv("JUPYTERHUB_USER", unusable)
+        assert current_login() == "jovyan"
+
+
 def test_no_login_at_all_is_a_clear_error(monkeypatch, capsys):
     import pwd
 

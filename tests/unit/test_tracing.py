@@ -184,6 +184,23 @@ def test_a_tracer_takes_answers_one_at_a_time_as_the_history_would():
     assert tracer.states()["layout"] == pytest.approx(SkillState(WRONG_THEN_RIGHT, 2))
 
 
+def test_a_worked_example_is_learning_not_evidence_in_the_trace_and_the_tracer():
+    """A step shown as a worked example (a studied reveal): each skill moves by learn
+    alone, 0.1 + 0.9·0.1 = 0.19, with no observation; its variant's answers (typed in
+    from the example) are passed over; the next variant's first answer counts."""
+    events = [Reveal("L", "b", 1, 1, True), answer("b", 1, "correct", 2),
+              answer("b", 2, "incorrect", 3, "transpose")]
+    states = trace(events, STEPS)
+    assert states["elementwise-jacobian"] == pytest.approx(SkillState(0.19, 0))
+    # layout: from 0.19, wrong: 0.019 / (0.019 + 0.81·0.9) = 19/748, p = 19/748 + ·0.1
+    assert states["layout"] == pytest.approx(SkillState(19 / 748 + (729 / 748) * 0.1, 1))
+    tracer = Tracer(STEPS)
+    assert tracer.add(events[0]) == ("elementwise-jacobian", "layout")
+    assert tracer.add(events[1]) == ()
+    assert tracer.add(events[2]) == ("layout",)
+    assert tracer.states() == pytest.approx(states)
+
+
 # -- the parameters file ------------------------------------------------------------------
 
 

@@ -29,9 +29,14 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 
-from tutor.app.background import freeze_heap, load_lessons, prepare_proofs, warm_up_checker
+from tutor.app.background import (
+    freeze_heap,
+    load_lessons,
+    prepare_proofs,
+    traced_mastery,
+    warm_up_checker,
+)
 from tutor.app.confine import ConfinedApp
-from tutor.app.course_view import course_in_force
 from tutor.app.network_flow import EXAMPLE_NETWORK as EXAMPLE_NETWORK  # its old address
 from tutor.app.network_flow import NetworkFlow
 from tutor.app.screens.base import BaseScreen, picker_screen
@@ -39,18 +44,15 @@ from tutor.app.screens.intro import IntroScreen
 from tutor.app.screens.loading import LoadingScreen
 from tutor.app.screens.too_small import MIN_SIZE
 from tutor.app.shelf import Shelf
-from tutor.app.signals import SessionGuard
 from tutor.app.typeahead import TypeAhead
-from tutor.files import make_private_folder
-from tutor.lessons.index import CACHE_NAME, LessonError, LessonInfo, find_lesson, read_index
-from tutor.progress.locations import default_cache_dir
-from tutor.progress.opening import open_store
+from tutor.lessons.index import LessonError, LessonInfo, read_index
 from tutor.progress.store import ProgressStore
 from tutor.standing import new_variant, open_variant, start_lesson
 
 if TYPE_CHECKING:
     from tutor.lessons.course import Course
     from tutor.lessons.model import Catalog
+    from tutor.progress.tracing import Beliefs
     from tutor.session import LessonSession
 
 SEED_RANGE = (2, 9999)  # seed 1 is everyone's first variant; new ones come from here
@@ -105,6 +107,8 @@ class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots
         freeze_gc: bool = False,
         after_paint: Sequence[Callable[[], object]] = (),
         course: Course | None = None,
+        examples: bool = False,
+        skill_params: Callable[[str], object] | None = None,
     ) -> None:
         """A loaded ``catalog`` is used as it is; without one, the app starts from ``index``
         (read here if not given) and loads the lessons from the same folders, the shipped
@@ -118,6 +122,10 @@ class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots
         ``after_paint``: work the first screen does without (writing the lesson-index
         cache, making the progress database), run in the loading thread once the
         lessons are loaded.
+
+        ``examples``: steps whose skills are all far from mastery open as worked examples
+        (tutor.lessons.fading), by the student's skills traced as the lessons load and
+        again each time a lesson is left; ``skill_params`` the tracing's parameters.
         """
         super().__init__()
         # A process may run one app after another (tests do): an earlier one's exit
@@ -142,6 +150,8 @@ class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots
         self.warm_up = warm_up
         self.freeze_gc = freeze_gc
         self.after_paint = list(after_paint)
+        self.examples, self.skill_params = examples, skill_params
+        self.mastery: dict[str, float] | None = None  # traced in a thread (trace_skills)
         self.waiting: tuple[str, int] | None = None  # a lesson to open once loaded
         self.last_lesson: str | None = None  # the lesson opened last: the picker's cursor
         self.loading_started = False
@@ -211,9 +221,34 @@ class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots
         except Exception as error:  # noqa: BLE001 - said on screen, the picker goes on
             self.post_message(LessonsFailed(f"The lessons could not be loaded: {error!r}"))
             return
+        self.trace_skills(catalog)  # before the first lesson opens: which steps are worked
         self.post_message(LessonsLoaded(catalog))
         while self.after_paint:
             self.after_paint.pop(0)()
+
+    def trace_skills(self, catalog: Catalog | None = None) -> None:
+        """(In a thread.) The student's mastery of each skill, for worked examples; left
+        as it was if anything fails (the tutor then asks every step, or as before)."""
+        catalog = catalog or self.shelf.catalog
+        if not self.examples or catalog is None:
+            return
+        try:
+            self.mastery = traced_mastery(self.store, catalog.lessons, self.skill_params)
+        except Exception:  # noqa: BLE001 - worked examples are help, never a failure
+            pass
+
+    def beliefs(self, lesson_id: str) -> Beliefs | None:
+        """What a lesson opens with to choose its worked examples; None where there are
+        none (off, the course's graded work, or not traced yet)."""
+        if not self.examples or self.shelf.examples_off(lesson_id):
+            return None
+        if self.mastery is None:  # lessons given loaded, or traced in vain: once, here
+            self.trace_skills()
+        if self.mastery is None:
+            return None
+        from tutor.progress.tracing import Beliefs
+
+        return Beliefs(self.mastery, self.skill_params)
 
     def warm_up_checker(self) -> None:
         def work() -> None:
@@ -352,6 +387,7 @@ class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots
             symbolic_budget=self.symbolic_budget,
             cursor_blink=self.cursor_blink,
             reveal_off=self.shelf.reveal_off(lesson_id),
+            beliefs=self.beliefs(lesson_id),
         )
         if replace:
             self.switch_screen(screen)
@@ -368,6 +404,9 @@ class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots
         self.to_picker(screen, self.last_lesson)
 
     def to_picker(self, screen: Screen, land_on: str | None) -> None:
+        if self.examples:  # what the lesson just left showed of the student's skills
+            self.run_worker(self.trace_skills, thread=True, exit_on_error=False,
+                            group="trace-skills")
         if isinstance(screen, LoadingScreen):
             self.waiting = None
             self.typed_ahead = []  # typed for the lesson the student has just left
@@ -382,6 +421,9 @@ class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots
         from tutor.app.screens.summary import SummaryScreen
 
         session.finish()
+        if self.examples:  # before the next lesson opens from the summary
+            self.run_worker(self.trace_skills, thread=True, exit_on_error=False,
+                            group="trace-skills")
         lesson = session.lesson
         following = self.shelf.after(lesson.id)
 
@@ -455,44 +497,3 @@ class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots
                     f"Open {lesson.title}", lesson.id, partial(self.open_lesson, lesson.id)
                 )
         yield from super().get_system_commands(screen)
-
-
-def run(args) -> int:
-    """Entry point for `chain-tutor [LESSON] [--seed N]`; returns the exit code."""
-    # The lessons load in full after the first paint.
-    cache = default_cache_dir(args.data_dir)
-    try:
-        # Before the index makes it (and the data folder above it) with the umask's mode.
-        make_private_folder(cache)
-    except OSError:
-        pass  # a cache that cannot be written only costs speed
-    later: list[Callable[[], object]] = []  # on a first launch: the cache, after the paint
-    index = read_index(args.lessons, cache=cache / CACHE_NAME, later=later.append)
-    try:
-        course = course_in_force(getattr(args, "course", None), index)
-        if args.lesson:  # by its id from here on: progress is kept under the id, not "8"
-            args.lesson = find_lesson(index, args.lesson).id
-    except LessonError as error:  # a course file's at file:line; a lesson's by its name
-        from tutor.markup import printable
-
-        print(f"chain-tutor: {printable(str(error))}", file=sys.stderr)
-        return 2
-    # A first launch makes its database after the first paint, or at its first write.
-    store = open_store(args.data_dir, getattr(args, "database", None), create_later=True)
-    later.append(store.create)
-    try:
-        app = ChainTutorApp(
-            None, store, lesson_id=args.lesson, seed=args.seed, index=index,
-            extra_lessons=args.lessons, freeze_gc=True,
-            network=getattr(args, "network_text", None),
-            symbolic_budget=getattr(args, "budget", 1.0), after_paint=later, course=course,
-        )
-        # SIGHUP, SIGTERM, SIGINT or a vanished terminal stop the app (see signals.py).
-        with SessionGuard(app) as session:
-            app.run()
-            # An answer whose proof the quit or a signal cut short is saved with its
-            # numeric verdict before the file closes (the guard's deadline still holds).
-            app.wait_for_saves(5.0)
-    finally:
-        store.close()
-    return session.exit_code(app.return_code or 0)

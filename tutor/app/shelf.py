@@ -58,6 +58,9 @@ class Shelf:
         # they are not in the curriculum, so not in entries() or after().
         self.networks: dict[str, Lesson] = {}
 
+    def examples_off(self, lesson_id: str) -> bool:
+        return self.course is not None and self.course.examples_off(lesson_id)
+
     def reveal_off(self, lesson_id: str) -> str | None:
         """Why Reveal is off in this lesson under the course in force; None: allowed."""
         return self.course.reveal_off(lesson_id) if self.course is not None else None

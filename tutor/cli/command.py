@@ -102,7 +102,7 @@ def run_app(args) -> int:
     from tutor.engine.early import fork_proof_template
 
     fork_proof_template()  # before the app loads: the proof worker holds none of its memory
-    from tutor.app.app import run
+    from tutor.app.launch import run
 
     return run(args)
 

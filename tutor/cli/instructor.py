@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import sys
 
 from tutor.cli.terminal import refuse_without_terminal
@@ -341,22 +342,24 @@ def cmd_seed(args) -> int:
 
 def cmd_serve(args) -> int:
     from tutor.engine.proof_service import for_children
+    from tutor.web.jupyter import PROXY_TOKEN_ENV
     from tutor.web.serve import ServeError, exposure_warning, is_loopback, serve, tutor_command
 
     if not is_loopback(args.host):
         print(exposure_warning(args.host, args.port), file=sys.stderr)
     command = tutor_command(args.lessons, args.data_dir, seed_from_user=args.seed_from_user)
     if args.database is not None:  # each tab's tutor is a child: it reads the environment
-        import os
-
         from tutor.progress.opening import DATABASE_ENV
 
         os.environ[DATABASE_ENV] = args.database
+    # Behind Jupyter (tutor/web/jupyter.py): the proxy's secret, kept from the tabs' tutors.
+    proxy_token = os.environ.pop(PROXY_TOKEN_ENV, None) or None
     try:
         # Every tab's proof worker is forked from one service: sympy loaded once.
         with for_children(functools.partial(_problems, args.lessons)):
             serve(command, args.host, args.port, public_url=args.public_url,
-                  max_sessions=args.max_sessions, max_per_client=args.max_per_client)
+                  max_sessions=args.max_sessions, max_per_client=args.max_per_client,
+                  proxy_token=proxy_token)
     except ServeError as error:
         print(f"chain-tutor: {error}", file=sys.stderr)
         return 1

@@ -153,7 +153,7 @@ def cmd_practice(args) -> int:
         return 0
     if refuse_without_terminal():
         return EXIT_INVALID
-    from tutor.app.app import run
+    from tutor.app.launch import run
 
     return run(argparse.Namespace(lesson=None, seed=None, lessons=[], data_dir=args.data_dir,
                                   database=args.database, budget=args.budget,

@@ -221,9 +221,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1",
                        help="the address to listen on (default 127.0.0.1, this machine only)")
     serve.add_argument("--port", type=int, default=8000, help="default 8000")
-    serve.add_argument("--public-url", default=None, metavar="URL",
+    serve.add_argument("--public-url", default=None, metavar="URL", type=_public_url,
                        help="the address browsers use to reach this server, for a proxy "
-                            "with HTTPS (default: the address each browser asked for)")
+                            "with HTTPS; only its path behind Jupyter, whose launcher "
+                            "gives it (default: the address each browser asked for)")
     serve.add_argument("--seed-from-user", action="store_true",
                        help="each tutor's seed from this account's login name")
     serve.add_argument("--max-sessions", type=_count(1), default=64, metavar="N",
@@ -290,6 +291,12 @@ def _proofs_command(sub) -> None:
     _lessons_option(proofs)
 
 
+def _public_url(text: str) -> str:
+    from tutor.web.origin import public_url_argument
+
+    return public_url_argument(text)
+
+
 def _count(least: int):
     """An argparse type: a whole number, `least` or more."""
     def count(text: str) -> int:
@@ -354,5 +361,10 @@ def build_app_parser() -> argparse.ArgumentParser:
                         help="a course file: the picker shows its assignments, due times "
                              "and your standing, and Reveal is off where it says so "
                              "(also CHAIN_TUTOR_COURSE)")
+    parser.add_argument("--no-examples", action="store_true",
+                        help="never open a step as a worked example (by default a step "
+                             "whose skills are all far from mastery shows its factor and "
+                             "derivation first, for you to type in)")
+    _skill_params_option(parser)
     _common(parser)
     return parser

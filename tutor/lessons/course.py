@@ -66,6 +66,9 @@ class Assignment(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
     due: Due  # answers after it earn nothing
     points: PointsField  # what the whole assignment is worth
     reveal: Reveal = True  # false: Reveal (F3) is off in these lessons while the course is on
+    # false: no step of these lessons opens as a worked example (graded work); reveal =
+    # false turns them off too, since a worked example shows the solution
+    examples: Annotated[bool, Meta(description="true or false")] = True
 
 
 class Course(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
@@ -81,6 +84,11 @@ class Course(Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
         """The lessons in which Reveal is off: in any assignment that says reveal = false."""
         return frozenset(lesson for item in self.assignment if not item.reveal
                          for lesson in item.lessons)
+
+    def examples_off(self, lesson_id: str) -> bool:
+        """Whether no step of this lesson may open as a worked example."""
+        return any(lesson_id in item.lessons and not (item.examples and item.reveal)
+                   for item in self.assignment)
 
     def reveal_off(self, lesson_id: str) -> str | None:
         """Why Reveal is off in this lesson, for the student; None where it is allowed."""

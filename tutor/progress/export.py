@@ -87,8 +87,10 @@ def export_json(snapshot: Snapshot, exported_at: float) -> dict:
         ],
         # Each time a step's solution was shown: a course's grade leaves out a step shown
         # before it was solved, whatever was reset since.
+        # (studied: shown as a worked example, before it was asked; said only then)
         "reveals": [{"lesson_id": r.lesson_id, "step_id": r.step_id, "seed": r.seed,
-                     "at": r.at} for r in snapshot.reveals],
+                     "at": r.at} | ({"studied": True} if r.studied else {})
+                    for r in snapshot.reveals],
         # Whether this version validated a network's lesson is not said: the importing
         # tutor makes and validates the lesson itself.
         "networks": [
@@ -272,7 +274,7 @@ class _Reader:
     def reveal(self, r, where: str) -> Reveal:
         _name(r.lesson_id, where, ".lesson_id")
         _name(r.step_id, where, ".step_id")
-        return Reveal(r.lesson_id, r.step_id, r.seed, r.at)
+        return Reveal(r.lesson_id, r.step_id, r.seed, r.at, r.studied)
 
     def network(self, n, where: str) -> SavedNetwork:
         if network_lesson_id(n.text) != n.lesson_id:

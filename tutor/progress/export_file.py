@@ -70,6 +70,7 @@ class RevealEntry(Struct, forbid_unknown_fields=True, frozen=True):
     step_id: Id
     at: Time
     seed: Int64 | None = None  # None: the lesson had no variant yet
+    studied: bool = False  # version 5 on: shown as a worked example
 
 
 class NetworkEntry(Struct, forbid_unknown_fields=True, frozen=True):

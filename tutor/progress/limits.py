@@ -20,8 +20,8 @@ import unicodedata
 # to the same limits), so that nothing imported can make a screen or a report slow,
 # huge or wrong. An answer's limit is the parser's (max_answer_length).
 # 2: the student's own networks; 3: "login", whose record it is; 4: "reveals", when each
-# step's solution was shown. Older files still read.
-EXPORT_VERSION = 4
+# step's solution was shown; 5: a reveal's "studied" (a worked example). Older files still read.
+EXPORT_VERSION = 5
 INT64 = 2**63  # SQLite's integers: what an export's numbers must fit
 MAX_IMPORT_ATTEMPTS = 100_000  # a lesson with this many opens quickly (test_tui_history.py)
 MAX_IMPORT_LESSONS = 1_000

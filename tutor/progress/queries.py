@@ -11,7 +11,7 @@ import math
 import sqlite3
 
 from tutor.progress.records import Attempt, LessonState, Reveal, SavedNetwork, StepState
-from tutor.progress.schema import has_table
+from tutor.progress.schema import has_column, has_table
 from tutor.rules import Event, after
 
 
@@ -88,7 +88,11 @@ def _lesson_state(conn: sqlite3.Connection, lesson_id: str) -> LessonState:
         state = StepState(status, int(counted), hints, answer)
         if state != StepState(None, 0, 0, None):  # a reset step with nothing since
             steps[step_id] = state
-    return LessonState(lesson_id, seed, steps, started, finished)
+    studied = frozenset(row[0] for row in conn.execute(
+        "SELECT DISTINCT step_id FROM reveals WHERE lesson_id = ? AND seed = ? AND studied = 1",
+        (lesson_id, seed))) if seed is not None and has_column(conn, "reveals", "studied") \
+        else frozenset()
+    return LessonState(lesson_id, seed, steps, started, finished, studied)
 
 
 # tutor.rules.attempts_until_solved over a step's attempts after id ?3: those that
@@ -251,12 +255,13 @@ def _reveals(conn: sqlite3.Connection, damaged: list[str] | None = None) -> list
     before schema 5 (read by the report, never migrated), which has no table for them."""
     if not has_table(conn, "reveals"):
         return []
+    studied = "studied" if has_column(conn, "reveals", "studied") else "0"
     reveals = []
-    for number, lesson, step, seed, at in conn.execute(
-            "SELECT id, lesson_id, step_id, seed, at FROM reveals ORDER BY id"):
+    for number, lesson, step, seed, at, shown in conn.execute(
+            f"SELECT id, lesson_id, step_id, seed, at, {studied} FROM reveals ORDER BY id"):
         if isinstance(lesson, str) and isinstance(step, str) and _is_seed(seed) and (
                 _is_number(at)):
-            reveals.append(Reveal(lesson, step, seed, float(at)))
+            reveals.append(Reveal(lesson, step, seed, float(at), shown == 1))
         elif damaged is not None:
             damaged.append(f"reveal {number} of the database: a damaged row")
     return reveals

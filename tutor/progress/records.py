@@ -37,6 +37,7 @@ class Reveal(NamedTuple):
     step_id: str
     seed: int | None  # the variant shown; None if the lesson had none yet
     at: float  # unix time
+    studied: bool = False  # shown as a worked example, not asked for (tutor.standing)
 
 
 class StepState(NamedTuple):
@@ -52,6 +53,7 @@ class LessonState(NamedTuple):
     steps: dict[str, StepState]
     started: float | None
     finished: float | None  # when it was first finished; kept by resets and new variants
+    studied: frozenset[str] = frozenset()  # steps of this variant shown as worked examples
 
     def status_of(self, step_id: str) -> str | None:
         step = self.steps.get(step_id)

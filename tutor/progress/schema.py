@@ -108,7 +108,12 @@ _V5 = (
     )""",
 )
 
-_MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5)
+# A step opened as a worked example (tutor.standing.worked_steps) is shown, solution and
+# derivation, before the student answers: a reveal for the grade, but studied, not a slip,
+# for the tracing of skills (tutor.progress.tracing), which marks it here.
+_V6 = ("ALTER TABLE reveals ADD COLUMN studied INTEGER NOT NULL DEFAULT 0",)
+
+_MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3, _V4, _V5, _V6)
 SCHEMA_VERSION = len(_MIGRATIONS)
 OWNER_VERSION = 4  # the first version with the owner table
 
@@ -140,6 +145,15 @@ def _record_owner(conn: sqlite3.Connection, created: bool) -> None:
     if login is None and path:
         login = file_owner(path)
     conn.execute("INSERT OR IGNORE INTO owner (id, login) VALUES (1, ?)", (login,))
+
+
+def has_column(conn: sqlite3.Connection, table: str, column: str) -> bool:
+    """Whether ``table`` has ``column`` (one of an older schema, read by the report, may
+    lack it). Another engine's tables (tutor.progress.postgres) are made whole, at the
+    schema its store requires, so they have it."""
+    if getattr(conn, "has_table", None) is not None:
+        return bool(conn.has_table(table))
+    return any(row[1] == column for row in conn.execute(f"PRAGMA table_info({table})"))
 
 
 def has_table(conn: sqlite3.Connection, name: str) -> bool:

@@ -133,7 +133,7 @@ def _merge(conn: sqlite3.Connection, snapshot: Snapshot, now: float) -> MergeRes
             continue
         known.add(tuple(reveal))
         _ensure_lesson(conn, reveal.lesson_id, reveal.at, reveal.seed)
-        conn.execute("INSERT INTO reveals (lesson_id, step_id, seed, at) VALUES (?, ?, ?, ?)",
-                     tuple(reveal))
+        conn.execute("INSERT INTO reveals (lesson_id, step_id, seed, at, studied)"
+                     " VALUES (?, ?, ?, ?, ?)", (*reveal[:4], int(reveal.studied)))
         reveals += 1
     return MergeResult(added, already, raised, networks, reveals)

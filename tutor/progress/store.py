@@ -325,8 +325,10 @@ class ProgressStore:
 
         self._write("attempt", work)
 
-    def mark(self, lesson_id: str, step_id: str, status: str) -> None:
-        """Set a step's status; a solved step stays solved if later revealed."""
+    def mark(self, lesson_id: str, step_id: str, status: str, *, studied: bool = False
+             ) -> None:
+        """Set a step's status; a solved step stays solved if later revealed. ``studied``:
+        revealed as a worked example (shown before it was asked), not by the student."""
         if status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}, not {status!r}")
 
@@ -336,9 +338,9 @@ class ProgressStore:
             _apply(conn, lesson_id, step_id, event, now)
             if event is Event.REVEAL:  # when, too: a reset clears the status, not this
                 conn.execute(
-                    "INSERT INTO reveals (lesson_id, step_id, seed, at)"
-                    " SELECT lesson_id, ?, seed, ? FROM lessons WHERE lesson_id = ?",
-                    (step_id, now, lesson_id))
+                    "INSERT INTO reveals (lesson_id, step_id, seed, at, studied)"
+                    " SELECT lesson_id, ?, seed, ?, ? FROM lessons WHERE lesson_id = ?",
+                    (step_id, now, int(studied), lesson_id))
 
         self._write(status, work)
 

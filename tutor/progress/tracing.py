@@ -14,6 +14,10 @@ What counts as an observation, read from a student's attempts and reveals in tim
   student retrying with the feedback in front of them, not evidence of what they knew;
 * a step whose solution was shown before any counted answer of that variant is one wrong
   observation (at the time it was shown), for every skill of the step;
+* a step shown as a worked example (a reveal marked studied, tutor.standing) is no
+  observation: the student copies the factor shown, so the answers of that variant are
+  passed over; it is a chance to learn, and each of the step's skills moves by ``learn``
+  alone (p + (1 - p)·learn), so that worked examples fade as they are studied;
 * a correct first answer is a right observation for every skill of the step;
 * a wrong one is a wrong observation for the skills its diagnosis blames
   (tutor.lessons.skills.blamed: a transpose blames `layout` alone); a slip of writing
@@ -26,7 +30,7 @@ that carries no skills gives no observation. Pure: no database, no lesson files.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from operator import itemgetter
+from operator import attrgetter
 from typing import NamedTuple
 
 from tutor.lessons.skills import blamed
@@ -76,6 +80,37 @@ ParamsFor = Callable[[str], Params]
 Blame = Callable[[tuple[str, ...], tuple[str, ...]], tuple[str, ...]]
 
 
+def study(state: SkillState, params: Params) -> SkillState:
+    """The state after a worked example of the skill: learning's chance, no evidence (not
+    an observation: the student copied the factor shown)."""
+    return SkillState(state.mastery + (1.0 - state.mastery) * params.learn,
+                      state.observations)
+
+
+class Beliefs:
+    """Mastery per skill, moved by a session's examples and first answers as they come:
+    each costs the step's skills, once each (the full trace runs when a lesson opens).
+    Its ``mastery`` is read by the screen's thread while a check's thread moves it: each
+    move is one assignment of a float."""
+
+    def __init__(self, mastery: Mapping[str, float], params_for: ParamsFor | None = None
+                 ) -> None:
+        self.mastery = dict(mastery)
+        self.params_for = params_for or (lambda _skill: DEFAULT)
+
+    def studied(self, skills: Iterable[str]) -> None:
+        for skill in skills:
+            state = study(SkillState(self.mastery.get(skill, self.params_for(skill).prior), 0),
+                          self.params_for(skill))
+            self.mastery[skill] = state.mastery
+
+    def observed(self, skills: Iterable[str], correct: bool) -> None:
+        for skill in skills:
+            state = update(SkillState(self.mastery.get(skill, self.params_for(skill).prior), 0),
+                           correct, self.params_for(skill))
+            self.mastery[skill] = state.mastery
+
+
 class Observation(NamedTuple):
     """A step's first counted answer of a variant (or its solution shown first)."""
 
@@ -86,8 +121,8 @@ class Observation(NamedTuple):
     at: float
 
 
-_AT = itemgetter(-1)  # `at` ends both an Attempt and a Reveal
-_REVEAL_FIELDS = 4  # a Reveal is (lesson_id, step_id, seed, at); an Attempt has 8
+_AT = attrgetter("at")  # an Attempt's and a Reveal's
+_REVEAL_FIELDS = 5  # a Reveal is (lesson_id, step_id, seed, at, studied); an Attempt has 8
 
 
 def first_answers(events: Iterable[tuple]) -> list[Observation]:
@@ -100,7 +135,9 @@ def first_answers(events: Iterable[tuple]) -> list[Observation]:
         key = (event[0], event[1], event[2])
         if key in seen:
             continue
-        if len(event) == _REVEAL_FIELDS:
+        if len(event) == _REVEAL_FIELDS and event[4]:
+            pass  # a worked example: studied, no observation; its variant's answers copy it
+        elif len(event) == _REVEAL_FIELDS:
             found.append(Observation(event[0], event[1], False, (), event[3]))
         elif event[4] == "invalid":
             continue
@@ -196,6 +233,12 @@ class Tracer:
             seen = step[2]
             if event[2] in seen:
                 continue
+            if len(event) == _REVEAL_FIELDS and event[4]:
+                # A worked example (studied): a chance to learn, and no evidence either
+                # way; the answers of its variant copy it, and are passed over too.
+                seen.add(event[2])
+                self._studied(step[0])
+                continue
             if len(event) == _REVEAL_FIELDS:
                 correct, diagnosis = False, None
             else:
@@ -215,14 +258,21 @@ class Tracer:
                 state[0] = (a * p + b) / (c * p + d)
                 state[1] += 1
 
+    def _studied(self, skills: Iterable[str]) -> None:
+        for skill in skills:
+            state = self._state_of(skill)
+            state[0] += (1.0 - state[0]) * self._params[skill].learn
+            self._listed.add(skill)  # moved, though not observed: it is reported
+
     def add(self, event: tuple) -> tuple[str, ...]:
         """One answer or reveal, later than those before; the skills it moved (none if
-        it was not its variant's first counted answer, or concerns no skill)."""
+        it was not its variant's first counted answer or a worked example, or concerns
+        no skill)."""
         step = self._lessons.get(event[0], {}).get(event[1]) or self._step(event[0], event[1])
-        before = [self._state_of(skill)[1] for skill in step[0]]  # its skills' counts
+        before = [tuple(self._state_of(skill)) for skill in step[0]]
         self.add_all((event,))
-        return tuple(skill for skill, count in zip(step[0], before, strict=True)
-                     if self._states[skill][1] != count)
+        return tuple(skill for skill, was in zip(step[0], before, strict=True)
+                     if tuple(self._states[skill]) != was)
 
     def states(self) -> dict[str, SkillState]:
         """Each skill listed or observed: its mastery and observations."""

@@ -97,6 +97,27 @@ class OriginGate:
                 "proxy, start serve with --public-url set to the address browsers use.")
 
 
+def public_url_argument(text: str) -> str:
+    """--public-url's type: `http(s)://HOST[:PORT][/PATH]`, or `/PATH` alone (the page's
+    path behind Jupyter's proxy, which passes the browser's host on; tutor/web/jupyter.py);
+    argparse's error (exit status 2) for anything else."""
+    import argparse
+
+    parts = None
+    if text.isprintable() and not any(c.isspace() for c in text):
+        try:
+            parts = urlsplit(text)
+        except ValueError:
+            parts = None
+    path_only = text.startswith("/") and not text.startswith("//")
+    if parts is None or parts.query or parts.fragment or "?" in text or "#" in text or not (
+            path_only or origin_of(text) is not None):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an address for browsers: give http(s)://HOST[:PORT][/PATH], "
+            "or /PATH behind Jupyter's proxy")
+    return text
+
+
 def _loopback_literal(name: str) -> bool:
     try:
         return ipaddress.ip_address(name).is_loopback

@@ -8,7 +8,8 @@ account's progress database and login name: one `serve` per student, or a
 
 The tutor has no authentication: whoever reaches the port gets a tutor. So the server
 listens on loopback unless told otherwise, and says so loudly when it is told;
-students reach it through an SSH tunnel, or a reverse proxy that does the logging in.
+students reach it through an SSH tunnel, or a reverse proxy that does the logging in
+(JupyterHub's: jupyter.py, whose secret header serve then asks of every request).
 
 A web page on another site can open a websocket to a loopback port too (browsers do
 not stop it; they only say, in the Origin header, whose page asks). So a session is
@@ -43,6 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tutor.web import jupyter
 from tutor.web.limits import (
     DEFAULT_MAX_PER_CLIENT,
     DEFAULT_MAX_SESSIONS,
@@ -74,6 +76,7 @@ INPUT_BURST_BYTES = 64 * 1024
 INPUT_BYTES_PER_SECOND = 8 * 1024
 QUIT_GRACE = 2.0  # seconds for a tutor to quit when asked, then for one to be hung up on
 CLOSE_GRACE = 2.0  # seconds for a client to answer our closing of its socket
+HEARTBEAT = 15.0  # seconds between pings of a session's socket, to find a client gone
 MAX_OWED_SECONDS = 60.0  # of input read late, at most, kept for the reading
 INPUT_STALL = 10.0  # seconds a tutor may read none of its input before its session ends
 
@@ -198,8 +201,10 @@ def read_envelope(text: str) -> tuple[str, Any] | None:
 
 def serve(command: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
           public_url: str | None = None, max_sessions: int = DEFAULT_MAX_SESSIONS,
-          max_per_client: int = DEFAULT_MAX_PER_CLIENT) -> None:
-    """Serve `command` until Ctrl+C (SIGINT) or SIGTERM; ServeError if it cannot start."""
+          max_per_client: int = DEFAULT_MAX_PER_CLIENT, proxy_token: str | None = None) -> None:
+    """Serve `command` until Ctrl+C (SIGINT) or SIGTERM; ServeError if it cannot start.
+    With `proxy_token`, only requests that carry it (jupyter.py's proxy adds it) are
+    answered."""
     if not 0 < port < 65536:
         raise ServeError(f"port {port} is not between 1 and 65535")
     check_port_free(host, port)
@@ -207,7 +212,7 @@ def serve(command: str, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
     if warning is not None:
         print(warning, file=sys.stderr)
     server = _server_class()(command, host=host, port=port, title=TITLE,
-                             public_url=public_url, limits=limits)
+                             public_url=public_url, limits=limits, proxy_token=proxy_token)
     # textual-serve turns SIGINT and SIGTERM into aiohttp's graceful exit, which returns.
     try:
         server.serve()
@@ -306,7 +311,8 @@ def _server_class() -> type:
         """textual-serve's server, whose pages name the address they were asked for,
         which opens sessions only for its own page, bounds what a session's client may
         send, ends a session's tutor when its socket closes, lists no folder, and
-        whose shutdown ends the open sessions at once.
+        whose shutdown ends the open sessions at once. A --public-url that is a path
+        (behind Jupyter) is on the host and scheme each browser used.
 
         aiohttp's graceful exit waits up to a minute for open connections, and a
         browser tab's websocket stays open; ending each session's handler ends its
@@ -314,9 +320,18 @@ def _server_class() -> type:
         """
 
         def __init__(self, *args: Any, public_url: str | None = None, limits: Limits,
-                     **kwargs: Any) -> None:
+                     proxy_token: str | None = None, **kwargs: Any) -> None:
+            # textual-serve's pages add /ws and /static/ to the public URL: no last slash.
+            if public_url is not None:
+                public_url = public_url.rstrip("/")
             super().__init__(*args, public_url=public_url, **kwargs)
-            self.fixed_url = public_url is not None
+            self.prefix = public_url if public_url is not None and "://" not in public_url \
+                else None
+            self.fixed_url = public_url is not None and self.prefix is None
+            self.proxy_token = proxy_token
+            # Behind Jupyter the proxy answers our pings itself, and counts each as the
+            # user's activity: with them an open tab, idle, kept the hub from culling.
+            self.heartbeat = None if proxy_token else HEARTBEAT
             self.gate = OriginGate.of(self.host, self.port, public_url)
             self.sessions: set[asyncio.Task] = set()
             self.limits = limits
@@ -348,7 +363,14 @@ def _server_class() -> type:
             import aiohttp_jinja2
             import jinja2
 
-            app = web.Application()
+            @web.middleware
+            async def through_the_proxy(request: Any, handler: Any) -> Any:
+                refusal = jupyter.proxy_refusal(self.proxy_token, request.headers)
+                if refusal is not None:
+                    return web.Response(status=403, text=refusal + "\n")
+                return await handler(request)
+
+            app = web.Application(middlewares=[through_the_proxy])
             aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(self.templates_path))
             app.add_routes([
                 web.get("/", self.handle_index, name="index"),
@@ -372,22 +394,26 @@ def _server_class() -> type:
             # point it back where the browser found the page: through a tunnel to another
             # local port, or at the machine's name when listening on 0.0.0.0. (The page is
             # built without an await in between, so requests cannot mix their addresses.)
-            if not self.fixed_url:
+            if self.prefix is not None:
+                self.public_url = jupyter.page_url(self.prefix, request.headers,
+                                                   request.scheme, request.host)
+            elif not self.fixed_url:
                 self.public_url = f"{request.scheme}://{request.host}"
             full = self.full()
             return full if full is not None else await super().handle_index(request)
 
         async def handle_websocket(self, request: Any) -> Any:
-            refusal = self.gate.refusal(request.headers.get("Origin"), request.host,
-                                        request.scheme)
+            origin = request.headers.get("Origin")
+            refusal = jupyter.proxied_origin_refusal(origin, request.host) \
+                if self.proxy_token else self.gate.refusal(origin, request.host, request.scheme)
             if refusal is not None:
                 log.warning(refusal)
                 return web.Response(status=403, text=refusal + "\n")
             full = self.full()
             if full is not None:
                 return full
-            websocket = web.WebSocketResponse(heartbeat=15, max_msg_size=MAX_MESSAGE_BYTES,
-                                              timeout=CLOSE_GRACE)
+            websocket = web.WebSocketResponse(heartbeat=self.heartbeat, timeout=CLOSE_GRACE,
+                                              max_msg_size=MAX_MESSAGE_BYTES)
             width, height = clamp_size(request.query.get("width"),
                                        request.query.get("height"))
             task = asyncio.current_task()

@@ -49,9 +49,7 @@ from tutor.app.widgets.answer import AnswerInput
 from tutor.app.widgets.chain import ID_STYLE, ChainView
 from tutor.app.widgets.feedback import (
     Feedback,
-    correct_content,
     hints_content,
-    revealed_content,
     verdict_content,
 )
 from tutor.app.widgets.footer import SteadyFooter
@@ -60,9 +58,9 @@ from tutor.app.widgets.preview import Preview
 from tutor.app.widgets.prose import inline_content
 from tutor.app.widgets.steady import Steady, SteadyScroll, set_display, show
 from tutor.app.widgets.values import ValuesPanel
-from tutor.engine import Verdict
 from tutor.lessons.model import Lesson, Step, Variant
 from tutor.progress import LessonState, ProgressStore
+from tutor.progress.tracing import Beliefs
 from tutor.rules import Status
 from tutor.session import LessonSession
 
@@ -120,10 +118,12 @@ class LessonScreen(LessonActions, Screen[None]):
         symbolic_budget: float = 1.0,
         cursor_blink: bool = True,
         reveal_off: str | None = None,
+        beliefs: Beliefs | None = None,  # None: no step opens as a worked example
     ) -> None:
         super().__init__()
         # Read now, not on mount: the footer, composed with the screen, asks check_action.
-        self.session = LessonSession(lesson, seed, store, screen_notation(lesson), reveal_off)
+        self.session = LessonSession(lesson, seed, store, screen_notation(lesson), reveal_off,
+                                     beliefs)
         self.navigator = navigator
         self.clock = clock
         self.symbolic_budget = symbolic_budget
@@ -247,6 +247,7 @@ class LessonScreen(LessonActions, Screen[None]):
         self.token += 1
         self.checking = None
         self.last_checked = None
+        self.session.study()  # a worked example is shown, and studied, as it opens
         answer = self.query_one(AnswerInput)
         # An open step gets the last try back to edit; a done step shows its answer above.
         answer.value = "" if self.factor.done else (self.factor.last_answer or "")
@@ -314,7 +315,8 @@ class LessonScreen(LessonActions, Screen[None]):
         step, factor = self.step, self.factor
         status = {
             "solved": ("  ✓ solved", "bold $text-success"),
-            "revealed": ("  ◇ revealed", "italic $text-warning"),
+            "revealed": ("  ◇ studied" if self.session.studied else "  ◇ revealed",
+                         "italic $text-warning"),
         }.get(factor.status, ("", ""))
         return Content.assemble(
             (f"{step.label}", "bold reverse"),
@@ -327,16 +329,6 @@ class LessonScreen(LessonActions, Screen[None]):
             "\n",
             inline_content(step.prompt),  # the author's Markdown marks, styled
         )
-
-    def standing_feedback(self) -> Content:
-        """What the feedback area says when no check has just happened."""
-        factor = self.factor
-        if factor.status == "solved":
-            verdict = Verdict("correct", f"✓ Solved: {factor.answer}")
-            return correct_content(verdict, self.step, self.is_last)
-        if factor.status == "revealed":
-            return revealed_content(self.step, self.is_last)
-        return Content("")
 
     def factor_list(self, typeable: frozenset[str] = frozenset()) -> Content:
         """Each step, its status and the student's answer: `df_dh2 = W3` when its id is a

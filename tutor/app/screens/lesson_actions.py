@@ -13,12 +13,18 @@ from dataclasses import dataclass
 from functools import partial
 
 from textual.app import SystemCommand
+from textual.content import Content
 
 from tutor.app.model import step_ids_help
 from tutor.app.screens.confirm import ConfirmScreen
 from tutor.app.screens.intro import IntroScreen
 from tutor.app.widgets.answer import AnswerInput
-from tutor.app.widgets.feedback import Feedback, revealed_content
+from tutor.app.widgets.feedback import (
+    Feedback,
+    correct_content,
+    revealed_content,
+    worked_content,
+)
 from tutor.engine import Verdict
 from tutor.session import Checked
 
@@ -110,6 +116,18 @@ class LessonActions:
             ConfirmScreen(f"Reveal the solution of {self.step.label}?", detail, yes="Reveal"),
             reveal,
         )
+
+    def standing_feedback(self) -> Content:
+        """What the feedback area says when no check has just happened."""
+        factor = self.factor
+        if factor.status == "solved":
+            verdict = Verdict("correct", f"✓ Solved: {factor.answer}")
+            return correct_content(verdict, self.step, self.is_last)
+        if factor.status == "revealed" and self.session.studied:
+            return worked_content(self.step, self.is_last)
+        if factor.status == "revealed":
+            return revealed_content(self.step, self.is_last)
+        return Content("")
 
     def action_reveal_off(self) -> None:
         """F3 where the course says Reveal is off: why, instead of the solution."""

@@ -129,6 +129,22 @@ def revealed_content(step: Step, is_last: bool) -> Content:
     return Content("\n").join(rows)
 
 
+def worked_content(step: Step, is_last: bool) -> Content:
+    """A worked example: the step's derivation in its own words (its hints, in order),
+    the factor, and what to do with it."""
+    rows = [Content.styled(f"Worked example: {step.label}", "bold $text-accent")]
+    rows += [inline_content(hint) for hint in step.hints]
+    rows.append(Content.assemble(("So ", "bold"), (step.label, "bold"), (" = ", "bold"),
+                                 (step.answer, "bold $text-accent")))
+    if step.note:
+        rows.append(inline_content(step.note).stylize_before("italic"))
+    rows.append(Content.styled(
+        "Type it in yourself to see it checked. Studied, not solved: the tutor shows fewer "
+        "worked steps as your answers show what you know.", "$text-muted"))
+    rows.append(Content.styled(next_hint(is_last), "$text-muted"))
+    return Content("\n").join(rows)
+
+
 def hints_content(hints: Sequence[str], used: int) -> Content:
     rows = [
         Content.assemble((f"Hint {number}/{len(hints)}: ", "bold $text-accent"),

@@ -86,7 +86,8 @@ _V1 = (
         lesson_id TEXT NOT NULL,
         step_id   TEXT NOT NULL,
         seed      BIGINT,
-        at        DOUBLE PRECISION NOT NULL
+        at        DOUBLE PRECISION NOT NULL,
+        studied   INTEGER NOT NULL DEFAULT 0 CHECK (studied IN (0, 1))
     )""",
     "CREATE INDEX reveals_by_student ON reveals (student, id)",
 )
