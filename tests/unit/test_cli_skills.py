@@ -72,7 +72,7 @@ def test_skills_as_bars_with_mastered_and_what_the_numbers_mean(capsys, data):
     assert "  linear-jacobian       █░░░░░░░░░  0.11            (2 seen)" in lines
     assert "  layout                █░░░░░░░░░  0.10            (not seen yet)" in lines
     assert "estimate that you know the skill, from your first answer to" in out
-    assert "(a solution shown first counts as wrong); from 0.95, mastered." in out
+    assert "(revealing it first counts as wrong); from 0.95, mastered." in out
     assert lines[-1] == "1 step of lessons not found here left out."
 
 

@@ -116,7 +116,7 @@ def skills_text(rows, params, unknown: int) -> str:
         "",
         "Each number is the tutor's estimate that you know the skill, from your first "
         "answer to",
-        "each step of each variant (a solution shown first counts as wrong); from "
+        "each step of each variant (revealing it first counts as wrong); from "
         f"{MASTERY:.2f}, mastered.",
     ]
     if params.source is not None:
