@@ -45,8 +45,9 @@ def _lessons_option(parser: argparse.ArgumentParser) -> None:
 def _skill_params_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--skill-params", type=Path, default=None, metavar="FILE",
                         help="the knowledge tracing's parameters (TOML or JSON: [default] "
-                             "and [skills.NAME] with prior, learn, slip, guess); default "
-                             "0.1 each (also CHAIN_TUTOR_SKILL_PARAMS)")
+                             "and [skills.NAME] with prior, learn, slip, guess; or a .csv "
+                             "of pyBKT's model.params()); default 0.1 each (also "
+                             "CHAIN_TUTOR_SKILL_PARAMS)")
 
 
 def _seed_options(parser: argparse.ArgumentParser, seed_help: str | None = None):
