@@ -16,14 +16,14 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from tutor.lessons.skills import SKILLS
+from tutor.lessons.skills import SKILLS, blamed
 from tutor.markup import SHOWN, printable
 from tutor.progress.records import Attempt, Reveal
 from tutor.progress.skill_params import SkillParams
-from tutor.progress.tracing import MASTERY, SkillState, observations, trace
+from tutor.progress.tracing import MASTERY, Blame, SkillState, observations, trace
 from tutor.report.build import Source, combined_record
 from tutor.report.formats import plural
 from tutor.report.roster import RosterEntry
@@ -189,14 +189,14 @@ def skills_html(rows: Sequence[StudentSkills], params: SkillParams) -> list[str]
 
 
 def bkt_log(sources: Sequence[Source], steps: StepSkills,
-            blame: Callable | None = None) -> tuple[str, int]:
+            blame: Blame = blamed) -> tuple[str, int]:
     """The class's observations as pyBKT's CSV, and how many rows: per observation (in
     time order across the class), one row per skill it concerns; correct 1 or 0;
     order_id counts the rows from 1."""
     found = []
     for login, events in student_events(sources).items():
         seen = observations(events, lambda lesson_id, step_id: steps.get((lesson_id, step_id)),
-                            *(() if blame is None else (blame,)))
+                            blame)
         found += [(observation.at, login, observation.correct, concerned)
                   for observation, concerned in seen]
     found.sort(key=lambda item: (item[0], item[1]))
