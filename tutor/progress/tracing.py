@@ -225,6 +225,7 @@ class Tracer:
         """Every observation of ``events`` (Attempts and Reveals, sorted here by time),
         as `add` would take them one by one, in one tight loop."""
         lessons, new_step, blamed_moves = self._lessons, self._step, self._blamed_moves
+        reveal_fields, length = _REVEAL_FIELDS, len  # locals: this loop is the startup's
         for event in sorted(events, key=_AT):
             in_lesson = lessons.get(event[0])
             step = None if in_lesson is None else in_lesson.get(event[1])
@@ -233,13 +234,13 @@ class Tracer:
             seen = step[2]
             if event[2] in seen:
                 continue
-            if len(event) == _REVEAL_FIELDS and event[4]:
+            if length(event) == reveal_fields and event[4]:
                 # A worked example (studied): a chance to learn, and no evidence either
                 # way; the answers of its variant copy it, and are passed over too.
                 seen.add(event[2])
                 self._studied(step[0])
                 continue
-            if len(event) == _REVEAL_FIELDS:
+            if length(event) == reveal_fields:
                 correct, diagnosis = False, None
             else:
                 verdict = event[4]
