@@ -71,8 +71,10 @@ def test_skills_as_bars_with_mastered_and_what_the_numbers_mean(capsys, data):
     assert "  scalar-derivative     ██████████  0.99  mastered  (3 seen)" in lines
     assert "  linear-jacobian       █░░░░░░░░░  0.11            (2 seen)" in lines
     assert "  layout                █░░░░░░░░░  0.10            (not seen yet)" in lines
-    assert "estimate that you know the skill, from your first answer to" in out
-    assert "(revealing it first counts as wrong); from 0.95, mastered." in out
+    words = " ".join(out.split())
+    assert "estimate that you know the skill, from your first answer to each step" in words
+    assert "(revealing it first counts as wrong); from 0.95, mastered." in words
+    assert max(len(line) for line in lines) < 80  # an 80-column terminal
     assert lines[-1] == "1 step of lessons not found here left out."
 
 
