@@ -85,7 +85,8 @@ def _report(capsys, *args) -> str:
 
 
 @pytest.mark.parametrize("form", [["--json"], ["--students", "--json"], ["--csv"],
-                                  ["--gradebook", "canvas"]])
+                                  ["--gradebook", "canvas"], ["--skills", "--json"],
+                                  ["--bkt-log", "-"]])
 def test_the_database_reports_what_the_files_report(klass, capsys, form) -> None:
     teacher, lab, course, _logins = klass
     extra = ["--course", str(course)] if "--gradebook" in form else []

@@ -221,7 +221,8 @@ def test_a_roster_that_is_not_a_file_exits_2(klass, tmp_path, monkeypatch, capsy
 
 def test_roster_without_students_tui_or_gradebook_is_refused(klass, capsys):
     assert main(["report", "--roster", str(klass["roster"]), str(klass["lab"])]) == 2
-    assert "--roster goes with --students, --tui, --html or --gradebook" in capsys.readouterr().err
+    assert ("--roster goes with --students, --skills, --tui, --html or --gradebook"
+            in capsys.readouterr().err)
     assert main(["report", "--json", "--roster", str(klass["roster"]), str(klass["lab"])]) == 2
 
 

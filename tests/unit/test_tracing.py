@@ -31,6 +31,7 @@ from tutor.progress.tracing import (
     MASTERY,
     Params,
     SkillState,
+    Tracer,
     observations,
     start,
     trace,
@@ -165,6 +166,39 @@ def test_the_one_pass_trace_is_the_textbook_update_over_the_observations():
     for skill in names:
         assert states[skill].mastery == pytest.approx(float(expected[skill]), rel=1e-12)
         assert states[skill].observations == counts[skill]
+
+
+def test_a_tracer_takes_answers_one_at_a_time_as_the_history_would():
+    history = [answer("a", 1, "correct", 1), answer("b", 1, "incorrect", 2, "transpose")]
+    tracer = Tracer(STEPS, skills=SKILLS)
+    tracer.add_all(history)
+    assert tracer.add(answer("b", 1, "correct", 3)) == ()  # not the first: nothing moves
+    assert tracer.add(answer("c", 1, "invalid", 4)) == ()
+    assert tracer.add(Reveal("L", "c", 1, 5)) == ("chain-product",)
+    assert tracer.add(answer("b", 2, "correct", 6)) == ("elementwise-jacobian", "layout")
+    assert tracer.add(answer("b", 3, "incorrect", 7, "precedence")) == ()
+    everything = [*history, answer("b", 1, "correct", 3), answer("c", 1, "invalid", 4),
+                  Reveal("L", "c", 1, 5), answer("b", 2, "correct", 6),
+                  answer("b", 3, "incorrect", 7, "precedence")]
+    assert tracer.states() == trace(everything, STEPS, skills=SKILLS)
+    assert tracer.states()["layout"] == pytest.approx(SkillState(WRONG_THEN_RIGHT, 2))
+
+
+def test_a_worked_example_is_learning_not_evidence_in_the_trace_and_the_tracer():
+    """A step shown as a worked example (a studied reveal): each skill moves by learn
+    alone, 0.1 + 0.9·0.1 = 0.19, with no observation; its variant's answers (typed in
+    from the example) are passed over; the next variant's first answer counts."""
+    events = [Reveal("L", "b", 1, 1, True), answer("b", 1, "correct", 2),
+              answer("b", 2, "incorrect", 3, "transpose")]
+    states = trace(events, STEPS)
+    assert states["elementwise-jacobian"] == pytest.approx(SkillState(0.19, 0))
+    # layout: from 0.19, wrong: 0.019 / (0.019 + 0.81·0.9) = 19/748, p = 19/748 + ·0.1
+    assert states["layout"] == pytest.approx(SkillState(19 / 748 + (729 / 748) * 0.1, 1))
+    tracer = Tracer(STEPS)
+    assert tracer.add(events[0]) == ("elementwise-jacobian", "layout")
+    assert tracer.add(events[1]) == ()
+    assert tracer.add(events[2]) == ("layout",)
+    assert tracer.states() == pytest.approx(states)
 
 
 # -- the parameters file ------------------------------------------------------------------

@@ -30,9 +30,12 @@ def cmd_report(args) -> int:
               "--database", file=sys.stderr)
         return EXIT_INVALID
     if args.roster is not None and not (args.students or args.gradebook or args.tui
-                                        or args.html):
-        print("chain-tutor: --roster goes with --students, --tui, --html or --gradebook",
-              file=sys.stderr)
+                                        or args.html or args.skills):
+        print("chain-tutor: --roster goes with --students, --skills, --tui, --html or "
+              "--gradebook", file=sys.stderr)
+        return EXIT_INVALID
+    params = _skill_options(args)
+    if params is None:
         return EXIT_INVALID
     if args.students and args.gradebook:
         print("chain-tutor: --students or --gradebook, one at a time", file=sys.stderr)
@@ -40,10 +43,10 @@ def cmd_report(args) -> int:
     if args.since is not None and args.until is not None and args.since >= args.until:
         print("chain-tutor: --since must come before --until", file=sys.stderr)
         return EXIT_INVALID
-    if args.html is not None:
-        refused = _unwritable(args.html)
+    for written in (args.html, args.bkt_log):
+        refused = None if written is None else _unwritable(written)
         if refused is not None:  # said before the class's files are read, not after
-            print(f"chain-tutor: cannot write {printable(args.html)}: {refused}",
+            print(f"chain-tutor: cannot write {printable(written)}: {refused}",
                   file=sys.stderr)
             return EXIT_INVALID
     roster = None
@@ -94,9 +97,13 @@ def cmd_report(args) -> int:
         return EXIT_INVALID
     if grading is not None:
         return _gradebook(args, grading, sources)
+    if args.bkt_log is not None:
+        return _bkt_log(args, sources)
+    if args.skills and args.html is None:
+        return _skills(args, sources, roster, params)
     report = build_report(sources, read_index(args.lessons), skipped, top=args.top)
     if args.html is not None:
-        return _html(args, sources, report, roster)
+        return _html(args, sources, report, roster, params if args.skills else None)
     if args.students or args.tui:
         return _students(args, sources, report, roster)
     return _printed(args, lambda: report_json(report), lambda: format_csv(report),
@@ -155,29 +162,108 @@ def _unwritable(name: str) -> str | None:
     return None
 
 
-def _html(args, sources, report, roster) -> int:
-    """--html FILE: the page (tutor.report.html) written whole, or to stdout for "-"."""
+def _html(args, sources, report, roster, params=None) -> int:
+    """--html FILE: the page (tutor.report.html) written whole, or to stdout for "-";
+    ``params``: with the skills' section (--skills), traced with these."""
     import time
-    from pathlib import Path
 
-    from tutor.files import write_whole
     from tutor.report.formats import plural
     from tutor.report.html import build_page
 
     rows = _student_rows(sources, report, roster)
-    page = build_page(report, rows, time.time(), _span(args.since, args.until))
-    if args.html == "-":
-        sys.stdout.write(page)
-        return 0
-    try:
-        write_whole(Path(args.html), page)
-    except OSError as error:
-        print(f"chain-tutor: cannot write {printable(args.html)}: "
-              f"{error.strerror or error}", file=sys.stderr)
+    sections = []
+    if params is not None:
+        from tutor.report.skills import skill_rows, skills_html
+
+        sections = skills_html(skill_rows(sources, _class_steps(args, sources), params,
+                                          roster), params)
+    page = build_page(report, rows, time.time(), _span(args.since, args.until), sections)
+    if not _written(args.html, page):
         return EXIT_INVALID
-    print(f"chain-tutor: wrote the class report ({plural(len(rows), 'student')}, "
-          f"{plural(len(report.lessons), 'lesson')}) to {printable(args.html)}",
-          file=sys.stderr)
+    if args.html != "-":
+        print(f"chain-tutor: wrote the class report ({plural(len(rows), 'student')}, "
+              f"{plural(len(report.lessons), 'lesson')}) to {printable(args.html)}",
+              file=sys.stderr)
+    return 0
+
+
+def _written(name: str, content: str) -> bool:
+    """``content`` written whole to the file ``name`` (stdout for "-"); False after
+    saying why it could not be."""
+    from pathlib import Path
+
+    from tutor.files import write_whole
+
+    if name == "-":
+        sys.stdout.write(content)
+        return True
+    try:
+        write_whole(Path(name), content)
+    except OSError as error:
+        print(f"chain-tutor: cannot write {printable(name)}: {error.strerror or error}",
+              file=sys.stderr)
+        return False
+    return True
+
+
+def _skill_options(args):
+    """The tracing's parameters (tutor.progress.skill_params) for --skills; None after
+    saying why they cannot be used, or why the options do not go together."""
+    from tutor.progress.skill_params import SkillParamsError, chosen_skill_params
+
+    if args.skills and (args.students or args.gradebook or args.tui or args.bkt_log):
+        print("chain-tutor: --skills is a table of its own: as text, --json, --csv or a "
+              "section of --html", file=sys.stderr)
+        return None
+    if args.skill_params is not None and not args.skills:
+        print("chain-tutor: --skill-params goes with --skills", file=sys.stderr)
+        return None
+    if not args.skills:  # a plain report does not read $CHAIN_TUTOR_SKILL_PARAMS's file
+        from tutor.progress.skill_params import SkillParams
+
+        return SkillParams()
+    try:
+        return chosen_skill_params(args.skill_params)
+    except SkillParamsError as error:
+        print(f"chain-tutor: {printable(str(error))}", file=sys.stderr)
+        return None
+
+
+def _class_steps(args, sources) -> dict:
+    """Each step's skills: the lessons installed here and the students' own networks';
+    a note on stderr of how many answered steps are of neither."""
+    from tutor.cli.skills import known_steps
+
+    attempts = [attempt for source in sources for attempt in source.snapshot.attempts]
+    networks = {network.lesson_id: network for source in sources
+                for network in source.snapshot.networks}
+    steps = known_steps(args.lessons, attempts, networks.values())
+    unknown = {(a.lesson_id, a.step_id) for a in attempts} - steps.keys()
+    if unknown:
+        print(f"chain-tutor: note: {len(unknown)} answered step(s) of lessons not installed "
+              "here left out of the skills", file=sys.stderr)
+    return steps
+
+
+def _skills(args, sources, roster, params) -> int:
+    from tutor.report.skills import skill_rows, skills_csv, skills_json, skills_text
+
+    rows = skill_rows(sources, _class_steps(args, sources), params, roster)
+    return _printed(args, lambda: skills_json(rows, params), lambda: skills_csv(rows),
+                    lambda: skills_text(rows, params))
+
+
+def _bkt_log(args, sources) -> int:
+    from tutor.report.formats import plural
+    from tutor.report.skills import bkt_log
+
+    content, rows = bkt_log(sources, _class_steps(args, sources))
+    if not _written(args.bkt_log, content):
+        return EXIT_INVALID
+    if args.bkt_log != "-":
+        print(f"chain-tutor: wrote {plural(rows, 'observation row')} of "
+              f"{plural(len({source.student for source in sources}), 'student')} to "
+              f"{printable(args.bkt_log)} (pyBKT's columns)", file=sys.stderr)
     return 0
 
 

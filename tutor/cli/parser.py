@@ -45,8 +45,9 @@ def _lessons_option(parser: argparse.ArgumentParser) -> None:
 def _skill_params_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--skill-params", type=Path, default=None, metavar="FILE",
                         help="the knowledge tracing's parameters (TOML or JSON: [default] "
-                             "and [skills.NAME] with prior, learn, slip, guess); default "
-                             "0.1 each (also CHAIN_TUTOR_SKILL_PARAMS)")
+                             "and [skills.NAME] with prior, learn, slip, guess; or a .csv "
+                             "of pyBKT's model.params()); default 0.1 each (also "
+                             "CHAIN_TUTOR_SKILL_PARAMS)")
 
 
 def _seed_options(parser: argparse.ArgumentParser, seed_help: str | None = None):
@@ -161,6 +162,16 @@ def build_parser() -> argparse.ArgumentParser:
     form.add_argument("--gradebook", choices=("canvas", "moodle"), default=None,
                       help="CSV for Canvas's or Moodle's gradebook import: a row per "
                            "student, a column per assignment of --course (needs it)")
+    form.add_argument("--bkt-log", default=None, metavar="FILE",
+                      help="write the class's observations (each variant's first answer "
+                           "or reveal, one row per skill it concerns, in time order) as "
+                           "CSV in pyBKT's columns order_id,skill_name,correct,user_id "
+                           "(- for stdout), to fit a parameters file with pyBKT")
+    report.add_argument("--skills", action="store_true",
+                        help="mastery per student and skill (knowledge tracing, as "
+                             "`chain-tutor skills` shows a student), as text, --json, "
+                             "--csv or a section of --html; --roster applies")
+    _skill_params_option(report)
     report.add_argument("--course", type=Path, default=None, metavar="FILE",
                         help="the course file whose assignments --gradebook grades")
     report.add_argument("--by-student", action="store_true",

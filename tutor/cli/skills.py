@@ -112,15 +112,11 @@ def skills_text(rows, params, unknown: int) -> str:
         mark = "mastered" if state.mastery >= MASTERY else ""
         lines.append(f"  {skill:<{width}}  {bar(state.mastery)}  {state.mastery:.2f}"
                      f"  {mark:<8}  {seen}")
-    lines += [
+    lines += [  # within 80 columns, as the bars
         "",
-        "Each number is the tutor's estimate of the chance that you know the skill. Your "
-        "first answer",
-        "to each step of each variant moves it: up when right, down when wrong (a "
-        "solution shown",
-        "before you answered counts as wrong; a slip the tutor can name, a transpose say, "
-        "counts",
-        f"against its own skill only). {MASTERY:.2f} or more is mastered.",
+        "Each number is the tutor's estimate that you know the skill, from your first",
+        "answer to each step of each variant (revealing it first counts as wrong);",
+        f"from {MASTERY:.2f}, mastered.",
     ]
     if params.source is not None:
         lines.append(f"Parameters from {printable(params.source)}.")

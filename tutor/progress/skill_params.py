@@ -15,6 +15,11 @@ what that leaves out from tutor.progress.tracing.DEFAULT (OATutor's 0.1 each)::
 Each value is a probability strictly between 0 and 1, and slip + guess < 1 (else a
 right answer would be evidence of not knowing). Named by ``--skill-params FILE`` or
 $CHAIN_TUTOR_SKILL_PARAMS.
+
+A file ending in .csv is pyBKT's parameters as ``model.params().to_csv(FILE)`` writes
+them (columns skill, param, class, value; params prior, learns, slips, guesses,
+forgets), so that parameters fitted on `report --bkt-log` come back as they are: each
+skill's four, with no forgetting (forgets must be 0) and one class (``default``).
 """
 
 from __future__ import annotations
@@ -104,16 +109,63 @@ def read_skill_params(path: Path | str) -> SkillParams:
     if len(raw) > MAX_BYTES:
         raise SkillParamsError(f"{path}: larger than {MAX_BYTES:,} bytes: not a parameters "
                                "file")
+    suffix = path.suffix.lower()
     try:
-        text = raw.decode("utf-8")
-        data = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
+        text = raw.decode("utf-8-sig")
+        if suffix == ".csv":
+            data = _from_pybkt(text, path)
+        else:
+            data = json.loads(text) if suffix == ".json" else tomllib.loads(text)
     except UnicodeDecodeError:
         raise SkillParamsError(f"{path}: not UTF-8 text") from None
     except (ValueError, RecursionError) as error:  # TOMLDecodeError, JSONDecodeError
-        kind = "JSON" if path.suffix.lower() == ".json" else "TOML"
+        if isinstance(error, SkillParamsError):
+            raise
+        kind = "JSON" if suffix == ".json" else "TOML"
         raise SkillParamsError(f"{path}: not valid {kind}: "
                                f"{str(error).splitlines()[0]}") from None
     return parse_skill_params(data, str(path))
+
+
+# pyBKT's names of the parameters (Model.params()), and ours.
+PYBKT_NAMES = {"prior": "prior", "learns": "learn", "slips": "slip", "guesses": "guess"}
+PYBKT_COLUMNS = ["skill", "param", "class", "value"]
+
+
+def _from_pybkt(text: str, path: Path) -> dict:
+    """pyBKT's parameters CSV as a parameters file's content (a [skills.NAME] each)."""
+    import csv
+
+    rows = list(csv.reader(text.splitlines()))
+    if not rows or [cell.strip() for cell in rows[0]] != PYBKT_COLUMNS:
+        raise SkillParamsError(f"{path}: expected pyBKT's parameters, the columns "
+                               f"{','.join(PYBKT_COLUMNS)} (model.params().to_csv)")
+    skills: dict[str, dict[str, float]] = {}
+    for number, row in enumerate(rows[1:], start=2):
+        if not row:
+            continue
+        if len(row) != len(PYBKT_COLUMNS):
+            raise SkillParamsError(f"{path}:{number}: expected {len(PYBKT_COLUMNS)} "
+                                   f"values, found {len(row)}")
+        skill, name, kind, value = (cell.strip() for cell in row)
+        try:
+            number_value = float(value)
+        except ValueError:
+            raise SkillParamsError(f"{path}:{number}: {value!r} is not a number") from None
+        if kind != "default":
+            raise SkillParamsError(f"{path}:{number}: class {kind!r}: the tutor traces one "
+                                   "class per skill (fit without multigs/multilearn)")
+        if name == "forgets":
+            if number_value > 1e-9:
+                raise SkillParamsError(f"{path}:{number}: forgets = {number_value:g}: the "
+                                       "tutor's tracing has no forgetting (fit with "
+                                       "forgets=False)")
+            continue
+        if name not in PYBKT_NAMES:
+            raise SkillParamsError(f"{path}:{number}: unknown parameter {name!r} (pyBKT's "
+                                   f"are {', '.join(PYBKT_NAMES)}, forgets)")
+        skills.setdefault(skill, {})[PYBKT_NAMES[name]] = number_value
+    return {"skills": skills}
 
 
 def chosen_skill_params(path: Path | str | None = None) -> SkillParams:

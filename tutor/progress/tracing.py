@@ -158,82 +158,127 @@ def trace(events: Iterable[tuple], skills_of: SkillsOf | Mapping[tuple[str, str]
     from that pair (a missing pair is an unknown step). ``params_for``: a skill's
     parameters (default DEFAULT for all). ``skills``: skills to include even if never
     observed (at their prior). The result holds those and every skill observed.
+    """
+    tracer = Tracer(skills_of, params_for, skills, blame)
+    tracer.add_all(events)
+    return tracer.states()
+
+
+class Tracer:
+    """A student's skills as their answers come: `add_all` a history (sorted here), then
+    `add` each new answer or reveal, at the cost of its step's skills.
 
     The same as folding `update` over `observations`, in one pass: a startup traces a
-    long history in this loop, so each event costs a few lookups and each observation
-    a few float operations per skill, and no object is made per event.
+    long history in `add_all`'s loop, so each event costs a few lookups and each
+    observation a few float operations per skill, and no object is made per event.
     """
-    params_for = params_for or (lambda _skill: DEFAULT)
-    if isinstance(skills_of, Mapping):
-        table = skills_of
 
-        def lookup(lesson_id: str, step_id: str) -> tuple[str, ...] | None:
-            return table.get((lesson_id, step_id))
-    else:
-        lookup = skills_of
-    # Per skill: [p(known), observations], updated in place, and its parameters.
-    states: dict[str, list] = {}
-    params: dict[str, Params] = {}
+    def __init__(self, skills_of: SkillsOf | Mapping[tuple[str, str], tuple],
+                 params_for: ParamsFor | None = None, skills: Iterable[str] = (),
+                 blame: Blame = blamed) -> None:
+        if isinstance(skills_of, Mapping):
+            table = skills_of
 
-    def state_of(skill: str) -> list:
-        if skill not in states:
-            params[skill] = params_for(skill)
-            states[skill] = [params[skill].prior, 0]
-        return states[skill]
-
-    def moves(concerned: Iterable[str], correct: bool) -> list[tuple]:
-        return [(state_of(skill), *_step_map(params[skill], correct)) for skill in concerned]
-
-    listed = set()
-    for skill in skills:
-        state_of(skill)
-        listed.add(skill)
-    # Per lesson, per step: its skills, their moves on a right answer, the variants
-    # seen, and the moves of each wrong answer's diagnosis (None: a reveal).
-    lessons: dict[str, dict[str, tuple]] = {}
-    for event in sorted(events, key=_AT):
-        in_lesson = lessons.get(event[0])
-        if in_lesson is None:
-            in_lesson = lessons[event[0]] = {}
-        step = in_lesson.get(event[1])
-        if step is None:
-            carried = tuple(lookup(event[0], event[1]) or ())
-            step = in_lesson[event[1]] = (carried, moves(carried, True), set(), {})
-        seen = step[2]
-        if event[2] in seen:
-            continue
-        if len(event) == _REVEAL_FIELDS and event[4]:
-            # A worked example (studied): a chance to learn, and no evidence either way;
-            # the answers of its variant copy it, and are passed over too.
-            seen.add(event[2])
-            for skill in step[0]:
-                state = state_of(skill)
-                state[0] += (1.0 - state[0]) * params[skill].learn
-                listed.add(skill)  # moved, though not observed: it is reported
-            continue
-        if len(event) == _REVEAL_FIELDS:
-            correct, diagnosis = False, None
+            def lookup(lesson_id: str, step_id: str) -> tuple[str, ...] | None:
+                return table.get((lesson_id, step_id))
         else:
-            verdict = event[4]
-            if verdict == "invalid":
+            lookup = skills_of
+        self._lookup = lookup
+        self._params_for = params_for or (lambda _skill: DEFAULT)
+        self._blame = blame
+        # Per skill: [p(known), observations], updated in place, and its parameters.
+        self._states: dict[str, list] = {}
+        self._params: dict[str, Params] = {}
+        self._listed = set()
+        for skill in skills:
+            self._state_of(skill)
+            self._listed.add(skill)
+        # Per lesson, per step: its skills, their moves on a right answer, the variants
+        # seen, and the moves of each wrong answer's diagnosis (None: a reveal).
+        self._lessons: dict[str, dict[str, tuple]] = {}
+
+    def _state_of(self, skill: str) -> list:
+        if skill not in self._states:
+            self._params[skill] = self._params_for(skill)
+            self._states[skill] = [self._params[skill].prior, 0]
+        return self._states[skill]
+
+    def _moves(self, concerned: Iterable[str], correct: bool) -> list[tuple]:
+        return [(self._state_of(skill), *_step_map(self._params[skill], correct))
+                for skill in concerned]
+
+    def _step(self, lesson_id: str, step_id: str) -> tuple:
+        carried = tuple(self._lookup(lesson_id, step_id) or ())
+        step = (carried, self._moves(carried, True), set(), {})
+        self._lessons.setdefault(lesson_id, {})[step_id] = step
+        return step
+
+    def _blamed_moves(self, step: tuple, diagnosis: tuple | None) -> list[tuple]:
+        carried = step[0]
+        blames = set(carried if diagnosis is None or not carried
+                     else self._blame(carried, tuple(diagnosis)))
+        moves = step[3][diagnosis] = self._moves(
+            [skill for skill in carried if skill in blames], False)
+        return moves
+
+    def add_all(self, events: Iterable[tuple]) -> None:
+        """Every observation of ``events`` (Attempts and Reveals, sorted here by time),
+        as `add` would take them one by one, in one tight loop."""
+        lessons, new_step, blamed_moves = self._lessons, self._step, self._blamed_moves
+        reveal_fields, length = _REVEAL_FIELDS, len  # locals: this loop is the startup's
+        for event in sorted(events, key=_AT):
+            in_lesson = lessons.get(event[0])
+            step = None if in_lesson is None else in_lesson.get(event[1])
+            if step is None:
+                step = new_step(event[0], event[1])
+            seen = step[2]
+            if event[2] in seen:
                 continue
-            correct, diagnosis = verdict == "correct", event[5]
-        seen.add(event[2])
-        if correct:
-            targets = step[1]
-        else:
-            targets = step[3].get(diagnosis)
-            if targets is None:
-                blames = set(step[0] if diagnosis is None or not step[0]
-                             else blame(step[0], tuple(diagnosis)))
-                targets = step[3][diagnosis] = moves(
-                    [skill for skill in step[0] if skill in blames], False)
-        for state, a, b, c, d in targets:
-            p = state[0]
-            state[0] = (a * p + b) / (c * p + d)
-            state[1] += 1
-    return {skill: SkillState(*state) for skill, state in states.items()
-            if state[1] or skill in listed}
+            if length(event) == reveal_fields and event[4]:
+                # A worked example (studied): a chance to learn, and no evidence either
+                # way; the answers of its variant copy it, and are passed over too.
+                seen.add(event[2])
+                self._studied(step[0])
+                continue
+            if length(event) == reveal_fields:
+                correct, diagnosis = False, None
+            else:
+                verdict = event[4]
+                if verdict == "invalid":
+                    continue
+                correct, diagnosis = verdict == "correct", event[5]
+            seen.add(event[2])
+            if correct:
+                targets = step[1]
+            else:
+                targets = step[3].get(diagnosis)
+                if targets is None:
+                    targets = blamed_moves(step, diagnosis)
+            for state, a, b, c, d in targets:
+                p = state[0]
+                state[0] = (a * p + b) / (c * p + d)
+                state[1] += 1
+
+    def _studied(self, skills: Iterable[str]) -> None:
+        for skill in skills:
+            state = self._state_of(skill)
+            state[0] += (1.0 - state[0]) * self._params[skill].learn
+            self._listed.add(skill)  # moved, though not observed: it is reported
+
+    def add(self, event: tuple) -> tuple[str, ...]:
+        """One answer or reveal, later than those before; the skills it moved (none if
+        it was not its variant's first counted answer or a worked example, or concerns
+        no skill)."""
+        step = self._lessons.get(event[0], {}).get(event[1]) or self._step(event[0], event[1])
+        before = [tuple(self._state_of(skill)) for skill in step[0]]
+        self.add_all((event,))
+        return tuple(skill for skill, was in zip(step[0], before, strict=True)
+                     if tuple(self._states[skill]) != was)
+
+    def states(self) -> dict[str, SkillState]:
+        """Each skill listed or observed: its mastery and observations."""
+        return {skill: SkillState(*state) for skill, state in self._states.items()
+                if state[1] or skill in self._listed}
 
 
 def _step_map(params: Params, correct: bool) -> tuple[float, float, float, float]:

@@ -111,9 +111,10 @@ def step_anchor(lesson_index: int, step_index: int) -> str:
 
 
 def build_page(report: Report, rows: Sequence[StudentRow], generated: float,
-               span: str | None = None) -> str:
+               span: str | None = None, sections: Sequence[str] = ()) -> str:
     """The whole page. ``rows``: tutor.report.students.student_rows; ``generated``: Unix
-    seconds, shown in UTC; ``span``: the --since/--until cut in words, if any."""
+    seconds, shown in UTC; ``span``: the --since/--until cut in words, if any;
+    ``sections``: the lines of more sections, after the students' (the skills')."""
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -131,6 +132,7 @@ def build_page(report: Report, rows: Sequence[StudentRow], generated: float,
         *_heat_map(report, max(len(rows), len(report.students))),
         *_steps(report),
         *_students(rows),
+        *sections,
         "</main>",
         "</body>",
         "</html>",
