@@ -148,7 +148,8 @@ def _lesson_json(lesson) -> dict:
         "id": lesson.id,
         "title": lesson.title,
         "steps": [
-            {"id": s.id, "of": s.of, "wrt": s.wrt, "factor": s.label, "shape": list(s.shape)}
+            {"id": s.id, "of": s.of, "wrt": s.wrt, "factor": s.label, "shape": list(s.shape),
+             "skills": list(s.skills)}
             for s in lesson.steps
         ],
     }

@@ -148,6 +148,8 @@ class Lesson:
     path: Path | None = None
     problem: Problem = field(init=False, repr=False)
     _step_problems: dict[str, Problem] = field(init=False, repr=False, default_factory=dict)
+    # The steps that declared no skills and carry the ones proposed (validate names them).
+    proposed_skills: frozenset[str] = field(init=False, repr=False, default=frozenset())
 
     def __post_init__(self) -> None:
         inputs = {name: q.shape for name, q in self.quantities.items()}
@@ -155,6 +157,15 @@ class Lesson:
         self.problem = Problem.from_text(inputs, self.definitions, sampler=self._sample,
                                          simplex=one_hot)
         self.problem.about = {name: q.about for name, q in self.quantities.items() if q.about}
+        bare = [step.id for step in self.steps if not step.skills]
+        if bare:  # a file from before skills, or a generated lesson: read off each step
+            from tutor.lessons.skill_guess import proposer
+
+            propose = proposer(self.definitions, self.problem.shapes)
+            self.steps = [step if step.skills else replace(
+                step, skills=propose(step.of, step.wrt, step.answer, step.composes))
+                for step in self.steps]
+            self.proposed_skills = frozenset(bare)
 
     def _sample(self, rng: np.random.Generator) -> Values:
         return {name: q.sample_value(rng) for name, q in self.quantities.items()}

@@ -147,6 +147,12 @@ def validate_lesson(lesson: Lesson, symbolic_budget: float = 10.0,
     if deadline is not None and time.monotonic() > deadline:
         raise OutOfTime(len(lesson.steps), len(lesson.steps))
     findings.extend(_validate_compositions(lesson, points))
+    if notes and lesson.path is not None:  # a file's author may declare what it proposes
+        findings += [Finding(lesson.path, step.line, step.id,
+                             "declares no skills; read off the step: skills = ["
+                             + ", ".join(f'"{skill}"' for skill in step.skills) + "]",
+                             error=False)
+                     for step in lesson.steps if step.id in lesson.proposed_skills]
     return findings
 
 

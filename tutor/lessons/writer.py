@@ -63,6 +63,8 @@ def _step(step: Step) -> list[str]:
              f"answer = {quote(step.answer)}"]
     if step.composes:
         lines.append(f"composes = {quote(step.composes)}")
+    if step.skills:
+        lines.append(f"skills = [{', '.join(quote(skill) for skill in step.skills)}]")
     if step.tolerance is not None:
         lines.append(f"tolerance = {step.tolerance!r}")
     if step.hints:
