@@ -7,9 +7,9 @@ test_tui_startup.py names them). Right after the first paint a worker thread loa
 lessons in full (the engine, numpy), then another imports sympy for the checker.
 A lesson opened in the moment before its lesson is loaded waits on a loading screen.
 
-Two parts of the app that read apart from opening lessons are its base classes:
-NetworkFlow (tutor/app/network_flow.py) makes a student's own network into its lesson,
-and TypeAhead (tutor/app/typeahead.py) holds the keys typed before a lesson can take them.
+Parts that read apart from opening lessons are base classes: NetworkFlow (network_flow.py)
+makes a student's own network into its lesson, SkillsFlow (skills_flow.py) shows the skills
+and aims practice at the weakest, TypeAhead (typeahead.py) holds keys typed ahead of a lesson.
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ from tutor.app.screens.loading import LoadingScreen
 from tutor.app.screens.too_small import MIN_SIZE
 from tutor.app.shelf import Shelf
 from tutor.app.signals import SessionGuard
+from tutor.app.skills_flow import SkillsFlow
 from tutor.app.typeahead import TypeAhead
 from tutor.files import make_private_folder
 from tutor.lessons.index import CACHE_NAME, LessonError, LessonInfo, find_lesson, read_index
@@ -76,7 +77,7 @@ class WarmedUp(Message):
     """Posted once sympy is imported and the slow route has run once."""
 
 
-class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots, browser or suspend
+class ChainTutorApp(SkillsFlow, NetworkFlow, TypeAhead, ConfinedApp[int]):
     CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute: subclasses live elsewhere
     TITLE = "chain-tutor"
     BINDINGS = [
@@ -405,7 +406,7 @@ class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots
         if following is not None:
             number = [entry.id for entry in self.shelf.entries()].index(following.id) + 1
             named = f"{number}. {following.title}"
-        self.push_screen(SummaryScreen(lesson, session.seed, self.store, named), chosen)
+        self.push_screen(SummaryScreen(lesson, session.seed, self.store, named, self), chosen)
 
     def exit(self, *args: Any, **kwargs: Any) -> None:
         # A proof still running would keep its check's thread, and so the process, alive
@@ -487,6 +488,7 @@ def run(args) -> int:
             network=getattr(args, "network_text", None),
             symbolic_budget=getattr(args, "budget", 1.0), after_paint=later, course=course,
         )
+        app.network_note = getattr(args, "note", None)  # practice --weakest: which skill
         # SIGHUP, SIGTERM, SIGINT or a vanished terminal stop the app (see signals.py).
         with SessionGuard(app) as session:
             app.run()

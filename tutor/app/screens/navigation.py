@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from textual.screen import Screen
 
+    from tutor.progress.tracing import SkillState
     from tutor.session import LessonSession
 
 
@@ -36,3 +37,14 @@ class Navigator(Protocol):
 
     def show_summary(self, session: LessonSession, lesson_screen: Screen) -> None:
         """The lesson is complete: its summary, over ``lesson_screen``."""
+
+    def mastery(self) -> dict[str, SkillState] | None:
+        """Every skill's state, traced from the student's history; None (said why) while
+        the lessons are loading."""
+
+    def open_skills(self) -> None:
+        """The student's skills, as bars (nothing while the lessons are loading: said)."""
+
+    def practise_weakest(self) -> None:
+        """A random network with a step of the student's weakest skill, opened as its
+        lesson, saying which skill it is for."""

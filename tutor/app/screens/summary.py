@@ -20,6 +20,8 @@ from textual.widgets import Button, Footer, Static
 from tutor.app.model import FactorState, assembled, chain_pieces, factor_states, goal_step
 from tutor.app.notation import duration, matrix_rows
 from tutor.app.screens.confirm import ConfirmScreen
+from tutor.app.screens.navigation import Navigator
+from tutor.app.screens.skills import skill_bars
 from tutor.app.screens.too_small import TooSmallNote
 from tutor.engine import evaluate
 from tutor.lessons.model import Lesson
@@ -42,16 +44,20 @@ class SummaryScreen(Screen[str]):
         Binding("n", "new_variant", "New variant", id="new-variant"),
         Binding("r", "choose('review')", "Review", id="review"),
         Binding("escape", "choose('lessons')", "Lessons", id="lessons"),
+        # Not in the footer, which fits 60 columns as it is: the skills' heading says it.
+        Binding("s", "skills", "Skills", id="summary-skills", show=False),
     ]
 
     def __init__(self, lesson: Lesson, seed: int, store: ProgressStore,
-                 next_lesson: str | None = None) -> None:
-        """``next_lesson``: how to name the lesson that follows (None after the last)."""
+                 next_lesson: str | None = None, navigator: Navigator | None = None) -> None:
+        """``next_lesson``: how to name the lesson that follows (None after the last).
+        ``navigator``: where the skills come from (none: no skills shown)."""
         super().__init__()
         self.lesson = lesson
         self.seed = seed
         self.store = store
         self.next_lesson = next_lesson
+        self.navigator = navigator
 
     def compose(self) -> ComposeResult:
         yield TooSmallNote()
@@ -72,6 +78,7 @@ class SummaryScreen(Screen[str]):
                 yield Button("New variant (n)", id="new")
                 yield Button("Review steps (r)", id="review")
                 yield Button("Lessons (Esc)", id="lessons-button")
+            yield Static(self.skills(), id="summary-skills")
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -105,6 +112,20 @@ class SummaryScreen(Screen[str]):
             *(Content(f"    {row}") for row in matrix_rows(value)),
         ]
         return Content("\n").join(rows)
+
+    def skills(self) -> Content:
+        """The bars of this lesson's skills, as they stand now that it is done."""
+        states = self.navigator.mastery() if self.navigator is not None else None
+        if states is None:
+            return Content("")
+        carried = {skill for step in self.lesson.steps for skill in step.skills}
+        ours = [skill for skill in states if skill in carried]
+        if not ours:
+            return Content("")
+        return Content("\n").join([
+            Content.assemble(("Your skills in this lesson", "bold"),
+                             ("  (s: all your skills)", "$text-muted")),
+            skill_bars(states, ours)])
 
     def variant_values(self):
         return self.lesson.variant(self.seed).values
@@ -141,6 +162,8 @@ class SummaryScreen(Screen[str]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "choose" and parameters == ("next",):
             return self.next_lesson is not None
+        if action == "skills":
+            return self.navigator is not None
         return True
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -165,6 +188,10 @@ class SummaryScreen(Screen[str]):
             ),
             answered,
         )
+
+    def action_skills(self) -> None:
+        if self.navigator is not None:
+            self.navigator.open_skills()
 
     def action_choose(self, choice: str) -> None:
         self.dismiss(choice)
