@@ -45,7 +45,7 @@ async def test_s_on_the_lessons_shows_every_skill_as_a_bar_and_esc_goes_back(mak
         await settle(pilot)
         assert footer_keys(pilot)["s"] == "Skills"
         await pilot.press("s")
-        await pilot.pause()
+        await settle(pilot)  # traced in a thread
         assert isinstance(pilot.app.screen, SkillsScreen)
         bars = text_of(pilot, "#skills-bars")
         assert [line.split()[0] for line in bars.splitlines()] == list(SKILLS)
@@ -101,7 +101,7 @@ async def test_w_on_the_skills_screen_does_the_same(make_app, store):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("s")
-        await pilot.pause()
+        await settle(pilot)  # traced in a thread
         await pilot.press("w")
         await practise_weakest_opens_a_network_for_it(pilot, 300)
         await pilot.press("escape")  # the lesson (or its intro) left: the lessons, not skills
@@ -121,7 +121,7 @@ async def test_the_summary_shows_its_lessons_skills_and_s_opens_them_all(make_ap
             size=(80, 24)) as pilot:
         await settle(pilot)
         await pilot.press("pagedown")  # every step done: on to the summary
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(pilot.app.screen, SummaryScreen)
         shown = text_of(pilot, "#summary-skills")
         assert shown.splitlines()[0] == "Your skills in this lesson  (s: all your skills)"
@@ -131,7 +131,7 @@ async def test_the_summary_shows_its_lessons_skills_and_s_opens_them_all(make_ap
         assert bar_line(shown, "elementwise-jacobian").split()[1:3] == ["█░░░░░░░░░", "0.11"]
         assert "s" not in footer_keys(pilot)  # its heading names the key: the footer is full
         await pilot.press("s")
-        await pilot.pause()
+        await settle(pilot)  # traced in a thread
         assert isinstance(pilot.app.screen, SkillsScreen)
         await pilot.press("escape")
         await pilot.pause()
@@ -144,6 +144,23 @@ async def test_before_the_lessons_have_loaded_the_student_is_told_to_wait(make_a
         await settle(pilot)
         app.shelf.catalog = None  # as in the moment after the first paint
         await pilot.press("s")
-        await pilot.pause()
+        await settle(pilot)  # traced in a thread
         assert isinstance(pilot.app.screen, PickerScreen)
         assert any("still loading" in notice.message for notice in app._notifications)
+
+
+async def test_a_tracing_the_student_has_moved_on_from_is_dropped(make_app, store):
+    """Skills traced for a screen no longer on top, or for an earlier ask, open nothing."""
+    from tutor.app.skills_flow import SkillsTraced
+
+    app = make_app(warm_up=False)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        shown = []
+        picker = app.screen
+        app.skills_job = 2
+        app.on_skills_traced(SkillsTraced(1, {}, shown.append, picker))  # an earlier ask
+        app.on_skills_traced(SkillsTraced(2, {}, shown.append, SkillsScreen({}, app)))
+        assert shown == []
+        app.on_skills_traced(SkillsTraced(2, {"layout": None}, shown.append, picker))
+        assert shown == [{"layout": None}]

@@ -96,7 +96,7 @@ def test_summary(snap_compare, store, size):
 
     async def open_summary(pilot):
         await pilot.press("pagedown")
-        await pilot.pause()
+        await settle(pilot)  # the skills' bars are traced in a thread
 
     assert snap_compare(make(store, FLAGSHIP), terminal_size=size, run_before=open_summary)
 
@@ -109,7 +109,7 @@ def test_summary_leads_to_the_next_lesson(snap_compare, store):
 
     async def open_summary(pilot):
         await pilot.press("pagedown")
-        await pilot.pause()
+        await settle(pilot)  # the skills' bars are traced in a thread
 
     assert snap_compare(make(store, "scalar-chain-rule"), terminal_size=(80, 24),
                         run_before=open_summary)
@@ -128,7 +128,7 @@ def test_skills(snap_compare, store, size):
     async def open_skills(pilot):
         await settle(pilot)
         await pilot.press("s")
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(make(store), terminal_size=size, run_before=open_skills)
 

@@ -8,6 +8,7 @@ the lessons.
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import ComposeResult
@@ -27,6 +28,9 @@ from tutor.engine import evaluate
 from tutor.lessons.model import Lesson
 from tutor.progress import ProgressStore
 from tutor.session import solving_attempts
+
+if TYPE_CHECKING:
+    from tutor.progress.tracing import SkillState
 
 STATUS_WORDS = {"solved": "✓ solved", "revealed": "◇ revealed", None: "· open"}
 
@@ -78,7 +82,7 @@ class SummaryScreen(Screen[str]):
                 yield Button("New variant (n)", id="new")
                 yield Button("Review steps (r)", id="review")
                 yield Button("Lessons (Esc)", id="lessons-button")
-            yield Static(self.skills(), id="summary-skills")
+            yield Static(id="summary-skills")  # once traced: show_skills
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -86,6 +90,8 @@ class SummaryScreen(Screen[str]):
         # Not scrolled to: the derivative at the top is what a short terminal shows first.
         first = "#next" if self.next_lesson is not None else "#lessons-button"
         self.query_one(first, Button).focus(scroll_visible=False)
+        if self.navigator is not None:
+            self.navigator.trace_skills(self.show_skills)
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width < WIDE, "-narrow")
@@ -113,19 +119,15 @@ class SummaryScreen(Screen[str]):
         ]
         return Content("\n").join(rows)
 
-    def skills(self) -> Content:
+    def show_skills(self, states: dict[str, SkillState]) -> None:
         """The bars of this lesson's skills, as they stand now that it is done."""
-        states = self.navigator.mastery() if self.navigator is not None else None
-        if states is None:
-            return Content("")
         carried = {skill for step in self.lesson.steps for skill in step.skills}
         ours = [skill for skill in states if skill in carried]
-        if not ours:
-            return Content("")
-        return Content("\n").join([
-            Content.assemble(("Your skills in this lesson", "bold"),
-                             ("  (s: all your skills)", "$text-muted")),
-            skill_bars(states, ours)])
+        if ours:
+            self.query_one("#summary-skills", Static).update(Content("\n").join([
+                Content.assemble(("Your skills in this lesson", "bold"),
+                                 ("  (s: all your skills)", "$text-muted")),
+                skill_bars(states, ours)]))
 
     def variant_values(self):
         return self.lesson.variant(self.seed).values
