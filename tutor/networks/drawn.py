@@ -17,7 +17,7 @@ BATCH_CHANCE = 0.25
 BATCH_SIZES = (2, 3)
 LOSS_WORDS = {"none": "", "squared": "squared loss", "softmax": "softmax loss"}
 # Skills no drawn network exercises: nothing drawn multiplies two functions of the
-# weights (tests/unit/test_weakest.py checks this list against 500 seeds).
+# weights (tests/unit/test_weakest.py checks this list against 200 seeds; 500 were seen).
 UNDRAWN_SKILLS = frozenset({"product-rule"})
 SKILL_TRIES = 500  # seeds tried for a skill; the rarest drawn (sum-of-paths) is 1 in 15
 
