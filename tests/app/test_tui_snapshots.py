@@ -1,4 +1,5 @@
-"""What a student sees, pinned: the picker, a lesson midway, a wrong answer, the summary.
+"""What a student sees, pinned: the picker, a lesson midway, a wrong answer, the summary,
+the skills.
 
 Baselines live in __snapshots__/; after a deliberate change of the screens, look at
 the new pictures and update them with `pytest tests/app --snapshot-update`.
@@ -95,7 +96,7 @@ def test_summary(snap_compare, store, size):
 
     async def open_summary(pilot):
         await pilot.press("pagedown")
-        await pilot.pause()
+        await settle(pilot)  # the skills' bars are traced in a thread
 
     assert snap_compare(make(store, FLAGSHIP), terminal_size=size, run_before=open_summary)
 
@@ -108,13 +109,28 @@ def test_summary_leads_to_the_next_lesson(snap_compare, store):
 
     async def open_summary(pilot):
         await pilot.press("pagedown")
-        await pilot.pause()
+        await settle(pilot)  # the skills' bars are traced in a thread
 
     assert snap_compare(make(store, "scalar-chain-rule"), terminal_size=(80, 24),
                         run_before=open_summary)
 
 
 MISTYPED_NETWORK = "x : 2x1\nW : 2x2\nw : 1x2\nz = W @ q\nh = tanh(z)\nf = w @ h\ngoal: df/dW\n"
+
+
+@pytest.mark.parametrize("size", [pytest.param((80, 24), id="80x24"),
+                                  pytest.param((60, 18), id="60x18")])
+def test_skills(snap_compare, store, size):
+    solve(store, FLAGSHIP, "df_dh2", "W3", wrong=("W3.T",))
+    for seed in range(3):
+        store.record_attempt("scalar-chain-rule", "du_dx", seed, "3", "correct", (), 5)
+
+    async def open_skills(pilot):
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+
+    assert snap_compare(make(store), terminal_size=size, run_before=open_skills)
 
 
 @pytest.mark.parametrize("size", [*SIZES, pytest.param((60, 18), id="60x18")])

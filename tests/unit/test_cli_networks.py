@@ -46,7 +46,7 @@ def test_practice_refuses_what_it_cannot_read_and_a_seed_without_random(tmp_path
     assert main(["practice", str(fine), "--seed", "3"]) == 2
     assert "--seed picks a random network" in capsys.readouterr().err
     assert main(["practice"]) == 2
-    assert "needs a NETWORK_FILE, or --random" in capsys.readouterr().err
+    assert "needs a NETWORK_FILE, --random or --weakest" in capsys.readouterr().err
 
 
 def test_a_seed_alone_means_a_random_network(capsys):

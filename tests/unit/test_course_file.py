@@ -70,7 +70,8 @@ def test_a_course_file_reads_as_its_assignments(tmp_path):
     ("points = 10", "points = true", 7, "assignment 1: points must be a number above 0"),
     ("reveal = false", 'reveal = "no"', 8, "assignment 1: reveal must be true or false"),
     ('title = "Softmax"', 'title = "Softmax"\ncolour = 1', 12,
-     "unknown field 'colour' in assignment 2. Known fields: due, examples, lessons, points, reveal"),
+     "unknown field 'colour' in assignment 2. Known fields: due, examples, lessons, points, "
+     "reveal"),
     ('title = "Softmax"', 'title = "Backprop by hand"', 11,
      "assignment 2: the title 'Backprop by hand' is already that of assignment 1"),
     ('"squared-loss"]', '"squared-loss", "two-layer-sigmoid"]', 5,

@@ -7,9 +7,9 @@ test_tui_startup.py names them). Right after the first paint a worker thread loa
 lessons in full (the engine, numpy), then another imports sympy for the checker.
 A lesson opened in the moment before its lesson is loaded waits on a loading screen.
 
-Two parts of the app that read apart from opening lessons are its base classes:
-NetworkFlow (tutor/app/network_flow.py) makes a student's own network into its lesson,
-and TypeAhead (tutor/app/typeahead.py) holds the keys typed before a lesson can take them.
+Parts that read apart from opening lessons are base classes: NetworkFlow (network_flow.py)
+makes a student's own network into its lesson, SkillsFlow (skills_flow.py) shows the skills
+and aims practice at the weakest, TypeAhead (typeahead.py) holds keys typed ahead of a lesson.
 """
 
 from __future__ import annotations
@@ -29,13 +29,7 @@ from textual.binding import Binding
 from textual.message import Message
 from textual.screen import Screen
 
-from tutor.app.background import (
-    freeze_heap,
-    load_lessons,
-    prepare_proofs,
-    traced_mastery,
-    warm_up_checker,
-)
+from tutor.app.background import freeze_heap, load_lessons, prepare_proofs, warm_up_checker
 from tutor.app.confine import ConfinedApp
 from tutor.app.network_flow import EXAMPLE_NETWORK as EXAMPLE_NETWORK  # its old address
 from tutor.app.network_flow import NetworkFlow
@@ -44,10 +38,11 @@ from tutor.app.screens.intro import IntroScreen
 from tutor.app.screens.loading import LoadingScreen
 from tutor.app.screens.too_small import MIN_SIZE
 from tutor.app.shelf import Shelf
+from tutor.app.skills_flow import SkillsFlow
 from tutor.app.typeahead import TypeAhead
 from tutor.lessons.index import LessonError, LessonInfo, read_index
 from tutor.progress.store import ProgressStore
-from tutor.standing import new_variant, open_variant, start_lesson
+from tutor.standing import new_variant, open_variant, start_lesson, student_mastery
 
 if TYPE_CHECKING:
     from tutor.lessons.course import Course
@@ -78,7 +73,7 @@ class WarmedUp(Message):
     """Posted once sympy is imported and the slow route has run once."""
 
 
-class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots, browser or suspend
+class ChainTutorApp(SkillsFlow, NetworkFlow, TypeAhead, ConfinedApp[int]):
     CSS_PATH = Path(__file__).parent / "app.tcss"  # absolute: subclasses live elsewhere
     TITLE = "chain-tutor"
     BINDINGS = [
@@ -151,7 +146,7 @@ class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots
         self.freeze_gc = freeze_gc
         self.after_paint = list(after_paint)
         self.examples, self.skill_params = examples, skill_params
-        self.mastery: dict[str, float] | None = None  # traced in a thread (trace_skills)
+        self.mastery: dict[str, float] | None = None  # traced in a thread (trace_beliefs)
         self.waiting: tuple[str, int] | None = None  # a lesson to open once loaded
         self.last_lesson: str | None = None  # the lesson opened last: the picker's cursor
         self.loading_started = False
@@ -221,21 +216,22 @@ class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots
         except Exception as error:  # noqa: BLE001 - said on screen, the picker goes on
             self.post_message(LessonsFailed(f"The lessons could not be loaded: {error!r}"))
             return
-        self.trace_skills(catalog)  # before the first lesson opens: which steps are worked
+        self.trace_beliefs(catalog)  # before the first lesson opens: which steps are worked
         self.post_message(LessonsLoaded(catalog))
         while self.after_paint:
             self.after_paint.pop(0)()
 
-    def trace_skills(self, catalog: Catalog | None = None) -> None:
+    def trace_beliefs(self, catalog: Catalog | None = None) -> None:
         """(In a thread.) The student's mastery of each skill, for worked examples; left
         as it was if anything fails (the tutor then asks every step, or as before)."""
         catalog = catalog or self.shelf.catalog
         if not self.examples or catalog is None:
             return
         try:
-            self.mastery = traced_mastery(self.store, catalog.lessons, self.skill_params)
+            states = student_mastery(self.store, catalog.lessons, self.skill_params)
         except Exception:  # noqa: BLE001 - worked examples are help, never a failure
-            pass
+            return
+        self.mastery = {skill: state.mastery for skill, state in states.items()}
 
     def beliefs(self, lesson_id: str) -> Beliefs | None:
         """What a lesson opens with to choose its worked examples; None where there are
@@ -243,7 +239,7 @@ class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots
         if not self.examples or self.shelf.examples_off(lesson_id):
             return None
         if self.mastery is None:  # lessons given loaded, or traced in vain: once, here
-            self.trace_skills()
+            self.trace_beliefs()
         if self.mastery is None:
             return None
         from tutor.progress.tracing import Beliefs
@@ -405,8 +401,8 @@ class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots
 
     def to_picker(self, screen: Screen, land_on: str | None) -> None:
         if self.examples:  # what the lesson just left showed of the student's skills
-            self.run_worker(self.trace_skills, thread=True, exit_on_error=False,
-                            group="trace-skills")
+            self.run_worker(self.trace_beliefs, thread=True, exit_on_error=False,
+                            group="trace-beliefs")
         if isinstance(screen, LoadingScreen):
             self.waiting = None
             self.typed_ahead = []  # typed for the lesson the student has just left
@@ -422,8 +418,8 @@ class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots
 
         session.finish()
         if self.examples:  # before the next lesson opens from the summary
-            self.run_worker(self.trace_skills, thread=True, exit_on_error=False,
-                            group="trace-skills")
+            self.run_worker(self.trace_beliefs, thread=True, exit_on_error=False,
+                            group="trace-beliefs")
         lesson = session.lesson
         following = self.shelf.after(lesson.id)
 
@@ -447,7 +443,7 @@ class ChainTutorApp(NetworkFlow, TypeAhead, ConfinedApp[int]):  # no screenshots
         if following is not None:
             number = [entry.id for entry in self.shelf.entries()].index(following.id) + 1
             named = f"{number}. {following.title}"
-        self.push_screen(SummaryScreen(lesson, session.seed, self.store, named), chosen)
+        self.push_screen(SummaryScreen(lesson, session.seed, self.store, named, self), chosen)
 
     def exit(self, *args: Any, **kwargs: Any) -> None:
         # A proof still running would keep its check's thread, and so the process, alive

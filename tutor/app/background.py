@@ -52,13 +52,3 @@ def freeze_heap() -> None:
     gc.collect()
     gc.freeze()
 
-
-def traced_mastery(store, lessons, params=None) -> dict[str, float]:
-    """The student's mastery of every skill (tutor.progress.tracing), from the store's whole
-    history and the lessons' steps: a skill never observed stands at its prior."""
-    from tutor.lessons.skills import SKILLS
-    from tutor.progress.tracing import skills_by_step, trace
-
-    states = trace([*store.attempts(), *store.reveals()], skills_by_step(lessons), params,
-                   skills=SKILLS)
-    return {skill: state.mastery for skill, state in states.items()}

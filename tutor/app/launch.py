@@ -57,6 +57,7 @@ def run(args) -> int:
             symbolic_budget=getattr(args, "budget", 1.0), after_paint=later, course=course,
             examples=not getattr(args, "no_examples", False), skill_params=params,
         )
+        app.network_note = getattr(args, "note", None)  # practice --weakest: which skill
         # SIGHUP, SIGTERM, SIGINT or a vanished terminal stop the app (see signals.py).
         with SessionGuard(app) as session:
             app.run()

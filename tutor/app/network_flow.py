@@ -79,6 +79,9 @@ class NetworkFlow:
     new_seed: Callable[[], int]
     symbolic_budget: float
     cursor_blink: bool
+    # Said when the next network made opens (which skill it is for: practice --weakest,
+    # or SkillsFlow.practise_weakest); dropped if that network is refused or left.
+    network_note: str | None = None
 
     def open_editor(self) -> None:
         from tutor.app.screens.network_editor import NetworkEditorScreen
@@ -149,10 +152,14 @@ class NetworkFlow:
                                 __version__ if message.proved else None)
         self.close_network_screens()
         self.open_lesson(lesson.id)
+        if self.network_note:
+            self.notify(self.network_note, title="Practice", timeout=15, markup=False)
+            self.network_note = None
 
     def on_network_refused(self, message: NetworkRefused) -> None:
         if message.job != self.network_job:
             return
+        self.network_note = None
         self.notify(message.reason, title="Cannot make a lesson of this network",
                     severity="error", timeout=15, markup=False)
         if isinstance(self.screen, LoadingScreen):
@@ -161,6 +168,7 @@ class NetworkFlow:
     def leave_network(self, screen: Screen) -> None:
         """Esc while a network's lesson is being made: back to the editor, or the lessons."""
         self.network_job += 1  # its thread stops at the next step, and its result is dropped
+        self.network_note = None
         from tutor.app.screens.network_editor import NetworkEditorScreen
 
         stack = self.screen_stack

@@ -232,12 +232,13 @@ def _skill_options(args):
 def _class_steps(args, sources) -> dict:
     """Each step's skills: the lessons installed here and the students' own networks';
     a note on stderr of how many answered steps are of neither."""
-    from tutor.cli.skills import known_steps
+    from tutor.lessons.load import load_catalog
+    from tutor.standing import known_step_skills
 
     attempts = [attempt for source in sources for attempt in source.snapshot.attempts]
     networks = {network.lesson_id: network for source in sources
                 for network in source.snapshot.networks}
-    steps = known_steps(args.lessons, attempts, networks.values())
+    steps = known_step_skills(load_catalog(args.lessons).lessons, attempts, networks.values())
     unknown = {(a.lesson_id, a.step_id) for a in attempts} - steps.keys()
     if unknown:
         print(f"chain-tutor: note: {len(unknown)} answered step(s) of lessons not installed "

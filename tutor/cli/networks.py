@@ -129,8 +129,21 @@ class _Progress:
 def cmd_practice(args) -> int:
     from tutor.networks.draft import check_draft
 
-    if args.network is None and not args.random and args.seed is None:
-        print("chain-tutor: practice needs a NETWORK_FILE, or --random", file=sys.stderr)
+    note = None
+    if args.weakest:
+        if args.network is not None or args.random:
+            print("chain-tutor: --weakest draws its own random network: give it without "
+                  f"{'a NETWORK_FILE' if args.network is not None else '--random'}",
+                  file=sys.stderr)
+            return EXIT_INVALID
+        found = _weakest_network(args)
+        if isinstance(found, int):
+            return found
+        args.seed, note = found
+        print(note, file=sys.stderr if args.show else sys.stdout, flush=True)
+    elif args.network is None and not args.random and args.seed is None:
+        print("chain-tutor: practice needs a NETWORK_FILE, --random or --weakest",
+              file=sys.stderr)
         return EXIT_INVALID
     if args.random or args.network is None:
         from tutor.networks.drawn import random_network
@@ -155,6 +168,43 @@ def cmd_practice(args) -> int:
         return EXIT_INVALID
     from tutor.app.launch import run
 
-    return run(argparse.Namespace(lesson=None, seed=None, lessons=[], data_dir=args.data_dir,
-                                  database=args.database, budget=args.budget,
-                                  network_text=text))
+    return run(argparse.Namespace(lesson=None, seed=None, lessons=args.lessons,
+                                  data_dir=args.data_dir, database=args.database,
+                                  budget=args.budget, network_text=text, note=note))
+
+
+def _weakest_network(args) -> tuple[int, str] | int:
+    """The seed of a random network that exercises the student's weakest skill, and the
+    line that says so; or the exit status, its reason said."""
+    from tutor.lessons.load import load_catalog
+    from tutor.markup import printable
+    from tutor.networks.drawn import SKILL_TRIES, UNDRAWN_SKILLS, network_for_skill
+    from tutor.progress.opening import open_store
+    from tutor.progress.skill_params import SkillParamsError, chosen_skill_params
+    from tutor.standing import student_mastery, weakest_skill
+
+    try:
+        params = chosen_skill_params(args.skill_params)
+    except SkillParamsError as error:
+        print(f"chain-tutor: {printable(str(error))}", file=sys.stderr)
+        return EXIT_INVALID
+    store = open_store(args.data_dir, args.database, create_later=True)
+    if not store.enabled:
+        print(f"chain-tutor: {store.notice}", file=sys.stderr)
+        return EXIT_INVALID if store.left_alone else 1
+    with store:
+        states = student_mastery(store, load_catalog(args.lessons).lessons, params)
+        if store.notice:  # moved aside, or a read that failed: traced from what was read
+            print(f"chain-tutor: {store.notice}", file=sys.stderr)
+    target = weakest_skill(states, set(states) - UNDRAWN_SKILLS)
+    if target is None:  # every skill undrawable: only if the skills list changes
+        print("chain-tutor: no random network exercises any skill", file=sys.stderr)
+        return 1
+    start = args.seed if args.seed is not None else random.randint(1, 99_999)
+    seed = network_for_skill(target.skill, start)
+    if seed is None:
+        print(f"chain-tutor: none of random networks {start} to {start + SKILL_TRIES - 1} "
+              f"exercises {target.skill}; try another --seed", file=sys.stderr)
+        return 1
+    return seed, (f"Practising {target.words()}: random network {seed} "
+                  f"(chain-tutor practice --seed {seed} opens it again).")

@@ -340,11 +340,16 @@ def _network_commands(sub) -> None:
     practice.add_argument("--seed", type=seed_argument, default=None,
                           help="which random network (implies --random; the same seed gives "
                                "the same network everywhere); default: a new one")
+    practice.add_argument("--weakest", action="store_true",
+                          help="a random network that exercises your weakest skill (traced "
+                               "from your progress, as `chain-tutor skills` shows it); "
+                               "--seed is where the search starts")
     practice.add_argument("--show", action="store_true",
                           help="print the network instead of opening the tutor")
     practice.add_argument("--budget", type=float, default=1.0, metavar="SECONDS",
                           help="CPU seconds for each answer's symbolic proof (default 1)")
-    _data_dir_option(practice)
+    _skill_params_option(practice)
+    _common(practice)
 
 
 def build_app_parser() -> argparse.ArgumentParser:

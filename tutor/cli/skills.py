@@ -35,39 +35,17 @@ def cmd_skills(args) -> int:
         attempts, reveals, networks = store.attempts(), store.reveals(), store.networks()
         if store.notice:  # moved aside, or a read that failed: what is shown is not all
             print(f"chain-tutor: {store.notice}", file=sys.stderr)
-    steps = known_steps(args.lessons, attempts, networks)
+    from tutor.lessons.load import load_catalog
+    from tutor.standing import known_step_skills
+
+    steps = known_step_skills(load_catalog(args.lessons).lessons, [*attempts, *reveals],
+                              networks)
     rows, unknown = mastery_rows(attempts, reveals, steps, params)
     if args.json:
         print(json.dumps(skills_json(rows, params, unknown), indent=2, ensure_ascii=False))
     else:
         print(skills_text(rows, params, unknown))
     return 0
-
-
-def known_steps(lesson_dirs, attempts, networks) -> dict[tuple[str, str], tuple[str, ...]]:
-    """Each step's skills: the catalog's lessons, and the student's own networks that
-    they answered (their lessons built again, unchecked: they were checked when saved)."""
-    from tutor.lessons.load import load_catalog
-    from tutor.progress.tracing import skills_by_step
-
-    steps = skills_by_step(load_catalog(lesson_dirs).lessons)
-    answered = {attempt.lesson_id for attempt in attempts}
-    answered -= {lesson_id for lesson_id, _ in steps}
-    networks = [network for network in networks if network.lesson_id in answered]
-    if networks:
-        steps |= skills_by_step(filter(None, map(_network_lesson, networks)))
-    return steps
-
-
-def _network_lesson(network):
-    """The lesson of a saved network, or None if it cannot be made here."""
-    from tutor.networks.generator import generate
-    from tutor.networks.reader import parse_network
-
-    try:
-        return generate(parse_network(network.text), network.lesson_id, validate=False)
-    except Exception:  # noqa: BLE001 - a network this version cannot build: its steps are
-        return None  # unknown, and said so as such
 
 
 def mastery_rows(attempts, reveals, steps, params) -> tuple[list[tuple], int]:

@@ -16,6 +16,10 @@ ACTIVATIONS = ("sigma", "tanh", "relu")
 BATCH_CHANCE = 0.25
 BATCH_SIZES = (2, 3)
 LOSS_WORDS = {"none": "", "squared": "squared loss", "softmax": "softmax loss"}
+# Skills no drawn network exercises: nothing drawn multiplies two functions of the
+# weights (tests/unit/test_weakest.py checks this list against 200 seeds; 500 were seen).
+UNDRAWN_SKILLS = frozenset({"product-rule"})
+SKILL_TRIES = 500  # seeds tried for a skill; the rarest drawn (sum-of-paths) is 1 in 15
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,32 @@ def draw_network(seed: int) -> RandomNetwork:
     lines = [f"# {title}", *body.inputs(widths, loss), *layers, *body.top(h, loss),
              f"goal: d{'L' if loss != 'none' else 'f'}/dW{goal}"]
     return RandomNetwork(seed, title, "\n".join(lines) + "\n")
+
+
+def drawn_skills(seed: int) -> frozenset[str]:
+    """The skills of the steps of random network ``seed``'s lesson (made, not validated:
+    a few milliseconds); none if it cannot be made."""
+    from tutor.networks.generator import generate
+    from tutor.networks.reader import parse_network
+
+    try:
+        lesson = generate(parse_network(random_network(seed)), validate=False)
+    except Exception:  # noqa: BLE001 - a network that cannot be asked exercises nothing
+        return frozenset()
+    return frozenset(skill for step in lesson.steps for skill in step.skills)
+
+
+def network_for_skill(skill: str, start: int, tries: int = SKILL_TRIES) -> int | None:
+    """The first seed from ``start`` on (start, start + 1, …) whose random network has a
+    step carrying ``skill``; None if none of ``tries`` seeds does."""
+    from tutor.seeds import SEED_HIGHEST
+
+    if skill in UNDRAWN_SKILLS:
+        return None
+    for seed in range(start, min(start + tries, SEED_HIGHEST + 1)):
+        if skill in drawn_skills(seed):
+            return seed
+    return None
 
 
 def _activation(drawn: str, before: list[str], last_before_softmax: bool) -> str:

@@ -13,8 +13,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from textual.screen import Screen
 
+    from tutor.progress.tracing import SkillState
     from tutor.session import LessonSession
 
 
@@ -36,3 +39,15 @@ class Navigator(Protocol):
 
     def show_summary(self, session: LessonSession, lesson_screen: Screen) -> None:
         """The lesson is complete: its summary, over ``lesson_screen``."""
+
+    def trace_skills(self, then: Callable[[dict[str, SkillState]], None]) -> None:
+        """Every skill's state, traced from the student's history (in a thread), handed
+        to ``then`` if the screen on top is still on top; never while the lessons are
+        loading (the student is told)."""
+
+    def open_skills(self) -> None:
+        """The student's skills, as bars (nothing while the lessons are loading: said)."""
+
+    def practise_weakest(self) -> None:
+        """A random network with a step of the student's weakest skill, opened as its
+        lesson, saying which skill it is for."""

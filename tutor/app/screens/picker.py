@@ -26,6 +26,7 @@ from tutor.standing import standing
 
 STATUS_GLYPHS = {"solved": "✓", "revealed": "◇", None: "·"}
 NEW_NETWORK = "new-network"  # the option that opens the network editor
+WEAKEST = "weakest-skill"  # the option that opens a random network for the weakest skill
 NETWORK_PREFIX = "network:"  # option ids of saved networks: the prefix, then the lesson id
 NUMBER_PAUSE = 1.0  # seconds: a digit typed within this of the last one extends the number
 
@@ -93,6 +94,16 @@ def new_network_option() -> Option:
     return Option(prompt, id=NEW_NETWORK)
 
 
+def weakest_option() -> Option:
+    prompt = Content.assemble(
+        ("  ★ ", "bold $text-accent"),
+        ("Practise my weakest skill…", "bold"),
+        "\n    ",
+        ("a random network for the skill you know least", "$text-muted"),
+    )
+    return Option(prompt, id=WEAKEST)
+
+
 def broken_option(broken: BrokenEntry) -> Option:
     prompt = Content.assemble(
         ("  ✗ ", "bold $text-error"),
@@ -137,6 +148,7 @@ class PickerScreen(Screen[None]):
         *(Binding(str(digit), f"digit('{digit}')", show=False, priority=True)
           for digit in range(10)),
         Binding("delete", "forget", "Remove network", id="forget"),
+        Binding("s", "skills", "Skills", id="skills"),
     ]
 
     clock = staticmethod(time.monotonic)  # when digits are typed (tests set their own)
@@ -235,7 +247,7 @@ class PickerScreen(Screen[None]):
             [lesson_option(n, lesson, state)
              for n, (lesson, state) in enumerate(zip(lessons, states, strict=True), start=1)]
             + [broken_option(entry) for entry in broken]
-            + networks + [new_network_option()]
+            + networks + [new_network_option(), weakest_option()]
         )
         ids = [option.id for option in options.options]
         options.highlighted = ids.index(keep) if keep in ids else 0
@@ -298,6 +310,10 @@ class PickerScreen(Screen[None]):
             detail.update("Type a network (inputs, definitions, a goal) and the tutor walks "
                           "you through its backpropagation, factor by factor.")
             return
+        if option_id == WEAKEST:
+            detail.update("The tutor traces which skills you know from your first answers; "
+                          "this draws a network with a step of the one you know least.")
+            return
         lesson = self._lesson(option_id) or self._network(option_id)
         if lesson is None:
             detail.update("")
@@ -319,10 +335,15 @@ class PickerScreen(Screen[None]):
     def open_option(self, option_id: str | None) -> None:
         if option_id == NEW_NETWORK:
             self.navigator.open_editor()
+        elif option_id == WEAKEST:
+            self.navigator.practise_weakest()
         elif (network := self._network(option_id)) is not None:
             self.navigator.open_network(network.saved.text)
         elif self._lesson(option_id) is not None:
             self.navigator.open_lesson(option_id)
+
+    def action_skills(self) -> None:
+        self.navigator.open_skills()
 
     def _lesson(self, option_id: str | None) -> LessonEntry | None:
         return next((lesson for lesson in self.shelf.entries() if lesson.id == option_id), None)

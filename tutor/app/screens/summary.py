@@ -8,6 +8,7 @@ the lessons.
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from textual import events
 from textual.app import ComposeResult
@@ -20,11 +21,16 @@ from textual.widgets import Button, Footer, Static
 from tutor.app.model import FactorState, assembled, chain_pieces, factor_states, goal_step
 from tutor.app.notation import duration, matrix_rows
 from tutor.app.screens.confirm import ConfirmScreen
+from tutor.app.screens.navigation import Navigator
+from tutor.app.screens.skills import skill_bars
 from tutor.app.screens.too_small import TooSmallNote
 from tutor.engine import evaluate
 from tutor.lessons.model import Lesson
 from tutor.progress import ProgressStore
 from tutor.session import solving_attempts
+
+if TYPE_CHECKING:
+    from tutor.progress.tracing import SkillState
 
 STATUS_WORDS = {"solved": "✓ solved", "revealed": "◇ revealed", None: "· open"}
 
@@ -42,16 +48,20 @@ class SummaryScreen(Screen[str]):
         Binding("n", "new_variant", "New variant", id="new-variant"),
         Binding("r", "choose('review')", "Review", id="review"),
         Binding("escape", "choose('lessons')", "Lessons", id="lessons"),
+        # Not in the footer, which fits 60 columns as it is: the skills' heading says it.
+        Binding("s", "skills", "Skills", id="summary-skills", show=False),
     ]
 
     def __init__(self, lesson: Lesson, seed: int, store: ProgressStore,
-                 next_lesson: str | None = None) -> None:
-        """``next_lesson``: how to name the lesson that follows (None after the last)."""
+                 next_lesson: str | None = None, navigator: Navigator | None = None) -> None:
+        """``next_lesson``: how to name the lesson that follows (None after the last).
+        ``navigator``: where the skills come from (none: no skills shown)."""
         super().__init__()
         self.lesson = lesson
         self.seed = seed
         self.store = store
         self.next_lesson = next_lesson
+        self.navigator = navigator
 
     def compose(self) -> ComposeResult:
         yield TooSmallNote()
@@ -72,6 +82,7 @@ class SummaryScreen(Screen[str]):
                 yield Button("New variant (n)", id="new")
                 yield Button("Review steps (r)", id="review")
                 yield Button("Lessons (Esc)", id="lessons-button")
+            yield Static(id="summary-skills")  # once traced: show_skills
         yield Footer(compact=True, show_command_palette=False)
 
     def on_mount(self) -> None:
@@ -79,6 +90,8 @@ class SummaryScreen(Screen[str]):
         # Not scrolled to: the derivative at the top is what a short terminal shows first.
         first = "#next" if self.next_lesson is not None else "#lessons-button"
         self.query_one(first, Button).focus(scroll_visible=False)
+        if self.navigator is not None:
+            self.navigator.trace_skills(self.show_skills)
 
     def on_resize(self, event: events.Resize) -> None:
         self.set_class(event.size.width < WIDE, "-narrow")
@@ -105,6 +118,16 @@ class SummaryScreen(Screen[str]):
             *(Content(f"    {row}") for row in matrix_rows(value)),
         ]
         return Content("\n").join(rows)
+
+    def show_skills(self, states: dict[str, SkillState]) -> None:
+        """The bars of this lesson's skills, as they stand now that it is done."""
+        carried = {skill for step in self.lesson.steps for skill in step.skills}
+        ours = [skill for skill in states if skill in carried]
+        if ours:
+            self.query_one("#summary-skills", Static).update(Content("\n").join([
+                Content.assemble(("Your skills in this lesson", "bold"),
+                                 ("  (s: all your skills)", "$text-muted")),
+                skill_bars(states, ours)]))
 
     def variant_values(self):
         return self.lesson.variant(self.seed).values
@@ -141,6 +164,8 @@ class SummaryScreen(Screen[str]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "choose" and parameters == ("next",):
             return self.next_lesson is not None
+        if action == "skills":
+            return self.navigator is not None
         return True
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
@@ -165,6 +190,10 @@ class SummaryScreen(Screen[str]):
             ),
             answered,
         )
+
+    def action_skills(self) -> None:
+        if self.navigator is not None:
+            self.navigator.open_skills()
 
     def action_choose(self, choice: str) -> None:
         self.dismiss(choice)
