@@ -42,7 +42,7 @@ def gone(terminal: Terminal, text: str, timeout: float = 30.0) -> None:
 def test_a_network_typed_in_the_editor_is_started_and_its_first_step_answered(picker,
                                                                              tmp_path):
     picker.wait_for("Choose a lesson", timeout=60)
-    picker.keys("End")  # the last entry: "Your own network…"
+    picker.keys("End", "Up")  # the last entries: "Your own network…", then your weakest skill
     picker.wait_for("walks you through")
     picker.keys("Enter")
     screen = picker.wait_for("a residual block with a squared loss —", timeout=30)

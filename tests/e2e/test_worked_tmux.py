@@ -19,8 +19,8 @@ def test_a_new_students_first_steps_are_worked_then_asked(tmp_path: Path):
     with tutor_in_tmux("scalar-chain-rule", data) as terminal:
         terminal.wait_for("Start the steps", timeout=60)
         terminal.keys("Enter")
-        screen = terminal.wait_for("Worked example: ∂u/∂x")
-        assert "So ∂u/∂x = 3" in screen and "◇ studied" in screen
+        screen = terminal.wait_for("Worked example: ∂u/∂x = 3")
+        assert "◇ studied" in screen
         terminal.type("3")
         terminal.keys("Enter")
         terminal.wait_for("Correct")

@@ -132,10 +132,9 @@ def revealed_content(step: Step, is_last: bool) -> Content:
 def worked_content(step: Step, is_last: bool) -> Content:
     """A worked example: the step's derivation in its own words (its hints, in order),
     the factor, and what to do with it."""
-    rows = [Content.styled(f"Worked example: {step.label}", "bold $text-accent")]
-    rows += [inline_content(hint) for hint in step.hints]
-    rows.append(Content.assemble(("So ", "bold"), (step.label, "bold"), (" = ", "bold"),
-                                 (step.answer, "bold $text-accent")))
+    rows = [Content.assemble(("Worked example: ", "bold"), (step.label, "bold"), (" = ", "bold"),
+                             (step.answer, "bold $text-accent"))]  # first: seen at any size
+    rows += [inline_content(hint) for hint in step.hints]  # how it goes, in the step's words
     if step.note:
         rows.append(inline_content(step.note).stylize_before("italic"))
     rows.append(Content.styled(
