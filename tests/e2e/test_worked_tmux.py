@@ -52,3 +52,20 @@ def test_no_examples_asks_every_step(tmp_path: Path):
     with ProgressStore(data / "progress.db") as store:
         assert store.lesson("scalar-chain-rule").status_of("du_dx") == "solved"
         assert store.reveals() == []
+
+
+def test_a_worked_step_is_asked_once_the_answers_show_its_skill(tmp_path: Path):
+    """The same first step, for a student whose earlier answers (two variants of it, right
+    first time) put scalar-derivative past the first step's bar: asked, not worked."""
+    data = tmp_path / "data"
+    data.mkdir()
+    with ProgressStore(data / "progress.db") as store:
+        for seed in (7, 8):
+            store.set_seed("scalar-chain-rule", seed)
+            store.record_attempt("scalar-chain-rule", "du_dx", seed, "3", "correct", [], 1.0)
+        store.reset_lesson("scalar-chain-rule")
+    with tutor_in_tmux("scalar-chain-rule --seed 1", data) as terminal:
+        terminal.wait_for("Start the steps", timeout=60)
+        terminal.keys("Enter")
+        screen = terminal.wait_for("∂u/∂x  is 1×1")
+        assert "Worked example" not in screen and "studied" not in screen

@@ -29,6 +29,7 @@ that carries no skills gives no observation. Pure: no database, no lesson files.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from operator import attrgetter
 from typing import NamedTuple
@@ -224,6 +225,15 @@ class Tracer:
     def add_all(self, events: Iterable[tuple]) -> None:
         """Every observation of ``events`` (Attempts and Reveals, sorted here by time),
         as `add` would take them one by one, in one tight loop."""
+        enabled = gc.isenabled()
+        gc.disable()  # the loop makes no cycles; a collection would walk the whole history
+        try:
+            self._add_all(events)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _add_all(self, events: Iterable[tuple]) -> None:
         lessons, new_step, blamed_moves = self._lessons, self._step, self._blamed_moves
         reveal_fields, length = _REVEAL_FIELDS, len  # locals: this loop is the startup's
         for event in sorted(events, key=_AT):
