@@ -176,22 +176,15 @@ def cmd_practice(args) -> int:
 def _weakest_network(args) -> tuple[int, str] | int:
     """The seed of a random network that exercises the student's weakest skill, and the
     line that says so; or the exit status, its reason said."""
+    from tutor.cli.skills import params_and_store
     from tutor.lessons.load import load_catalog
-    from tutor.markup import printable
     from tutor.networks.drawn import SKILL_TRIES, UNDRAWN_SKILLS, network_for_skill
-    from tutor.progress.opening import open_store
-    from tutor.progress.skill_params import SkillParamsError, chosen_skill_params
     from tutor.standing import student_mastery, weakest_skill
 
-    try:
-        params = chosen_skill_params(args.skill_params)
-    except SkillParamsError as error:
-        print(f"chain-tutor: {printable(str(error))}", file=sys.stderr)
-        return EXIT_INVALID
-    store = open_store(args.data_dir, args.database, create_later=True)
-    if not store.enabled:
-        print(f"chain-tutor: {store.notice}", file=sys.stderr)
-        return EXIT_INVALID if store.left_alone else 1
+    opened = params_and_store(args)
+    if isinstance(opened, int):
+        return opened
+    params, store = opened
     with store:
         states = student_mastery(store, load_catalog(args.lessons).lessons, params)
         if store.notice:  # moved aside, or a read that failed: traced from what was read

@@ -17,7 +17,10 @@ from tutor.markup import printable
 BAR = 10  # cells of a skill's bar
 
 
-def cmd_skills(args) -> int:
+def params_and_store(args):
+    """The tracing's parameters (--skill-params, or the environment's) and the student's
+    store, opened to read: a first run finds no progress, and makes no database for it.
+    An exit status instead, the reason said, if either cannot be used."""
     from tutor.progress.opening import open_store
     from tutor.progress.skill_params import SkillParamsError, chosen_skill_params
 
@@ -26,11 +29,18 @@ def cmd_skills(args) -> int:
     except SkillParamsError as error:
         print(f"chain-tutor: {printable(str(error))}", file=sys.stderr)
         return EXIT_INVALID
-    # Read only: a first run finds no progress, and makes no database for it.
     store = open_store(args.data_dir, args.database, create_later=True)
     if not store.enabled:
         print(f"chain-tutor: {store.notice}", file=sys.stderr)
         return EXIT_INVALID if store.left_alone else 1
+    return params, store
+
+
+def cmd_skills(args) -> int:
+    opened = params_and_store(args)
+    if isinstance(opened, int):
+        return opened
+    params, store = opened
     with store:
         attempts, reveals, networks = store.attempts(), store.reveals(), store.networks()
         if store.notice:  # moved aside, or a read that failed: what is shown is not all
