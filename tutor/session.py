@@ -305,8 +305,11 @@ class LessonSession:
         """Whether this answer is the variant's first that counts for the step (the
         tracing's observation): not invalid, none counted before it, not shown first.
         The steps already observed are read once, then kept here."""
-        if verdict.verdict == VerdictKind.INVALID:
-            return False
+        return verdict.verdict != VerdictKind.INVALID and self._first_of_variant(step_id)
+
+    def _first_of_variant(self, step_id: str) -> bool:
+        """Whether nothing of the step counted yet in this variant (an answer that was not
+        invalid, or its solution shown); from now on something has."""
         if self._observed is None:
             self._observed = {a.step_id for a in self.store.attempts(self.lesson.id)
                               if a.seed == self.seed and a.verdict != VerdictKind.INVALID}
@@ -329,6 +332,8 @@ class LessonSession:
         course in force says Reveal is off (``reveal_off``) or the step is done."""
         if not self.available()["reveal"]:
             return False
+        if self.beliefs is not None and self._first_of_variant(self.step.id):
+            self.beliefs.observed(self.step.skills, False)  # as the trace counts it
         self.store.mark(self.lesson.id, self.step.id, Status.REVEALED)
         self.reload()
         return True

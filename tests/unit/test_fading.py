@@ -126,3 +126,18 @@ def test_no_worked_examples_without_beliefs_or_where_reveal_is_off(store, catalo
                         beliefs=Beliefs({"scalar-derivative": 0.1}))
     assert not off.study()
     assert store.reveals() == []
+
+
+def test_a_reveal_asked_for_is_a_wrong_observation_and_its_answers_do_not_count(store,
+                                                                               catalog):
+    lesson = catalog.get("scalar-chain-rule")
+    store.set_seed(lesson.id, 1)
+    beliefs = Beliefs({"scalar-derivative": 0.9, "chain-product": 0.9})
+    session = LessonSession(lesson, 1, store, beliefs=beliefs)
+    assert not session.study()  # known: asked
+    assert session.reveal()
+    after = beliefs.mastery["scalar-derivative"]
+    assert after < 0.9  # as the trace counts a reveal before any answer
+    session.submit("du_dx", "3", 1.0, budget=0)  # typing the shown answer says nothing
+    assert beliefs.mastery["scalar-derivative"] == after
+    assert [r.studied for r in store.reveals()] == [False]
