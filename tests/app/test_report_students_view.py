@@ -270,3 +270,39 @@ async def test_sorting_a_table_scrolled_right_leaves_it_there(tmp_path):
         await pilot.pause()
         assert logins(pilot) == ["dee", "ann", "bo", "cy"]  # the oldest answer first
         assert table.scroll_x == scrolled
+
+
+async def test_skills_tui_opens_on_each_students_mastery_and_s_goes_to_the_map(tmp_path):
+    """`report --skills --tui`: the skills' table (the rows of `report --skills`): ann's
+    right first answers raise her skills; bo's first answer, transposed, lowers the one
+    skill its step carries (df_dh2 does not carry layout, so its own is blamed)."""
+    from tutor.app.report_app import SKILLS
+    from tutor.app.screens.report_skills import SkillsTableScreen
+    from tutor.lessons.load import load_catalog
+    from tutor.lessons.skills import SKILLS as SKILL_NAMES
+    from tutor.progress.skill_params import SkillParams
+    from tutor.progress.tracing import skills_by_step
+    from tutor.report.skills import skill_rows
+
+    root = tmp_path / "class"
+    _write(root)
+    sources, skipped = load_sources([root])
+    report = build_report(sources, [read_info(SNAPSHOT_LESSONS / f"{FLAGSHIP}.toml")],
+                          skipped)
+    rows = skill_rows(sources, skills_by_step(load_catalog().lessons), SkillParams(), ROSTER)
+    app = ReportApp(report, student_rows(sources, report, ROSTER), start=SKILLS, skills=rows)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, SkillsTableScreen)
+        table = app.screen.query_one(DataTable)
+        assert [str(column.label) for column in table.columns.values()] == [
+            "login", *SKILL_NAMES]
+        assert [str(key.value) for key in table.rows] == ["ann", "bo", "cy", "dee"]
+        ann = dict(zip(SKILL_NAMES, [str(c) for c in table.get_row("ann")][1:], strict=True))
+        assert ann["linear-jacobian"] == "0.93" and ann["weight-gradient"] == "–"
+        bo = dict(zip(SKILL_NAMES, [str(c) for c in table.get_row("bo")][1:], strict=True))
+        assert bo["layout"] == "–" and bo["linear-jacobian"] == "0.11"
+        assert footer_keys(pilot)["s"] == "Heat map"
+        await pilot.press("s")
+        await pilot.pause()
+        assert isinstance(app.screen, ReportScreen)

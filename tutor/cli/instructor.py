@@ -99,13 +99,13 @@ def cmd_report(args) -> int:
         return _gradebook(args, grading, sources)
     if args.bkt_log is not None:
         return _bkt_log(args, sources)
-    if args.skills and args.html is None:
+    if args.skills and args.html is None and not args.tui:
         return _skills(args, sources, roster, params)
     report = build_report(sources, read_index(args.lessons), skipped, top=args.top)
     if args.html is not None:
         return _html(args, sources, report, roster, params if args.skills else None)
     if args.students or args.tui:
-        return _students(args, sources, report, roster)
+        return _students(args, sources, report, roster, params if args.skills else None)
     return _printed(args, lambda: report_json(report), lambda: format_csv(report),
                     lambda: format_text(report))
 
@@ -132,13 +132,18 @@ def _student_rows(sources, report, roster) -> list:
     return student_rows(sources, report, roster)
 
 
-def _students(args, sources, report, roster) -> int:
+def _students(args, sources, report, roster, params=None) -> int:
     from tutor.report.formats import students_csv, students_json, students_text
 
     rows = _student_rows(sources, report, roster)
     if args.tui:  # the heat map and the students' table, opened at the one asked for
-        from tutor.app.report_app import MAP, STUDENTS, run_report
+        from tutor.app.report_app import MAP, SKILLS, STUDENTS, run_report
 
+        if params is not None:  # --skills --tui: on the skills' table
+            from tutor.report.skills import skill_rows
+
+            skills = skill_rows(sources, _class_steps(args, sources), params, roster)
+            return run_report(report, rows, start=SKILLS, skills=skills)
         return run_report(report, rows, start=STUDENTS if args.students else MAP)
     return _printed(args, lambda: students_json(rows), lambda: students_csv(rows),
                     lambda: students_text(rows))
@@ -211,9 +216,9 @@ def _skill_options(args):
     saying why they cannot be used, or why the options do not go together."""
     from tutor.progress.skill_params import SkillParamsError, chosen_skill_params
 
-    if args.skills and (args.students or args.gradebook or args.tui or args.bkt_log):
-        print("chain-tutor: --skills is a table of its own: as text, --json, --csv or a "
-              "section of --html", file=sys.stderr)
+    if args.skills and (args.students or args.gradebook or args.bkt_log):
+        print("chain-tutor: --skills is a table of its own: as text, --json, --csv, --tui or "
+              "a section of --html", file=sys.stderr)
         return None
     if args.skill_params is not None and not args.skills:
         print("chain-tutor: --skill-params goes with --skills", file=sys.stderr)
