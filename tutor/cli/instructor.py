@@ -137,9 +137,10 @@ def _students(args, sources, report, roster, params=None) -> int:
 
     rows = _student_rows(sources, report, roster)
     if args.tui:  # the heat map and the students' table, opened at the one asked for
-        from tutor.app.report_app import MAP, SKILLS, STUDENTS, run_report
+        from tutor.app.report_app import MAP, STUDENTS, run_report
 
         if params is not None:  # --skills --tui: on the skills' table
+            from tutor.app.report_app import SKILLS
             from tutor.report.skills import skill_rows
 
             skills = skill_rows(sources, _class_steps(args, sources), params, roster)
