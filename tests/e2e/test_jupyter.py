@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 from local_ports import start_listening
-from test_serve import Process, children, cmdline, handshake, until, wait_gone
+from test_serve import Process, children, cmdline, descendants, handshake, until, wait_gone
 
 # chromium is test_serve_browser.py's fixture: imported, pytest finds it here too.
 from test_serve_browser import CATCH_TERMINAL, CHROMIUM, chromium  # noqa: F401
@@ -85,18 +85,7 @@ class Jupyter:
         raise AssertionError("the proxy started no chain-tutor serve")
 
     def everything(self) -> list[Process]:
-        found, todo = [], [self.process.pid]
-        while todo:
-            kids = children(todo.pop())
-            found += kids
-            todo += kids
-        processes = []
-        for pid in found:
-            try:
-                processes.append(Process(pid))
-            except (OSError, IndexError):  # ended meanwhile
-                continue
-        return processes
+        return descendants(self.process.pid)
 
 
 @pytest.fixture

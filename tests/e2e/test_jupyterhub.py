@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from local_ports import free_port, start_listening
-from test_serve import Process, children, until, wait_gone
+from test_serve import Process, descendants, until, wait_gone
 
 from tutor.seeds import seed_for
 
@@ -70,18 +70,7 @@ class Hub:
         return f"http://127.0.0.1:{self.public}"
 
     def everything(self) -> list[Process]:
-        found, todo = [], [self.process.pid]
-        while todo:
-            kids = children(todo.pop())
-            found += kids
-            todo += kids
-        processes = []
-        for pid in found:
-            try:
-                processes.append(Process(pid))
-            except (OSError, IndexError):
-                continue
-        return processes
+        return descendants(self.process.pid)
 
 
 @pytest.fixture

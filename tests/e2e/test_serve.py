@@ -76,6 +76,22 @@ def children(pid: int) -> list[int]:
     return found
 
 
+def descendants(pid: int) -> list[Process]:
+    """Every process below ``pid`` now (children, theirs, …), those ended meanwhile left out."""
+    found, todo = [], [pid]
+    while todo:
+        kids = children(todo.pop())
+        found += kids
+        todo += kids
+    processes = []
+    for kid in found:
+        try:
+            processes.append(Process(kid))
+        except (OSError, IndexError):  # ended meanwhile
+            continue
+    return processes
+
+
 def cmdline(pid: int) -> list[str]:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().decode().split("\0")[:-1]
